@@ -1,0 +1,5 @@
+import sys
+
+from sleepscorer.cli import main
+
+sys.exit(main())

@@ -1,0 +1,65 @@
+"""The `sleepscorer` command: a thin shell over the core, one module per subcommand.
+
+`sleepscorer` alone or with a PATH opens the desktop app; named subcommands run headless.
+Every `SleepScorerError` becomes one line `error: PATH: problem` and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from sleepscorer.errors import SleepScorerError
+
+# Each module defines `register(subparsers)`, which adds its parser and sets `func`.
+COMMAND_MODULES = [
+    "sleepscorer.cli.info",
+    "sleepscorer.cli.labels",
+    "sleepscorer.cli.score",
+    "sleepscorer.cli.train",
+    "sleepscorer.cli.simulate",
+    "sleepscorer.cli.finetune",
+    "sleepscorer.cli.app",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from sleepscorer import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="sleepscorer",
+        description="Rodent EEG/EMG sleep scoring. Without a command, opens the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"sleepscorer {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a command still being written
+            if exc.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    commands = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()
+    if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
+        argv = ["gui", *argv]  # `sleepscorer` or `sleepscorer PATH` opens the app
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except SleepScorerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

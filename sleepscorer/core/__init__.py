@@ -1,0 +1,4 @@
+"""The scoring state, stages, statistics and simulation: everything the app does minus windows.
+
+No Qt here.
+"""

@@ -1,0 +1,1 @@
+"""The desktop app (PySide6 + pyqtgraph): a thin shell over sleepscorer.core and model."""

@@ -1,0 +1,106 @@
+"""The one in-memory form of a recording that every reader produces and everything else uses.
+
+Must not know about file formats (readers live beside it) or about Qt.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+
+import numpy as np
+
+
+class ChannelKind(str, Enum):
+    EEG = "EEG"
+    EMG = "EMG"
+    OTHER = "other"
+
+
+_EEG_NAME = re.compile(r"^(eeg|ecog|lfp|fp|fc|par|front|cortex)", re.IGNORECASE)
+_EMG_NAME = re.compile(r"^(emg|nuchal|muscle)", re.IGNORECASE)
+
+
+def kind_from_name(name: str) -> ChannelKind:
+    """Guess a channel's role from its label (EEG1, EEG_P, EMG_DIFF, ...)."""
+    stripped = name.strip()
+    if _EMG_NAME.match(stripped) or "emg" in stripped.lower():
+        return ChannelKind.EMG
+    if _EEG_NAME.match(stripped) or "eeg" in stripped.lower():
+        return ChannelKind.EEG
+    return ChannelKind.OTHER
+
+
+@dataclass
+class Channel:
+    """One signal. `data` is float32 in volts-like units as stored (may be a memory map)."""
+
+    name: str
+    kind: ChannelKind
+    data: np.ndarray
+    rate: float
+    unit: str = ""
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.data) / self.rate
+
+
+@dataclass
+class Recording:
+    """Channels of one recording session, all at one common sampling `rate`.
+
+    Readers resample mismatched channels so that epoch k of any channel covers the same
+    seconds. `warnings` collects problems that do not stop scoring (no EMG, flat channel...).
+    """
+
+    channels: list[Channel]
+    source: Path
+    start_time: datetime | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.channels[0].rate
+
+    @property
+    def n_samples(self) -> int:
+        return min(len(c.data) for c in self.channels)
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_samples / self.rate
+
+    def n_epochs(self, epoch_length: float = 1.0) -> int:
+        """Whole epochs in the recording; a trailing partial epoch is not scored."""
+        return int(self.duration_s // epoch_length)
+
+    def of_kind(self, kind: ChannelKind) -> list[Channel]:
+        return [c for c in self.channels if c.kind is kind]
+
+    @property
+    def eeg(self) -> Channel | None:
+        """The EEG channel used for scoring (the first one marked EEG)."""
+        found = self.of_kind(ChannelKind.EEG)
+        return found[0] if found else None
+
+    @property
+    def emg(self) -> Channel | None:
+        found = self.of_kind(ChannelKind.EMG)
+        return found[0] if found else None
+
+    def channel(self, name: str) -> Channel:
+        for c in self.channels:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def with_roles(self, roles: dict[str, ChannelKind]) -> Recording:
+        """A copy whose channel kinds are overridden by name (the user knows best)."""
+        channels = [
+            Channel(c.name, roles.get(c.name, c.kind), c.data, c.rate, c.unit) for c in self.channels
+        ]
+        return Recording(channels, self.source, self.start_time, list(self.warnings))
