@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "sleepscorer.cli.simulate",
     "sleepscorer.cli.finetune",
     "sleepscorer.cli.app",
+    "sleepscorer.cli.selftest",
 ]
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 
-class ChannelKind(str, Enum):
+class ChannelKind(str, Enum):  # noqa: UP042 - str(kind) stays 'ChannelKind.EEG'
     EEG = "EEG"
     EMG = "EMG"
     OTHER = "other"

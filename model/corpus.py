@@ -1,0 +1,138 @@
+"""The simulated training corpus behind the shipped weights, and its held-out splits.
+
+State sequences are real MSSV expert hypnograms (labs 1-4; lab_5 stays held out) or draws
+from the semi-Markov sampler fitted to them; signals come from the simulator's lab
+families. Whole animals are kept out for testing, and one whole simulated lab
+(`HELD_OUT_LAB`) is never trained on. Everything is deterministic in `CorpusSpec.seed`
+and cached as .npy files so training can restart without re-simulating.
+
+No figure measured on this corpus is a measurement on real data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from model.data import SubjectData, prepare_subject
+from model.preprocess import PreprocessConfig
+from sleepscorer.core.hypnogram import Hypnogram
+
+HELD_OUT_LAB = "lab_b"
+TRAIN_LABS = ("lab_a", "lab_c", "lab_d", "lab_e")
+# Recording rates differ by lab so resampling is part of what the model sees.
+LAB_RATES = {"lab_a": 512.0, "lab_b": 256.0, "lab_c": 1000.0, "lab_d": 500.0, "lab_e": 400.0}
+# EMG divided by a 10-min rolling floor: real EMG baselines step up after movements
+# (electrode contact), so a global EMG scale would make sleep after a step look like Wake.
+PREPROCESS = PreprocessConfig(emg_norm="rolling", emg_baseline_s=600.0)
+
+
+@dataclass(frozen=True)
+class AnimalSpec:
+    subject: str  # e.g. "lab_a-03"
+    lab: str
+    split: str  # "train", "val", "test" (held-out animal) or "lab-test" (held-out lab)
+    seed: int
+    hypnogram: str | None  # MSSV "sub-XXX/run-N" whose stages it follows, or None: sampler
+    offset_s: int
+
+
+@dataclass(frozen=True)
+class CorpusSpec:
+    hours: float = 2.0
+    animals_per_lab: int = 8  # per training lab: 6 train, 1 validation, 1 test
+    held_out_animals: int = 4
+    train_labs: tuple[str, ...] = TRAIN_LABS
+    held_out_lab: str = HELD_OUT_LAB
+    seed: int = 2026
+    mssv_fraction: float = 0.75  # animals following a real MSSV hypnogram (rest: sampler)
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@lru_cache(maxsize=2)
+def _mssv_pool(folder: Path) -> list:
+    from sleepscorer.core.simulation import load_mssv
+
+    return load_mssv(folder) if folder.is_dir() else []
+
+
+def plan(spec: CorpusSpec, mssv_folder: Path) -> list[AnimalSpec]:
+    """Which animal gets which lab, split, seed and state sequence."""
+    rng = np.random.default_rng(spec.seed)
+    pool = _mssv_pool(Path(mssv_folder))
+    animals = []
+    groups = [(lab, spec.animals_per_lab) for lab in spec.train_labs]
+    groups.append((spec.held_out_lab, spec.held_out_animals))
+    for lab, count in groups:
+        for i in range(count):
+            if lab == spec.held_out_lab:
+                split = "lab-test"
+            else:
+                split = "val" if i == count - 2 else "test" if i == count - 1 else "train"
+            hyp_name, offset = None, 0
+            if pool and rng.random() < spec.mssv_fraction:
+                rec = pool[int(rng.integers(len(pool)))]
+                length_s = int(len(rec.stages) * rec.epoch_length)
+                span = max(0, length_s - int(spec.hours * 3600))
+                offset = int(rng.integers(span + 1)) // int(rec.epoch_length) * int(rec.epoch_length)
+                hyp_name = f"{rec.subject}/{rec.run}"
+            animals.append(AnimalSpec(f"{lab}-{i:02d}", lab, split, int(rng.integers(2**31)),
+                                      hyp_name, offset))
+    return animals
+
+
+def simulate_animal(a: AnimalSpec, hours: float, mssv_folder: Path):  # noqa: ANN201
+    """(Recording, Hypnogram) of one planned animal."""
+    from sleepscorer.core.simulation import simulate_recording
+
+    n_s = int(hours * 3600)
+    source: Hypnogram | float = float(n_s)
+    if a.hypnogram is not None:
+        subject, run = a.hypnogram.split("/")
+        rec = next(r for r in _mssv_pool(Path(mssv_folder)) if r.subject == subject and r.run == run)
+        k = int(rec.epoch_length)
+        start = a.offset_s // k
+        stages = rec.stages[start:start + n_s // k]
+        source = Hypnogram.from_arrays(stages, rec.epoch_length)
+    return simulate_recording(source, rate=LAB_RATES.get(a.lab.removesuffix("_shifted"), 512.0),
+                              seed=a.seed, lab=a.lab)
+
+
+def load_corpus(spec: CorpusSpec, cache_dir: Path, mssv_folder: Path,
+                splits: tuple[str, ...] | None = None, log=print) -> dict[str, list[SubjectData]]:  # noqa: ANN001
+    """Simulate (or read from cache) every planned animal, grouped by split."""
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    (cache_dir / "spec.json").write_text(json.dumps(spec.to_dict(), indent=2))
+    out: dict[str, list[SubjectData]] = {}
+    for a in plan(spec, mssv_folder):
+        if splits is not None and a.split not in splits:
+            continue
+        files = [cache_dir / f"{a.subject}-{part}.npy" for part in ("eeg", "emg", "labels")]
+        if not all(f.exists() for f in files):
+            recording, hyp = simulate_animal(a, spec.hours, mssv_folder)
+            data = prepare_subject(recording, hyp, subject=a.subject, cfg=PREPROCESS)
+            for f, arr in zip(files, (data.eeg, data.emg, data.labels), strict=True):
+                np.save(f, arr)
+            log(f"simulated {a.subject} ({a.split}, {a.hypnogram or 'sampler'})")
+        eeg, emg, labels = (np.load(f, mmap_mode="r") for f in files)
+        out.setdefault(a.split, []).append(SubjectData(a.subject, np.asarray(eeg),
+                                                       np.asarray(emg), np.asarray(labels)))
+    return out
+
+
+def summary(corpus: dict[str, list[SubjectData]]) -> dict:
+    """Counts per split for the model card."""
+    info = {}
+    for split, subjects in corpus.items():
+        labels = np.concatenate([s.labels for s in subjects])
+        info[split] = {"animals": len(subjects), "epochs": int(len(labels)),
+                       "class_counts": np.bincount(labels[labels >= 0], minlength=3).tolist()}
+    return info

@@ -1,0 +1,226 @@
+"""Automatic scoring: Recording -> per-epoch class probabilities.
+
+The recording is processed in chunks of epochs (bounded memory). Sequence models encode
+every 1-s epoch once and then run the sequence encoder on overlapping windows of K epochs
+(stride K/2); each epoch takes its prediction from the one window in which it sits in the
+central half, so it has context on both sides (at the recording's edges, the nearest
+window). The window layout is global, so chunked scoring equals scoring whole.
+Must not import Qt; progress and cancel are plain callables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from model.preprocess import EpochSource, PreprocessConfig
+from model.weights import LoadedModel, resolve_model
+from sleepscorer.core.hypnogram import Hypnogram
+from sleepscorer.core.stages import Stage
+from sleepscorer.errors import Cancelled, ModelError
+from sleepscorer.io.recording import Recording
+
+MODALITIES = ("both", "eeg", "emg")
+
+
+@dataclass
+class ScoreResult:
+    probabilities: np.ndarray  # (n_epochs, n_classes) float32
+    classes: tuple[Stage, ...]
+    model_name: str
+    device_used: str
+    modality: str = "both"  # what was actually used (EEG-only recordings -> "eeg")
+    epoch_length: float = 1.0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def stages(self) -> np.ndarray:
+        codes = np.asarray([int(c) for c in self.classes], dtype=np.int8)
+        return codes[np.argmax(self.probabilities, axis=1)]
+
+    @property
+    def confidence(self) -> np.ndarray:
+        return self.probabilities.max(axis=1)
+
+
+def pick_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ModelError(None, "CUDA was requested but no usable NVIDIA GPU was found; "
+                               "use --device cpu (or auto)")
+    if device not in ("cpu", "cuda"):
+        raise ModelError(None, f"unknown device {device!r}; use auto, cpu or cuda")
+    return torch.device(device)
+
+
+def choose_modality(recording: Recording, requested: str, model_modalities: tuple[str, ...]
+                    ) -> tuple[str, list[str]]:
+    """The modality to score with, falling back to what the recording and model have."""
+    if requested not in MODALITIES:
+        raise ModelError(recording.source, f"unknown modality {requested!r}; use both, eeg or emg")
+    has = {"eeg": recording.eeg is not None, "emg": recording.emg is not None}
+    warnings = []
+    modality = requested
+    if modality == "both" and "emg" not in model_modalities:
+        modality = "eeg"
+        warnings.append("this model uses EEG only")
+    if modality == "both" and not has["emg"]:
+        modality = "eeg"
+        warnings.append("no EMG channel: scored from EEG alone")
+    if modality == "both" and not has["eeg"]:
+        modality = "emg"
+        warnings.append("no EEG channel: scored from EMG alone")
+    if modality != "both" and not has[modality]:
+        raise ModelError(recording.source, f"no {modality.upper()} channel to score from; "
+                                           "set channel roles (EEG/EMG) or choose another modality")
+    if modality != "both" and modality not in model_modalities:
+        raise ModelError(recording.source, f"this model cannot score from {modality.upper()} alone")
+    return modality, warnings
+
+
+def window_starts(n: int, k: int) -> tuple[np.ndarray, int]:
+    """Start epoch of each window (stride K/2) and the stride; window j owns epochs
+    [j*S, (j+1)*S), which sit in its central half except at the recording's edges."""
+    s = max(1, k // 2)
+    j = np.arange((n + s - 1) // s)
+    starts = np.clip(j * s - (k - s) // 2, 0, max(n - k, 0))
+    return starts, s
+
+
+class _Scorer:
+    """Runs one loaded model over one EpochSource, chunk by chunk."""
+
+    def __init__(self, loaded: LoadedModel, source: EpochSource, modality: str,
+                 device: torch.device, batch_size: int):
+        self.model = loaded.module
+        self.source = source
+        self.modality = modality
+        self.device = device
+        self.batch_size = batch_size
+        if device.type == "cuda":
+            dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+            self.autocast = lambda: torch.autocast("cuda", dtype=dtype)
+        else:
+            self.autocast = nullcontext
+
+    def _signals(self, a: int, b: int) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        out = []
+        for name in ("eeg", "emg"):
+            if name in self.source.channels and self.modality in ("both", name):
+                out.append(torch.from_numpy(self.source.epochs(name, a, b)).to(self.device))
+            else:
+                out.append(None)
+        return out[0], out[1]
+
+    def encode(self, a: int, b: int, cancel: Callable[[], bool] | None) -> torch.Tensor:
+        """Per-epoch outputs for epochs [a, b): tokens (sequence models) or logits."""
+        parts = []
+        for s in range(a, b, self.batch_size):
+            if cancel is not None and cancel():
+                raise Cancelled()
+            eeg, emg = self._signals(s, min(b, s + self.batch_size))
+            with self.autocast():
+                if self.model.seq_len == 1:
+                    parts.append(self.model.predict(eeg, emg, self.modality).float())
+                else:
+                    parts.append(self.model.encode_epochs(eeg, emg, self.modality))
+        return torch.cat(parts)
+
+    def sequence(self, tokens: torch.Tensor, starts: np.ndarray, offset: int, k: int
+                 ) -> torch.Tensor:
+        """Logits (n_windows, k, C) for windows starting at `starts` (epoch indices)."""
+        idx = torch.as_tensor(starts - offset)[:, None] + torch.arange(k)
+        out = []
+        n_win = max(1, self.batch_size // k)
+        for s in range(0, len(idx), n_win):
+            with self.autocast():
+                windows = tokens[idx[s: s + n_win].to(tokens.device)]
+                out.append(self.model.forward_sequence(windows, self.modality).float())
+        return torch.cat(out)
+
+    def run(self, n: int, chunk_epochs: int, progress: Callable[[int, int], None] | None,
+            cancel: Callable[[], bool] | None) -> np.ndarray:
+        n_classes = self.model.cfg.n_classes
+        probs = np.empty((n, n_classes), dtype=np.float32)
+        k = min(self.model.seq_len, n)
+        if self.model.seq_len == 1:
+            for a in range(0, n, chunk_epochs):
+                b = min(n, a + chunk_epochs)
+                probs[a:b] = torch.softmax(self.encode(a, b, cancel), -1).cpu().numpy()
+                if progress is not None:
+                    progress(b, n)
+            return probs
+        starts, s = window_starts(n, k)
+        per_chunk = max(1, chunk_epochs // s)
+        for j0 in range(0, len(starts), per_chunk):
+            j1 = min(len(starts), j0 + per_chunk)
+            a, b = int(starts[j0:j1].min()), int(starts[j0:j1].max()) + k
+            logits = self.sequence(self.encode(a, b, cancel), starts[j0:j1], a, k)
+            p = torch.softmax(logits, -1).cpu().numpy()
+            owned = np.arange(j0 * s, min(n, j1 * s))  # epoch i is owned by window i // s
+            w = owned // s - j0
+            probs[owned] = p[w, owned - starts[owned // s]]
+            if progress is not None:
+                progress(int(owned[-1]) + 1, n)
+        return probs
+
+
+def combine_epochs(p1: np.ndarray, epoch_length: float, n_out: int) -> np.ndarray:
+    """1-s probabilities -> probabilities per `epoch_length` epoch (overlap-weighted mean)."""
+    if abs(epoch_length - 1.0) < 1e-9:
+        return p1[:n_out]
+    n1 = len(p1)
+    if epoch_length < 1.0:  # finer epochs take the 1-s epoch that contains their centre
+        centre = ((np.arange(n_out) + 0.5) * epoch_length).astype(int)
+        return p1[np.minimum(centre, n1 - 1)]
+    i = np.arange(n1, dtype=np.float64)
+    k0 = np.floor(i / epoch_length + 1e-9).astype(int)
+    w0 = np.minimum(i + 1, (k0 + 1) * epoch_length) - i
+    acc = np.zeros((n_out + 2, p1.shape[1]))
+    wsum = np.zeros(n_out + 2)
+    for k, w in ((k0, w0), (k0 + 1, 1.0 - w0)):
+        k = np.minimum(k, n_out + 1)
+        np.add.at(acc, k, w[:, None] * p1)
+        np.add.at(wsum, k, w)
+    return (acc[:n_out] / np.maximum(wsum[:n_out, None], 1e-12)).astype(np.float32)
+
+
+def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
+          modality: str = "both", device: str = "auto",
+          progress: Callable[[int, int], None] | None = None,
+          cancel: Callable[[], bool] | None = None, epoch_length: float = 1.0,
+          batch_size: int | None = None, chunk_epochs: int = 8192) -> ScoreResult:
+    """Score every whole epoch of `recording`; raises Cancelled if `cancel()` turns true."""
+    dev = pick_device(device)
+    loaded = resolve_model(weights, dev)
+    modality, warnings = choose_modality(recording, modality, loaded.modalities)
+    n1 = recording.n_epochs(1.0)
+    n_out = recording.n_epochs(epoch_length)
+    if n1 == 0 or n_out == 0:
+        raise ModelError(recording.source, "recording is shorter than one epoch; nothing to score")
+    cfg = PreprocessConfig(**loaded.card.get("preprocessing", {}))
+    source = EpochSource(recording, cfg, use_eeg=modality in ("both", "eeg"),
+                         use_emg=modality in ("both", "emg"))
+    batch_size = batch_size or (4096 if dev.type == "cuda" else 512)
+    scorer = _Scorer(loaded, source, modality, dev, batch_size)
+    with torch.inference_mode():
+        p1 = scorer.run(n1, chunk_epochs, progress, cancel)
+    probs = combine_epochs(p1, epoch_length, n_out)
+    return ScoreResult(probs, loaded.classes, loaded.name, str(dev), modality, epoch_length,
+                       warnings)
+
+
+def to_hypnogram(result: ScoreResult, hypnogram: Hypnogram | None = None,
+                 overwrite_person: bool = False) -> Hypnogram:
+    """Put model output into a Hypnogram (a new one, or an existing one: a person's labels
+    are kept unless overwrite_person)."""
+    hyp = hypnogram if hypnogram is not None else Hypnogram(len(result.probabilities),
+                                                             result.epoch_length)
+    hyp.apply_model(result.probabilities, result.classes, overwrite_person=overwrite_person)
+    return hyp

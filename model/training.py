@@ -1,0 +1,236 @@
+"""Training loop shared by every network: AdamW, early stopping on validation macro-F1.
+
+`train` takes prepared `SubjectData`, reports progress (with an ETA) through a callable
+and stops when `cancel()` turns true. Launched with `torchrun` (WORLD_SIZE > 1) it uses
+torch.distributed DDP with a DistributedSampler; only rank 0 should save (`is_main`).
+Must not read files or import Qt.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+from model.data import SequenceDataset, SubjectData
+from model.losses import DistillationLoss
+from model.metrics import evaluate
+from sleepscorer.errors import Cancelled
+
+# loss(model, eeg, emg, labels) -> {"loss": tensor, ...}
+LossFn = Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Tensor], dict]
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 30
+    batch_size: int = 16  # windows of K epochs (the paper's hierarchical batch size)
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    patience: int = 5  # epochs without a better validation macro-F1 before stopping
+    alpha: float = 0.33
+    tau_eeg: float = 1.0
+    tau_emg: float = 3.0
+    class_weights: Sequence[float] | None = None
+    stride: int | None = None  # window stride for training data (default K/2)
+    max_steps_per_epoch: int | None = None
+    grad_clip: float = 1.0
+    seed: int = 0
+    device: str = "auto"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TrainResult:
+    model: nn.Module  # with the best validation weights loaded (plain module, not DDP)
+    history: list[dict] = field(default_factory=list)
+    best: dict = field(default_factory=dict)  # validation metrics of the best epoch
+    best_epoch: int = 0
+    is_main: bool = True  # False on DDP ranks other than 0: do not save there
+
+
+def distillation_loss(cfg: TrainConfig) -> LossFn:
+    loss = DistillationLoss(cfg.alpha, cfg.tau_eeg, cfg.tau_emg, cfg.class_weights)
+    return lambda model, eeg, emg, y: loss(model(eeg, emg), y)
+
+
+def primary_logits(model: nn.Module, eeg: torch.Tensor, emg: torch.Tensor) -> torch.Tensor:
+    """The output used for validation: the mix pathway (or a model's `primary` output)."""
+    return model(eeg, emg)[getattr(model, "primary", "mix")]
+
+
+@torch.no_grad()
+def predict_dataset(model: nn.Module, data: SequenceDataset, device: torch.device,
+                    batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, predicted class) over all windows of a dataset."""
+    was_training = model.training
+    model.eval()
+    ys, preds = [], []
+    for eeg, emg, y in DataLoader(data, batch_size=batch_size):
+        logits = primary_logits(model, eeg.to(device), emg.to(device))
+        ys.append(y.reshape(-1).numpy())
+        preds.append(logits.argmax(-1).reshape(-1).cpu().numpy())
+    model.train(was_training)
+    if not ys:
+        return np.zeros(0, int), np.zeros(0, int)
+    return np.concatenate(ys), np.concatenate(preds)
+
+
+def _pick_device(name: str, local_rank: int) -> torch.device:
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda":
+        return torch.device("cuda", local_rank)
+    return torch.device(name)
+
+
+class _Distributed:
+    """torch.distributed setup when launched by torchrun; a no-op otherwise."""
+
+    def __init__(self, device_name: str):
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        self.device = _pick_device(device_name, local)
+        self.started = False
+        if self.world > 1 and not torch.distributed.is_initialized():
+            backend = "nccl" if self.device.type == "cuda" else "gloo"
+            if self.device.type == "cuda":
+                torch.cuda.set_device(self.device)
+            torch.distributed.init_process_group(backend)
+            self.started = True
+
+    @property
+    def active(self) -> bool:
+        return self.world > 1
+
+    def wrap(self, model: nn.Module) -> nn.Module:
+        if not self.active:
+            return model
+        ids = [self.device.index] if self.device.type == "cuda" else None
+        return nn.parallel.DistributedDataParallel(model, device_ids=ids)
+
+    def close(self) -> None:
+        if self.started:
+            torch.distributed.destroy_process_group()
+
+
+def _loader(data: SequenceDataset, cfg: TrainConfig, dist: _Distributed
+            ) -> tuple[DataLoader, object | None]:
+    generator = torch.Generator().manual_seed(cfg.seed)
+    if dist.active:
+        sampler = torch.utils.data.DistributedSampler(data, dist.world, dist.rank,
+                                                      shuffle=True, seed=cfg.seed)
+        return DataLoader(data, batch_size=cfg.batch_size, sampler=sampler, drop_last=True), sampler
+    return DataLoader(data, batch_size=cfg.batch_size, shuffle=True, generator=generator,
+                      drop_last=len(data) > cfg.batch_size), None
+
+
+def train(model: nn.Module, train_data: Sequence[SubjectData],
+          val_data: Sequence[SubjectData] | None = None, cfg: TrainConfig | None = None,
+          progress: Callable[[dict], None] | None = None,
+          cancel: Callable[[], bool] | None = None, loss_fn: LossFn | None = None,
+          parameters: Sequence[nn.Parameter] | None = None) -> TrainResult:
+    """Fit `model`; returns it with the weights of its best validation epoch.
+
+    Without validation data the last epoch is kept. `parameters` restricts what is
+    optimised (e.g. fine-tuning with frozen backbones).
+    """
+    cfg = cfg or TrainConfig()
+    torch.manual_seed(cfg.seed)
+    np.random.seed(cfg.seed % 2**32)
+    dist = _Distributed(cfg.device)
+    try:
+        return _fit(model, train_data, val_data, cfg, dist, progress, cancel,
+                    loss_fn or distillation_loss(cfg), parameters)
+    finally:
+        dist.close()
+
+
+def _fit(model, train_data, val_data, cfg, dist, progress, cancel, loss_fn, parameters):  # noqa: ANN001, ANN202, PLR0913
+    seq_len = getattr(model, "seq_len", 1)
+    train_set = SequenceDataset(train_data, seq_len, cfg.stride)
+    val_set = SequenceDataset(val_data, seq_len, seq_len) if val_data else None
+    model.to(dist.device)
+    net = dist.wrap(model)
+    params = [p for p in (parameters or model.parameters()) if p.requires_grad]
+    optimiser = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    loader, sampler = _loader(train_set, cfg, dist)
+    steps = len(loader) if cfg.max_steps_per_epoch is None else min(len(loader), cfg.max_steps_per_epoch)
+    total_steps, done_steps, started = max(1, steps * cfg.epochs), 0, time.perf_counter()
+    result = TrainResult(model, is_main=dist.rank == 0)
+    best_f1, best_state, waited = -math.inf, None, 0
+    for epoch in range(1, cfg.epochs + 1):
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        net.train()
+        losses = []
+        for step, (eeg, emg, y) in enumerate(loader, 1):
+            if step > steps:
+                break
+            if cancel is not None and cancel():
+                raise Cancelled()
+            terms = loss_fn(net, eeg.to(dist.device), emg.to(dist.device), y.to(dist.device))
+            optimiser.zero_grad(set_to_none=True)
+            terms["loss"].backward()
+            if cfg.grad_clip:
+                nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+            optimiser.step()
+            losses.append(float(terms["loss"].detach()))
+            done_steps += 1
+            if progress is not None and result.is_main:
+                elapsed = time.perf_counter() - started
+                progress({"stage": "train", "epoch": epoch, "epochs": cfg.epochs, "step": step,
+                          "steps": steps, "loss": losses[-1],
+                          "eta_s": elapsed / done_steps * (total_steps - done_steps)})
+        record = {"epoch": epoch, "loss": float(np.mean(losses)) if losses else math.nan}
+        if val_set is not None and len(val_set):
+            y_true, y_pred = predict_dataset(model, val_set, dist.device)
+            metrics = evaluate(y_true, y_pred, model.cfg.n_classes)
+            record.update({f"val_{k}": v for k, v in metrics.items() if k != "confusion"})
+            if metrics["macro_f1"] > best_f1:
+                best_f1, waited = metrics["macro_f1"], 0
+                best_state = copy.deepcopy(model.state_dict())
+                result.best, result.best_epoch = metrics, epoch
+            else:
+                waited += 1
+        result.history.append(record)
+        if progress is not None and result.is_main:
+            progress({"stage": "epoch_end", **record,
+                      "eta_s": (time.perf_counter() - started) / max(1, done_steps)
+                      * (total_steps - done_steps)})
+        if val_set is not None and waited >= cfg.patience:
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    else:
+        result.best_epoch = len(result.history)
+    model.eval()
+    return result
+
+
+def fit_architecture(arch: str, train_data: Sequence[SubjectData],
+                     val_data: Sequence[SubjectData] | None, cfg: TrainConfig | None = None,
+                     progress: Callable[[dict], None] | None = None,
+                     cancel: Callable[[], bool] | None = None, **overrides) -> TrainResult:  # noqa: ANN003
+    """Build a fresh network by name and train it the way that architecture is trained."""
+    from model.weights import build_model
+
+    cfg = cfg or TrainConfig()
+    torch.manual_seed(cfg.seed)
+    model = build_model(arch, **overrides)
+    if arch == "mc2sleepnet":
+        from model.mc2sleepnet import pretrain_and_finetune
+
+        return pretrain_and_finetune(model, train_data, val_data, cfg, progress, cancel)
+    return train(model, train_data, val_data, cfg, progress, cancel)

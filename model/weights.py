@@ -1,0 +1,270 @@
+"""Model files: safetensors weights with a JSON model card, and the architecture registry.
+
+`NAME.safetensors` holds the tensors and, in its metadata, the card; `NAME.json` beside it
+holds the same card plus the sha256 of the weights file. Loading checks everything it can
+(architecture known, config builds, tensor names and shapes, hashes) and raises ModelError
+with what to do. No pickle anywhere: never torch.load.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+from torch import nn
+
+from sleepscorer.core.stages import MODEL_CLASSES_3, Stage
+from sleepscorer.errors import ModelError
+
+CARD_FORMAT = "sleepscorer-model/1"
+CARD_KEY = "sleepscorer_card"
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A network selectable by name: where its class and config dataclass live."""
+
+    name: str
+    model_class: str  # "module:Class"
+    config_class: str
+    default_config: str  # name of the model class's static method giving the default config
+    modalities: tuple[str, ...]
+
+    def _resolve(self, spec: str) -> Any:
+        module, attr = spec.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+    def config_from_dict(self, values: dict) -> Any:
+        return self._resolve(self.config_class)(**values)
+
+    def default(self) -> Any:
+        return getattr(self._resolve(self.model_class), self.default_config)()
+
+    def build(self, config: Any) -> nn.Module:
+        return self._resolve(self.model_class)(config)
+
+
+ARCHITECTURES: dict[str, Architecture] = {
+    "sdreamer-seq": Architecture("sdreamer-seq", "model.sdreamer:SequenceSDreamer",
+                                 "model.sdreamer:SDreamerConfig", "default_config", ("eeg", "emg")),
+    "sdreamer-epoch": Architecture("sdreamer-epoch", "model.sdreamer:EpochSDreamer",
+                                   "model.sdreamer:SDreamerConfig", "default_config", ("eeg", "emg")),
+    "mc2sleepnet": Architecture("mc2sleepnet", "model.mc2sleepnet:MC2SleepNet",
+                                "model.mc2sleepnet:MC2Config", "default_config", ("eeg",)),
+}
+
+
+def build_model(arch: str, config: Any = None, **overrides: Any) -> nn.Module:
+    """A freshly initialised network by architecture name (default config, then overrides)."""
+    if arch not in ARCHITECTURES:
+        raise ModelError(None, f"unknown architecture {arch!r}; choose one of {', '.join(ARCHITECTURES)}")
+    spec = ARCHITECTURES[arch]
+    config = config if config is not None else spec.default()
+    if overrides:
+        config = dataclasses.replace(config, **overrides)
+    model = spec.build(config)
+    model.arch_name = arch
+    return model
+
+
+def default_weights_path() -> Path:
+    from sleepscorer.resources import resource_path
+
+    return resource_path("weights", "sdreamer-seq.safetensors")
+
+
+@dataclass
+class LoadedModel:
+    """A network ready for inference together with its verified model card."""
+
+    module: nn.Module
+    card: dict
+    path: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return str(self.card.get("name") or self.card["architecture"])
+
+    @property
+    def architecture(self) -> str:
+        return str(self.card["architecture"])
+
+    @property
+    def classes(self) -> tuple[Stage, ...]:
+        return tuple(Stage[c] for c in self.card["classes"])
+
+    @property
+    def modalities(self) -> tuple[str, ...]:
+        return tuple(self.card["modalities"])
+
+    @classmethod
+    def wrap(cls, module: nn.Module, classes: Sequence[Stage] = MODEL_CLASSES_3,
+             arch: str | None = None) -> LoadedModel:
+        """An in-memory network (e.g. just trained) with a minimal, unsaved card."""
+        from model.preprocess import PreprocessConfig
+
+        arch = arch or getattr(module, "arch_name", None)
+        if arch not in ARCHITECTURES:
+            raise ModelError(None, f"unknown architecture {arch!r}")
+        card = {"name": arch, "architecture": arch, "config": dataclasses.asdict(module.cfg),
+                "classes": [Stage(int(c)).name for c in classes],
+                "modalities": list(ARCHITECTURES[arch].modalities),
+                "preprocessing": PreprocessConfig().to_dict(), "epoch_length": 1.0}
+        return cls(module, card)
+
+
+def tensors_sha256(tensors: dict[str, torch.Tensor]) -> str:
+    """Hash of tensor names, dtypes, shapes and bytes: identical weights, identical hash."""
+    h = hashlib.sha256()
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def card_path(weights_path: Path) -> Path:
+    return Path(weights_path).with_suffix(".json")
+
+
+def save_model(model: nn.Module, path: str | Path, arch: str | None = None,
+               classes: Sequence[Stage] = MODEL_CLASSES_3, name: str | None = None,
+               training_data: dict | None = None, metrics: dict | None = None,
+               parent_sha256: str | None = None, preprocessing: dict | None = None,
+               extra: dict | None = None) -> dict:
+    """Write NAME.safetensors (+ card in its metadata) and NAME.json; returns the card."""
+    from model.preprocess import PreprocessConfig
+
+    path = Path(path)
+    arch = arch or getattr(model, "arch_name", None)
+    if arch not in ARCHITECTURES:
+        raise ModelError(path, f"unknown architecture {arch!r}; cannot save")
+    cfg = model.cfg
+    tensors = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
+    card = {
+        "format": CARD_FORMAT,
+        "name": name or arch,
+        "architecture": arch,
+        "config": dataclasses.asdict(cfg),
+        "classes": [Stage(int(c)).name for c in classes],
+        "sampling_rate": getattr(cfg, "rate", 512),
+        "epoch_length": 1.0,
+        "modalities": list(ARCHITECTURES[arch].modalities),
+        "preprocessing": preprocessing or PreprocessConfig().to_dict(),
+        "training_data": training_data or {},
+        "metrics": metrics or {},
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "weights_sha256": tensors_sha256(tensors),
+        "parent_sha256": parent_sha256,
+        **(extra or {}),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file(tensors, str(path), metadata={CARD_KEY: json.dumps(card, sort_keys=True)})
+    sidecar = dict(card, file_sha256=file_sha256(path))
+    card_path(path).write_text(json.dumps(sidecar, indent=2, sort_keys=True) + "\n")
+    return sidecar
+
+
+def _read_safetensors(path: Path) -> tuple[dict, dict[str, torch.Tensor]]:
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as f:
+            metadata = f.metadata() or {}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (safe_open API)
+    except Exception as exc:  # safetensors raises its own error types for corrupt headers
+        raise ModelError(path, f"not a readable safetensors weights file ({exc}); "
+                               "re-download or re-export the model") from exc
+    if CARD_KEY not in metadata:
+        raise ModelError(path, "weights file has no SleepScorer model card; "
+                               "export it with SleepScorer (save_model) first")
+    try:
+        return json.loads(metadata[CARD_KEY]), tensors
+    except json.JSONDecodeError as exc:
+        raise ModelError(path, f"model card in the weights file is corrupt ({exc})") from exc
+
+
+def _verify_sidecar(path: Path, card: dict) -> dict:
+    sidecar_path = card_path(path)
+    if not sidecar_path.exists():
+        return card  # the card inside the weights file is enough
+    try:
+        sidecar = json.loads(sidecar_path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelError(sidecar_path, f"model card is not valid JSON ({exc}); "
+                                       "delete it to use the card inside the weights file") from exc
+    expected = sidecar.get("file_sha256")
+    if expected and expected != file_sha256(path):
+        raise ModelError(path, "weights file does not match its model card (sha256 differs); "
+                               "the file was changed or is incomplete: re-download or re-export it")
+    if {k: v for k, v in sidecar.items() if k != "file_sha256"} != card:
+        raise ModelError(sidecar_path, "model card differs from the card inside the weights "
+                                       "file; delete or restore the .json file")
+    return sidecar
+
+
+def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
+    """Read and verify a model file; the network is returned in eval mode."""
+    path = Path(path)
+    if not path.exists():
+        raise ModelError(path, "model file not found; check the path or pass --model FILE")
+    card, tensors = _read_safetensors(path)
+    card = _verify_sidecar(path, card)
+    arch = card.get("architecture")
+    if arch not in ARCHITECTURES:
+        raise ModelError(path, f"unknown architecture {arch!r} in model card; this version "
+                               f"knows {', '.join(ARCHITECTURES)}: update SleepScorer")
+    try:
+        config = ARCHITECTURES[arch].config_from_dict(card["config"])
+        model = build_model(arch, config)
+        classes = [Stage[c] for c in card["classes"]]
+        from model.preprocess import PreprocessConfig
+
+        PreprocessConfig(**card.get("preprocessing", {}))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(path, f"model card config does not build a {arch} model ({exc})") from exc
+    if len(classes) != getattr(config, "n_classes", len(classes)):
+        raise ModelError(path, "model card lists a different number of classes than the config")
+    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    found = {k: tuple(v.shape) for k, v in tensors.items()}
+    if expected != found:
+        bad = sorted(set(expected) ^ set(found)) or [k for k in expected if expected[k] != found[k]]
+        raise ModelError(path, f"weights do not fit the model card's {arch} config "
+                               f"(e.g. {', '.join(bad[:3])}); the card or weights were changed")
+    if card.get("weights_sha256") != tensors_sha256(tensors):
+        raise ModelError(path, "weights do not match the hash in their model card; "
+                               "the file was changed: re-download or re-export it")
+    model.load_state_dict(tensors)
+    model.to(device).eval()
+    return LoadedModel(model, card, path)
+
+
+def resolve_model(weights: None | str | Path | LoadedModel, device: str | torch.device = "cpu"
+                  ) -> LoadedModel:
+    """None -> bundled weights; a path -> load it; a LoadedModel -> itself (moved to device)."""
+    if isinstance(weights, LoadedModel):
+        weights.module.to(device).eval()
+        return weights
+    if weights is None:
+        path = default_weights_path()
+        if not path.exists():
+            raise ModelError(path, "no bundled weights in this build yet; "
+                                   "pass a trained model file (--model FILE)")
+        return load_model(path, device)
+    return load_model(weights, device)

@@ -1,0 +1,36 @@
+"""`sleepscorer convert-labels IN OUT`: any label file to our CSV or a BIDS events.tsv."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sleepscorer.io.labels import read_labels, write_bids_events, write_labels_csv
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "convert-labels",
+        help="convert labels (our CSV, AccuSleep CSV, BIDS events.tsv, .mat) to our CSV",
+        description="Write OUT as our CSV, or as BIDS events.tsv when OUT ends with events.tsv.")
+    parser.add_argument("input", help="label file to read")
+    parser.add_argument("output", help="file to write (.csv, or *events.tsv)")
+    parser.add_argument("--epoch-length", type=float, default=None,
+                        help="epoch length in s of the output (default: the input's; 1 s for "
+                             "AccuSleep and .mat inputs)")
+    parser.add_argument("--n-epochs", type=int, default=None,
+                        help="epochs in the recording: pad shorter labels with Unscored, "
+                             "refuse much longer ones")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    hyp = read_labels(args.input, n_epochs=args.n_epochs, epoch_length=args.epoch_length)
+    for warning in hyp.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if str(args.output).endswith("events.tsv"):
+        write_bids_events(hyp, args.output)
+    else:
+        write_labels_csv(hyp, args.output)
+    print(f"wrote {len(hyp)} epochs of {hyp.epoch_length:g} s to {args.output}")
+    return 0

@@ -1,0 +1,132 @@
+"""`sleepscorer train`: train a model from recordings and their labels, save weights + card.
+
+A thin shell over `model.data` and `model.training`. Multi-GPU: launch the same command
+with `torchrun --nproc_per_node N -m sleepscorer train ...`; only rank 0 writes the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sleepscorer.errors import SleepScorerError
+
+LABEL_SUFFIXES = ("_labels.csv", ".labels.csv", "_labels.tsv", "_events.tsv")
+RECORDING_SUFFIXES = (".edf", ".bdf", ".mat")
+
+PAIRS_HELP = f"""\
+training data, each either
+  REC=LABELS   a recording and its label file, e.g. mouse1.edf=mouse1.csv
+  FOLDER       every recording (EDF/BDF/.mat) in FOLDER whose label file sits beside it
+               as NAME{LABEL_SUFFIXES[0]} (or {', '.join(LABEL_SUFFIXES[1:])})
+Each recording is one subject; validation subjects are held out whole."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from model.weights import ARCHITECTURES
+
+    p = subparsers.add_parser(
+        "train", help="train a scoring model from labelled recordings",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train a model on labelled recordings and write OUT.safetensors with its "
+                    "model card (OUT.json).\n\n" + PAIRS_HELP)
+    p.add_argument("pairs", nargs="+", metavar="REC=LABELS|FOLDER", help="see above")
+    p.add_argument("--arch", choices=sorted(ARCHITECTURES), default="sdreamer-seq")
+    p.add_argument("--out", required=True, type=Path, metavar="FILE",
+                   help="weights file to write (.safetensors)")
+    p.add_argument("--epochs", type=int, default=30, help="passes over the data (default 30)")
+    p.add_argument("--val-fraction", type=float, default=0.2,
+                   help="fraction of subjects held out for validation / early stopping "
+                        "(default 0.2; with one recording, its last part)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.set_defaults(func=run)
+
+
+def find_pairs(items: list[str]) -> list[tuple[Path, Path]]:
+    pairs = []
+    for item in items:
+        if "=" in item:
+            rec, labels = item.split("=", 1)
+            pairs.append((Path(rec), Path(labels)))
+            continue
+        folder = Path(item)
+        if not folder.is_dir():
+            raise SleepScorerError(folder, "expected REC=LABELS or a folder of recordings with "
+                                           f"NAME{LABEL_SUFFIXES[0]} label files")
+        for rec in sorted(folder.iterdir()):
+            if rec.suffix.lower() not in RECORDING_SUFFIXES:
+                continue
+            found = [rec.with_name(rec.stem + s) for s in LABEL_SUFFIXES]
+            found = [f for f in found if f.exists()]
+            if found:
+                pairs.append((rec, found[0]))
+        if not pairs:
+            raise SleepScorerError(folder, "no recording with a label file beside it found")
+    return pairs
+
+
+def load_subjects(pairs: list[tuple[Path, Path]], classes, need_emg: bool):  # noqa: ANN001, ANN201
+    from model.data import prepare_subject
+    from sleepscorer.io import load_recording
+    from sleepscorer.io.labels import read_labels
+
+    subjects = []
+    for rec_path, labels_path in pairs:
+        rec = load_recording(rec_path)
+        hyp = read_labels(labels_path, n_epochs=rec.n_epochs(1.0), epoch_length=1.0)
+        subjects.append(prepare_subject(rec, hyp, classes, subject=rec_path.stem,
+                                        need_emg=need_emg))
+        print(f"loaded {rec_path.name}: {len(subjects[-1])} epochs", file=sys.stderr)
+    return subjects
+
+
+def _show(info: dict) -> None:
+    eta = int(info.get("eta_s", 0))
+    if info["stage"] == "epoch_end":
+        f1 = info.get("val_macro_f1")
+        extra = f", validation macro-F1 {f1:.3f}" if f1 is not None else ""
+        print(f"\repoch {info['epoch']}: loss {info['loss']:.4f}{extra}", file=sys.stderr)
+    else:
+        print(f"\repoch {info['epoch']}/{info['epochs']} step {info['step']}/{info['steps']} "
+              f"loss {info['loss']:.4f} ETA {eta // 60}m{eta % 60:02d}s", end="",
+              file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from model.data import split_subjects
+    from model.training import TrainConfig, fit_architecture
+    from model.weights import ARCHITECTURES, save_model
+    from sleepscorer.core.stages import MODEL_CLASSES_3
+
+    pairs = find_pairs(args.pairs)
+    need_emg = "emg" in ARCHITECTURES[args.arch].modalities
+    subjects = load_subjects(pairs, MODEL_CLASSES_3, need_emg)
+    if len(subjects) >= 2:
+        train_ids, val_ids, _ = split_subjects([s.subject for s in subjects], args.val_fraction,
+                                               0.0, args.seed)
+        train_set = [s for s in subjects if s.subject in train_ids]
+        val_set = [s for s in subjects if s.subject in val_ids]
+    else:  # one recording: hold out its last part (time-wise) for validation
+        s = subjects[0]
+        cut = int(len(s) * (1 - args.val_fraction))
+        train_set, val_set = [s.slice(0, cut)], ([s.slice(cut, len(s), "-end")] if cut < len(s) else [])
+    cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                      device=args.device)
+    result = fit_architecture(args.arch, train_set, val_set, cfg, progress=_show)
+    if not result.is_main:
+        return 0
+    summary = {"recordings": [str(r.name) for r, _ in pairs],
+               "train_subjects": [s.subject for s in train_set],
+               "val_subjects": [s.subject for s in val_set],
+               "train_epochs": int(sum(len(s) for s in train_set)),
+               "train_config": cfg.to_dict()}
+    save_model(result.model, args.out, args.arch, MODEL_CLASSES_3, training_data=summary,
+               metrics={"validation": result.best, "best_epoch": result.best_epoch,
+                        "history": result.history})
+    f1 = result.best.get("macro_f1")
+    print(f"wrote {args.out}" + (f" (validation macro-F1 {f1:.3f})" if f1 is not None else ""),
+          file=sys.stderr)
+    return 0

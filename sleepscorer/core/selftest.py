@@ -1,0 +1,271 @@
+"""The installation self-test behind `sleepscorer selftest`: demo -> score -> CSV -> checks.
+
+It runs the same path a scientist's first session takes (bundled demo recording, bundled
+weights, automatic scoring, CSV export, re-reading the CSV) and reports one `Check` per
+step, so a broken wheel or frozen app shows *which* link is missing. Bundled files are
+found through `resource_path`, so a source checkout, a wheel and a PyInstaller bundle are
+tested the same way.
+
+Qt-free: the optional Qt check imports PySide6 inside its function only, and runs last,
+because a Qt platform plugin that cannot start aborts the whole process.
+Must not print: the caller shows each check through `on_check`.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sleepscorer.errors import SleepScorerError
+
+DEMO = ("demo", "openephys-mouse-29min")
+WEIGHTS = ("weights", "sdreamer-seq.safetensors")
+MODEL_CARD = ("weights", "sdreamer-seq.json")
+# The columns every labels CSV starts with, in this order (p_<Stage> columns may follow).
+CSV_HEADER = ("epoch", "onset_s", "duration_s", "stage", "confidence", "source")
+CSV_NAME = "selftest-demo-labels.csv"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verified property of the installation."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class SelfTestReport:
+    checks: list[Check] = field(default_factory=list)
+    seconds: float = 0.0
+    csv_path: Path | None = None  # only when kept
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+
+class _Stop(Exception):
+    """A step failed; later steps depend on it and are not run."""
+
+
+def run_selftest(device: str = "auto", keep: Path | None = None, qt: bool = True,
+                 on_check: Callable[[Check], None] | None = None,
+                 epoch_length: float = 1.0) -> SelfTestReport:
+    """Score the bundled demo on `device`, export and check the CSV; then (if `qt`) Qt.
+
+    With `keep`, the CSV is written into that folder and kept; otherwise into a temporary
+    folder that is removed. A `SleepScorerError` (missing weights, unreadable demo) is
+    raised after the checks so far were reported; any other failure becomes a failed check.
+    """
+    report = SelfTestReport()
+    started = time.perf_counter()
+
+    def record(check: Check) -> Check:
+        report.checks.append(check)
+        if on_check is not None:
+            on_check(check)
+        return check
+
+    try:
+        if keep is not None:
+            keep = Path(keep)
+            keep.mkdir(parents=True, exist_ok=True)
+            report.csv_path = keep / CSV_NAME
+            _score_and_export(device, keep, epoch_length, record)
+        else:
+            with tempfile.TemporaryDirectory(prefix="sleepscorer-selftest-") as tmp:
+                _score_and_export(device, Path(tmp), epoch_length, record)
+    except _Stop:
+        pass
+    finally:
+        report.seconds = time.perf_counter() - started
+    if qt:
+        record(check_qt())
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _run_step(name: str, record: Callable[[Check], Check], step: Callable[[], tuple[bool, str]]):
+    """Run one step; an unexpected exception is a failed check (a missing module in a frozen
+    app must show as a line, not a traceback). `SleepScorerError` is the caller's to show."""
+    try:
+        ok, detail = step()
+    except SleepScorerError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - reported as a failed check
+        ok, detail = False, f"{type(exc).__name__}: {exc}"
+    record(Check(name, ok, detail))
+    if not ok:
+        raise _Stop(name)
+
+
+def _score_and_export(device: str, folder: Path, epoch_length: float,
+                      record: Callable[[Check], Check]) -> None:
+    state: dict = {}
+    _run_step("bundled files", record, check_bundled_files)
+
+    def load() -> tuple[bool, str]:
+        from sleepscorer.io import load_recording
+        from sleepscorer.resources import resource_path
+
+        rec = state["recording"] = load_recording(resource_path(*DEMO))
+        n = rec.n_epochs(epoch_length)
+        roles = "+".join(k for k, c in (("EEG", rec.eeg), ("EMG", rec.emg)) if c is not None)
+        return (n > 0 and rec.eeg is not None and rec.emg is not None,
+                f"{rec.duration_s / 60:.1f} min at {rec.rate:g} Hz, {roles or 'no EEG/EMG'}, "
+                f"{n} epochs of {epoch_length:g} s")
+
+    _run_step("load demo recording", record, load)
+
+    def score() -> tuple[bool, str]:
+        from model.inference import score as score_recording
+
+        t0 = time.perf_counter()
+        result = state["result"] = score_recording(state["recording"], device=device,
+                                                   epoch_length=epoch_length)
+        n = state["recording"].n_epochs(epoch_length)
+        ok, problem = probabilities_problem(result.probabilities, n, len(result.classes))
+        where = f"{result.model_name} on {result.device_used}, {time.perf_counter() - t0:.1f} s"
+        return ok, where if ok else f"{problem} ({where})"
+
+    _run_step("score demo", record, score)
+
+    def export() -> tuple[bool, str]:
+        from sleepscorer.core.hypnogram import Hypnogram
+        from sleepscorer.io.labels import write_labels_csv
+
+        result = state["result"]
+        hyp = state["hypnogram"] = Hypnogram(len(result.probabilities), epoch_length)
+        hyp.apply_model(result.probabilities, result.classes)
+        path = state["csv"] = folder / CSV_NAME
+        write_labels_csv(hyp, path)
+        return path.is_file(), f"{path} ({path.stat().st_size / 1024:.0f} kB)"
+
+    _run_step("export CSV", record, export)
+    n_epochs = len(state["hypnogram"])
+    for check in check_labels_csv(state["csv"], n_epochs, epoch_length):
+        record(check)
+
+    def reread() -> tuple[bool, str]:
+        import numpy as np
+
+        from sleepscorer.io.labels import read_labels
+
+        back = read_labels(state["csv"], n_epochs=n_epochs, epoch_length=epoch_length)
+        same = np.array_equal(back.stages, state["hypnogram"].stages)
+        return same, "stages identical" if same else "stages differ after reading back"
+
+    _run_step("re-read CSV", record, reread)
+
+
+def check_bundled_files() -> tuple[bool, str]:
+    """The demo recording, the weights and their model card are where `resource_path` says."""
+    from sleepscorer.resources import resource_path
+
+    demo = resource_path(*DEMO)
+    missing = [str(p) for p in (demo, resource_path(*WEIGHTS), resource_path(*MODEL_CARD))
+               if not p.exists()]
+    if missing:
+        return False, "missing: " + ", ".join(missing)
+    weights_mb = resource_path(*WEIGHTS).stat().st_size / 1e6
+    n_demo = sum(1 for p in demo.iterdir() if p.is_file())
+    return True, f"demo ({n_demo} files), {WEIGHTS[1]} ({weights_mb:.1f} MB) + model card"
+
+
+def probabilities_problem(probabilities, n_epochs: int, n_classes: int) -> tuple[bool, str]:
+    """(ok, problem): one finite probability row per epoch, each summing to 1."""
+    import numpy as np
+
+    p = np.asarray(probabilities, dtype=float)
+    if p.shape != (n_epochs, n_classes):
+        return False, f"probabilities have shape {p.shape}, expected ({n_epochs}, {n_classes})"
+    if not np.isfinite(p).all():
+        return False, "probabilities contain NaN or infinity"
+    if not np.allclose(p.sum(axis=1), 1.0, atol=1e-3):
+        return False, "probability rows do not sum to 1"
+    return True, ""
+
+
+def check_labels_csv(path: Path, n_epochs: int, epoch_length: float = 1.0) -> list[Check]:
+    """Check a model-scored labels CSV as written, without our reader: the file contract."""
+    from sleepscorer.core.stages import Stage
+
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    header, body = (rows[0], rows[1:]) if rows else ([], [])
+    stage_names = {s.label for s in Stage}
+    extra = header[len(CSV_HEADER):]
+    header_ok = (tuple(header[: len(CSV_HEADER)]) == CSV_HEADER
+                 and all(c.startswith("p_") and c[2:] in stage_names for c in extra))
+    checks = [Check("CSV header", header_ok, ",".join(header))]
+    if not header_ok:
+        return checks
+    checks.append(_epochs_check(body, n_epochs, epoch_length))
+    bad_stages = sorted({r[3] for r in body if r[3] not in stage_names})
+    checks.append(Check("CSV stages valid", not bad_stages,
+                        f"bad: {', '.join(bad_stages)}" if bad_stages
+                        else ", ".join(f"{s} {sum(r[3] == s for r in body)}"
+                                       for s in sorted({r[3] for r in body}))))
+    checks.append(_model_rows_check(body))
+    return checks
+
+
+def _epochs_check(body: list[list[str]], n_epochs: int, epoch_length: float) -> Check:
+    if len(body) != n_epochs:
+        return Check("CSV epochs", False, f"{len(body)} rows, expected {n_epochs}")
+    for i, row in enumerate(body):
+        if (len(row) < len(CSV_HEADER) or row[0] != str(i)
+                or not math.isclose(float(row[1]), i * epoch_length, abs_tol=1e-6)
+                or not math.isclose(float(row[2]), epoch_length)):
+            return Check("CSV epochs", False, f"row {i + 2} is out of order: {','.join(row)}")
+    return Check("CSV epochs", True, f"{n_epochs} rows of {epoch_length:g} s, in order")
+
+
+def _model_rows_check(body: list[list[str]]) -> Check:
+    for i, row in enumerate(body):
+        try:
+            conf = float(row[4])
+        except ValueError:
+            conf = math.nan
+        if row[5] != "model" or not 0.0 <= conf <= 1.0:
+            return Check("CSV source and confidence", False,
+                         f"row {i + 2}: source {row[5]!r}, confidence {row[4]!r} "
+                         "(expected model, 0..1)")
+    confs = [float(r[4]) for r in body]
+    mean = sum(confs) / len(confs) if confs else math.nan
+    return Check("CSV source and confidence", True,
+                 f"all rows from the model, confidence {min(confs, default=0):.2f}-"
+                 f"{max(confs, default=0):.2f} (mean {mean:.2f})")
+
+
+def check_qt() -> Check:
+    """PySide6 and pyqtgraph import and a plot renders on the offscreen platform.
+
+    Uses QT_QPA_PLATFORM when set (the CLI sets `offscreen` when it is not).
+    """
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    try:
+        import pyqtgraph as pg
+        from PySide6 import __version__ as pyside_version
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance() or QApplication(["sleepscorer-selftest"])
+        plot = pg.PlotWidget()
+        plot.plot([0.0, 1.0, 0.5, 2.0])
+        plot.resize(320, 200)
+        image = plot.grab().toImage()
+        plot.deleteLater()
+        app.processEvents()
+    except Exception as exc:  # noqa: BLE001 - reported as a failed check
+        return Check("Qt (optional)", False, f"{type(exc).__name__}: {exc}")
+    ok = not image.isNull() and image.width() > 0
+    return Check("Qt (optional)", ok, f"PySide6 {pyside_version}, platform "
+                                      f"{app.platformName()}, pyqtgraph {pg.__version__}")

@@ -1,0 +1,57 @@
+"""The only door from the app to the io and model layers, opened lazily.
+
+Importing torch or the readers costs seconds, so the window appears first and these
+functions import on first use (in a worker thread). Tests swap them for stand-ins.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def load_recording(path: str | Path, rate: float | None = None, roles: dict | None = None):
+    from sleepscorer.io import load_recording as load
+
+    return load(path, rate=rate, roles=roles)
+
+
+def read_labels(path: str | Path, n_epochs: int | None = None, epoch_length: float = 1.0):
+    from sleepscorer.io.labels import read_labels as read
+
+    return read(path, n_epochs=n_epochs, epoch_length=epoch_length)
+
+
+def write_labels_csv(hyp, path: str | Path, epoch_length: float | None = None):
+    from sleepscorer.io.labels import write_labels_csv as write
+
+    return write(hyp, path, epoch_length=epoch_length)
+
+
+def write_bids_events(hyp, path: str | Path):
+    from sleepscorer.io.labels import write_bids_events as write
+
+    return write(hyp, path)
+
+
+def score(recording, **kwargs):
+    """Automatic scoring; raises ModelError when no weights are available."""
+    try:
+        from model.inference import score as run
+    except ImportError as exc:
+        from sleepscorer.errors import ModelError
+
+        raise ModelError(None, "automatic scoring is not installed yet (model.inference "
+                               f"missing: {exc})") from exc
+    return run(recording, **kwargs)
+
+
+def device_name(requested: str = "auto") -> str:
+    """'CUDA' or 'CPU': what scoring will run on (imports torch; call from a worker)."""
+    if requested not in ("auto", "cuda"):
+        return requested.upper()
+    try:
+        import torch
+
+        return "CUDA" if torch.cuda.is_available() else "CPU"
+    except ImportError:
+        return "CPU"

@@ -1,0 +1,40 @@
+"""Ask which channel is EEG and which EMG, when the names did not tell."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
+                               QVBoxLayout)
+
+from sleepscorer.io.recording import ChannelKind, Recording
+
+
+class ChannelDialog(QDialog):
+    def __init__(self, recording: Recording, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Which channel is which?")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"No EEG channel was recognised in {recording.source.name}.\n"
+                                "Choose the role of each channel (scoring needs one EEG)."))
+        form = QFormLayout()
+        self.boxes: dict[str, QComboBox] = {}
+        for i, channel in enumerate(recording.channels):
+            box = QComboBox()
+            for kind in ChannelKind:
+                box.addItem(kind.value, kind)
+            guess = channel.kind
+            if recording.eeg is None and i == 0:
+                guess = ChannelKind.EEG
+            elif recording.emg is None and i == 1 and guess is ChannelKind.OTHER:
+                guess = ChannelKind.EMG
+            box.setCurrentIndex(list(ChannelKind).index(guess))
+            form.addRow(f"{channel.name} ({channel.rate:g} Hz)", box)
+            self.boxes[channel.name] = box
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def roles(self) -> dict[str, ChannelKind]:
+        return {name: box.currentData() for name, box in self.boxes.items()}

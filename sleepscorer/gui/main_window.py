@@ -1,0 +1,270 @@
+"""The main window: wires the views, the session, the workers and the file actions.
+
+Logic lives elsewhere: navigation and labelling in session.py, drawing in the view files,
+background work in workers.py, files in file_actions.py, science in sleepscorer.core.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QInputDialog, QLabel, QMainWindow,
+                               QVBoxLayout, QWidget)
+
+from sleepscorer.core.stages import STAGE_KEYS, Stage
+from sleepscorer.gui.file_actions import FileActions
+from sleepscorer.gui.legend import StageLegend
+from sleepscorer.gui.model_panel import ModelPanel
+from sleepscorer.gui.overview import OverviewBar
+from sleepscorer.gui.settings import Settings
+from sleepscorer.gui.statistics_panel import StatisticsPanel
+from sleepscorer.gui.task_bar import TaskBar
+from sleepscorer.gui.time_axis import format_time, parse_time
+from sleepscorer.gui.trace_view import TraceView
+
+WINDOW_PRESETS = (("4 s", 4.0), ("10 s", 10.0), ("30 s", 30.0), ("1 min", 60.0),
+                  ("5 min", 300.0), ("30 min", 1800.0), ("1 h", 3600.0), ("whole", 0.0))
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None):
+        super().__init__()
+        self.settings = settings or Settings()
+        self.session = None
+        self.setWindowTitle("SleepScorer")
+        self.resize(1500, 950)
+        self.setAcceptDrops(True)
+        self.trace_view = TraceView()
+        self.trace_view.set_palette(self.settings.colours)
+        self.overview = OverviewBar()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.trace_view, 1)
+        layout.addWidget(self.overview)
+        self.setCentralWidget(central)
+        self.statistics = StatisticsPanel()
+        self.statistics.set_colours(self.settings.colours)
+        self.model_panel = ModelPanel()
+        self._dock("Statistics", self.statistics, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("Automatic scoring", self.model_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.task_bar = TaskBar()
+        self.position = QLabel("drop a recording (file or folder) here, or File > Open")
+        self.model_info = QLabel("")
+        self.statusBar().addWidget(self.position, 1)
+        self.statusBar().addPermanentWidget(self.task_bar)
+        self.statusBar().addPermanentWidget(self.model_info)
+        self.files = FileActions(self)
+        self._build_actions()
+        self._connect_views()
+
+    def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    # -- actions ----------------------------------------------------------------------
+    def _action(self, menu, text: str, slot, keys=(), needs_session: bool = True) -> QAction:
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if needs_session:
+            action.triggered.connect(lambda *_: self.session is not None and slot())
+        else:
+            action.triggered.connect(lambda *_: slot())
+        self.addAction(action)
+        if menu is not None:
+            menu.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        f, s = self.files, lambda: self.session
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "&Open...", f.open_dialog, ["Ctrl+O"], False)
+        self._action(file_menu, "Open &Folder...", f.open_folder_dialog, ["Ctrl+Shift+O"], False)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._action(file_menu, "&Import labels...", f.import_dialog, ["Ctrl+I"])
+        file_menu.addSeparator()
+        self._action(file_menu, "&Export labels as CSV...", f.export_csv, ["Ctrl+E", "Ctrl+S"])
+        self._action(file_menu, "Export &BIDS events...", f.export_bids, ["Ctrl+Shift+E"])
+        self._action(file_menu, "Export &statistics as CSV...", f.export_statistics)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, ["Ctrl+Q"], False)
+
+        edit = self.menuBar().addMenu("&Edit")
+        self._action(edit, "&Undo", lambda: s().undo(), ["Ctrl+Z"])
+        self._action(edit, "&Redo", lambda: s().redo(), ["Ctrl+Shift+Z", "Ctrl+Y"])
+        edit.addSeparator()
+        for key, stage in STAGE_KEYS.items():
+            self._action(edit, f"Label selection {stage.label}",
+                         lambda st=stage: s().label(st), [key])
+        self._action(edit, "&Confirm model labels in selection", lambda: s().confirm(),
+                     ["Return", "Enter"])
+
+        nav = self.menuBar().addMenu("&Navigate")
+        self._action(nav, "Next epoch", lambda: s().step(1), ["Right"])
+        self._action(nav, "Previous epoch", lambda: s().step(-1), ["Left"])
+        self._action(nav, "Grow selection right", lambda: s().step(1, True), ["Shift+Right"])
+        self._action(nav, "Grow selection left", lambda: s().step(-1, True), ["Shift+Left"])
+        self._action(nav, "Next window", lambda: s().page(1, self.window_s()), ["PgDown"])
+        self._action(nav, "Previous window", lambda: s().page(-1, self.window_s()), ["PgUp"])
+        self._action(nav, "&Go to time...", self.go_to_dialog, ["Ctrl+G"])
+        self._action(nav, "Next &low-confidence epoch", lambda: s().next_low_confidence(), ["N"])
+        self._action(nav, "Previous low-confidence epoch",
+                     lambda: s().next_low_confidence(backward=True), ["Shift+N"])
+        self._action(nav, "Next &unscored epoch", lambda: s().next_unscored(), ["U"])
+        self._action(nav, "Zoom in", lambda: self.zoom(0.5), ["Ctrl++", "Ctrl+="])
+        self._action(nav, "Zoom out", lambda: self.zoom(2.0), ["Ctrl+-"])
+
+        scoring = self.menuBar().addMenu("&Scoring")
+        self._action(scoring, "&Score recording", self.files.score_again, ["Ctrl+R"])
+        self._action(scoring, "&Cancel running task", self.task_bar.cancel, ["Esc"], False)
+
+        view = self.menuBar().addMenu("&View")
+        for dock in self.findChildren(QDockWidget):
+            view.addAction(dock.toggleViewAction())
+
+        bar = self.addToolBar("Main")
+        bar.setObjectName("main toolbar")
+        bar.addWidget(QLabel(" window "))
+        self.window_combo = QComboBox()
+        for text, seconds in WINDOW_PRESETS:
+            self.window_combo.addItem(text, seconds)
+        self.window_combo.setCurrentIndex(self._preset_index(self.settings.window_s))
+        self.window_combo.activated.connect(self._preset_chosen)
+        self.window_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        bar.addWidget(self.window_combo)
+        bar.addSeparator()
+        self.legend = StageLegend(self.settings.colours, self.settings.stages)
+        bar.addWidget(self.legend)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_files:
+            self.recent_menu.addAction(path, lambda p=path: self.files.open_path(p))
+        if not self.settings.recent_files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def _connect_views(self) -> None:
+        tv = self.trace_view
+        tv.clicked.connect(lambda x, shift: self.session and self.session.click(x, shift))
+        tv.doubleClicked.connect(lambda x: self.session and self.session.select_bout(x))
+        tv.dragSelected.connect(lambda a, b, _done: self.session and self.session.drag(a, b))
+        tv.rangeChanged.connect(self.overview.show_window)
+        self.overview.jumpRequested.connect(self._centre)
+        self.overview.windowMoved.connect(lambda a, b: tv.set_x_range(a, b))
+        self.statistics.exportRequested.connect(self.files.export_statistics)
+        self.model_panel.scoreRequested.connect(self.files.score_again)
+        self._pos_timer = QTimer(self, singleShot=True, interval=50)
+        self._pos_timer.timeout.connect(self._show_position)
+
+    # -- session ----------------------------------------------------------------------
+    def set_session(self, session, loaded) -> None:
+        """Show a freshly opened recording (called by FileActions)."""
+        if self.session is not None:
+            self.session.close()
+        self.session = session
+        hyp = session.hypnogram
+        self.trace_view.set_recording(loaded, hyp)
+        self.statistics.set_hypnogram(hyp)
+        self.overview.set_labels(self.trace_view._rgba, len(hyp) * hyp.epoch_length)
+        session.labelsChanged.connect(self._labels_changed)
+        session.selectionChanged.connect(self._selection_changed)
+        session.centreRequested.connect(self._centre)
+        session.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.setWindowTitle(f"SleepScorer - {loaded.recording.source.name}")
+        self._apply_window(self.window_combo.currentData(), centre=0.0)
+        session.select(0)
+
+    def _labels_changed(self, start: int, stop: int) -> None:
+        hyp = self.session.hypnogram
+        self.trace_view.update_labels(hyp, start, stop)
+        self.overview.set_labels(self.trace_view._rgba, len(hyp) * hyp.epoch_length)
+        self.statistics.schedule_refresh()
+        self._pos_timer.start()
+
+    def _selection_changed(self, start: int, stop: int) -> None:
+        self.trace_view.set_selection(start, stop)
+        self._pos_timer.start()
+
+    def _show_position(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        hyp, el = s.hypnogram, s.epoch_length
+        stage = Stage(int(hyp.stages[s.start]))
+        conf = hyp.confidence[s.start]
+        source = ["none", "model", "you", "imported"][int(hyp.sources[s.start])]
+        text = (f"epoch {s.start}  {format_time(s.start * el)}  {stage.label} ({source}"
+                + ("" if conf != conf else f", confidence {conf:.2f}") + ")")
+        if s.stop - s.start > 1:
+            text = (f"epochs {s.start}-{s.stop - 1}  {format_time(s.start * el)}-"
+                    f"{format_time(s.stop * el)}  ({(s.stop - s.start) * el:g} s)")
+        self.position.setText(text)
+
+    # -- view -------------------------------------------------------------------------
+    def window_s(self) -> float:
+        t0, t1 = self.trace_view.x_range()
+        return t1 - t0
+
+    def _preset_index(self, seconds: float) -> int:
+        values = [v for _, v in WINDOW_PRESETS]
+        return values.index(seconds) if seconds in values else 2
+
+    def _preset_chosen(self, index: int) -> None:
+        seconds = self.window_combo.itemData(index)
+        self.settings.window_s = seconds
+        self._apply_window(seconds)
+
+    def _apply_window(self, seconds: float, centre: float | None = None) -> None:
+        if self.session is None:
+            return
+        duration = self.trace_view.duration
+        if not seconds or seconds >= duration:
+            self.trace_view.set_x_range(0, duration)
+            return
+        if centre is None:
+            s = self.session
+            centre = (s.start + s.stop) / 2 * s.epoch_length
+        t0 = min(max(0.0, centre - seconds / 2), max(0.0, duration - seconds))
+        self.trace_view.set_x_range(t0, t0 + seconds)
+
+    def _centre(self, seconds: float) -> None:
+        self.trace_view.centre_on(seconds)
+
+    def zoom(self, factor: float) -> None:
+        t0, t1 = self.trace_view.x_range()
+        centre, half = (t0 + t1) / 2, (t1 - t0) * factor / 2
+        self.trace_view.set_x_range(centre - half, centre + half)
+
+    def go_to_dialog(self) -> None:
+        text, ok = QInputDialog.getText(self, "Go to time", "time (hh:mm:ss or seconds):")
+        if not ok:
+            return
+        try:
+            self.session.go_to(parse_time(text))
+        except ValueError as exc:
+            self.statusBar().showMessage(f"cannot go to {text!r}: {exc}", 5000)
+
+    # -- Qt events --------------------------------------------------------------------
+    def dragEnterEvent(self, event):  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):  # noqa: N802
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.files.dropped(paths[0])
+
+    def closeEvent(self, event):  # noqa: N802
+        if self.files.may_close():
+            self.files.shutdown()
+            event.accept()
+        else:
+            event.ignore()

@@ -1,0 +1,116 @@
+"""Preferences that persist between sessions (QSettings, INI format).
+
+Epoch length for scoring and for export, the stage set and colours, the last folder and
+recent files. Tests redirect the location with `QSettings.setPath(IniFormat, UserScope, tmp)`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from sleepscorer.core.stages import STAGE_COLORS, Stage
+
+ORGANISATION = "SleepScorer"
+APPLICATION = "SleepScorer"
+MAX_RECENT = 10
+DEFAULT_STAGES = (Stage.WAKE, Stage.NREM, Stage.REM, Stage.MA, Stage.ARTIFACT)
+
+
+class Settings:
+    """Typed access to the app's QSettings."""
+
+    def __init__(self, qsettings: QSettings | None = None):
+        self.q = qsettings or QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                                        ORGANISATION, APPLICATION)
+
+    def _float(self, key: str, default: float) -> float:
+        try:
+            return float(self.q.value(key, default))
+        except (TypeError, ValueError):
+            return default
+
+    # -- epochs -----------------------------------------------------------------------
+    @property
+    def epoch_length(self) -> float:
+        """Seconds per scored epoch in the app."""
+        return self._float("scoring/epoch_length", 1.0)
+
+    @epoch_length.setter
+    def epoch_length(self, value: float) -> None:
+        self.q.setValue("scoring/epoch_length", float(value))
+
+    @property
+    def export_epoch_length(self) -> float:
+        """Seconds per epoch in exported label files (a multiple of the scoring epoch)."""
+        return self._float("export/epoch_length", self.epoch_length)
+
+    @export_epoch_length.setter
+    def export_epoch_length(self, value: float) -> None:
+        self.q.setValue("export/epoch_length", float(value))
+
+    @property
+    def window_s(self) -> float:
+        return self._float("view/window_s", 30.0)
+
+    @window_s.setter
+    def window_s(self, value: float) -> None:
+        self.q.setValue("view/window_s", float(value))
+
+    @property
+    def low_confidence(self) -> float:
+        return self._float("scoring/low_confidence", 0.6)
+
+    # -- stages -----------------------------------------------------------------------
+    @property
+    def stages(self) -> tuple[Stage, ...]:
+        raw = self.q.value("stages/enabled", None)
+        if not raw:
+            return DEFAULT_STAGES
+        names = [raw] if isinstance(raw, str) else list(raw)
+        try:
+            return tuple(Stage.from_name(n) for n in names)
+        except ValueError:
+            return DEFAULT_STAGES
+
+    @stages.setter
+    def stages(self, value: tuple[Stage, ...]) -> None:
+        self.q.setValue("stages/enabled", [s.label for s in value])
+
+    @property
+    def colours(self) -> dict[Stage, str]:
+        out = dict(STAGE_COLORS)
+        for stage in Stage:
+            value = self.q.value(f"colours/{stage.name}", None)
+            if isinstance(value, str) and value.startswith("#") and len(value) == 7:
+                out[stage] = value
+        return out
+
+    def set_colour(self, stage: Stage, colour: str) -> None:
+        self.q.setValue(f"colours/{stage.name}", colour)
+
+    # -- files ------------------------------------------------------------------------
+    @property
+    def last_folder(self) -> str:
+        return str(self.q.value("files/last_folder", str(Path.home())))
+
+    @last_folder.setter
+    def last_folder(self, value: str) -> None:
+        self.q.setValue("files/last_folder", str(value))
+
+    @property
+    def recent_files(self) -> list[str]:
+        raw = self.q.value("files/recent", [])
+        if isinstance(raw, str):
+            raw = [raw]
+        return [str(p) for p in (raw or [])]
+
+    def add_recent(self, path: str | Path) -> None:
+        path = str(Path(path).resolve())
+        recent = [p for p in self.recent_files if p != path]
+        self.q.setValue("files/recent", [path, *recent][:MAX_RECENT])
+        self.last_folder = str(Path(path).parent)
+
+    def sync(self) -> None:
+        self.q.sync()

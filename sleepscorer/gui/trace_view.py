@@ -1,0 +1,200 @@
+"""The scoring view: hypnogram strip, EEG/EMG (and extra) traces with stage colour bands,
+EEG spectrogram and model confidence, all on one shared time axis.
+
+Traces are redrawn from min/max pyramids (core/display.py) for the visible span only, so
+any zoom on a 24 h recording costs a few milliseconds. Stage colours are one-row images
+(one pixel per epoch), updated in place on every edit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+
+from sleepscorer.core.display import stage_palette, stage_rgba
+from sleepscorer.core.hypnogram import Hypnogram
+from sleepscorer.core.stages import Stage
+from sleepscorer.gui.confidence_track import ConfidencePlot
+from sleepscorer.gui.spectrogram_view import SpectrogramPlot
+from sleepscorer.gui.time_axis import TimeAxis
+from sleepscorer.gui.viewbox import ScoringViewBox
+from sleepscorer.gui.workers import LoadedRecording
+
+AXIS_WIDTH = 64
+TRACE_PEN = {"EEG": "#1a1a1a", "EMG": "#3b3b3b", "other": "#6b6b6b"}
+BAND_OPACITY = 0.28
+
+
+class TraceView(pg.GraphicsLayoutWidget):
+    """Signals carry seconds; the window turns them into epochs through the session."""
+
+    clicked = Signal(float, bool)
+    doubleClicked = Signal(float)  # noqa: N815
+    dragSelected = Signal(float, float, bool)  # noqa: N815
+    rangeChanged = Signal(float, float)  # noqa: N815
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setBackground("w")
+        self.ci.layout.setSpacing(2)
+        self.plots: list[pg.PlotItem] = []
+        self.curves: dict[str, pg.PlotCurveItem] = {}
+        self.pyramids = {}
+        self.band_images: list[pg.ImageItem] = []
+        self.selections: list[pg.LinearRegionItem] = []
+        self.lut = stage_palette()
+        self.duration = 1.0
+        self.epoch_length = 1.0
+        self._person = np.zeros(0, bool)
+        self._rgba = np.zeros((1, 0, 4), np.uint8)
+        self.hypno = self._add_plot(select_on_drag=True, height=34)
+        self.hypno.setLabel("left", "stage")
+        self.hypno.getAxis("left").setTicks([[]])
+        self.hypno.setYRange(0, 1.35, padding=0)
+        self.hypno_image = pg.ImageItem(axisOrder="row-major")
+        self.expert_image = pg.ImageItem(axisOrder="row-major")
+        self.hypno.addItem(self.hypno_image)
+        self.hypno.addItem(self.expert_image)
+        self.spectrogram: SpectrogramPlot | None = None
+        self.confidence: ConfidencePlot | None = None
+        self.hypno.vb.sigXRangeChanged.connect(self._x_changed)
+
+    # -- building ---------------------------------------------------------------------
+    def _add_plot(self, plot: pg.PlotItem | None = None, select_on_drag: bool = False,
+                  height: int | None = None) -> pg.PlotItem:
+        if plot is None:
+            plot = pg.PlotItem(viewBox=ScoringViewBox(select_on_drag=select_on_drag),
+                               axisItems={"bottom": TimeAxis()})
+            plot.hideButtons()
+        vb: ScoringViewBox = plot.vb
+        vb.clicked.connect(self.clicked.emit)
+        vb.doubleClicked.connect(self.doubleClicked.emit)
+        vb.dragSelected.connect(self.dragSelected.emit)
+        plot.getAxis("left").setWidth(AXIS_WIDTH)
+        plot.hideAxis("bottom")
+        plot.setClipToView(True)
+        if self.plots:
+            plot.setXLink(self.plots[0])
+        region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(20, 20, 20, 45),
+                                     pen=pg.mkPen("#000000", width=1.5))
+        region.setZValue(20)
+        plot.addItem(region, ignoreBounds=True)
+        self.selections.append(region)
+        row = len(self.plots)
+        self.addItem(plot, row=row, col=0)
+        if height is not None:
+            plot.setMaximumHeight(height)
+            plot.setMinimumHeight(height)
+        self.plots.append(plot)
+        return plot
+
+    def _clear_tracks(self) -> None:
+        for plot in self.plots[1:]:
+            self.removeItem(plot)
+        del self.plots[1:], self.selections[1:]
+        self.curves.clear()
+        self.band_images.clear()
+
+    def set_recording(self, loaded: LoadedRecording, hyp: Hypnogram) -> None:
+        """Build one track per channel (EEG and EMG tall, others thin), then the
+        spectrogram and confidence tracks."""
+        self._clear_tracks()
+        rec = loaded.recording
+        self.pyramids = loaded.pyramids
+        self.epoch_length = hyp.epoch_length
+        self.duration = float(rec.duration_s)
+        order = sorted(rec.channels, key=lambda c: {"EEG": 0, "EMG": 1}.get(c.kind.value, 2))
+        for channel in order:
+            thin = channel.kind.value == "other"
+            plot = self._add_plot(height=60 if thin else None)
+            plot.setMinimumHeight(40 if thin else 90)
+            plot.setLabel("left", channel.name, units=channel.unit or None)
+            pen = pg.mkPen(TRACE_PEN.get(channel.kind.value, "#444444"), width=1)
+            curve = pg.PlotCurveItem(pen=pen, skipFiniteCheck=True)
+            plot.addItem(curve)
+            self.curves[channel.name] = curve
+            lo, hi = self.pyramids[channel.name].robust_range()
+            plot.setYRange(lo, hi, padding=0)
+            band = pg.ImageItem(axisOrder="row-major")
+            band.setOpacity(BAND_OPACITY)
+            band.setZValue(-10)
+            plot.addItem(band, ignoreBounds=True)
+            band.setRect(0, lo, len(hyp) * hyp.epoch_length, hi - lo)
+            self.band_images.append(band)
+        self.spectrogram = SpectrogramPlot()
+        self._add_plot(self.spectrogram, height=110)
+        if loaded.spectrogram is not None:
+            self.spectrogram.set_spectrogram(*loaded.spectrogram, hyp.epoch_length)
+        self.confidence = ConfidencePlot()
+        self._add_plot(self.confidence, height=70)
+        self.confidence.showAxis("bottom")
+        for plot in self.plots:
+            plot.vb.setLimits(xMin=0, xMax=max(self.duration, 1.0),
+                              minXRange=min(1.0, self.duration))
+        self.set_hypnogram(hyp)
+
+    # -- hypnogram colours -----------------------------------------------------------
+    def set_palette(self, colours: dict[Stage, str]) -> None:
+        self.lut = stage_palette(colours)
+
+    def set_hypnogram(self, hyp: Hypnogram) -> None:
+        self._person = hyp.is_person_labelled()
+        self._rgba = stage_rgba(hyp.stages, self._person, self.lut)[None, :, :]
+        self._show_labels(hyp)
+
+    def update_labels(self, hyp: Hypnogram, start: int, stop: int) -> None:
+        """Recolour epochs [start, stop) after an edit."""
+        if self._rgba.shape[1] != len(hyp):
+            self.set_hypnogram(hyp)
+            return
+        self._person[start:stop] = hyp.is_person_labelled()[start:stop]
+        self._rgba[0, start:stop] = stage_rgba(hyp.stages[start:stop], self._person[start:stop],
+                                               self.lut)
+        self._show_labels(hyp)
+
+    def _show_labels(self, hyp: Hypnogram) -> None:
+        width = len(hyp) * hyp.epoch_length
+        self.hypno_image.setImage(self._rgba, autoLevels=False)
+        self.hypno_image.setRect(0, 0, width, 1)
+        marker = np.zeros((1, len(hyp), 4), np.uint8)
+        marker[0, self._person] = (30, 30, 30, 255)
+        self.expert_image.setImage(marker, autoLevels=False)
+        self.expert_image.setRect(0, 1.08, width, 0.27)
+        solid = self._rgba.copy()
+        solid[0, :, 3] = np.where(solid[0, :, 3] > 0, 255, 0)
+        for band in self.band_images:
+            band.setImage(solid, autoLevels=False)
+        if self.confidence is not None:
+            self.confidence.set_confidence(hyp.confidence, hyp.epoch_length)
+
+    # -- selection and range ---------------------------------------------------------
+    def set_selection(self, start: int, stop: int) -> None:
+        region = (start * self.epoch_length, stop * self.epoch_length)
+        for item in self.selections:
+            item.setRegion(region)
+
+    def set_x_range(self, t0: float, t1: float) -> None:
+        self.hypno.vb.setXRange(t0, t1, padding=0)
+
+    def x_range(self) -> tuple[float, float]:
+        (t0, t1), _ = self.hypno.vb.viewRange()
+        return float(t0), float(t1)
+
+    def centre_on(self, seconds: float) -> None:
+        t0, t1 = self.x_range()
+        half = (t1 - t0) / 2
+        self.set_x_range(seconds - half, seconds + half)
+
+    def _x_changed(self, _vb=None, _range=None) -> None:
+        t0, t1 = self.x_range()
+        self.redraw_traces(t0, t1)
+        self.rangeChanged.emit(t0, t1)
+
+    def redraw_traces(self, t0: float, t1: float) -> None:
+        if not self.plots:
+            return
+        pixels = max(100, int(self.hypno.vb.width()))
+        for name, curve in self.curves.items():
+            x, y = self.pyramids[name].segment(t0, t1, pixels)
+            curve.setData(x, y)

@@ -1,0 +1,149 @@
+"""From what a reader found to a checked `Recording`: roles, one common rate, validation.
+
+Readers return `RawChannel`s (any rates); `assemble` applies the user's roles, resamples to
+the EEG's rate, replaces NaN/inf, and notes problems that do not stop scoring in
+`Recording.warnings` (no EMG, flat channels). Unusable input raises `RecordingError`.
+Must not know about file formats.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from sleepscorer.errors import RecordingError
+from sleepscorer.io.recording import Channel, ChannelKind, Recording
+
+MIN_DURATION_S = 1.0   # one (shortest) scoring epoch
+FLAT_MIN_S = 30.0      # a flat stretch shorter than this is not reported
+FLAT_WINDOW_S = 1.0
+NOISE_FLOOR_UV = 6.0   # a connected rodent EEG/EMG is well above this amplifier noise
+_UV_PER_UNIT = {"uV": 1.0, "µV": 1.0, "μV": 1.0, "mV": 1e3, "V": 1e6, "nV": 1e-3}
+
+
+@dataclass
+class RawChannel:
+    name: str
+    kind: ChannelKind
+    data: np.ndarray
+    rate: float
+    unit: str = ""
+
+
+def assemble(path: Path, raw: list[RawChannel], start_time: datetime | None = None,
+             notes: list[str] | None = None, roles: dict[str, ChannelKind] | None = None,
+             ) -> Recording:
+    """Checked `Recording` from raw channels; see the module docstring."""
+    warnings = list(notes or [])
+    if not raw:
+        raise RecordingError(path, "the file holds no signals; export the EEG/EMG again")
+    for ch in raw:
+        if roles and ch.name in roles:
+            ch.kind = ChannelKind(roles[ch.name])
+    eeg = next((c for c in raw if c.kind is ChannelKind.EEG), None)
+    if eeg is None:
+        names = ", ".join(f"{c.name} ({c.kind.value})" for c in raw)
+        if not any(c.kind is ChannelKind.OTHER for c in raw):
+            raise RecordingError(path, f"no EEG channel (found {names}); a recording needs an "
+                                       "EEG channel, or say which channel is EEG (roles)")
+        warnings.append(f"no channel is recognised as EEG (found {names}); choose which "
+                        "channel is EEG and which EMG before scoring")
+    rate = (eeg or raw[0]).rate
+    channels = [_to_channel(path, c, rate, warnings) for c in raw]
+    recording = Recording(channels, Path(path), start_time, warnings)
+    if recording.duration_s < MIN_DURATION_S:
+        raise RecordingError(path, f"the recording lasts {recording.duration_s:.3g} s, shorter "
+                                   f"than one {MIN_DURATION_S:g}-s epoch; nothing to score")
+    if eeg is not None and recording.emg is None:
+        warnings.append("no EMG channel: EEG-only scoring (REM and wake are harder to tell apart)")
+    for ch in channels:
+        flat = flat_note(ch)
+        if flat:
+            warnings.append(flat)
+    return recording
+
+
+def _to_channel(path: Path, raw: RawChannel, rate: float, warnings: list[str]) -> Channel:
+    if not raw.rate or not math.isfinite(raw.rate) or raw.rate <= 0:
+        raise RecordingError(path, f"channel {raw.name} has sampling rate {raw.rate}; the file "
+                                   "header is damaged or the rate must be given")
+    data = raw.data
+    if data.dtype != np.float32:
+        data = data.astype(np.float32)
+    # a float64 sum is finite exactly when every float32 sample is: no full-size temporary
+    if not np.isfinite(np.add.reduce(data, dtype=np.float64)):
+        bad = ~np.isfinite(data)
+        n_bad = int(np.count_nonzero(bad))
+        data = np.where(bad, np.float32(0), data)
+        warnings.append(f"channel {raw.name}: {n_bad} NaN/inf samples "
+                        f"({100 * n_bad / len(data):.2g}%) were set to 0")
+    if not math.isclose(raw.rate, rate, rel_tol=1e-9):
+        data = resample(data, raw.rate, rate)
+        warnings.append(f"channel {raw.name} resampled from {raw.rate:g} Hz to {rate:g} Hz")
+    return Channel(raw.name, raw.kind, data, float(rate), raw.unit)
+
+
+def resample(data: np.ndarray, rate_in: float, rate_out: float) -> np.ndarray:
+    """Polyphase resampling by a rational approximation of rate_out / rate_in."""
+    from scipy.signal import resample_poly
+
+    ratio = Fraction(rate_out / rate_in).limit_denominator(1000)
+    out = resample_poly(data, ratio.numerator, ratio.denominator)
+    return np.ascontiguousarray(out, dtype=np.float32)
+
+
+def flat_note(channel: Channel) -> str | None:
+    """A warning when a channel is flat for long stretches (>= FLAT_MIN_S), else None.
+
+    A 1-s window is flat when it is dead (spread ~0 next to the channel's loud windows) or,
+    for channels in a known voltage unit, at the amplifier's noise floor: below
+    NOISE_FLOOR_UV and, except for EMG, noise-like (no EEG low-frequency content).
+    """
+    sd, rough = _window_stats(channel)
+    if len(sd) == 0:
+        return None
+    flat = sd <= max(float(np.percentile(sd, 95)) * 1e-3, 1e-12)
+    to_uv = _UV_PER_UNIT.get(channel.unit.strip())
+    if to_uv is not None:
+        sd_uv = sd * to_uv
+        if channel.kind is ChannelKind.EMG:
+            flat |= sd_uv < NOISE_FLOOR_UV / 3
+        else:
+            flat |= (sd_uv < NOISE_FLOOR_UV) & (rough > 0.7)
+    n = len(sd)
+    long_runs = [(a, b) for a, b in _runs(flat) if b - a >= FLAT_MIN_S / FLAT_WINDOW_S or b - a == n]
+    if not long_runs:
+        return None
+    total = sum(b - a for a, b in long_runs) * FLAT_WINDOW_S
+    first = long_runs[0][0] * FLAT_WINDOW_S
+    if len(long_runs) == 1 and long_runs[0][1] == n:
+        where = "for the whole recording" if first == 0 else f"from {first:g} s to the end"
+        return (f"channel {channel.name} is flat {where} ({total:g} s of "
+                f"{channel.duration_s:g} s): disconnected electrode? check the recording")
+    return (f"channel {channel.name} is flat for {total:g} s in {len(long_runs)} stretch(es), "
+            f"the first from {first:g} s: disconnected electrode? check the recording")
+
+
+def _window_stats(channel: Channel, chunk: int = 600) -> tuple[np.ndarray, np.ndarray]:
+    """Per-window standard deviation and roughness (SD of the first difference / SD)."""
+    win = max(2, int(round(channel.rate * FLAT_WINDOW_S)))
+    n = len(channel.data) // win
+    sd = np.empty(n, np.float32)
+    rough = np.empty(n, np.float32)
+    for a in range(0, n, chunk):  # chunks keep temporaries small on 24 h recordings
+        b = min(n, a + chunk)
+        block = channel.data[a * win:b * win].reshape(b - a, win)
+        sd[a:b] = block.std(axis=1)
+        rough[a:b] = np.diff(block, axis=1).std(axis=1) / np.maximum(sd[a:b], 1e-30)
+    return sd, rough
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))

@@ -1,0 +1,329 @@
+"""Label files in and out: our CSV, AccuSleep CSV, BIDS events.tsv and .mat `sleep_scores`.
+
+Our CSV has one row per epoch: `epoch,onset_s,duration_s,stage,confidence,source` and then
+`p_<Stage>` columns when the model's probabilities are known. Stages are written by name.
+
+Warnings: `read_labels` and `read_bids_events` return a `Hypnogram` that carries a
+`warnings: list[str]` attribute (problems that did not stop reading, e.g. padding with
+Unscored). It is always set on hypnograms returned here, possibly empty.
+
+Must not know about recordings' signals or Qt; only `Hypnogram` and `Stage`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from sleepscorer.core.hypnogram import Hypnogram, Source
+from sleepscorer.core.stages import LABEL_DTYPE, Stage
+from sleepscorer.errors import LabelsError
+
+HEADER = ("epoch", "onset_s", "duration_s", "stage", "confidence", "source")
+ACCUSLEEP_STAGES: dict[int, Stage] = {1: Stage.REM, 2: Stage.WAKE, 3: Stage.NREM}
+MSSV_STAGES: dict[int, Stage] = {1: Stage.WAKE, 2: Stage.NREM, 3: Stage.REM, 4: Stage.ARTIFACT}
+# Writing BIDS events: MSSV has no micro-arousal code, so MA (a brief awakening) is Wake.
+MSSV_CODES: dict[Stage, int] = {Stage.WAKE: 1, Stage.NREM: 2, Stage.REM: 3, Stage.ARTIFACT: 4,
+                                Stage.MA: 1}
+MAT_STAGES: dict[int, Stage] = {0: Stage.WAKE, 1: Stage.NREM, 2: Stage.REM, 3: Stage.MA}
+SUPPORTED = ("our CSV (epoch,onset_s,duration_s,stage,...)", "AccuSleep CSV (brain_state)",
+             "BIDS events.tsv (onset,duration,stage)", ".mat with sleep_scores")
+
+
+# -- writing ----------------------------------------------------------------------------
+def _number(x: float) -> str:
+    return "" if not math.isfinite(x) else f"{x:.10g}"
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | None = None,
+                     probabilities: bool = True) -> None:
+    """Write `hyp` as our CSV, atomically. Converts to `epoch_length` when it differs.
+
+    Probabilities (`p_Wake,...`) are written only when asked for and still valid, i.e.
+    not after a change of epoch length. Confidence is empty for person-set labels.
+    """
+    path = Path(path)
+    out = hyp
+    if epoch_length is not None and not math.isclose(epoch_length, hyp.epoch_length):
+        try:
+            out = hyp.to_epoch_length(epoch_length)
+        except ValueError as exc:
+            raise LabelsError(path, f"{exc}; choose an epoch length that is a simple multiple "
+                                    f"of {hyp.epoch_length:g} s") from exc
+    probs = out.probabilities if probabilities and out.probabilities is not None else None
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([*HEADER, *(f"p_{c.label}" for c in (out.classes if probs is not None else ()))])
+    el = out.epoch_length
+    person = out.is_person_labelled()
+    for i in range(len(out)):
+        conf = float("nan") if person[i] else float(out.confidence[i])
+        row = [i, _number(i * el), _number(el), Stage(int(out.stages[i])).label, _number(conf),
+               Source(int(out.sources[i])).label]
+        if probs is not None:
+            row.extend(_number(float(p)) for p in probs[i])
+        writer.writerow(row)
+    _atomic_write_text(path, buf.getvalue())
+
+
+def write_bids_events(hyp: Hypnogram, path: str | Path) -> None:
+    """Write a BIDS events.tsv (`onset`,`duration`,`stage`), one row per scored epoch.
+
+    Stages are MSSV-coded: 1 Wake, 2 NREM, 3 REM, 4 Artifact; MA is written as 1 (Wake)
+    because the coding has no micro-arousal; Unscored epochs are omitted.
+    """
+    lines = ["onset\tduration\tstage"]
+    el = hyp.epoch_length
+    for i, code in enumerate(hyp.stages):
+        stage = Stage(int(code))
+        if stage is Stage.UNSCORED:
+            continue
+        lines.append(f"{_number(i * el)}\t{_number(el)}\t{MSSV_CODES[stage]}")
+    _atomic_write_text(Path(path), "\n".join(lines) + "\n")
+
+
+# -- reading ----------------------------------------------------------------------------
+def read_labels(path: str | Path, n_epochs: int | None = None, epoch_length: float | None = 1.0,
+                accusleep_stages: Mapping[int, Stage] | None = None) -> Hypnogram:
+    """Read any supported label file, at `epoch_length` seconds per epoch.
+
+    Files that record their own epoch length (our CSV, BIDS events) are converted to
+    `epoch_length` (majority vote when coarser, repeated when finer); `epoch_length=None`
+    keeps the file's own. AccuSleep CSV and .mat files have one label per epoch of
+    `epoch_length` (1 s when None). With `n_epochs` (of the recording, at the same epoch
+    length), shorter labels are padded with Unscored (a warning), one extra epoch is
+    dropped (a warning), and more than one extra epoch is a `LabelsError`.
+    The result's `warnings` attribute lists what was noted.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise LabelsError(path, "label file not found; check the path")
+    if path.suffix.lower() == ".mat":
+        hyp = _from_codes(path, _read_mat_scores(path), MAT_STAGES, epoch_length or 1.0, ".mat")
+    else:
+        header, rows = _read_table(path)
+        if "brain_state" in header:
+            mapping = dict(accusleep_stages or ACCUSLEEP_STAGES)
+            codes = _column(path, header, rows, "brain_state")
+            hyp = _from_codes(path, codes, mapping, epoch_length or 1.0, "AccuSleep")
+        elif {"onset", "duration", "stage"} <= set(header):
+            hyp = _bids_from_rows(path, header, rows)
+        elif {"epoch", "stage"} <= set(header):
+            hyp = _ours_from_rows(path, header, rows)
+        else:
+            raise LabelsError(path, "not a label file this program knows (columns: "
+                              f"{', '.join(header) or 'none'}); supported: {'; '.join(SUPPORTED)}")
+    if epoch_length is not None and not math.isclose(epoch_length, hyp.epoch_length):
+        notes = hyp.warnings
+        try:
+            hyp = hyp.to_epoch_length(epoch_length)
+        except ValueError as exc:
+            raise LabelsError(path, f"cannot put {hyp.epoch_length:g}-s labels onto "
+                                    f"{epoch_length:g}-s epochs ({exc})") from exc
+        hyp.warnings = notes
+    if n_epochs is not None:
+        hyp = _fit_length(path, hyp, n_epochs)
+    return hyp
+
+
+def read_bids_events(path: str | Path) -> Hypnogram:
+    """A BIDS events.tsv as a Hypnogram at the file's own epoch length (e.g. 4 s).
+
+    `stage` may be MSSV codes (1 Wake, 2 NREM, 3 REM, 4 Artifact) or stage names; epochs
+    no row covers stay Unscored. Convert with `hyp.to_epoch_length(1.0)`.
+    """
+    path = Path(path)
+    header, rows = _read_table(path)
+    if not {"onset", "duration", "stage"} <= set(header):
+        raise LabelsError(path, "a BIDS events.tsv needs columns onset, duration and stage "
+                                f"(found {', '.join(header) or 'none'})")
+    return _bids_from_rows(path, header, rows)
+
+
+def _read_table(path: Path) -> tuple[list[str], list[list[str]]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LabelsError(path, "not a text label file (cannot decode as UTF-8); supported: "
+                                f"{'; '.join(SUPPORTED)}") from exc
+    except OSError as exc:
+        raise LabelsError(path, f"cannot read the file ({exc.strerror}); check permissions") from exc
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        raise LabelsError(path, "the label file is empty; export the labels again")
+    delimiter = "\t" if "\t" in lines[0] else ("," if "," in lines[0] else ";")
+    table = list(csv.reader(lines, delimiter=delimiter))
+    header = [h.strip().lower() for h in table[0]]
+    return header, table[1:]
+
+
+def _column(path: Path, header: list[str], rows: list[list[str]], name: str) -> list[str]:
+    i = header.index(name)
+    try:
+        return [row[i].strip() for row in rows]
+    except IndexError as exc:
+        raise LabelsError(path, f"a row has no '{name}' value; the file is cut short or "
+                                "malformed") from exc
+
+
+def _floats(path: Path, values: list[str], name: str) -> np.ndarray:
+    try:
+        return np.array([float(v) if v not in ("", "n/a", "nan", "NaN") else np.nan
+                         for v in values], dtype=np.float64)
+    except ValueError as exc:
+        raise LabelsError(path, f"column '{name}' has a non-number ({exc}); fix that row") from exc
+
+
+def _from_codes(path: Path, codes: list[str] | np.ndarray, mapping: Mapping[int, Stage],
+                epoch_length: float, kind: str) -> Hypnogram:
+    values = _floats(path, list(codes), "stage") if not isinstance(codes, np.ndarray) else codes
+    stages = np.full(len(values), Stage.UNSCORED, dtype=LABEL_DTYPE)
+    unknown: Counter[str] = Counter()
+    for i, v in enumerate(values):
+        stage = mapping.get(int(v)) if np.isfinite(v) and v == int(v) else None
+        if stage is None:
+            unknown[_number(float(v)) or "empty"] += 1
+        else:
+            stages[i] = stage
+    hyp = Hypnogram.from_arrays(stages, epoch_length, source=Source.IMPORTED)
+    hyp.warnings = []
+    if unknown:
+        listed = ", ".join(f"{k} ({n}x)" for k, n in sorted(unknown.items()))
+        hyp.warnings.append(f"{path}: {kind} codes {listed} are not stages; those epochs are "
+                            "Unscored")
+    return hyp
+
+
+def _read_mat_scores(path: Path) -> np.ndarray:
+    from sleepscorer.io.mat import read_sleep_scores
+
+    return read_sleep_scores(path)
+
+
+def _stage_of(path: Path, value: str) -> Stage:
+    text = value.strip()
+    try:
+        number = float(text)
+    except ValueError:
+        try:
+            return Stage.from_name(text)
+        except ValueError as exc:
+            raise LabelsError(path, f"unknown stage {text!r}; use Wake, NREM, REM, MA, "
+                                    "Artifact or Unscored") from exc
+    if number in MSSV_STAGES:
+        return MSSV_STAGES[int(number)]
+    raise LabelsError(path, f"unknown stage code {text!r}; BIDS events use 1 Wake, 2 NREM, "
+                            "3 REM, 4 Artifact")
+
+
+def _bids_from_rows(path: Path, header: list[str], rows: list[list[str]]) -> Hypnogram:
+    onsets = _floats(path, _column(path, header, rows, "onset"), "onset")
+    durations = _floats(path, _column(path, header, rows, "duration"), "duration")
+    stage_values = _column(path, header, rows, "stage")
+    if len(rows) == 0:
+        hyp = Hypnogram(0, 1.0)
+        hyp.warnings = [f"{path}: no events in the file"]
+        return hyp
+    positive = durations[np.isfinite(durations) & (durations > 0)]
+    if len(positive) == 0:
+        raise LabelsError(path, "no event has a positive duration; fill the 'duration' column")
+    epoch_length = Counter(np.round(positive, 6).tolist()).most_common(1)[0][0]
+    ends = onsets + np.nan_to_num(durations)
+    # a final partial epoch counts when it covers at least half an epoch
+    n = int(np.floor(np.nanmax(ends) / epoch_length + 0.5))
+    stages = np.full(n, Stage.UNSCORED, dtype=LABEL_DTYPE)
+    for onset, end, value in zip(onsets, ends, stage_values, strict=True):
+        if not np.isfinite(onset):
+            continue
+        stages[int(round(onset / epoch_length)):int(round(end / epoch_length))] = _stage_of(path, value)
+    hyp = Hypnogram.from_arrays(stages, epoch_length, source=Source.IMPORTED)
+    hyp.warnings = []
+    return hyp
+
+
+def _ours_from_rows(path: Path, header: list[str], rows: list[list[str]]) -> Hypnogram:
+    stages = np.array([_stage_of_name(path, v) for v in _column(path, header, rows, "stage")],
+                      dtype=LABEL_DTYPE)
+    epoch_length = 1.0
+    if "duration_s" in header and rows:
+        epoch_length = float(_floats(path, _column(path, header, rows[:1], "duration_s"),
+                                     "duration_s")[0])
+    if "source" in header:
+        names = {s.label: s for s in Source}
+        try:
+            sources = np.array([names[v.lower() or "none"] for v in
+                                _column(path, header, rows, "source")], dtype=np.int8)
+        except KeyError as exc:
+            raise LabelsError(path, f"unknown source {exc}; use model, expert, imported or "
+                                    "none") from exc
+    else:
+        sources = np.where(stages == Stage.UNSCORED, Source.NONE, Source.IMPORTED).astype(np.int8)
+    confidence = None
+    if "confidence" in header:
+        confidence = _floats(path, _column(path, header, rows, "confidence"), "confidence")
+    hyp = Hypnogram.from_arrays(stages, epoch_length, sources=sources, confidence=confidence)
+    prob_cols = [h for h in header if h.startswith("p_")]
+    if prob_cols and rows:
+        hyp.classes = tuple(_stage_of_name(path, h[2:]) for h in prob_cols)
+        hyp.probabilities = np.stack(
+            [_floats(path, _column(path, header, rows, h), h) for h in prob_cols], axis=1
+        ).astype(np.float32)
+    hyp.warnings = []
+    return hyp
+
+
+def _stage_of_name(path: Path, value: str) -> Stage:
+    try:
+        return Stage.from_name(value)
+    except ValueError as exc:
+        raise LabelsError(path, f"unknown stage {value!r}; use Wake, NREM, REM, MA, Artifact "
+                                "or Unscored") from exc
+
+
+def _fit_length(path: Path, hyp: Hypnogram, n_epochs: int) -> Hypnogram:
+    notes = list(hyp.warnings)
+    n = len(hyp)
+    el = hyp.epoch_length
+    if n > n_epochs + 1:
+        raise LabelsError(path, f"the labels cover {n} epochs ({n * el:g} s) but the recording "
+                                f"has only {n_epochs} epochs of {el:g} s; check that the labels "
+                                "belong to this recording and use the same epoch length")
+    if n == n_epochs:
+        return hyp
+    out = Hypnogram(n_epochs, el)
+    k = min(n, n_epochs)
+    out.stages[:k] = hyp.stages[:k]
+    out.sources[:k] = hyp.sources[:k]
+    out.confidence[:k] = hyp.confidence[:k]
+    if hyp.probabilities is not None:
+        out.probabilities = np.full((n_epochs, hyp.probabilities.shape[1]), np.nan, np.float32)
+        out.probabilities[:k] = hyp.probabilities[:k]
+        out.classes = hyp.classes
+    if n > n_epochs:
+        notes.append(f"{path}: the labels have one epoch more than the recording; the last "
+                     "one was dropped")
+    else:
+        notes.append(f"{path}: the labels cover {n} of {n_epochs} epochs; the last "
+                     f"{n_epochs - n} ({(n_epochs - n) * el:g} s) are Unscored")
+    out.warnings = notes
+    return out

@@ -1,0 +1,73 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sleepscorer.cli import main
+from sleepscorer.io import Channel, ChannelKind, Recording, write_edf
+
+
+def _one_error_line(capsys, code, *fragments):
+    out = capsys.readouterr()
+    assert code == 2
+    lines = out.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert "Traceback" not in out.err
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_info_prints_channels_duration_and_warnings(tmp_path, capsys):
+    path = tmp_path / "m.edf"
+    eeg = np.random.default_rng(0).standard_normal(3725 * 16).astype(np.float32)
+    write_edf(Recording([Channel("EEG", ChannelKind.EEG, eeg, 16, "uV")], path), path)
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "1:02:05" in out and "EEG" in out and "16 Hz" in out and "EEG-only scoring" in out
+
+
+def test_info_table_rate(tmp_path, capsys):
+    path = tmp_path / "t.csv"
+    path.write_text("eeg,emg\n" + "1,2\n2,1\n" * 100)
+    assert main(["info", str(path), "--rate", "100"]) == 0
+    assert "0:00:02" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name,content,fragment", [
+    ("x.wav", b"RIFF", "unknown file type"),
+    ("t.csv", b"eeg,emg\n1,2\n", "pass it with --rate HZ"),
+    ("bad.edf", b"0" * 100, "truncated EDF header"),
+    ("junk.mat", b"\x00" * 200, "cannot read this .mat file"),
+])
+def test_info_errors_are_one_line(tmp_path, capsys, name, content, fragment):
+    path = tmp_path / name
+    path.write_bytes(content)
+    _one_error_line(capsys, main(["info", str(path)]), str(path), fragment)
+
+
+def test_convert_labels_accusleep_to_csv_and_events(tmp_path, capsys):
+    src = tmp_path / "acc.csv"
+    src.write_text("brain_state\n2\n2\n3\n3\n1\n1\n")
+    out = tmp_path / "ours.csv"
+    assert main(["convert-labels", str(src), str(out), "--epoch-length", "2"]) == 0
+    # AccuSleep files carry no epoch length: --epoch-length gives it
+    assert out.read_text().splitlines()[1:4] == ["0,0,2,Wake,,imported", "1,2,2,Wake,,imported",
+                                                  "2,4,2,NREM,,imported"]
+    events = tmp_path / "sub-1_events.tsv"
+    assert main(["convert-labels", str(out), str(events)]) == 0
+    assert events.read_text().splitlines()[1] == "0\t2\t1"
+
+
+def test_convert_labels_pads_with_warning(tmp_path, capsys):
+    src = tmp_path / "acc.csv"
+    src.write_text("brain_state\n2\n")
+    assert main(["convert-labels", str(src), str(tmp_path / "o.csv"), "--n-epochs", "3"]) == 0
+    assert "warning:" in capsys.readouterr().err
+
+
+def test_convert_labels_too_long_is_one_line_error(tmp_path, capsys):
+    src = tmp_path / "acc.csv"
+    src.write_text("brain_state\n" + "2\n" * 9)
+    code = main(["convert-labels", str(src), str(tmp_path / "o.csv"), "--n-epochs", "3"])
+    _one_error_line(capsys, code, str(src), "9 epochs", "only 3 epochs")
+    assert not Path(tmp_path / "o.csv").exists()

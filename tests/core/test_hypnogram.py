@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+
+from sleepscorer.core.hypnogram import Hypnogram, Source
+from sleepscorer.core.stages import MODEL_CLASSES_3, Stage
+
+
+def test_undo_redo_unlimited():
+    hyp = Hypnogram(500)
+    for i in range(400):
+        hyp.set_stage(i, i + 1, Stage(i % 3))
+    for _ in range(400):
+        assert hyp.undo() is not None
+    assert not hyp.can_undo and (hyp.stages == Stage.UNSCORED).all()
+    for _ in range(400):
+        hyp.redo()
+    assert [int(s) for s in hyp.stages[:6]] == [0, 1, 2, 0, 1, 2]
+    assert (hyp.sources[:400] == Source.EXPERT).all()
+
+
+def test_new_edit_clears_redo_and_listeners_hear_changes():
+    hyp = Hypnogram(10)
+    heard = []
+    hyp.add_listener(lambda a, b: heard.append((a, b)))
+    hyp.set_stage(2, 5, Stage.NREM)
+    hyp.undo()
+    hyp.set_stage(0, 1, Stage.REM)
+    assert not hyp.can_redo and heard == [(2, 5), (2, 5), (0, 1)]
+
+
+def test_apply_model_keeps_expert_labels():
+    hyp = Hypnogram(4)
+    hyp.set_stage(1, 2, Stage.REM)
+    probs = np.array([[0.9, 0.05, 0.05]] * 4, dtype=np.float32)
+    hyp.apply_model(probs, MODEL_CLASSES_3)
+    assert list(hyp.stages) == [Stage.WAKE, Stage.REM, Stage.WAKE, Stage.WAKE]
+    assert list(hyp.sources) == [Source.MODEL, Source.EXPERT, Source.MODEL, Source.MODEL]
+    assert np.isnan(hyp.confidence[1]) and hyp.confidence[0] == pytest.approx(0.9)
+    hyp.apply_model(probs, MODEL_CLASSES_3, overwrite_person=True)
+    assert hyp.stages[1] == Stage.WAKE
+
+
+@pytest.mark.parametrize("length", [2.0, 2.5, 4.0, 5.0, 10.0])
+def test_to_epoch_length_majority(length):
+    one_s = np.repeat([Stage.WAKE, Stage.NREM, Stage.REM, Stage.NREM], 20)  # 80 s
+    hyp = Hypnogram.from_arrays(one_s, 1.0)
+    coarse = hyp.to_epoch_length(length)
+    assert coarse.epoch_length == length
+    assert len(coarse) == int(80 // length)
+    per_block = 20 / length
+    expect = np.repeat([Stage.WAKE, Stage.NREM, Stage.REM, Stage.NREM], per_block)
+    np.testing.assert_array_equal(coarse.stages, expect[: len(coarse)])
+    if length != 2.5:
+        back = coarse.to_epoch_length(1.0)
+        assert len(back) == len(coarse) * length
+        np.testing.assert_array_equal(back.stages, one_s[: len(back)])
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError,
+                   reason="known gap: 2.5-s epochs cannot be refined back onto 1-s epochs")
+def test_from_2_5_s_back_to_1_s():
+    Hypnogram.from_arrays([0, 1, 2, 1], 2.5).to_epoch_length(1.0)
+
+
+def test_unscored_stays_unscored():
+    hyp = Hypnogram.from_arrays([-1, -1, -1, 0, -1, -1, 0, 0, 1, 1], 1.0)
+    coarse = hyp.to_epoch_length(5.0)
+    assert list(coarse.stages) == [Stage.UNSCORED, Stage.WAKE]
+    assert coarse.sources[0] == Source.NONE
+
+
+def test_bouts_and_bout_at():
+    hyp = Hypnogram.from_arrays([0, 0, 1, 1, 1, 2, 0], 1.0)
+    assert hyp.bouts() == [(0, 2, Stage.WAKE), (2, 5, Stage.NREM), (5, 6, Stage.REM),
+                           (6, 7, Stage.WAKE)]
+    assert hyp.bout_at(3) == (2, 5)
+    assert Hypnogram(0).bouts() == []
+
+
+def test_confirm_turns_model_labels_into_expert():
+    hyp = Hypnogram(3)
+    hyp.apply_model(np.array([[0.1, 0.8, 0.1]] * 2, np.float32), MODEL_CLASSES_3)
+    hyp.confirm(0, 3)
+    assert list(hyp.sources) == [Source.EXPERT, Source.EXPERT, Source.NONE]
+    assert np.isnan(hyp.confidence[:2]).all()

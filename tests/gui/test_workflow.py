@@ -1,0 +1,190 @@
+"""The scoring workflow through the real window: open, score, correct, undo, export."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QMessageBox
+
+from sleepscorer.core.hypnogram import Hypnogram, Source
+from sleepscorer.core.stages import Stage
+from sleepscorer.gui import backend
+from tests.gui.conftest import open_and_score, wait_scored, write_edf
+
+
+def drop(win, path):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    win.dropEvent(event)
+
+
+def test_open_score_label_undo_export(qtbot, window, recording_path, tmp_path):
+    session = open_and_score(qtbot, window, recording_path)
+    hyp = session.hypnogram
+    assert len(hyp) == 300 and (hyp.sources == Source.MODEL).all()
+    assert "stand-in" in window.model_info.text()
+
+    session.click(10.5)
+    qtbot.keyClick(window, Qt.Key.Key_2)
+    assert hyp.stages[10] == Stage.NREM and hyp.sources[10] == Source.EXPERT
+    assert (session.start, session.stop) == (11, 12)  # advanced to the next epoch
+
+    session.drag(100.2, 119.7)
+    qtbot.keyClick(window, Qt.Key.Key_3)
+    assert (hyp.stages[100:120] == Stage.REM).all()
+    assert (session.start, session.stop) == (100, 120)  # a range stays selected
+
+    window.trace_view.set_x_range(0, 30)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert hyp.stages[100] == Stage.NREM or hyp.sources[100] == Source.MODEL
+    t0, t1 = window.trace_view.x_range()
+    assert t0 <= 100 and t1 >= 120  # the view moved to the undone change
+    qtbot.keyClick(window, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert (hyp.stages[100:120] == Stage.REM).all()
+
+    out = tmp_path / "labels.csv"
+    assert window.files.export_csv(out)
+    back = backend.read_labels(out, n_epochs=len(hyp), epoch_length=1.0)
+    assert np.array_equal(back.stages, hyp.stages)
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("epoch,onset_s,duration_s,stage")
+    assert lines[11].split(",")[3] == "NREM" and lines[101].split(",")[3] == "REM"
+    assert not session.dirty and not session.journal.path.exists()
+
+
+def test_export_uses_the_export_epoch_length_and_bids(qtbot, window, recording_path, tmp_path):
+    session = open_and_score(qtbot, window, recording_path)
+    window.settings.export_epoch_length = 4.0
+    out = tmp_path / "labels4.csv"
+    assert window.files.export_csv(out)
+    assert len(out.read_text().splitlines()) == 1 + 300 // 4
+    events = tmp_path / "sub-01_events.tsv"
+    assert window.files.export_bids(events)
+    assert events.read_text().startswith("onset\tduration\tstage")
+    stats = tmp_path / "stats.csv"
+    assert window.files.export_statistics(stats)
+    assert stats.read_text().startswith("state,time_s")
+    assert session.hypnogram is window.statistics.hypnogram
+
+
+def test_confirm_bout_and_navigation(qtbot, window, recording_path):
+    session = open_and_score(qtbot, window, recording_path)
+    hyp = session.hypnogram
+    session.select_bout(25.5)  # bouts are 20 epochs long, 25 is in 20..39
+    assert (session.start, session.stop) == (20, 40) or hyp.bout_at(25) == (session.start,
+                                                                             session.stop)
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    assert (hyp.sources[session.start:session.stop] == Source.EXPERT).all()
+
+    session.select(0)
+    qtbot.keyClick(window, Qt.Key.Key_N)
+    assert session.start == 3  # the first uncertain epoch
+    qtbot.keyClick(window, Qt.Key.Key_N)
+    assert session.start == 10
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert session.start == 11
+    session.go_to(150.2)
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert session.start == 151
+    t0, t1 = window.trace_view.x_range()
+    assert abs((t0 + t1) / 2 - 151.5) < 0.01  # the selected epoch is centred
+
+    window.window_combo.setCurrentIndex(1)  # 10 s
+    window._preset_chosen(1)
+    t0, t1 = window.trace_view.x_range()
+    assert abs((t1 - t0) - 10) < 0.01
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)
+    assert session.start == 161
+    session.go_to(125.0)
+    assert session.start == 125
+
+    hyp.set_stage(200, 201, Stage.UNSCORED)
+    session.select(0)
+    qtbot.keyClick(window, Qt.Key.Key_U)
+    assert session.start == 200
+
+
+def test_rescore_keeps_person_labels_unless_asked(qtbot, window, recording_path, isolated):
+    session = open_and_score(qtbot, window, recording_path)
+    hyp = session.hypnogram
+    hyp.set_stage(0, 5, Stage.MA)
+    qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not window.files.busy())
+    assert ("rescore", 5) in isolated.asked
+    assert (hyp.stages[:5] == Stage.MA).all()
+    isolated.rescore = (True, True)
+    window.files.score_again()
+    qtbot.waitUntil(lambda: not window.files.busy() and hyp.stages[0] != Stage.MA)
+    assert (hyp.sources[:5] == Source.MODEL).all()
+
+
+def test_drop_recording_then_labels(qtbot, window, recording_path, tmp_path):
+    drop(window, recording_path)
+    wait_scored(qtbot, window)
+    hyp = window.session.hypnogram
+    before = hyp.stages.copy()
+    labels = Hypnogram.from_arrays(np.full(300, Stage.NREM))
+    backend.write_labels_csv(labels, tmp_path / "expert.csv")
+    drop(window, tmp_path / "expert.csv")
+    assert (hyp.stages == Stage.NREM).all() and (hyp.sources == Source.IMPORTED).all()
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert np.array_equal(hyp.stages, before)  # one undo step
+
+
+def test_bad_file_shows_a_message_not_a_crash(qtbot, window, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        lambda parent, title, text, *a: shown.append((title, text)))
+    bad = tmp_path / "broken.edf"
+    bad.write_bytes(b"this is not an EDF file" * 10)
+    drop(window, bad)
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    assert "broken.edf" in shown[0][0] and shown[0][1].startswith("error:")
+    assert window.session is None
+
+
+def test_unknown_channels_ask_for_roles(qtbot, window, tmp_path, monkeypatch):
+    from sleepscorer.gui.channel_dialog import ChannelDialog
+
+    path = write_edf(tmp_path / "odd.edf", labels=("ch1", "ch2"))
+    seen = []
+
+    def accept(dialog):
+        seen.append(dict(dialog.roles()))
+        return ChannelDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ChannelDialog, "exec", accept)
+    window.files.open_path(path)
+    wait_scored(qtbot, window)
+    assert seen and window.session.recording.eeg.name == "ch1"
+    assert window.session.recording.emg.name == "ch2"
+
+
+def test_window_stays_responsive_while_scoring(qtbot, window, recording_path, isolated):
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    isolated.score.delay = 1.5
+    ticks, clock = [], QElapsedTimer()
+    clock.start()
+    timer = QTimer(interval=10)
+    timer.timeout.connect(lambda: ticks.append(clock.elapsed()))
+    timer.start()
+    window.files.open_path(recording_path)
+    wait_scored(qtbot, window)
+    timer.stop()
+    gaps = np.diff(ticks)
+    assert len(ticks) > 50
+    assert gaps.max() < 500, f"event loop stalled {gaps.max()} ms"
+
+
+def test_cancel_scoring_leaves_labels_alone(qtbot, window, recording_path, isolated):
+    isolated.score.delay = 3.0
+    window.files.open_path(recording_path)
+    qtbot.waitUntil(lambda: window.session is not None and window.task_bar.task is not None)
+    window.task_bar.cancel()
+    qtbot.waitUntil(lambda: not window.files.busy(), timeout=5000)
+    assert (window.session.hypnogram.stages == Stage.UNSCORED).all()
+    assert "cancelled" in window.model_info.text()

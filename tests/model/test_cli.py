@@ -1,0 +1,64 @@
+"""The score and train subcommands end to end on a tiny EDF (they live in sleepscorer.cli)."""
+
+import numpy as np
+import pytest
+
+from model.weights import build_model, save_model
+from sleepscorer.cli import main
+from tests.model.conftest import TINY, make_recording
+
+
+@pytest.fixture
+def edf(tmp_path):
+    from sleepscorer.io import write_edf
+
+    path = tmp_path / "mouse1.edf"
+    write_edf(make_recording(30), path)
+    return path
+
+
+def test_score_cli_writes_csv(tmp_path, edf, capsys):
+    from sleepscorer.io.labels import read_labels
+
+    model = tmp_path / "m.safetensors"
+    save_model(build_model("sdreamer-seq", **TINY), model)
+    out = tmp_path / "out.csv"
+    assert main(["score", str(edf), "--out", str(out), "--model", str(model),
+                 "--device", "cpu"]) == 0
+    hyp = read_labels(out, epoch_length=None)
+    assert len(hyp) == 30 and not np.isnan(hyp.confidence).any()
+    assert "mouse1.edf" in capsys.readouterr().err
+    folder = tmp_path / "many"
+    assert main(["score", str(edf), str(edf), "--out", str(folder), "--model", str(model),
+                 "--epoch-length", "2"]) == 0
+    assert len(read_labels(folder / "mouse1_scored.csv", epoch_length=None)) == 15
+
+
+def test_score_cli_without_bundled_weights_is_one_line_error(edf, tmp_path, capsys):
+    from model.weights import default_weights_path
+
+    if default_weights_path().exists():
+        pytest.skip("weights are bundled")
+    assert main(["score", str(edf), "--out", str(tmp_path / "o.csv")]) == 2
+    assert "no bundled weights" in capsys.readouterr().err
+
+
+def test_train_cli_writes_model_that_scores(tmp_path, capsys):
+    from sleepscorer.core.hypnogram import Hypnogram
+    from sleepscorer.io import write_edf
+    from sleepscorer.io.labels import write_labels_csv
+
+    for i in range(2):
+        stages = np.arange(32) // 4 % 3
+        write_edf(make_recording(32, stages=stages, seed=i), tmp_path / f"m{i}.edf")
+        write_labels_csv(Hypnogram.from_arrays(stages), tmp_path / f"m{i}_labels.csv")
+    out = tmp_path / "trained.safetensors"
+    assert main(["train", str(tmp_path), "--arch", "sdreamer-epoch", "--out", str(out),
+                 "--epochs", "1", "--batch-size", "8", "--device", "cpu"]) == 0
+    assert out.exists() and out.with_suffix(".json").exists()
+    assert "validation macro-F1" in capsys.readouterr().err
+    pair = f"{tmp_path / 'm0.edf'}={tmp_path / 'm0_labels.csv'}"
+    assert main(["score", str(tmp_path / "m1.edf"), "--out", str(tmp_path / "s.csv"),
+                 "--model", str(out)]) == 0
+    assert main(["train", pair, "--out", str(tmp_path / "t2.safetensors"), "--epochs", "1",
+                 "--arch", "sdreamer-epoch"]) == 0

@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+
+from model.data import SequenceDataset, SubjectData, prepare_subject, split_subjects
+from model.metrics import evaluate
+from model.training import TrainConfig, train
+from model.weights import build_model
+from sleepscorer.core.hypnogram import Hypnogram
+from sleepscorer.core.stages import Stage
+from sleepscorer.errors import Cancelled
+from tests.model.conftest import TINY, make_recording
+
+
+def subject(n=32, seed=0, name="m1"):
+    stages = np.arange(n) // 4 % 3
+    rec = make_recording(n, stages=stages, seed=seed)
+    labels = stages.copy()
+    labels[0] = Stage.UNSCORED
+    labels[1] = Stage.ARTIFACT
+    return prepare_subject(rec, Hypnogram.from_arrays(labels), subject=name)
+
+
+def test_prepare_subject_maps_unscored_and_artifact_to_ignored():
+    data = subject()
+    assert data.eeg.shape == (32, 512) and data.eeg.dtype == np.float32
+    assert data.labels[:2].tolist() == [-1, -1] and data.labels[2:].min() >= 0
+    ds = SequenceDataset([data], seq_len=8)
+    eeg, emg, y = ds[0]
+    assert eeg.shape == (8, 512) and y.shape == (8,)
+    assert SequenceDataset([data], seq_len=1)[0][0].shape == (512,)
+
+
+def test_split_subjects_is_by_subject_and_seeded():
+    ids = [f"m{i}" for i in range(10)]
+    tr, va, te = split_subjects(ids, 0.2, 0.1, seed=3)
+    assert len(va) == 2 and len(te) == 1 and len(tr) == 7
+    assert not set(tr) & set(va) and not set(tr) & set(te)
+    assert (tr, va, te) == split_subjects(ids, 0.2, 0.1, seed=3)
+    assert split_subjects(["a", "b"], 0.2)[1] == ["a"] or split_subjects(["a", "b"], 0.2)[1] == ["b"]
+
+
+def test_metrics_against_hand_values():
+    m = evaluate(np.array([0, 0, 1, 1, 2, -1]), np.array([0, 1, 1, 1, 2, 0]), 3)
+    assert m["n_epochs"] == 5 and m["accuracy"] == pytest.approx(0.8)
+    assert m["confusion"] == [[1, 1, 0], [0, 2, 0], [0, 0, 1]]
+    assert m["f1_per_class"] == pytest.approx([2 / 3, 0.8, 1.0])
+    po, pe = 0.8, (2 * 1 + 2 * 3 + 1 * 1) / 25
+    assert m["kappa"] == pytest.approx((po - pe) / (1 - pe))
+
+
+def test_tiny_batch_overfits():
+    model = build_model("sdreamer-seq", **TINY)
+    data = [subject(16)]
+    cfg = TrainConfig(epochs=50, batch_size=2, stride=8, lr=3e-3, seed=0, device="cpu")
+    result = train(model, data, None, cfg)
+    losses = [h["loss"] for h in result.history]
+    assert losses[-1] < 0.25 * losses[0]
+
+
+def test_validation_early_stopping_progress_and_cancel():
+    model = build_model("sdreamer-epoch", **TINY)
+    seen = []
+    cfg = TrainConfig(epochs=4, batch_size=8, patience=1, device="cpu", max_steps_per_epoch=2)
+    result = train(model, [subject(24)], [subject(16, seed=1, name="m2")], cfg, progress=seen.append)
+    assert result.best_epoch >= 1 and "macro_f1" in result.best
+    assert {"epoch", "step", "loss", "eta_s"} <= set(seen[0])
+    assert not model.training
+    with pytest.raises(Cancelled):
+        train(model, [subject(24)], None, cfg, cancel=lambda: True)
+
+
+def test_subject_without_emg_zero_filled_for_eeg_models():
+    d = subject(16)
+    ds = SequenceDataset([SubjectData("x", d.eeg, None, d.labels)], seq_len=8)
+    assert float(ds[0][1].abs().sum()) == 0.0
