@@ -85,7 +85,8 @@ def main() -> int:
     window.grab().save(args.out)
     print(f"saved {args.out}; status: {window.model_info.text()} | "
           f"{window.statusBar().currentMessage()}")
-    window.files.may_close = lambda: True
+    if session is not None:
+        session.mark_saved()  # a picture, not work: leave no journal behind
     window.close()
     return 0
 

@@ -57,6 +57,7 @@ class Hypnogram:
         self.confidence = np.full(n_epochs, np.nan, dtype=np.float32)
         self.probabilities: np.ndarray | None = None  # (n_epochs, n_classes) from the model
         self.classes: tuple[Stage, ...] = ()
+        self.warnings: list[str] = []  # problems found when reading labels (padding, codes...)
         self._undo: list[Edit] = []
         self._redo: list[Edit] = []
         self._listeners: list[Callable[[int, int], None]] = []
@@ -225,38 +226,38 @@ class Hypnogram:
 
     # -- epoch length -----------------------------------------------------------------
     def to_epoch_length(self, epoch_length: float) -> Hypnogram:
-        """Relabel at a coarser epoch length by majority vote (ties: the earliest stage).
+        """Relabel at a coarser epoch length by majority vote (ties: the stage that comes first in time).
 
         Each coarse epoch covers a whole number of fine epochs; a coarse epoch that is
         mostly unscored stays unscored, so unscored time never becomes Wake.
         """
         ratio = epoch_length / self.epoch_length
-        if ratio < 1 - 1e-9:
-            k = round(1 / ratio)
-            if abs(k * ratio - 1) > 1e-9:
-                raise ValueError(f"epoch length {epoch_length} s does not divide {self.epoch_length} s")
-            return self._refine(k)
         refine = next((r for r in range(1, 11) if abs(ratio * r - round(ratio * r)) < 1e-9), None)
-        if refine is None:
-            raise ValueError(f"epoch length {epoch_length} s is not a simple multiple of {self.epoch_length} s")
-        if refine > 1:  # e.g. 1 s -> 2.5 s goes through 0.5 s
+        if refine is None or ratio <= 0:
+            raise ValueError(f"epoch length {epoch_length} s and {self.epoch_length} s have no "
+                             "simple common divisor")
+        if refine > 1:  # e.g. 1 s -> 2.5 s and 2.5 s -> 1 s both go through 0.5 s
             return self._refine(refine).to_epoch_length(epoch_length)
         k = int(round(ratio))
         n = len(self) // k
         blocks = self.stages[: n * k].reshape(n, k).astype(np.int16)
         codes = np.array([s.value for s in Stage], dtype=np.int16)
-        counts = np.stack([(blocks == c).sum(axis=1) for c in codes], axis=1)
-        winner = codes[np.argmax(counts, axis=1)]
+        hits = np.stack([blocks == c for c in codes], axis=1)  # (n, codes, k)
+        counts = hits.sum(axis=2)
+        first = np.where(hits.any(axis=2), hits.argmax(axis=2), k)
+        winner = codes[np.argmax(counts * (k + 1) - first, axis=1)]  # ties: the earliest stage
         conf = self.confidence[: n * k].reshape(n, k)
         filled = np.where(np.isnan(conf), 0.0, conf)
         counted = (~np.isnan(conf)).sum(axis=1)
         mean_conf = np.where(counted > 0, filled.sum(axis=1) / np.maximum(counted, 1), np.nan)
-        person = self.is_person_labelled()[: n * k].reshape(n, k).any(axis=1)
-        model = (self.sources[: n * k].reshape(n, k) == Source.MODEL).any(axis=1)
-        sources = np.where(winner == Stage.UNSCORED, Source.NONE,
-                           np.where(person, Source.EXPERT, np.where(model, Source.MODEL, Source.NONE)))
+        blocks_src = self.sources[: n * k].reshape(n, k)
+        expert = (blocks_src == Source.EXPERT).any(axis=1)
+        imported = (blocks_src == Source.IMPORTED).any(axis=1)
+        model = (blocks_src == Source.MODEL).any(axis=1)
+        sources = np.select([winner == Stage.UNSCORED, expert, imported, model],
+                            [Source.NONE, Source.EXPERT, Source.IMPORTED, Source.MODEL], Source.NONE)
         out = Hypnogram.from_arrays(winner, epoch_length, sources=sources.astype(np.int8))
-        out.confidence[:] = np.where(sources == Source.EXPERT, np.nan, mean_conf)
+        out.confidence[:] = np.where(sources == Source.MODEL, mean_conf, np.nan)
         return out
 
     def _refine(self, k: int) -> Hypnogram:

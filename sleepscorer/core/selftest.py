@@ -93,9 +93,11 @@ def run_selftest(device: str = "auto", keep: Path | None = None, qt: bool = True
     return report
 
 
-def _run_step(name: str, record: Callable[[Check], Check], step: Callable[[], tuple[bool, str]]):
+def _run_step(name: str, record: Callable[[Check], Check], step: Callable[[], tuple[bool, str]],
+              blocking: bool = True) -> None:
     """Run one step; an unexpected exception is a failed check (a missing module in a frozen
-    app must show as a line, not a traceback). `SleepScorerError` is the caller's to show."""
+    app must show as a line, not a traceback). `SleepScorerError` is the caller's to show.
+    A failed `blocking` step stops the steps after it."""
     try:
         ok, detail = step()
     except SleepScorerError:
@@ -103,14 +105,15 @@ def _run_step(name: str, record: Callable[[Check], Check], step: Callable[[], tu
     except Exception as exc:  # noqa: BLE001 - reported as a failed check
         ok, detail = False, f"{type(exc).__name__}: {exc}"
     record(Check(name, ok, detail))
-    if not ok:
+    if not ok and blocking:
         raise _Stop(name)
 
 
 def _score_and_export(device: str, folder: Path, epoch_length: float,
                       record: Callable[[Check], Check]) -> None:
     state: dict = {}
-    _run_step("bundled files", record, check_bundled_files)
+    # Not blocking: without weights, loading still runs and scoring then says what is missing.
+    _run_step("bundled files", record, check_bundled_files, blocking=False)
 
     def load() -> tuple[bool, str]:
         from sleepscorer.io import load_recording
@@ -124,6 +127,8 @@ def _score_and_export(device: str, folder: Path, epoch_length: float,
                 f"{n} epochs of {epoch_length:g} s")
 
     _run_step("load demo recording", record, load)
+    _run_step("EDF write and read (edfio, mne)", record,
+              lambda: check_edf_roundtrip(state["recording"], folder))
 
     def score() -> tuple[bool, str]:
         from model.inference import score as score_recording
@@ -164,6 +169,27 @@ def _score_and_export(device: str, folder: Path, epoch_length: float,
         return same, "stages identical" if same else "stages differ after reading back"
 
     _run_step("re-read CSV", record, reread)
+
+
+def check_edf_roundtrip(recording, folder: Path, seconds: float = 60.0) -> tuple[bool, str]:
+    """The first minute written as EDF+ and read back: exercises edfio and mne, which the
+    Open Ephys demo does not touch (in a frozen app, their data files and lazy imports)."""
+    import numpy as np
+
+    from sleepscorer.io import load_recording, write_edf
+    from sleepscorer.io.recording import Channel, Recording
+
+    n = int(min(seconds * recording.rate, recording.n_samples))
+    part = Recording([Channel(c.name, c.kind, np.asarray(c.data[:n]), c.rate, c.unit)
+                      for c in recording.channels], recording.source, recording.start_time)
+    path = folder / "selftest-first-minute.edf"
+    write_edf(part, path)
+    back = load_recording(path)
+    same = ([c.name for c in back.channels] == [c.name for c in part.channels]
+            and back.n_samples == n and back.eeg is not None and back.emg is not None)
+    return same, (f"{len(back.channels)} channels, {back.n_samples / back.rate:g} s" if same
+                  else f"read back {[c.name for c in back.channels]}, {back.n_samples} samples, "
+                       f"expected {[c.name for c in part.channels]}, {n}")
 
 
 def check_bundled_files() -> tuple[bool, str]:

@@ -21,10 +21,13 @@ class SpectrogramPlot(pg.PlotItem):
         self.setYRange(0, 30, padding=0)
 
     def set_spectrogram(self, freqs: np.ndarray, power: np.ndarray, epoch_length: float) -> None:
-        """`power` is (n_epochs, n_freqs) in dB; colour levels ignore the extreme 2%."""
+        """`power` is (n_epochs, n_freqs) in dB. Each frequency is shown relative to its own
+        median over the recording, so state changes (delta in NREM, theta in REM) stand out
+        instead of the 1/f slope; colour levels ignore the extreme 2%."""
         if power.size == 0:
             self.image.clear()
             return
+        power = power - np.nanmedian(power, axis=0, keepdims=True)
         finite = power[np.isfinite(power)]
         lo, hi = np.percentile(finite, [2, 98]) if finite.size else (0.0, 1.0)
         step = freqs[1] - freqs[0] if len(freqs) > 1 else 1.0

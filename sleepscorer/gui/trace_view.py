@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QRectF, Signal
 
 from sleepscorer.core.display import stage_palette, stage_rgba
 from sleepscorer.core.hypnogram import Hypnogram
@@ -42,6 +42,7 @@ class TraceView(pg.GraphicsLayoutWidget):
         self.curves: dict[str, pg.PlotCurveItem] = {}
         self.pyramids = {}
         self.band_images: list[pg.ImageItem] = []
+        self._band_y: list[tuple[float, float]] = []
         self.selections: list[pg.LinearRegionItem] = []
         self.lut = stage_palette()
         self.duration = 1.0
@@ -86,6 +87,7 @@ class TraceView(pg.GraphicsLayoutWidget):
         if height is not None:
             plot.setMaximumHeight(height)
             plot.setMinimumHeight(height)
+        self.ci.layout.setRowStretchFactor(row, 0 if height is not None else 10)
         self.plots.append(plot)
         return plot
 
@@ -95,6 +97,7 @@ class TraceView(pg.GraphicsLayoutWidget):
         del self.plots[1:], self.selections[1:]
         self.curves.clear()
         self.band_images.clear()
+        self._band_y: list[tuple[float, float]] = []
 
     def set_recording(self, loaded: LoadedRecording, hyp: Hypnogram) -> None:
         """Build one track per channel (EEG and EMG tall, others thin), then the
@@ -120,8 +123,8 @@ class TraceView(pg.GraphicsLayoutWidget):
             band.setOpacity(BAND_OPACITY)
             band.setZValue(-10)
             plot.addItem(band, ignoreBounds=True)
-            band.setRect(0, lo, len(hyp) * hyp.epoch_length, hi - lo)
             self.band_images.append(band)
+            self._band_y.append((lo, hi - lo))
         self.spectrogram = SpectrogramPlot()
         self._add_plot(self.spectrogram, height=110)
         if loaded.spectrogram is not None:
@@ -133,6 +136,8 @@ class TraceView(pg.GraphicsLayoutWidget):
             plot.vb.setLimits(xMin=0, xMax=max(self.duration, 1.0),
                               minXRange=min(1.0, self.duration))
         self.set_hypnogram(hyp)
+        # the layout keeps the size it had when empty until the next resize: fill the view
+        self.ci.setGeometry(QRectF(self.rect()))
 
     # -- hypnogram colours -----------------------------------------------------------
     def set_palette(self, colours: dict[Stage, str]) -> None:
@@ -163,8 +168,9 @@ class TraceView(pg.GraphicsLayoutWidget):
         self.expert_image.setRect(0, 1.08, width, 0.27)
         solid = self._rgba.copy()
         solid[0, :, 3] = np.where(solid[0, :, 3] > 0, 255, 0)
-        for band in self.band_images:
+        for band, (y0, height) in zip(self.band_images, self._band_y, strict=True):
             band.setImage(solid, autoLevels=False)
+            band.setRect(0, y0, width, height)
         if self.confidence is not None:
             self.confidence.set_confidence(hyp.confidence, hyp.epoch_length)
 

@@ -1,8 +1,9 @@
-"""EDF, EDF+ and BDF recordings: a small header parser and a chunked, low-memory data read.
+"""EDF, EDF+ and BDF recordings, read through mne without preloading.
 
-The data records are read in chunks straight into one float32 array per signal (digital
-values scaled to physical units), so a 24 h, 512 Hz file opens in well under two seconds
-with about the samples' float32 size in memory. `write_edf` writes through `edfio`.
+mne parses the header (labels, types, rates, start time, EDF+ annotations) and reads the
+data lazily; we copy it in chunks into one float32 array per channel, so a 24 h, 512 Hz
+file opens in about a second with about the samples' float32 size in memory (mne's own
+preload would hold float64). Values are in microvolts. `write_edf` writes through `edfio`.
 Must not validate or resample (see `assemble`).
 """
 
@@ -18,154 +19,116 @@ import numpy as np
 
 from sleepscorer.errors import RecordingError
 from sleepscorer.io.assemble import RawChannel
-from sleepscorer.io.recording import Recording, kind_from_name
+from sleepscorer.io.recording import ChannelKind, Recording, kind_from_name
 
-CHUNK_BYTES = 32 * 1024 * 1024
-_SIGNAL_FIELDS = (("label", 16), ("transducer", 80), ("unit", 8), ("phys_min", 8),
-                  ("phys_max", 8), ("dig_min", 8), ("dig_max", 8), ("prefilter", 80),
-                  ("n_samples", 8), ("reserved", 32))
+CHUNK_SAMPLES = 1 << 21  # per channel and read: 2 M samples (16 MB of float64 per channel)
+_MNE_KINDS = {"eeg": ChannelKind.EEG, "emg": ChannelKind.EMG}
 
 
-@dataclass
-class EdfHeader:
-    bdf: bool
+def _open_raw(path: Path):  # noqa: ANN202
+    import mne
+
+    reader = mne.io.read_raw_bdf if path.suffix.lower() == ".bdf" else mne.io.read_raw_edf
+    try:
+        return reader(path, preload=False, verbose="error")
+    except FileNotFoundError as exc:
+        raise RecordingError(path, "the file does not exist; check the path") from exc
+    except PermissionError as exc:
+        raise RecordingError(path, "cannot open the file (permission denied); check its "
+                                   "permissions") from exc
+    except Exception as exc:  # mne raises ValueError, RuntimeError, IndexError... on bad headers
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RecordingError(path, f"corrupt or truncated EDF/BDF header ({detail}); the file is "
+                                   "damaged or not an EDF/BDF; export it again") from None
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The few fixed header fields needed to explain a bad file before mne reads it."""
+
     header_bytes: int
     n_records: int
     record_s: float
-    labels: list[str]
-    units: list[str]
-    n_samples: list[int]
-    gain: np.ndarray
-    offset: np.ndarray
-    start_time: datetime | None
-    discontinuous: bool
-
-    @property
-    def sample_bytes(self) -> int:
-        return 3 if self.bdf else 2
-
-    @property
-    def record_bytes(self) -> int:
-        return sum(self.n_samples) * self.sample_bytes
+    n_samples: tuple[int, ...]
+    sample_bytes: int
 
 
-def _field(path: Path, raw: bytes, name: str, kind: type) -> float | int | str:
-    text = raw.decode("latin-1").strip()
-    if kind is str:
-        return text
+def _number(path: Path, raw: bytes, field: str) -> float:
     try:
-        return kind(float(text)) if kind is int else float(text)
+        return float(raw.decode("latin-1").strip())
     except ValueError:
-        raise RecordingError(path, f"corrupt EDF header: field '{name}' is {text!r}; the file is "
-                                   "damaged or not an EDF; export it again") from None
+        raise RecordingError(path, f"corrupt EDF header: field '{field}' is "
+                                   f"{raw.decode('latin-1').strip()!r}; the file is damaged; "
+                                   "export it again") from None
 
 
-def read_header(path: Path, f) -> EdfHeader:
-    fixed = f.read(256)
-    if len(fixed) < 256:
-        raise RecordingError(path, f"truncated EDF header ({len(fixed)} of 256 bytes); the file "
-                                   "is incomplete: copy or export it again")
-    bdf = fixed[:1] == b"\xff"
-    if not bdf and not fixed[:8].strip().isdigit():
-        raise RecordingError(path, "not an EDF/BDF file (bad version field); export it again")
-    ns = int(_field(path, fixed[252:256], "number of signals", int))
-    header_bytes = int(_field(path, fixed[184:192], "header bytes", int))
-    if ns <= 0 or header_bytes != 256 * (ns + 1):
-        raise RecordingError(path, f"corrupt EDF header: {ns} signals but {header_bytes} header "
-                                   "bytes; the file is damaged: export it again")
-    block = f.read(256 * ns)
-    if len(block) < 256 * ns:
-        raise RecordingError(path, f"truncated EDF header ({256 + len(block)} of {header_bytes} "
-                                   "bytes); the file is incomplete: copy or export it again")
-    fields: dict[str, list[bytes]] = {}
-    pos = 0
-    for name, width in _SIGNAL_FIELDS:
-        fields[name] = [block[pos + i * width: pos + (i + 1) * width] for i in range(ns)]
-        pos += width * ns
-
-    def column(name: str, kind: type) -> list:
-        return [_field(path, v, name, kind) for v in fields[name]]
-
-    phys_min, phys_max = np.array(column("phys_min", float)), np.array(column("phys_max", float))
-    dig_min, dig_max = np.array(column("dig_min", float)), np.array(column("dig_max", float))
-    span = np.where(dig_max == dig_min, 1.0, dig_max - dig_min)
-    gain = (phys_max - phys_min) / span
-    return EdfHeader(
-        bdf=bdf, header_bytes=header_bytes,
-        n_records=int(_field(path, fixed[236:244], "number of data records", int)),
-        record_s=float(_field(path, fixed[244:252], "record duration", float)),
-        labels=column("label", str), units=column("unit", str),
-        n_samples=column("n_samples", int), gain=gain, offset=phys_max - gain * dig_max,
-        start_time=_start_time(fixed[168:176], fixed[176:184]),
-        discontinuous=fixed[192:197] == b"EDF+D",
-    )
+def _check_layout(path: Path) -> tuple[_Layout, int]:
+    """Header sanity and how many whole data records the file really holds."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        head = f.read(256)
+        if len(head) < 256 or not (head[:8] == b"0       " or head[:8] == b"\xffBIOSEMI"):
+            raise RecordingError(path, "not an EDF/BDF file (its first bytes are not an EDF "
+                                       "header); check the file type")
+        header_bytes = int(_number(path, head[184:192], "number of bytes in header record"))
+        n_signals = int(_number(path, head[252:256], "number of signals"))
+        if size < header_bytes or header_bytes != 256 * (n_signals + 1):
+            raise RecordingError(path, f"truncated EDF header ({min(size, header_bytes)} of "
+                                       f"{256 * (n_signals + 1)} bytes); copy the file again")
+        n_records = int(_number(path, head[236:244], "number of data records"))
+        record_s = _number(path, head[244:252], "duration of a data record")
+        f.seek(256 + 216 * n_signals)
+        per = f.read(8 * n_signals)
+        n_samples = tuple(int(_number(path, per[8 * i: 8 * i + 8], "samples per record"))
+                          for i in range(n_signals))
+    sample_bytes = 3 if head[:8] != b"0       " else 2
+    layout = _Layout(header_bytes, n_records, record_s, n_samples, sample_bytes)
+    record_bytes = sum(n_samples) * sample_bytes
+    available = (size - header_bytes) // record_bytes if record_bytes > 0 else 0
+    return layout, available
 
 
-def _start_time(date: bytes, time: bytes) -> datetime | None:
-    try:
-        d, m, y = (int(x) for x in date.decode("latin-1").strip().split("."))
-        hh, mm, ss = (int(x) for x in time.decode("latin-1").strip().split("."))
-        return datetime(1900 + y if y >= 85 else 2000 + y, m, d, hh, mm, ss)
-    except ValueError:
-        return None
+def _kind(name: str, mne_type: str) -> ChannelKind:
+    """Name first (mne calls every EDF signal 'eeg' unless told), then mne's channel type."""
+    by_name = kind_from_name(name)
+    if by_name is not ChannelKind.OTHER:
+        return by_name
+    return ChannelKind.OTHER if mne_type == "eeg" else _MNE_KINDS.get(mne_type, ChannelKind.OTHER)
 
 
 def read_edf(path: Path) -> tuple[list[RawChannel], datetime | None, list[str]]:
     """Channels (all signals but EDF+ annotations), start time and notes of an EDF/BDF."""
+    layout, available = _check_layout(path)
+    raw = _open_raw(path)
     notes: list[str] = []
+    if 0 <= available < layout.n_records:
+        if available == 0:
+            raise RecordingError(path, "the file holds no complete data record (truncated "
+                                       "copy?); copy or export it again")
+        notes.append(f"the file ends after {available} of {layout.n_records} data records "
+                     "(an incomplete copy?); reading what is there")
+        raw.crop(tmax=available * layout.record_s - 1.0 / raw.info["sfreq"])
+    rates = sorted({k / layout.record_s for k in layout.n_samples if k > 1})
+    if len(rates) > 1:
+        notes.append(f"signals recorded at {', '.join(f'{r:g}' for r in rates)} Hz were "
+                     f"resampled to {raw.info['sfreq']:g} Hz")
+    n = raw.n_times
+    names, types = raw.ch_names, raw.get_channel_types()
+    outs = [np.empty(n, dtype=np.float32) for _ in names]
     try:
-        f = open(path, "rb")  # closed by the `with` below
-    except OSError as exc:
-        raise RecordingError(path, f"cannot open the file ({exc.strerror}); check the path "
-                                   "and permissions") from exc
-    with f:
-        hdr = read_header(path, f)
-        if hdr.record_s <= 0 or any(n <= 0 for n in hdr.n_samples):
-            raise RecordingError(path, "corrupt EDF header: record duration or samples per "
-                                       "record is not positive; export the file again")
-        data_bytes = os.fstat(f.fileno()).st_size - hdr.header_bytes
-        available = data_bytes // hdr.record_bytes
-        n_records = hdr.n_records if hdr.n_records >= 0 else available
-        if available < n_records:
-            notes.append(f"the file ends after {available} of {n_records} data records "
-                         "(an incomplete copy?); reading what is there")
-            n_records = available
-        if hdr.discontinuous:
-            notes.append("EDF+D (discontinuous) file read as continuous: gaps are ignored")
-        keep = [i for i, lab in enumerate(hdr.labels) if lab != "EDF Annotations"]
-        outs = {i: np.empty(n_records * hdr.n_samples[i], dtype=np.float32) for i in keep}
-        _read_records(f, hdr, n_records, outs)
-    channels = []
-    for i in keep:
-        data = outs[i]
-        data *= np.float32(hdr.gain[i])
-        data += np.float32(hdr.offset[i])
-        rate = hdr.n_samples[i] / hdr.record_s
-        channels.append(RawChannel(hdr.labels[i], kind_from_name(hdr.labels[i]), data, rate,
-                                   hdr.units[i]))
-    return channels, hdr.start_time, notes
-
-
-def _read_records(f, hdr: EdfHeader, n_records: int, outs: dict[int, np.ndarray]) -> None:
-    """Read records in chunks, converting each wanted signal into its float32 output."""
-    per_chunk = max(1, CHUNK_BYTES // hdr.record_bytes)
-    starts = np.cumsum([0, *hdr.n_samples])
-    total = int(starts[-1])
-    f.seek(hdr.header_bytes)
-    done = 0
-    while done < n_records:
-        n = min(per_chunk, n_records - done)
-        if hdr.bdf:
-            raw = np.frombuffer(f.read(n * hdr.record_bytes), dtype=np.uint8).reshape(n, total, 3)
-            block = (raw[..., 0].astype(np.int32) | (raw[..., 1].astype(np.int32) << 8)
-                     | (raw[..., 2].astype(np.int8).astype(np.int32) << 16))
-        else:
-            block = np.frombuffer(f.read(n * hdr.record_bytes), dtype="<i2").reshape(n, total)
-        for i, out in outs.items():
-            k = hdr.n_samples[i]
-            target = out[done * k:(done + n) * k].reshape(n, k)
-            target[:] = block[:, starts[i]:starts[i] + k]
-        done += n
+        for a in range(0, n, CHUNK_SAMPLES):
+            b = min(n, a + CHUNK_SAMPLES)
+            block = raw.get_data(start=a, stop=b)
+            for out, row in zip(outs, block, strict=True):
+                out[a:b] = row * 1e6  # mne gives volts; rodent EEG/EMG reads best in uV
+    except Exception as exc:  # a data section shorter than the header promises
+        raise RecordingError(path, f"the data section cannot be read ({exc}); the file is "
+                                   "truncated or damaged; copy or export it again") from None
+    meas = raw.info.get("meas_date")
+    start = meas.replace(tzinfo=None) if meas is not None else None
+    channels = [RawChannel(name, _kind(name, kind), data, float(raw.info["sfreq"]), "uV")
+                for name, kind, data in zip(names, types, outs, strict=True)]
+    return channels, start, notes
 
 
 def write_edf(recording: Recording, path: str | Path) -> None:

@@ -56,10 +56,10 @@ def test_to_epoch_length_majority(length):
         np.testing.assert_array_equal(back.stages, one_s[: len(back)])
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="known gap: 2.5-s epochs cannot be refined back onto 1-s epochs")
 def test_from_2_5_s_back_to_1_s():
-    Hypnogram.from_arrays([0, 1, 2, 1], 2.5).to_epoch_length(1.0)
+    fine = Hypnogram.from_arrays([0, 1, 2, 1], 2.5).to_epoch_length(1.0)
+    # 10 s -> 10 epochs of 1 s; a 1-s epoch straddling two 2.5-s epochs takes the earlier
+    assert fine.stages.tolist() == [0, 0, 0, 1, 1, 2, 2, 2, 1, 1]
 
 
 def test_unscored_stays_unscored():

@@ -79,7 +79,7 @@ def test_mismatched_rates_are_resampled_to_eeg_rate(tmp_path):
     _edf(path, rates=(RATE, 100))
     rec = load_recording(path)
     assert rec.emg.rate == RATE and len(rec.emg.data) == 12 * RATE
-    assert any("resampled from 100 Hz to 128 Hz" in w for w in rec.warnings)
+    assert any("100, 128 Hz were resampled to 128 Hz" in w for w in rec.warnings)
 
 
 def test_unnamed_channels_are_other_with_warning_and_roles_fix_it(tmp_path):
