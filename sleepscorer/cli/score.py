@@ -1,14 +1,21 @@
 """`sleepscorer score`: score recordings with a model and write our label CSV.
 
 A thin shell: reading is `sleepscorer.io`, scoring is `model.inference.score`, writing is
-`write_labels_csv`. `score_file` does one recording so other commands can reuse it.
+`write_labels_csv`. `score_file` does one recording so other commands can reuse it. Batches
+(folders, --recursive, --jobs N) run file by file or in N worker processes; a failure in one
+file never stops the others, they are listed at the end and the exit status is 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
 from sleepscorer.errors import SleepScorerError
@@ -23,7 +30,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "our label CSV (stage, confidence, source=model, class probabilities). "
                     "With one input, OUT is the CSV file (or an existing folder); with several, "
                     f"OUT is a folder and each result is named NAME{OUTPUT_SUFFIX}.")
-    p.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="recording file(s)")
+    p.add_argument("paths", nargs="+", metavar="PATH", type=Path,
+                   help="recording file(s), Open Ephys folder(s) or folder(s) of recordings")
+    p.add_argument("--recursive", "-r", action="store_true",
+                   help="also look for recordings in sub-folders of folder arguments")
+    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                   help="score N recordings at once in separate processes (default 1)")
     p.add_argument("--out", required=True, type=Path, metavar="OUT", help="CSV file or folder")
     p.add_argument("--modality", choices=("both", "eeg", "emg"), default="both",
                    help="signals to score from (default both; EEG-only recordings use eeg)")
@@ -69,30 +81,132 @@ def _progress_line(name: str) -> Callable[[int, int], None]:
     return show
 
 
-def run(args: argparse.Namespace) -> int:
+@dataclass
+class Outcome:
+    path: Path
+    out: Path | None = None
+    epochs: int = 0
+    fractions: dict[str, float] | None = None
+    seconds: float = 0.0
+    note: str = ""
+    error: str = ""
+
+
+def _summarise(path: Path, out: Path, result, seconds: float) -> Outcome:  # noqa: ANN001
+    stages = result.stages
+    fractions = {c.label: float((stages == int(c)).mean()) for c in result.classes}
+    return Outcome(path, out, len(stages), fractions, seconds, "; ".join(result.warnings))
+
+
+_WORKER_MODEL = None  # one model per worker process, loaded by _init_worker
+
+
+def _init_worker(model_path: Path | None, device: str, threads: int) -> None:
+    global _WORKER_MODEL
+    import torch
+
     from model.inference import pick_device
     from model.weights import resolve_model
 
-    several = len(args.paths) > 1
-    if several:
-        if args.out.exists() and not args.out.is_dir():
-            raise SleepScorerError(args.out, "with several recordings, --out must be a folder")
-        args.out.mkdir(parents=True, exist_ok=True)
-    model = resolve_model(args.model, pick_device(args.device))  # load once for all files
-    failed = 0
-    for path in args.paths:
-        out = output_path(path, args.out, several)
-        try:
-            result = score_file(path, out, model, args.modality, args.device, args.epoch_length,
-                                progress=_progress_line(path.name))
-        except SleepScorerError as exc:
-            if not several:
-                raise
-            print(f"\nerror: {exc}", file=sys.stderr)
-            failed += 1
-            continue
-        notes = "; ".join(result.warnings)
-        print(f"\r{path} -> {out} ({len(result.probabilities)} epochs of "
-              f"{result.epoch_length:g} s, {result.model_name}, {result.modality}, "
-              f"{result.device_used}){' - ' + notes if notes else ''}", file=sys.stderr)
-    return 2 if failed else 0
+    torch.set_num_threads(threads)
+    _WORKER_MODEL = resolve_model(model_path, pick_device(device))
+
+
+def _score_in_worker(path: Path, out: Path, modality: str, device: str,
+                     epoch_length: float) -> Outcome:
+    started = time.perf_counter()
+    try:
+        result = score_file(path, out, _WORKER_MODEL, modality, device, epoch_length)
+    except SleepScorerError as exc:
+        return Outcome(path, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
+        return Outcome(path, error=f"{path}: unexpected {type(exc).__name__}: {exc}")
+    return _summarise(path, out, result, time.perf_counter() - started)
+
+
+def collect(paths: list[Path], recursive: bool) -> list[tuple[Path, Path]]:
+    """(recording, path relative to its argument) for every recording named or found."""
+    from sleepscorer.io.discover import find_recordings, is_openephys_folder
+
+    found = []
+    for arg in paths:
+        if arg.is_dir() and not is_openephys_folder(arg):
+            found.extend((p, p.relative_to(arg)) for p in find_recordings(arg, recursive))
+        else:
+            found.append((arg, Path(arg.name)))
+    return found
+
+
+def _bar(done: int, total: int, width: int = 30) -> str:
+    filled = width * done // max(total, 1)
+    return f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+
+
+def print_summary(outcomes: list[Outcome]) -> None:
+    ok = [o for o in outcomes if not o.error]
+    if ok:
+        classes = list(ok[0].fractions or {})
+        header = f"{'recording':40s} {'epochs':>7s} " + " ".join(f"{c:>6s}" for c in classes) + "  seconds"
+        print(header)
+        for o in ok:
+            cells = " ".join(f"{100 * (o.fractions or {}).get(c, 0):5.1f}%" for c in classes)
+            print(f"{str(o.path)[-40:]:40s} {o.epochs:7d} {cells} {o.seconds:8.1f}")
+    failed = [o for o in outcomes if o.error]
+    if failed:
+        print(f"\n{len(failed)} of {len(outcomes)} recording(s) failed:", file=sys.stderr)
+        for o in failed:
+            print(f"error: {o.error}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    items = collect(args.paths, args.recursive)
+    if not items:
+        raise SleepScorerError(args.paths[0], "no recordings found (looked for "
+                               ".edf/.bdf/.mat/.parquet files and Open Ephys folders); "
+                               "use --recursive to search sub-folders")
+    if len(items) == 1 and len(args.paths) == 1 and not args.paths[0].is_dir():
+        return _run_single(args, items[0][0])
+    if args.out.exists() and not args.out.is_dir():
+        raise SleepScorerError(args.out, "with several recordings, --out must be a folder")
+    args.out.mkdir(parents=True, exist_ok=True)
+    jobs = max(1, min(args.jobs, len(items)))
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    outcomes: list[Outcome] = []
+    print(_bar(0, len(items)), end="", file=sys.stderr, flush=True)
+    work = [(p, args.out / rel.parent / f"{rel.name.removesuffix(p.suffix) or p.name}{OUTPUT_SUFFIX}")
+            for p, rel in items]
+    if jobs == 1:
+        _init_worker(args.model, args.device, threads)
+        for path, out in work:
+            outcomes.append(_score_in_worker(path, out, args.modality, args.device,
+                                             args.epoch_length))
+            print("\r" + _bar(len(outcomes), len(items)) + f" {path.name[:40]}", end="",
+                  file=sys.stderr, flush=True)
+    else:
+        with ProcessPoolExecutor(jobs, get_context("spawn"), _init_worker,
+                                 (args.model, args.device, threads)) as pool:
+            futures = [pool.submit(_score_in_worker, p, o, args.modality, args.device,
+                                   args.epoch_length) for p, o in work]
+            for future in as_completed(futures):
+                outcomes.append(future.result())
+                print("\r" + _bar(len(outcomes), len(items)), end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    order = {p: i for i, (p, _) in enumerate(work)}
+    outcomes.sort(key=lambda o: order[o.path])
+    print_summary(outcomes)
+    return 1 if any(o.error for o in outcomes) else 0
+
+
+def _run_single(args: argparse.Namespace, path: Path) -> int:
+    from model.inference import pick_device
+    from model.weights import resolve_model
+
+    model = resolve_model(args.model, pick_device(args.device))
+    out = output_path(path, args.out, several=False)
+    result = score_file(path, out, model, args.modality, args.device, args.epoch_length,
+                        progress=_progress_line(path.name))
+    notes = "; ".join(result.warnings)
+    print(f"\r{path} -> {out} ({len(result.probabilities)} epochs of "
+          f"{result.epoch_length:g} s, {result.model_name}, {result.modality}, "
+          f"{result.device_used}){' - ' + notes if notes else ''}", file=sys.stderr)
+    return 0

@@ -44,15 +44,15 @@ class MinMaxPyramid:
         for a in range(0, n_full * BASE_BLOCK, step):
             b = min(a + step, n_full * BASE_BLOCK)
             block = np.asarray(data[a:b], dtype=np.float32).reshape(-1, BASE_BLOCK)
-            mins[a // BASE_BLOCK: b // BASE_BLOCK] = block.min(axis=1)
-            maxs[a // BASE_BLOCK: b // BASE_BLOCK] = block.max(axis=1)
+            sl = slice(a // BASE_BLOCK, b // BASE_BLOCK)
+            mins[sl], maxs[sl] = _columns_min_max(block, block)
         level = _Level(BASE_BLOCK, mins, maxs)
         self.levels.append(level)
         while len(level.mins) // LEVEL_FACTOR >= min_blocks:
             n = len(level.mins) // LEVEL_FACTOR
-            level = _Level(level.block * LEVEL_FACTOR,
-                           level.mins[: n * LEVEL_FACTOR].reshape(n, LEVEL_FACTOR).min(axis=1),
-                           level.maxs[: n * LEVEL_FACTOR].reshape(n, LEVEL_FACTOR).max(axis=1))
+            level = _Level(level.block * LEVEL_FACTOR, *_columns_min_max(
+                level.mins[: n * LEVEL_FACTOR].reshape(n, LEVEL_FACTOR),
+                level.maxs[: n * LEVEL_FACTOR].reshape(n, LEVEL_FACTOR)))
             self.levels.append(level)
 
     @property
@@ -107,6 +107,16 @@ class MinMaxPyramid:
             return lo - 1.0 if np.isfinite(lo) else -1.0, lo + 1.0 if np.isfinite(lo) else 1.0
         pad = 0.05 * (hi - lo)
         return lo - pad, hi + pad
+
+
+def _columns_min_max(lows: np.ndarray, highs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise min of `lows` and max of `highs` (n, k) for small k: k-1 elementwise passes
+    over columns are several times faster than a reduction along a short axis."""
+    mins, maxs = lows[:, 0].copy(), highs[:, 0].copy()
+    for i in range(1, lows.shape[1]):
+        np.minimum(mins, lows[:, i], out=mins)
+        np.maximum(maxs, highs[:, i], out=maxs)
+    return mins, maxs
 
 
 def epoch_spectrogram(data: np.ndarray, rate: float, epoch_length: float, fmax: float = 30.0,

@@ -58,12 +58,14 @@ class _Stop(Exception):
 
 def run_selftest(device: str = "auto", keep: Path | None = None, qt: bool = True,
                  on_check: Callable[[Check], None] | None = None,
-                 epoch_length: float = 1.0) -> SelfTestReport:
+                 epoch_length: float = 1.0, weights: Path | None = None) -> SelfTestReport:
     """Score the bundled demo on `device`, export and check the CSV; then (if `qt`) Qt.
 
     With `keep`, the CSV is written into that folder and kept; otherwise into a temporary
     folder that is removed. A `SleepScorerError` (missing weights, unreadable demo) is
     raised after the checks so far were reported; any other failure becomes a failed check.
+    `weights` replaces the bundled weights for scoring (tests); the bundled-files check
+    still looks for the bundled ones.
     """
     report = SelfTestReport()
     started = time.perf_counter()
@@ -79,10 +81,10 @@ def run_selftest(device: str = "auto", keep: Path | None = None, qt: bool = True
             keep = Path(keep)
             keep.mkdir(parents=True, exist_ok=True)
             report.csv_path = keep / CSV_NAME
-            _score_and_export(device, keep, epoch_length, record)
+            _score_and_export(device, weights, keep, epoch_length, record)
         else:
             with tempfile.TemporaryDirectory(prefix="sleepscorer-selftest-") as tmp:
-                _score_and_export(device, Path(tmp), epoch_length, record)
+                _score_and_export(device, weights, Path(tmp), epoch_length, record)
     except _Stop:
         pass
     finally:
@@ -109,7 +111,7 @@ def _run_step(name: str, record: Callable[[Check], Check], step: Callable[[], tu
         raise _Stop(name)
 
 
-def _score_and_export(device: str, folder: Path, epoch_length: float,
+def _score_and_export(device: str, weights: Path | None, folder: Path, epoch_length: float,
                       record: Callable[[Check], Check]) -> None:
     state: dict = {}
     # Not blocking: without weights, loading still runs and scoring then says what is missing.
@@ -134,8 +136,8 @@ def _score_and_export(device: str, folder: Path, epoch_length: float,
         from model.inference import score as score_recording
 
         t0 = time.perf_counter()
-        result = state["result"] = score_recording(state["recording"], device=device,
-                                                   epoch_length=epoch_length)
+        result = state["result"] = score_recording(state["recording"], weights=weights,
+                                                   device=device, epoch_length=epoch_length)
         n = state["recording"].n_epochs(epoch_length)
         ok, problem = probabilities_problem(result.probabilities, n, len(result.classes))
         where = f"{result.model_name} on {result.device_used}, {time.perf_counter() - t0:.1f} s"

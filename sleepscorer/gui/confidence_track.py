@@ -13,8 +13,7 @@ from sleepscorer.gui.viewbox import ScoringViewBox
 class ConfidencePlot(pg.PlotItem):
     def __init__(self, threshold: float = 0.6, **kwargs):
         super().__init__(viewBox=ScoringViewBox(), axisItems={"bottom": TimeAxis()}, **kwargs)
-        self.curve = pg.PlotDataItem(pen=pg.mkPen("#222222", width=1),
-                                     fillLevel=0, brush=pg.mkBrush(80, 80, 80, 60))
+        self.curve = pg.PlotDataItem(pen=pg.mkPen("#222222", width=1))
         self.curve.setDownsampling(auto=True, method="peak")
         self.curve.setClipToView(True)
         self.addItem(self.curve)

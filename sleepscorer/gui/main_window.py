@@ -172,7 +172,8 @@ class MainWindow(QMainWindow):
         hyp = session.hypnogram
         self.trace_view.set_recording(loaded, hyp)
         self.statistics.set_hypnogram(hyp)
-        self.overview.set_labels(self.trace_view._rgba, len(hyp) * hyp.epoch_length)
+        self.overview.set_labels(self.trace_view.rgba, hyp.epoch_length,
+                                 loaded.recording.duration_s)
         session.labelsChanged.connect(self._labels_changed)
         session.selectionChanged.connect(self._selection_changed)
         session.centreRequested.connect(self._centre)
@@ -184,7 +185,7 @@ class MainWindow(QMainWindow):
     def _labels_changed(self, start: int, stop: int) -> None:
         hyp = self.session.hypnogram
         self.trace_view.update_labels(hyp, start, stop)
-        self.overview.set_labels(self.trace_view._rgba, len(hyp) * hyp.epoch_length)
+        self.overview.update_labels(self.trace_view.rgba[start:stop], start)
         self.statistics.schedule_refresh()
         self._pos_timer.start()
 

@@ -7,6 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 
+from sleepscorer.gui.stage_strip import StageStrip
 from sleepscorer.gui.time_axis import TimeAxis
 
 
@@ -41,8 +42,7 @@ class OverviewBar(pg.PlotWidget):
         plot.getAxis("left").setWidth(64)
         plot.getAxis("left").setTicks([[]])
         plot.setLabel("left", "all")
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.addItem(self.image)
+        self.strip = StageStrip(self.getPlotItem())
         self.box = pg.LinearRegionItem(brush=pg.mkBrush(0, 0, 0, 30),
                                        pen=pg.mkPen("#D55E00", width=2))
         self.box.setZValue(10)
@@ -52,13 +52,15 @@ class OverviewBar(pg.PlotWidget):
         self.duration = 1.0
         self.setYRange(0, 1, padding=0)
 
-    def set_labels(self, rgba: np.ndarray, duration: float) -> None:
-        """`rgba` is (1, n_epochs, 4) as drawn in the hypnogram strip."""
+    def set_labels(self, rgba: np.ndarray, epoch_length: float, duration: float) -> None:
+        """`rgba` is (n_epochs, 4) as drawn in the hypnogram strip."""
         self.duration = max(duration, 1e-6)
-        self.image.setImage(rgba, autoLevels=False)
-        self.image.setRect(0, 0, self.duration, 1)
+        self.strip.set(rgba, epoch_length, 0, 1)
         self.setXRange(0, self.duration, padding=0)
         self.setYRange(0, 1, padding=0)
+
+    def update_labels(self, rgba_slice: np.ndarray, start: int) -> None:
+        self.strip.update(rgba_slice, start)
 
     def show_window(self, t0: float, t1: float) -> None:
         self._updating = True

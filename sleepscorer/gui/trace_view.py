@@ -17,6 +17,7 @@ from sleepscorer.core.hypnogram import Hypnogram
 from sleepscorer.core.stages import Stage
 from sleepscorer.gui.confidence_track import ConfidencePlot
 from sleepscorer.gui.spectrogram_view import SpectrogramPlot
+from sleepscorer.gui.stage_strip import StageStrip
 from sleepscorer.gui.time_axis import TimeAxis
 from sleepscorer.gui.viewbox import ScoringViewBox
 from sleepscorer.gui.workers import LoadedRecording
@@ -41,22 +42,18 @@ class TraceView(pg.GraphicsLayoutWidget):
         self.plots: list[pg.PlotItem] = []
         self.curves: dict[str, pg.PlotCurveItem] = {}
         self.pyramids = {}
-        self.band_images: list[pg.ImageItem] = []
-        self._band_y: list[tuple[float, float]] = []
+        self.bands: list[StageStrip] = []
         self.selections: list[pg.LinearRegionItem] = []
         self.lut = stage_palette()
         self.duration = 1.0
         self.epoch_length = 1.0
-        self._person = np.zeros(0, bool)
-        self._rgba = np.zeros((1, 0, 4), np.uint8)
+        self._rgba = np.zeros((0, 4), np.uint8)
         self.hypno = self._add_plot(select_on_drag=True, height=34)
         self.hypno.setLabel("left", "stage")
         self.hypno.getAxis("left").setTicks([[]])
         self.hypno.setYRange(0, 1.35, padding=0)
-        self.hypno_image = pg.ImageItem(axisOrder="row-major")
-        self.expert_image = pg.ImageItem(axisOrder="row-major")
-        self.hypno.addItem(self.hypno_image)
-        self.hypno.addItem(self.expert_image)
+        self.strip = StageStrip(self.hypno)
+        self.expert_strip = StageStrip(self.hypno)
         self.spectrogram: SpectrogramPlot | None = None
         self.confidence: ConfidencePlot | None = None
         self.hypno.vb.sigXRangeChanged.connect(self._x_changed)
@@ -96,8 +93,7 @@ class TraceView(pg.GraphicsLayoutWidget):
             self.removeItem(plot)
         del self.plots[1:], self.selections[1:]
         self.curves.clear()
-        self.band_images.clear()
-        self._band_y: list[tuple[float, float]] = []
+        self.bands.clear()
 
     def set_recording(self, loaded: LoadedRecording, hyp: Hypnogram) -> None:
         """Build one track per channel (EEG and EMG tall, others thin), then the
@@ -119,12 +115,9 @@ class TraceView(pg.GraphicsLayoutWidget):
             self.curves[channel.name] = curve
             lo, hi = self.pyramids[channel.name].robust_range()
             plot.setYRange(lo, hi, padding=0)
-            band = pg.ImageItem(axisOrder="row-major")
-            band.setOpacity(BAND_OPACITY)
-            band.setZValue(-10)
-            plot.addItem(band, ignoreBounds=True)
-            self.band_images.append(band)
-            self._band_y.append((lo, hi - lo))
+            band = StageStrip(plot, z=-10, opacity=BAND_OPACITY)
+            band.y, band.height = lo, hi - lo
+            self.bands.append(band)
         self.spectrogram = SpectrogramPlot()
         self._add_plot(self.spectrogram, height=110)
         if loaded.spectrogram is not None:
@@ -144,35 +137,48 @@ class TraceView(pg.GraphicsLayoutWidget):
         self.lut = stage_palette(colours)
 
     def set_hypnogram(self, hyp: Hypnogram) -> None:
-        self._person = hyp.is_person_labelled()
-        self._rgba = stage_rgba(hyp.stages, self._person, self.lut)[None, :, :]
-        self._show_labels(hyp)
+        person = hyp.is_person_labelled()
+        self._rgba = stage_rgba(hyp.stages, person, self.lut)
+        el = hyp.epoch_length
+        self.strip.set(self._rgba, el, 0, 1)
+        self.expert_strip.set(self._marker(person), el, 1.08, 0.27)
+        for band in self.bands:
+            band.set(self._solid(self._rgba), el, band.y, band.height)
+        if self.confidence is not None:
+            self.confidence.set_confidence(hyp.confidence, el)
 
     def update_labels(self, hyp: Hypnogram, start: int, stop: int) -> None:
         """Recolour epochs [start, stop) after an edit."""
-        if self._rgba.shape[1] != len(hyp):
+        if len(self._rgba) != len(hyp):
             self.set_hypnogram(hyp)
             return
-        self._person[start:stop] = hyp.is_person_labelled()[start:stop]
-        self._rgba[0, start:stop] = stage_rgba(hyp.stages[start:stop], self._person[start:stop],
-                                               self.lut)
-        self._show_labels(hyp)
-
-    def _show_labels(self, hyp: Hypnogram) -> None:
-        width = len(hyp) * hyp.epoch_length
-        self.hypno_image.setImage(self._rgba, autoLevels=False)
-        self.hypno_image.setRect(0, 0, width, 1)
-        marker = np.zeros((1, len(hyp), 4), np.uint8)
-        marker[0, self._person] = (30, 30, 30, 255)
-        self.expert_image.setImage(marker, autoLevels=False)
-        self.expert_image.setRect(0, 1.08, width, 0.27)
-        solid = self._rgba.copy()
-        solid[0, :, 3] = np.where(solid[0, :, 3] > 0, 255, 0)
-        for band, (y0, height) in zip(self.band_images, self._band_y, strict=True):
-            band.setImage(solid, autoLevels=False)
-            band.setRect(0, y0, width, height)
+        person = hyp.is_person_labelled()[start:stop]
+        rgba = stage_rgba(hyp.stages[start:stop], person, self.lut)
+        self._rgba[start:stop] = rgba
+        self.strip.update(rgba, start)
+        self.expert_strip.update(self._marker(person), start)
+        for band in self.bands:
+            band.update(self._solid(rgba), start)
         if self.confidence is not None:
             self.confidence.set_confidence(hyp.confidence, hyp.epoch_length)
+
+    @staticmethod
+    def _marker(person: np.ndarray) -> np.ndarray:
+        marker = np.zeros((len(person), 4), np.uint8)
+        marker[person] = (30, 30, 30, 255)
+        return marker
+
+    @staticmethod
+    def _solid(rgba: np.ndarray) -> np.ndarray:
+        """Bands behind traces use full stage colours (their opacity does the fading)."""
+        solid = rgba.copy()
+        solid[:, 3] = np.where(solid[:, 3] > 0, 255, 0)
+        return solid
+
+    @property
+    def rgba(self) -> np.ndarray:
+        """(n_epochs, 4) colours as in the hypnogram strip."""
+        return self._rgba
 
     # -- selection and range ---------------------------------------------------------
     def set_selection(self, start: int, stop: int) -> None:

@@ -1,0 +1,50 @@
+"""Batch scoring: folders, --recursive, --jobs, and a bad file that must not stop the rest."""
+
+import pytest
+
+from model.weights import build_model, save_model
+from sleepscorer.cli import main
+from tests.model.conftest import TINY, make_recording
+
+
+@pytest.fixture
+def batch(tmp_path):
+    from sleepscorer.io import write_edf
+
+    root = tmp_path / "study"
+    (root / "day2").mkdir(parents=True)
+    write_edf(make_recording(20, seed=1), root / "mouse1.edf")
+    write_edf(make_recording(20, seed=2), root / "day2" / "mouse2.edf")
+    (root / "broken.edf").write_bytes(b"not an EDF at all" * 30)
+    model = tmp_path / "m.safetensors"
+    save_model(build_model("sdreamer-seq", **TINY), model)
+    return root, model
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_recursive_batch_lists_failures_and_scores_the_rest(batch, tmp_path, capsys, jobs):
+    root, model = batch
+    out = tmp_path / f"out{jobs}"
+    status = main(["score", str(root), "--recursive", "--jobs", str(jobs), "--out", str(out),
+                   "--model", str(model), "--device", "cpu"])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert (out / "mouse1_scored.csv").exists()
+    assert (out / "day2" / "mouse2_scored.csv").exists()
+    assert "1 of 3 recording(s) failed" in captured.err
+    assert "broken.edf: not an EDF/BDF file" in captured.err
+    assert "Traceback" not in captured.err
+    assert "mouse2.edf" in captured.out  # the summary table
+
+
+def test_without_recursive_subfolders_are_skipped(batch, tmp_path, capsys):
+    root, model = batch
+    (root / "broken.edf").unlink()
+    out = tmp_path / "flat"
+    assert main(["score", str(root), "--out", str(out), "--model", str(model)]) == 0
+    assert (out / "mouse1_scored.csv").exists() and not (out / "day2").exists()
+
+
+def test_empty_folder_is_a_clear_error(tmp_path, capsys):
+    assert main(["score", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    assert "no recordings found" in capsys.readouterr().err

@@ -1,0 +1,78 @@
+"""A wheel built from the repository carries every package, the demo recording and the
+weights (what `pip install` gives a scientist). Built from a copy, so the checkout's
+build/ folder is left alone."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = ("pyproject.toml", "README.md", "LICENSE", "sleepscorer", "model", "resources")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def wheel_names(tmp_path_factory) -> set[str]:
+    pytest.importorskip("setuptools", reason="building the wheel offline needs setuptools")
+    src = tmp_path_factory.mktemp("src")
+    for name in SOURCES:
+        path = ROOT / name
+        if path.is_dir():
+            shutil.copytree(path, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        elif path.exists():
+            shutil.copy2(path, src / name)
+    out = tmp_path_factory.mktemp("wheel")
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps",
+                           "--no-build-isolation", "-q", "-w", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (wheel,) = out.glob("sleepscorer-*.whl")
+    with zipfile.ZipFile(wheel) as z:
+        return set(z.namelist())
+
+
+def _files(folder: Path) -> list[Path]:
+    return [p for p in sorted(folder.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
+
+
+def test_every_python_package_is_in_the_wheel(wheel_names):
+    for top in ("sleepscorer", "model"):
+        for init in (ROOT / top).rglob("__init__.py"):
+            name = init.relative_to(ROOT).as_posix()
+            assert name in wheel_names, f"{name}: add its package to [tool.setuptools] packages"
+
+
+def test_package_data_files_are_in_the_wheel(wheel_names):
+    for top in ("sleepscorer", "model"):
+        for path in _files(ROOT / top):
+            if path.suffix != ".py":
+                name = path.relative_to(ROOT).as_posix()
+                assert name in wheel_names, f"{name}: add it to [tool.setuptools.package-data]"
+
+
+def test_bundled_resources_are_in_the_wheel(wheel_names):
+    for path in _files(ROOT / "resources"):
+        name = "sleepscorer/resources/" + path.relative_to(ROOT / "resources").as_posix()
+        assert name in wheel_names, f"{name}: missing from the wheel's package data"
+    assert "sleepscorer/resources/demo/openephys-mouse-29min/EEG.continuous" in wheel_names
+    assert "sleepscorer/resources/demo/openephys-mouse-29min/LICENSE" in wheel_names
+
+
+def test_bundled_weights_are_in_the_wheel(wheel_names):
+    if not (ROOT / "resources" / "weights" / "sdreamer-seq.safetensors").exists():
+        pytest.skip("resources/weights/sdreamer-seq.safetensors not trained yet")
+    assert "sleepscorer/resources/weights/sdreamer-seq.safetensors" in wheel_names
+    assert "sleepscorer/resources/weights/sdreamer-seq.json" in wheel_names
+
+
+def test_command_entry_point(wheel_names):
+    (entry,) = [n for n in wheel_names if n.endswith(".dist-info/entry_points.txt")]
+    assert entry
