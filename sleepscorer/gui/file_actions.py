@@ -179,8 +179,11 @@ class FileActions(QObject):
             self.w.model_info.setText("scoring cancelled")
             self._status("automatic scoring cancelled; labels unchanged")
         elif isinstance(exc, SleepScorerError):
-            self.w.model_info.setText("not scored")
-            self._status(f"automatic scoring unavailable: {exc}", 20000)
+            problem = getattr(exc, "problem", str(exc))
+            self.w.model_info.setText("not scored: " + (problem if len(problem) < 60
+                                                        else problem[:57] + "..."))
+            self.w.model_info.setToolTip(str(exc))
+            self._status(f"automatic scoring unavailable: {exc}", 60000)
         else:
             log.error("scoring failed", exc_info=exc)
             self.w.model_info.setText("scoring failed")

@@ -10,8 +10,15 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QInputDialog, QLabel, QMainWindow,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sleepscorer.core.stages import STAGE_KEYS, Stage
 from sleepscorer.gui.file_actions import FileActions
@@ -48,8 +55,10 @@ class MainWindow(QMainWindow):
         self.statistics = StatisticsPanel()
         self.statistics.set_colours(self.settings.colours)
         self.model_panel = ModelPanel()
-        self._dock("Statistics", self.statistics, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("Automatic scoring", self.model_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        docks = [self._dock("Statistics", self.statistics, Qt.DockWidgetArea.RightDockWidgetArea),
+                 self._dock("Automatic scoring", self.model_panel,
+                            Qt.DockWidgetArea.RightDockWidgetArea)]
+        self.resizeDocks(docks, [360, 360], Qt.Orientation.Horizontal)
         self.task_bar = TaskBar()
         self.position = QLabel("drop a recording (file or folder) here, or File > Open")
         self.model_info = QLabel("")

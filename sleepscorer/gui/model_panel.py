@@ -6,8 +6,7 @@ The model list is a placeholder until fine-tuned models can be saved and listed.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QLabel, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 MODALITIES = {"EEG + EMG": "both", "EEG only": "eeg"}
 
