@@ -34,6 +34,7 @@ class SpecInputs:
     hiddenimports: list[str] = field(default_factory=list)
     excludes: list[str] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)  # EXE/COLLECT/BUNDLE names
+    names: dict = field(default_factory=dict, repr=False)  # the spec's globals after running
 
 
 def read_spec(spec: Path = SPEC) -> SpecInputs:
@@ -62,6 +63,7 @@ def read_spec(spec: Path = SPEC) -> SpecInputs:
                  "EXE": target("EXE"), "COLLECT": target("COLLECT"),
                  "BUNDLE": target("BUNDLE")}
     exec(compile(spec.read_text(encoding="utf-8"), str(spec), "exec"), namespace)
+    inputs.names = namespace
     return inputs
 
 

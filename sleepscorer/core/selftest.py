@@ -111,66 +111,77 @@ def _run_step(name: str, record: Callable[[Check], Check], step: Callable[[], tu
         raise _Stop(name)
 
 
-def _score_and_export(device: str, weights: Path | None, folder: Path, epoch_length: float,
-                      record: Callable[[Check], Check]) -> None:
-    state: dict = {}
-    # Not blocking: without weights, loading still runs and scoring then says what is missing.
-    _run_step("bundled files", record, check_bundled_files, blocking=False)
+@dataclass
+class _Pipeline:
+    """The demo's way through the program; each step returns (ok, detail) for a `Check`."""
 
-    def load() -> tuple[bool, str]:
+    device: str
+    weights: Path | None
+    folder: Path
+    epoch_length: float
+    recording: object = None
+    result: object = None
+    hypnogram: object = None
+    csv: Path | None = None
+
+    def load(self) -> tuple[bool, str]:
         from sleepscorer.io import load_recording
         from sleepscorer.resources import resource_path
 
-        rec = state["recording"] = load_recording(resource_path(*DEMO))
-        n = rec.n_epochs(epoch_length)
+        rec = self.recording = load_recording(resource_path(*DEMO))
+        n = rec.n_epochs(self.epoch_length)
         roles = "+".join(k for k, c in (("EEG", rec.eeg), ("EMG", rec.emg)) if c is not None)
         return (n > 0 and rec.eeg is not None and rec.emg is not None,
                 f"{rec.duration_s / 60:.1f} min at {rec.rate:g} Hz, {roles or 'no EEG/EMG'}, "
-                f"{n} epochs of {epoch_length:g} s")
+                f"{n} epochs of {self.epoch_length:g} s")
 
-    _run_step("load demo recording", record, load)
-    _run_step("EDF write and read (edfio, mne)", record,
-              lambda: check_edf_roundtrip(state["recording"], folder))
+    def edf(self) -> tuple[bool, str]:
+        return check_edf_roundtrip(self.recording, self.folder)
 
-    def score() -> tuple[bool, str]:
-        from model.inference import score as score_recording
+    def score(self) -> tuple[bool, str]:
+        from model.inference import score
 
         t0 = time.perf_counter()
-        result = state["result"] = score_recording(state["recording"], weights=weights,
-                                                   device=device, epoch_length=epoch_length)
-        n = state["recording"].n_epochs(epoch_length)
+        result = self.result = score(self.recording, weights=self.weights, device=self.device,
+                                     epoch_length=self.epoch_length)
+        n = self.recording.n_epochs(self.epoch_length)
         ok, problem = probabilities_problem(result.probabilities, n, len(result.classes))
         where = f"{result.model_name} on {result.device_used}, {time.perf_counter() - t0:.1f} s"
         return ok, where if ok else f"{problem} ({where})"
 
-    _run_step("score demo", record, score)
-
-    def export() -> tuple[bool, str]:
+    def export(self) -> tuple[bool, str]:
         from sleepscorer.core.hypnogram import Hypnogram
         from sleepscorer.io.labels import write_labels_csv
 
-        result = state["result"]
-        hyp = state["hypnogram"] = Hypnogram(len(result.probabilities), epoch_length)
-        hyp.apply_model(result.probabilities, result.classes)
-        path = state["csv"] = folder / CSV_NAME
-        write_labels_csv(hyp, path)
+        probabilities, classes = self.result.probabilities, self.result.classes
+        self.hypnogram = Hypnogram(len(probabilities), self.epoch_length)
+        self.hypnogram.apply_model(probabilities, classes)
+        path = self.csv = self.folder / CSV_NAME
+        write_labels_csv(self.hypnogram, path)
         return path.is_file(), f"{path} ({path.stat().st_size / 1024:.0f} kB)"
 
-    _run_step("export CSV", record, export)
-    n_epochs = len(state["hypnogram"])
-    for check in check_labels_csv(state["csv"], n_epochs, epoch_length):
-        record(check)
-
-    def reread() -> tuple[bool, str]:
+    def reread(self) -> tuple[bool, str]:
         import numpy as np
 
         from sleepscorer.io.labels import read_labels
 
-        back = read_labels(state["csv"], n_epochs=n_epochs, epoch_length=epoch_length)
-        same = np.array_equal(back.stages, state["hypnogram"].stages)
+        back = read_labels(self.csv, n_epochs=len(self.hypnogram), epoch_length=self.epoch_length)
+        same = np.array_equal(back.stages, self.hypnogram.stages)
         return same, "stages identical" if same else "stages differ after reading back"
 
-    _run_step("re-read CSV", record, reread)
+
+def _score_and_export(device: str, weights: Path | None, folder: Path, epoch_length: float,
+                      record: Callable[[Check], Check]) -> None:
+    run = _Pipeline(device, weights, folder, epoch_length)
+    # Not blocking: without weights, loading still runs and scoring then says what is missing.
+    _run_step("bundled files", record, check_bundled_files, blocking=False)
+    _run_step("load demo recording", record, run.load)
+    _run_step("EDF write and read (edfio, mne)", record, run.edf)
+    _run_step("score demo", record, run.score)
+    _run_step("export CSV", record, run.export)
+    for check in check_labels_csv(run.csv, len(run.hypnogram), epoch_length):
+        record(check)
+    _run_step("re-read CSV", record, run.reread)
 
 
 def check_edf_roundtrip(recording, folder: Path, seconds: float = 60.0) -> tuple[bool, str]:

@@ -67,6 +67,9 @@ def _check_layout(path: Path) -> tuple[_Layout, int]:
     size = path.stat().st_size
     with path.open("rb") as f:
         head = f.read(256)
+        if len(head) < 256 and head[:1] in (b"0", b"\xff"):
+            raise RecordingError(path, f"truncated EDF header ({len(head)} of at least 256 "
+                                       "bytes); copy the file again")
         if len(head) < 256 or not (head[:8] == b"0       " or head[:8] == b"\xffBIOSEMI"):
             raise RecordingError(path, "not an EDF/BDF file (its first bytes are not an EDF "
                                        "header); check the file type")

@@ -50,11 +50,19 @@ def test_commands_and_readers_are_hidden_imports(inputs):
     hidden = set(inputs.hiddenimports)
     cli = (ROOT / "sleepscorer" / "cli").glob("*.py")
     assert {f"sleepscorer.cli.{p.stem}" for p in cli if p.stem != "__init__"} <= hidden
-    assert {"sleepscorer.cli.selftest", "sleepscorer.resources", "model.inference"} <= hidden
+    assert {"sleepscorer.cli.selftest", "model.inference"} <= hidden
 
 
 def test_unneeded_packages_are_excluded(inputs):
     assert {"tkinter", "matplotlib", "torch.utils.tensorboard"} <= set(inputs.excludes)
+    assert "torch.testing._internal" not in inputs.excludes  # `import torch` needs it
+
+
+def test_torch_test_programs_are_dropped(inputs):
+    unwanted = inputs.names["unwanted"]
+    assert unwanted("torch/bin/test_jit") and unwanted("torch/test/Dict_test")
+    assert unwanted("torch/lib/libtorchbind_test.so")
+    assert not unwanted("torch/bin/torch_shm_manager") and not unwanted("torch/lib/libtorch_cpu.so")
 
 
 def test_dry_run_command_exits_0():
