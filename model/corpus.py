@@ -50,6 +50,10 @@ class CorpusSpec:
     held_out_lab: str = HELD_OUT_LAB
     seed: int = 2026
     mssv_fraction: float = 0.75  # animals following a real MSSV hypnogram (rest: sampler)
+    # Extra training animals per lab, planned after all others so earlier animals keep their
+    # seeds. lab_c is the family calibrated on the real low-amplitude, weak-delta recording:
+    # the hardest case, so it gets more animals.
+    extra_train: tuple[tuple[str, int], ...] = (("lab_c", 8),)
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -70,9 +74,14 @@ def plan(spec: CorpusSpec, mssv_folder: Path) -> list[AnimalSpec]:
     animals = []
     groups = [(lab, spec.animals_per_lab) for lab in spec.train_labs]
     groups.append((spec.held_out_lab, spec.held_out_animals))
-    for lab, count in groups:
-        for i in range(count):
-            if lab == spec.held_out_lab:
+    groups.extend(spec.extra_train)
+    for g, (lab, count) in enumerate(groups):
+        extra = g > len(spec.train_labs)
+        first = spec.animals_per_lab if extra else 0
+        for i in range(first, first + count):
+            if extra:
+                split = "train"
+            elif lab == spec.held_out_lab:
                 split = "lab-test"
             else:
                 split = "val" if i == count - 2 else "test" if i == count - 1 else "train"

@@ -40,6 +40,9 @@ class TrainConfig:
     tau_eeg: float = 1.0
     tau_emg: float = 3.0
     class_weights: Sequence[float] | None = None
+    # Per-window random gain (log-normal sd) on each signal: labs differ in amplifier gain and
+    # electrode placement, so the model must read spectral shape and context, not amplitude.
+    gain_jitter: float = 0.0
     stride: int | None = None  # window stride for training data (default K/2)
     max_steps_per_epoch: int | None = None
     grad_clip: float = 1.0
@@ -57,6 +60,12 @@ class TrainResult:
     best: dict = field(default_factory=dict)  # validation metrics of the best epoch
     best_epoch: int = 0
     is_main: bool = True  # False on DDP ranks other than 0: do not save there
+
+
+def jitter_gain(x: torch.Tensor, sd: float) -> torch.Tensor:
+    """Scale each window (first dimension) by exp(N(0, sd))."""
+    shape = (x.shape[0],) + (1,) * (x.dim() - 1)
+    return x * torch.exp(torch.randn(shape, device=x.device) * sd)
 
 
 def distillation_loss(cfg: TrainConfig) -> LossFn:
@@ -180,7 +189,10 @@ def _fit(model, train_data, val_data, cfg, dist, progress, cancel, loss_fn, para
                 break
             if cancel is not None and cancel():
                 raise Cancelled()
-            terms = loss_fn(net, eeg.to(dist.device), emg.to(dist.device), y.to(dist.device))
+            eeg, emg = eeg.to(dist.device), emg.to(dist.device)
+            if cfg.gain_jitter > 0:
+                eeg, emg = jitter_gain(eeg, cfg.gain_jitter), jitter_gain(emg, cfg.gain_jitter)
+            terms = loss_fn(net, eeg, emg, y.to(dist.device))
             optimiser.zero_grad(set_to_none=True)
             terms["loss"].backward()
             if cfg.grad_clip:

@@ -53,6 +53,9 @@ def main() -> int:
     parser.add_argument("--alpha", type=float, default=0.33)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--gain-jitter", type=float, default=0.3)
+    parser.add_argument("--init", type=Path, default=None,
+                        help="start from these weights (e.g. a checkpoint of an earlier run)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -60,10 +63,15 @@ def main() -> int:
     corpus = load_corpus(spec, args.cache, MSSV)
     train_set, val = corpus["train"], corpus["val"]
     cfg = TrainConfig(epochs=args.epochs, max_steps_per_epoch=args.steps_per_epoch, patience=4,
-                      alpha=args.alpha, seed=args.seed, class_weights=class_weights(train_set))
+                      alpha=args.alpha, seed=args.seed, class_weights=class_weights(train_set),
+                      gain_jitter=args.gain_jitter)
     checkpoint = ROOT / "work-data" / "checkpoints" / f"{args.arch}-last.safetensors"
     torch.manual_seed(args.seed)
     model = build_model(args.arch)
+    if args.init is not None:
+        from model.weights import load_model
+
+        model.load_state_dict(load_model(args.init).module.state_dict())
     started = time.perf_counter()
 
     def progress(info: dict) -> None:

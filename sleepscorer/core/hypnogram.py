@@ -125,6 +125,33 @@ class Hypnogram:
         self._apply(edit, forward=True)
         return edit
 
+    def replace(self, start: int, stages: np.ndarray, sources: np.ndarray,
+                confidence: np.ndarray, description: str) -> Edit | None:
+        """Set epochs [start, start+len(stages)) to these stages, sources and confidences in
+        one undoable step (restoring a journal, importing labels).
+
+        Only the span that actually differs becomes the edit, so undo stays cheap on 24 h.
+        Returns the edit, or None if nothing changed.
+        """
+        stages = np.asarray(stages, LABEL_DTYPE)
+        sources = np.asarray(sources, np.int8)
+        confidence = np.asarray(confidence, np.float32)
+        if not len(stages) == len(sources) == len(confidence):
+            raise ValueError("stages, sources and confidence must have the same length")
+        start = int(start)
+        if start < 0 or start + len(stages) > len(self):
+            raise ValueError(f"epochs {start}-{start + len(stages) - 1} are outside the "
+                             f"hypnogram's {len(self)} epochs")
+        sl = slice(start, start + len(stages))
+        old_conf = self.confidence[sl]
+        differs = ((stages != self.stages[sl]) | (sources != self.sources[sl])
+                   | ~((confidence == old_conf) | (np.isnan(confidence) & np.isnan(old_conf))))
+        changed = np.flatnonzero(differs)
+        if len(changed) == 0:
+            return None
+        a, b = int(changed[0]), int(changed[-1]) + 1
+        return self._commit(start + a, stages[a:b], sources[a:b], confidence[a:b], description)
+
     def set_stage(self, start: int, stop: int, stage: Stage,
                   source: Source = Source.EXPERT) -> Edit | None:
         """A person labels epochs [start, stop). Returns the edit, or None if nothing changed."""

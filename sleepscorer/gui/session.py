@@ -8,7 +8,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from sleepscorer.core.hypnogram import Edit, Hypnogram, Source
-from sleepscorer.core.journal import Journal, replace_all
+from sleepscorer.core.journal import Journal
 from sleepscorer.core.stages import Stage
 
 
@@ -167,4 +167,4 @@ class ScoringSession(QObject):
         stages[:n][labelled] = other.stages[:n][labelled]
         sources[:n][labelled] = Source.IMPORTED
         conf[:n][labelled] = np.nan
-        return replace_all(hyp, stages, sources, conf, "import labels")
+        return hyp.replace(0, stages, sources, conf, "import labels")

@@ -83,3 +83,20 @@ def test_confirm_turns_model_labels_into_expert():
     hyp.confirm(0, 3)
     assert list(hyp.sources) == [Source.EXPERT, Source.EXPERT, Source.NONE]
     assert np.isnan(hyp.confidence[:2]).all()
+
+
+def test_replace_is_one_undoable_step_over_the_changed_span():
+    hyp = Hypnogram.from_arrays([0, 0, 1, 1, 2, 2], 1.0)
+    before = hyp.stages.copy()
+    stages = np.array([0, 2, 2, 1, 2, 2], np.int8)
+    sources = np.full(6, Source.IMPORTED, np.int8)
+    edit = hyp.replace(0, stages, sources, np.full(6, np.nan, np.float32), "import labels")
+    assert edit is not None and (edit.start, edit.stop) == (1, 3)  # only what differs
+    assert list(hyp.stages) == [0, 2, 2, 1, 2, 2] and edit.description == "import labels"
+    assert hyp.replace(0, stages, sources, np.full(6, np.nan, np.float32), "again") is None
+    one = hyp.replace(2, np.array([1], np.int8), np.array([Source.EXPERT], np.int8),
+                      np.array([np.nan], np.float32), "one epoch")
+    assert (one.start, one.stop) == (2, 3)
+    hyp.undo()
+    hyp.undo()
+    assert np.array_equal(hyp.stages, before) and not hyp.can_undo
