@@ -40,9 +40,11 @@ class TrainConfig:
     tau_eeg: float = 1.0
     tau_emg: float = 3.0
     class_weights: Sequence[float] | None = None
-    # Per-window random gain (log-normal sd) on each signal: labs differ in amplifier gain and
-    # electrode placement, so the model must read spectral shape and context, not amplitude.
-    gain_jitter: float = 0.0
+    # Per-window random gain (log-normal sd): labs differ in amplifier gain and electrode
+    # placement, so the EEG pathway must read spectral shape and context, not amplitude.
+    # Keep the EMG's small: its level against the recording's own baseline is the REM cue.
+    gain_jitter_eeg: float = 0.0
+    gain_jitter_emg: float = 0.0
     stride: int | None = None  # window stride for training data (default K/2)
     max_steps_per_epoch: int | None = None
     grad_clip: float = 1.0
@@ -190,8 +192,10 @@ def _fit(model, train_data, val_data, cfg, dist, progress, cancel, loss_fn, para
             if cancel is not None and cancel():
                 raise Cancelled()
             eeg, emg = eeg.to(dist.device), emg.to(dist.device)
-            if cfg.gain_jitter > 0:
-                eeg, emg = jitter_gain(eeg, cfg.gain_jitter), jitter_gain(emg, cfg.gain_jitter)
+            if cfg.gain_jitter_eeg > 0:
+                eeg = jitter_gain(eeg, cfg.gain_jitter_eeg)
+            if cfg.gain_jitter_emg > 0:
+                emg = jitter_gain(emg, cfg.gain_jitter_emg)
             terms = loss_fn(net, eeg, emg, y.to(dist.device))
             optimiser.zero_grad(set_to_none=True)
             terms["loss"].backward()

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import importlib
 import json
 import math
 import sys
@@ -51,7 +52,8 @@ from model.metrics import evaluate  # noqa: E402
 from model.training import TrainConfig, train  # noqa: E402
 from model.weights import build_model, file_sha256, load_model, save_model  # noqa: E402
 from sleepscorer.errors import Cancelled  # noqa: E402
-from train_shipped import class_weights  # noqa: E402  (the shipped recipe's class weights)
+
+class_weights = importlib.import_module("train_shipped").class_weights  # the shipped recipe's
 
 MSSV = ROOT.parent / "shared" / "data" / "mssv-hypnograms"
 CACHE = ROOT / "work-data" / "corpus"
@@ -327,7 +329,7 @@ def write_results(corpus: dict, budget_s: float) -> dict:
                    "mc2sleepnet": "2/3 of the budget contrastive/cross-masked pre-training, 1/3 "
                                   "fine-tuning with frozen backbones",
                    "trees": "LightGBM is not step-bounded: early stopping; its CPU time is recorded",
-                   "shipped": "the shipped model had a longer budget (scripts/train_shipped.py)"},
+                   "shipped": "The shipped model had a longer budget (scripts/train_shipped.py)"},
         "inference": "deployed path (model.inference._Scorer): overlapping windows of K=16 epochs, "
                      "stride 8, every 1-s epoch scored once; metrics pooled over all animals of a "
                      "split (per-animal values under per_animal)",

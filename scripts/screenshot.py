@@ -1,7 +1,11 @@
-"""Take docs/screenshot-main.png: the real app on the demo recording after scoring.
+"""Take the docs screenshots: the real app on the demo recording after scoring.
 
 Run under a display, e.g.  xvfb-run -s "-screen 0 1600x1000x24" .venv/bin/python
 scripts/screenshot.py [--out docs/screenshot-main.png] [--path RECORDING] [--stand-in]
+  --model FILE             score with this model file (the app's model choice)
+  --simulate-hours 24 --window 1800 --out docs/screenshot-24h.png   a simulated day
+  --finetune [--run-finetune] --out docs/screenshot-finetune.png    the fine-tune dialog
+Settings and journals go to a temporary folder: taking pictures changes nothing.
 
 Scoring uses the bundled weights; without them the window shows why in its status bar.
 `--stand-in` scores with a quick band-power rule instead, only to show a scored layout.
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -47,46 +52,124 @@ def stand_in_score(recording, progress=None, cancel=None, epoch_length=1.0, **_)
                            warnings=[])
 
 
+def wait(app, window, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        app.processEvents()
+        busy = window.files.busy() or window.models.tasks
+        if window.session is not None and not busy:
+            return
+        time.sleep(0.02)
+    print("timed out waiting for loading and scoring", file=sys.stderr)
+
+
+def settle(app, rounds: int = 30) -> None:
+    for _ in range(rounds):
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def open_simulated(window, hours: float) -> None:
+    """A simulated recording (not a file): shown like an opened one, then scored."""
+    from sleepscorer.core.hypnogram import Hypnogram
+    from sleepscorer.core.simulation import simulate_recording
+    from sleepscorer.gui.session import ScoringSession
+    from sleepscorer.gui.workers import prepare_loaded
+
+    rec, _truth = simulate_recording(hours * 3600.0, rate=512, seed=1, lab="lab_a")
+    hyp = Hypnogram(rec.n_epochs(1.0), 1.0)
+    window.set_session(ScoringSession(rec, hyp, None, window.settings.low_confidence),
+                       prepare_loaded(rec, 1.0))
+    window.files.start_scoring(overwrite=False)
+
+
+def finetune_picture(app, window, out: str, run: bool, timeout: float) -> None:
+    """Confirm most model labels (as a person checking them would), export them as
+    corrections, and show the fine-tune dialog; with `run`, after fine-tuning."""
+    from sleepscorer.gui import backend
+    from sleepscorer.gui.finetune_dialog import FinetuneDialog
+
+    session = window.session
+    hyp = session.hypnogram
+    hyp.confirm(0, int(len(hyp) * 0.6))
+    entry = window.model_panel.entry
+    folder = Path(tempfile.mkdtemp(prefix="corrections-")) / "demo"
+    backend.export_corrections(session.recording, hyp, folder, entry.card)
+    dialog = FinetuneDialog([folder], base=Path(entry.path), parent=window,
+                            out_dir=Path(tempfile.mkdtemp(prefix="models-")))
+    dialog.resize(620, 420)
+    dialog.show()
+    if run:
+        dialog.start()
+        deadline = time.monotonic() + timeout
+        while (dialog.is_running() or dialog._thread is None) and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.05)
+    settle(app)
+    dialog.grab().save(out)
+    dialog.reject()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="docs/screenshot-main.png")
     parser.add_argument("--path", default=None)
     parser.add_argument("--stand-in", action="store_true")
+    parser.add_argument("--model", default=None, help="score with this model file (made the "
+                        "active model, as chosen in the app)")
+    parser.add_argument("--simulate-hours", type=float, default=0.0,
+                        help="show a simulated recording of this many hours instead")
+    parser.add_argument("--window", type=float, default=300.0, help="seconds on screen")
+    parser.add_argument("--at", type=float, default=0.55, help="where, as a fraction")
+    parser.add_argument("--finetune", action="store_true",
+                        help="picture the fine-tune dialog instead of the window")
+    parser.add_argument("--run-finetune", action="store_true",
+                        help="with --finetune: fine-tune first, picture the result")
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
 
-    from sleepscorer.gui import backend
+    from PySide6.QtCore import QSettings
+
+    from sleepscorer.core import journal
+    from sleepscorer.gui import backend, dialogs
     from sleepscorer.gui.app import create_app, demo_path, open_window
 
+    tmp = tempfile.mkdtemp(prefix="screenshot-")
+    journal.user_data_dir = lambda *a, **k: tmp  # a picture, not work: no journals
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
+    dialogs.ask_restore = lambda *a: False
+    dialogs.show_error = lambda parent, title, text: print(f"{title}: {text}", file=sys.stderr)
     if args.stand_in:
         backend.score = stand_in_score
     app = create_app()
-    path = Path(args.path) if args.path else demo_path()
+    if args.model:
+        from sleepscorer.gui.settings import Settings
+
+        Settings().active_model = Path(args.model).resolve()
+    path = None if args.simulate_hours else Path(args.path) if args.path else demo_path()
     window = open_window(path)
     window.resize(1580, 960)
-    deadline = time.monotonic() + args.timeout
-    while time.monotonic() < deadline:
-        app.processEvents()
-        if window.session is not None and not window.files.busy():
-            break
-        time.sleep(0.02)
-    else:
-        print("timed out waiting for loading and scoring", file=sys.stderr)
+    if args.simulate_hours:
+        while window.models.tasks:  # the model list first: scoring uses the active model
+            app.processEvents()
+        open_simulated(window, args.simulate_hours)
+    wait(app, window, args.timeout)
     session = window.session
-    if session is not None:
-        window.window_combo.setCurrentIndex(4)  # 5 min of context
-        window._preset_chosen(4)
-        session.go_to(min(session.recording.duration_s * 0.55, session.recording.duration_s))
+    if session is not None and args.finetune:
+        finetune_picture(app, window, args.out, args.run_finetune, args.timeout)
+    elif session is not None:
+        index = window._preset_index(args.window)
+        window.window_combo.setCurrentIndex(index)
+        window._preset_chosen(index)
+        session.go_to(session.recording.duration_s * args.at)
         session.step(0)
-    for _ in range(30):
-        app.processEvents()
-        time.sleep(0.02)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    window.grab().save(args.out)
+        settle(app)
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        window.grab().save(args.out)
     print(f"saved {args.out}; status: {window.model_info.text()} | "
           f"{window.statusBar().currentMessage()}")
     if session is not None:
-        session.mark_saved()  # a picture, not work: leave no journal behind
+        session.mark_saved()
     window.close()
     return 0
 

@@ -53,7 +53,8 @@ def main() -> int:
     parser.add_argument("--alpha", type=float, default=0.33)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--gain-jitter", type=float, default=0.3)
+    parser.add_argument("--gain-jitter-eeg", type=float, default=0.3)
+    parser.add_argument("--gain-jitter-emg", type=float, default=0.05)
     parser.add_argument("--init", type=Path, default=None,
                         help="start from these weights (e.g. a checkpoint of an earlier run)")
     args = parser.parse_args()
@@ -64,7 +65,7 @@ def main() -> int:
     train_set, val = corpus["train"], corpus["val"]
     cfg = TrainConfig(epochs=args.epochs, max_steps_per_epoch=args.steps_per_epoch, patience=4,
                       alpha=args.alpha, seed=args.seed, class_weights=class_weights(train_set),
-                      gain_jitter=args.gain_jitter)
+                      gain_jitter_eeg=args.gain_jitter_eeg, gain_jitter_emg=args.gain_jitter_emg)
     checkpoint = ROOT / "work-data" / "checkpoints" / f"{args.arch}-last.safetensors"
     torch.manual_seed(args.seed)
     model = build_model(args.arch)

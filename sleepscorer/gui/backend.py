@@ -55,3 +55,34 @@ def device_name(requested: str = "auto") -> str:
         return "CUDA" if torch.cuda.is_available() else "CPU"
     except ImportError:
         return "CPU"
+
+
+def list_models() -> list:
+    """The bundled model and the user's fine-tuned models (model.finetune.ModelEntry:
+    path, card, bundled, name); imports torch, so call from a worker."""
+    from model.finetune import list_models as models
+
+    return models()
+
+
+def model_entry(path: str | Path):
+    """A ModelEntry for any model file (e.g. a checkpoint chosen by hand); raises ModelError."""
+    from model.finetune import ModelEntry
+    from model.weights import default_weights_path, load_model
+
+    path = Path(path)
+    return ModelEntry(path, load_model(path).card, path == default_weights_path())
+
+
+def export_corrections(recording, hypnogram, out_dir: str | Path, card: dict) -> dict:
+    """Append the person-labelled epochs of one recording to a corrections folder."""
+    from model.corrections import export_corrections as export
+
+    return export(recording, hypnogram, out_dir, card)
+
+
+def corrections_dir() -> Path:
+    """Where the app keeps corrections it exports for fine-tuning."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("SleepScorer", appauthor=False)) / "corrections"

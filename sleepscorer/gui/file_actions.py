@@ -154,8 +154,9 @@ class FileActions(QObject):
     def start_scoring(self, overwrite: bool = False) -> None:
         session = self.session
         modality = self.w.model_panel.modality_name
+        weights = self.w.model_panel.weights or self.w.settings.active_model  # None: bundled
         task = Task("Automatic scoring", run_scoring, session.recording,
-                    session.epoch_length, modality)
+                    session.epoch_length, modality, weights)
         task.returned.connect(lambda result: self._scored(task, session, result, overwrite))
         task.errored.connect(lambda exc: self._score_failed(task, exc))
         task.status.connect(self.w.model_info.setText)

@@ -1,4 +1,4 @@
-"""Stage legend for the toolbar: coloured chips with the key that sets each stage."""
+"""Stage legend for the toolbar: coloured chips with the key that sets each stage in use."""
 
 from __future__ import annotations
 
@@ -13,6 +13,17 @@ class StageLegend(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 0)
         layout.setSpacing(8)
+        self.chips: dict[Stage, QLabel] = {}
+        self.set_stages(colours, stages)
+
+    def set_stages(self, colours: dict[Stage, str], stages: tuple[Stage, ...]) -> None:
+        """Show chips for `stages` (plus Unscored) in `colours`; others are hidden."""
+        layout = self.layout()
+        while layout.count():
+            item = layout.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.chips.clear()
         keys = {stage: key for key, stage in STAGE_KEYS.items()}
         for stage in (*stages, Stage.UNSCORED):
             colour = colours[stage]
@@ -20,5 +31,6 @@ class StageLegend(QWidget):
                           f"&nbsp;&nbsp;&nbsp;&nbsp;</span> {keys.get(stage, '')} {stage.label}")
             chip.setToolTip(f"press {keys.get(stage, '?')} to label the selection {stage.label}")
             layout.addWidget(chip)
-        hint = QLabel("<small>strip: solid = yours, pale = model; ▬ = checked by a person</small>")
+            self.chips[stage] = chip
+        hint = QLabel("<small>solid = yours, pale = model; ▬ = checked by a person</small>")
         layout.addWidget(hint)

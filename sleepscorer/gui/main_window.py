@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from sleepscorer.core.stages import STAGE_KEYS, Stage
 from sleepscorer.gui.file_actions import FileActions
 from sleepscorer.gui.legend import StageLegend
+from sleepscorer.gui.model_actions import ModelActions
 from sleepscorer.gui.model_panel import ModelPanel
 from sleepscorer.gui.overview import OverviewBar
 from sleepscorer.gui.settings import Settings
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.task_bar)
         self.statusBar().addPermanentWidget(self.model_info)
         self.files = FileActions(self)
+        self.models = ModelActions(self)
         self._build_actions()
         self._connect_views()
 
@@ -109,11 +111,14 @@ class MainWindow(QMainWindow):
         self._action(edit, "&Undo", lambda: s().undo(), ["Ctrl+Z"])
         self._action(edit, "&Redo", lambda: s().redo(), ["Ctrl+Shift+Z", "Ctrl+Y"])
         edit.addSeparator()
+        self.label_actions = {}
         for key, stage in STAGE_KEYS.items():
-            self._action(edit, f"Label selection {stage.label}",
-                         lambda st=stage: s().label(st), [key])
+            self.label_actions[stage] = self._action(edit, f"Label selection {stage.label}",
+                                                     lambda st=stage: self.label(st), [key])
         self._action(edit, "&Confirm model labels in selection", lambda: s().confirm(),
                      ["Return", "Enter"])
+        edit.addSeparator()
+        self._action(edit, "&Preferences...", self.preferences_dialog, ["Ctrl+,"], False)
 
         nav = self.menuBar().addMenu("&Navigate")
         self._action(nav, "Next epoch", lambda: s().step(1), ["Right"])
@@ -134,6 +139,10 @@ class MainWindow(QMainWindow):
         self._action(scoring, "&Score recording", self.files.score_again, ["Ctrl+R"])
         self._action(scoring, "&Cancel running task", self.task_bar.cancel, ["Esc"], False)
 
+        model = self.menuBar().addMenu("&Model")
+        self._action(model, "&Export corrections...", self.models.export_dialog)
+        self._action(model, "&Fine-tune on my corrections...", self.models.finetune_dialog)
+
         view = self.menuBar().addMenu("&View")
         for dock in self.findChildren(QDockWidget):
             view.addAction(dock.toggleViewAction())
@@ -151,6 +160,7 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         self.legend = StageLegend(self.settings.colours, self.settings.stages)
         bar.addWidget(self.legend)
+        self._show_stages_in_use()
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -169,6 +179,7 @@ class MainWindow(QMainWindow):
         self.overview.windowMoved.connect(lambda a, b: tv.set_x_range(a, b))
         self.statistics.exportRequested.connect(self.files.export_statistics)
         self.model_panel.scoreRequested.connect(self.files.score_again)
+        self.models.connect_panel(self.model_panel)
         self._pos_timer = QTimer(self, singleShot=True, interval=50)
         self._pos_timer.timeout.connect(self._show_position)
 
@@ -180,7 +191,9 @@ class MainWindow(QMainWindow):
         self.session = session
         hyp = session.hypnogram
         self.trace_view.set_recording(loaded, hyp)
+        self.statistics.set_stages(self.settings.stages)
         self.statistics.set_hypnogram(hyp)
+        self.trace_view.confidence.set_threshold(session.low_confidence)
         self.overview.set_labels(self.trace_view.rgba, hyp.epoch_length,
                                  loaded.recording.duration_s)
         session.labelsChanged.connect(self._labels_changed)
@@ -216,6 +229,40 @@ class MainWindow(QMainWindow):
             text = (f"epochs {s.start}-{s.stop - 1}  {format_time(s.start * el)}-"
                     f"{format_time(s.stop * el)}  ({(s.stop - s.start) * el:g} s)")
         self.position.setText(text)
+
+    # -- labelling and preferences -----------------------------------------------------
+    def label(self, stage: Stage) -> None:
+        """A stage key: stages switched off in Preferences are ignored."""
+        if stage == Stage.UNSCORED or stage in self.settings.stages:
+            self.session.label(stage)
+        else:
+            self.statusBar().showMessage(f"{stage.label} is not in use (Edit > Preferences)",
+                                         4000)
+
+    def _show_stages_in_use(self) -> None:
+        for stage, action in self.label_actions.items():
+            action.setVisible(stage == Stage.UNSCORED or stage in self.settings.stages)
+
+    def preferences_dialog(self) -> None:
+        from sleepscorer.gui.preferences_dialog import PreferencesDialog
+
+        if PreferencesDialog(self.settings, self).exec():
+            self.apply_settings()
+
+    def apply_settings(self) -> None:
+        """Re-read colours, stages in use and the threshold from the settings."""
+        colours, stages = self.settings.colours, self.settings.stages
+        self.legend.set_stages(colours, stages)
+        self._show_stages_in_use()
+        self.trace_view.set_palette(colours)
+        self.statistics.set_colours(colours)
+        self.statistics.set_stages(stages)
+        if self.session is not None:
+            self.session.low_confidence = self.settings.low_confidence
+            self.trace_view.set_hypnogram(self.session.hypnogram)
+            self.overview.update_labels(self.trace_view.rgba, 0)
+        if self.trace_view.confidence is not None:
+            self.trace_view.confidence.set_threshold(self.settings.low_confidence)
 
     # -- view -------------------------------------------------------------------------
     def window_s(self) -> float:

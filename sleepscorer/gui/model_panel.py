@@ -1,45 +1,187 @@
-"""Dock contents: which model scores, on what signals, and the Score button.
+"""Dock contents: the models this user has (bundled and fine-tuned), their cards, which one
+scores, on what signals, and the Re-score button.
 
-The model list is a placeholder until fine-tuned models can be saved and listed.
+Knows no model code: it shows `ModelEntry`-like objects (path, card, bundled, name) that
+ModelActions lists in a worker, and says what the user chose through signals.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 MODALITIES = {"EEG + EMG": "both", "EEG only": "eeg"}
+NO_MODELS = "no model yet (the bundled weights are missing)"
+
+
+def _short_date(text: str | None) -> str:
+    return (text or "?").replace("T", " ")[:16]
+
+
+def metrics_text(card: dict) -> str:
+    """The card's headline numbers, e.g. 'macro_f1 0.86, REM f1 0.71'."""
+    metrics = card.get("metrics") or {}
+    parts = []
+    for key, value in metrics.items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            parts.append(f"{key} {value:.3g}")
+        elif isinstance(value, dict):  # e.g. {"after": {...}} or per-class values
+            inner = [f"{k} {v:.3g}" for k, v in value.items()
+                     if isinstance(v, int | float) and not isinstance(v, bool)]
+            if inner:
+                parts.append(f"{key}: " + ", ".join(inner[:4]))
+    return "; ".join(parts[:6]) or "none recorded"
+
+
+def card_text(card: dict) -> str:
+    """The whole card as readable text (for "Show card")."""
+    return json.dumps(card, indent=2, sort_keys=True, default=str)
 
 
 class ModelPanel(QWidget):
-    scoreRequested = Signal()  # noqa: N815
+    scoreRequested = Signal()  # noqa: N815  re-score with the chosen model
+    activeChanged = Signal(object)  # noqa: N815  Path of the chosen model (None: none)
+    addRequested = Signal()  # noqa: N815  the user wants to add a model file
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.entries: list = []
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.models = QComboBox()
-        self.models.addItem("sDREAMER (bundled)", None)
+        self.models.addItem(NO_MODELS, None)
+        self.models.activated.connect(self._chosen)
         form.addRow("model", self.models)
         self.modality = QComboBox()
         self.modality.addItems(list(MODALITIES))
         form.addRow("signals", self.modality)
         layout.addLayout(form)
-        self.button = QPushButton("Score recording (Ctrl+R)")
+        self.details = QLabel("")
+        self.details.setWordWrap(True)
+        layout.addWidget(self.details)
+        row = QHBoxLayout()
+        self.card_button = QPushButton("Show card")
+        self.card_button.clicked.connect(self.show_card)
+        self.add_button = QPushButton("Add model file...")
+        self.add_button.clicked.connect(self.addRequested.emit)
+        row.addWidget(self.card_button)
+        row.addWidget(self.add_button)
+        layout.addLayout(row)
+        self.button = QPushButton("Re-score with this model (Ctrl+R)")
+        self.button.setToolTip("labels you set or imported are kept unless you ask otherwise")
         self.button.clicked.connect(self.scoreRequested.emit)
         layout.addWidget(self.button)
         self.info = QLabel("no scoring yet")
         self.info.setWordWrap(True)
         layout.addWidget(self.info)
         layout.addStretch(1)
+        self._show_details()
+
+    # -- the list ---------------------------------------------------------------------
+    def set_models(self, entries: list, active: Path | None) -> None:
+        """Show `entries`; select `active` (a path), else the bundled model, else the first."""
+        self.entries = list(entries)
+        self.models.clear()
+        for entry in self.entries:
+            self.models.addItem(entry.name + (" (bundled)" if entry.bundled else ""),
+                                str(entry.path))
+        if not self.entries:
+            self.models.addItem(NO_MODELS, None)
+        index = self._index_of(active)
+        if index < 0:
+            index = next((i for i, e in enumerate(self.entries) if e.bundled), 0)
+        self.models.setCurrentIndex(index)
+        self._show_details()
+
+    def _index_of(self, path: Path | str | None) -> int:
+        if path is None:
+            return -1
+        target = Path(path).resolve()
+        return next((i for i, e in enumerate(self.entries)
+                     if Path(e.path).resolve() == target), -1)
+
+    def select(self, path: Path | str) -> bool:
+        index = self._index_of(path)
+        if index >= 0:
+            self.models.setCurrentIndex(index)
+            self._show_details()
+        return index >= 0
+
+    def _chosen(self, _index: int) -> None:
+        self._show_details()
+        self.activeChanged.emit(self.weights)
 
     @property
-    def weights(self):
-        return self.models.currentData()
+    def entry(self):
+        index = self.models.currentIndex()
+        return self.entries[index] if 0 <= index < len(self.entries) else None
+
+    @property
+    def weights(self) -> Path | None:
+        """The chosen model's file (None when there is none)."""
+        entry = self.entry
+        return Path(entry.path) if entry is not None else None
 
     @property
     def modality_name(self) -> str:
         return MODALITIES[self.modality.currentText()]
+
+    # -- details ----------------------------------------------------------------------
+    def _parent_name(self, card: dict) -> str:
+        parent = card.get("parent_sha256")
+        if not parent:
+            return "none (trained from scratch)"
+        for e in self.entries:
+            if parent in (e.card.get("weights_sha256"), e.card.get("file_sha256")):
+                return e.name
+        return f"{parent[:12]}... (not in the list)"
+
+    def _show_details(self) -> None:
+        entry = self.entry
+        self.card_button.setEnabled(entry is not None)
+        if entry is None:
+            self.details.setText("")
+            return
+        card = entry.card
+        self.details.setText(
+            f"<b>{entry.name}</b><br>architecture: {card.get('architecture', '?')}<br>"
+            f"created: {_short_date(card.get('created'))}<br>"
+            f"parent: {self._parent_name(card)}<br>metrics: {metrics_text(card)}")
+        self.details.setToolTip(str(entry.path))
+
+    def show_card(self) -> None:
+        entry = self.entry
+        if entry is None:
+            return
+        dialog = QDialog(self)
+        dialog.setWindowTitle(f"Model card: {entry.name}")
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(QLabel(str(entry.path)))
+        text = QPlainTextEdit(card_text(entry.card))
+        text.setReadOnly(True)
+        text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        layout.addWidget(text)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dialog.reject)
+        layout.addWidget(buttons)
+        dialog.resize(560, 520)
+        self.card_dialog = dialog  # tests look at it
+        dialog.open()
 
     def show_result(self, model_name: str, device: str) -> None:
         self.info.setText(f"last scored by {model_name} on {device}")

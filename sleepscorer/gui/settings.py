@@ -1,7 +1,7 @@
 """Preferences that persist between sessions (QSettings, INI format).
 
-Epoch length for scoring and for export, the stage set and colours, the last folder and
-recent files. Tests redirect the location with `QSettings.setPath(IniFormat, UserScope, tmp)`.
+Epoch length for scoring and for export, the low-confidence threshold, the stage set and
+colours, the active model, the last folder and recent files. Tests redirect the location with `QSettings.setPath(IniFormat, UserScope, tmp)`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ ORGANISATION = "SleepScorer"
 APPLICATION = "SleepScorer"
 MAX_RECENT = 10
 DEFAULT_STAGES = (Stage.WAKE, Stage.NREM, Stage.REM, Stage.MA, Stage.ARTIFACT)
+CORE_STAGES = (Stage.WAKE, Stage.NREM, Stage.REM)  # always in use
+OPTIONAL_STAGES = (Stage.MA, Stage.ARTIFACT)  # a lab may switch these off
 
 
 class Settings:
@@ -60,7 +62,25 @@ class Settings:
 
     @property
     def low_confidence(self) -> float:
-        return self._float("scoring/low_confidence", 0.6)
+        """Model labels below this confidence are 'low confidence' (N jumps to them)."""
+        return min(0.99, max(0.0, self._float("scoring/low_confidence", 0.6)))
+
+    @low_confidence.setter
+    def low_confidence(self, value: float) -> None:
+        self.q.setValue("scoring/low_confidence", float(value))
+
+    @property
+    def active_model(self) -> str | None:
+        """Path of the model that scores (None: the bundled one)."""
+        value = self.q.value("model/active", None)
+        return str(value) if value else None
+
+    @active_model.setter
+    def active_model(self, path: str | Path | None) -> None:
+        if path:
+            self.q.setValue("model/active", str(path))
+        else:
+            self.q.remove("model/active")
 
     # -- stages -----------------------------------------------------------------------
     @property
@@ -70,13 +90,15 @@ class Settings:
             return DEFAULT_STAGES
         names = [raw] if isinstance(raw, str) else list(raw)
         try:
-            return tuple(Stage.from_name(n) for n in names)
+            chosen = {Stage.from_name(n) for n in names}
         except ValueError:
             return DEFAULT_STAGES
+        return tuple(s for s in DEFAULT_STAGES if s in chosen or s in CORE_STAGES)
 
     @stages.setter
     def stages(self, value: tuple[Stage, ...]) -> None:
-        self.q.setValue("stages/enabled", [s.label for s in value])
+        chosen = set(value) | set(CORE_STAGES)
+        self.q.setValue("stages/enabled", [s.label for s in DEFAULT_STAGES if s in chosen])
 
     @property
     def colours(self) -> dict[Stage, str]:
@@ -89,6 +111,10 @@ class Settings:
 
     def set_colour(self, stage: Stage, colour: str) -> None:
         self.q.setValue(f"colours/{stage.name}", colour)
+
+    def reset_colours(self) -> None:
+        """Back to the colour-blind-safe (Okabe-Ito) defaults."""
+        self.q.remove("colours")
 
     # -- files ------------------------------------------------------------------------
     @property

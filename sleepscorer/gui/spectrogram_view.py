@@ -1,38 +1,38 @@
-"""EEG spectrogram track: power 0-30 Hz per epoch as an image, time-aligned with the traces."""
+"""EEG spectrogram track: log power 0-30 Hz in overlapping 4-s windows, time-aligned with
+the traces, coloured with limits taken from the whole recording (core/display.py)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pyqtgraph as pg
 
+from sleepscorer.core.display import Spectrogram
 from sleepscorer.gui.time_axis import TimeAxis
 from sleepscorer.gui.viewbox import ScoringViewBox
+
+BAND_TICKS = [(2, "δ"), (7.5, "θ"), (20, "20")]  # delta and theta bands, a common stim line
 
 
 class SpectrogramPlot(pg.PlotItem):
     def __init__(self, **kwargs):
         super().__init__(viewBox=ScoringViewBox(), axisItems={"bottom": TimeAxis()}, **kwargs)
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setColorMap(pg.colormap.get("viridis"))
+        self.image.setColorMap(pg.colormap.get("inferno"))
         self.addItem(self.image)
         self.setLabel("left", "EEG Hz")
         self.getAxis("left").setTicks([[(0, "0"), (10, "10"), (20, "20"), (30, "30")]])
         self.hideButtons()
         self.setYRange(0, 30, padding=0)
 
-    def set_spectrogram(self, freqs: np.ndarray, power: np.ndarray, epoch_length: float) -> None:
-        """`power` is (n_epochs, n_freqs) in dB. Each frequency is shown relative to its own
-        median over the recording, so state changes (delta in NREM, theta in REM) stand out
-        instead of the 1/f slope; colour levels ignore the extreme 2%."""
-        if power.size == 0:
+    def set_spectrogram(self, spec: Spectrogram) -> None:
+        """Column k covers seconds [k, k+1) * step; row j is centred on freqs[j]."""
+        if spec.power.size == 0:
             self.image.clear()
             return
-        power = power - np.nanmedian(power, axis=0, keepdims=True)
-        finite = power[np.isfinite(power)]
-        lo, hi = np.percentile(finite, [2, 98]) if finite.size else (0.0, 1.0)
-        step = freqs[1] - freqs[0] if len(freqs) > 1 else 1.0
-        self.image.setImage(np.ascontiguousarray(power.T), levels=(lo, hi), autoLevels=False)
-        self.image.setRect(0, -step / 2, power.shape[0] * epoch_length, len(freqs) * step)
+        freqs = spec.freqs
+        df = float(freqs[1] - freqs[0]) if len(freqs) > 1 else 1.0
+        self.image.setImage(spec.power.T, levels=spec.levels, autoLevels=False)
+        self.image.setRect(0, float(freqs[0]) - df / 2, spec.power.shape[0] * spec.step_s,
+                           len(freqs) * df)
         self.setYRange(0, float(freqs[-1]), padding=0)
 
     def clear_spectrogram(self) -> None:

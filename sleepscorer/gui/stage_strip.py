@@ -46,6 +46,15 @@ class StageStrip:
         for tile in range(start // TILE, -(-stop // TILE)):
             self._upload(tile)
 
+    def set_y(self, y: float, height: float) -> None:
+        """Move the strip vertically (the traces' y range changed); no re-upload."""
+        if (y, height) == (self.y, self.height):
+            return
+        self.y, self.height = float(y), float(height)
+        for tile, item in enumerate(self.items):
+            a, b = tile * TILE, min(len(self.rgba), (tile + 1) * TILE)
+            item.setRect(a * self.epoch_length, self.y, (b - a) * self.epoch_length, self.height)
+
     def _upload(self, tile: int) -> None:
         a, b = tile * TILE, min(len(self.rgba), (tile + 1) * TILE)
         item = self.items[tile]

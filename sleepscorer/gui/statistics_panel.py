@@ -29,6 +29,8 @@ class StatisticsPanel(QWidget):
         self.hypnogram: Hypnogram | None = None
         self.stats: SleepStatistics | None = None
         self.colours = dict(STAGE_COLORS)
+        self.stages: tuple[Stage, ...] = (Stage.WAKE, Stage.NREM, Stage.REM, Stage.MA,
+                                          Stage.ARTIFACT)
         layout = QVBoxLayout(self)
         self.plot = pg.PlotWidget(background="w")
         self.plot.setFixedHeight(130)
@@ -66,7 +68,10 @@ class StatisticsPanel(QWidget):
             self.stats = None
             self.table.setRowCount(0)
             return
-        self.stats = st = compute_statistics(self.hypnogram)
+        present = set(np.unique(self.hypnogram.stages).tolist())
+        states = tuple(s for s in Stage if s != Stage.UNSCORED
+                       and (s in self.stages or int(s) in present))  # used, or in the labels
+        self.stats = st = compute_statistics(self.hypnogram, states=states)
         self.table.setRowCount(len(st.states) + 1)
         self.table.setVerticalHeaderLabels([s.label for s in st.states] + ["Unscored"])
         for row, s in enumerate(st.states):
@@ -95,3 +100,8 @@ class StatisticsPanel(QWidget):
 
     def set_colours(self, colours: dict[Stage, str]) -> None:
         self.colours = dict(colours)
+
+    def set_stages(self, stages: tuple[Stage, ...]) -> None:
+        """Show rows for these stages (and any other stage the labels contain)."""
+        self.stages = tuple(stages)
+        self.refresh()

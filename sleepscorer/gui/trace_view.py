@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
 
-from sleepscorer.core.display import stage_palette, stage_rgba
+from sleepscorer.core.display import robust_span, stage_palette, stage_rgba
 from sleepscorer.core.hypnogram import Hypnogram
 from sleepscorer.core.stages import Stage
 from sleepscorer.gui.confidence_track import ConfidencePlot
@@ -23,8 +23,10 @@ from sleepscorer.gui.viewbox import ScoringViewBox
 from sleepscorer.gui.workers import LoadedRecording
 
 AXIS_WIDTH = 64
-TRACE_PEN = {"EEG": "#1a1a1a", "EMG": "#3b3b3b", "other": "#6b6b6b"}
+# dark grey, slightly transparent, one cosmetic pixel: a dense envelope reads as grey texture
+TRACE_PEN = {"EEG": (45, 45, 45, 200), "EMG": (60, 60, 60, 200), "other": (90, 90, 90, 220)}
 BAND_OPACITY = 0.28
+Y_HYSTERESIS = 0.15  # keep the y range while the robust amplitude moves less than this
 
 
 class TraceView(pg.GraphicsLayoutWidget):
@@ -41,6 +43,7 @@ class TraceView(pg.GraphicsLayoutWidget):
         self.ci.layout.setSpacing(2)
         self.plots: list[pg.PlotItem] = []
         self.curves: dict[str, pg.PlotCurveItem] = {}
+        self.trace_plots: dict[str, pg.PlotItem] = {}
         self.pyramids = {}
         self.bands: list[StageStrip] = []
         self.selections: list[pg.LinearRegionItem] = []
@@ -74,8 +77,8 @@ class TraceView(pg.GraphicsLayoutWidget):
         plot.setClipToView(True)
         if self.plots:
             plot.setXLink(self.plots[0])
-        region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(20, 20, 20, 45),
-                                     pen=pg.mkPen("#000000", width=1.5))
+        region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(20, 20, 20, 40),
+                                     pen=pg.mkPen(0, 0, 0, 150, width=1))
         region.setZValue(20)
         plot.addItem(region, ignoreBounds=True)
         self.selections.append(region)
@@ -93,6 +96,7 @@ class TraceView(pg.GraphicsLayoutWidget):
             self.removeItem(plot)
         del self.plots[1:], self.selections[1:]
         self.curves.clear()
+        self.trace_plots.clear()
         self.bands.clear()
 
     def set_recording(self, loaded: LoadedRecording, hyp: Hypnogram) -> None:
@@ -108,20 +112,23 @@ class TraceView(pg.GraphicsLayoutWidget):
             thin = channel.kind.value == "other"
             plot = self._add_plot(height=60 if thin else None)
             plot.setMinimumHeight(40 if thin else 90)
+            plot.thin = thin
             plot.setLabel("left", channel.name, units=channel.unit or None)
-            pen = pg.mkPen(TRACE_PEN.get(channel.kind.value, "#444444"), width=1)
+            pen = pg.mkPen(TRACE_PEN.get(channel.kind.value, (70, 70, 70, 220)), width=0)
             curve = pg.PlotCurveItem(pen=pen, skipFiniteCheck=True)
             plot.addItem(curve)
             self.curves[channel.name] = curve
+            self.trace_plots[channel.name] = plot
             lo, hi = self.pyramids[channel.name].robust_range()
             plot.setYRange(lo, hi, padding=0)
             band = StageStrip(plot, z=-10, opacity=BAND_OPACITY)
             band.y, band.height = lo, hi - lo
+            plot.band = band
             self.bands.append(band)
         self.spectrogram = SpectrogramPlot()
         self._add_plot(self.spectrogram, height=110)
         if loaded.spectrogram is not None:
-            self.spectrogram.set_spectrogram(*loaded.spectrogram, hyp.epoch_length)
+            self.spectrogram.set_spectrogram(loaded.spectrogram)
         self.confidence = ConfidencePlot()
         self._add_plot(self.confidence, height=70)
         self.confidence.showAxis("bottom")
@@ -210,3 +217,35 @@ class TraceView(pg.GraphicsLayoutWidget):
         for name, curve in self.curves.items():
             x, y = self.pyramids[name].segment(t0, t1, pixels)
             curve.setData(x, y)
+            self._fit_y(self.trace_plots[name], y)
+
+    @staticmethod
+    def _fit_y(plot: pg.PlotItem, y: np.ndarray) -> None:
+        """Scale to the robust amplitude of what is visible (the 99.5th percentile of the
+        samples or envelope on screen); small changes are ignored so panning does not jitter."""
+        span = robust_span(y)
+        if span is None:
+            return
+        (_, _), (lo, hi) = plot.vb.viewRange()
+        new_lo, new_hi = span
+        half, new_half = (hi - lo) / 2, (new_hi - new_lo) / 2
+        moved = abs((new_lo + new_hi) - (lo + hi)) / 2
+        if (abs(new_half - half) <= Y_HYSTERESIS * half and moved <= Y_HYSTERESIS * half):
+            return
+        plot.setYRange(new_lo, new_hi, padding=0)
+        plot.band.set_y(new_lo, new_hi - new_lo)
+        if plot.thin:  # room for two labels only: the centre +- a round amplitude
+            step = _round_down((new_hi - new_lo) / 2 * 0.8)
+            centre = _round_down(abs((new_lo + new_hi) / 2), step) * np.sign(new_lo + new_hi)
+            ticks = [(v, f"{v:g}") for v in (centre - step, centre + step)]
+            plot.getAxis("left").setTicks([ticks, []])
+
+
+def _round_down(value: float, unit: float | None = None) -> float:
+    """`value` rounded down to a multiple of `unit`, or to 1, 2 or 5 times a power of ten."""
+    if value <= 0:
+        return 0.0
+    if unit:
+        return float(np.floor(value / unit) * unit)
+    power = 10.0 ** np.floor(np.log10(value))
+    return float(max(m for m in (1, 2, 5) if m * power <= value) * power)

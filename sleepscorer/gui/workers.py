@@ -14,11 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 from superqt.utils import create_worker
 
-from sleepscorer.core.display import MinMaxPyramid, epoch_spectrogram
+from sleepscorer.core.display import MinMaxPyramid, Spectrogram, spectrogram
 from sleepscorer.errors import Cancelled
 from sleepscorer.gui import backend
 
@@ -85,7 +84,7 @@ class LoadedRecording:
     recording: object  # sleepscorer.io.recording.Recording
     epoch_length: float
     pyramids: dict[str, MinMaxPyramid]
-    spectrogram: tuple[np.ndarray, np.ndarray] | None  # freqs, power (n_epochs, n_freqs)
+    spectrogram: Spectrogram | None  # EEG power in 4-s windows, 1-s steps
 
 
 def prepare_recording(path: str | Path, roles: dict | None, epoch_length: float,
@@ -107,22 +106,26 @@ def prepare_loaded(recording, epoch_length: float, task: Task | None = None) -> 
             task.report(i, len(channels) + 1)
             task.check()
         pyramids[channel.name] = MinMaxPyramid(channel.data, channel.rate)
-    spectrogram = None
+    power = None
     eeg = recording.eeg
     if eeg is not None:
         if task is not None:
             task.say("computing EEG spectrogram")
             task.report(len(channels), len(channels) + 1)
-        spectrogram = epoch_spectrogram(eeg.data, eeg.rate, epoch_length)
-    return LoadedRecording(recording, epoch_length, pyramids, spectrogram)
+        power = spectrogram(eeg.data, eeg.rate)
+    return LoadedRecording(recording, epoch_length, pyramids, power)
 
 
-def run_scoring(recording, epoch_length: float, modality: str, task: Task):
-    """Automatic scoring through `backend.score`; returns its ScoreResult."""
+def run_scoring(recording, epoch_length: float, modality: str, *args):
+    """Automatic scoring through `backend.score` with the model file `weights` (None: the
+    bundled one); returns its ScoreResult. Called as (..., modality, [weights,] task)."""
+    *rest, task = args
+    weights = rest[0] if rest else None
     task.say("starting the model")
     device = backend.device_name("auto")
     task.say(f"scoring on {device}")
-    result = backend.score(recording, modality=modality, device="auto", progress=task.report,
-                           cancel=task.cancelled, epoch_length=epoch_length)
+    result = backend.score(recording, weights=weights, modality=modality, device="auto",
+                           progress=task.report, cancel=task.cancelled,
+                           epoch_length=epoch_length)
     task.check()
     return result

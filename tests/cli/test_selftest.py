@@ -87,9 +87,10 @@ def test_selftest_command_passes(tmp_path):
         pytest.skip(f"bundled weights not trained yet ({BUNDLED_WEIGHTS} missing); "
                     "this test must pass once they exist")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run([sys.executable, "-m", "sleepscorer", "selftest", "--device", "cpu",
-                           "--keep", str(tmp_path)], capture_output=True, text=True, env=env,
-                          timeout=600)
+    script = Path(sys.executable).with_name("sleepscorer")  # the installed console script
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "sleepscorer"]
+    done = subprocess.run([*command, "selftest", "--device", "cpu", "--keep", str(tmp_path)],
+                          capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert not [line for line in lines if line.startswith("FAIL")]

@@ -2,7 +2,7 @@ import time
 
 import numpy as np
 
-from sleepscorer.core.display import MinMaxPyramid, epoch_spectrogram, stage_palette, stage_rgba
+from sleepscorer.core.display import MinMaxPyramid, spectrogram, stage_palette, stage_rgba
 from sleepscorer.core.stages import Stage
 
 
@@ -51,9 +51,58 @@ def test_spectrogram_finds_the_sine():
     rate = 256.0
     t = np.arange(int(rate * 20)) / rate
     data = np.sin(2 * np.pi * 7 * t).astype(np.float32)
-    freqs, power = epoch_spectrogram(data, rate, epoch_length=2.0, fmax=30)
-    assert power.shape == (10, len(freqs)) and freqs[-1] <= 30
-    assert abs(freqs[np.argmax(power[3])] - 7) < 1
+    spec = spectrogram(data, rate, fmax=30)
+    assert spec.power.shape == (20, len(spec.freqs)) and spec.freqs[-1] <= 30
+    assert spec.step_s == 1.0
+    assert abs(spec.freqs[np.argmax(spec.power[10])] - 7) < 0.6
+
+
+def test_spectrogram_shows_delta_theta_and_a_stim_line_as_bands():
+    """NREM-like delta then REM-like theta, a 20 Hz line throughout: each is a band, and the
+    colour levels come from the whole recording (no per-frequency normalisation)."""
+    rate, n = 1000.0, 120
+    t = np.arange(int(rate * n)) / rate
+    rng = np.random.default_rng(3)
+    delta = 4 * np.sin(2 * np.pi * 2 * t) * (t < 60)
+    theta = 3 * np.sin(2 * np.pi * 7.5 * t) * (t >= 60)
+    stim = 0.5 * np.sin(2 * np.pi * 20 * t)
+    data = (delta + theta + stim + 0.2 * rng.normal(size=len(t))).astype(np.float32)
+    spec = spectrogram(data, rate)
+    f = spec.freqs
+
+    def band(cols, lo, hi):
+        return spec.power[cols][:, (f >= lo) & (f <= hi)].max(axis=1).mean()
+
+    nrem, rem = slice(5, 55), slice(65, 115)
+    assert band(nrem, 1.5, 2.5) > band(rem, 1.5, 2.5) + 10
+    assert band(rem, 7, 8) > band(nrem, 7, 8) + 10
+    assert band(slice(0, n), 19.5, 20.5) > band(slice(0, n), 12, 15) + 10  # the stim line
+    lo, hi = spec.levels
+    assert lo < np.median(spec.power) < hi <= spec.power.max()
+
+
+def test_spectrogram_columns_line_up_with_seconds_at_any_rate():
+    """Column k is centred on second k + 0.5, also when the rate is not a power of two."""
+    for rate in (1000.0, 512.0, 250.0, 400.0):
+        t = np.arange(int(rate * 60)) / rate
+        burst = (t >= 30) & (t < 31)
+        data = (np.sin(2 * np.pi * 7 * t) * burst).astype(np.float32)
+        spec = spectrogram(data, rate)
+        theta = spec.power[:, np.argmin(np.abs(spec.freqs - 7))]
+        assert spec.power.shape[0] == 60 and np.argmax(theta) == 30, rate
+
+
+def test_spectrogram_is_fast_on_a_day_at_512_hz():
+    data = np.random.default_rng(4).normal(size=512 * 3600 * 24).astype(np.float32)
+    t = time.perf_counter()
+    spec = spectrogram(data, 512.0)
+    assert time.perf_counter() - t < 3.0  # about 0.6 s on one core; generous when shared
+    assert spec.power.shape[0] == 86400 and np.isfinite(spec.power).all()
+
+
+def test_spectrogram_of_a_short_signal_is_empty_not_an_error():
+    spec = spectrogram(np.zeros(100, np.float32), 512.0)
+    assert spec.power.shape[0] == 0
 
 
 def test_stage_rgba_solid_for_person_pale_for_model():

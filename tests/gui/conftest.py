@@ -54,10 +54,12 @@ class StandInScore:
     def __init__(self):
         self.delay = 0.05
         self.calls = []
+        self.weights = []
 
     def __call__(self, recording, weights=None, modality="both", device="auto",
                  progress=None, cancel=None, epoch_length=1.0):
         self.calls.append(modality)
+        self.weights.append(weights)
         n = recording.n_epochs(epoch_length)
         for i in range(10):
             end = time.perf_counter() + self.delay / 10
@@ -84,8 +86,11 @@ def isolated(tmp_path, monkeypatch):
     score = StandInScore()
     monkeypatch.setattr(backend, "score", score)
     monkeypatch.setattr(backend, "device_name", lambda requested="auto": "CPU")
+    models = SimpleNamespace(entries=[])  # no torch in GUI tests: tests add fake entries
+    monkeypatch.setattr(backend, "list_models", lambda: list(models.entries))
+    monkeypatch.setattr(backend, "corrections_dir", lambda: tmp_path / "corrections")
     answers = SimpleNamespace(restore=True, save="discard", rescore=(True, False), errors=[],
-                              asked=[], score=score)
+                              asked=[], score=score, models=models)
 
     def ask_restore(parent, n, when):
         answers.asked.append(("restore", n))

@@ -1,0 +1,223 @@
+"""Corrections datasets: a person's labels plus the signal windows needed to learn from them.
+
+`export_corrections` writes, for one recording, every epoch a person labelled (sources
+EXPERT or IMPORTED; model-only epochs never become targets) together with K/2 epochs of
+context either side (label -1) so that sequence windows of K epochs work. Signals are stored
+preprocessed exactly as the base model expects (float32 .npy per contiguous run, int64
+labels), and `manifest.json` describes everything needed to check they still fit a model.
+Several recordings can be appended to one folder; `load_corrections` reads folders back as
+`SubjectData` (one per run) and refuses data preprocessed differently from the base model.
+Must not import Qt or torch training code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from model.data import SubjectData, stages_to_classes
+from model.preprocess import EpochSource, PreprocessConfig
+from sleepscorer.core.hypnogram import Hypnogram
+from sleepscorer.core.stages import Stage
+from sleepscorer.errors import LabelsError, ModelError
+from sleepscorer.io.recording import Recording
+
+FORMAT = "sleepscorer-corrections/1"
+MANIFEST = "manifest.json"
+
+
+def base_sha256(card: dict) -> str | None:
+    """The identity of a model's weights (tensor hash, independent of the card's text)."""
+    return card.get("weights_sha256") or card.get("file_sha256")
+
+
+def person_targets(hypnogram: Hypnogram, classes: Sequence[Stage], n_epochs: int) -> np.ndarray:
+    """Class index per 1-s epoch where a person set the label, else -1."""
+    hyp = hypnogram if abs(hypnogram.epoch_length - 1.0) < 1e-9 else hypnogram.to_epoch_length(1.0)
+    labels = np.full(n_epochs, -1, dtype=np.int64)
+    n = min(n_epochs, len(hyp))
+    person = hyp.is_person_labelled()[:n]
+    labels[:n] = np.where(person, stages_to_classes(hyp.stages[:n], classes), -1)
+    return labels
+
+
+def labelled_runs(labels: np.ndarray, context: int) -> list[tuple[int, int]]:
+    """Contiguous [start, stop) spans covering every labelled epoch plus `context` either side."""
+    n = len(labels)
+    idx = np.flatnonzero(labels >= 0)
+    if len(idx) == 0:
+        return []
+    runs: list[list[int]] = []
+    for i in idx:
+        a, b = max(0, int(i) - context), min(n, int(i) + context + 1)
+        if runs and a <= runs[-1][1]:
+            runs[-1][1] = max(runs[-1][1], b)
+        else:
+            runs.append([a, b])
+    return [(a, b) for a, b in runs]
+
+
+def _atomic_json(path: Path, data: dict) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=2, sort_keys=True)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_manifest(folder: str | Path) -> dict:
+    """The manifest of a corrections folder, checked for the fields this version needs."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        raise LabelsError(folder, "not a corrections folder (no manifest.json); create one with "
+                                  "`sleepscorer export-corrections RECORDING LABELS --out DIR`")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LabelsError(path, f"corrections manifest is corrupt ({exc}); export the "
+                                "corrections again") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        raise LabelsError(path, f"unknown corrections format {found!r} (this version reads "
+                                f"{FORMAT}); export the corrections again")
+    missing = [k for k in ("classes", "preprocessing", "recordings") if k not in manifest]
+    if missing:
+        raise LabelsError(path, f"corrections manifest lacks {', '.join(missing)}; export the "
+                                "corrections again")
+    return manifest
+
+
+def _check_fits(path: Path, manifest: dict, classes: list[str], preprocessing: dict) -> None:
+    if manifest["classes"] != classes:
+        raise ModelError(path, f"corrections are for classes {', '.join(manifest['classes'])} but "
+                               f"the model has {', '.join(classes)}; use a model with the same "
+                               "classes or export to a new folder")
+    if manifest["preprocessing"] != preprocessing:
+        diff = sorted(k for k in set(manifest["preprocessing"]) | set(preprocessing)
+                      if manifest["preprocessing"].get(k) != preprocessing.get(k))
+        raise ModelError(path, f"corrections were preprocessed differently from this model "
+                               f"({', '.join(diff)} differ); export them again with this model "
+                               "as --base")
+
+
+def export_corrections(recording: Recording, hypnogram: Hypnogram, out_dir: str | Path,
+                       base_model_card: dict,
+                       preprocessing: PreprocessConfig | dict | None = None) -> dict:
+    """Append one recording's person-labelled epochs to the corrections folder `out_dir`.
+
+    `preprocessing` defaults to the base model card's (it must match it: the arrays are
+    model input). Returns the recording's manifest entry. Raises LabelsError when no epoch
+    carries a person's label.
+    """
+    out = Path(out_dir)
+    card = base_model_card
+    classes = [str(c) for c in card["classes"]]
+    prep = preprocessing if preprocessing is not None else card.get("preprocessing", {})
+    prep = PreprocessConfig(**prep) if isinstance(prep, dict) else prep
+    prep_dict = prep.to_dict()
+    if prep_dict != PreprocessConfig(**card.get("preprocessing", {})).to_dict():
+        raise ModelError(out, "preprocessing differs from the base model's; corrections must be "
+                              "preprocessed as the model expects (leave it at the default)")
+    n = recording.n_epochs(1.0)
+    labels = person_targets(hypnogram, [Stage[c] for c in classes], n)
+    context = int(card.get("config", {}).get("seq_len", 16)) // 2
+    runs = labelled_runs(labels, context)
+    if not runs:
+        raise LabelsError(recording.source, "no epoch has a label set by a person (expert or "
+                                            "imported) in the model's classes; nothing to export")
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = read_manifest(out) if (out / MANIFEST).exists() else {
+        "format": FORMAT, "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "classes": classes, "preprocessing": prep_dict, "epoch_length": 1.0,
+        "base_model": {"name": card.get("name"), "sha256": base_sha256(card)},
+        "recordings": []}
+    _check_fits(out / MANIFEST, manifest, classes, prep_dict)
+    source = EpochSource(recording, prep)
+    rec_id = f"rec{len(manifest['recordings']):03d}"
+    entry_runs = []
+    for j, (a, b) in enumerate(runs):
+        stem = f"{rec_id}-run{j:03d}"
+        files = {"labels": f"{stem}-labels.npy"}
+        np.save(out / files["labels"], labels[a:b])
+        for name in source.channels:
+            files[name] = f"{stem}-{name}.npy"
+            np.save(out / files[name], source.epochs(name, a, b))
+        entry_runs.append({"start": a, "stop": b, "files": files})
+    counts = np.bincount(labels[labels >= 0], minlength=len(classes))
+    entry = {
+        "id": rec_id, "recording": str(recording.source),
+        "channels": {name: {"name": ch.name, "sampling_rate": ch.rate}
+                     for name, (ch, _) in source.channels.items()},
+        "sampling_rate": recording.rate, "epoch_length": 1.0, "n_epochs": n,
+        "context_epochs": context, "runs": entry_runs,
+        "label_counts": dict(zip(classes, counts.tolist(), strict=True)),
+        "labelled_epochs": int(counts.sum()),
+        "base_model_sha256": base_sha256(card),
+        "created": datetime.now(UTC).isoformat(timespec="seconds")}
+    manifest["recordings"].append(entry)
+    total = np.zeros(len(classes), dtype=np.int64)
+    for r in manifest["recordings"]:
+        total += np.array([r["label_counts"].get(c, 0) for c in classes])
+    manifest["label_counts"] = dict(zip(classes, total.tolist(), strict=True))
+    _atomic_json(out / MANIFEST, manifest)  # last: a failed export leaves the manifest as it was
+    return entry
+
+
+def _load_array(folder: Path, name: str, dtype: type) -> np.ndarray:
+    path = folder / name
+    try:
+        return np.asarray(np.load(path, allow_pickle=False), dtype=dtype)
+    except (OSError, ValueError) as exc:
+        raise LabelsError(path, f"corrections array is missing or corrupt ({exc}); export the "
+                                "corrections again") from exc
+
+
+def load_corrections(folders: Sequence[str | Path] | str | Path,
+                     base_card: dict | None = None) -> list[SubjectData]:
+    """Every run of every recording in `folders`, as SubjectData (labels -1 = context).
+
+    With `base_card`, the corrections must have its classes and preprocessing (ModelError).
+    """
+    if isinstance(folders, (str, Path)):
+        folders = [folders]
+    subjects = []
+    for folder in map(Path, folders):
+        manifest = read_manifest(folder)
+        if base_card is not None:
+            _check_fits(folder / MANIFEST, manifest, [str(c) for c in base_card["classes"]],
+                        PreprocessConfig(**base_card.get("preprocessing", {})).to_dict())
+        for rec in manifest["recordings"]:
+            for j, run in enumerate(rec.get("runs", [])):
+                files = run.get("files", {})
+                if "labels" not in files or "eeg" not in files:
+                    raise LabelsError(folder / MANIFEST, f"run {j} of {rec.get('id')} lists no "
+                                                         "EEG or labels file; export again")
+                labels = _load_array(folder, files["labels"], np.int64)
+                eeg = _load_array(folder, files["eeg"], np.float32)
+                emg = _load_array(folder, files["emg"], np.float32) if "emg" in files else None
+                if len(eeg) != len(labels) or (emg is not None and len(emg) != len(labels)):
+                    raise LabelsError(folder / files["labels"], "signal and label arrays differ "
+                                                                "in length; export again")
+                name = f"{folder.name}/{rec.get('id')}-run{j:03d}"
+                subjects.append(SubjectData(name, eeg, emg, labels))
+    return subjects
+
+
+def summarise(subjects: Sequence[SubjectData], classes: Sequence[str]) -> dict:
+    """Epochs per class, labelled minutes and run count: what a fine-tune learned from."""
+    labels = np.concatenate([s.labels for s in subjects]) if subjects else np.zeros(0, np.int64)
+    counts = np.bincount(labels[labels >= 0], minlength=len(classes))
+    recordings = sorted({s.subject.rsplit("-run", 1)[0] for s in subjects})
+    return {"recordings": recordings, "runs": len(subjects),
+            "epochs_per_class": dict(zip(classes, counts.tolist(), strict=True)),
+            "labelled_epochs": int(counts.sum()), "minutes": round(float(counts.sum()) / 60, 2)}

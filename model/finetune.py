@@ -1,0 +1,281 @@
+"""Fine-tuning a shipped model on one lab's corrections, safely.
+
+Only a person's labels are targets (see `model.corrections`). Defaults are meant to need no
+tuning by a lab: a low learning rate, a validation split blocked in time inside the
+corrections, early stopping on validation macro-F1, a frozen epoch encoder when the
+corrections are small, inverse-sqrt-frequency class weights (REM is scarce), L2-SP
+pulling every weight toward the base model (no forgetting) and the sDREAMER
+self-distillation loss. The result is accepted only if its validation macro-F1 is at least
+the base model's; otherwise the base is returned unchanged. `save_finetuned` writes the
+new model atomically beside, never over, the base. Must not read recordings or import Qt.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from model.corrections import base_sha256, summarise
+from model.data import SequenceDataset, SubjectData
+from model.losses import DistillationLoss
+from model.metrics import evaluate
+from model.training import TrainConfig, predict_dataset, train
+from model.weights import LoadedModel, card_path, load_model, resolve_model, save_model
+from sleepscorer.errors import ModelError
+
+ENCODER_PREFIXES = ("embed.", "epoch_mome.")  # the per-epoch encoder of SequenceSDreamer
+
+
+@dataclass
+class FinetuneConfig:
+    epochs: int = 8  # passes over the corrections at most (early stopping usually ends sooner)
+    lr: float = 1e-4  # 10x below training: nudge the shipped weights, do not retrain them
+    batch_size: int = 16
+    patience: int = 3
+    l2sp: float = 1e-3  # strength of the pull toward the base weights (sum of squares)
+    alpha: float = 0.33  # self-distillation weight, as in training (eq. 14)
+    freeze_encoder: bool | None = None  # None: freeze when corrections are small
+    freeze_below_epochs: int = 4 * 3600  # "small": fewer labelled epochs than 4 h
+    val_every: int = 5  # every 5th block of labelled epochs is validation ...
+    val_block: int = 64  # ... blocks of 64 epochs (fewer when small), so neighbours do not leak
+    class_balance: bool = True
+    seed: int = 0
+    device: str = "auto"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class FinetuneResult:
+    model: LoadedModel  # the fine-tuned model, or the base unchanged when not accepted
+    card: dict  # what save_finetuned will write (training data, metrics, parent hash)
+    metrics_before: dict
+    metrics_after: dict
+    accepted: bool
+    reason: str
+    base: LoadedModel
+    candidate: nn.Module | None = None  # what training produced, even when not accepted
+    history: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+# -- data -----------------------------------------------------------------------------------
+def split_blocks(subjects: Sequence[SubjectData], every: int = 5, block: int = 64, context: int = 8
+                 ) -> tuple[list[SubjectData], list[SubjectData]]:
+    """Blocked-in-time validation split: every `every`-th block of `block` labelled epochs.
+
+    Training keeps whole runs with validation labels set to -1 (their signals stay as
+    context); validation gets each block with `context` epochs either side (label -1).
+    """
+    train_set, val_set, counter = [], [], 0
+    for s in subjects:
+        labelled = np.flatnonzero(s.labels >= 0)
+        labels = s.labels.copy()
+        for b, a in enumerate(range(0, len(labelled), block)):
+            counter += 1
+            if counter % every:
+                continue
+            idx = labelled[a:a + block]
+            v0, v1 = max(0, int(idx[0]) - context), min(len(s), int(idx[-1]) + context + 1)
+            vl = np.full(v1 - v0, -1, dtype=np.int64)
+            vl[idx - v0] = s.labels[idx]
+            emg = None if s.emg is None else s.emg[v0:v1]
+            val_set.append(SubjectData(f"{s.subject}-val{b}", s.eeg[v0:v1], emg, vl))
+            labels[idx] = -1
+        if (labels >= 0).any():
+            train_set.append(SubjectData(s.subject, s.eeg, s.emg, labels))
+    return train_set, val_set
+
+
+def class_weights(subjects: Sequence[SubjectData], n_classes: int) -> list[float]:
+    """Inverse square root of class frequency, mean 1 over the classes present."""
+    labels = np.concatenate([s.labels for s in subjects])
+    counts = np.bincount(labels[labels >= 0], minlength=n_classes).astype(float)
+    w = np.where(counts > 0, 1.0 / np.sqrt(np.maximum(counts, 1)), 0.0)
+    present = counts > 0
+    w[present] /= w[present].mean()
+    w[~present] = 1.0
+    return w.tolist()
+
+
+# -- loss -----------------------------------------------------------------------------------
+class L2SPDistillation:
+    """Eq. 14 loss plus l2sp * ||w - w_base||^2 over the weights being fine-tuned."""
+
+    def __init__(self, model: nn.Module, cfg: FinetuneConfig, weights: Sequence[float] | None):
+        self.loss = DistillationLoss(cfg.alpha, class_weights=weights)
+        self.strength = cfg.l2sp
+        self.anchors = [(p, p.detach().clone()) for p in model.parameters() if p.requires_grad]
+
+    def __call__(self, model: nn.Module, eeg: torch.Tensor, emg: torch.Tensor,
+                 y: torch.Tensor) -> dict:
+        terms = self.loss(model(eeg, emg), y)
+        if self.strength > 0:
+            pull = sum(((p - p0) ** 2).sum() for p, p0 in self.anchors)
+            terms["loss"] = terms["loss"] + self.strength * pull
+            terms["l2sp"] = pull.detach()
+        return terms
+
+
+# -- fine-tuning ----------------------------------------------------------------------------
+def validation_metrics(model: nn.Module, val_set: SequenceDataset, device: torch.device) -> dict:
+    y_true, y_pred = predict_dataset(model, val_set, device)
+    return evaluate(y_true, y_pred, model.cfg.n_classes)
+
+
+def _freeze(model: nn.Module, freeze: bool) -> list[str]:
+    frozen = []
+    for name, p in model.named_parameters():
+        p.requires_grad = not (freeze and name.startswith(ENCODER_PREFIXES))
+        if not p.requires_grad:
+            frozen.append(name)
+    return frozen
+
+
+def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
+             cfg: FinetuneConfig | None = None,
+             progress: Callable[[dict], None] | None = None,
+             cancel: Callable[[], bool] | None = None) -> FinetuneResult:
+    """Fine-tune `base` on `corrections`; raises Cancelled if `cancel()` turns true.
+
+    The base model (in memory and on disk) is never changed: a copy is trained.
+    """
+    cfg = cfg or FinetuneConfig()
+    started = time.perf_counter()
+    device = torch.device("cuda" if cfg.device == "auto" and torch.cuda.is_available()
+                          else "cpu" if cfg.device == "auto" else cfg.device)
+    base = resolve_model(base if isinstance(base, LoadedModel) else Path(base), "cpu")
+    classes = [str(c) for c in base.card["classes"]]
+    k = getattr(base.module, "seq_len", 1)
+    n_labelled = int(sum((s.labels >= 0).sum() for s in corrections))
+    block = max(k, min(cfg.val_block, n_labelled // (4 * cfg.val_every)))  # >= 4 blocks if small
+    train_set, val_set = split_blocks(corrections, cfg.val_every, block, max(1, k // 2))
+    if not train_set:
+        raise ModelError(None, "the corrections hold no labelled epoch in the model's classes; "
+                               "label some epochs (expert or imported) and export again")
+    summary = summarise(corrections, classes)
+    freeze = (summary["labelled_epochs"] < cfg.freeze_below_epochs
+              if cfg.freeze_encoder is None else cfg.freeze_encoder)
+    val_windows = SequenceDataset(val_set, k, k) if val_set else None
+    if progress is not None:
+        progress({"stage": "evaluate", "eta_s": None})
+    before = validation_metrics(base.module.to(device), val_windows, device) if val_windows else {}
+    base.module.to("cpu")
+
+    model = copy.deepcopy(base.module)
+    frozen = _freeze(model, freeze)
+    weights = class_weights(train_set, model.cfg.n_classes) if cfg.class_balance else None
+    model.to(device)
+    loss = L2SPDistillation(model, cfg, weights)
+    tcfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, weight_decay=0.0,
+                       patience=cfg.patience, alpha=cfg.alpha, class_weights=weights,
+                       seed=cfg.seed, device=str(device))
+    fit = train(model, train_set, val_set or None, tcfg, progress, cancel, loss_fn=loss)
+    for p in model.parameters():
+        p.requires_grad = True
+    model.to("cpu").eval()
+    after = fit.best if val_windows else {}
+
+    accepted, reason = _decide(before, after)
+    info = {"config": cfg.to_dict(), "frozen_encoder": freeze, "frozen_parameters": len(frozen),
+            "class_weights": weights, "best_epoch": fit.best_epoch, "accepted": accepted,
+            "reason": reason, "base_name": base.name,
+            "base_path": str(base.path) if base.path else None}
+    card = {"name": f"{base.name} (fine-tuned)", "parent_sha256": base_sha256(base.card),
+            "training_data": {**summary, "validation_epochs": int(sum(
+                (s.labels >= 0).sum() for s in val_set))},
+            "metrics": {"validation_before": before, "validation_after": after,
+                        "history": fit.history},
+            "preprocessing": base.card.get("preprocessing"), "finetune": info}
+    chosen = LoadedModel(model, dict(base.card, **card)) if accepted else base
+    if progress is not None:
+        progress({"stage": "done", "accepted": accepted, "reason": reason, "eta_s": 0.0})
+    return FinetuneResult(chosen, card, before, after, accepted, reason, base, model, fit.history,
+                          time.perf_counter() - started)
+
+
+def _decide(before: dict, after: dict) -> tuple[bool, str]:
+    if not before or not after:
+        return False, ("too few corrections for a validation split (need at least "
+                       "5 blocks of labelled epochs); label more epochs and try again")
+    b, a = before["macro_f1"], after["macro_f1"]
+    if a >= b:
+        return True, f"validation macro-F1 {b:.3f} -> {a:.3f}"
+    return False, (f"fine-tuned model was not better on the held-out corrections "
+                   f"(macro-F1 {a:.3f} vs base {b:.3f}); the base model is kept")
+
+
+def save_finetuned(result: FinetuneResult, out_path: str | Path) -> dict:
+    """Write the fine-tuned model as OUT.safetensors + OUT.json, atomically; returns the card.
+
+    Refuses when the result was not accepted or when OUT would replace the base model.
+    """
+    out = Path(out_path)
+    if out.suffix != ".safetensors":
+        out = out.with_name(out.name + ".safetensors")
+    if not result.accepted:
+        raise ModelError(out, f"not saved: {result.reason}")
+    if result.base.path is not None and out.resolve() == Path(result.base.path).resolve():
+        raise ModelError(out, "this is the base model's file; choose another --out (the base "
+                              "model is never overwritten)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.stem}.", suffix=".tmp", dir=out.parent))
+    try:
+        c = result.card
+        card = save_model(result.model.module, tmp / out.name, result.base.architecture,
+                          result.base.classes, name=c["name"], training_data=c["training_data"],
+                          metrics=c["metrics"], parent_sha256=c["parent_sha256"],
+                          preprocessing=c["preprocessing"], extra={"finetune": c["finetune"]})
+        os.replace(tmp / out.name, out)  # weights first: a card without weights is not listed
+        os.replace(card_path(tmp / out.name), card_path(out))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return card
+
+
+# -- where models live ----------------------------------------------------------------------
+def user_models_dir() -> Path:
+    """Fine-tuned models of this user: <user data dir>/SleepScorer/models."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("SleepScorer")) / "models"
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    path: Path
+    card: dict
+    bundled: bool
+
+    @property
+    def name(self) -> str:
+        return str(self.card.get("name") or self.path.stem)
+
+
+def list_models(folder: Path | None = None) -> list[ModelEntry]:
+    """The bundled model (when present) and every readable model in the user models folder."""
+    from model.weights import default_weights_path
+
+    entries = []
+    bundled = default_weights_path()
+    candidates = [(bundled, True)] if bundled.exists() else []
+    folder = user_models_dir() if folder is None else Path(folder)
+    if folder.is_dir():
+        candidates += [(p, False) for p in sorted(folder.glob("*.safetensors"))]
+    for path, is_bundled in candidates:
+        try:
+            entries.append(ModelEntry(path, load_model(path).card, is_bundled))
+        except ModelError:
+            continue  # a broken file is not offered; `sleepscorer info` explains it
+    return entries

@@ -1,0 +1,123 @@
+"""`sleepscorer export-corrections` and `sleepscorer finetune`: adapt the model to one lab.
+
+A thin shell over `model.corrections` and `model.finetune`. Exit status: 0 when a model
+was written, 1 when fine-tuning did not beat the base model (nothing written), 2 on bad
+input (one `error:` line), 130 when interrupted (nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from model.finetune import user_models_dir
+
+    p = subparsers.add_parser(
+        "export-corrections", help="save a recording's person-set labels for fine-tuning",
+        description="Append the epochs a person labelled (rows with source expert or imported "
+                    "in our CSV; every label of other formats) and the signal around them to "
+                    "the corrections folder DIR. Model-only labels are never used.")
+    p.add_argument("recording", type=Path, metavar="RECORDING")
+    p.add_argument("labels", type=Path, metavar="LABELS")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR", help="corrections folder")
+    p.add_argument("--base", type=Path, default=None, metavar="MODEL",
+                   help="model the corrections are for (default: the bundled model)")
+    p.set_defaults(func=run_export)
+
+    f = subparsers.add_parser(
+        "finetune", help="fine-tune the model on corrections folders",
+        description="Fine-tune a model on corrections folders and write OUT.safetensors with "
+                    "its card. The new model is kept only if it beats the base model on a "
+                    "held-out part of the corrections; the base file is never changed.")
+    f.add_argument("corrections", nargs="+", type=Path, metavar="CORRECTIONS")
+    f.add_argument("--base", type=Path, default=None, metavar="MODEL",
+                   help="model to start from (default: the bundled model)")
+    f.add_argument("--out", required=True, type=Path, metavar="MODEL",
+                   help="file to write (.safetensors); models in the user models folder "
+                        f"({user_models_dir()}) are offered in the app")
+    f.add_argument("--epochs", type=int, default=None, help="passes over the corrections at "
+                                                            "most (default 8)")
+    f.add_argument("--freeze-encoder", action=argparse.BooleanOptionalAction, default=None,
+                   help="keep the per-epoch encoder fixed (default: when under 4 h of labels)")
+    f.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    f.set_defaults(func=run_finetune)
+
+
+def _base(path: Path | None):  # noqa: ANN202
+    from model.weights import load_model, resolve_model
+
+    return resolve_model(None) if path is None else load_model(path)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from model.corrections import export_corrections
+    from sleepscorer.io import load_recording
+    from sleepscorer.io.labels import read_labels
+
+    base = _base(args.base)
+    rec = load_recording(args.recording)
+    hyp = read_labels(args.labels, n_epochs=rec.n_epochs(1.0), epoch_length=1.0)
+    for note in getattr(hyp, "warnings", []):
+        print(f"warning: {args.labels}: {note}", file=sys.stderr)
+    entry = export_corrections(rec, hyp, args.out, base.card)
+    counts = ", ".join(f"{c} {n}" for c, n in entry["label_counts"].items())
+    print(f"{args.out}: added {args.recording.name}: {entry['labelled_epochs']} labelled epochs "
+          f"({counts}) in {len(entry['runs'])} run(s)")
+    return 0
+
+
+def _show(info: dict) -> None:
+    eta = info.get("eta_s")
+    eta_text = "" if eta is None else f" ETA {int(eta) // 60}m{int(eta) % 60:02d}s"
+    if info["stage"] == "evaluate":
+        print("scoring the validation part with the base model...", file=sys.stderr)
+    elif info["stage"] == "train":
+        print(f"\rpass {info['epoch']}/{info['epochs']} step {info['step']}/{info['steps']} "
+              f"loss {info['loss']:.4f}{eta_text}   ", end="", file=sys.stderr, flush=True)
+    elif info["stage"] == "epoch_end":
+        f1 = info.get("val_macro_f1")
+        extra = f", validation macro-F1 {f1:.3f}" if f1 is not None else ""
+        print(f"\rpass {info['epoch']}: loss {info['loss']:.4f}{extra}{eta_text}   ",
+              file=sys.stderr)
+
+
+def table(before: dict, after: dict, classes: list[str]) -> str:
+    rows = [("accuracy", "accuracy"), ("macro-F1", "macro_f1"), ("kappa", "kappa")]
+    lines = [f"{'validation':<12}{'base':>8}{'fine-tuned':>12}{'change':>9}"]
+    for label, key in rows:
+        b, a = before.get(key, float("nan")), after.get(key, float("nan"))
+        lines.append(f"{label:<12}{b:>8.3f}{a:>12.3f}{a - b:>+9.3f}")
+    for i, c in enumerate(classes):
+        b, a = before["f1_per_class"][i], after["f1_per_class"][i]
+        lines.append(f"{'F1 ' + c:<12}{b:>8.3f}{a:>12.3f}{a - b:>+9.3f}")
+    return "\n".join(lines)
+
+
+def run_finetune(args: argparse.Namespace) -> int:
+    from model.corrections import load_corrections
+    from model.finetune import FinetuneConfig, finetune, save_finetuned
+
+    base = _base(args.base)
+    data = load_corrections(args.corrections, base.card)
+    cfg = FinetuneConfig(device=args.device, freeze_encoder=args.freeze_encoder)
+    if args.epochs is not None:
+        if args.epochs < 1:
+            from sleepscorer.errors import SleepScorerError
+
+            raise SleepScorerError(None, "--epochs must be at least 1")
+        cfg.epochs = args.epochs
+    result = finetune(base, data, cfg, progress=_show)
+    s = result.card["training_data"]
+    print(f"corrections: {s['labelled_epochs']} labelled epochs ({s['minutes']:g} min) from "
+          f"{len(s['recordings'])} recording(s); fine-tuned in {result.seconds:.0f} s")
+    if result.metrics_before and result.metrics_after:
+        print(table(result.metrics_before, result.metrics_after, list(base.card["classes"])))
+    if not result.accepted:
+        print(f"not saved: {result.reason}", file=sys.stderr)
+        return 1
+    save_finetuned(result, args.out)
+    print(f"wrote {args.out} ({result.reason})")
+    return 0

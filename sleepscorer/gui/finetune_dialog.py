@@ -1,0 +1,241 @@
+"""The fine-tune dialog: corrections summary, base model, progress with ETA, cancel, and
+the before/after metrics with "Use this model".
+
+The work runs in a QThread (`FinetuneWorker`) that calls the Qt-free `model.finetune`;
+the dialog only connects signals. An accepted model is saved atomically in the user
+models folder before "Use this model" is offered; a cancelled run writes nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from model.corrections import read_manifest
+from model.finetune import FinetuneConfig, finetune, save_finetuned, user_models_dir
+from model.weights import default_weights_path
+from sleepscorer.errors import Cancelled, SleepScorerError
+
+
+class FinetuneWorker(QObject):
+    """Loads the corrections, fine-tunes and saves; lives in its own QThread."""
+
+    progress = Signal(dict)
+    done = Signal(object, object)  # FinetuneResult, saved path or None
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, folders: list[Path], base: Path, out_path: Path, cfg: FinetuneConfig):
+        super().__init__()
+        self.folders, self.base, self.out_path, self.cfg = folders, base, out_path, cfg
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def run(self) -> None:
+        from model.corrections import load_corrections
+        from model.weights import load_model
+
+        try:
+            base = load_model(self.base)
+            data = load_corrections(self.folders, base.card)
+            result = finetune(base, data, self.cfg, self.progress.emit, self._cancel.is_set)
+            if self._cancel.is_set():
+                raise Cancelled()
+            saved = None
+            if result.accepted:
+                save_finetuned(result, self.out_path)
+                saved = self.out_path
+            self.done.emit(result, saved)
+        except Cancelled:
+            self.cancelled.emit()
+        except SleepScorerError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never a traceback
+            self.failed.emit(f"fine-tuning failed unexpectedly: {exc!r}")
+
+
+def _eta(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    s = int(seconds)
+    return f" (about {s // 60} min {s % 60:02d} s left)"
+
+
+def results_text(before: dict, after: dict, classes: list[str]) -> str:
+    """An HTML table of validation metrics, base vs fine-tuned."""
+    rows = [("Accuracy", before["accuracy"], after["accuracy"]),
+            ("Macro-F1", before["macro_f1"], after["macro_f1"])]
+    rows += [(f"F1 {c}", before["f1_per_class"][i], after["f1_per_class"][i])
+             for i, c in enumerate(classes)]
+    cells = "".join(f"<tr><td>{n}</td><td align=right>{b:.3f}</td><td align=right>{a:.3f}</td>"
+                    f"<td align=right>{a - b:+.3f}</td></tr>" for n, b, a in rows)
+    return ("<table cellspacing=6><tr><th align=left>validation</th><th>base</th>"
+            f"<th>fine-tuned</th><th>change</th></tr>{cells}</table>")
+
+
+class FinetuneDialog(QDialog):
+    """Fine-tune a model on corrections folders; `model_path` is set by "Use this model"."""
+
+    def __init__(self, folders: list[Path], base: Path | None = None,
+                 out_dir: Path | None = None, cfg: FinetuneConfig | None = None,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Fine-tune the model on your corrections")
+        self.folders = [Path(f) for f in folders]
+        self.base = Path(base) if base is not None else default_weights_path()
+        self.out_dir = Path(out_dir) if out_dir is not None else user_models_dir()
+        self.cfg = cfg or FinetuneConfig()
+        self.model_path: Path | None = None
+        self.result = None
+        self._thread: QThread | None = None
+        self._worker: FinetuneWorker | None = None
+        self._build()
+
+    # -- layout -------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        box = QGroupBox("Corrections")
+        grid = QGridLayout(box)
+        self.summary_label = QLabel()
+        grid.addWidget(self.summary_label, 0, 0)
+        layout.addWidget(box)
+        self.base_label = QLabel(f"Base model: {self.base.name}")
+        layout.addWidget(self.base_label)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setValue(0)
+        self.status_label = QLabel("Ready")
+        self.status_label.setWordWrap(True)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.status_label)
+        self.results_label = QLabel()
+        layout.addWidget(self.results_label)
+        buttons = QDialogButtonBox()
+        self.start_button = QPushButton("Fine-tune")
+        self.cancel_button = QPushButton("Cancel")
+        self.use_button = QPushButton("Use this model")
+        self.close_button = QPushButton("Close")
+        for b, role in ((self.start_button, QDialogButtonBox.ActionRole),
+                        (self.cancel_button, QDialogButtonBox.ActionRole),
+                        (self.use_button, QDialogButtonBox.AcceptRole),
+                        (self.close_button, QDialogButtonBox.RejectRole)):
+            buttons.addButton(b, role)
+        self.cancel_button.setEnabled(False)
+        self.use_button.setEnabled(False)
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.use_button.clicked.connect(self._use)
+        self.close_button.clicked.connect(self.reject)
+        layout.addWidget(buttons)
+        self._show_summary()
+
+    def _show_summary(self) -> None:
+        totals: dict[str, int] = {}
+        recordings = 0
+        try:
+            for folder in self.folders:
+                manifest = read_manifest(folder)
+                recordings += len(manifest["recordings"])
+                for c, n in manifest.get("label_counts", {}).items():
+                    totals[c] = totals.get(c, 0) + int(n)
+        except SleepScorerError as exc:
+            self.summary_label.setText(f"Cannot use these corrections:\n{exc}")
+            self.start_button.setEnabled(False)
+            return
+        total = sum(totals.values())
+        per_class = ", ".join(f"{c}: {n}" for c, n in totals.items())
+        self.summary_label.setText(f"{recordings} recording(s), {total} labelled epochs "
+                                   f"({total / 60:.0f} min)\n{per_class}")
+        self.start_button.setEnabled(total > 0)
+
+    # -- work ---------------------------------------------------------------------------
+    def start(self) -> None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        out_path = self.out_dir / f"{self.base.stem}-finetuned-{stamp}.safetensors"
+        self._thread = QThread(self)
+        self._worker = FinetuneWorker(self.folders, self.base, out_path, self.cfg)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        self._worker.progress.connect(self._on_progress)
+        self._worker.done.connect(self._on_done)
+        self._worker.failed.connect(self._on_failed)
+        self._worker.cancelled.connect(self._on_cancelled)
+        for signal in (self._worker.done, self._worker.failed, self._worker.cancelled):
+            signal.connect(self._thread.quit)
+        self.start_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.use_button.setEnabled(False)
+        self.results_label.clear()
+        self.status_label.setText("Starting...")
+        self._thread.start()
+
+    def cancel(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            self.status_label.setText("Cancelling...")
+            self.cancel_button.setEnabled(False)
+
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.isRunning()
+
+    def _on_progress(self, info: dict) -> None:
+        stage = info.get("stage")
+        if stage == "evaluate":
+            self.status_label.setText("Scoring the held-out corrections with the base model...")
+        elif stage == "train":
+            total = max(1, info["epochs"] * info["steps"])
+            done = (info["epoch"] - 1) * info["steps"] + info["step"]
+            self.progress_bar.setValue(int(100 * done / total))
+            self.status_label.setText(f"Pass {info['epoch']} of at most {info['epochs']}"
+                                      + _eta(info.get("eta_s")))
+
+    def _finish(self, text: str) -> None:
+        self.cancel_button.setEnabled(False)
+        self.start_button.setEnabled(True)
+        self.status_label.setText(text)
+
+    def _on_done(self, result: object, saved: object) -> None:
+        self.result = result
+        self.progress_bar.setValue(100)
+        if result.metrics_before and result.metrics_after:
+            self.results_label.setText(results_text(result.metrics_before, result.metrics_after,
+                                                    list(result.base.card["classes"])))
+        if saved is not None:
+            self.model_path = Path(saved)
+            self.use_button.setEnabled(True)
+            self._finish(f"Better than the base model: {result.reason}. Saved as "
+                         f"{self.model_path.name}.")
+        else:
+            self._finish(f"Not saved: {result.reason}.")
+
+    def _on_failed(self, message: str) -> None:
+        self._finish(f"Error: {message}")
+
+    def _on_cancelled(self) -> None:
+        self.progress_bar.setValue(0)
+        self._finish("Cancelled; nothing was saved.")
+
+    def _use(self) -> None:
+        if self.model_path is not None:
+            self.accept()
+
+    def reject(self) -> None:
+        if self.is_running():  # closing while training: cancel first, wait for the thread
+            self.cancel()
+            self._thread.wait()
+        super().reject()

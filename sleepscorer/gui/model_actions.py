@@ -1,0 +1,165 @@
+"""What the window does with models: list them (in a worker), remember the active one,
+export a recording's corrections, and fine-tune on them through the fine-tune dialog.
+
+Model code is reached only through backend.py; the fine-tune dialog is imported when
+first opened (it imports torch).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QDialog, QFileDialog
+
+from sleepscorer.core.hypnogram import Hypnogram
+from sleepscorer.errors import SleepScorerError
+from sleepscorer.gui import backend, dialogs
+from sleepscorer.gui.workers import Task
+
+log = logging.getLogger(__name__)
+
+
+def _list_models(extra: str | None, task: Task) -> list:
+    """The listed models, plus `extra` (a model file chosen by hand) when it is not one."""
+    task.say("listing models")
+    entries = list(backend.list_models())
+    if extra and Path(extra).exists():
+        known = {Path(e.path).resolve() for e in entries}
+        if Path(extra).resolve() not in known:
+            try:
+                entries.append(backend.model_entry(extra))
+            except SleepScorerError as exc:
+                log.warning("cannot list %s: %s", extra, exc)
+    return entries
+
+
+def _export(recording, hypnogram: Hypnogram, folder: Path, card: dict, task: Task) -> Path:
+    task.say(f"exporting corrections to {folder.name}")
+    backend.export_corrections(recording, hypnogram, folder, card)
+    return folder
+
+
+class ModelActions(QObject):
+    def __init__(self, window):
+        super().__init__(window)
+        self.w = window
+        self.panel = None
+        self.tasks: list[Task] = []  # kept alive while they run
+        self.dialog = None  # the open fine-tune dialog (tests answer it)
+
+    @property
+    def settings(self):
+        return self.w.settings
+
+    def _status(self, text: str, ms: int = 8000) -> None:
+        self.w.statusBar().showMessage(text, ms)
+
+    def _start(self, task: Task) -> Task:
+        self.tasks.append(task)
+        task.finished.connect(lambda: task in self.tasks and self.tasks.remove(task))
+        task.start()
+        return task
+
+    # -- the list ---------------------------------------------------------------------
+    def connect_panel(self, panel) -> None:
+        self.panel = panel
+        panel.activeChanged.connect(self._active_changed)
+        panel.addRequested.connect(self.add_dialog)
+        self.refresh()
+
+    def refresh(self, then_select: Path | None = None) -> Task:
+        """List the models in a worker; select `then_select` or the saved active model."""
+        active = then_select or self.settings.active_model
+        task = Task("Listing models", _list_models, str(active) if active else None)
+        task.returned.connect(lambda entries: self._listed(entries, active))
+        task.errored.connect(lambda exc: self._status(f"cannot list models: {exc}"))
+        return self._start(task)
+
+    def _listed(self, entries: list, active) -> None:
+        self.panel.set_models(entries, Path(active) if active else None)
+        if active and self.panel.weights is not None:
+            self.settings.active_model = self.panel.weights
+
+    def _active_changed(self, path: Path | None) -> None:
+        self.settings.active_model = path
+        entry = self.panel.entry
+        if entry is not None:
+            self._status(f"{entry.name} scores from now on (Ctrl+R re-scores this recording)")
+
+    def add_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.w, "Add a model file",
+                                              self.settings.last_folder,
+                                              "Models (*.safetensors);;All files (*)")
+        if path:
+            self.use_model(Path(path))
+
+    def use_model(self, path: Path, rescore: bool = False) -> Task:
+        """Make `path` the active model (listing it if new); optionally re-score, keeping
+        every epoch a person labelled."""
+        self.settings.active_model = path
+        task = self.refresh(then_select=path)
+        if rescore:
+            task.returned.connect(lambda _: self.w.session is not None
+                                  and self.w.files.start_scoring(overwrite=False))
+        return task
+
+    # -- corrections ------------------------------------------------------------------
+    def _base(self):
+        entry = self.panel.entry if self.panel is not None else None
+        if entry is None:
+            dialogs.show_error(self.w, "No model", "error: there is no model to start from; "
+                               "add one in the Automatic scoring panel")
+        return entry
+
+    def _person_labelled(self) -> int:
+        n = int(self.w.session.hypnogram.is_person_labelled().sum())
+        if n == 0:
+            dialogs.show_error(self.w, "No corrections", "error: no epoch carries your own or "
+                               "imported label yet; label or confirm (Enter) some epochs first")
+        return n
+
+    def _export_task(self, folder: Path, entry) -> Task:
+        session = self.w.session
+        hyp = session.hypnogram
+        snapshot = Hypnogram.from_arrays(hyp.stages.copy(), hyp.epoch_length,
+                                         sources=hyp.sources.copy())  # the worker's own copy
+        task = Task("Exporting corrections", _export, session.recording, snapshot, folder,
+                    entry.card)
+        task.errored.connect(lambda exc: dialogs.show_error(
+            self.w, "Cannot export corrections", f"error: {exc}"))
+        self.w.task_bar.watch(task)
+        return self._start(task)
+
+    def export_dialog(self) -> None:
+        entry = self._base()
+        if entry is None or not self._person_labelled():
+            return
+        folder = QFileDialog.getExistingDirectory(self.w, "Export corrections into folder",
+                                                  str(backend.corrections_dir()))
+        if folder:
+            task = self._export_task(Path(folder), entry)
+            task.returned.connect(lambda f: self._status(f"corrections added to {f}"))
+
+    def finetune_dialog(self) -> None:
+        """Export this recording's corrections, then open the fine-tune dialog on them."""
+        entry = self._base()
+        if entry is None or not self._person_labelled():
+            return
+        stem = self.w.session.recording.source.stem
+        folder = backend.corrections_dir() / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
+        task = self._export_task(folder, entry)
+        task.returned.connect(lambda f: self._open_finetune(Path(f), Path(entry.path)))
+
+    def _open_finetune(self, folder: Path, base: Path) -> None:
+        from sleepscorer.gui.finetune_dialog import FinetuneDialog
+
+        self.dialog = FinetuneDialog([folder], base=base, parent=self.w)
+        accepted = self.dialog.exec() == QDialog.DialogCode.Accepted
+        path = self.dialog.model_path
+        self.dialog = None
+        if accepted and path is not None:
+            self._status(f"using {path.name}; re-scoring (your labels are kept)")
+            self.use_model(path, rescore=True)

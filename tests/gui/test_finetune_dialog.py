@@ -1,0 +1,69 @@
+import os
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from model.corrections import export_corrections  # noqa: E402
+from model.finetune import FinetuneConfig  # noqa: E402
+from model.weights import build_model, save_model  # noqa: E402
+from sleepscorer.core.hypnogram import Hypnogram  # noqa: E402
+from sleepscorer.gui.finetune_dialog import FinetuneDialog  # noqa: E402
+from tests.model.conftest import TINY, make_recording  # noqa: E402
+
+N = 160
+
+
+@pytest.fixture
+def setup(tmp_path):
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    base = tmp_path / "base.safetensors"
+    card = save_model(build_model("sdreamer-seq", **TINY), base)
+    stages = np.arange(N) // 8 % 3
+    export_corrections(make_recording(N, stages=stages), Hypnogram.from_arrays(stages),
+                       tmp_path / "corr", card)
+    return base, tmp_path / "corr", tmp_path / "models"
+
+
+def dialog(qtbot, setup, **cfg):
+    base, corr, models = setup
+    dlg = FinetuneDialog([corr], base, models,
+                         FinetuneConfig(epochs=1, lr=3e-3, freeze_encoder=False, device="cpu", **cfg))
+    qtbot.addWidget(dlg)
+    return dlg
+
+
+def test_dialog_shows_summary_runs_and_offers_the_model(qtbot, setup):
+    dlg = dialog(qtbot, setup)
+    assert "160 labelled epochs" in dlg.summary_label.text()
+    assert "WAKE" in dlg.summary_label.text() and "base.safetensors" in dlg.base_label.text()
+    dlg.start_button.click()
+    qtbot.waitUntil(lambda: dlg.result is not None, timeout=20000)
+    qtbot.waitUntil(lambda: not dlg.is_running(), timeout=5000)
+    assert "fine-tuned" in dlg.results_label.text()
+    saved = list(setup[2].glob("*.safetensors")) if setup[2].exists() else []
+    assert dlg.use_button.isEnabled() == dlg.result.accepted == bool(saved)
+    if dlg.result.accepted:
+        dlg.use_button.click()
+        assert dlg.model_path == saved[0] and dlg.result_code() == dlg.DialogCode.Accepted
+
+
+def test_cancel_writes_nothing(qtbot, setup):
+    dlg = dialog(qtbot, setup)
+    dlg.start_button.click()
+    dlg.cancel_button.click()
+    qtbot.waitUntil(lambda: not dlg.is_running(), timeout=20000)
+    assert "Cancelled" in dlg.status_label.text() or dlg.result is not None
+    if dlg.result is None:
+        assert not setup[2].exists() or not list(setup[2].iterdir())
+    assert dlg.model_path is None or dlg.result.accepted
+
+
+def test_bad_corrections_folder_disables_start(qtbot, setup, tmp_path):
+    dlg = FinetuneDialog([tmp_path / "nowhere"], setup[0], setup[2])
+    qtbot.addWidget(dlg)
+    assert "Cannot use these corrections" in dlg.summary_label.text()
+    assert not dlg.start_button.isEnabled()

@@ -1,0 +1,57 @@
+"""Edit > Preferences: export epoch, threshold, optional stages, colours; all persisted."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from sleepscorer.core.stages import STAGE_COLORS, Stage
+from sleepscorer.gui.preferences_dialog import PreferencesDialog
+from sleepscorer.gui.settings import Settings
+from tests.gui.conftest import open_and_score
+
+
+def test_preferences_apply_and_persist(qtbot, window, recording_path):
+    session = open_and_score(qtbot, window, recording_path)
+    dialog = PreferencesDialog(window.settings, window)
+    qtbot.addWidget(dialog)
+    dialog.export_epoch.setCurrentIndex(dialog.export_epoch.findData(2.5))
+    dialog.threshold.setValue(0.8)
+    dialog.optional[Stage.MA].setChecked(False)
+    dialog.set_colour(Stage.REM, "#ff0000")
+    dialog.accept()
+    window.apply_settings()
+
+    fresh = Settings()
+    assert fresh.export_epoch_length == 2.5 and fresh.low_confidence == 0.8
+    assert Stage.MA not in fresh.stages and Stage.ARTIFACT in fresh.stages
+    assert fresh.colours[Stage.REM] == "#FF0000"
+    assert session.low_confidence == 0.8
+    assert window.trace_view.confidence.threshold.value() == 0.8
+    assert Stage.MA not in window.legend.chips and Stage.ARTIFACT in window.legend.chips
+    rem = [i for i in range(len(session.hypnogram))
+           if session.hypnogram.stages[i] == Stage.REM][0]
+    assert tuple(window.trace_view.rgba[rem, :3]) != (0x00, 0x9E, 0x73)  # recoloured
+
+    session.select(5)
+    before = session.hypnogram.stages[5]
+    qtbot.keyClick(window, Qt.Key.Key_4)  # MA is off: the key does nothing
+    assert session.hypnogram.stages[5] == before
+    qtbot.keyClick(window, Qt.Key.Key_5)  # Artifact is on
+    assert session.hypnogram.stages[5] == Stage.ARTIFACT
+    assert Stage.MA not in window.statistics.stats.states
+
+
+def test_colour_blind_safe_reset(qtbot, window):
+    window.settings.set_colour(Stage.WAKE, "#123456")
+    dialog = PreferencesDialog(window.settings, window)
+    qtbot.addWidget(dialog)
+    assert dialog.colours[Stage.WAKE] == "#123456"
+    dialog.reset_colours()
+    assert dialog.colour_buttons[Stage.WAKE].text() == STAGE_COLORS[Stage.WAKE]
+    dialog.accept()
+    assert Settings().colours == STAGE_COLORS
+
+
+def test_core_stages_cannot_be_switched_off(qtbot, window):
+    window.settings.stages = (Stage.ARTIFACT,)
+    assert window.settings.stages == (Stage.WAKE, Stage.NREM, Stage.REM, Stage.ARTIFACT)

@@ -1,0 +1,103 @@
+import json
+
+import numpy as np
+import pytest
+
+from model.corrections import export_corrections, labelled_runs, load_corrections
+from model.preprocess import PreprocessConfig, preprocess
+from model.weights import build_model, save_model
+from sleepscorer.cli import main
+from sleepscorer.core.hypnogram import Hypnogram, Source
+from sleepscorer.errors import LabelsError, ModelError
+from tests.model.conftest import TINY, make_recording
+
+
+@pytest.fixture
+def base_card(tmp_path):
+    return save_model(build_model("sdreamer-seq", **TINY), tmp_path / "base.safetensors")
+
+
+def mixed_hypnogram(n=60):
+    """Epochs 10-19 expert, 30-34 imported, 40-49 model, the rest unscored."""
+    stages = np.arange(n) // 5 % 3
+    sources = np.full(n, Source.NONE, np.int8)
+    sources[10:20] = Source.EXPERT
+    sources[30:35] = Source.IMPORTED
+    sources[40:50] = Source.MODEL
+    return Hypnogram.from_arrays(stages, sources=sources), stages
+
+
+def test_export_load_round_trip_keeps_arrays_and_only_person_labels(tmp_path, base_card):
+    rec = make_recording(60)
+    hyp, stages = mixed_hypnogram()
+    entry = export_corrections(rec, hyp, tmp_path / "corr", base_card)
+    # K = 8: 4 epochs of context either side of each labelled span
+    assert [(r["start"], r["stop"]) for r in entry["runs"]] == [(6, 24), (26, 39)]
+    runs = load_corrections([tmp_path / "corr"], base_card)
+    eeg, emg = preprocess(rec, PreprocessConfig())
+    for run, (a, b) in zip(runs, [(6, 24), (26, 39)], strict=True):
+        np.testing.assert_array_equal(run.eeg, eeg[a:b])
+        np.testing.assert_array_equal(run.emg, emg[a:b])
+        expected = np.where((np.arange(a, b) >= 10) & (np.arange(a, b) < 20)
+                            | (np.arange(a, b) >= 30) & (np.arange(a, b) < 35), stages[a:b], -1)
+        np.testing.assert_array_equal(run.labels, expected)
+    assert all(run.labels.dtype == np.int64 and run.eeg.dtype == np.float32 for run in runs)
+    assert sum(int((r.labels >= 0).sum()) for r in runs) == 15  # model epochs 40-49 never targets
+
+
+def test_appending_recordings_keeps_one_entry_each(tmp_path, base_card):
+    hyp, _ = mixed_hypnogram()
+    for seed in (0, 1):
+        export_corrections(make_recording(60, seed=seed), hyp, tmp_path / "c", base_card)
+    manifest = json.loads((tmp_path / "c" / "manifest.json").read_text())
+    assert [r["id"] for r in manifest["recordings"]] == ["rec000", "rec001"]
+    assert sum(manifest["label_counts"].values()) == 30
+    assert manifest["preprocessing"] == PreprocessConfig().to_dict()
+    assert manifest["base_model"]["sha256"] == base_card["weights_sha256"]
+    assert {"channels", "sampling_rate", "epoch_length", "recording"} <= set(manifest["recordings"][0])
+    assert len(load_corrections(tmp_path / "c")) == 4
+
+
+def test_missing_corrupt_and_mismatched_manifests_are_refused(tmp_path, base_card):
+    with pytest.raises(LabelsError, match="no manifest.json"):
+        load_corrections([tmp_path])
+    (tmp_path / "manifest.json").write_text("{not json")
+    with pytest.raises(LabelsError, match="corrupt"):
+        load_corrections([tmp_path])
+    hyp, _ = mixed_hypnogram()
+    export_corrections(make_recording(60), hyp, tmp_path / "c", base_card)
+    other = dict(base_card, preprocessing=PreprocessConfig(emg_norm="rolling").to_dict())
+    with pytest.raises(ModelError, match="preprocessed differently.*emg_norm"):
+        load_corrections([tmp_path / "c"], other)
+    with pytest.raises(ModelError, match="preprocessed differently"):
+        export_corrections(make_recording(60), hyp, tmp_path / "c", other)
+
+
+def test_recording_without_person_labels_exports_nothing(tmp_path, base_card):
+    hyp = Hypnogram.from_arrays(np.zeros(60, np.int8), source=Source.MODEL)
+    with pytest.raises(LabelsError, match="no epoch has a label set by a person"):
+        export_corrections(make_recording(60), hyp, tmp_path / "c", base_card)
+    assert not (tmp_path / "c" / "manifest.json").exists()
+
+
+def test_labelled_runs_merge_overlapping_context():
+    labels = np.full(30, -1)
+    labels[[5, 9, 25]] = 0
+    assert labelled_runs(labels, 2) == [(3, 12), (23, 28)]
+
+
+def test_cli_export_corrections(tmp_path, base_card, capsys):
+    from sleepscorer.io import write_edf
+    from sleepscorer.io.labels import write_labels_csv
+
+    rec_path, labels_path = tmp_path / "m1.edf", tmp_path / "m1.csv"
+    write_edf(make_recording(60), rec_path)
+    write_labels_csv(mixed_hypnogram()[0], labels_path)
+    args = ["export-corrections", str(rec_path), str(labels_path), "--out", str(tmp_path / "c"),
+            "--base", str(tmp_path / "base.safetensors")]
+    assert main(args) == 0
+    assert "15 labelled epochs" in capsys.readouterr().out
+    args[2] = str(tmp_path / "missing.csv")
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:") and "missing.csv" in err[0]

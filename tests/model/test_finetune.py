@@ -1,0 +1,135 @@
+import numpy as np
+import pytest
+import torch
+
+from model.corrections import export_corrections
+from model.data import SequenceDataset, SubjectData, prepare_subject
+from model.finetune import (
+    FinetuneConfig,
+    class_weights,
+    finetune,
+    list_models,
+    save_finetuned,
+    split_blocks,
+)
+from model.metrics import evaluate
+from model.training import predict_dataset
+from model.weights import build_model, file_sha256, load_model, save_model
+from sleepscorer.cli import main
+from sleepscorer.core.hypnogram import Hypnogram
+from sleepscorer.errors import Cancelled, ModelError
+from tests.model.conftest import TINY, make_recording
+
+N = 160  # epochs: 5 blocks of 32 labelled epochs, the 5th is validation
+FAST = dict(epochs=2, val_block=32, lr=3e-3, freeze_encoder=False, device="cpu")
+
+
+@pytest.fixture
+def base_path(tmp_path):
+    path = tmp_path / "base.safetensors"
+    save_model(build_model("sdreamer-seq", **TINY), path)
+    return path
+
+
+@pytest.fixture
+def corrections():
+    stages = np.arange(N) // 8 % 3
+    rec = make_recording(N, stages=stages)
+    return [prepare_subject(rec, Hypnogram.from_arrays(stages), subject="m1")]
+
+
+def accuracy(model, data):
+    y, p = predict_dataset(model, SequenceDataset(data, 8, 8), torch.device("cpu"))
+    return evaluate(y, p, 3)["accuracy"]
+
+
+def test_split_blocks_keeps_validation_labels_out_of_training():
+    labels = np.arange(200) % 3
+    data = [SubjectData("s", np.zeros((200, 4), np.float32), None, labels)]
+    train, val = split_blocks(data, every=5, block=20, context=4)
+    assert len(val) == 2  # blocks 5 and 10
+    assert (train[0].labels[80:100] == -1).all() and (train[0].labels[:80] >= 0).all()
+    assert (val[0].labels >= 0).sum() == 20 and len(val[0]) == 28
+
+
+def test_class_weights_are_inverse_sqrt_frequency():
+    data = [SubjectData("s", np.zeros((500, 4), np.float32), None,
+                        np.r_[np.zeros(400), np.ones(100)].astype(np.int64))]
+    w = class_weights(data, 3)
+    assert w[1] / w[0] == pytest.approx(2.0) and w[2] == 1.0
+
+
+def test_finetune_improves_its_own_training_accuracy(base_path, corrections):
+    base = load_model(base_path)
+    before = accuracy(base.module, corrections)
+    result = finetune(base, corrections, FinetuneConfig(**dict(FAST, epochs=3, l2sp=0.0)))
+    assert accuracy(result.candidate, corrections) > before
+    assert result.model is (result.candidate if result.accepted else result.base) is not None
+    assert result.card["parent_sha256"] == base.card["weights_sha256"]
+    assert result.card["training_data"]["labelled_epochs"] == N
+
+
+def test_base_file_is_never_modified(base_path, corrections, tmp_path):
+    digest = file_sha256(base_path), file_sha256(base_path.with_suffix(".json"))
+    result = finetune(base_path, corrections, FinetuneConfig(**FAST))
+    if result.accepted:
+        card = save_finetuned(result, tmp_path / "ft.safetensors")
+        assert load_model(tmp_path / "ft.safetensors").card["parent_sha256"] == card["parent_sha256"]
+        assert "validation_before" in card["metrics"] and card["training_data"]["minutes"] > 0
+    with pytest.raises(ModelError, match="never overwritten|not saved"):
+        save_finetuned(result, base_path)
+    assert (file_sha256(base_path), file_sha256(base_path.with_suffix(".json"))) == digest
+
+
+def test_cancel_leaves_no_model_and_no_temp_file(base_path, corrections, tmp_path):
+    calls = []
+    with pytest.raises(Cancelled):
+        finetune(base_path, corrections, FinetuneConfig(**FAST),
+                 progress=calls.append, cancel=lambda: len(calls) > 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["base.json", "base.safetensors"]
+
+
+def test_failed_save_leaves_nothing(base_path, corrections, tmp_path, monkeypatch):
+    result = finetune(base_path, corrections, FinetuneConfig(**FAST))
+    result.accepted = True
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("model.finetune.save_model", broken)
+    with pytest.raises(OSError):
+        save_finetuned(result, tmp_path / "out" / "ft.safetensors")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_too_few_corrections_keep_the_base(base_path, corrections):
+    small = [corrections[0].slice(0, 30)]
+    result = finetune(base_path, small, FinetuneConfig(**FAST))
+    assert not result.accepted and "too few corrections" in result.reason
+    assert result.model is result.base
+    with pytest.raises(ModelError, match="not saved"):
+        save_finetuned(result, "unused.safetensors")
+
+
+def test_list_models_shows_bundled_and_user_models(base_path, tmp_path, monkeypatch):
+    monkeypatch.setattr("model.weights.default_weights_path", lambda: base_path)
+    user = tmp_path / "user"
+    save_model(build_model("sdreamer-seq", **TINY), user / "mine.safetensors", name="mine")
+    (user / "broken.safetensors").write_bytes(b"nope")
+    entries = list_models(user)
+    assert [(e.name, e.bundled) for e in entries] == [("sdreamer-seq", True), ("mine", False)]
+
+
+def test_cli_finetune_exit_codes(base_path, tmp_path, capsys):
+    rec = make_recording(N, stages=np.arange(N) // 8 % 3)
+    export_corrections(rec, Hypnogram.from_arrays(np.arange(N) // 8 % 3), tmp_path / "c",
+                       load_model(base_path).card)
+    out = tmp_path / "ft.safetensors"
+    args = ["finetune", str(tmp_path / "c"), "--base", str(base_path), "--out", str(out),
+            "--epochs", "1", "--no-freeze-encoder", "--device", "cpu"]
+    code = main(args)
+    assert code in (0, 1) and out.exists() == (code == 0)
+    assert "validation" in capsys.readouterr().out
+    assert main([*args[:1], str(tmp_path / "nowhere"), *args[2:]]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:") and "nowhere" in err[0]
