@@ -26,9 +26,11 @@ HELD_OUT_LAB = "lab_b"
 TRAIN_LABS = ("lab_a", "lab_c", "lab_d", "lab_e")
 # Recording rates differ by lab so resampling is part of what the model sees.
 LAB_RATES = {"lab_a": 512.0, "lab_b": 256.0, "lab_c": 1000.0, "lab_d": 500.0, "lab_e": 400.0}
-# EMG divided by a 10-min rolling floor: real EMG baselines step up after movements
-# (electrode contact), so a global EMG scale would make sleep after a step look like Wake.
-PREPROCESS = PreprocessConfig(emg_norm="rolling", emg_baseline_s=600.0)
+# EMG divided by a 15-min rolling median of its tone: real EMG baselines step up after
+# movements (electrode contact), so a global EMG scale would make sleep after a step look
+# like Wake; a median (not a floor) keeps REM atonia below the baseline.
+PREPROCESS = PreprocessConfig(emg_norm="rolling", emg_baseline_s=900.0)
+CORPUS_VERSION = 2  # bump when PREPROCESS or the simulator changes: the cache is per version
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,12 @@ def simulate_animal(a: AnimalSpec, hours: float, mssv_folder: Path):  # noqa: AN
 
 def load_corpus(spec: CorpusSpec, cache_dir: Path, mssv_folder: Path,
                 splits: tuple[str, ...] | None = None, log=print) -> dict[str, list[SubjectData]]:  # noqa: ANN001
-    """Simulate (or read from cache) every planned animal, grouped by split."""
-    cache_dir = Path(cache_dir)
+    """Simulate (or read from cache) every planned animal, grouped by split.
+
+    The cache lives in `cache_dir/v{CORPUS_VERSION}`, so arrays made with other
+    preprocessing are never mixed in.
+    """
+    cache_dir = Path(cache_dir) / f"v{CORPUS_VERSION}"
     cache_dir.mkdir(parents=True, exist_ok=True)
     (cache_dir / "spec.json").write_text(json.dumps(spec.to_dict(), indent=2))
     out: dict[str, list[SubjectData]] = {}
