@@ -13,7 +13,7 @@ from fractions import Fraction
 from math import ceil
 
 import numpy as np
-from scipy.ndimage import median_filter, uniform_filter1d
+from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import resample_poly
 
 from sleepscorer.io.recording import Recording
@@ -72,9 +72,9 @@ def rolling_baseline(x: np.ndarray, rate: float, center: float, window_s: float,
                      chunk_epochs: int = 4096) -> np.ndarray:
     """Per-epoch EMG tone baseline that follows steps in electrode baseline.
 
-    Per-epoch RMS, then a rolling median of 10-s medians over window_s, smoothed: it follows
-    a sustained step after a movement within about half a window, while short REM bouts stay
-    below it. (A rolling minimum would sink to the REM atonia itself and erase the REM cue.)
+    Per-epoch RMS, then a rolling low envelope (minimum of 10-s medians over window_s,
+    smoothed): it tracks the quiet-sleep floor, so steps after movements are removed while
+    the Wake vs sleep contrast within the window stays.
     """
     n = int(len(x) // rate)
     rms = np.empty(n, dtype=np.float64)
@@ -89,8 +89,8 @@ def rolling_baseline(x: np.ndarray, rate: float, center: float, window_s: float,
     pad = (-n) % block
     blocks = np.median(np.pad(rms, (0, pad), mode="edge").reshape(-1, block), axis=1)
     width = max(1, int(window_s // block))
-    low = median_filter(blocks, size=width, mode="nearest")
-    low = uniform_filter1d(low, max(1, width // 4), mode="nearest")
+    low = minimum_filter1d(blocks, width, mode="nearest")
+    low = uniform_filter1d(low, width, mode="nearest")
     base = np.repeat(low, block)[:n]
     floor = np.median(rms) * 1e-3 + 1e-12
     return np.maximum(base, floor) / max(np.median(base), floor)
