@@ -1,13 +1,15 @@
 """Fine-tuning a shipped model on one lab's corrections, safely.
 
 Only a person's labels are targets (see `model.corrections`). Defaults are meant to need no
-tuning by a lab: a low learning rate, a validation split blocked in time inside the
-corrections, early stopping on validation macro-F1, a frozen epoch encoder when the
-corrections are small, inverse-sqrt-frequency class weights (REM is scarce), L2-SP
-pulling every weight toward the base model (no forgetting) and the sDREAMER
-self-distillation loss. The result is accepted only if its validation macro-F1 is at least
-the base model's; otherwise the base is returned unchanged. `save_finetuned` writes the
-new model atomically beside, never over, the base. Must not read recordings or import Qt.
+tuning by a lab: a low learning rate and few passes, a validation split blocked in time
+inside the corrections, early stopping on validation macro-F1, a frozen epoch encoder when
+the corrections are small, inverse-sqrt-frequency class weights (REM is scarce), and two
+guards against forgetting: L2-SP pulling every weight toward the base model, and replay of
+freshly simulated training-lab signal labelled by the base model itself. The loss is the
+sDREAMER cross-entropy plus self-distillation (eq. 14). The result is accepted only if
+its validation macro-F1 is at least the base model's; otherwise the base is returned
+unchanged. `save_finetuned` writes the new model atomically beside, never over, the base.
+Must not read recordings or import Qt.
 """
 
 from __future__ import annotations
@@ -31,24 +33,30 @@ from model.losses import DistillationLoss
 from model.metrics import evaluate
 from model.training import TrainConfig, predict_dataset, train
 from model.weights import LoadedModel, card_path, load_model, resolve_model, save_model
-from sleepscorer.errors import ModelError
+from sleepscorer.errors import Cancelled, ModelError
 
 ENCODER_PREFIXES = ("embed.", "epoch_mome.")  # the per-epoch encoder of SequenceSDreamer
 
 
 @dataclass
 class FinetuneConfig:
-    epochs: int = 8  # passes over the corrections at most (early stopping usually ends sooner)
+    epochs: int = 3  # passes at most: more passes fit the lab better but forget more
     lr: float = 1e-4  # 10x below training: nudge the shipped weights, do not retrain them
     batch_size: int = 16
-    patience: int = 3
-    l2sp: float = 1e-3  # strength of the pull toward the base weights (sum of squares)
+    patience: int = 2
+    l2sp: float = 1.0  # strength of the pull toward the base weights (sum of squares)
     alpha: float = 0.33  # self-distillation weight, as in training (eq. 14)
     freeze_encoder: bool | None = None  # None: freeze when corrections are small
     freeze_below_epochs: int = 4 * 3600  # "small": fewer labelled epochs than 4 h
     val_every: int = 5  # every 5th block of labelled epochs is validation ...
     val_block: int = 64  # ... blocks of 64 epochs (fewer when small), so neighbours do not leak
     class_balance: bool = True
+    # Anchor against forgetting: freshly simulated signal of the training lab families whose
+    # targets are the base model's own predictions (not the simulator's truth), so training
+    # keeps the base's behaviour there while it learns the lab's corrections. Amount: this
+    # many replay epochs per labelled correction, at least `replay_min_minutes` per lab.
+    replay: float = 1.5
+    replay_min_minutes: float = 5.0
     seed: int = 0
     device: str = "auto"
 
@@ -107,6 +115,30 @@ def class_weights(subjects: Sequence[SubjectData], n_classes: int) -> list[float
     w[present] /= w[present].mean()
     w[~present] = 1.0
     return w.tolist()
+
+
+def replay_data(base: LoadedModel, minutes: float, seed: int = 0,
+                device: torch.device | str = "cpu") -> list[SubjectData]:
+    """Simulated recordings of the training lab families, labelled by the base model."""
+    from model.corpus import LAB_RATES, TRAIN_LABS
+    from model.data import prepare_subject
+    from model.preprocess import PreprocessConfig
+    from sleepscorer.core.simulation import simulate_recording
+
+    prep = PreprocessConfig(**base.card.get("preprocessing", {}))
+    k = getattr(base.module, "seq_len", 1)
+    out = []
+    for i, lab in enumerate(TRAIN_LABS):
+        rec, hyp = simulate_recording(minutes * 60.0, rate=LAB_RATES[lab], seed=90_000 + seed + i,
+                                      lab=lab)
+        data = prepare_subject(rec, hyp, base.classes, f"replay-{lab}", prep)
+        data.labels[:] = 0  # every window is kept, then labelled by the base model
+        windows = SequenceDataset([data], k, k)
+        _, pred = predict_dataset(base.module.to(device), windows, torch.device(device))
+        for (_, a), p in zip(windows.index, pred.reshape(len(windows.index), k), strict=True):
+            data.labels[a:a + k] = p
+        out.append(data)
+    return out
 
 
 # -- loss -----------------------------------------------------------------------------------
@@ -176,12 +208,22 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
     model = copy.deepcopy(base.module)
     frozen = _freeze(model, freeze)
     weights = class_weights(train_set, model.cfg.n_classes) if cfg.class_balance else None
+    replay = []
+    if cfg.replay > 0:
+        if cancel is not None and cancel():
+            raise Cancelled()
+        if progress is not None:
+            progress({"stage": "replay", "eta_s": None})
+        from model.corpus import TRAIN_LABS
+
+        per_lab = max(cfg.replay_min_minutes, cfg.replay * summary["minutes"] / len(TRAIN_LABS))
+        replay = replay_data(base, per_lab, cfg.seed)
     model.to(device)
     loss = L2SPDistillation(model, cfg, weights)
     tcfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, weight_decay=0.0,
                        patience=cfg.patience, alpha=cfg.alpha, class_weights=weights,
                        seed=cfg.seed, device=str(device))
-    fit = train(model, train_set, val_set or None, tcfg, progress, cancel, loss_fn=loss)
+    fit = train(model, train_set + replay, val_set or None, tcfg, progress, cancel, loss_fn=loss)
     for p in model.parameters():
         p.requires_grad = True
     model.to("cpu").eval()
@@ -189,7 +231,8 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
 
     accepted, reason = _decide(before, after)
     info = {"config": cfg.to_dict(), "frozen_encoder": freeze, "frozen_parameters": len(frozen),
-            "class_weights": weights, "best_epoch": fit.best_epoch, "accepted": accepted,
+            "class_weights": weights, "replay_epochs": int(sum(len(r) for r in replay)),
+            "best_epoch": fit.best_epoch, "accepted": accepted,
             "reason": reason, "base_name": base.name,
             "base_path": str(base.path) if base.path else None}
     card = {"name": f"{base.name} (fine-tuned)", "parent_sha256": base_sha256(base.card),
@@ -249,7 +292,8 @@ def user_models_dir() -> Path:
     """Fine-tuned models of this user: <user data dir>/SleepScorer/models."""
     import platformdirs
 
-    return Path(platformdirs.user_data_dir("SleepScorer")) / "models"
+    # appauthor=False: the same root as the app's corrections folder on every platform
+    return Path(platformdirs.user_data_dir("SleepScorer", appauthor=False)) / "models"
 
 
 @dataclass(frozen=True)

@@ -139,11 +139,20 @@ def budgeted_train(model, train_data, val_data, cfg: TrainConfig, budget_s: floa
             "val_best_simulated": best["metrics"], "history": history}
 
 
-def train_network(name: str, spec: dict, train_data, val_data, budget_s: float,  # noqa: ANN001
-                  weights: list[float]) -> dict:
+def recipe(train_data, weights: list[float] | None, jitter: tuple[float, float] | None) -> dict:  # noqa: ANN001
+    """What a comparison run was trained on, to compare with the shipped recipe."""
+    return {"train_animals": len(train_data), "train_epochs": int(sum(len(s) for s in train_data)),
+            "class_weights": weights,
+            "gain_jitter_eeg": None if jitter is None else jitter[0],
+            "gain_jitter_emg": None if jitter is None else jitter[1]}
+
+
+def train_network(name: str, spec: dict, train_data, val_data, budget_s: float,  # noqa: ANN001, PLR0913
+                  weights: list[float], jitter: tuple[float, float]) -> dict:
     arch = spec["arch"]
     cfg = TrainConfig(batch_size=spec["batch_size"], max_steps_per_epoch=spec["steps_per_epoch"],
-                      alpha=spec["alpha"], seed=0, class_weights=weights, device="cpu")
+                      alpha=spec["alpha"], seed=0, class_weights=weights, device="cpu",
+                      gain_jitter_eeg=jitter[0], gain_jitter_emg=jitter[1])
     torch.manual_seed(0)
     model = build_model(arch)
     if arch == "mc2sleepnet":
@@ -168,6 +177,7 @@ def train_network(name: str, spec: dict, train_data, val_data, budget_s: float, 
         run = budgeted_train(model, train_data, val_data, cfg, budget_s, tag=name)
     run["train_config"] = cfg.to_dict()
     run["budget_cpu_s"] = budget_s
+    run["recipe"] = recipe(train_data, weights, jitter)
     path = EVAL_DIR / f"{name}.safetensors"
     save_model(model, path, arch=arch, name=f"{spec['label']} (evaluation run, simulated corpus)",
                preprocessing=PREPROCESS.to_dict(),
@@ -187,7 +197,8 @@ def train_trees(train_data, val_data) -> dict:  # noqa: ANN001
            "rounds": int(model.booster.current_iteration()),
            "note": "LightGBM, 200 rounds max with early stopping (20) on validation; 1 thread; "
                    "feature extraction included in the CPU time",
-           "val_best_simulated": {f"val_{k}": v for k, v in model.metrics.items() if k != "confusion"}}
+           "val_best_simulated": {f"val_{k}": v for k, v in model.metrics.items() if k != "confusion"},
+           "recipe": recipe(train_data, None, None)}
     model.save(EVAL_DIR / "trees.json", training_data={"run": run})
     (EVAL_DIR / "trees-train.json").write_text(json.dumps(run, indent=1))
     return run
@@ -280,7 +291,7 @@ def evaluate_model(name: str, corpus: dict) -> dict | None:
     return out
 
 
-def write_results(corpus: dict, budget_s: float) -> dict:
+def write_results(corpus: dict, budget_s: float, jitter: tuple[float, float] = (0.2, 0.0)) -> dict:
     models = {}
     for name in ORDER:
         cache = EVAL_DIR / f"{name}-eval.json"
@@ -298,6 +309,15 @@ def write_results(corpus: dict, budget_s: float) -> dict:
             run = json.loads(train_json.read_text())
             entry["training"] = {k: v for k, v in run.items() if k != "history"}
             entry["training"]["history"] = run.get("history", [])
+        if name != "shipped" and entry.get("training"):
+            r = entry["training"].get("recipe") or {}
+            current = {"train_animals": len(corpus["train"])}
+            if name != "trees":
+                current.update(class_weights=class_weights(corpus["train"]),
+                               gain_jitter_eeg=jitter[0], gain_jitter_emg=jitter[1])
+            differs = {k: {"run": r.get(k), "current": v} for k, v in current.items() if r.get(k) != v}
+            if differs:
+                entry["training"]["recipe_differs_from_current"] = differs
         if name == "shipped":
             card = ev.get("card", {})
             td = card.get("training_data") or {}
@@ -329,7 +349,11 @@ def write_results(corpus: dict, budget_s: float) -> dict:
                    "mc2sleepnet": "2/3 of the budget contrastive/cross-masked pre-training, 1/3 "
                                   "fine-tuning with frozen backbones",
                    "trees": "LightGBM is not step-bounded: early stopping; its CPU time is recorded",
-                   "shipped": "The shipped model had a longer budget (scripts/train_shipped.py)"},
+                   "shipped": "The shipped model had a longer budget (scripts/train_shipped.py)",
+                   "recipe": "comparison runs use the shipped recipe's class weights and gain "
+                             "jitter as they were when each run started (per model: "
+                             "training.recipe; recipe_differs_from_current lists what has "
+                             "changed since)"},
         "inference": "deployed path (model.inference._Scorer): overlapping windows of K=16 epochs, "
                      "stride 8, every 1-s epoch scored once; metrics pooled over all animals of a "
                      "split (per-animal values under per_animal)",
@@ -350,6 +374,9 @@ def main() -> int:
     parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--smoke", action="store_true", help="tiny data (testing this script)")
+    # the shipped recipe's defaults (scripts/train_shipped.py --gain-jitter-eeg/--gain-jitter-emg)
+    parser.add_argument("--gain-jitter-eeg", type=float, default=0.2)
+    parser.add_argument("--gain-jitter-emg", type=float, default=0.0)
     args = parser.parse_args()
     EVAL_DIR, OUT = args.eval_dir.resolve(), args.out.resolve()
     torch.set_num_threads(1)
@@ -359,6 +386,7 @@ def main() -> int:
         corpus = {k: [s.slice(0, 600) for s in v[:2]] for k, v in corpus.items()}
     train_data, val_data = corpus["train"], first_hour(corpus["val"])
     weights = class_weights(corpus["train"])
+    jitter = (args.gain_jitter_eeg, args.gain_jitter_emg)
     log(f"class weights {weights}; budget {args.budget_cpu_s:.0f} CPU s per model")
     for name in ORDER:
         if name not in args.only:
@@ -370,12 +398,12 @@ def main() -> int:
             if name == "trees":
                 train_trees(train_data, val_data)
             else:
-                train_network(name, spec, train_data, val_data, args.budget_cpu_s, weights)
+                train_network(name, spec, train_data, val_data, args.budget_cpu_s, weights, jitter)
         if evaluate_model(name, corpus) is not None:
-            write_results(corpus, args.budget_cpu_s)
+            write_results(corpus, args.budget_cpu_s, jitter)
         elif name == "shipped":
             log(f"no shipped weights yet at {SHIPPED.relative_to(ROOT)}; re-run later")
-    write_results(corpus, args.budget_cpu_s)
+    write_results(corpus, args.budget_cpu_s, jitter)
     return 0
 
 

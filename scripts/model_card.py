@@ -128,8 +128,9 @@ def budget_section(ev: dict) -> list[str]:
              f"{b.get('validation', '')}. MC2SleepNet: {b.get('mc2sleepnet', '')}. Trees: "
              f"{b.get('trees', '')}. {b.get('shipped', '')}.", "",
              "| Model | CPU s | wall s | epochs run × steps | batch | best epoch | val macro-F1 "
-             "(simulated) |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+             "(simulated) | training animals, class weights, EEG gain jitter |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    notes = []
     for name, *_ in TABLE1_ROWS:
         model = ev.get("models", {}).get(name)
         if not model:
@@ -139,11 +140,18 @@ def budget_section(ev: dict) -> list[str]:
             cfg = t.get("train_config") or {}
             val = (t.get("validation_simulated") or {}).get("macro_f1")
             minutes = t.get("train_minutes_cpu")
+            animals = ((ev.get("corpus_summary") or {}).get("train") or {}).get("animals", "?")
             lines.append(f"| {model.get('label', name)} | {'–' if minutes is None else f'{minutes * 60:.0f}'} "
                          f"(wall-clock, 2 threads) | – | ≤{cfg.get('epochs', '?')} × "
                          f"{cfg.get('max_steps_per_epoch', '?')} | {cfg.get('batch_size', '?')} | – | "
-                         f"{pct(val)} |")
+                         f"{pct(val)} | {animals}, {cfg.get('class_weights', '?')}, "
+                         f"{cfg.get('gain_jitter_eeg', '–')} |")
             continue
+        r = t.get("recipe") or {}
+        recipe = (f"{r.get('train_animals', '?')}, {r.get('class_weights') or '–'}, "
+                  f"{'–' if r.get('gain_jitter_eeg') is None else r.get('gain_jitter_eeg')}")
+        if t.get("recipe_differs_from_current"):
+            notes.append(model.get("label", name))
         val = (t.get("val_best_simulated") or {}).get("val_macro_f1")
         if name == "trees":
             shape = f"{t.get('rounds', '?')} boosting rounds"
@@ -155,8 +163,17 @@ def budget_section(ev: dict) -> list[str]:
                 shape = f"pre {pre.get('epochs_run', '?')} + fine {t.get('epochs_run', '?')} × {t.get('steps_per_epoch', '?')}"
             batch, best = t.get("batch_size", "?"), t.get("best_epoch", "?")
         lines.append(f"| {model.get('label', name)} | {t.get('cpu_s', '?')} | {t.get('wall_s', '?')} | "
-                     f"{shape} | {batch} | {best} | {pct(val)} |")
-    return lines + [""]
+                     f"{shape} | {batch} | {best} | {pct(val)} | {recipe} |")
+    lines.append("")
+    if notes:
+        lines += ["**Recipe note:** " + ", ".join(notes) + " were trained with an earlier "
+                  "version of the training recipe than the shipped model (see the last column: "
+                  "fewer training animals, different class weights / gain jitter). They are "
+                  "comparable with each other (same split, same recipe, same budget), but the "
+                  "shipped model's advantage over them mixes budget and recipe. Delete "
+                  "`work-data/eval/` and re-run `scripts/evaluate_models.py` to retrain them with "
+                  "the current recipe.", ""]
+    return lines
 
 
 def model_section(card: dict | None, ev: dict) -> list[str]:
@@ -228,7 +245,9 @@ def render(ev: dict, card: dict | None) -> str:
         "",
     ]
     if split_info:
-        lines += ["| split | animals | 1-s epochs | Wake / NREM / REM epochs |",
+        lines += ["Corpus splits (current corpus, as used by the shipped model; comparison runs "
+                  "list their own training-animal count under Training budgets):", "",
+                  "| split | animals | 1-s epochs | Wake / NREM / REM epochs |",
                   "| --- | --- | --- | --- |"]
         for split, info in split_info.items():
             counts = " / ".join(str(c) for c in info.get("class_counts", []))

@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="file to write (.safetensors); models in the user models folder "
                         f"({user_models_dir()}) are offered in the app")
     f.add_argument("--epochs", type=int, default=None, help="passes over the corrections at "
-                                                            "most (default 8)")
+                                                            "most (default 3)")
     f.add_argument("--freeze-encoder", action=argparse.BooleanOptionalAction, default=None,
                    help="keep the per-epoch encoder fixed (default: when under 4 h of labels)")
     f.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
@@ -74,6 +74,8 @@ def _show(info: dict) -> None:
     eta_text = "" if eta is None else f" ETA {int(eta) // 60}m{int(eta) % 60:02d}s"
     if info["stage"] == "evaluate":
         print("scoring the validation part with the base model...", file=sys.stderr)
+    elif info["stage"] == "replay":
+        print("simulating training-lab signal (replay against forgetting)...", file=sys.stderr)
     elif info["stage"] == "train":
         print(f"\rpass {info['epoch']}/{info['epochs']} step {info['step']}/{info['steps']} "
               f"loss {info['loss']:.4f}{eta_text}   ", end="", file=sys.stderr, flush=True)

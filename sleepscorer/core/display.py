@@ -170,7 +170,7 @@ def spectrogram(data: np.ndarray, rate: float, fmax: float = 30.0, window_s: flo
     n_columns = int(len(data) / rate // step_s)
     n_fft = seg
     freqs = np.fft.rfftfreq(n_fft, 1.0 / slow_rate)
-    keep = freqs <= fmax
+    keep = (freqs > 0) & (freqs <= fmax)  # no DC row: the mean is removed per segment
     power = np.empty((n_columns, int(keep.sum())), np.float32)
     if n_columns == 0 or len(slow) < seg:
         return Spectrogram(freqs[keep], power[:0], step_s, (0.0, 1.0))

@@ -197,6 +197,9 @@ class FinetuneDialog(QDialog):
         stage = info.get("stage")
         if stage == "evaluate":
             self.status_label.setText("Scoring the held-out corrections with the base model...")
+        elif stage == "replay":
+            self.status_label.setText("Simulating training-lab signal so the model keeps what "
+                                      "it knows...")
         elif stage == "train":
             total = max(1, info["epochs"] * info["steps"])
             done = (info["epoch"] - 1) * info["steps"] + info["step"]

@@ -9,8 +9,6 @@ from sleepscorer.core.display import Spectrogram
 from sleepscorer.gui.time_axis import TimeAxis
 from sleepscorer.gui.viewbox import ScoringViewBox
 
-BAND_TICKS = [(2, "δ"), (7.5, "θ"), (20, "20")]  # delta and theta bands, a common stim line
-
 
 class SpectrogramPlot(pg.PlotItem):
     def __init__(self, **kwargs):
@@ -33,7 +31,7 @@ class SpectrogramPlot(pg.PlotItem):
         self.image.setImage(spec.power.T, levels=spec.levels, autoLevels=False)
         self.image.setRect(0, float(freqs[0]) - df / 2, spec.power.shape[0] * spec.step_s,
                            len(freqs) * df)
-        self.setYRange(0, float(freqs[-1]), padding=0)
+        self.setYRange(float(freqs[0]) - df / 2, float(freqs[-1]) + df / 2, padding=0)
 
     def clear_spectrogram(self) -> None:
         self.image.clear()

@@ -23,8 +23,12 @@ from sleepscorer.gui.viewbox import ScoringViewBox
 from sleepscorer.gui.workers import LoadedRecording
 
 AXIS_WIDTH = 64
-# dark grey, slightly transparent, one cosmetic pixel: a dense envelope reads as grey texture
-TRACE_PEN = {"EEG": (45, 45, 45, 200), "EMG": (60, 60, 60, 200), "other": (90, 90, 90, 220)}
+# dark grey, one cosmetic pixel, for samples; a lighter grey for the min/max envelope of a
+# zoomed-out view, so hours of EEG read as an amplitude band rather than a black block
+TRACE_PEN = {"EEG": (45, 45, 45, 220), "EMG": (60, 60, 60, 220), "other": (90, 90, 90, 220)}
+ENVELOPE_PEN = {"EEG": (105, 105, 105, 200), "EMG": (115, 115, 115, 200),
+                "other": (120, 120, 120, 220)}
+ENVELOPE_FROM = 16  # samples per pixel above which the envelope pen is used
 BAND_OPACITY = 0.28
 Y_HYSTERESIS = 0.15  # keep the y range while the robust amplitude moves less than this
 
@@ -114,8 +118,12 @@ class TraceView(pg.GraphicsLayoutWidget):
             plot.setMinimumHeight(40 if thin else 90)
             plot.thin = thin
             plot.setLabel("left", channel.name, units=channel.unit or None)
-            pen = pg.mkPen(TRACE_PEN.get(channel.kind.value, (70, 70, 70, 220)), width=0)
-            curve = pg.PlotCurveItem(pen=pen, skipFiniteCheck=True)
+            kind = channel.kind.value if channel.kind.value in TRACE_PEN else "other"
+            curve = pg.PlotCurveItem(pen=pg.mkPen(TRACE_PEN[kind], width=0),
+                                     skipFiniteCheck=True)
+            curve.pens = (pg.mkPen(TRACE_PEN[kind], width=0),
+                          pg.mkPen(ENVELOPE_PEN[kind], width=0))
+            curve.envelope = False
             plot.addItem(curve)
             self.curves[channel.name] = curve
             self.trace_plots[channel.name] = plot
@@ -215,7 +223,12 @@ class TraceView(pg.GraphicsLayoutWidget):
             return
         pixels = max(100, int(self.hypno.vb.width()))
         for name, curve in self.curves.items():
-            x, y = self.pyramids[name].segment(t0, t1, pixels)
+            pyramid = self.pyramids[name]
+            x, y = pyramid.segment(t0, t1, pixels)
+            envelope = (t1 - t0) * pyramid.rate / pixels > ENVELOPE_FROM
+            if envelope != curve.envelope:
+                curve.envelope = envelope
+                curve.setPen(curve.pens[envelope])
             curve.setData(x, y)
             self._fit_y(self.trace_plots[name], y)
 

@@ -2,7 +2,13 @@ import time
 
 import numpy as np
 
-from sleepscorer.core.display import MinMaxPyramid, spectrogram, stage_palette, stage_rgba
+from sleepscorer.core.display import (
+    MinMaxPyramid,
+    robust_span,
+    spectrogram,
+    stage_palette,
+    stage_rgba,
+)
 from sleepscorer.core.stages import Stage
 
 
@@ -112,3 +118,16 @@ def test_stage_rgba_solid_for_person_pale_for_model():
     assert tuple(rgba[0, :3]) == (0xE6, 0x9F, 0x00)
     assert rgba[1, 0] > rgba[0, 0] - 1 and rgba[1, 2] > rgba[0, 2]
     assert rgba[2, 3] == 0
+
+
+def test_robust_span_ignores_a_rare_artefact():
+    rng = np.random.default_rng(5)
+    y = (20 + 10 * rng.normal(size=20_000)).astype(np.float32)
+    lo, hi = robust_span(y)
+    y[100:110] = 5000.0  # an artefact on 0.05 % of the samples
+    lo2, hi2 = robust_span(y)
+    assert abs(lo2 - lo) < 2 and abs(hi2 - hi) < 2
+    assert lo < 20 - 25 and hi > 20 + 25 and hi - lo < 100  # fits the signal, not the spike
+    assert robust_span(np.full(10, np.nan)) is None
+    flat_lo, flat_hi = robust_span(np.zeros(10))
+    assert flat_lo < 0 < flat_hi

@@ -31,7 +31,8 @@ def setup(tmp_path):
 def dialog(qtbot, setup, **cfg):
     base, corr, models = setup
     dlg = FinetuneDialog([corr], base, models,
-                         FinetuneConfig(epochs=1, lr=3e-3, freeze_encoder=False, device="cpu", **cfg))
+                         FinetuneConfig(epochs=1, lr=3e-3, freeze_encoder=False, device="cpu",
+                                        replay=0, **cfg))
     qtbot.addWidget(dlg)
     return dlg
 

@@ -9,6 +9,7 @@ from model.finetune import (
     class_weights,
     finetune,
     list_models,
+    replay_data,
     save_finetuned,
     split_blocks,
 )
@@ -21,7 +22,7 @@ from sleepscorer.errors import Cancelled, ModelError
 from tests.model.conftest import TINY, make_recording
 
 N = 160  # epochs: 5 blocks of 32 labelled epochs, the 5th is validation
-FAST = dict(epochs=2, val_block=32, lr=3e-3, freeze_encoder=False, device="cpu")
+FAST = dict(epochs=2, val_block=32, lr=3e-3, freeze_encoder=False, device="cpu", replay=0)
 
 
 @pytest.fixture
@@ -57,6 +58,16 @@ def test_class_weights_are_inverse_sqrt_frequency():
                         np.r_[np.zeros(400), np.ones(100)].astype(np.int64))]
     w = class_weights(data, 3)
     assert w[1] / w[0] == pytest.approx(2.0) and w[2] == 1.0
+
+
+def test_replay_is_labelled_by_the_base_model(base_path):
+    base = load_model(base_path)
+    replay = replay_data(base, minutes=0.2)
+    assert len(replay) == 4 and all(len(r) == 12 for r in replay)
+    for r in replay:
+        with torch.no_grad():
+            logits = base.module(torch.from_numpy(r.eeg[4:12])[None], torch.from_numpy(r.emg[4:12])[None])
+        np.testing.assert_array_equal(r.labels[4:12], logits["mix"][0].argmax(-1).numpy())
 
 
 def test_finetune_improves_its_own_training_accuracy(base_path, corrections):
