@@ -44,6 +44,7 @@ class TrainConfig:
     # placement, so the EEG pathway must read spectral shape and context, not amplitude.
     # Keep the EMG's small: its level against the recording's own baseline is the REM cue.
     gain_jitter_eeg: float = 0.0
+    cosine: bool = False  # decay the learning rate to 0 over all steps (cosine)
     gain_jitter_emg: float = 0.0
     stride: int | None = None  # window stride for training data (default K/2)
     max_steps_per_epoch: int | None = None
@@ -179,6 +180,8 @@ def _fit(model, train_data, val_data, cfg, dist, progress, cancel, loss_fn, para
     loader, sampler = _loader(train_set, cfg, dist)
     steps = len(loader) if cfg.max_steps_per_epoch is None else min(len(loader), cfg.max_steps_per_epoch)
     total_steps, done_steps, started = max(1, steps * cfg.epochs), 0, time.perf_counter()
+    schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, total_steps)
+                if cfg.cosine else None)
     result = TrainResult(model, is_main=dist.rank == 0)
     best_f1, best_state, waited = -math.inf, None, 0
     for epoch in range(1, cfg.epochs + 1):
@@ -202,6 +205,8 @@ def _fit(model, train_data, val_data, cfg, dist, progress, cancel, loss_fn, para
             if cfg.grad_clip:
                 nn.utils.clip_grad_norm_(params, cfg.grad_clip)
             optimiser.step()
+            if schedule is not None:
+                schedule.step()
             losses.append(float(terms["loss"].detach()))
             done_steps += 1
             if progress is not None and result.is_main:

@@ -204,7 +204,13 @@ def model_section(card: dict | None, ev: dict) -> list[str]:
         f"{tc.get('batch_size', '?')} windows, lr {tc.get('lr', '?')}, alpha (self-distillation) "
         f"{tc.get('alpha', '?')}, tau EEG/EMG {tc.get('tau_eeg', '?')}/{tc.get('tau_emg', '?')}, "
         f"class weights {tc.get('class_weights', '?')}, early stopping on validation macro-F1 "
-        f"(patience {tc.get('patience', '?')})",
+        f"(patience {tc.get('patience', '?')}), EEG gain jitter {tc.get('gain_jitter_eeg', '–')}, "
+        f"EMG gain jitter {tc.get('gain_jitter_emg', '–')}. "
+        + (f"Warm-started from `{td['init']}`; the minutes cover this last run only."
+           if td.get("init") else
+           "The minutes cover the last `scripts/train_shipped.py` run only: a run started from "
+           "earlier weights (`--init`) does not count the earlier runs, and this card does not "
+           "record whether it was."),
         f"- Created: {card.get('created', '?')}",
         f"- Weights hash (sha256 of tensors, `weights_sha256`): `{card.get('weights_sha256', '?')}`",
         f"- File hash (sha256 of the .safetensors file): `{card.get('file_sha256', '?')}`",

@@ -231,6 +231,23 @@ def report(a: dict, weights: Path, loaded, rec_path: Path) -> str:  # noqa: ANN0
         first = f"{e + int(nonwake[0])} s (+{int(nonwake[0])} s)" if len(nonwake) else "none"
         lines.append(f"| {s}-{e} s | {fmt_frac(model[s:e])} | {fmt_frac(after)} | {first} | "
                      f"{fmt_frac(rules[e:min(n, e + AFTER_S)])} |")
+    # assessment: flags a model that misses the quiet, delta-rich stretches the rules call NREM
+    quiet = (rules == 1) & ~stim
+    missed = float(((model == 0) & quiet).sum() / max(1, quiet.sum()))
+    eeg_nrem, emg_nrem = (float((a["mono"][m] == 1).mean()) for m in ("eeg", "emg"))
+    lines += ["", "## Assessment", ""]
+    if missed > 0.5:
+        lines.append(f"**Problem:** the model calls {missed:.0%} of the epochs the rules call NREM "
+                     f"(low EMG against the local baseline, theta/delta below threshold, delta above "
+                     f"its floor) Wake, and scores only {(model == 1).mean():.0%} of the recording "
+                     f"NREM against the rules' {(rules == 1).mean():.0%}. The EEG pathway alone "
+                     f"scores {eeg_nrem:.0%} NREM, the EMG pathway alone {emg_nrem:.0%}: the Wake "
+                     "calls come from how the model reads this low-amplitude, weak-delta EEG. The "
+                     "rules are not ground truth, but long low-EMG, delta-dominated stretches are "
+                     "unlikely to be Wake.")
+    else:
+        lines.append(f"The model calls {missed:.0%} of the rules' NREM epochs Wake; NREM "
+                     f"{(model == 1).mean():.0%} (model) vs {(rules == 1).mean():.0%} (rules).")
     a0, a1 = AMBIGUOUS
     rel = f.emg_relative[a0:a1]
     lines += ["", f"## The ambiguous {a0}-{a1} s stretch", "",

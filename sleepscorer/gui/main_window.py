@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
                  self._dock("Automatic scoring", self.model_panel,
                             Qt.DockWidgetArea.RightDockWidgetArea)]
         self.resizeDocks(docks, [360, 360], Qt.Orientation.Horizontal)
+        self.resizeDocks(docks, [520, 380], Qt.Orientation.Vertical)  # room for the card
         self.task_bar = TaskBar()
         self.position = QLabel("drop a recording (file or folder) here, or File > Open")
         self.model_info = QLabel("")

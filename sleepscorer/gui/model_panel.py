@@ -33,19 +33,31 @@ def _short_date(text: str | None) -> str:
     return (text or "?").replace("T", " ")[:16]
 
 
+HEADLINE = (("macro_f1", "macro-F1"), ("kappa", "kappa"), ("accuracy", "accuracy"))
+
+
+def _headline(values: dict, classes: list[str]) -> str:
+    parts = [f"{label} {values[key]:.2f}" for key, label in HEADLINE
+             if isinstance(values.get(key), int | float)]
+    per_class = values.get("f1_per_class")
+    if isinstance(per_class, list) and "REM" in classes and len(per_class) == len(classes):
+        parts.append(f"REM F1 {per_class[classes.index('REM')]:.2f}")  # the hard class
+    return ", ".join(parts)
+
+
 def metrics_text(card: dict) -> str:
-    """The card's headline numbers, e.g. 'macro_f1 0.86, REM f1 0.71'."""
+    """The card's headline numbers, e.g. 'validation: macro-F1 0.78, kappa 0.77, REM F1 0.53'."""
     metrics = card.get("metrics") or {}
-    parts = []
-    for key, value in metrics.items():
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            parts.append(f"{key} {value:.3g}")
-        elif isinstance(value, dict):  # e.g. {"after": {...}} or per-class values
-            inner = [f"{k} {v:.3g}" for k, v in value.items()
-                     if isinstance(v, int | float) and not isinstance(v, bool)]
-            if inner:
-                parts.append(f"{key}: " + ", ".join(inner[:4]))
-    return "; ".join(parts[:6]) or "none recorded"
+    classes = [str(c).upper() for c in card.get("classes", [])]
+    top = _headline(metrics, classes)
+    if top:
+        return top
+    for group, values in metrics.items():  # e.g. {"validation_simulated": {...}}
+        if isinstance(values, dict) and (text := _headline(values, classes)):
+            more = len(metrics) - 1
+            return f"{group.replace('_', ' ')}: {text}" + (f" (+{more} in the card)"
+                                                            if more else "")
+    return "none recorded"
 
 
 def card_text(card: dict) -> str:

@@ -53,6 +53,7 @@ class StatisticsPanel(QWidget):
         export = QPushButton("Export statistics as CSV...")
         export.clicked.connect(self.exportRequested.emit)
         layout.addWidget(export)
+        layout.addStretch(1)
         self._timer = QTimer(self, singleShot=True, interval=300)
         self._timer.timeout.connect(self.refresh)
 
@@ -97,6 +98,9 @@ class StatisticsPanel(QWidget):
         self.plot.getAxis("bottom").setTicks([list(enumerate(labels))])
         self.plot.setYRange(0, max(10.0, max(heights, default=0) * 1.1), padding=0)
         self.plot.setXRange(-0.6, n - 0.4, padding=0)
+        for table in (self.table, self.transitions):  # as tall as their rows, no blank area
+            table.setFixedHeight(table.horizontalHeader().height() + 2
+                                 + sum(table.rowHeight(r) for r in range(table.rowCount())))
 
     def set_colours(self, colours: dict[Stage, str]) -> None:
         self.colours = dict(colours)

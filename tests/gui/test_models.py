@@ -19,7 +19,7 @@ def entry(tmp_path: Path, name: str, sha: str, parent: str | None = None, bundle
     path = tmp_path / f"{name}.safetensors"
     path.write_bytes(b"weights")
     card = {"name": name, "architecture": "sdreamer-seq", "created": "2026-11-23T22:02:56",
-            "parent_sha256": parent, "weights_sha256": sha, "metrics": {"macro_f1": 0.8123}}
+            "parent_sha256": parent, "weights_sha256": sha, "metrics": {"macro_f1": 0.8123}, "classes": ["WAKE", "NREM", "REM"]}
     return SimpleNamespace(path=path, card=card, bundled=bundled, name=name)
 
 
@@ -38,7 +38,7 @@ def test_model_list_card_and_active_model(qtbot, window, recording_path, isolate
     panel.models.setCurrentIndex(1)
     panel._chosen(1)
     details = panel.details.text()
-    assert "sdreamer-seq" in details and "parent: sDREAMER" in details and "0.812" in details
+    assert "sdreamer-seq" in details and "parent: sDREAMER" in details and "macro-F1 0.81" in details
     assert Settings().active_model == str(mine.path)
     panel.show_card()
     text = panel.card_dialog.findChild(QPlainTextEdit).toPlainText()

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def wheel_names(tmp_path_factory) -> set[str]:
+def wheel(tmp_path_factory) -> zipfile.ZipFile:
     pytest.importorskip("setuptools", reason="building the wheel offline needs setuptools")
     src = tmp_path_factory.mktemp("src")
     for name in SOURCES:
@@ -33,9 +33,13 @@ def wheel_names(tmp_path_factory) -> set[str]:
                            "--no-build-isolation", "-q", "-w", str(out)],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
-    (wheel,) = out.glob("sleepscorer-*.whl")
-    with zipfile.ZipFile(wheel) as z:
-        return set(z.namelist())
+    (path,) = out.glob("sleepscorer-*.whl")
+    return zipfile.ZipFile(path)
+
+
+@pytest.fixture(scope="module")
+def wheel_names(wheel) -> set[str]:
+    return set(wheel.namelist())
 
 
 def _files(folder: Path) -> list[Path]:
@@ -73,6 +77,15 @@ def test_bundled_weights_are_in_the_wheel(wheel_names):
     assert "sleepscorer/resources/weights/sdreamer-seq.json" in wheel_names
 
 
-def test_command_entry_point(wheel_names):
+def test_resources_are_readable_by_everyone(wheel):
+    """A file written through mkstemp is 0600; installed system-wide, only root could read it."""
+    for info in wheel.infolist():
+        mode = info.external_attr >> 16
+        if info.filename.startswith("sleepscorer/resources/") and mode:
+            assert mode & 0o444 == 0o444, (
+                f"{info.filename} has mode {oct(mode & 0o777)}; chmod 644 it in resources/")
+
+
+def test_command_entry_point(wheel, wheel_names):
     (entry,) = [n for n in wheel_names if n.endswith(".dist-info/entry_points.txt")]
-    assert entry
+    assert "sleepscorer = sleepscorer.cli:main" in wheel.read(entry).decode()
