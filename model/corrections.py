@@ -13,8 +13,6 @@ Must not import Qt or torch training code.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +24,7 @@ from model.preprocess import EpochSource, PreprocessConfig
 from sleepscorer.core.hypnogram import Hypnogram
 from sleepscorer.core.stages import Stage
 from sleepscorer.errors import LabelsError, ModelError
+from sleepscorer.io.atomic import write_text_atomic
 from sleepscorer.io.recording import Recording
 
 FORMAT = "sleepscorer-corrections/1"
@@ -64,15 +63,7 @@ def labelled_runs(labels: np.ndarray, context: int) -> list[tuple[int, int]]:
 
 
 def _atomic_json(path: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, sort_keys=True)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def read_manifest(folder: str | Path) -> dict:

@@ -25,6 +25,7 @@ from torch import nn
 
 from sleepscorer.core.stages import MODEL_CLASSES_3, Stage
 from sleepscorer.errors import ModelError
+from sleepscorer.io.atomic import atomic_path, write_text_atomic
 
 CARD_FORMAT = "sleepscorer-model/1"
 CARD_KEY = "sleepscorer_card"
@@ -177,9 +178,10 @@ def save_model(model: nn.Module, path: str | Path, arch: str | None = None,
         **(extra or {}),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_file(tensors, str(path), metadata={CARD_KEY: json.dumps(card, sort_keys=True)})
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata={CARD_KEY: json.dumps(card, sort_keys=True)})
     sidecar = dict(card, file_sha256=file_sha256(path))
-    card_path(path).write_text(json.dumps(sidecar, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(card_path(path), json.dumps(sidecar, indent=2, sort_keys=True) + "\n")
     return sidecar
 
 

@@ -171,5 +171,4 @@ def replace_all(hyp: Hypnogram, stages: np.ndarray, sources: np.ndarray,
     if len(changed) == 0:
         return None
     a, b = int(changed[0]), int(changed[-1]) + 1
-    # Hypnogram has no public "set these arrays" edit; _commit is its one undoable path.
-    return hyp._commit(a, stages[a:b], sources[a:b], confidence[a:b], description)
+    return hyp.replace(a, stages[a:b], sources[a:b], confidence[a:b], description)

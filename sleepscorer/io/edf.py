@@ -9,8 +9,6 @@ Must not validate or resample (see `assemble`).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +17,7 @@ import numpy as np
 
 from sleepscorer.errors import RecordingError
 from sleepscorer.io.assemble import RawChannel
+from sleepscorer.io.atomic import atomic_path
 from sleepscorer.io.recording import ChannelKind, Recording, kind_from_name
 
 CHUNK_SAMPLES = 1 << 21  # per channel and read: 2 M samples (16 MB of float64 per channel)
@@ -152,11 +151,5 @@ def write_edf(recording: Recording, path: str | Path) -> None:
         kwargs = {"recording": edfio.Recording(startdate=recording.start_time.date()),
                   "starttime": recording.start_time.time().replace(microsecond=0)}
     edf = edfio.Edf(signals, **kwargs)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         edf.write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -15,8 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,6 +24,7 @@ import numpy as np
 from sleepscorer.core.hypnogram import Hypnogram, Source
 from sleepscorer.core.stages import LABEL_DTYPE, Stage
 from sleepscorer.errors import LabelsError
+from sleepscorer.io.atomic import write_text_atomic
 
 HEADER = ("epoch", "onset_s", "duration_s", "stage", "confidence", "source")
 ACCUSLEEP_STAGES: dict[int, Stage] = {1: Stage.REM, 2: Stage.WAKE, 3: Stage.NREM}
@@ -41,18 +40,6 @@ SUPPORTED = ("our CSV (epoch,onset_s,duration_s,stage,...)", "AccuSleep CSV (bra
 # -- writing ----------------------------------------------------------------------------
 def _number(x: float) -> str:
     return "" if not math.isfinite(x) else f"{x:.10g}"
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | None = None,
@@ -83,7 +70,7 @@ def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | Non
         if probs is not None:
             row.extend(_number(float(p)) for p in probs[i])
         writer.writerow(row)
-    _atomic_write_text(path, buf.getvalue())
+    write_text_atomic(path, buf.getvalue())
 
 
 def write_bids_events(hyp: Hypnogram, path: str | Path) -> None:
@@ -99,7 +86,7 @@ def write_bids_events(hyp: Hypnogram, path: str | Path) -> None:
         if stage is Stage.UNSCORED:
             continue
         lines.append(f"{_number(i * el)}\t{_number(el)}\t{MSSV_CODES[stage]}")
-    _atomic_write_text(Path(path), "\n".join(lines) + "\n")
+    write_text_atomic(Path(path), "\n".join(lines) + "\n")
 
 
 # -- reading ----------------------------------------------------------------------------
