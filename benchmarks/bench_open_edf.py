@@ -4,7 +4,8 @@ Targets: < 2 s, and peak memory growth < 1.5x the raw sample bytes, where raw sa
 means the samples' float32 size (2 x 86400 x 512 x 4 B = 354 MB), i.e. what the returned
 `Recording` must hold anyway. The EDF is written once to a cached temp folder. Each
 measurement runs in a fresh subprocess; memory is the ru_maxrss growth during the load
-(VmHWM - VmRSS before the call, from /proc/self/status; Linux only) and, in a separate\nrun, tracemalloc's peak of Python/numpy allocations.
+(VmHWM - VmRSS before the call, from /proc/self/status; Linux only) and, in a separate
+run, tracemalloc's peak of Python/numpy allocations.
 
 Run: .venv/bin/python benchmarks/bench_open_edf.py [--repeat 3]
 """
