@@ -206,8 +206,9 @@ def model_section(card: dict | None, ev: dict) -> list[str]:
         f"class weights {tc.get('class_weights', '?')}, early stopping on validation macro-F1 "
         f"(patience {tc.get('patience', '?')}), EEG gain jitter {tc.get('gain_jitter_eeg', '–')}, "
         f"EMG gain jitter {tc.get('gain_jitter_emg', '–')}. "
-        + (f"Warm-started from `{td['init']}`; the minutes cover this last run only."
-           if td.get("init") else
+        + (f"Warm-started from `{Path(td['initialised_from']).name}`; the minutes cover this "
+           f"last run only. Chain of runs: {td.get('history_note') or 'not recorded'}."
+           if td.get("initialised_from") else
            "The minutes cover the last `scripts/train_shipped.py` run only: a run started from "
            "earlier weights (`--init`) does not count the earlier runs, and this card does not "
            "record whether it was."),
