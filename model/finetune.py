@@ -57,6 +57,13 @@ class FinetuneConfig:
     # many replay epochs per labelled correction, at least `replay_min_minutes` per lab.
     replay: float = 1.5
     replay_min_minutes: float = 5.0
+    # Weight-space interpolation (WiSE-FT): the result is base + mix * (fine-tuned - base)
+    # with the largest mix in `mixes` that loses at most `max_forgetting` accuracy on fresh
+    # simulated animals of the training labs (simulator truth, `anchor_minutes` per lab) and
+    # is still at least as good as the base on the held-out corrections.
+    mixes: tuple[float, ...] = (1.0, 0.8, 0.6, 0.4, 0.2)
+    max_forgetting: float = 0.01
+    anchor_minutes: float = 20.0
     seed: int = 0
     device: str = "auto"
 
@@ -117,9 +124,13 @@ def class_weights(subjects: Sequence[SubjectData], n_classes: int) -> list[float
     return w.tolist()
 
 
-def replay_data(base: LoadedModel, minutes: float, seed: int = 0,
-                device: torch.device | str = "cpu") -> list[SubjectData]:
-    """Simulated recordings of the training lab families, labelled by the base model."""
+def training_lab_data(base: LoadedModel, minutes: float, seed: int, relabel: bool,
+                      device: torch.device | str = "cpu") -> list[SubjectData]:
+    """Fresh simulated recordings of the training lab families.
+
+    `relabel`: targets are the base model's own predictions (replay), else the simulator's
+    truth (the forgetting check).
+    """
     from model.corpus import LAB_RATES, TRAIN_LABS
     from model.data import prepare_subject
     from model.preprocess import PreprocessConfig
@@ -132,13 +143,50 @@ def replay_data(base: LoadedModel, minutes: float, seed: int = 0,
         rec, hyp = simulate_recording(minutes * 60.0, rate=LAB_RATES[lab], seed=90_000 + seed + i,
                                       lab=lab)
         data = prepare_subject(rec, hyp, base.classes, f"replay-{lab}", prep)
-        data.labels[:] = 0  # every window is kept, then labelled by the base model
-        windows = SequenceDataset([data], k, k)
-        _, pred = predict_dataset(base.module.to(device), windows, torch.device(device))
-        for (_, a), p in zip(windows.index, pred.reshape(len(windows.index), k), strict=True):
-            data.labels[a:a + k] = p
+        if relabel:
+            data.labels[:] = 0  # every window is kept, then labelled by the base model
+            windows = SequenceDataset([data], k, k)
+            _, pred = predict_dataset(base.module.to(device), windows, torch.device(device))
+            for (_, a), p in zip(windows.index, pred.reshape(len(windows.index), k), strict=True):
+                data.labels[a:a + k] = p
         out.append(data)
     return out
+
+
+def replay_data(base: LoadedModel, minutes: float, seed: int = 0,
+                device: torch.device | str = "cpu") -> list[SubjectData]:
+    """Simulated recordings of the training lab families, labelled by the base model."""
+    return training_lab_data(base, minutes, seed, relabel=True, device=device)
+
+
+def interpolate(base: nn.Module, tuned: nn.Module, mix: float) -> nn.Module:
+    """base + mix * (tuned - base), weight by weight (WiSE-FT)."""
+    out = copy.deepcopy(tuned)
+    b = base.state_dict()
+    out.load_state_dict({k: b[k] + mix * (v - b[k]) if v.is_floating_point() else v
+                         for k, v in tuned.state_dict().items()})
+    return out.eval()
+
+
+def choose_mix(base: LoadedModel, tuned: nn.Module, cfg: FinetuneConfig,
+               val_windows: SequenceDataset | None, before: dict) -> tuple[nn.Module, dict]:
+    """The largest interpolation that forgets at most cfg.max_forgetting and still helps."""
+    k = getattr(base.module, "seq_len", 1)
+    anchor = SequenceDataset(training_lab_data(base, cfg.anchor_minutes, cfg.seed + 1,
+                                               relabel=False), k, k)
+    cpu = torch.device("cpu")
+    base_acc = validation_metrics(base.module.to(cpu), anchor, cpu)["accuracy"]
+    tried = []
+    for mix in cfg.mixes:
+        model = interpolate(base.module, tuned, mix)
+        acc = validation_metrics(model, anchor, cpu)["accuracy"]
+        after = validation_metrics(model, val_windows, cpu) if val_windows else {}
+        tried.append({"mix": mix, "anchor_accuracy": acc, "val_macro_f1": after.get("macro_f1")})
+        helps = bool(after) and bool(before) and after["macro_f1"] >= before["macro_f1"]
+        if base_acc - acc <= cfg.max_forgetting and helps:
+            return model, {"mix": mix, "anchor_base_accuracy": base_acc, "tried": tried,
+                           "validation_after": after}
+    return tuned, {"mix": None, "anchor_base_accuracy": base_acc, "tried": tried}
 
 
 # -- loss -----------------------------------------------------------------------------------
@@ -228,11 +276,23 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
         p.requires_grad = True
     model.to("cpu").eval()
     after = fit.best if val_windows else {}
+    mixing = {}
+    if cfg.max_forgetting is not None and cfg.anchor_minutes > 0:
+        if progress is not None:
+            progress({"stage": "forgetting check", "eta_s": None})
+        mixed, mixing = choose_mix(base, model, cfg, val_windows, before)
+        if mixing["mix"] is not None:
+            model, after = mixed, mixing.pop("validation_after")
 
     accepted, reason = _decide(before, after)
+    if accepted and mixing and mixing["mix"] is None:
+        accepted, reason = False, (f"every blend of the fine-tuned and base weights either lost "
+                                   f"more than {100 * cfg.max_forgetting:.0f} points on the "
+                                   "training labs or did not beat the base on your held-out "
+                                   "corrections; the base model is kept")
     info = {"config": cfg.to_dict(), "frozen_encoder": freeze, "frozen_parameters": len(frozen),
             "class_weights": weights, "replay_epochs": int(sum(len(r) for r in replay)),
-            "best_epoch": fit.best_epoch, "accepted": accepted,
+            "best_epoch": fit.best_epoch, "accepted": accepted, "interpolation": mixing,
             "reason": reason, "base_name": base.name,
             "base_path": str(base.path) if base.path else None}
     card = {"name": f"{base.name} (fine-tuned)", "parent_sha256": base_sha256(base.card),

@@ -144,3 +144,17 @@ def test_cli_finetune_exit_codes(base_path, tmp_path, capsys):
     assert main([*args[:1], str(tmp_path / "nowhere"), *args[2:]]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and "nowhere" in err[0]
+
+
+def test_interpolation_runs_from_base_to_fine_tuned():
+    from model.finetune import interpolate
+
+    torch.manual_seed(0)
+    base, tuned = build_model("sdreamer-seq", **TINY), build_model("sdreamer-seq", **TINY)
+    for mix, want in ((0.0, base), (1.0, tuned)):
+        got = interpolate(base, tuned, mix).state_dict()
+        for name, value in want.state_dict().items():
+            assert torch.allclose(got[name], value), (mix, name)
+    half = interpolate(base, tuned, 0.5).state_dict()
+    name = next(k for k, v in base.state_dict().items() if v.is_floating_point())
+    assert torch.allclose(half[name], (base.state_dict()[name] + tuned.state_dict()[name]) / 2)
