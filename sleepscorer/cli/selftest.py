@@ -43,7 +43,12 @@ def run(args: argparse.Namespace) -> int:
     frozen = "frozen app" if getattr(sys, "frozen", False) else "python"
     print(f"sleepscorer {__version__} self-test ({frozen}, Python {platform.python_version()}, "
           f"{platform.system()} {platform.machine()})", flush=True)
-    report = run_selftest(device=args.device, keep=args.keep, qt=not args.no_qt, on_check=_show)
+    extra = ()
+    if not args.no_qt:
+        from sleepscorer.gui.selftest_qt import check_qt
+
+        extra = (check_qt,)
+    report = run_selftest(device=args.device, keep=args.keep, extra_checks=extra, on_check=_show)
     passed = sum(c.ok for c in report.checks)
     verdict = "passed" if report.ok else "FAILED"
     print(f"self-test {verdict}: {passed}/{len(report.checks)} checks in {report.seconds:.1f} s")

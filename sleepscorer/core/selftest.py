@@ -6,8 +6,9 @@ step, so a broken wheel or frozen app shows *which* link is missing. Bundled fil
 found through `resource_path`, so a source checkout, a wheel and a PyInstaller bundle are
 tested the same way.
 
-Qt-free: the optional Qt check imports PySide6 inside its function only, and runs last,
-because a Qt platform plugin that cannot start aborts the whole process.
+Qt-free: the caller adds the optional Qt check (`sleepscorer.gui.selftest_qt`) through
+`extra_checks`; it runs last, because a Qt platform plugin that cannot start aborts the
+whole process.
 Must not print: the caller shows each check through `on_check`.
 """
 
@@ -15,10 +16,9 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,10 +56,11 @@ class _Stop(Exception):
     """A step failed; later steps depend on it and are not run."""
 
 
-def run_selftest(device: str = "auto", keep: Path | None = None, qt: bool = True,
+def run_selftest(device: str = "auto", keep: Path | None = None,
+                 extra_checks: Sequence[Callable[[], Check]] = (),
                  on_check: Callable[[Check], None] | None = None,
                  epoch_length: float = 1.0, weights: Path | None = None) -> SelfTestReport:
-    """Score the bundled demo on `device`, export and check the CSV; then (if `qt`) Qt.
+    """Score the bundled demo on `device`, export and check the CSV; then `extra_checks`.
 
     With `keep`, the CSV is written into that folder and kept; otherwise into a temporary
     folder that is removed. A `SleepScorerError` (missing weights, unreadable demo) is
@@ -89,8 +90,8 @@ def run_selftest(device: str = "auto", keep: Path | None = None, qt: bool = True
         pass
     finally:
         report.seconds = time.perf_counter() - started
-    if qt:
-        record(check_qt())
+    for extra in extra_checks:
+        record(extra())
     report.seconds = time.perf_counter() - started
     return report
 
@@ -283,28 +284,3 @@ def _model_rows_check(body: list[list[str]]) -> Check:
     return Check("CSV source and confidence", True,
                  f"all rows from the model, confidence {min(confs, default=0):.2f}-"
                  f"{max(confs, default=0):.2f} (mean {mean:.2f})")
-
-
-def check_qt() -> Check:
-    """PySide6 and pyqtgraph import and a plot renders on the offscreen platform.
-
-    Uses QT_QPA_PLATFORM when set (the CLI sets `offscreen` when it is not).
-    """
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    try:
-        import pyqtgraph as pg
-        from PySide6 import __version__ as pyside_version
-        from PySide6.QtWidgets import QApplication
-
-        app = QApplication.instance() or QApplication(["sleepscorer-selftest"])
-        plot = pg.PlotWidget()
-        plot.plot([0.0, 1.0, 0.5, 2.0])
-        plot.resize(320, 200)
-        image = plot.grab().toImage()
-        plot.deleteLater()
-        app.processEvents()
-    except Exception as exc:  # noqa: BLE001 - reported as a failed check
-        return Check("Qt (optional)", False, f"{type(exc).__name__}: {exc}")
-    ok = not image.isNull() and image.width() > 0
-    return Check("Qt (optional)", ok, f"PySide6 {pyside_version}, platform "
-                                      f"{app.platformName()}, pyqtgraph {pg.__version__}")

@@ -61,7 +61,7 @@ def test_pipeline_with_untrained_weights(tmp_path):
 
     weights = tmp_path / "untrained.safetensors"
     save_model(build_model("sdreamer-seq"), weights)
-    report = run_selftest(device="cpu", keep=tmp_path / "out", qt=False, weights=weights)
+    report = run_selftest(device="cpu", keep=tmp_path / "out", weights=weights)
     failed = _failed(report.checks)
     failed.pop("bundled files", None)
     assert failed == {}
