@@ -104,9 +104,10 @@ class SequenceDataset(Dataset):
         s, a = self.index[i]
         data = self.subjects[s]
         sl = slice(a, a + self.seq_len)
-        eeg = torch.from_numpy(data.eeg[sl])
-        emg = torch.zeros_like(eeg) if data.emg is None else torch.from_numpy(data.emg[sl])
-        y = torch.from_numpy(data.labels[sl])
+        # copies: the arrays may be read-only memory maps of a cached corpus
+        eeg = torch.tensor(data.eeg[sl])
+        emg = torch.zeros_like(eeg) if data.emg is None else torch.tensor(data.emg[sl])
+        y = torch.tensor(data.labels[sl])
         if self.seq_len == 1:
             return eeg[0], emg[0], y[0]
         return eeg, emg, y
