@@ -115,3 +115,18 @@ class SequenceDataset(Dataset):
     def class_counts(self, n_classes: int) -> np.ndarray:
         labels = np.concatenate([d.labels for d in self.subjects]) if self.subjects else np.array([])
         return np.bincount(labels[labels >= 0].astype(int), minlength=n_classes)
+
+
+def class_weights(subjects: Sequence[SubjectData], n_classes: int, power: float = 0.5) -> list[float]:
+    """Weights frequency**-power, mean 1 over the classes present; absent classes get 1.
+
+    Rare classes (REM) count more; power 1 would be full inverse-frequency weighting.
+    """
+    labels = np.concatenate([s.labels for s in subjects]) if subjects else np.zeros(0, int)
+    counts = np.bincount(labels[labels >= 0], minlength=n_classes).astype(float)
+    present = counts > 0
+    w = np.ones(n_classes)
+    w[present] = counts[present] ** -power
+    w[present] /= w[present].mean()
+    return w.tolist()
+

@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from model.corrections import base_sha256, summarise
-from model.data import SequenceDataset, SubjectData
+from model.data import SequenceDataset, SubjectData, class_weights
 from model.losses import DistillationLoss
 from model.metrics import evaluate
 from model.training import TrainConfig, predict_dataset, train
@@ -111,17 +111,6 @@ def split_blocks(subjects: Sequence[SubjectData], every: int = 5, block: int = 6
         if (labels >= 0).any():
             train_set.append(SubjectData(s.subject, s.eeg, s.emg, labels))
     return train_set, val_set
-
-
-def class_weights(subjects: Sequence[SubjectData], n_classes: int) -> list[float]:
-    """Inverse square root of class frequency, mean 1 over the classes present."""
-    labels = np.concatenate([s.labels for s in subjects])
-    counts = np.bincount(labels[labels >= 0], minlength=n_classes).astype(float)
-    w = np.where(counts > 0, 1.0 / np.sqrt(np.maximum(counts, 1)), 0.0)
-    present = counts > 0
-    w[present] /= w[present].mean()
-    w[~present] = 1.0
-    return w.tolist()
 
 
 def training_lab_data(base: LoadedModel, minutes: float, seed: int, relabel: bool,

@@ -53,7 +53,7 @@ from model.training import TrainConfig, train  # noqa: E402
 from model.weights import build_model, file_sha256, load_model, save_model  # noqa: E402
 from sleepscorer.errors import Cancelled  # noqa: E402
 
-class_weights = importlib.import_module("train_shipped").class_weights  # the shipped recipe's
+class_weights = importlib.import_module("train_shipped").shipped_class_weights  # the shipped recipe's
 
 MSSV = ROOT.parent / "shared" / "data" / "mssv-hypnograms"
 CACHE = ROOT / "work-data" / "corpus"

@@ -15,13 +15,13 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from model.corpus import PREPROCESS, CorpusSpec, load_corpus, summary  # noqa: E402
+from model.data import class_weights  # noqa: E402
 from model.training import TrainConfig, train  # noqa: E402
 from model.weights import build_model, save_model  # noqa: E402
 
@@ -43,13 +43,10 @@ INIT_HISTORY = ("run 1: 2.5 passes of 400 steps, lr 1e-3, no augmentation, inver
                 "run 4: the final run recorded in this card")
 
 
-def class_weights(subjects: list, n_classes: int = 3) -> list[float]:
+def shipped_class_weights(subjects: list, n_classes: int = 3) -> list[float]:
     """Frequency^-0.75 weights: REM is rare (~7 %) and the hardest class; full inverse
     weighting over-calls it, inverse-sqrt let it vanish behind quiet Wake."""
-    labels = np.concatenate([s.labels for s in subjects])
-    counts = np.bincount(labels[labels >= 0], minlength=n_classes).astype(float)
-    w = (np.maximum(counts, 1.0) / counts.sum()) ** -0.75
-    return (w / w.mean()).round(3).tolist()
+    return [round(w, 3) for w in class_weights(subjects, n_classes, power=0.75)]
 
 
 def main() -> int:
@@ -75,7 +72,7 @@ def main() -> int:
     corpus = load_corpus(spec, args.cache, MSSV)
     train_set, val = corpus["train"], corpus["val"]
     cfg = TrainConfig(epochs=args.epochs, max_steps_per_epoch=args.steps_per_epoch, patience=4,
-                      alpha=args.alpha, seed=args.seed, class_weights=class_weights(train_set),
+                      alpha=args.alpha, seed=args.seed, class_weights=shipped_class_weights(train_set),
                       gain_jitter_eeg=args.gain_jitter_eeg, gain_jitter_emg=args.gain_jitter_emg,
                       lr=args.lr, cosine=args.cosine)
     checkpoint = ROOT / "work-data" / "checkpoints" / f"{args.arch}-last.safetensors"

@@ -8,7 +8,7 @@
 - `robust_span`: a y range for the visible part of a trace that ignores rare artefacts.
 - `stage_rgba`: one RGBA colour per epoch for hypnogram strips (expert solid, model pale).
 
-Must not import Qt or pyqtgraph: the views feed these arrays to their items.
+Must not import the GUI toolkit: the views feed these arrays to their plot items.
 """
 
 from __future__ import annotations

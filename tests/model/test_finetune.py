@@ -3,10 +3,9 @@ import pytest
 import torch
 
 from model.corrections import export_corrections
-from model.data import SequenceDataset, SubjectData, prepare_subject
+from model.data import SequenceDataset, SubjectData, class_weights, prepare_subject
 from model.finetune import (
     FinetuneConfig,
-    class_weights,
     finetune,
     list_models,
     replay_data,
