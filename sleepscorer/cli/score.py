@@ -151,6 +151,9 @@ def print_summary(outcomes: list[Outcome]) -> None:
         for o in ok:
             cells = " ".join(f"{100 * (o.fractions or {}).get(c, 0):5.1f}%" for c in classes)
             print(f"{str(o.path)[-40:]:40s} {o.epochs:7d} {cells} {o.seconds:8.1f}")
+    for o in ok:
+        if o.note:
+            print(f"warning: {o.path}: {o.note}", file=sys.stderr)
     failed = [o for o in outcomes if o.error]
     if failed:
         print(f"\n{len(failed)} of {len(outcomes)} recording(s) failed:", file=sys.stderr)
