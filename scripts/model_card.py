@@ -279,6 +279,11 @@ def render(ev: dict, card: dict | None) -> str:
         "[docs/real-recording.md](real-recording.md).",
         "- **REM on real data is unverified.** The real recordings contain no unambiguous REM "
         "episode; theta-rich, low-EMG stretches right after waking can be quiet wake or REM.",
+        "- **Invented REM in a wake recording.** The real MiSleep .mat recording (305 Hz, "
+        "mostly wake with 8-10 Hz theta and active EMG, no labels) is scored 57 % REM: theta "
+        "with EMG judged against the recording's own rolling floor looks like REM when the "
+        "whole recording is wake. Nothing yet forbids REM straight after Wake (rodents enter "
+        "REM from NREM); review REM before trusting it, and fine-tune on your labels.",
         "- **MA / Artifact are not predicted** by the shipped model (3 classes: Wake, NREM, REM); "
         "a person sets micro-arousals and artifacts.",
         "- **Stimulation artefacts.** Optogenetic/electrical stimulation trains put a line "
