@@ -48,3 +48,22 @@ def test_without_recursive_subfolders_are_skipped(batch, tmp_path, capsys):
 def test_empty_folder_is_a_clear_error(tmp_path, capsys):
     assert main(["score", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     assert "no recordings found" in capsys.readouterr().err
+
+
+def test_channel_roles_on_the_command_line(tmp_path, capsys):
+    from sleepscorer.io import write_edf
+    from sleepscorer.io.recording import Channel, Recording
+
+    rec = make_recording(20, seed=3)
+    unnamed = Recording([Channel(f"Channel{i + 1}", c.kind, c.data, c.rate, c.unit)
+                         for i, c in enumerate(rec.channels)], rec.source)
+    path = tmp_path / "unnamed.edf"
+    write_edf(unnamed, path)
+    model = tmp_path / "m.safetensors"
+    save_model(build_model("sdreamer-seq", **TINY), model)
+    out = tmp_path / "o.csv"
+    assert main(["score", str(path), "--out", str(out), "--model", str(model)]) == 2
+    assert "no EEG channel" in capsys.readouterr().err
+    assert main(["score", str(path), "--out", str(out), "--model", str(model),
+                 "--eeg", "Channel1", "--emg", "Channel2"]) == 0
+    assert out.exists()
