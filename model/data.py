@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from model.losses import TEACHER
 from model.preprocess import PreprocessConfig, preprocess
 from sleepscorer.core.hypnogram import Hypnogram
 from sleepscorer.core.stages import MODEL_CLASSES_3, Stage
@@ -93,7 +94,9 @@ class SequenceDataset(Dataset):
             if n < seq_len:
                 continue
             starts = np.unique(np.r_[np.arange(0, n - seq_len + 1, stride), n - seq_len])
-            scored = np.convolve(data.labels >= 0, np.ones(seq_len), "valid")[starts] > 0
+            # a window is kept when it has a target: a label, or a teacher's output (-2)
+            targets = (data.labels >= 0) | (data.labels == TEACHER)
+            scored = np.convolve(targets, np.ones(seq_len), "valid")[starts] > 0
             index.extend((s, int(a)) for a in starts[scored])
         self.index = index
 

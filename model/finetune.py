@@ -29,10 +29,11 @@ from torch import nn
 
 from model.corrections import base_sha256, summarise
 from model.data import SequenceDataset, SubjectData, class_weights
-from model.losses import DistillationLoss
+from model.domain import LabGate, profile
+from model.losses import TEACHER, DistillationLoss, teacher_distillation
 from model.metrics import evaluate
 from model.training import TrainConfig, predict_dataset, train
-from model.weights import LoadedModel, card_path, load_model, resolve_model, save_model
+from model.weights import LoadedModel, card_path, resolve_model, save_model
 from sleepscorer.errors import Cancelled, ModelError
 
 ENCODER_PREFIXES = ("embed.", "epoch_mome.")  # the per-epoch encoder of SequenceSDreamer
@@ -52,18 +53,29 @@ class FinetuneConfig:
     val_block: int = 64  # ... blocks of 64 epochs (fewer when small), so neighbours do not leak
     class_balance: bool = True
     # Anchor against forgetting: freshly simulated signal of the training lab families whose
-    # targets are the base model's own predictions (not the simulator's truth), so training
-    # keeps the base's behaviour there while it learns the lab's corrections. Amount: this
-    # many replay epochs per labelled correction, at least `replay_min_minutes` per lab.
+    # targets are the base model's own output (not the simulator's truth), so training keeps
+    # the base's behaviour there while it learns the lab's corrections. Amount: this many
+    # replay epochs per labelled correction, at least `replay_min_minutes` per lab.
     replay: float = 1.5
     replay_min_minutes: float = 5.0
+    replay_animals: int = 4  # per lab: several animals cover a family's spread better
+    # "soft": targets are the base's output distributions, matched by KL on every pathway
+    # (learning without forgetting); "hard": its argmax labels, as cross-entropy
+    replay_targets: str = "soft"
+    replay_tau: float = 2.0
+    replay_weight: float = 4.0
+    # Lab gate (model.domain): the saved model scores only recordings that look more like the
+    # corrections than like the training labs; others go to the parent model.
+    lab_gate: bool = True
     # Weight-space interpolation (WiSE-FT): the result is base + mix * (fine-tuned - base)
     # with the largest mix in `mixes` that loses at most `max_forgetting` accuracy on fresh
-    # simulated animals of the training labs (simulator truth, `anchor_minutes` per lab) and
-    # is still at least as good as the base on the held-out corrections.
+    # simulated animals of the training labs (simulator truth, `anchor_minutes` per lab, as
+    # the gate routes them: animals it sends to the parent lose nothing) and is still at
+    # least as good as the base on the held-out corrections.
     mixes: tuple[float, ...] = (1.0, 0.8, 0.6, 0.4, 0.2)
     max_forgetting: float = 0.01
     anchor_minutes: float = 20.0
+    anchor_animals: int = 2
     seed: int = 0
     device: str = "auto"
 
@@ -113,11 +125,12 @@ def split_blocks(subjects: Sequence[SubjectData], every: int = 5, block: int = 6
     return train_set, val_set
 
 
-def training_lab_data(base: LoadedModel, minutes: float, seed: int, relabel: bool,
-                      device: torch.device | str = "cpu") -> list[SubjectData]:
+def training_lab_data(base: LoadedModel, minutes: float, seed: int, relabel: bool | str,
+                      device: torch.device | str = "cpu", animals: int = 1) -> list[SubjectData]:
     """Fresh simulated recordings of the training lab families.
 
-    `relabel`: targets are the base model's own predictions (replay), else the simulator's
+    `relabel`: True, targets are the base model's own predictions (replay); "teacher", every
+    epoch is marked for distillation from the base at training time; False, the simulator's
     truth (the forgetting check).
     """
     from model.corpus import LAB_RATES, TRAIN_LABS
@@ -129,23 +142,27 @@ def training_lab_data(base: LoadedModel, minutes: float, seed: int, relabel: boo
     k = getattr(base.module, "seq_len", 1)
     out = []
     for i, lab in enumerate(TRAIN_LABS):
-        rec, hyp = simulate_recording(minutes * 60.0, rate=LAB_RATES[lab], seed=90_000 + seed + i,
-                                      lab=lab)
-        data = prepare_subject(rec, hyp, base.classes, f"replay-{lab}", prep)
-        if relabel:
+        for j in range(animals):
+            rec, hyp = simulate_recording(minutes * 60.0 / animals, rate=LAB_RATES[lab],
+                                          seed=90_000 + seed + i + 100 * j, lab=lab)
+            out.append(prepare_subject(rec, hyp, base.classes, f"replay-{lab}-{j}", prep))
+    for data in out:
+        if relabel == "teacher":
+            data.labels[:] = TEACHER
+        elif relabel:
             data.labels[:] = 0  # every window is kept, then labelled by the base model
             windows = SequenceDataset([data], k, k)
             _, pred = predict_dataset(base.module.to(device), windows, torch.device(device))
             for (_, a), p in zip(windows.index, pred.reshape(len(windows.index), k), strict=True):
                 data.labels[a:a + k] = p
-        out.append(data)
     return out
 
 
-def replay_data(base: LoadedModel, minutes: float, seed: int = 0,
-                device: torch.device | str = "cpu") -> list[SubjectData]:
-    """Simulated recordings of the training lab families, labelled by the base model."""
-    return training_lab_data(base, minutes, seed, relabel=True, device=device)
+def replay_data(base: LoadedModel, minutes: float, seed: int = 0, soft: bool = True,
+                device: torch.device | str = "cpu", animals: int = 1) -> list[SubjectData]:
+    """Simulated recordings of the training lab families, with the base model as target."""
+    return training_lab_data(base, minutes, seed, relabel="teacher" if soft else True,
+                             device=device, animals=animals)
 
 
 def interpolate(base: nn.Module, tuned: nn.Module, mix: float) -> nn.Module:
@@ -158,38 +175,84 @@ def interpolate(base: nn.Module, tuned: nn.Module, mix: float) -> nn.Module:
 
 
 def choose_mix(base: LoadedModel, tuned: nn.Module, cfg: FinetuneConfig,
-               val_windows: SequenceDataset | None, before: dict) -> tuple[nn.Module, dict]:
-    """The largest interpolation that forgets at most cfg.max_forgetting and still helps."""
+               val_windows: SequenceDataset | None, before: dict,
+               anchors: Sequence[SubjectData], gate: LabGate | None = None
+               ) -> tuple[nn.Module, dict]:
+    """The largest interpolation that forgets at most cfg.max_forgetting and still helps.
+
+    Forgetting is measured as deployed: anchor animals the gate sends to the parent model
+    are scored by the parent, so only those it lets through can lose accuracy.
+    """
     k = getattr(base.module, "seq_len", 1)
-    anchor = SequenceDataset(training_lab_data(base, cfg.anchor_minutes, cfg.seed + 1,
-                                               relabel=False), k, k)
+    passed = [a for a in anchors if gate is None or gate.matches(profile(a.eeg, a.emg))]
+    routed = [a for a in anchors if a not in passed]
     cpu = torch.device("cpu")
-    base_acc = validation_metrics(base.module.to(cpu), anchor, cpu)["accuracy"]
+
+    def correct(model: nn.Module, subjects: Sequence[SubjectData]) -> tuple[int, int]:
+        if not subjects:
+            return 0, 0
+        y, p = predict_dataset(model, SequenceDataset(subjects, k, k), cpu)
+        keep = y >= 0
+        return int((y[keep] == p[keep]).sum()), int(keep.sum())
+
+    base_passed, n_passed = correct(base.module.to(cpu), passed)
+    base_routed, n_routed = correct(base.module, routed)
+    total = max(1, n_passed + n_routed)
+    base_acc = (base_passed + base_routed) / total
     tried = []
+    info = {"anchor_animals": len(anchors), "anchor_animals_through_gate": len(passed),
+            "anchor_base_accuracy": base_acc}
     for mix in cfg.mixes:
         model = interpolate(base.module, tuned, mix)
-        acc = validation_metrics(model, anchor, cpu)["accuracy"]
+        acc = (correct(model, passed)[0] + base_routed) / total
         after = validation_metrics(model, val_windows, cpu) if val_windows else {}
         tried.append({"mix": mix, "anchor_accuracy": acc, "val_macro_f1": after.get("macro_f1")})
         helps = bool(after) and bool(before) and after["macro_f1"] >= before["macro_f1"]
         if base_acc - acc <= cfg.max_forgetting and helps:
-            return model, {"mix": mix, "anchor_base_accuracy": base_acc, "tried": tried,
-                           "validation_after": after}
-    return tuned, {"mix": None, "anchor_base_accuracy": base_acc, "tried": tried}
+            return model, {"mix": mix, "tried": tried, **info, "validation_after": after}
+    return tuned, {"mix": None, "tried": tried, **info}
+
+
+def fit_gate(corrections: Sequence[SubjectData], training: Sequence[SubjectData]) -> LabGate:
+    """Fingerprints of each corrected recording (its runs together) and of each training-lab
+    animal."""
+    runs: dict[str, list[SubjectData]] = {}
+    for s in corrections:
+        runs.setdefault(s.subject.rsplit("-run", 1)[0], []).append(s)
+    lab = []
+    for parts in runs.values():
+        eeg = np.concatenate([p.eeg for p in parts])
+        emg = None if any(p.emg is None for p in parts) else np.concatenate([p.emg for p in parts])
+        lab.append(profile(eeg, emg))
+    return LabGate.fit(lab, [profile(t.eeg, t.emg) for t in training])
 
 
 # -- loss -----------------------------------------------------------------------------------
 class L2SPDistillation:
-    """Eq. 14 loss plus l2sp * ||w - w_base||^2 over the weights being fine-tuned."""
+    """Eq. 14 loss plus l2sp * ||w - w_base||^2 over the weights being fine-tuned, plus
+    KL to the frozen base model on replay epochs (label TEACHER)."""
 
-    def __init__(self, model: nn.Module, cfg: FinetuneConfig, weights: Sequence[float] | None):
+    def __init__(self, model: nn.Module, cfg: FinetuneConfig, weights: Sequence[float] | None,
+                 teacher: nn.Module | None = None):
         self.loss = DistillationLoss(cfg.alpha, class_weights=weights)
         self.strength = cfg.l2sp
         self.anchors = [(p, p.detach().clone()) for p in model.parameters() if p.requires_grad]
+        self.teacher = teacher.eval() if teacher is not None else None
+        self.tau, self.replay_weight = cfg.replay_tau, cfg.replay_weight
 
     def __call__(self, model: nn.Module, eeg: torch.Tensor, emg: torch.Tensor,
                  y: torch.Tensor) -> dict:
-        terms = self.loss(model(eeg, emg), y)
+        logits = model(eeg, emg)
+        terms = self.loss(logits, y)
+        replay = y == TEACHER
+        if self.teacher is not None and bool(replay.any()):
+            rows = replay.reshape(len(y), -1).any(1)  # windows are all replay or none
+            with torch.no_grad():
+                target = self.teacher(eeg[rows], emg[rows])
+            kd = teacher_distillation({p: z[rows] for p, z in logits.items()}, target,
+                                      replay[rows], self.tau)
+            terms["loss"] = terms["loss"] + self.replay_weight * kd
+            terms["replay_kd"] = kd.detach()
         if self.strength > 0:
             pull = sum(((p - p0) ** 2).sum() for p, p0 in self.anchors)
             terms["loss"] = terms["loss"] + self.strength * pull
@@ -254,9 +317,11 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
         from model.corpus import TRAIN_LABS
 
         per_lab = max(cfg.replay_min_minutes, cfg.replay * summary["minutes"] / len(TRAIN_LABS))
-        replay = replay_data(base, per_lab, cfg.seed)
+        replay = replay_data(base, per_lab, cfg.seed, soft=cfg.replay_targets == "soft",
+                             animals=cfg.replay_animals)
     model.to(device)
-    loss = L2SPDistillation(model, cfg, weights)
+    teacher = copy.deepcopy(base.module).to(device) if cfg.replay_targets == "soft" else None
+    loss = L2SPDistillation(model, cfg, weights, teacher)
     tcfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, weight_decay=0.0,
                        patience=cfg.patience, alpha=cfg.alpha, class_weights=weights,
                        seed=cfg.seed, device=str(device))
@@ -265,11 +330,17 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
         p.requires_grad = True
     model.to("cpu").eval()
     after = fit.best if val_windows else {}
+    gate = None
+    if cfg.lab_gate:  # fingerprints of the training labs: the replay animals, or fresh ones
+        gate = fit_gate(corrections, replay or training_lab_data(
+            base, cfg.replay_min_minutes, cfg.seed + 2, relabel=False, animals=cfg.replay_animals))
     mixing = {}
     if cfg.max_forgetting is not None and cfg.anchor_minutes > 0:
         if progress is not None:
             progress({"stage": "forgetting check", "eta_s": None})
-        mixed, mixing = choose_mix(base, model, cfg, val_windows, before)
+        anchors = training_lab_data(base, cfg.anchor_minutes, cfg.seed + 1, relabel=False,
+                                    animals=cfg.anchor_animals)  # not the gate's animals
+        mixed, mixing = choose_mix(base, model, cfg, val_windows, before, anchors, gate)
         if mixing["mix"] is not None:
             model, after = mixed, mixing.pop("validation_after")
 
@@ -289,8 +360,9 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
                 (s.labels >= 0).sum() for s in val_set))},
             "metrics": {"validation_before": before, "validation_after": after,
                         "history": fit.history},
-            "preprocessing": base.card.get("preprocessing"), "finetune": info}
-    chosen = LoadedModel(model, dict(base.card, **card)) if accepted else base
+            "preprocessing": base.card.get("preprocessing"), "finetune": info,
+            "lab_gate": gate.to_card() if gate is not None else None}
+    chosen = LoadedModel(model, dict(base.card, **card), parent=base) if accepted else base
     if progress is not None:
         progress({"stage": "done", "accepted": accepted, "reason": reason, "eta_s": 0.0})
     return FinetuneResult(chosen, card, before, after, accepted, reason, base, model, fit.history,
@@ -328,47 +400,10 @@ def save_finetuned(result: FinetuneResult, out_path: str | Path) -> dict:
         card = save_model(result.model.module, tmp / out.name, result.base.architecture,
                           result.base.classes, name=c["name"], training_data=c["training_data"],
                           metrics=c["metrics"], parent_sha256=c["parent_sha256"],
-                          preprocessing=c["preprocessing"], extra={"finetune": c["finetune"]})
+                          preprocessing=c["preprocessing"],
+                          extra={"finetune": c["finetune"], "lab_gate": c.get("lab_gate")})
         os.replace(tmp / out.name, out)  # weights first: a card without weights is not listed
         os.replace(card_path(tmp / out.name), card_path(out))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return card
-
-
-# -- where models live ----------------------------------------------------------------------
-def user_models_dir() -> Path:
-    """Fine-tuned models of this user: <user data dir>/SleepScorer/models."""
-    import platformdirs
-
-    # appauthor=False: the same root as the app's corrections folder on every platform
-    return Path(platformdirs.user_data_dir("SleepScorer", appauthor=False)) / "models"
-
-
-@dataclass(frozen=True)
-class ModelEntry:
-    path: Path
-    card: dict
-    bundled: bool
-
-    @property
-    def name(self) -> str:
-        return str(self.card.get("name") or self.path.stem)
-
-
-def list_models(folder: Path | None = None) -> list[ModelEntry]:
-    """The bundled model (when present) and every readable model in the user models folder."""
-    from model.weights import default_weights_path
-
-    entries = []
-    bundled = default_weights_path()
-    candidates = [(bundled, True)] if bundled.exists() else []
-    folder = user_models_dir() if folder is None else Path(folder)
-    if folder.is_dir():
-        candidates += [(p, False) for p in sorted(folder.glob("*.safetensors"))]
-    for path, is_bundled in candidates:
-        try:
-            entries.append(ModelEntry(path, load_model(path).card, is_bundled))
-        except ModelError:
-            continue  # a broken file is not offered; `sleepscorer info` explains it
-    return entries

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from model.domain import RUN, LabGate, profile, run_starts
 from model.preprocess import EpochSource, PreprocessConfig
 from model.weights import LoadedModel, resolve_model
 from sleepscorer.core.hypnogram import Hypnogram
@@ -191,6 +192,38 @@ def combine_epochs(p1: np.ndarray, epoch_length: float, n_out: int) -> np.ndarra
     return (acc[:n_out] / np.maximum(wsum[:n_out, None], 1e-12)).astype(np.float32)
 
 
+def source_profile(source: EpochSource) -> np.ndarray:
+    """model.domain.profile of a recording, read as evenly spread runs of epochs."""
+    starts = run_starts(source.n_epochs)
+
+    def take(name: str) -> np.ndarray | None:
+        if name not in source.channels:
+            return None
+        return np.concatenate([source.epochs(name, a, min(source.n_epochs, a + RUN))
+                               for a in starts])
+    return profile(take("eeg"), take("emg"))
+
+
+def route_to_lab_model(loaded: LoadedModel, source: EpochSource, device: torch.device
+                       ) -> tuple[LoadedModel, str | None]:
+    """A fine-tuned model with a lab gate, or its parent for recordings unlike its lab."""
+    gate = LabGate.from_card(loaded.card.get("lab_gate"))
+    if gate is None:
+        return loaded, None
+    from model.registry import find_parent
+
+    parent = loaded.parent or find_parent(loaded)
+    if parent is None or parent.card.get("preprocessing") != loaded.card.get("preprocessing"):
+        return loaded, None
+    d_lab, d_train = gate.distances(source_profile(source))
+    if d_lab <= d_train:
+        return loaded, None
+    parent.module.to(device).eval()
+    return parent, (f"recording unlike the lab {loaded.name!r} was fine-tuned for "
+                    f"(fingerprint distance {d_lab:.2f}, training labs {d_train:.2f}): "
+                    f"scored with its parent model {parent.name!r}")
+
+
 def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
           modality: str = "both", device: str = "auto",
           progress: Callable[[int, int], None] | None = None,
@@ -207,6 +240,8 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     cfg = PreprocessConfig(**loaded.card.get("preprocessing", {}))
     source = EpochSource(recording, cfg, use_eeg=modality in ("both", "eeg"),
                          use_emg=modality in ("both", "emg"))
+    loaded, note = route_to_lab_model(loaded, source, dev)
+    warnings += [note] if note else []
     batch_size = batch_size or (4096 if dev.type == "cuda" else 512)
     scorer = _Scorer(loaded, source, modality, dev, batch_size)
     with torch.inference_mode():

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 IGNORE = -1  # label index of epochs left out of the loss (unscored, or classes the model lacks)
+TEACHER = -2  # label index of epochs whose target is a teacher model's output (replay)
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,22 @@ def labels_to_targets(stages: Tensor, classes: Sequence[int]) -> Tensor:
     for index, code in enumerate(classes):
         out[stages == int(code)] = index
     return out
+
+
+def teacher_distillation(student: dict[str, Tensor], teacher: dict[str, Tensor], mask: Tensor,
+                         tau: float = 2.0) -> Tensor:
+    """Hinton's KL(teacher || student) at temperature tau (times tau^2), over masked epochs.
+
+    Every pathway (mix, EEG-only, EMG-only) is matched to the same pathway of the teacher,
+    so fine-tuning keeps single-modality behaviour as well as the main output.
+    """
+    total = student["mix"].sum() * 0.0
+    m = mask.reshape(-1)
+    if not bool(m.any()):
+        return total
+    for p, zs in student.items():
+        c = zs.shape[-1]
+        log_ps = F.log_softmax(zs.reshape(-1, c)[m].float() / tau, dim=-1)
+        log_pt = F.log_softmax(teacher[p].reshape(-1, c)[m].float() / tau, dim=-1)
+        total = total + (log_pt.exp() * (log_pt - log_ps)).sum(-1).mean() * tau**2
+    return total / len(student)

@@ -91,6 +91,7 @@ class LoadedModel:
     module: nn.Module
     card: dict
     path: Path | None = None
+    parent: LoadedModel | None = None  # a fine-tuned model's base, when already in memory
 
     @property
     def name(self) -> str:

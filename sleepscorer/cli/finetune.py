@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from model.finetune import user_models_dir
+    from model.registry import user_models_dir
 
     p = subparsers.add_parser(
         "export-corrections", help="save a recording's person-set labels for fine-tuning",
@@ -42,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                                             "most (default 3)")
     f.add_argument("--freeze-encoder", action=argparse.BooleanOptionalAction, default=None,
                    help="keep the per-epoch encoder fixed (default: when under 4 h of labels)")
+    f.add_argument("--lab-gate", action=argparse.BooleanOptionalAction, default=True,
+                   help="score only recordings that look like the corrected ones with the new "
+                        "model and send others to the base model (default: on)")
     f.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     f.set_defaults(func=run_finetune)
 
@@ -104,7 +107,8 @@ def run_finetune(args: argparse.Namespace) -> int:
 
     base = _base(args.base)
     data = load_corrections(args.corrections, base.card)
-    cfg = FinetuneConfig(device=args.device, freeze_encoder=args.freeze_encoder)
+    cfg = FinetuneConfig(device=args.device, freeze_encoder=args.freeze_encoder,
+                         lab_gate=args.lab_gate)
     if args.epochs is not None:
         if args.epochs < 1:
             from sleepscorer.errors import SleepScorerError
@@ -122,4 +126,7 @@ def run_finetune(args: argparse.Namespace) -> int:
         return 1
     save_finetuned(result, args.out)
     print(f"wrote {args.out} ({result.reason})")
+    if result.card.get("lab_gate"):
+        print(f"lab gate: recordings that look more like the training labs than like these "
+              f"{len(s['recordings'])} recording(s) are scored by {base.name!r} instead")
     return 0

@@ -60,14 +60,14 @@ def device_name(requested: str = "auto") -> str:
 def list_models() -> list:
     """The bundled model and the user's fine-tuned models (model.finetune.ModelEntry:
     path, card, bundled, name); imports torch, so call from a worker."""
-    from model.finetune import list_models as models
+    from model.registry import list_models as models
 
     return models()
 
 
 def model_entry(path: str | Path):
     """A ModelEntry for any model file (e.g. a checkpoint chosen by hand); raises ModelError."""
-    from model.finetune import ModelEntry
+    from model.registry import ModelEntry
     from model.weights import default_weights_path, load_model
 
     path = Path(path)

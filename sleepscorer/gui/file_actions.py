@@ -172,8 +172,11 @@ class FileActions(QObject):
         self.w.model_panel.show_result(result.model_name, str(result.device_used))
         low = int(((session.hypnogram.sources == Source.MODEL)
                    & (session.hypnogram.confidence < session.low_confidence)).sum())
+        notes = list(getattr(result, "warnings", []))
+        self.w.model_info.setToolTip("\n".join(notes))
         self._status(f"scored {len(result.probabilities)} epochs; {low} below "
-                     f"{session.low_confidence:.0%} confidence (N jumps to the next)")
+                     f"{session.low_confidence:.0%} confidence (N jumps to the next)"
+                     + "".join(f"; note: {n}" for n in notes), 30000 if notes else 8000)
 
     def _score_failed(self, task: Task, exc: BaseException) -> None:
         if isinstance(exc, Cancelled):

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from model.corrections import read_manifest
-from model.finetune import FinetuneConfig, finetune, save_finetuned, user_models_dir
+from model.finetune import FinetuneConfig, finetune, save_finetuned
+from model.registry import user_models_dir
 from model.weights import default_weights_path
 from sleepscorer.errors import Cancelled, SleepScorerError
 

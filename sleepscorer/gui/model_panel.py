@@ -60,6 +60,14 @@ def metrics_text(card: dict) -> str:
     return "none recorded"
 
 
+def gate_text(card: dict) -> str:
+    gate = card.get("lab_gate")
+    if not isinstance(gate, dict) or not gate.get("lab"):
+        return ""
+    return (f"<br>lab gate: recordings unlike its {len(gate['lab'])} corrected recording(s) "
+            "are scored by the parent")
+
+
 def card_text(card: dict) -> str:
     """The whole card as readable text (for "Show card")."""
     return json.dumps(card, indent=2, sort_keys=True, default=str)
@@ -173,7 +181,8 @@ class ModelPanel(QWidget):
         self.details.setText(
             f"<b>{entry.name}</b><br>architecture: {card.get('architecture', '?')}<br>"
             f"created: {_short_date(card.get('created'))}<br>"
-            f"parent: {self._parent_name(card)}<br>metrics: {metrics_text(card)}")
+            f"parent: {self._parent_name(card)}<br>metrics: {metrics_text(card)}"
+            + gate_text(card))
         self.details.setToolTip(str(entry.path))
 
     def show_card(self) -> None:

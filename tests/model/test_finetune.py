@@ -4,15 +4,17 @@ import torch
 
 from model.corrections import export_corrections
 from model.data import SequenceDataset, SubjectData, class_weights, prepare_subject
+from model.domain import LabGate, profile
 from model.finetune import (
     FinetuneConfig,
     finetune,
-    list_models,
     replay_data,
     save_finetuned,
     split_blocks,
 )
+from model.losses import TEACHER
 from model.metrics import evaluate
+from model.registry import find_parent, list_models
 from model.training import predict_dataset
 from model.weights import build_model, file_sha256, load_model, save_model
 from sleepscorer.cli import main
@@ -59,9 +61,26 @@ def test_class_weights_are_inverse_sqrt_frequency():
     assert w[1] / w[0] == pytest.approx(2.0) and w[2] == 1.0
 
 
+def test_soft_replay_marks_every_epoch_for_the_teacher(base_path):
+    replay = replay_data(load_model(base_path), minutes=0.4, animals=2)
+    assert len(replay) == 8 and all((r.labels == TEACHER).all() for r in replay)
+    assert len({r.subject for r in replay}) == 8
+
+
+def test_saved_model_keeps_its_lab_gate_and_finds_its_parent(base_path, corrections, tmp_path):
+    result = finetune(base_path, corrections, FinetuneConfig(**FAST))
+    result.accepted = True
+    save_finetuned(result, tmp_path / "ft.safetensors")
+    tuned = load_model(tmp_path / "ft.safetensors")
+    gate = LabGate.from_card(tuned.card["lab_gate"])
+    assert gate.lab.shape[0] == 1 and gate.training.shape[0] == 16  # 4 labs x 4 animals
+    assert find_parent(tuned).path == base_path
+    assert gate.matches(profile(corrections[0].eeg, corrections[0].emg))
+
+
 def test_replay_is_labelled_by_the_base_model(base_path):
     base = load_model(base_path)
-    replay = replay_data(base, minutes=0.2)
+    replay = replay_data(base, minutes=0.2, soft=False)
     assert len(replay) == 4 and all(len(r) == 12 for r in replay)
     for r in replay:
         with torch.no_grad():

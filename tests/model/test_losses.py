@@ -1,9 +1,15 @@
 import math
 
 import numpy as np
+import pytest
 import torch
 
-from model.losses import DistillationLoss, labels_to_targets, self_distillation
+from model.losses import (
+    DistillationLoss,
+    labels_to_targets,
+    self_distillation,
+    teacher_distillation,
+)
 
 
 def _softmax(z, tau=1.0):
@@ -64,3 +70,15 @@ def test_labels_to_targets_ignores_artifact_and_unscored():
     stages = torch.tensor([0, 1, 2, 3, 4, -1])
     assert labels_to_targets(stages, (0, 1, 2)).tolist() == [0, 1, 2, -1, -1, -1]
     assert labels_to_targets(stages, (0, 1, 2, 3)).tolist() == [0, 1, 2, 3, -1, -1]
+
+
+def test_teacher_distillation_only_counts_replay_epochs_and_vanishes_at_the_teacher():
+    teacher = {p: torch.randn(2, 4, 3) for p in ("mix", "eeg", "emg")}
+    mask = torch.tensor([[True, True, False, False], [False] * 4])
+    assert float(teacher_distillation(teacher, teacher, mask)) == pytest.approx(0.0, abs=1e-6)
+    student = {p: z.clone() for p, z in teacher.items()}
+    student["mix"][1] += 5.0 * torch.randn(4, 3)  # outside the mask: no effect
+    assert float(teacher_distillation(student, teacher, mask)) == pytest.approx(0.0, abs=1e-6)
+    student["eeg"][0, 0] += torch.tensor([3.0, -3.0, 0.0])
+    assert float(teacher_distillation(student, teacher, mask)) > 0.01
+    assert float(teacher_distillation(student, teacher, torch.zeros(2, 4, dtype=torch.bool))) == 0

@@ -1,0 +1,111 @@
+"""Does a recording look like the lab a fine-tuned model was fitted to? (the lab gate)
+
+A model fine-tuned on one lab's corrections is better on that lab's recordings and can be
+worse on other labs' (their signals may sit where the lab's labels now point elsewhere).
+So a fine-tuned model keeps a small fingerprint of the recordings it was fitted to, and of
+the training-lab recordings it was kept close to, and scoring uses it only on recordings
+nearer the first than the second; others go to its parent model, with a note saying so.
+
+The fingerprint of a recording ("profile") is, for log power in a few EEG and EMG bands of
+the model's own normalised 1-s epochs, the 20th, 50th and 80th percentiles over epochs:
+the shape of the spectrum, the mains frequency and the spread of states, all invariant to
+amplifier gain. Must not read files or import Qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+PROFILE_VERSION = 1
+EEG_BANDS = ((1, 2), (2, 4), (4, 6), (6, 9), (9, 12), (12, 16), (16, 25), (25, 40), (40, 48),
+             (48, 52), (52, 58), (58, 62), (62, 90), (90, 200))
+EMG_BANDS = ((10, 40), (40, 100), (100, 250))
+PERCENTILES = (20, 50, 80)
+MAX_EPOCHS = 1500  # an evenly spread subsample is plenty for percentiles
+RUN = 10  # ... taken as runs of consecutive epochs (cheap to read from a long recording)
+MIN_SCALE = 0.05  # log10 units: features that never vary still may differ by this much
+
+
+def _band_log_power(x: np.ndarray, bands: Sequence[tuple[int, int]]) -> np.ndarray:
+    """(n, T) epochs at 1 Hz resolution (T samples = 1 s) -> (n, len(bands)) log10 power."""
+    spec = np.abs(np.fft.rfft(x * np.hanning(x.shape[1]), axis=1)) ** 2
+    cols = [spec[:, lo:min(hi, spec.shape[1])].mean(1) for lo, hi in bands]
+    return np.log10(np.stack(cols, 1) + 1e-12)
+
+
+def run_starts(n: int, count: int = MAX_EPOCHS, run: int = RUN) -> np.ndarray:
+    """First epochs of runs of `run` epochs, evenly spread, about `count` epochs in all."""
+    if n <= count:
+        return np.arange(0, n, run)
+    return np.unique(np.linspace(0, n - run, count // run).astype(int))
+
+
+def spread_epochs(n: int, count: int = MAX_EPOCHS, run: int = RUN) -> np.ndarray:
+    """Indices of about `count` epochs in runs of `run`, evenly spread over n epochs."""
+    if n <= count:
+        return np.arange(n)
+    return np.unique((run_starts(n, count, run)[:, None] + np.arange(run)).ravel())
+
+
+def profile(eeg: np.ndarray | None, emg: np.ndarray | None) -> np.ndarray:
+    """Fingerprint of normalised (n, T) EEG/EMG epochs; NaN where a channel is missing."""
+    parts = []
+    for x, bands in ((eeg, EEG_BANDS), (emg, EMG_BANDS)):
+        if x is None or len(x) == 0:
+            parts.append(np.full(len(bands) * len(PERCENTILES), np.nan))
+            continue
+        x = np.asarray(x, dtype=np.float64)
+        x = x[spread_epochs(len(x))]
+        parts.append(np.percentile(_band_log_power(x, bands), PERCENTILES, axis=0).ravel())
+    return np.concatenate(parts)
+
+
+@dataclass(frozen=True)
+class LabGate:
+    """Profiles of the lab's recordings and of the training-lab recordings, and the scale."""
+
+    lab: np.ndarray  # (m, F)
+    training: np.ndarray  # (k, F)
+    scale: np.ndarray  # (F,)
+
+    @classmethod
+    def fit(cls, lab: Sequence[np.ndarray], training: Sequence[np.ndarray]) -> LabGate:
+        lab_arr, train_arr = np.asarray(lab, float), np.asarray(training, float)
+        both = np.vstack([lab_arr, train_arr])
+        with np.errstate(all="ignore"):
+            scale = np.nanstd(both, axis=0)
+        scale = np.where(np.isfinite(scale), np.maximum(scale, MIN_SCALE), 1.0)
+        return cls(lab_arr, train_arr, scale)
+
+    def distances(self, p: np.ndarray) -> tuple[float, float]:
+        """(nearest lab recording, nearest training recording), RMS over shared features."""
+        def nearest(rows: np.ndarray) -> float:
+            z = (rows - p) / self.scale
+            with np.errstate(all="ignore"):
+                d = np.sqrt(np.nanmean(z**2, axis=1))
+            d = d[np.isfinite(d)]
+            return float(d.min()) if len(d) else float("inf")
+        return nearest(self.lab), nearest(self.training)
+
+    def matches(self, p: np.ndarray) -> bool:
+        d_lab, d_train = self.distances(p)
+        return d_lab <= d_train
+
+    def to_card(self) -> dict:
+        def rows(a: np.ndarray) -> list:  # NaN (a channel missing) -> null: JSON has no NaN
+            return [[None if not np.isfinite(v) else round(float(v), 4) for v in r] for r in a]
+        return {"version": PROFILE_VERSION, "lab": rows(self.lab),
+                "training": rows(self.training), "scale": rows(self.scale[None])[0]}
+
+    @classmethod
+    def from_card(cls, card: dict | None) -> LabGate | None:
+        """The gate a model card holds, or None (none stored, or another profile version)."""
+        if not card or card.get("version") != PROFILE_VERSION:
+            return None
+        arr = {k: np.asarray(card[k], dtype=float) for k in ("lab", "training", "scale")}
+        if arr["lab"].ndim != 2 or arr["training"].ndim != 2 or not len(arr["lab"]):
+            return None
+        return cls(arr["lab"], arr["training"], arr["scale"])
