@@ -65,8 +65,12 @@ class FinetuneConfig:
     replay_tau: float = 2.0
     replay_weight: float = 4.0
     # Lab gate (model.domain): the saved model scores only recordings that look more like the
-    # corrections than like the training labs; others go to the parent model.
+    # corrections than like the training labs; others go to the parent model. The training
+    # labs are represented by many short fresh animals: a family's spread between animals is
+    # what lets a recording of it through by mistake.
     lab_gate: bool = True
+    gate_animals: int = 12  # per training lab
+    gate_minutes: float = 5.0  # per animal
     # Weight-space interpolation (WiSE-FT): the result is base + mix * (fine-tuned - base)
     # with the largest mix in `mixes` that loses at most `max_forgetting` accuracy on fresh
     # simulated animals of the training labs (simulator truth, `anchor_minutes` per lab, as
@@ -331,9 +335,12 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
     model.to("cpu").eval()
     after = fit.best if val_windows else {}
     gate = None
-    if cfg.lab_gate:  # fingerprints of the training labs: the replay animals, or fresh ones
-        gate = fit_gate(corrections, replay or training_lab_data(
-            base, cfg.replay_min_minutes, cfg.seed + 2, relabel=False, animals=cfg.replay_animals))
+    if cfg.lab_gate:
+        if progress is not None:
+            progress({"stage": "lab gate", "eta_s": None})
+        gate = fit_gate(corrections, training_lab_data(
+            base, cfg.gate_minutes * cfg.gate_animals, cfg.seed + 2, relabel=False,
+            animals=cfg.gate_animals))
     mixing = {}
     if cfg.max_forgetting is not None and cfg.anchor_minutes > 0:
         if progress is not None:

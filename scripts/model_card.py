@@ -306,7 +306,11 @@ def render(ev: dict, card: dict | None) -> str:
         "",
         "Only epochs a person labelled are targets. The new model is kept only if it beats the "
         "base model on held-out corrections; its card records its parent's hash "
-        "(`parent_sha256`) and the metrics before and after.",
+        "(`parent_sha256`) and the metrics before and after. It also keeps a fingerprint of "
+        "the corrected recordings and of the training labs (`lab_gate`): recordings that look "
+        "more like the training labs are scored by this parent model instead, because on "
+        "simulated data no single fine-tuned network kept every training lab "
+        "(docs/finetune-benchmark.md).",
         "",
     ]
     return "\n".join(lines)

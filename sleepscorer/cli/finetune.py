@@ -79,6 +79,11 @@ def _show(info: dict) -> None:
         print("scoring the validation part with the base model...", file=sys.stderr)
     elif info["stage"] == "replay":
         print("simulating training-lab signal (replay against forgetting)...", file=sys.stderr)
+    elif info["stage"] == "lab gate":
+        print("fingerprinting the training labs (the lab gate)...", file=sys.stderr)
+    elif info["stage"] == "forgetting check":
+        print("checking on fresh training-lab animals that nothing is forgotten...",
+              file=sys.stderr)
     elif info["stage"] == "train":
         print(f"\rpass {info['epoch']}/{info['epochs']} step {info['step']}/{info['steps']} "
               f"loss {info['loss']:.4f}{eta_text}   ", end="", file=sys.stderr, flush=True)

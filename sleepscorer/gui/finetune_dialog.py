@@ -201,6 +201,11 @@ class FinetuneDialog(QDialog):
         elif stage == "replay":
             self.status_label.setText("Simulating training-lab signal so the model keeps what "
                                       "it knows...")
+        elif stage == "lab gate":
+            self.status_label.setText("Fingerprinting the training labs, so the new model is "
+                                      "used only on recordings like yours...")
+        elif stage == "forgetting check":
+            self.status_label.setText("Checking that the new model keeps what the base knows...")
         elif stage == "train":
             total = max(1, info["epochs"] * info["steps"])
             done = (info["epoch"] - 1) * info["steps"] + info["step"]
@@ -222,8 +227,10 @@ class FinetuneDialog(QDialog):
         if saved is not None:
             self.model_path = Path(saved)
             self.use_button.setEnabled(True)
+            gate = (" Recordings that do not look like these will be scored by "
+                    f"{result.base.name} instead." if result.card.get("lab_gate") else "")
             self._finish(f"Better than the base model: {result.reason}. Saved as "
-                         f"{self.model_path.name}.")
+                         f"{self.model_path.name}.{gate}")
         else:
             self._finish(f"Not saved: {result.reason}.")
 

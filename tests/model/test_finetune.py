@@ -23,7 +23,8 @@ from sleepscorer.errors import Cancelled, ModelError
 from tests.model.conftest import TINY, make_recording
 
 N = 160  # epochs: 5 blocks of 32 labelled epochs, the 5th is validation
-FAST = dict(epochs=2, val_block=32, lr=3e-3, freeze_encoder=False, device="cpu", replay=0)
+FAST = dict(epochs=2, val_block=32, lr=3e-3, freeze_encoder=False, device="cpu", replay=0,
+            gate_animals=2, gate_minutes=2.0, anchor_minutes=4.0)
 
 
 @pytest.fixture
@@ -73,7 +74,7 @@ def test_saved_model_keeps_its_lab_gate_and_finds_its_parent(base_path, correcti
     save_finetuned(result, tmp_path / "ft.safetensors")
     tuned = load_model(tmp_path / "ft.safetensors")
     gate = LabGate.from_card(tuned.card["lab_gate"])
-    assert gate.lab.shape[0] == 1 and gate.training.shape[0] == 16  # 4 labs x 4 animals
+    assert gate.lab.shape[0] == 1 and gate.training.shape[0] == 8  # 4 labs x 2 animals
     assert find_parent(tuned).path == base_path
     assert gate.matches(profile(corrections[0].eeg, corrections[0].emg))
 
