@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from model.domain import RUN, LabGate, profile, run_starts
+from model.postprocess import RemRule, apply_rem_rule
 from model.preprocess import EpochSource, PreprocessConfig
 from model.weights import LoadedModel, resolve_model
 from sleepscorer.core.hypnogram import Hypnogram
@@ -27,6 +28,7 @@ from sleepscorer.errors import Cancelled, ModelError
 from sleepscorer.io.recording import Recording
 
 MODALITIES = ("both", "eeg", "emg")
+REM_RULE = RemRule()
 
 
 @dataclass
@@ -228,8 +230,13 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
           modality: str = "both", device: str = "auto",
           progress: Callable[[int, int], None] | None = None,
           cancel: Callable[[], bool] | None = None, epoch_length: float = 1.0,
-          batch_size: int | None = None, chunk_epochs: int = 8192) -> ScoreResult:
-    """Score every whole epoch of `recording`; raises Cancelled if `cancel()` turns true."""
+          batch_size: int | None = None, chunk_epochs: int = 8192,
+          rem_rule: RemRule | None = REM_RULE) -> ScoreResult:
+    """Score every whole epoch of `recording`; raises Cancelled if `cancel()` turns true.
+
+    `rem_rule`: REM that no NREM precedes is scored Wake (model.postprocess); None turns
+    this off (narcolepsy / cataplexy models, where REM straight from wake is the finding).
+    """
     dev = pick_device(device)
     loaded = resolve_model(weights, dev)
     modality, warnings = choose_modality(recording, modality, loaded.modalities)
@@ -246,6 +253,11 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     scorer = _Scorer(loaded, source, modality, dev, batch_size)
     with torch.inference_mode():
         p1 = scorer.run(n1, chunk_epochs, progress, cancel)
+    if rem_rule is not None:
+        p1, changed = apply_rem_rule(p1, loaded.classes, 1.0, rem_rule)
+        if changed:
+            warnings.append(f"{changed} s of REM with no NREM before it scored Wake (rodents "
+                            "enter REM from NREM; turn this off for narcolepsy models)")
     probs = combine_epochs(p1, epoch_length, n_out)
     return ScoreResult(probs, loaded.classes, loaded.name, str(dev), modality, epoch_length,
                        warnings)

@@ -51,6 +51,12 @@ class PreferencesDialog(QDialog):
         self.threshold.setToolTip("model labels below this confidence are marked and N "
                                   "jumps to them")
         form.addRow("low-confidence threshold", self.threshold)
+        self.rem_from_wake = QCheckBox("Allow REM straight from Wake")
+        self.rem_from_wake.setChecked(settings.rem_from_wake)
+        self.rem_from_wake.setToolTip("rodents enter REM from NREM, so by default REM that no "
+                                      "NREM precedes is scored Wake; allow it for narcolepsy / "
+                                      "cataplexy models")
+        form.addRow("automatic scoring", self.rem_from_wake)
         layout.addLayout(form)
 
         stages_box = QGroupBox("Stages in use (Wake, NREM and REM always are)")
@@ -113,6 +119,7 @@ class PreferencesDialog(QDialog):
         s = self.settings
         s.export_epoch_length = float(self.export_epoch.currentData())
         s.low_confidence = float(self.threshold.value())
+        s.rem_from_wake = self.rem_from_wake.isChecked()
         s.stages = tuple(CORE_STAGES) + tuple(st for st, box in self.optional.items()
                                               if box.isChecked())
         if all(self.colours[st].upper() == STAGE_COLORS[st].upper() for st in COLOURED_STAGES):

@@ -70,6 +70,15 @@ class Settings:
         self.q.setValue("scoring/low_confidence", float(value))
 
     @property
+    def rem_from_wake(self) -> bool:
+        """Keep REM that no NREM precedes (narcolepsy models); off: such REM is scored Wake."""
+        return str(self.q.value("scoring/rem_from_wake", "false")).lower() in ("true", "1")
+
+    @rem_from_wake.setter
+    def rem_from_wake(self, value: bool) -> None:
+        self.q.setValue("scoring/rem_from_wake", bool(value))
+
+    @property
     def active_model(self) -> str | None:
         """Path of the model that scores (None: the bundled one)."""
         value = self.q.value("model/active", None)

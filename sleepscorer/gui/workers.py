@@ -118,14 +118,17 @@ def prepare_loaded(recording, epoch_length: float, task: Task | None = None) -> 
 
 def run_scoring(recording, epoch_length: float, modality: str, *args):
     """Automatic scoring through `backend.score` with the model file `weights` (None: the
-    bundled one); returns its ScoreResult. Called as (..., modality, [weights,] task)."""
+    bundled one); returns its ScoreResult. Called as (..., modality, [weights,
+    [rem_from_wake,]] task)."""
     *rest, task = args
     weights = rest[0] if rest else None
+    rem_from_wake = bool(rest[1]) if len(rest) > 1 else False
     task.say("starting the model")
     device = backend.device_name("auto")
     task.say(f"scoring on {device}")
+    extra = {"rem_rule": None} if rem_from_wake else {}
     result = backend.score(recording, weights=weights, modality=modality, device="auto",
                            progress=task.report, cancel=task.cancelled,
-                           epoch_length=epoch_length)
+                           epoch_length=epoch_length, **extra)
     task.check()
     return result

@@ -55,10 +55,13 @@ class StandInScore:
         self.delay = 0.05
         self.calls = []
         self.weights = []
+        self.rem_rules = []
+        self.warnings = []
 
     def __call__(self, recording, weights=None, modality="both", device="auto",
-                 progress=None, cancel=None, epoch_length=1.0):
+                 progress=None, cancel=None, epoch_length=1.0, rem_rule="default"):
         self.calls.append(modality)
+        self.rem_rules.append(rem_rule)
         self.weights.append(weights)
         n = recording.n_epochs(epoch_length)
         for i in range(10):
@@ -71,7 +74,8 @@ class StandInScore:
                 progress(i + 1, 10)
         return SimpleNamespace(probabilities=stand_in_probabilities(n),
                                classes=(Stage.WAKE, Stage.NREM, Stage.REM),
-                               model_name="stand-in", device_used="cpu", warnings=[])
+                               model_name="stand-in", device_used="cpu",
+                               warnings=list(self.warnings))
 
 
 @pytest.fixture(autouse=True)

@@ -55,3 +55,21 @@ def test_colour_blind_safe_reset(qtbot, window):
 def test_core_stages_cannot_be_switched_off(qtbot, window):
     window.settings.stages = (Stage.ARTIFACT,)
     assert window.settings.stages == (Stage.WAKE, Stage.NREM, Stage.REM, Stage.ARTIFACT)
+
+
+def test_rem_from_wake_preference_reaches_the_model_and_notes_are_shown(qtbot, window,
+                                                                        recording_path, isolated):
+    isolated.score.warnings = ["12 s of REM with no NREM before it scored Wake"]
+    open_and_score(qtbot, window, recording_path)
+    assert isolated.score.rem_rules[-1] == "default"  # the model's default rule applies
+    assert "12 s of REM" in window.statusBar().currentMessage()
+    assert "12 s of REM" in window.model_info.toolTip()
+    dialog = PreferencesDialog(window.settings, window)
+    qtbot.addWidget(dialog)
+    assert not dialog.rem_from_wake.isChecked()
+    dialog.rem_from_wake.setChecked(True)
+    dialog.accept()
+    assert Settings().rem_from_wake
+    window.files.start_scoring()
+    qtbot.waitUntil(lambda: len(isolated.score.rem_rules) == 2, timeout=5000)
+    assert isolated.score.rem_rules[-1] is None

@@ -1,0 +1,83 @@
+"""Physiology the network does not know: rodents enter REM from NREM.
+
+Normalising each recording by its own statistics (needed across amplifiers and electrodes)
+has a blind spot: in a recording with no sleep at all, quiet wake with theta and the
+recording's lowest EMG looks like REM. Sleep-onset REM straight from wake is not normal in
+mice (it is the hallmark of narcolepsy/cataplexy models, for which this rule must be turned
+off). So a REM bout is kept only when NREM comes before it; otherwise it is scored Wake.
+Thresholds were chosen on the simulated validation animals, not on the test animals.
+Must not import Qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sleepscorer.core.stages import Stage
+
+
+@dataclass(frozen=True)
+class RemRule:
+    """A REM bout is kept when, walking back from its start past Wake stretches of at most
+    `max_wake_gap_s` each and NREM stretches shorter than `min_nrem_s`, one reaches NREM of at
+    least `min_nrem_s`, or a REM bout that was kept. The recording's start does not count."""
+
+    max_wake_gap_s: float = 60.0
+    min_nrem_s: float = 10.0
+
+
+def runs(states: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(state, start, stop) of each run of equal values."""
+    states = np.asarray(states)
+    if len(states) == 0:
+        empty = np.zeros(0, dtype=int)
+        return states[:0], empty, empty
+    edges = np.flatnonzero(states[1:] != states[:-1]) + 1
+    starts = np.r_[0, edges]
+    stops = np.r_[edges, len(states)]
+    return states[starts], starts, stops
+
+
+def rem_without_nrem(states: np.ndarray, wake: int, nrem: int, rem: int, epoch_length: float = 1.0,
+                     rule: RemRule | None = None) -> np.ndarray:
+    """Boolean mask of the REM epochs whose bout no NREM precedes (see RemRule)."""
+    rule = rule or RemRule()
+    max_gap = rule.max_wake_gap_s / epoch_length
+    min_nrem = rule.min_nrem_s / epoch_length
+    values, starts, stops = runs(states)
+    kept = np.zeros(len(values), dtype=bool)
+    drop = np.zeros(len(states), dtype=bool)
+    for i in np.flatnonzero(values == rem):
+        for j in range(i - 1, -1, -1):
+            length = stops[j] - starts[j]
+            if values[j] == nrem and length >= min_nrem:
+                kept[i] = True
+                break
+            if values[j] == rem:
+                kept[i] = kept[j]
+                break
+            if values[j] == wake and length > max_gap:
+                break
+        if not kept[i]:
+            drop[starts[i]:stops[i]] = True
+    return drop
+
+
+def apply_rem_rule(probabilities: np.ndarray, classes: Sequence[Stage], epoch_length: float = 1.0,
+                   rule: RemRule | None = None) -> tuple[np.ndarray, int]:
+    """Probabilities with each dropped REM epoch's REM probability given to Wake (a copy), and
+    how many epochs changed. Unchanged when the model lacks Wake, NREM or REM."""
+    index = {Stage(int(c)): i for i, c in enumerate(classes)}
+    if not {Stage.WAKE, Stage.NREM, Stage.REM} <= index.keys() or len(probabilities) == 0:
+        return probabilities, 0
+    w, n, r = index[Stage.WAKE], index[Stage.NREM], index[Stage.REM]
+    drop = rem_without_nrem(probabilities.argmax(1), w, n, r, epoch_length, rule)
+    if not drop.any():
+        return probabilities, 0
+    out = probabilities.copy()
+    out[drop, w] += out[drop, r]
+    out[drop, r] = 0.0
+    return out, int(drop.sum())
