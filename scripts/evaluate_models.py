@@ -49,6 +49,7 @@ from model.corpus import HELD_OUT_LAB, PREPROCESS, CorpusSpec, load_corpus, summ
 from model.data import SubjectData  # noqa: E402
 from model.inference import _Scorer  # noqa: E402
 from model.metrics import evaluate  # noqa: E402
+from model.postprocess import apply_rem_rule  # noqa: E402
 from model.training import TrainConfig, train  # noqa: E402
 from model.weights import build_model, file_sha256, load_model, save_model  # noqa: E402
 from sleepscorer.errors import Cancelled  # noqa: E402
@@ -62,6 +63,8 @@ OUT = ROOT / "docs" / "evaluation.json"
 SHIPPED = ROOT / "resources" / "weights" / "sdreamer-seq.safetensors"
 CLASS_NAMES = ("Wake", "NREM", "REM")
 SPLITS = ("test", "lab-test")
+EVAL_VERSION = 2  # 2: also with the app's REM-only-from-NREM rule (model.postprocess)
+RULE_SUFFIX = "+rem-rule"
 HONESTY = ("All metrics are measured on SIMULATED data (model/corpus.py): synthetic EEG/EMG "
            "whose state sequences follow real MSSV expert hypnograms and whose signal statistics "
            "are calibrated on real unlabelled recordings. No labelled real rodent EEG/EMG exists "
@@ -255,10 +258,11 @@ def evaluate_model(name: str, corpus: dict) -> dict | None:
     cache = EVAL_DIR / f"{name}-eval.json"
     if cache.exists():
         cached = json.loads(cache.read_text())
-        if cached.get("file_sha256") == digest:
+        if cached.get("file_sha256") == digest and cached.get("eval_version") == EVAL_VERSION:
             return cached
     started = time.process_time()
-    out = {"file_sha256": digest, "path": str(path), "results": {}}
+    out = {"file_sha256": digest, "path": str(path), "results": {},
+           "eval_version": EVAL_VERSION}
     if name == "trees":
         from model.trees import TreesModel
 
@@ -280,8 +284,11 @@ def evaluate_model(name: str, corpus: dict) -> dict | None:
             out["results"][split] = {}
             for modality in modalities:
                 subjects = corpus[split]
-                preds = [predict_network(loaded, s, modality).argmax(1) for s in subjects]
-                out["results"][split][modality] = metrics_for(preds, subjects)
+                probs = [predict_network(loaded, s, modality) for s in subjects]
+                out["results"][split][modality] = metrics_for([p.argmax(1) for p in probs],
+                                                              subjects)
+                ruled = [apply_rem_rule(p, loaded.classes)[0].argmax(1) for p in probs]
+                out["results"][split][f"{modality}{RULE_SUFFIX}"] = metrics_for(ruled, subjects)
                 m = out["results"][split][modality]
                 log(f"{name} {split} {modality}: acc {m['accuracy']:.3f} macro-F1 "
                     f"{m['macro_f1']:.3f} kappa {m['kappa']:.3f}")

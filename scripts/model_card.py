@@ -34,6 +34,7 @@ TABLE1_ROWS = (
     ("shipped", "Sequence", "EEG+EMG", "16"),
 )
 SEQ_MODELS = ("shipped", "seq-sd", "seq-nosd")
+RULE_SUFFIX = "+rem-rule"  # results with the app's REM-only-from-NREM rule (evaluate_models.py)
 
 
 def pct(v: float | None) -> str:
@@ -68,11 +69,20 @@ def table1(ev: dict, split: str) -> list[str]:
         m = result(ev, name, split, first_modality(ev, name))
         if m is None:
             continue
-        f1 = m.get("f1_per_class", [None] * 3)
-        lines.append(f"| {model.get('label', name)} | {hierarchy} | {signal} | {k} | "
-                     f"{pct(m.get('accuracy'))} | {pct(m.get('macro_f1'))} | {num(m.get('kappa'))} | "
-                     + " | ".join(pct(v) for v in f1) + " |")
-    return lines + [""]
+        rows = [(model.get("label", name), m)]
+        ruled = result(ev, name, split, first_modality(ev, name) + RULE_SUFFIX)
+        if name == "shipped" and ruled is not None:
+            rows.append((f"{model.get('label', name)} + REM only from NREM (**the app's "
+                         "default**)", ruled))
+        for label, r in rows:
+            f1 = r.get("f1_per_class", [None] * 3)
+            lines.append(f"| {label} | {hierarchy} | {signal} | {k} | "
+                         f"{pct(r.get('accuracy'))} | {pct(r.get('macro_f1'))} | "
+                         f"{num(r.get('kappa'))} | " + " | ".join(pct(v) for v in f1) + " |")
+    return lines + ["", "Rows without the rule are the network's own output. The rule "
+                    "(`model.postprocess`, thresholds chosen on the simulated validation "
+                    "animals) scores REM that no NREM precedes as Wake; `sleepscorer score "
+                    "--allow-rem-from-wake` and Preferences turn it off.", ""]
 
 
 def table2(ev: dict, split: str) -> list[str]:
@@ -279,11 +289,12 @@ def render(ev: dict, card: dict | None) -> str:
         "[docs/real-recording.md](real-recording.md).",
         "- **REM on real data is unverified.** The real recordings contain no unambiguous REM "
         "episode; theta-rich, low-EMG stretches right after waking can be quiet wake or REM.",
-        "- **Invented REM in a wake recording.** The real MiSleep .mat recording (305 Hz, "
-        "mostly wake with 8-10 Hz theta and active EMG, no labels) is scored 57 % REM: theta "
-        "with EMG judged against the recording's own rolling floor looks like REM when the "
-        "whole recording is wake. Nothing yet forbids REM straight after Wake (rodents enter "
-        "REM from NREM); review REM before trusting it, and fine-tune on your labels.",
+        "- **Per-recording normalisation can invent REM in a recording with no sleep.** The "
+        "real MiSleep .mat recording (305 Hz, mostly wake with 8-10 Hz theta and active EMG, no "
+        "labels): the network alone calls 57 % of it REM, because theta with EMG judged "
+        "against the recording's own rolling floor looks like REM when the whole recording is "
+        "wake. The app's default rule (REM only from NREM) scores it 100 % Wake. With the rule "
+        "off (narcolepsy models), review such REM by eye.",
         "- **MA / Artifact are not predicted** by the shipped model (3 classes: Wake, NREM, REM); "
         "a person sets micro-arousals and artifacts.",
         "- **Stimulation artefacts.** Optogenetic/electrical stimulation trains put a line "
