@@ -3,14 +3,17 @@
 Only a person's labels are targets (see `model.corrections`). Defaults are meant to need no
 tuning by a lab: a low learning rate and few passes, a validation split blocked in time
 inside the corrections, early stopping on validation macro-F1, a frozen epoch encoder when
-the corrections are small, inverse-sqrt-frequency class weights (REM is scarce), and two
-guards against forgetting: L2-SP pulling every weight toward the base model, and replay of
-freshly simulated training-lab signal labelled by the base model itself. The loss is the
-sDREAMER cross-entropy plus self-distillation (eq. 14). The result is accepted only if
-its validation macro-F1 is at least the base model's; otherwise the base is returned
-unchanged. `save_finetuned` writes the new model atomically beside, never over, the base.
-Must not read recordings or import Qt.
-"""
+the corrections are small, inverse-sqrt-frequency class weights (REM is scarce), and guards
+against forgetting: L2-SP pulling every weight toward the base model, and replay of freshly
+simulated training-lab animals on which the new model must keep the base model's output
+distributions. The loss is the sDREAMER cross-entropy plus self-distillation (eq. 14).
+Where the lab's labels conflict with a training lab's look-alike signal no single network
+keeps both, so the result carries a lab gate (`model.domain`): it scores recordings like the
+corrected ones, its parent scores the rest. The result is accepted only if its validation
+macro-F1 is at least the base model's and, through the gate, it forgets at most
+`max_forgetting` on fresh training-lab animals; otherwise the base is returned unchanged.
+`save_finetuned` writes the new model atomically beside, never over, the base.
+Must not read recordings or import Qt."""
 
 from __future__ import annotations
 

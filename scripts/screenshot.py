@@ -5,6 +5,9 @@ scripts/screenshot.py [--out docs/screenshot-main.png] [--path RECORDING] [--sta
   --model FILE             score with this model file (the app's model choice)
   --simulate-hours 24 --window 1800 --out docs/screenshot-24h.png   a simulated day
   --finetune [--run-finetune] --out docs/screenshot-finetune.png    the fine-tune dialog
+  --simulate-hours 1.5 --simulate-lab lab_c_shifted --finetune --run-finetune   the dialog
+      after fine-tuning on a simulated lab the model never saw, its first 40 % labelled
+      by a stand-in expert (the simulator's truth)
 Settings and journals go to a temporary folder: taking pictures changes nothing.
 
 Scoring uses the bundled weights; without them the window shows why in its status bar.
@@ -69,29 +72,38 @@ def settle(app, rounds: int = 30) -> None:
         time.sleep(0.02)
 
 
-def open_simulated(window, hours: float) -> None:
-    """A simulated recording (not a file): shown like an opened one, then scored."""
+def open_simulated(window, hours: float, lab: str = "lab_a"):  # noqa: ANN201
+    """A simulated recording (not a file): shown like an opened one, then scored. Returns
+    the simulator's true hypnogram."""
     from sleepscorer.core.hypnogram import Hypnogram
     from sleepscorer.core.simulation import simulate_recording
     from sleepscorer.gui.session import ScoringSession
     from sleepscorer.gui.workers import prepare_loaded
 
-    rec, _truth = simulate_recording(hours * 3600.0, rate=512, seed=1, lab="lab_a")
+    rec, truth = simulate_recording(hours * 3600.0, rate=512, seed=1, lab=lab)
     hyp = Hypnogram(rec.n_epochs(1.0), 1.0)
     window.set_session(ScoringSession(rec, hyp, None, window.settings.low_confidence),
                        prepare_loaded(rec, 1.0))
     window.files.start_scoring(overwrite=False)
+    return truth
 
 
-def finetune_picture(app, window, out: str, run: bool, timeout: float) -> None:
-    """Confirm most model labels (as a person checking them would), export them as
-    corrections, and show the fine-tune dialog; with `run`, after fine-tuning."""
+def finetune_picture(app, window, out: str, run: bool, timeout: float, truth=None) -> None:  # noqa: ANN001
+    """Confirm most model labels (as a person checking them would), or with `truth` set the
+    first 40 % to it as a person's labels; export them as corrections and show the fine-tune
+    dialog; with `run`, after fine-tuning."""
+    from sleepscorer.core.hypnogram import Source
     from sleepscorer.gui import backend
     from sleepscorer.gui.finetune_dialog import FinetuneDialog
 
     session = window.session
     hyp = session.hypnogram
-    hyp.confirm(0, int(len(hyp) * 0.6))
+    if truth is None:
+        hyp.confirm(0, int(len(hyp) * 0.6))
+    else:
+        n = int(len(hyp) * 0.4)
+        hyp.replace(0, truth.stages[:n], np.full(n, Source.EXPERT, np.int8),
+                    np.full(n, np.nan, np.float32), "stand-in expert")
     entry = window.model_panel.entry
     folder = Path(tempfile.mkdtemp(prefix="corrections-")) / "demo"
     backend.export_corrections(session.recording, hyp, folder, entry.card)
@@ -119,6 +131,7 @@ def main() -> int:
                         "active model, as chosen in the app)")
     parser.add_argument("--simulate-hours", type=float, default=0.0,
                         help="show a simulated recording of this many hours instead")
+    parser.add_argument("--simulate-lab", default="lab_a", help="lab family to simulate")
     parser.add_argument("--window", type=float, default=300.0, help="seconds on screen")
     parser.add_argument("--at", type=float, default=0.55, help="where, as a fraction")
     parser.add_argument("--finetune", action="store_true",
@@ -146,17 +159,19 @@ def main() -> int:
         from sleepscorer.gui.settings import Settings
 
         Settings().active_model = Path(args.model).resolve()
+    truth = None
     path = None if args.simulate_hours else Path(args.path) if args.path else demo_path()
     window = open_window(path)
     window.resize(1580, 960)
     if args.simulate_hours:
         while window.models.tasks:  # the model list first: scoring uses the active model
             app.processEvents()
-        open_simulated(window, args.simulate_hours)
+        truth = open_simulated(window, args.simulate_hours, args.simulate_lab)
     wait(app, window, args.timeout)
     session = window.session
     if session is not None and args.finetune:
-        finetune_picture(app, window, args.out, args.run_finetune, args.timeout)
+        finetune_picture(app, window, args.out, args.run_finetune, args.timeout,
+                         truth if args.simulate_lab != "lab_a" else None)
     elif session is not None:
         index = window._preset_index(args.window)
         window.window_combo.setCurrentIndex(index)
