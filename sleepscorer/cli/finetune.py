@@ -40,8 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         f"({user_models_dir()}) are offered in the app")
     f.add_argument("--epochs", type=int, default=None, help="passes over the corrections at "
                                                             "most (default 3)")
-    f.add_argument("--freeze-encoder", action=argparse.BooleanOptionalAction, default=None,
-                   help="keep the per-epoch encoder fixed (default: when under 4 h of labels)")
+    f.add_argument("--freeze-encoder", action=argparse.BooleanOptionalAction, default=False,
+                   help="keep the per-epoch encoder fixed: only the sequence model and heads "
+                        "learn (default: everything learns)")
     f.add_argument("--lab-gate", action=argparse.BooleanOptionalAction, default=True,
                    help="score only recordings that look like the corrected ones with the new "
                         "model and send others to the base model (default: on)")
