@@ -1,4 +1,5 @@
-"""`sleepscorer info PATH`: what a recording holds (channels, roles, rates, duration, warnings)."""
+"""`sleepscorer info PATH`: what a recording holds (channels, roles, rates, duration, warnings),
+or, for a model file, its card in short (name, parent, metrics, lab gate)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from sleepscorer.io import load_recording
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("info", help="show a recording's channels, rates and warnings")
-    parser.add_argument("path", help="EDF/BDF, .mat, Open Ephys folder or .continuous, CSV/Parquet")
+    parser = subparsers.add_parser("info", help="show a recording's channels, rates and warnings, "
+                                                "or a model file's card")
+    parser.add_argument("path", help="EDF/BDF, .mat, Open Ephys folder or .continuous, "
+                                     "CSV/Parquet, or a model (.safetensors)")
     parser.add_argument("--rate", type=float, default=None,
                         help="sampling rate in Hz (needed for CSV/Parquet tables)")
     parser.set_defaults(func=run)
@@ -22,6 +25,8 @@ def hms(seconds: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if str(args.path).endswith(".safetensors"):
+        return show_model(args.path)
     recording = load_recording(args.path, rate=args.rate)
     print(f"file:       {recording.source}")
     print(f"duration:   {hms(recording.duration_s)} ({recording.n_samples} samples "
@@ -36,4 +41,32 @@ def run(args: argparse.Namespace) -> int:
         print("warnings:")
         for warning in recording.warnings:
             print(f"  - {warning}")
+    return 0
+
+
+def show_model(path: str) -> int:
+    from model.card_text import gate_text, metrics_text, short_date
+    from model.registry import find_parent
+    from model.weights import load_model
+
+    model = load_model(path)
+    card = model.card
+    print(f"model:        {model.name}")
+    print(f"file:         {path}")
+    print(f"architecture: {card.get('architecture')}; classes {', '.join(card['classes'])}; "
+          f"inputs {', '.join(card.get('modalities', []))}")
+    print(f"created:      {short_date(card.get('created'))}")
+    print(f"weights hash: {card.get('weights_sha256')}")
+    parent_hash = card.get("parent_sha256")
+    if parent_hash:
+        parent = find_parent(model)
+        where = f"{parent.name} ({parent.path})" if parent else "not found on this computer"
+        print(f"parent:       {parent_hash[:12]}... = {where}")
+    print(f"metrics:      {metrics_text(card)}")
+    data = card.get("training_data") or {}
+    if "labelled_epochs" in data:
+        print(f"fine-tuned on {data['labelled_epochs']} labelled epochs from "
+              f"{len(data.get('recordings', []))} recording(s)")
+    if gate_text(card):
+        print(gate_text(card))
     return 0

@@ -25,47 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from model.card_text import gate_text, metrics_text, short_date
+
 MODALITIES = {"EEG + EMG": "both", "EEG only": "eeg"}
 NO_MODELS = "no model yet (the bundled weights are missing)"
-
-
-def _short_date(text: str | None) -> str:
-    return (text or "?").replace("T", " ")[:16]
-
-
-HEADLINE = (("macro_f1", "macro-F1"), ("kappa", "kappa"), ("accuracy", "accuracy"))
-
-
-def _headline(values: dict, classes: list[str]) -> str:
-    parts = [f"{label} {values[key]:.2f}" for key, label in HEADLINE
-             if isinstance(values.get(key), int | float)]
-    per_class = values.get("f1_per_class")
-    if isinstance(per_class, list) and "REM" in classes and len(per_class) == len(classes):
-        parts.append(f"REM F1 {per_class[classes.index('REM')]:.2f}")  # the hard class
-    return ", ".join(parts)
-
-
-def metrics_text(card: dict) -> str:
-    """The card's headline numbers, e.g. 'validation: macro-F1 0.78, kappa 0.77, REM F1 0.53'."""
-    metrics = card.get("metrics") or {}
-    classes = [str(c).upper() for c in card.get("classes", [])]
-    top = _headline(metrics, classes)
-    if top:
-        return top
-    for group, values in metrics.items():  # e.g. {"validation_simulated": {...}}
-        if isinstance(values, dict) and (text := _headline(values, classes)):
-            more = len(metrics) - 1
-            return f"{group.replace('_', ' ')}: {text}" + (f" (+{more} in the card)"
-                                                            if more else "")
-    return "none recorded"
-
-
-def gate_text(card: dict) -> str:
-    gate = card.get("lab_gate")
-    if not isinstance(gate, dict) or not gate.get("lab"):
-        return ""
-    return (f"<br>lab gate: recordings unlike its {len(gate['lab'])} corrected recording(s) "
-            "are scored by the parent")
 
 
 def card_text(card: dict) -> str:
@@ -180,9 +143,9 @@ class ModelPanel(QWidget):
         card = entry.card
         self.details.setText(
             f"<b>{entry.name}</b><br>architecture: {card.get('architecture', '?')}<br>"
-            f"created: {_short_date(card.get('created'))}<br>"
+            f"created: {short_date(card.get('created'))}<br>"
             f"parent: {self._parent_name(card)}<br>metrics: {metrics_text(card)}"
-            + gate_text(card))
+            + (f"<br>{gate_text(card)}" if gate_text(card) else ""))
         self.details.setToolTip(str(entry.path))
 
     def show_card(self) -> None:

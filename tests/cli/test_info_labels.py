@@ -71,3 +71,19 @@ def test_convert_labels_too_long_is_one_line_error(tmp_path, capsys):
     code = main(["convert-labels", str(src), str(tmp_path / "o.csv"), "--n-epochs", "3"])
     _one_error_line(capsys, code, str(src), "9 epochs", "only 3 epochs")
     assert not Path(tmp_path / "o.csv").exists()
+
+
+def test_info_shows_a_model_card_with_its_parent_and_lab_gate(tmp_path, capsys):
+    from model.weights import build_model, load_model, save_model
+    from tests.model.conftest import TINY
+
+    base = tmp_path / "base.safetensors"
+    save_model(build_model("sdreamer-seq", **TINY), base, name="base")
+    parent_hash = load_model(base).card["weights_sha256"]
+    gate = {"version": 1, "lab": [[0.0]], "training": [[1.0]], "scale": [1.0]}
+    save_model(build_model("sdreamer-seq", **TINY), tmp_path / "lab.safetensors", name="lab",
+               parent_sha256=parent_hash, extra={"lab_gate": gate})
+    assert main(["info", str(tmp_path / "lab.safetensors")]) == 0
+    out = capsys.readouterr().out
+    assert "model:        lab" in out and "= base (" in out
+    assert "lab gate: recordings unlike its 1 corrected recording(s)" in out
