@@ -231,11 +231,13 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
           progress: Callable[[int, int], None] | None = None,
           cancel: Callable[[], bool] | None = None, epoch_length: float = 1.0,
           batch_size: int | None = None, chunk_epochs: int = 8192,
-          rem_rule: RemRule | None = REM_RULE) -> ScoreResult:
+          rem_rule: RemRule | None = REM_RULE, lab_gate: bool = True) -> ScoreResult:
     """Score every whole epoch of `recording`; raises Cancelled if `cancel()` turns true.
 
     `rem_rule`: REM that no NREM precedes is scored Wake (model.postprocess); None turns
     this off (narcolepsy / cataplexy models, where REM straight from wake is the finding).
+    `lab_gate`: a fine-tuned model scores only recordings like its lab's (model.domain);
+    False uses it on every recording.
     """
     dev = pick_device(device)
     loaded = resolve_model(weights, dev)
@@ -247,8 +249,9 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     cfg = PreprocessConfig(**loaded.card.get("preprocessing", {}))
     source = EpochSource(recording, cfg, use_eeg=modality in ("both", "eeg"),
                          use_emg=modality in ("both", "emg"))
-    loaded, note = route_to_lab_model(loaded, source, dev)
-    warnings += [note] if note else []
+    if lab_gate:
+        loaded, note = route_to_lab_model(loaded, source, dev)
+        warnings += [note] if note else []
     batch_size = batch_size or (4096 if dev.type == "cuda" else 512)
     scorer = _Scorer(loaded, source, modality, dev, batch_size)
     with torch.inference_mode():

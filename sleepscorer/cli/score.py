@@ -51,6 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-rem-from-wake", action="store_true",
                    help="keep REM that no NREM precedes (narcolepsy / cataplexy models); by "
                         "default such REM is scored Wake")
+    p.add_argument("--no-lab-gate", action="store_true",
+                   help="with a fine-tuned --model: use it on every recording, also on those "
+                        "that do not look like its lab (by default they go to its parent)")
     p.set_defaults(func=run)
 
 
@@ -72,7 +75,8 @@ def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noq
                device: str = "auto", epoch_length: float = 1.0,
                progress: Callable[[int, int], None] | None = None,
                cancel: Callable[[], bool] | None = None,
-               roles: dict | None = None, rem_from_wake: bool = False):  # noqa: ANN201
+               roles: dict | None = None, rem_from_wake: bool = False,
+               lab_gate: bool = True):  # noqa: ANN201
     """Read one recording, score it, write `out` (our CSV). Returns the ScoreResult.
 
     `model` is None (bundled), a path, or a `model.weights.LoadedModel` (load once, reuse).
@@ -85,7 +89,7 @@ def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noq
     recording = load_recording(path, roles=roles or None)
     result = score(recording, model, modality=modality, device=device, progress=progress,
                    cancel=cancel, epoch_length=epoch_length,
-                   rem_rule=None if rem_from_wake else REM_RULE)
+                   rem_rule=None if rem_from_wake else REM_RULE, lab_gate=lab_gate)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_labels_csv(to_hypnogram(result), out)
     return result
@@ -130,11 +134,12 @@ def _init_worker(model_path: Path | None, device: str, threads: int) -> None:
 
 
 def _score_in_worker(path: Path, out: Path, modality: str, device: str,
-                     epoch_length: float, roles: dict, rem_from_wake: bool = False) -> Outcome:
+                     epoch_length: float, roles: dict, rem_from_wake: bool = False,
+                     lab_gate: bool = True) -> Outcome:
     started = time.perf_counter()
     try:
         result = score_file(path, out, _WORKER_MODEL, modality, device, epoch_length,
-                            roles=roles, rem_from_wake=rem_from_wake)
+                            roles=roles, rem_from_wake=rem_from_wake, lab_gate=lab_gate)
     except SleepScorerError as exc:
         return Outcome(path, error=str(exc))
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
@@ -201,7 +206,8 @@ def run(args: argparse.Namespace) -> int:
         for path, out in work:
             outcomes.append(_score_in_worker(path, out, args.modality, args.device,
                                              args.epoch_length, roles_from(args),
-                                             args.allow_rem_from_wake))
+                                             args.allow_rem_from_wake,
+                                             not args.no_lab_gate))
             print("\r" + _bar(len(outcomes), len(items)) + f" {path.name[:40]}", end="",
                   file=sys.stderr, flush=True)
     else:
@@ -209,7 +215,8 @@ def run(args: argparse.Namespace) -> int:
                                  (args.model, args.device, threads)) as pool:
             futures = [pool.submit(_score_in_worker, p, o, args.modality, args.device,
                                    args.epoch_length, roles_from(args),
-                                   args.allow_rem_from_wake) for p, o in work]
+                                   args.allow_rem_from_wake, not args.no_lab_gate)
+                       for p, o in work]
             for future in as_completed(futures):
                 outcomes.append(future.result())
                 print("\r" + _bar(len(outcomes), len(items)), end="", file=sys.stderr, flush=True)
@@ -228,7 +235,7 @@ def _run_single(args: argparse.Namespace, path: Path) -> int:
     out = output_path(path, args.out, several=False)
     result = score_file(path, out, model, args.modality, args.device, args.epoch_length,
                         progress=_progress_line(path.name), roles=roles_from(args),
-                        rem_from_wake=args.allow_rem_from_wake)
+                        rem_from_wake=args.allow_rem_from_wake, lab_gate=not args.no_lab_gate)
     notes = "; ".join(result.warnings)
     print(f"\r{path} -> {out} ({len(result.probabilities)} epochs of "
           f"{result.epoch_length:g} s, {result.model_name}, {result.modality}, "

@@ -156,7 +156,8 @@ class FileActions(QObject):
         modality = self.w.model_panel.modality_name
         weights = self.w.model_panel.weights or self.w.settings.active_model  # None: bundled
         task = Task("Automatic scoring", run_scoring, session.recording,
-                    session.epoch_length, modality, weights, self.w.settings.rem_from_wake)
+                    session.epoch_length, modality, weights, self.w.settings.rem_from_wake,
+                    not self.w.settings.ignore_lab_gate)
         task.returned.connect(lambda result: self._scored(task, session, result, overwrite))
         task.errored.connect(lambda exc: self._score_failed(task, exc))
         task.status.connect(self.w.model_info.setText)

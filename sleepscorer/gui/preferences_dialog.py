@@ -57,6 +57,12 @@ class PreferencesDialog(QDialog):
                                       "NREM precedes is scored Wake; allow it for narcolepsy / "
                                       "cataplexy models")
         form.addRow("automatic scoring", self.rem_from_wake)
+        self.ignore_lab_gate = QCheckBox("Use a fine-tuned model on every recording")
+        self.ignore_lab_gate.setChecked(settings.ignore_lab_gate)
+        self.ignore_lab_gate.setToolTip("a fine-tuned model normally scores only recordings "
+                                        "that look like the ones it was corrected on, and "
+                                        "sends others to its parent model")
+        form.addRow("", self.ignore_lab_gate)
         layout.addLayout(form)
 
         stages_box = QGroupBox("Stages in use (Wake, NREM and REM always are)")
@@ -120,6 +126,7 @@ class PreferencesDialog(QDialog):
         s.export_epoch_length = float(self.export_epoch.currentData())
         s.low_confidence = float(self.threshold.value())
         s.rem_from_wake = self.rem_from_wake.isChecked()
+        s.ignore_lab_gate = self.ignore_lab_gate.isChecked()
         s.stages = tuple(CORE_STAGES) + tuple(st for st, box in self.optional.items()
                                               if box.isChecked())
         if all(self.colours[st].upper() == STAGE_COLORS[st].upper() for st in COLOURED_STAGES):

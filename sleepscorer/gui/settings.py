@@ -79,6 +79,15 @@ class Settings:
         self.q.setValue("scoring/rem_from_wake", bool(value))
 
     @property
+    def ignore_lab_gate(self) -> bool:
+        """Score every recording with a fine-tuned model, also those unlike its lab."""
+        return str(self.q.value("scoring/ignore_lab_gate", "false")).lower() in ("true", "1")
+
+    @ignore_lab_gate.setter
+    def ignore_lab_gate(self, value: bool) -> None:
+        self.q.setValue("scoring/ignore_lab_gate", bool(value))
+
+    @property
     def active_model(self) -> str | None:
         """Path of the model that scores (None: the bundled one)."""
         value = self.q.value("model/active", None)

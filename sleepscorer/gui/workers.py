@@ -119,14 +119,16 @@ def prepare_loaded(recording, epoch_length: float, task: Task | None = None) -> 
 def run_scoring(recording, epoch_length: float, modality: str, *args):
     """Automatic scoring through `backend.score` with the model file `weights` (None: the
     bundled one); returns its ScoreResult. Called as (..., modality, [weights,
-    [rem_from_wake,]] task)."""
+    [rem_from_wake, [lab_gate,]]] task)."""
     *rest, task = args
     weights = rest[0] if rest else None
     rem_from_wake = bool(rest[1]) if len(rest) > 1 else False
+    lab_gate = bool(rest[2]) if len(rest) > 2 else True
     task.say("starting the model")
     device = backend.device_name("auto")
     task.say(f"scoring on {device}")
-    extra = {"rem_rule": None} if rem_from_wake else {}
+    extra = ({"rem_rule": None} if rem_from_wake else {}) | ({} if lab_gate else
+                                                             {"lab_gate": False})
     result = backend.score(recording, weights=weights, modality=modality, device="auto",
                            progress=task.report, cancel=task.cancelled,
                            epoch_length=epoch_length, **extra)

@@ -56,12 +56,15 @@ class StandInScore:
         self.calls = []
         self.weights = []
         self.rem_rules = []
+        self.lab_gates = []
         self.warnings = []
 
     def __call__(self, recording, weights=None, modality="both", device="auto",
-                 progress=None, cancel=None, epoch_length=1.0, rem_rule="default"):
+                 progress=None, cancel=None, epoch_length=1.0, rem_rule="default",
+                 lab_gate=True):
         self.calls.append(modality)
         self.rem_rules.append(rem_rule)
+        self.lab_gates.append(lab_gate)
         self.weights.append(weights)
         n = recording.n_epochs(epoch_length)
         for i in range(10):

@@ -57,8 +57,8 @@ def test_core_stages_cannot_be_switched_off(qtbot, window):
     assert window.settings.stages == (Stage.WAKE, Stage.NREM, Stage.REM, Stage.ARTIFACT)
 
 
-def test_rem_from_wake_preference_reaches_the_model_and_notes_are_shown(qtbot, window,
-                                                                        recording_path, isolated):
+def test_scoring_preferences_reach_the_model_and_notes_are_shown(qtbot, window, recording_path,
+                                                                 isolated):
     isolated.score.warnings = ["12 s of REM with no NREM before it scored Wake"]
     open_and_score(qtbot, window, recording_path)
     assert isolated.score.rem_rules[-1] == "default"  # the model's default rule applies
@@ -66,10 +66,12 @@ def test_rem_from_wake_preference_reaches_the_model_and_notes_are_shown(qtbot, w
     assert "12 s of REM" in window.model_info.toolTip()
     dialog = PreferencesDialog(window.settings, window)
     qtbot.addWidget(dialog)
-    assert not dialog.rem_from_wake.isChecked()
+    assert not dialog.rem_from_wake.isChecked() and not dialog.ignore_lab_gate.isChecked()
+    assert isolated.score.lab_gates[-1] is True
     dialog.rem_from_wake.setChecked(True)
+    dialog.ignore_lab_gate.setChecked(True)
     dialog.accept()
-    assert Settings().rem_from_wake
+    assert Settings().rem_from_wake and Settings().ignore_lab_gate
     window.files.start_scoring()
     qtbot.waitUntil(lambda: len(isolated.score.rem_rules) == 2, timeout=5000)
-    assert isolated.score.rem_rules[-1] is None
+    assert isolated.score.rem_rules[-1] is None and isolated.score.lab_gates[-1] is False

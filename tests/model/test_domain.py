@@ -59,3 +59,13 @@ def test_a_gated_model_scores_its_lab_and_sends_other_recordings_to_its_parent(l
     result = score(lab_rec if like_lab else other_rec, tuned, device="cpu")
     assert result.model_name == ("tuned" if like_lab else "parent")
     assert any("parent model 'parent'" in w for w in result.warnings) != like_lab
+
+
+def test_lab_gate_can_be_ignored_at_scoring_time():
+    lab_rec, other_rec = make_recording(200, seed=1), make_recording(200, seed=2)
+    for ch in other_rec.channels:
+        ch.data += 20.0 * np.sin(2 * np.pi * 60 * np.arange(len(ch.data)) / ch.rate)
+    gate = LabGate.fit([profile(*preprocess(lab_rec))], [profile(*preprocess(other_rec))])
+    tuned = _model("tuned", gate.to_card(), _model("parent"))
+    result = score(other_rec, tuned, device="cpu", lab_gate=False)
+    assert result.model_name == "tuned" and not result.warnings
