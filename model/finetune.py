@@ -72,8 +72,10 @@ class FinetuneConfig:
     # Lab gate (model.domain): the saved model scores only recordings that look more like the
     # corrections than like the training labs; others go to the parent model. The training
     # labs are represented by many short fresh animals: a family's spread between animals is
-    # what lets a recording of it through by mistake.
-    lab_gate: bool = True
+    # what lets a recording of it through by mistake. None: only when needed, i.e. when the
+    # fine-tuned network alone loses more than `max_forgetting` on some training lab's fresh
+    # animals (a lab that looks like a training lab and agrees with it needs no gate).
+    lab_gate: bool | None = None
     gate_animals: int = 12  # per training lab
     gate_minutes: float = 5.0  # per animal
     # Weight-space interpolation (WiSE-FT): the result is base + mix * (fine-tuned - base)
@@ -222,6 +224,27 @@ def choose_mix(base: LoadedModel, tuned: nn.Module, cfg: FinetuneConfig,
     return tuned, {"mix": None, "tried": tried, **info}
 
 
+def forgetting_per_lab(base: nn.Module, tuned: nn.Module, anchors: Sequence[SubjectData]
+                       ) -> dict[str, float]:
+    """Accuracy lost by `tuned` against `base` on each training lab's anchor animals
+    (subjects named replay-LAB-N), no gate."""
+    k = getattr(base, "seq_len", 1)
+    cpu = torch.device("cpu")
+    labs: dict[str, list[SubjectData]] = {}
+    for a in anchors:
+        labs.setdefault(a.subject.rsplit("-", 1)[0].removeprefix("replay-"), []).append(a)
+    out = {}
+    for lab, subjects in labs.items():
+        windows = SequenceDataset(subjects, k, k)
+        accs = []
+        for model in (base, tuned):
+            y, p = predict_dataset(model.to(cpu), windows, cpu)
+            keep = y >= 0
+            accs.append(float((y[keep] == p[keep]).mean()) if keep.any() else 0.0)
+        out[lab] = round(accs[0] - accs[1], 4)
+    return out
+
+
 def fit_gate(corrections: Sequence[SubjectData], training: Sequence[SubjectData]) -> LabGate:
     """Fingerprints of each corrected recording (its runs together) and of each training-lab
     animal."""
@@ -339,7 +362,7 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
     model.to("cpu").eval()
     after = fit.best if val_windows else {}
     gate = None
-    if cfg.lab_gate:
+    if cfg.lab_gate is not False:
         if progress is not None:
             progress({"stage": "lab gate", "eta_s": None})
         gate = fit_gate(corrections, training_lab_data(
@@ -354,6 +377,10 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
         mixed, mixing = choose_mix(base, model, cfg, val_windows, before, anchors, gate)
         if mixing["mix"] is not None:
             model, after = mixed, mixing.pop("validation_after")
+        if gate is not None and cfg.lab_gate is None:
+            mixing["network_forgetting_per_lab"] = forgetting_per_lab(base.module, model, anchors)
+            if max(mixing["network_forgetting_per_lab"].values()) <= cfg.max_forgetting:
+                gate = None  # the network alone keeps every training lab: no gate needed
 
     accepted, reason = _decide(before, after)
     if accepted and mixing and mixing["mix"] is None:

@@ -43,9 +43,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     f.add_argument("--freeze-encoder", action=argparse.BooleanOptionalAction, default=False,
                    help="keep the per-epoch encoder fixed: only the sequence model and heads "
                         "learn (default: everything learns)")
-    f.add_argument("--lab-gate", action=argparse.BooleanOptionalAction, default=True,
+    f.add_argument("--lab-gate", action=argparse.BooleanOptionalAction, default=None,
                    help="score only recordings that look like the corrected ones with the new "
-                        "model and send others to the base model (default: on)")
+                        "model and send others to the base model (default: when the new "
+                        "network alone would lose accuracy on a training lab)")
     f.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     f.set_defaults(func=run_finetune)
 
@@ -135,4 +136,6 @@ def run_finetune(args: argparse.Namespace) -> int:
     if result.card.get("lab_gate"):
         print(f"lab gate: recordings that look more like the training labs than like these "
               f"{len(s['recordings'])} recording(s) are scored by {base.name!r} instead")
+    else:
+        print("no lab gate: the new model is used on every recording")
     return 0

@@ -69,7 +69,7 @@ def test_soft_replay_marks_every_epoch_for_the_teacher(base_path):
 
 
 def test_saved_model_keeps_its_lab_gate_and_finds_its_parent(base_path, corrections, tmp_path):
-    result = finetune(base_path, corrections, FinetuneConfig(**FAST))
+    result = finetune(base_path, corrections, FinetuneConfig(**dict(FAST, lab_gate=True)))
     result.accepted = True
     save_finetuned(result, tmp_path / "ft.safetensors")
     tuned = load_model(tmp_path / "ft.safetensors")
@@ -77,6 +77,13 @@ def test_saved_model_keeps_its_lab_gate_and_finds_its_parent(base_path, correcti
     assert gate.lab.shape[0] == 1 and gate.training.shape[0] == 8  # 4 labs x 2 animals
     assert find_parent(tuned).path == base_path
     assert gate.matches(profile(corrections[0].eeg, corrections[0].emg))
+
+
+def test_no_gate_when_the_network_alone_forgets_nothing(base_path, corrections):
+    unchanged = finetune(base_path, corrections, FinetuneConfig(**dict(FAST, lr=0.0)))
+    forgetting = unchanged.card["finetune"]["interpolation"]["network_forgetting_per_lab"]
+    assert set(forgetting) == {"lab_a", "lab_c", "lab_d", "lab_e"}
+    assert max(forgetting.values()) == 0 and unchanged.card["lab_gate"] is None
 
 
 def test_replay_is_labelled_by_the_base_model(base_path):
