@@ -67,14 +67,16 @@ def score_corpus(model, subjects, gate: bool = True) -> dict:  # noqa: ANN001
     """Windows of the cached corpus animals; with `gate`, as the app routes them (animals the
     lab gate rejects are scored by the parent model)."""
     from model.data import SequenceDataset
-    from model.domain import LabGate, profile
+    from model.domain import LabGate, profile, token_encoder
     from model.training import predict_dataset
 
     lab_gate = LabGate.from_card(model.card.get("lab_gate")) if gate else None
+    encoder = token_encoder(model.parent.module) if lab_gate and model.parent else None
     ys, ps = [], []
     for s in subjects:
         m = model
-        if lab_gate is not None and model.parent and not lab_gate.matches(profile(s.eeg, s.emg)):
+        if (lab_gate is not None and model.parent
+                and not lab_gate.matches(profile(s.eeg, s.emg, encoder))):
             m = model.parent
         data = SequenceDataset([s], m.module.seq_len, m.module.seq_len)
         y, p = predict_dataset(m.module, data, torch.device("cpu"), batch_size=32)
@@ -86,7 +88,7 @@ def score_corpus(model, subjects, gate: bool = True) -> dict:  # noqa: ANN001
 def gate_check(model, lab: str, minutes: float = 30.0, per_lab: int = 3) -> list[str]:  # noqa: ANN001
     """Where the lab gate sends fresh animals of the lab and of each training lab."""
     from model.corpus import TRAIN_LABS
-    from model.domain import LabGate
+    from model.domain import LabGate, token_encoder
     from model.inference import source_profile
     from model.preprocess import EpochSource, PreprocessConfig
 
@@ -96,7 +98,9 @@ def gate_check(model, lab: str, minutes: float = 30.0, per_lab: int = 3) -> list
            "|---|---|---|"]
     for name in (lab, *TRAIN_LABS):
         recs = animals(name, per_lab, minutes, seed=7300)
-        through = sum(lab_gate.matches(source_profile(EpochSource(r, cfg))) for r, _ in recs)
+        encoder = token_encoder(model.parent.module)
+        through = sum(lab_gate.matches(source_profile(EpochSource(r, cfg), encoder))
+                      for r, _ in recs)
         out.append(f"| {name}{' (the corrected lab)' if name == lab else ''} | {through} | "
                    f"{per_lab - through} |")
     return out

@@ -26,6 +26,7 @@ def main() -> None:
 
     from model.corpus import TRAIN_LABS
     from model.data import prepare_subject
+    from model.domain import token_encoder
     from model.finetune import FinetuneConfig, fit_gate, training_lab_data
     from model.inference import source_profile
     from model.preprocess import EpochSource, PreprocessConfig
@@ -49,11 +50,13 @@ def main() -> None:
         for i, (rec, hyp) in enumerate(animals(lab, 3, 100.0, seed=7100)):
             s = prepare_subject(rec, hyp, base.classes, f"{lab}-{i}-run000", prep)
             corrected.append(s.slice(0, len(s) // 5))
-        gate = fit_gate(corrected, training)
+        gate = fit_gate(corrected, training, base.module)
+        encoder = token_encoder(base.module)
         through = {}
         for name in (lab, *TRAIN_LABS):
             recs = animals(name, args.animals, 30.0, seed=7400)
-            through[name] = sum(gate.matches(source_profile(EpochSource(r, prep))) for r, _ in recs)
+            through[name] = sum(gate.matches(source_profile(EpochSource(r, prep), encoder))
+                                for r, _ in recs)
         foreign = ", ".join(str(through[t]) for t in TRAIN_LABS)
         rows.append(f"| {lab} | {through[lab]} of {args.animals} | {foreign} (of "
                     f"{args.animals} each) |")

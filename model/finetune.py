@@ -32,7 +32,7 @@ from torch import nn
 
 from model.corrections import base_sha256, summarise
 from model.data import SequenceDataset, SubjectData, class_weights
-from model.domain import LabGate, profile
+from model.domain import LabGate, profile, token_encoder
 from model.losses import TEACHER, DistillationLoss, teacher_distillation
 from model.metrics import evaluate
 from model.training import TrainConfig, predict_dataset, train
@@ -195,7 +195,9 @@ def choose_mix(base: LoadedModel, tuned: nn.Module, cfg: FinetuneConfig,
     are scored by the parent, so only those it lets through can lose accuracy.
     """
     k = getattr(base.module, "seq_len", 1)
-    passed = [a for a in anchors if gate is None or gate.matches(profile(a.eeg, a.emg))]
+    encoder = token_encoder(base.module)
+    passed = [a for a in anchors
+              if gate is None or gate.matches(profile(a.eeg, a.emg, encoder))]
     routed = [a for a in anchors if a not in passed]
     cpu = torch.device("cpu")
 
@@ -245,9 +247,11 @@ def forgetting_per_lab(base: nn.Module, tuned: nn.Module, anchors: Sequence[Subj
     return out
 
 
-def fit_gate(corrections: Sequence[SubjectData], training: Sequence[SubjectData]) -> LabGate:
+def fit_gate(corrections: Sequence[SubjectData], training: Sequence[SubjectData],
+             base: nn.Module) -> LabGate:
     """Fingerprints of each corrected recording (its runs together) and of each training-lab
-    animal."""
+    animal, with the base model's tokens."""
+    encoder = token_encoder(base)
     runs: dict[str, list[SubjectData]] = {}
     for s in corrections:
         runs.setdefault(s.subject.rsplit("-run", 1)[0], []).append(s)
@@ -255,8 +259,8 @@ def fit_gate(corrections: Sequence[SubjectData], training: Sequence[SubjectData]
     for parts in runs.values():
         eeg = np.concatenate([p.eeg for p in parts])
         emg = None if any(p.emg is None for p in parts) else np.concatenate([p.emg for p in parts])
-        lab.append(profile(eeg, emg))
-    return LabGate.fit(lab, [profile(t.eeg, t.emg) for t in training])
+        lab.append(profile(eeg, emg, encoder))
+    return LabGate.fit(lab, [profile(t.eeg, t.emg, encoder) for t in training])
 
 
 # -- loss -----------------------------------------------------------------------------------
@@ -367,7 +371,7 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
             progress({"stage": "lab gate", "eta_s": None})
         gate = fit_gate(corrections, training_lab_data(
             base, cfg.gate_minutes * cfg.gate_animals, cfg.seed + 2, relabel=False,
-            animals=cfg.gate_animals))
+            animals=cfg.gate_animals), base.module.to("cpu"))
     mixing = {}
     if cfg.max_forgetting is not None and cfg.anchor_minutes > 0:
         if progress is not None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from model.domain import RUN, LabGate, profile, run_starts
+from model.domain import RUN, LabGate, TokenEncoder, profile, run_starts, token_encoder
 from model.postprocess import RemRule, apply_rem_rule
 from model.preprocess import EpochSource, PreprocessConfig
 from model.weights import LoadedModel, resolve_model
@@ -194,7 +194,7 @@ def combine_epochs(p1: np.ndarray, epoch_length: float, n_out: int) -> np.ndarra
     return (acc[:n_out] / np.maximum(wsum[:n_out, None], 1e-12)).astype(np.float32)
 
 
-def source_profile(source: EpochSource) -> np.ndarray:
+def source_profile(source: EpochSource, encoder: TokenEncoder | None = None) -> np.ndarray:
     """model.domain.profile of a recording, read as evenly spread runs of epochs."""
     starts = run_starts(source.n_epochs)
 
@@ -203,7 +203,7 @@ def source_profile(source: EpochSource) -> np.ndarray:
             return None
         return np.concatenate([source.epochs(name, a, min(source.n_epochs, a + RUN))
                                for a in starts])
-    return profile(take("eeg"), take("emg"))
+    return profile(take("eeg"), take("emg"), encoder)
 
 
 def route_to_lab_model(loaded: LoadedModel, source: EpochSource, device: torch.device
@@ -217,10 +217,10 @@ def route_to_lab_model(loaded: LoadedModel, source: EpochSource, device: torch.d
     parent = loaded.parent or find_parent(loaded)
     if parent is None or parent.card.get("preprocessing") != loaded.card.get("preprocessing"):
         return loaded, None
-    d_lab, d_train = gate.distances(source_profile(source))
+    parent.module.to(device).eval()
+    d_lab, d_train = gate.distances(source_profile(source, token_encoder(parent.module)))
     if d_lab <= d_train:
         return loaded, None
-    parent.module.to(device).eval()
     return parent, (f"recording unlike the lab {loaded.name!r} was fine-tuned for "
                     f"(fingerprint distance {d_lab:.2f}, training labs {d_train:.2f}): "
                     f"scored with its parent model {parent.name!r}")

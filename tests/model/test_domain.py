@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from model.domain import LabGate, profile, spread_epochs
+from model.domain import LabGate, profile, spread_epochs, token_encoder
 from model.inference import score, source_profile
 from model.preprocess import EpochSource, preprocess
 from model.weights import LoadedModel, build_model
@@ -42,6 +42,14 @@ def test_gate_card_round_trip_through_json_keeps_missing_channels():
     assert LabGate.from_card(None) is None and LabGate.from_card({"version": 99}) is None
 
 
+def test_profile_adds_the_parent_models_tokens_and_marks_a_missing_channel():
+    enc = token_encoder(_model("parent").module)
+    eeg, emg = preprocess(make_recording(60))
+    full, eeg_only = profile(eeg, emg, enc), profile(eeg, None, enc)
+    assert len(full) == 51 + 4 * enc.dim and np.isfinite(full).all()
+    assert np.isnan(eeg_only[-2 * enc.dim:]).all() and np.isfinite(eeg_only[51:51 + 2 * enc.dim]).all()
+
+
 def _model(name: str, gate: dict | None = None, parent: LoadedModel | None = None) -> LoadedModel:
     wrapped = LoadedModel.wrap(build_model("sdreamer-seq", **TINY))
     card = dict(wrapped.card, name=name, lab_gate=gate)
@@ -53,8 +61,9 @@ def test_a_gated_model_scores_its_lab_and_sends_other_recordings_to_its_parent(l
     lab_rec, other_rec = make_recording(200, seed=1), make_recording(200, seed=2, emg=True)
     for ch in other_rec.channels:  # another lab: a strong 60 Hz mains line on every channel
         ch.data += 20.0 * np.sin(2 * np.pi * 60 * np.arange(len(ch.data)) / ch.rate)
-    gate = LabGate.fit([profile(*preprocess(lab_rec))], [profile(*preprocess(other_rec))])
     parent = _model("parent")
+    enc = token_encoder(parent.module)
+    gate = LabGate.fit([profile(*preprocess(lab_rec), enc)], [profile(*preprocess(other_rec), enc)])
     tuned = _model("tuned", gate.to_card(), parent)
     result = score(lab_rec if like_lab else other_rec, tuned, device="cpu")
     assert result.model_name == ("tuned" if like_lab else "parent")
@@ -65,7 +74,9 @@ def test_lab_gate_can_be_ignored_at_scoring_time():
     lab_rec, other_rec = make_recording(200, seed=1), make_recording(200, seed=2)
     for ch in other_rec.channels:
         ch.data += 20.0 * np.sin(2 * np.pi * 60 * np.arange(len(ch.data)) / ch.rate)
-    gate = LabGate.fit([profile(*preprocess(lab_rec))], [profile(*preprocess(other_rec))])
-    tuned = _model("tuned", gate.to_card(), _model("parent"))
+    parent = _model("parent")
+    enc = token_encoder(parent.module)
+    gate = LabGate.fit([profile(*preprocess(lab_rec), enc)], [profile(*preprocess(other_rec), enc)])
+    tuned = _model("tuned", gate.to_card(), parent)
     result = score(other_rec, tuned, device="cpu", lab_gate=False)
     assert result.model_name == "tuned" and not result.warnings

@@ -4,7 +4,7 @@ import torch
 
 from model.corrections import export_corrections
 from model.data import SequenceDataset, SubjectData, class_weights, prepare_subject
-from model.domain import LabGate, profile
+from model.domain import LabGate, profile, token_encoder
 from model.finetune import (
     FinetuneConfig,
     finetune,
@@ -76,7 +76,8 @@ def test_saved_model_keeps_its_lab_gate_and_finds_its_parent(base_path, correcti
     gate = LabGate.from_card(tuned.card["lab_gate"])
     assert gate.lab.shape[0] == 1 and gate.training.shape[0] == 8  # 4 labs x 2 animals
     assert find_parent(tuned).path == base_path
-    assert gate.matches(profile(corrections[0].eeg, corrections[0].emg))
+    encoder = token_encoder(load_model(base_path).module)
+    assert gate.matches(profile(corrections[0].eeg, corrections[0].emg, encoder))
 
 
 def test_no_gate_when_the_network_alone_forgets_nothing(base_path, corrections):
