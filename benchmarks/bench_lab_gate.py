@@ -73,15 +73,19 @@ def main() -> None:
         *rows,
         "",
         "The gate is conservative by design: a recording goes to the fine-tuned model only when "
-        "it is nearer one of the corrected recordings than any training-lab animal. Animals of "
+        "it is at least 10 % nearer one of the corrected recordings than any training-lab "
+        "animal. Animals of "
         "the lab unlike the three corrected ones fall back to the bundled model (no gain, no "
         "loss); correcting a stretch of more animals adds their fingerprints and widens it. "
-        "Loosening the rule instead (e.g. comparing with the expected nearest of as many "
-        "training-lab animals as there are corrected recordings) passed 8, 5 and 8 of the 8 "
-        "lab animals but also 2, 4 and 3 of the 32 training-lab animals in a trial on the same "
-        "kind of data: the fingerprint does not separate every shifted lab from every training "
-        "lab, and a training-lab recording scored by the fine-tuned network can lose more than "
-        "10 points, so the gate stays strict.",
+        "With band-power percentiles alone (fingerprint v1) the same check let through 5, 1 "
+        "and 3 of 8 (no margin); adding the parent model's token statistics (v2) raised that "
+        "to 4, 6 and 6 without a margin but let 1 of 12 other fresh lab_c animals through "
+        "(ratio 0.97, in the fine-tuning benchmark's own check), hence the 10 % margin. "
+        "Loosening the v1 rule instead (comparing with "
+        "the expected nearest of as many training-lab animals as there are corrected "
+        "recordings) passed 8, 5 and 8 lab animals but also 2, 4 and 3 of the 32 training-lab "
+        "animals; a training-lab recording scored by the fine-tuned network can lose more than "
+        "10 points, so the rule stays strict.",
         ""])
     args.out.write_text(text)
     print(text)

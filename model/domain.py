@@ -30,6 +30,7 @@ PERCENTILES = (20, 50, 80)
 MAX_EPOCHS = 1500  # an evenly spread subsample is plenty for percentiles
 RUN = 10  # ... taken as runs of consecutive epochs (cheap to read from a long recording)
 MIN_SCALE = 1e-3  # features that never vary still may differ by this much
+MARGIN = 0.9  # a recording must be at least 10 % nearer the lab than any training animal
 
 
 def _band_log_power(x: np.ndarray, bands: Sequence[tuple[int, int]]) -> np.ndarray:
@@ -129,8 +130,11 @@ class LabGate:
         return nearest(self.lab), nearest(self.training)
 
     def matches(self, p: np.ndarray) -> bool:
+        """Clearly nearer the lab: a foreign recording let through costs far more (the
+        fine-tuned network can lose over 10 points on a training lab) than a lab recording
+        sent to the parent (which only forgoes the gain)."""
         d_lab, d_train = self.distances(p)
-        return d_lab <= d_train
+        return d_lab <= MARGIN * d_train
 
     def to_card(self) -> dict:
         def rows(a: np.ndarray) -> list:  # NaN (a channel missing) -> null: JSON has no NaN

@@ -218,9 +218,10 @@ def route_to_lab_model(loaded: LoadedModel, source: EpochSource, device: torch.d
     if parent is None or parent.card.get("preprocessing") != loaded.card.get("preprocessing"):
         return loaded, None
     parent.module.to(device).eval()
-    d_lab, d_train = gate.distances(source_profile(source, token_encoder(parent.module)))
-    if d_lab <= d_train:
+    fingerprint = source_profile(source, token_encoder(parent.module))
+    if gate.matches(fingerprint):
         return loaded, None
+    d_lab, d_train = gate.distances(fingerprint)
     return parent, (f"recording unlike the lab {loaded.name!r} was fine-tuned for "
                     f"(fingerprint distance {d_lab:.2f}, training labs {d_train:.2f}): "
                     f"scored with its parent model {parent.name!r}")
