@@ -27,7 +27,8 @@ def main() -> None:
     from model.corpus import TRAIN_LABS
     from model.data import prepare_subject
     from model.domain import token_encoder
-    from model.finetune import FinetuneConfig, fit_gate, training_lab_data
+    from model.finetune import FinetuneConfig
+    from model.forgetting import fit_gate, training_lab_data
     from model.inference import source_profile
     from model.preprocess import EpochSource, PreprocessConfig
     from model.weights import default_weights_path, load_model

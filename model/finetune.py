@@ -32,10 +32,17 @@ from torch import nn
 
 from model.corrections import base_sha256, summarise
 from model.data import SequenceDataset, SubjectData, class_weights
-from model.domain import LabGate, profile, token_encoder
+from model.forgetting import (
+    anchor_hits,
+    choose_mix,
+    fit_gate,
+    forgetting_per_lab,
+    replay_data,
+    training_lab_data,
+    validation_metrics,
+)
 from model.losses import TEACHER, DistillationLoss, teacher_distillation
-from model.metrics import evaluate
-from model.training import TrainConfig, predict_dataset, train
+from model.training import TrainConfig, train
 from model.weights import LoadedModel, card_path, resolve_model, save_model
 from sleepscorer.errors import Cancelled, ModelError
 
@@ -136,133 +143,6 @@ def split_blocks(subjects: Sequence[SubjectData], every: int = 5, block: int = 6
     return train_set, val_set
 
 
-def training_lab_data(base: LoadedModel, minutes: float, seed: int, relabel: bool | str,
-                      device: torch.device | str = "cpu", animals: int = 1) -> list[SubjectData]:
-    """Fresh simulated recordings of the training lab families.
-
-    `relabel`: True, targets are the base model's own predictions (replay); "teacher", every
-    epoch is marked for distillation from the base at training time; False, the simulator's
-    truth (the forgetting check).
-    """
-    from model.corpus import LAB_RATES, TRAIN_LABS
-    from model.data import prepare_subject
-    from model.preprocess import PreprocessConfig
-    from sleepscorer.core.simulation import simulate_recording
-
-    prep = PreprocessConfig(**base.card.get("preprocessing", {}))
-    k = getattr(base.module, "seq_len", 1)
-    out = []
-    for i, lab in enumerate(TRAIN_LABS):
-        for j in range(animals):
-            rec, hyp = simulate_recording(minutes * 60.0 / animals, rate=LAB_RATES[lab],
-                                          seed=90_000 + seed + i + 100 * j, lab=lab)
-            out.append(prepare_subject(rec, hyp, base.classes, f"replay-{lab}-{j}", prep))
-    for data in out:
-        if relabel == "teacher":
-            data.labels[:] = TEACHER
-        elif relabel:
-            data.labels[:] = 0  # every window is kept, then labelled by the base model
-            windows = SequenceDataset([data], k, k)
-            _, pred = predict_dataset(base.module.to(device), windows, torch.device(device))
-            for (_, a), p in zip(windows.index, pred.reshape(len(windows.index), k), strict=True):
-                data.labels[a:a + k] = p
-    return out
-
-
-def replay_data(base: LoadedModel, minutes: float, seed: int = 0, soft: bool = True,
-                device: torch.device | str = "cpu", animals: int = 1) -> list[SubjectData]:
-    """Simulated recordings of the training lab families, with the base model as target."""
-    return training_lab_data(base, minutes, seed, relabel="teacher" if soft else True,
-                             device=device, animals=animals)
-
-
-def interpolate(base: nn.Module, tuned: nn.Module, mix: float) -> nn.Module:
-    """base + mix * (tuned - base), weight by weight (WiSE-FT)."""
-    out = copy.deepcopy(tuned)
-    b = base.state_dict()
-    out.load_state_dict({k: b[k] + mix * (v - b[k]) if v.is_floating_point() else v
-                         for k, v in tuned.state_dict().items()})
-    return out.eval()
-
-
-def choose_mix(base: LoadedModel, tuned: nn.Module, cfg: FinetuneConfig,
-               val_windows: SequenceDataset | None, before: dict,
-               anchors: Sequence[SubjectData], gate: LabGate | None = None
-               ) -> tuple[nn.Module, dict]:
-    """The largest interpolation that forgets at most cfg.max_forgetting and still helps.
-
-    Forgetting is measured as deployed: anchor animals the gate sends to the parent model
-    are scored by the parent, so only those it lets through can lose accuracy.
-    """
-    k = getattr(base.module, "seq_len", 1)
-    encoder = token_encoder(base.module)
-    passed = [a for a in anchors
-              if gate is None or gate.matches(profile(a.eeg, a.emg, encoder))]
-    routed = [a for a in anchors if a not in passed]
-    cpu = torch.device("cpu")
-
-    def correct(model: nn.Module, subjects: Sequence[SubjectData]) -> tuple[int, int]:
-        if not subjects:
-            return 0, 0
-        y, p = predict_dataset(model, SequenceDataset(subjects, k, k), cpu)
-        keep = y >= 0
-        return int((y[keep] == p[keep]).sum()), int(keep.sum())
-
-    base_passed, n_passed = correct(base.module.to(cpu), passed)
-    base_routed, n_routed = correct(base.module, routed)
-    total = max(1, n_passed + n_routed)
-    base_acc = (base_passed + base_routed) / total
-    tried = []
-    info = {"anchor_animals": len(anchors), "anchor_animals_through_gate": len(passed),
-            "anchor_base_accuracy": base_acc}
-    for mix in cfg.mixes:
-        model = interpolate(base.module, tuned, mix)
-        acc = (correct(model, passed)[0] + base_routed) / total
-        after = validation_metrics(model, val_windows, cpu) if val_windows else {}
-        tried.append({"mix": mix, "anchor_accuracy": acc, "val_macro_f1": after.get("macro_f1")})
-        helps = bool(after) and bool(before) and after["macro_f1"] >= before["macro_f1"]
-        if base_acc - acc <= cfg.max_forgetting and helps:
-            return model, {"mix": mix, "tried": tried, **info, "validation_after": after}
-    return tuned, {"mix": None, "tried": tried, **info}
-
-
-def forgetting_per_lab(base: nn.Module, tuned: nn.Module, anchors: Sequence[SubjectData]
-                       ) -> dict[str, float]:
-    """Accuracy lost by `tuned` against `base` on each training lab's anchor animals
-    (subjects named replay-LAB-N), no gate."""
-    k = getattr(base, "seq_len", 1)
-    cpu = torch.device("cpu")
-    labs: dict[str, list[SubjectData]] = {}
-    for a in anchors:
-        labs.setdefault(a.subject.rsplit("-", 1)[0].removeprefix("replay-"), []).append(a)
-    out = {}
-    for lab, subjects in labs.items():
-        windows = SequenceDataset(subjects, k, k)
-        accs = []
-        for model in (base, tuned):
-            y, p = predict_dataset(model.to(cpu), windows, cpu)
-            keep = y >= 0
-            accs.append(float((y[keep] == p[keep]).mean()) if keep.any() else 0.0)
-        out[lab] = round(accs[0] - accs[1], 4)
-    return out
-
-
-def fit_gate(corrections: Sequence[SubjectData], training: Sequence[SubjectData],
-             base: nn.Module) -> LabGate:
-    """Fingerprints of each corrected recording (its runs together) and of each training-lab
-    animal, with the base model's tokens."""
-    encoder = token_encoder(base)
-    runs: dict[str, list[SubjectData]] = {}
-    for s in corrections:
-        runs.setdefault(s.subject.rsplit("-run", 1)[0], []).append(s)
-    lab = []
-    for parts in runs.values():
-        eeg = np.concatenate([p.eeg for p in parts])
-        emg = None if any(p.emg is None for p in parts) else np.concatenate([p.emg for p in parts])
-        lab.append(profile(eeg, emg, encoder))
-    return LabGate.fit(lab, [profile(t.eeg, t.emg, encoder) for t in training])
-
-
 # -- loss -----------------------------------------------------------------------------------
 class L2SPDistillation:
     """Eq. 14 loss plus l2sp * ||w - w_base||^2 over the weights being fine-tuned, plus
@@ -297,11 +177,6 @@ class L2SPDistillation:
 
 
 # -- fine-tuning ----------------------------------------------------------------------------
-def validation_metrics(model: nn.Module, val_set: SequenceDataset, device: torch.device) -> dict:
-    y_true, y_pred = predict_dataset(model, val_set, device)
-    return evaluate(y_true, y_pred, model.cfg.n_classes)
-
-
 def _freeze(model: nn.Module, freeze: bool) -> list[str]:
     frozen = []
     for name, p in model.named_parameters():
@@ -378,11 +253,13 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
             progress({"stage": "forgetting check", "eta_s": None})
         anchors = training_lab_data(base, cfg.anchor_minutes, cfg.seed + 1, relabel=False,
                                     animals=cfg.anchor_animals)  # not the gate's animals
-        mixed, mixing = choose_mix(base, model, cfg, val_windows, before, anchors, gate)
+        base_hits = anchor_hits(base.module, anchors)
+        mixed, mixing = choose_mix(base.module, model, cfg.mixes, cfg.max_forgetting,
+                                   val_windows, before, anchors, base_hits, gate)
         if mixing["mix"] is not None:
             model, after = mixed, mixing.pop("validation_after")
         if gate is not None and cfg.lab_gate is None:
-            mixing["network_forgetting_per_lab"] = forgetting_per_lab(base.module, model, anchors)
+            mixing["network_forgetting_per_lab"] = forgetting_per_lab(base_hits, model, anchors)
             if max(mixing["network_forgetting_per_lab"].values()) <= cfg.max_forgetting:
                 gate = None  # the network alone keeps every training lab: no gate needed
 

@@ -5,13 +5,8 @@ import torch
 from model.corrections import export_corrections
 from model.data import SequenceDataset, SubjectData, class_weights, prepare_subject
 from model.domain import LabGate, profile, token_encoder
-from model.finetune import (
-    FinetuneConfig,
-    finetune,
-    replay_data,
-    save_finetuned,
-    split_blocks,
-)
+from model.finetune import FinetuneConfig, finetune, save_finetuned, split_blocks
+from model.forgetting import interpolate, replay_data
 from model.losses import TEACHER
 from model.metrics import evaluate
 from model.registry import find_parent, list_models
@@ -174,8 +169,6 @@ def test_cli_finetune_exit_codes(base_path, tmp_path, capsys):
 
 
 def test_interpolation_runs_from_base_to_fine_tuned():
-    from model.finetune import interpolate
-
     torch.manual_seed(0)
     base, tuned = build_model("sdreamer-seq", **TINY), build_model("sdreamer-seq", **TINY)
     for mix, want in ((0.0, base), (1.0, tuned)):
