@@ -51,17 +51,15 @@ class PreferencesDialog(QDialog):
         self.threshold.setToolTip("model labels below this confidence are marked and N "
                                   "jumps to them")
         form.addRow("low-confidence threshold", self.threshold)
-        self.rem_from_wake = QCheckBox("Allow REM straight from Wake")
-        self.rem_from_wake.setChecked(settings.rem_from_wake)
-        self.rem_from_wake.setToolTip("rodents enter REM from NREM, so by default REM that no "
-                                      "NREM precedes is scored Wake; allow it for narcolepsy / "
-                                      "cataplexy models")
+        self.rem_from_wake = _checkbox(
+            "Allow REM straight from Wake", settings.rem_from_wake,
+            "rodents enter REM from NREM, so by default REM that no NREM precedes is scored "
+            "Wake; allow it for narcolepsy / cataplexy models")
         form.addRow("automatic scoring", self.rem_from_wake)
-        self.ignore_lab_gate = QCheckBox("Use a fine-tuned model on every recording")
-        self.ignore_lab_gate.setChecked(settings.ignore_lab_gate)
-        self.ignore_lab_gate.setToolTip("a fine-tuned model normally scores only recordings "
-                                        "that look like the ones it was corrected on, and "
-                                        "sends others to its parent model")
+        self.ignore_lab_gate = _checkbox(
+            "Use a fine-tuned model on every recording", settings.ignore_lab_gate,
+            "a fine-tuned model normally scores only recordings that look like the ones it "
+            "was corrected on, and sends others to its parent model")
         form.addRow("", self.ignore_lab_gate)
         layout.addLayout(form)
 
@@ -136,6 +134,13 @@ class PreferencesDialog(QDialog):
                 s.set_colour(stage, colour)
         s.sync()
         super().accept()
+
+
+def _checkbox(text: str, checked: bool, tip: str) -> QCheckBox:
+    box = QCheckBox(text)
+    box.setChecked(checked)
+    box.setToolTip(tip)
+    return box
 
 
 def _text_colour(background: str) -> str:

@@ -27,6 +27,10 @@ class Settings:
         self.q = qsettings or QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
                                         ORGANISATION, APPLICATION)
 
+    def _bool(self, key: str, default: bool = False) -> bool:
+        """QSettings gives back 'true'/'false' strings from an INI file."""
+        return str(self.q.value(key, default)).lower() in ("true", "1")
+
     def _float(self, key: str, default: float) -> float:
         try:
             return float(self.q.value(key, default))
@@ -72,7 +76,7 @@ class Settings:
     @property
     def rem_from_wake(self) -> bool:
         """Keep REM that no NREM precedes (narcolepsy models); off: such REM is scored Wake."""
-        return str(self.q.value("scoring/rem_from_wake", "false")).lower() in ("true", "1")
+        return self._bool("scoring/rem_from_wake")
 
     @rem_from_wake.setter
     def rem_from_wake(self, value: bool) -> None:
@@ -81,7 +85,7 @@ class Settings:
     @property
     def ignore_lab_gate(self) -> bool:
         """Score every recording with a fine-tuned model, also those unlike its lab."""
-        return str(self.q.value("scoring/ignore_lab_gate", "false")).lower() in ("true", "1")
+        return self._bool("scoring/ignore_lab_gate")
 
     @ignore_lab_gate.setter
     def ignore_lab_gate(self, value: bool) -> None:
