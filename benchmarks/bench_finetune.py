@@ -27,7 +27,7 @@ FALLBACK_BASE = ROOT / "work-data/checkpoints/sdreamer-seq-last.safetensors"
 
 def animals(lab: str, n: int, minutes: float, seed: int):  # noqa: ANN201
     from model.corpus import LAB_RATES
-    from sleepscorer.core.simulation import simulate_recording
+    from model.simulation import simulate_recording
 
     rate = LAB_RATES.get(lab.removesuffix("_shifted"), 512.0)
     return [simulate_recording(minutes * 60.0, rate=rate, seed=seed + i, lab=lab) for i in range(n)]

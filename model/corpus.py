@@ -65,7 +65,7 @@ class CorpusSpec:
 
 @lru_cache(maxsize=2)
 def _mssv_pool(folder: Path) -> list:
-    from sleepscorer.core.simulation import load_mssv
+    from model.simulation import load_mssv
 
     return load_mssv(folder) if folder.is_dir() else []
 
@@ -102,7 +102,7 @@ def plan(spec: CorpusSpec, mssv_folder: Path) -> list[AnimalSpec]:
 
 def simulate_animal(a: AnimalSpec, hours: float, mssv_folder: Path):  # noqa: ANN201
     """(Recording, Hypnogram) of one planned animal."""
-    from sleepscorer.core.simulation import simulate_recording
+    from model.simulation import simulate_recording
 
     n_s = int(hours * 3600)
     source: Hypnogram | float = float(n_s)

@@ -32,7 +32,7 @@ def training_lab_data(base: LoadedModel, minutes: float, seed: int, relabel: boo
     from model.corpus import LAB_RATES, TRAIN_LABS
     from model.data import prepare_subject
     from model.preprocess import PreprocessConfig
-    from sleepscorer.core.simulation import simulate_recording
+    from model.simulation import simulate_recording
 
     prep = PreprocessConfig(**base.card.get("preprocessing", {}))
     k = getattr(base.module, "seq_len", 1)

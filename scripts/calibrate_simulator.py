@@ -25,8 +25,8 @@ import numpy as np
 from scipy import stats
 
 from sleepscorer.core.hypnogram import Hypnogram
-from sleepscorer.core.simulation import get_lab, simulate_session
-from sleepscorer.core.simulation.labs import CALIBRATED_LAB
+from model.simulation import get_lab, simulate_session
+from model.simulation.labs import CALIBRATED_LAB
 from sleepscorer.core.stages import STAGE_COLORS, Stage
 from sleepscorer.core.state_rules import RuleScoring, epoch_spectra, segment, volts
 from sleepscorer.io import load_recording

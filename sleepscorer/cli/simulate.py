@@ -2,7 +2,7 @@
 
 Each animal gets `<lab>_seed<N>_animal<i>.edf` (EEG/EMG in uV, plus a Trigger channel in
 labs with optogenetic stimulation) and `<same>.csv` (our 1-s labels) beside it.
-A thin shell over `sleepscorer.core.simulation`.
+A thin shell over `model.simulation`.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _in_microvolts(recording):  # noqa: ANN001, ANN202 - Recording in, Recording
 
 
 def run(args: argparse.Namespace) -> int:
-    from sleepscorer.core.simulation import get_lab, simulate_recording
+    from model.simulation import get_lab, simulate_recording
     from sleepscorer.io import write_edf
     from sleepscorer.io.labels import write_labels_csv
 

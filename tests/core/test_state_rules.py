@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sleepscorer.core import state_rules
-from sleepscorer.core.simulation import get_lab, simulate_session
+from model.simulation import get_lab, simulate_session
 from sleepscorer.core.stages import Stage
 from sleepscorer.io.recording import Channel, ChannelKind, Recording
 

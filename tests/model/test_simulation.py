@@ -9,7 +9,7 @@ import pytest
 from scipy import signal
 
 from sleepscorer.core.hypnogram import Hypnogram
-from sleepscorer.core.simulation import (
+from model.simulation import (
     LABS,
     SignalState,
     default_sampler,
@@ -20,7 +20,7 @@ from sleepscorer.core.simulation import (
     simulate_session,
     to_one_second,
 )
-from sleepscorer.core.simulation.hypnograms import fill_unscorable, mark_microarousals
+from model.simulation.hypnograms import fill_unscorable, mark_microarousals
 from sleepscorer.core.stages import Stage
 
 MSSV = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "mssv-hypnograms"

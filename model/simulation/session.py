@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from sleepscorer.core.hypnogram import Hypnogram, Source
-from sleepscorer.core.simulation.hypnograms import (
+from model.simulation.hypnograms import (
     MA_MAX_S,
     SemiMarkovModel,
     bouts,
@@ -24,8 +24,8 @@ from sleepscorer.core.simulation.hypnograms import (
     mark_microarousals,
     to_one_second,
 )
-from sleepscorer.core.simulation.labs import AnimalParams, LabProfile, get_lab
-from sleepscorer.core.simulation.signals import SignalState, synthesize
+from model.simulation.labs import AnimalParams, LabProfile, get_lab
+from model.simulation.signals import SignalState, synthesize
 from sleepscorer.core.stages import LABEL_DTYPE, Stage
 from sleepscorer.io.recording import Channel, ChannelKind, Recording
 

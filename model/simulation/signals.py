@@ -19,7 +19,7 @@ from enum import IntEnum
 import numpy as np
 from scipy import signal
 
-from sleepscorer.core.simulation.labs import AnimalParams
+from model.simulation.labs import AnimalParams
 
 CONTROL_RATE = 32  # samples per second of every amplitude envelope
 CHUNK = 2**20  # samples rendered at a time
