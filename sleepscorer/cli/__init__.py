@@ -2,6 +2,12 @@
 
 `sleepscorer` alone or with a PATH opens the desktop app; named subcommands run headless.
 Every `SleepScorerError` becomes one line `error: PATH: problem` and exit status 2.
+
+Building the parser imports every command module, so a command module imports nothing
+heavy at its top or in `register`: torch, the model code and the GUI are imported inside
+the function that runs the command (here, and only here, function-local imports are the
+rule). `sleepscorer --help` and `--version` therefore never import torch
+(tests/cli/test_startup.py).
 """
 
 from __future__ import annotations

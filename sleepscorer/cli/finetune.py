@@ -13,8 +13,6 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from model.registry import user_models_dir
-
     p = subparsers.add_parser(
         "export-corrections", help="save a recording's person-set labels for fine-tuning",
         description="Append the epochs a person labelled (rows with source expert or imported "
@@ -37,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="model to start from (default: the bundled model)")
     f.add_argument("--out", required=True, type=Path, metavar="MODEL",
                    help="file to write (.safetensors); models in the user models folder "
-                        f"({user_models_dir()}) are offered in the app")
+                        "(<user data dir>/SleepScorer/models) are offered in the app")
     f.add_argument("--epochs", type=int, default=None, help="passes over the corrections at "
                                                             "most (default 3)")
     f.add_argument("--freeze-encoder", action=argparse.BooleanOptionalAction, default=False,

@@ -23,16 +23,26 @@ training data, each either
 Each recording is one subject; validation subjects are held out whole."""
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def _arch(name: str) -> str:
+    """Checked when the command runs, so building the parser never imports torch."""
     from model.weights import ARCHITECTURES
 
+    if name not in ARCHITECTURES:
+        raise argparse.ArgumentTypeError(
+            f"unknown architecture {name!r}; choose one of {', '.join(sorted(ARCHITECTURES))}")
+    return name
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "train", help="train a scoring model from labelled recordings",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Train a model on labelled recordings and write OUT.safetensors with its "
                     "model card (OUT.json).\n\n" + PAIRS_HELP)
     p.add_argument("pairs", nargs="+", metavar="REC=LABELS|FOLDER", help="see above")
-    p.add_argument("--arch", choices=sorted(ARCHITECTURES), default="sdreamer-seq")
+    p.add_argument("--arch", type=_arch, default="sdreamer-seq", metavar="ARCH",
+                   help="network to train (default sdreamer-seq; an unknown name lists "
+                        "the known ones)")
     p.add_argument("--out", required=True, type=Path, metavar="FILE",
                    help="weights file to write (.safetensors)")
     p.add_argument("--epochs", type=int, default=30, help="passes over the data (default 30)")
