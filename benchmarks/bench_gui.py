@@ -39,7 +39,7 @@ def synthetic_recording(hours: float, rate: float):
 
 
 def bouts_hypnogram(n: int):
-    from sleepscorer.core.hypnogram import Hypnogram
+    from sleepscorer.hypnogram import Hypnogram
 
     rng = np.random.default_rng(1)
     lengths = rng.integers(5, 300, size=n // 5)
@@ -52,7 +52,7 @@ def bouts_hypnogram(n: int):
 
 def heavy_score(recording, progress=None, cancel=None, epoch_length=1.0, **_):
     """CPU-bound stand-in for the model: FFTs of every epoch, a little Python per chunk."""
-    from sleepscorer.core.stages import Stage
+    from sleepscorer.stages import Stage
 
     n = recording.n_epochs(epoch_length)
     per = int(recording.rate * epoch_length)

@@ -21,11 +21,11 @@ import numpy as np
 
 from model.data import SubjectData, stages_to_classes
 from model.preprocess import EpochSource, PreprocessConfig
-from sleepscorer.core.hypnogram import Hypnogram
-from sleepscorer.core.stages import Stage
 from sleepscorer.errors import LabelsError, ModelError
+from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.io.atomic import write_text_atomic
 from sleepscorer.io.recording import Recording
+from sleepscorer.stages import Stage, stages_from_names
 
 FORMAT = "sleepscorer-corrections/1"
 MANIFEST = "manifest.json"
@@ -120,7 +120,7 @@ def export_corrections(recording: Recording, hypnogram: Hypnogram, out_dir: str 
         raise ModelError(out, "preprocessing differs from the base model's; corrections must be "
                               "preprocessed as the model expects (leave it at the default)")
     n = recording.n_epochs(1.0)
-    labels = person_targets(hypnogram, [Stage[c] for c in classes], n)
+    labels = person_targets(hypnogram, stages_from_names(classes), n)
     context = int(card.get("config", {}).get("seq_len", 16)) // 2
     runs = labelled_runs(labels, context)
     if not runs:

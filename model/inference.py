@@ -22,10 +22,10 @@ from model.domain import RUN, LabGate, TokenEncoder, profile, run_starts, token_
 from model.postprocess import RemRule, apply_rem_rule
 from model.preprocess import EpochSource, PreprocessConfig
 from model.weights import LoadedModel, resolve_model
-from sleepscorer.core.hypnogram import Hypnogram
-from sleepscorer.core.stages import Stage
 from sleepscorer.errors import Cancelled, ModelError
+from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.io.recording import Recording
+from sleepscorer.stages import Stage
 
 MODALITIES = ("both", "eeg", "emg")
 REM_RULE = RemRule()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sleepscorer.core.stages import Stage
+from sleepscorer.stages import Stage
 
 
 @dataclass(frozen=True)

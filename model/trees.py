@@ -20,9 +20,9 @@ from model.data import SubjectData
 from model.features import epoch_features, feature_names
 from model.metrics import evaluate
 from model.preprocess import preprocess
-from sleepscorer.core.stages import MODEL_CLASSES_3, Stage
 from sleepscorer.errors import ModelError
 from sleepscorer.io.recording import Recording
+from sleepscorer.stages import MODEL_CLASSES_3, Stage, stages_from_names
 
 ARCH = "lightgbm-features"
 DEFAULT_PARAMS = {"objective": "multiclass", "learning_rate": 0.1, "num_leaves": 31,
@@ -98,7 +98,7 @@ class TreesModel:
             raise ModelError(path, f"architecture {card.get('architecture')!r} is not {ARCH}")
         if hashlib.sha256(dump.encode()).hexdigest() != card.get("booster_sha256"):
             raise ModelError(path, "tree model does not match its hash; the file was changed")
-        model = cls([Stage[c] for c in card["classes"]], card["with_emg"], card["params"],
+        model = cls(stages_from_names(card["classes"]), card["with_emg"], card["params"],
                     lgb.Booster(model_str=dump))
         model.metrics = card.get("metrics", {})
         return model

@@ -23,9 +23,9 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import nn
 
-from sleepscorer.core.stages import MODEL_CLASSES_3, Stage
 from sleepscorer.errors import ModelError
 from sleepscorer.io.atomic import atomic_path, write_text_atomic
+from sleepscorer.stages import BASE_EPOCH, MODEL_CLASSES_3, Stage, stage_names, stages_from_names
 
 CARD_FORMAT = "sleepscorer-model/1"
 CARD_KEY = "sleepscorer_card"
@@ -103,7 +103,7 @@ class LoadedModel:
 
     @property
     def classes(self) -> tuple[Stage, ...]:
-        return tuple(Stage[c] for c in self.card["classes"])
+        return stages_from_names(self.card["classes"])
 
     @property
     def modalities(self) -> tuple[str, ...]:
@@ -119,9 +119,9 @@ class LoadedModel:
         if arch not in ARCHITECTURES:
             raise ModelError(None, f"unknown architecture {arch!r}")
         card = {"name": arch, "architecture": arch, "config": dataclasses.asdict(module.cfg),
-                "classes": [Stage(int(c)).name for c in classes],
+                "classes": stage_names(classes),
                 "modalities": list(ARCHITECTURES[arch].modalities),
-                "preprocessing": PreprocessConfig().to_dict(), "epoch_length": 1.0}
+                "preprocessing": PreprocessConfig().to_dict(), "epoch_length": BASE_EPOCH}
         return cls(module, card)
 
 
@@ -153,7 +153,7 @@ def save_model(model: nn.Module, path: str | Path, arch: str | None = None,
                parent_sha256: str | None = None, preprocessing: dict | None = None,
                extra: dict | None = None) -> dict:
     """Write NAME.safetensors (+ card in its metadata) and NAME.json; returns the card."""
-    from model.preprocess import PreprocessConfig
+    from model.preprocess import MODEL_RATE, PreprocessConfig
 
     path = Path(path)
     arch = arch or getattr(model, "arch_name", None)
@@ -166,9 +166,9 @@ def save_model(model: nn.Module, path: str | Path, arch: str | None = None,
         "name": name or arch,
         "architecture": arch,
         "config": dataclasses.asdict(cfg),
-        "classes": [Stage(int(c)).name for c in classes],
-        "sampling_rate": getattr(cfg, "rate", 512),
-        "epoch_length": 1.0,
+        "classes": stage_names(classes),
+        "sampling_rate": getattr(cfg, "rate", MODEL_RATE),
+        "epoch_length": BASE_EPOCH,
         "modalities": list(ARCHITECTURES[arch].modalities),
         "preprocessing": preprocessing or PreprocessConfig().to_dict(),
         "training_data": training_data or {},
@@ -222,6 +222,32 @@ def _verify_sidecar(path: Path, card: dict) -> dict:
     return sidecar
 
 
+def check_card_grid(path: Path | None, card: dict, config: Any) -> None:
+    """The card's epoch length, sampling rate and classes are what this code scores with
+    (`sleepscorer.stages`, `model.preprocess.MODEL_RATE`); ModelError naming the field if not."""
+    from model.preprocess import MODEL_RATE
+
+    epoch = card.get("epoch_length", BASE_EPOCH)
+    if not isinstance(epoch, int | float) or abs(float(epoch) - BASE_EPOCH) > 1e-9:
+        raise ModelError(path, f"model card's epoch_length is {epoch!r} s; this version scores "
+                               f"{BASE_EPOCH:g}-s epochs only: retrain or convert the model")
+    rate = card.get("sampling_rate", MODEL_RATE)
+    if not isinstance(rate, int | float) or float(rate) != MODEL_RATE:
+        raise ModelError(path, f"model card's sampling_rate is {rate!r} Hz; this version feeds "
+                               f"models {MODEL_RATE} Hz: retrain or convert the model")
+    names = card.get("classes")
+    try:
+        classes = stages_from_names(names) if isinstance(names, list) else None
+    except KeyError:
+        classes = None
+    if (not classes or len(set(classes)) != len(classes) or Stage.UNSCORED in classes):
+        raise ModelError(path, f"model card's classes {names!r} are not distinct stage names "
+                               f"({', '.join(s.name for s in Stage if s != Stage.UNSCORED)})")
+    if len(classes) != getattr(config, "n_classes", len(classes)):
+        raise ModelError(path, f"model card lists {len(classes)} classes but its config has "
+                               f"{config.n_classes}; the card was changed")
+
+
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
     """Read and verify a model file; the network is returned in eval mode."""
     path = Path(path)
@@ -236,14 +262,12 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedMo
     try:
         config = ARCHITECTURES[arch].config_from_dict(card["config"])
         model = build_model(arch, config)
-        classes = [Stage[c] for c in card["classes"]]
         from model.preprocess import PreprocessConfig
 
         PreprocessConfig(**card.get("preprocessing", {}))
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(path, f"model card config does not build a {arch} model ({exc})") from exc
-    if len(classes) != getattr(config, "n_classes", len(classes)):
-        raise ModelError(path, "model card lists a different number of classes than the config")
+    check_card_grid(path, card, config)
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     found = {k: tuple(v.shape) for k, v in tensors.items()}
     if expected != found:

@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from sleepscorer.core.hypnogram import Hypnogram
 from model.simulation import get_lab, simulate_session
 from model.simulation.labs import CALIBRATED_LAB
-from sleepscorer.core.stages import STAGE_COLORS, Stage
 from sleepscorer.core.state_rules import RuleScoring, epoch_spectra, segment, volts
+from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.io import load_recording
+from sleepscorer.stages import STAGE_COLORS, Stage
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real" / "openephys-mouse-29min"
 GROUPS = (("Wake", Stage.WAKE), ("NREM", Stage.NREM), ("REM-candidate", Stage.REM),

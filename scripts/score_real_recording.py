@@ -27,13 +27,14 @@ from model.weights import load_model  # noqa: E402
 from sleepscorer.core.state_rules import find_trigger, segment, volts  # noqa: E402
 from sleepscorer.errors import ModelError  # noqa: E402
 from sleepscorer.io import load_recording  # noqa: E402
+from sleepscorer.stages import MODEL_CLASSES_3, STAGE_COLORS  # noqa: E402
 
 SHIPPED = ROOT / "resources" / "weights" / "sdreamer-seq.safetensors"
 CHECKPOINT = ROOT / "work-data" / "checkpoints" / "sdreamer-seq-last.safetensors"
 REAL = ROOT.parent / "shared" / "data" / "real" / "openephys-mouse-29min"
 DEMO = ROOT / "resources" / "demo" / "openephys-mouse-29min"
-NAMES = ("Wake", "NREM", "REM")
-COLOURS = ("#E69F00", "#0072B2", "#009E73")  # Okabe-Ito: Wake, NREM, REM
+NAMES = tuple(s.label for s in MODEL_CLASSES_3)
+COLOURS = tuple(STAGE_COLORS[s] for s in MODEL_CLASSES_3)  # Okabe-Ito: Wake, NREM, REM
 AMBIGUOUS = (143, 165)  # s: theta-rich, low-EMG stretch right after waking (quiet wake or REM?)
 AFTER_S = 60  # seconds looked at after each stimulation train
 

@@ -30,7 +30,7 @@ def stand_in_score(recording, progress=None, cancel=None, epoch_length=1.0, **_)
     """Delta/theta/EMG rule of thumb (not the model), only for a scored-looking picture."""
     from scipy.signal import welch
 
-    from sleepscorer.core.stages import Stage
+    from sleepscorer.stages import Stage
 
     n = recording.n_epochs(epoch_length)
     eeg, emg = recording.eeg, recording.emg
@@ -75,10 +75,10 @@ def settle(app, rounds: int = 30) -> None:
 def open_simulated(window, hours: float, lab: str = "lab_a"):  # noqa: ANN201
     """A simulated recording (not a file): shown like an opened one, then scored. Returns
     the simulator's true hypnogram."""
-    from sleepscorer.core.hypnogram import Hypnogram
     from model.simulation import simulate_recording
     from sleepscorer.gui.session import ScoringSession
     from sleepscorer.gui.workers import prepare_loaded
+    from sleepscorer.hypnogram import Hypnogram
 
     rec, truth = simulate_recording(hours * 3600.0, rate=512, seed=1, lab=lab)
     hyp = Hypnogram(rec.n_epochs(1.0), 1.0)
@@ -92,9 +92,9 @@ def finetune_picture(app, window, out: str, run: bool, timeout: float, truth=Non
     """Confirm most model labels (as a person checking them would), or with `truth` set the
     first 40 % to it as a person's labels; export them as corrections and show the fine-tune
     dialog; with `run`, after fine-tuning."""
-    from sleepscorer.core.hypnogram import Source
     from sleepscorer.gui import backend
     from sleepscorer.gui.finetune_dialog import FinetuneDialog
+    from sleepscorer.hypnogram import Source
 
     session = window.session
     hyp = session.hypnogram

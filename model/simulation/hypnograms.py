@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sleepscorer.core.stages import LABEL_DTYPE, Stage
+from sleepscorer.stages import LABEL_DTYPE, Stage
 
 MSSV_HELD_OUT_LAB = "lab_5"
 MA_MAX_S = 15.0

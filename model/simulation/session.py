@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 
-from sleepscorer.core.hypnogram import Hypnogram, Source
 from model.simulation.hypnograms import (
     MA_MAX_S,
     SemiMarkovModel,
@@ -26,8 +25,9 @@ from model.simulation.hypnograms import (
 )
 from model.simulation.labs import AnimalParams, LabProfile, get_lab
 from model.simulation.signals import SignalState, synthesize
-from sleepscorer.core.stages import LABEL_DTYPE, Stage
+from sleepscorer.hypnogram import Hypnogram, Source
 from sleepscorer.io.recording import Channel, ChannelKind, Recording
+from sleepscorer.stages import LABEL_DTYPE, Stage
 
 
 @dataclass

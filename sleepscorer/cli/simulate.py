@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from sleepscorer.errors import SleepScorerError
+from sleepscorer.stages import Stage
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -65,8 +66,7 @@ def run(args: argparse.Namespace) -> int:
         stem = out / f"{lab.name}_seed{args.seed}_animal{i}"
         write_edf(_in_microvolts(rec), stem.with_suffix(".edf"))
         write_labels_csv(hyp, stem.with_suffix(".csv"))
-        counts = {name: int((hyp.stages == code).sum()) for name, code in
-                  (("Wake", 0), ("NREM", 1), ("REM", 2), ("MA", 3), ("Artifact", 4))}
+        counts = {s.label: int((hyp.stages == s).sum()) for s in Stage if s != Stage.UNSCORED}
         print(f"{stem.with_suffix('.edf')}: {rec.duration_s / 3600:.2f} h at {args.rate:g} Hz, "
               + ", ".join(f"{k} {v} s" for k, v in counts.items() if v))
     return 0

@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     from model.data import split_subjects
     from model.training import TrainConfig, fit_architecture
     from model.weights import ARCHITECTURES, save_model
-    from sleepscorer.core.stages import MODEL_CLASSES_3
+    from sleepscorer.stages import MODEL_CLASSES_3
 
     pairs = find_pairs(args.pairs)
     need_emg = "emg" in ARCHITECTURES[args.arch].modalities

@@ -151,7 +151,7 @@ class _Pipeline:
         return ok, where if ok else f"{problem} ({where})"
 
     def export(self) -> tuple[bool, str]:
-        from sleepscorer.core.hypnogram import Hypnogram
+        from sleepscorer.hypnogram import Hypnogram
         from sleepscorer.io.labels import write_labels_csv
 
         probabilities, classes = self.result.probabilities, self.result.classes
@@ -236,7 +236,7 @@ def probabilities_problem(probabilities, n_epochs: int, n_classes: int) -> tuple
 
 def check_labels_csv(path: Path, n_epochs: int, epoch_length: float = 1.0) -> list[Check]:
     """Check a model-scored labels CSV as written, without our reader: the file contract."""
-    from sleepscorer.core.stages import Stage
+    from sleepscorer.stages import Stage
 
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage, signal
 
-from sleepscorer.core.stages import LABEL_DTYPE, Stage
 from sleepscorer.io.recording import Channel, ChannelKind, Recording
+from sleepscorer.stages import LABEL_DTYPE, Stage
 
 DELTA_BAND = (0.5, 4.0)
 THETA_BAND = (6.0, 9.0)

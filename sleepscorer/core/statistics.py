@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sleepscorer.core.hypnogram import Hypnogram
-from sleepscorer.core.stages import Stage
+from sleepscorer.hypnogram import Hypnogram
+from sleepscorer.stages import Stage
 
 DEFAULT_STATES = (Stage.WAKE, Stage.NREM, Stage.REM, Stage.MA, Stage.ARTIFACT)
 

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sleepscorer.core.hypnogram import COARSER_EPOCH_LENGTHS
-from sleepscorer.core.stages import STAGE_COLORS, Stage
 from sleepscorer.gui.settings import CORE_STAGES, OPTIONAL_STAGES, Settings
+from sleepscorer.hypnogram import COARSER_EPOCH_LENGTHS
+from sleepscorer.stages import STAGE_COLORS, Stage
 
 COLOURED_STAGES = (*CORE_STAGES, *OPTIONAL_STAGES)
 

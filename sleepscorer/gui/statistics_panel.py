@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sleepscorer.core.hypnogram import Hypnogram
-from sleepscorer.core.stages import STAGE_COLORS, Stage
 from sleepscorer.core.statistics import SleepStatistics, compute_statistics
+from sleepscorer.hypnogram import Hypnogram
+from sleepscorer.stages import STAGE_COLORS, Stage
 
 
 class StatisticsPanel(QWidget):

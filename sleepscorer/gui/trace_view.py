@@ -13,14 +13,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
 
 from sleepscorer.core.display import robust_span, stage_palette, stage_rgba
-from sleepscorer.core.hypnogram import Hypnogram
-from sleepscorer.core.stages import Stage
 from sleepscorer.gui.confidence_track import ConfidencePlot
 from sleepscorer.gui.spectrogram_view import SpectrogramPlot
 from sleepscorer.gui.stage_strip import StageStrip
 from sleepscorer.gui.time_axis import TimeAxis
 from sleepscorer.gui.viewbox import ScoringViewBox
 from sleepscorer.gui.workers import LoadedRecording
+from sleepscorer.hypnogram import Hypnogram
+from sleepscorer.stages import Stage
 
 AXIS_WIDTH = 64
 # dark grey, one cosmetic pixel, for samples; a lighter grey for the min/max envelope of a
@@ -117,7 +117,7 @@ class TraceView(pg.GraphicsLayoutWidget):
             plot = self._add_plot(height=60 if thin else None)
             plot.setMinimumHeight(40 if thin else 90)
             plot.thin = thin
-            plot.setLabel("left", channel.name, units=channel.unit or None)
+            set_axis_title(plot, channel.name, channel.unit)
             kind = channel.kind.value if channel.kind.value in TRACE_PEN else "other"
             curve = pg.PlotCurveItem(pen=pg.mkPen(TRACE_PEN[kind], width=0),
                                      skipFiniteCheck=True)
@@ -146,6 +146,7 @@ class TraceView(pg.GraphicsLayoutWidget):
         self.set_hypnogram(hyp)
         # the layout keeps the size it had when empty until the next resize: fill the view
         self.ci.setGeometry(QRectF(self.rect()))
+        self._x_changed()  # draw now: the next range may equal the last recording's
 
     # -- hypnogram colours -----------------------------------------------------------
     def set_palette(self, colours: dict[Stage, str]) -> None:
@@ -202,7 +203,10 @@ class TraceView(pg.GraphicsLayoutWidget):
             item.setRegion(region)
 
     def set_x_range(self, t0: float, t1: float) -> None:
+        before = self.x_range()
         self.hypno.vb.setXRange(t0, t1, padding=0)
+        if self.x_range() == before:  # no range signal comes: new curves still need data
+            self._x_changed()
 
     def x_range(self) -> tuple[float, float]:
         (t0, t1), _ = self.hypno.vb.viewRange()
@@ -222,6 +226,8 @@ class TraceView(pg.GraphicsLayoutWidget):
         if not self.plots:
             return
         pixels = max(100, int(self.hypno.vb.width()))
+        if self.confidence is not None:
+            self.confidence.redraw(t0, t1, pixels)
         for name, curve in self.curves.items():
             pyramid = self.pyramids[name]
             x, y = pyramid.segment(t0, t1, pixels)
@@ -252,6 +258,19 @@ class TraceView(pg.GraphicsLayoutWidget):
             centre = _round_down(abs((new_lo + new_hi) / 2), step) * np.sign(new_lo + new_hi)
             ticks = [(v, f"{v:g}") for v in (centre - step, centre + step)]
             plot.getAxis("left").setTicks([ticks, []])
+
+
+UNIT_NAMES = {"uv": "µV", "µv": "µV", "mv": "mV", "v": "V", "nv": "nV"}
+
+
+def set_axis_title(plot: pg.PlotItem, name: str, unit: str | None) -> None:
+    """The channel name and its unit as stored, e.g. "EEG1 (µV)": no SI prefix is stacked
+    on a unit that has one already ("mmV", "kuV"), and the ticks show plain values."""
+    axis = plot.getAxis("left")
+    axis.enableAutoSIPrefix(False)
+    unit = (unit or "").strip()
+    shown = UNIT_NAMES.get(unit.lower(), unit)
+    plot.setLabel("left", f"{name} ({shown})" if shown else name)
 
 
 def _round_down(value: float, unit: float | None = None) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from sleepscorer.core.hypnogram import Hypnogram
+from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.io.recording import ChannelKind, Recording
 
 _TYPES = {"EEG": ChannelKind.EEG, "ECOG": ChannelKind.EEG, "SEEG": ChannelKind.EEG,

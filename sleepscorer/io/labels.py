@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sleepscorer.core.hypnogram import Hypnogram, Source
-from sleepscorer.core.stages import LABEL_DTYPE, Stage
 from sleepscorer.errors import LabelsError
+from sleepscorer.hypnogram import Hypnogram, Source
 from sleepscorer.io.atomic import write_text_atomic
+from sleepscorer.stages import LABEL_DTYPE, Stage
 
 HEADER = ("epoch", "onset_s", "duration_s", "stage", "confidence", "source")
 ACCUSLEEP_STAGES: dict[int, Stage] = {1: Stage.REM, 2: Stage.WAKE, 3: Stage.NREM}

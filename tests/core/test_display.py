@@ -9,7 +9,7 @@ from sleepscorer.core.display import (
     stage_palette,
     stage_rgba,
 )
-from sleepscorer.core.stages import Stage
+from sleepscorer.stages import Stage
 
 
 def test_segment_keeps_every_extreme():

@@ -1,8 +1,8 @@
 import numpy as np
 
-from sleepscorer.core.hypnogram import Hypnogram
-from sleepscorer.core.stages import Stage
 from sleepscorer.core.statistics import compute_statistics, write_statistics_csv
+from sleepscorer.hypnogram import Hypnogram
+from sleepscorer.stages import Stage
 
 W, N, R, U = Stage.WAKE, Stage.NREM, Stage.REM, Stage.UNSCORED
 

@@ -15,8 +15,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
-from sleepscorer.core.stages import Stage  # noqa: E402
 from sleepscorer.errors import Cancelled  # noqa: E402
+from sleepscorer.stages import Stage  # noqa: E402
 
 RATE = 128.0
 MINUTES = 5

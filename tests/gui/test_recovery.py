@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from sleepscorer.core.hypnogram import Source
-from sleepscorer.core.stages import Stage
 from sleepscorer.gui.main_window import MainWindow
 from sleepscorer.gui.settings import Settings
+from sleepscorer.hypnogram import Source
+from sleepscorer.stages import Stage
 from tests.gui.conftest import open_and_score
 
 

@@ -7,9 +7,9 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
-from sleepscorer.core.hypnogram import Hypnogram, Source
-from sleepscorer.core.stages import Stage
 from sleepscorer.gui import backend
+from sleepscorer.hypnogram import Hypnogram, Source
+from sleepscorer.stages import Stage
 from tests.gui.conftest import open_and_score, wait_scored, write_edf
 
 

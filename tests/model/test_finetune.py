@@ -13,8 +13,8 @@ from model.registry import find_parent, list_models
 from model.training import predict_dataset
 from model.weights import build_model, file_sha256, load_model, save_model
 from sleepscorer.cli import main
-from sleepscorer.core.hypnogram import Hypnogram
 from sleepscorer.errors import Cancelled, ModelError
+from sleepscorer.hypnogram import Hypnogram
 from tests.model.conftest import TINY, make_recording
 
 N = 160  # epochs: 5 blocks of 32 labelled epochs, the 5th is validation
