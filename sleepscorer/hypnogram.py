@@ -277,12 +277,18 @@ class Hypnogram:
         filled = np.where(np.isnan(conf), 0.0, conf)
         counted = (~np.isnan(conf)).sum(axis=1)
         mean_conf = np.where(counted > 0, filled.sum(axis=1) / np.maximum(counted, 1), np.nan)
+        # Provenance (README, "The label CSV"): a window is a person's only where the person
+        # decided it: the person's epochs of the winning stage are more than half the window,
+        # or no model epoch is in it. Expert if expert epochs are most of those, else imported.
         blocks_src = self.sources[: n * k].reshape(n, k)
-        expert = (blocks_src == Source.EXPERT).any(axis=1)
-        imported = (blocks_src == Source.IMPORTED).any(axis=1)
-        model = (blocks_src == Source.MODEL).any(axis=1)
-        sources = np.select([winner == Stage.UNSCORED, expert, imported, model],
-                            [Source.NONE, Source.EXPERT, Source.IMPORTED, Source.MODEL], Source.NONE)
+        agrees = blocks == winner[:, None]
+        has_model = (blocks_src == Source.MODEL).any(axis=1)
+        decided = np.where(has_model[:, None], agrees, True)
+        n_expert = (decided & (blocks_src == Source.EXPERT)).sum(axis=1)
+        n_imported = (decided & (blocks_src == Source.IMPORTED)).sum(axis=1)
+        person = ~has_model | (2 * (n_expert + n_imported) > k)
+        sources = np.select([winner == Stage.UNSCORED, person & (n_expert >= n_imported), person],
+                            [Source.NONE, Source.EXPERT, Source.IMPORTED], Source.MODEL)
         out = Hypnogram.from_arrays(winner, epoch_length, sources=sources.astype(np.int8))
         out.confidence[:] = np.where(sources == Source.MODEL, mean_conf, np.nan)
         return out

@@ -25,6 +25,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import math
+
+    from sleepscorer.errors import SleepScorerError
+    from sleepscorer.io.outputs import check_output_file
+
+    if args.epoch_length is not None:
+        el = args.epoch_length
+        if not math.isfinite(el) or el <= 0 or el > 3600 or not any(
+                abs(el * r - round(el * r)) < 1e-9 for r in range(1, 11)):
+            raise SleepScorerError(None, f"--epoch-length {el:g} is not on the epoch grid; use "
+                                         "a positive length such as 1, 2, 2.5, 4, 5 or 10 s")
+    if args.n_epochs is not None and args.n_epochs < 1:
+        raise SleepScorerError(None, f"--n-epochs {args.n_epochs} must be at least 1")
+    check_output_file(args.output, [args.input])
     hyp = read_labels(args.input, n_epochs=args.n_epochs, epoch_length=args.epoch_length)
     for warning in hyp.warnings:
         print(f"warning: {warning}", file=sys.stderr)

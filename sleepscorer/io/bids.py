@@ -28,9 +28,18 @@ def bids_roles(path: Path) -> dict[str, ChannelKind]:
     tsv = _sibling(path, "channels.tsv")
     if tsv is None:
         return {}
-    with open(tsv, newline="", encoding="utf-8-sig") as f:
-        rows = list(csv.DictReader(f, delimiter="\t"))
-    return {r["name"].strip(): _TYPES.get(r.get("type", "").strip().upper(), ChannelKind.OTHER)
+    from sleepscorer.errors import RecordingError
+
+    try:
+        with open(tsv, newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f, delimiter="\t"))
+    except UnicodeDecodeError:
+        raise RecordingError(tsv, "is not UTF-8 text; save the BIDS channels.tsv as UTF-8 (or "
+                                  "remove it and name the channels with --eeg/--emg)") from None
+    except csv.Error as exc:
+        raise RecordingError(tsv, f"is not a readable channels.tsv ({exc})") from None
+    return {str(r["name"]).strip(): _TYPES.get(str(r.get("type") or "").strip().upper(),
+                                               ChannelKind.OTHER)
             for r in rows if r.get("name")}
 
 
