@@ -43,7 +43,7 @@ from model.forgetting import (
 )
 from model.losses import TEACHER, DistillationLoss, teacher_distillation
 from model.training import TrainConfig, train
-from model.weights import LoadedModel, card_path, resolve_model, save_model
+from model.weights import LoadedModel, card_path, resolve_model, save_model, tensors_sha256
 from sleepscorer.errors import Cancelled, ModelError
 
 ENCODER_PREFIXES = ("embed.", "epoch_mome.")  # the per-epoch encoder of SequenceSDreamer
@@ -200,7 +200,7 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
                           else "cpu" if cfg.device == "auto" else cfg.device)
     base = resolve_model(base if isinstance(base, LoadedModel) else Path(base), "cpu")
     classes = [str(c) for c in base.card["classes"]]
-    k = getattr(base.module, "seq_len", 1)
+    k = base.module.seq_len
     n_labelled = int(sum((s.labels >= 0).sum() for s in corrections))
     block = max(k, min(cfg.val_block, n_labelled // (4 * cfg.val_every)))  # >= 4 blocks if small
     train_set, val_set = split_blocks(corrections, cfg.val_every, block, max(1, k // 2))
@@ -281,7 +281,11 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
                         "history": fit.history},
             "preprocessing": base.card.get("preprocessing"), "finetune": info,
             "lab_gate": gate.to_card() if gate is not None else None}
-    chosen = LoadedModel(model, dict(base.card, **card), parent=base) if accepted else base
+    # The new model's own hash from the moment it exists (not its parent's); no file hash
+    # until it is saved.
+    card["weights_sha256"] = tensors_sha256(model.state_dict())
+    own = {k: v for k, v in base.card.items() if k != "file_sha256"}
+    chosen = LoadedModel(model, {**own, **card}, parent=base) if accepted else base
     if progress is not None:
         progress({"stage": "done", "accepted": accepted, "reason": reason, "eta_s": 0.0})
     return FinetuneResult(chosen, card, before, after, accepted, reason, base, model, fit.history,

@@ -3,7 +3,9 @@
 `train` takes prepared `SubjectData`, reports progress (with an ETA) through a callable
 and stops when `cancel()` turns true. Launched with `torchrun` (WORLD_SIZE > 1) it uses
 torch.distributed DDP with a DistributedSampler; only rank 0 should save (`is_main`).
-Must not read files or import Qt.
+Networks are used only through `model.interface.ScoringNetwork` (`seq_len`, `primary`,
+`training_recipe`); `fit_architecture` builds one by registry name and trains it by its
+declared recipe. Must not read files or import Qt.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import torch
@@ -23,6 +25,7 @@ from torch.utils.data import DataLoader
 from model.data import SequenceDataset, SubjectData
 from model.losses import DistillationLoss
 from model.metrics import evaluate
+from model.weights import build_model
 from sleepscorer.errors import Cancelled
 
 # loss(model, eeg, emg, labels) -> {"loss": tensor, ...}
@@ -77,8 +80,8 @@ def distillation_loss(cfg: TrainConfig) -> LossFn:
 
 
 def primary_logits(model: nn.Module, eeg: torch.Tensor, emg: torch.Tensor) -> torch.Tensor:
-    """The output used for validation: the mix pathway (or a model's `primary` output)."""
-    return model(eeg, emg)[getattr(model, "primary", "mix")]
+    """The output used for validation: the network's declared `primary` output."""
+    return model(eeg, emg)[model.primary]
 
 
 @torch.no_grad()
@@ -170,7 +173,7 @@ def train(model: nn.Module, train_data: Sequence[SubjectData],
 
 
 def _fit(model, train_data, val_data, cfg, dist, progress, cancel, loss_fn, parameters):  # noqa: ANN001, ANN202, PLR0913
-    seq_len = getattr(model, "seq_len", 1)
+    seq_len = model.seq_len
     train_set = SequenceDataset(train_data, seq_len, cfg.stride)
     val_set = SequenceDataset(val_data, seq_len, seq_len) if val_data else None
     model.to(dist.device)
@@ -244,14 +247,37 @@ def fit_architecture(arch: str, train_data: Sequence[SubjectData],
                      val_data: Sequence[SubjectData] | None, cfg: TrainConfig | None = None,
                      progress: Callable[[dict], None] | None = None,
                      cancel: Callable[[], bool] | None = None, **overrides) -> TrainResult:  # noqa: ANN003
-    """Build a fresh network by name and train it the way that architecture is trained."""
-    from model.weights import build_model
-
+    """Build a fresh network by name and train it by its declared `training_recipe`."""
     cfg = cfg or TrainConfig()
     torch.manual_seed(cfg.seed)
     model = build_model(arch, **overrides)
-    if arch == "mc2sleepnet":
-        from model.mc2sleepnet import pretrain_and_finetune
-
+    if model.training_recipe == "pretrain-finetune":
         return pretrain_and_finetune(model, train_data, val_data, cfg, progress, cancel)
     return train(model, train_data, val_data, cfg, progress, cancel)
+
+
+def pretrain_and_finetune(model: nn.Module, train_data: Sequence[SubjectData],
+                          val_data: Sequence[SubjectData] | None, cfg: TrainConfig,
+                          progress: Callable[[dict], None] | None = None,
+                          cancel: Callable[[], bool] | None = None,
+                          finetune_epochs: int | None = None) -> TrainResult:
+    """The "pretrain-finetune" recipe: stage 1 trains everything with the network's first
+    recipe loss; stage 2 freezes its `backbones()` and trains the rest with the second loss
+    for half the epochs (or `finetune_epochs`). Returns stage 2's result."""
+    pretrain_loss, finetune_loss = model.recipe_losses()
+
+    def tagged(stage: str) -> Callable[[dict], None] | None:
+        return None if progress is None else (lambda info: progress({**info, "phase": stage}))
+
+    train(model, train_data, val_data, cfg, tagged("pretrain"), cancel, pretrain_loss)
+    for backbone in model.backbones():
+        backbone.requires_grad_(False)
+    model.frozen_backbones = True
+    head_params = [p for p in model.parameters() if p.requires_grad]
+    ft_cfg = replace(cfg, epochs=finetune_epochs or max(1, cfg.epochs // 2))
+    result = train(model, train_data, val_data, ft_cfg, tagged("finetune"), cancel,
+                   finetune_loss, head_params)
+    for backbone in model.backbones():
+        backbone.requires_grad_(True)
+    model.frozen_backbones = False
+    return result
