@@ -38,10 +38,13 @@ def run(args: argparse.Namespace) -> int:
                                          "a positive length such as 1, 2, 2.5, 4, 5 or 10 s")
     if args.n_epochs is not None and args.n_epochs < 1:
         raise SleepScorerError(None, f"--n-epochs {args.n_epochs} must be at least 1")
+    from pathlib import Path
+
     check_output_file(args.output, [args.input])
     hyp = read_labels(args.input, n_epochs=args.n_epochs, epoch_length=args.epoch_length)
     for warning in hyp.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     if str(args.output).endswith("events.tsv"):
         write_bids_events(hyp, args.output)
     else:

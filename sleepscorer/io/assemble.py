@@ -19,6 +19,7 @@ import numpy as np
 
 from sleepscorer.errors import RecordingError
 from sleepscorer.io.recording import Channel, ChannelKind, Recording
+from sleepscorer.stages import mask_runs
 
 MIN_DURATION_S = 1.0   # one (shortest) scoring epoch
 FLAT_MIN_S = 30.0      # a flat stretch shorter than this is not reported
@@ -74,6 +75,14 @@ def assemble(path: Path, raw: list[RawChannel], start_time: datetime | None = No
     return recording
 
 
+def percent(fraction: float) -> str:
+    """0.5 -> '50%', 1.0 -> '100%', 0.000123 -> '0.012%' (never '1e+02%')."""
+    value = 100 * fraction
+    if value >= 10:
+        return f"{value:.0f}%"
+    return f"{value:.2g}%" if value >= 0.01 else f"{value:.1e}%"
+
+
 def _to_channel(path: Path, raw: RawChannel, rate: float, warnings: list[str]) -> Channel:
     if not raw.rate or not math.isfinite(raw.rate) or raw.rate <= 0:
         raise RecordingError(path, f"channel {raw.name} has sampling rate {raw.rate}; the file "
@@ -87,7 +96,7 @@ def _to_channel(path: Path, raw: RawChannel, rate: float, warnings: list[str]) -
         n_bad = int(np.count_nonzero(bad))
         data = np.where(bad, np.float32(0), data)
         warnings.append(f"channel {raw.name}: {n_bad} NaN/inf samples "
-                        f"({100 * n_bad / len(data):.2g}%) were set to 0")
+                        f"({percent(n_bad / len(data))}) were set to 0")
     if not math.isclose(raw.rate, rate, rel_tol=1e-9):
         data = resample(data, raw.rate, rate)
         warnings.append(f"channel {raw.name} resampled from {raw.rate:g} Hz to {rate:g} Hz")
@@ -154,7 +163,7 @@ def flat_note(channel: Channel) -> str | None:
         else:
             flat |= (sd_uv < NOISE_FLOOR_UV) & (rough > 0.7)
     n = len(sd)
-    long_runs = [(a, b) for a, b in _runs(flat) if b - a >= FLAT_MIN_S / FLAT_WINDOW_S or b - a == n]
+    long_runs = [(a, b) for a, b in mask_runs(flat) if b - a >= FLAT_MIN_S / FLAT_WINDOW_S or b - a == n]
     if not long_runs:
         return None
     total = sum(b - a for a, b in long_runs) * FLAT_WINDOW_S
@@ -179,9 +188,3 @@ def _window_stats(channel: Channel, chunk: int = 600) -> tuple[np.ndarray, np.nd
         sd[a:b] = block.std(axis=1)
         rough[a:b] = np.diff(block, axis=1).std(axis=1) / np.maximum(sd[a:b], 1e-30)
     return sd, rough
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))

@@ -9,6 +9,8 @@ Must not validate or resample (see `assemble`).
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from sleepscorer.errors import RecordingError
-from sleepscorer.io.assemble import RawChannel
+from sleepscorer.io.assemble import RawChannel, percent
 from sleepscorer.io.atomic import atomic_path
 from sleepscorer.io.recording import ChannelKind, Recording, kind_from_name
 
@@ -29,13 +31,15 @@ ANNOTATION_LABELS = ("EDF Annotations", "BDF Annotations")
 CLIPPED_FRACTION = 0.001  # more samples than this at a rail of the header's range: clipped
 
 
-def _open_raw(path: Path, bdf: bool, exclude: tuple[str, ...] = ()):  # noqa: ANN202
-    """mne's reader for what the header says the file is (BDF or EDF), not the extension."""
+def _open_raw(path: Path, bdf: bool, shown: Path | None = None):  # noqa: ANN202
+    """mne's reader for what the header says the file is (BDF or EDF), not the extension.
+    Errors name `shown` (the user's file) when `path` is a link to it."""
     import mne
 
     reader = mne.io.read_raw_bdf if bdf else mne.io.read_raw_edf
+    real, path = path, shown or path
     try:
-        return reader(path, preload=False, verbose="error", exclude=list(exclude))
+        return reader(real, preload=False, verbose="error")
     except FileNotFoundError as exc:
         raise RecordingError(path, "the file does not exist; check the path") from exc
     except PermissionError as exc:
@@ -180,7 +184,7 @@ def _clipping_note(name: str, data: np.ndarray, lo: float, hi: float) -> str | N
     at_rail = int(np.count_nonzero(data >= top - tol) + np.count_nonzero(data <= bottom + tol))
     if at_rail <= max(10, CLIPPED_FRACTION * len(data)):
         return None
-    return (f"channel {name}: {at_rail} samples ({100 * at_rail / len(data):.2g}%) sit at the "
+    return (f"channel {name}: {at_rail} samples ({percent(at_rail / len(data))}) sit at the "
             "limits of its recording range (clipped); the amplifier range is too small or the "
             "electrode saturated")
 
@@ -196,7 +200,23 @@ def read_edf(path: Path) -> tuple[list[RawChannel], datetime | None, list[str]]:
         notes.append("the file is a BDF (24-bit) although named .edf; read as BDF")
     elif not layout.bdf and suffix == ".bdf":
         notes.append("the file is an EDF (16-bit) although named .bdf; read as EDF")
-    raw = _open_raw(path, layout.bdf)
+    wanted = ".bdf" if layout.bdf else ".edf"
+    if suffix == wanted:
+        return _read_opened(path, _open_raw(path, layout.bdf), layout, available, notes, ranges)
+    # mne goes by the extension: read through a correctly named link (the input is untouched)
+    with tempfile.TemporaryDirectory(prefix="sleepscorer-") as tmp:
+        alias = Path(tmp) / f"recording{wanted}"
+        try:
+            alias.symlink_to(path.resolve())
+        except OSError:
+            shutil.copyfile(path, alias)
+        raw = _open_raw(alias, layout.bdf, shown=path)
+        return _read_opened(path, raw, layout, available, notes, ranges)
+
+
+def _read_opened(path: Path, raw, layout: _Layout, available: int, notes: list[str],  # noqa: ANN001
+                 ranges: dict[str, tuple[float, float]],
+                 ) -> tuple[list[RawChannel], datetime | None, list[str]]:
     if 0 <= available < layout.n_records:
         if available == 0:
             raise RecordingError(path, "the file holds no complete data record (truncated "

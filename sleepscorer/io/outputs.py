@@ -148,7 +148,7 @@ def distinct_names(inputs: Sequence[Path], suffix: str) -> list[str]:
         return safe_name("_".join(x for x in parts if x not in ("/", "\\"))) + suffix
 
     names = [candidate(p, 0, False) for p in inputs]
-    for with_ext, depth in [(True, 0)] + [(True, d) for d in range(1, 64)]:
+    for depth, with_ext in [(d, e) for d in range(64) for e in (False, True)][1:]:
         counts: dict[str, int] = {}
         for n in names:
             counts[n.lower()] = counts.get(n.lower(), 0) + 1
@@ -157,6 +157,8 @@ def distinct_names(inputs: Sequence[Path], suffix: str) -> list[str]:
             return names
         for i in clashing:
             names[i] = candidate(inputs[i], depth, with_ext)
-    for i, n in enumerate(names):  # identical paths given twice: number them
-        names[i] = n[: -len(suffix)] + f"_{i + 1}" + suffix if names.count(n) > 1 else n
+    lowered = [n.lower() for n in names]
+    for i, n in enumerate(names):  # names that differ only in case: number them
+        if lowered.count(n.lower()) > 1:
+            names[i] = n[: -len(suffix)] + f"_{i + 1}" + suffix
     return names
