@@ -32,6 +32,7 @@ from torch import nn
 
 from model.corrections import base_sha256, summarise
 from model.data import SequenceDataset, SubjectData, class_weights
+from model.device import pick_device
 from model.forgetting import (
     anchor_hits,
     choose_mix,
@@ -196,8 +197,7 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
     """
     cfg = cfg or FinetuneConfig()
     started = time.perf_counter()
-    device = torch.device("cuda" if cfg.device == "auto" and torch.cuda.is_available()
-                          else "cpu" if cfg.device == "auto" else cfg.device)
+    device = pick_device(cfg.device)
     base = resolve_model(base if isinstance(base, LoadedModel) else Path(base), "cpu")
     classes = [str(c) for c in base.card["classes"]]
     k = base.module.seq_len

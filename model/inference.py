@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from model.device import pick_device
 from model.domain import RUN, LabGate, TokenEncoder, profile, run_starts, token_encoder
 from model.postprocess import RemRule, apply_rem_rule
 from model.preprocess import EpochSource, PreprocessConfig
@@ -49,17 +50,6 @@ class ScoreResult:
     @property
     def confidence(self) -> np.ndarray:
         return self.probabilities.max(axis=1)
-
-
-def pick_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ModelError(None, "CUDA was requested but no usable NVIDIA GPU was found; "
-                               "use --device cpu (or auto)")
-    if device not in ("cpu", "cuda"):
-        raise ModelError(None, f"unknown device {device!r}; use auto, cpu or cuda")
-    return torch.device(device)
 
 
 def choose_modality(recording: Recording, requested: str, model_modalities: tuple[str, ...]

@@ -23,6 +23,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from model.data import SequenceDataset, SubjectData
+from model.device import pick_device
 from model.losses import DistillationLoss
 from model.metrics import evaluate
 from model.weights import build_model
@@ -101,14 +102,6 @@ def predict_dataset(model: nn.Module, data: SequenceDataset, device: torch.devic
     return np.concatenate(ys), np.concatenate(preds)
 
 
-def _pick_device(name: str, local_rank: int) -> torch.device:
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda":
-        return torch.device("cuda", local_rank)
-    return torch.device(name)
-
-
 class _Distributed:
     """torch.distributed setup when launched by torchrun; a no-op otherwise."""
 
@@ -116,7 +109,7 @@ class _Distributed:
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
         self.rank = int(os.environ.get("RANK", "0"))
         local = int(os.environ.get("LOCAL_RANK", "0"))
-        self.device = _pick_device(device_name, local)
+        self.device = pick_device(device_name, local)
         self.started = False
         if self.world > 1 and not torch.distributed.is_initialized():
             backend = "nccl" if self.device.type == "cuda" else "gloo"

@@ -27,7 +27,7 @@ from model.weights import load_model  # noqa: E402
 from sleepscorer.core.state_rules import find_trigger, segment, volts  # noqa: E402
 from sleepscorer.errors import ModelError  # noqa: E402
 from sleepscorer.io import load_recording  # noqa: E402
-from sleepscorer.stages import MODEL_CLASSES_3, STAGE_COLORS  # noqa: E402
+from sleepscorer.stages import MODEL_CLASSES_3, STAGE_COLORS, mask_runs  # noqa: E402
 
 SHIPPED = ROOT / "resources" / "weights" / "sdreamer-seq.safetensors"
 CHECKPOINT = ROOT / "work-data" / "checkpoints" / "sdreamer-seq-last.safetensors"
@@ -41,8 +41,7 @@ AFTER_S = 60  # seconds looked at after each stimulation train
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, stop) of each run of True."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+    return mask_runs(mask)
 
 
 def fractions(stages: np.ndarray) -> dict[str, float]:

@@ -16,7 +16,14 @@ from enum import IntEnum
 
 import numpy as np
 
-from sleepscorer.stages import BASE_EPOCH, EXPORT_EPOCH_LENGTHS, LABEL_DTYPE, Stage, grid_ratio
+from sleepscorer.stages import (
+    BASE_EPOCH,
+    EXPORT_EPOCH_LENGTHS,
+    LABEL_DTYPE,
+    Stage,
+    grid_ratio,
+    runs,
+)
 
 COARSER_EPOCH_LENGTHS = EXPORT_EPOCH_LENGTHS  # the old name
 
@@ -241,12 +248,8 @@ class Hypnogram:
 
     def bouts(self) -> list[tuple[int, int, Stage]]:
         """Runs of equal stage as (start, stop, stage)."""
-        if len(self) == 0:
-            return []
-        change = np.flatnonzero(np.diff(self.stages)) + 1
-        starts = np.concatenate([[0], change])
-        stops = np.concatenate([change, [len(self)]])
-        return [(int(a), int(b), Stage(int(self.stages[a]))) for a, b in zip(starts, stops, strict=True)]
+        values, starts, stops = runs(self.stages)
+        return [(int(a), int(b), Stage(int(v))) for v, a, b in zip(values, starts, stops, strict=True)]
 
     def next_epoch(self, after: int, mask: np.ndarray) -> int | None:
         """First epoch > after where mask is true (wrapping once), or None."""

@@ -7,7 +7,8 @@ people and written in label files; `Stage.from_name` reads either and the usual 
 
 Time: everything is scored on the base grid of `BASE_EPOCH` (1 s) epochs; label files may
 be exported at any of `EXPORT_EPOCH_LENGTHS`. `grid_ratio` says how two epoch lengths nest
-and `n_epochs` how many whole epochs a duration holds. Imports only numpy.
+and `n_epochs` how many whole epochs a duration holds. `runs` / `mask_runs` are the one
+run-length encoding of label arrays and masks. Imports only numpy.
 """
 
 from __future__ import annotations
@@ -103,6 +104,28 @@ def stages_from_names(names) -> tuple[Stage, ...]:  # noqa: ANN001 - iterable of
     return tuple(Stage[str(n)] for n in names)
 
 
+# -- run-length encoding (the one implementation) -----------------------------------------
+def runs(values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # noqa: ANN001 - 1-D array-like
+    """Runs of equal values in a label array: (value, start, stop) arrays, stop exclusive.
+
+    runs([0, 0, 1, 1, 1, 0]) -> ([0, 1, 0], [0, 2, 5], [2, 5, 6]); empty in, empty out.
+    """
+    values = np.asarray(values)
+    if len(values) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return values[:0], empty, empty
+    edges = np.flatnonzero(values[1:] != values[:-1]) + 1
+    starts = np.concatenate([[0], edges]).astype(np.int64)
+    stops = np.concatenate([edges, [len(values)]]).astype(np.int64)
+    return values[starts], starts, stops
+
+
+def mask_runs(mask) -> list[tuple[int, int]]:  # noqa: ANN001 - 1-D bool array-like
+    """(start, stop) of each run of True in a boolean mask, stop exclusive."""
+    value, starts, stops = runs(np.asarray(mask, dtype=bool))
+    return [(int(a), int(b)) for v, a, b in zip(value, starts, stops, strict=True) if v]
+
+
 __all__ = ["BASE_EPOCH", "EXPORT_EPOCH_LENGTHS", "LABEL_DTYPE", "MODEL_CLASSES_3",
-           "MODEL_CLASSES_4", "STAGE_COLORS", "STAGE_KEYS", "Stage", "grid_ratio", "n_epochs",
-           "stage_names", "stages_from_names"]
+           "MODEL_CLASSES_4", "STAGE_COLORS", "STAGE_KEYS", "Stage", "grid_ratio", "mask_runs",
+           "n_epochs", "runs", "stage_names", "stages_from_names"]

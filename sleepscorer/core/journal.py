@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from platformdirs import user_data_dir
 
-from sleepscorer.core.hypnogram import Edit, Hypnogram
-from sleepscorer.core.stages import LABEL_DTYPE
+from sleepscorer.hypnogram import Edit, Hypnogram
+from sleepscorer.stages import LABEL_DTYPE, runs
 
 FORMAT = 1
 
@@ -41,13 +41,9 @@ def recording_key(path: str | Path) -> str:
 
 
 def _runs(values: np.ndarray) -> list[list[int]]:
-    """[[count, value], ...] run-length encoding."""
-    if len(values) == 0:
-        return []
-    change = np.flatnonzero(np.diff(values)) + 1
-    starts = np.concatenate([[0], change])
-    counts = np.diff(np.concatenate([starts, [len(values)]]))
-    return [[int(c), int(values[s])] for c, s in zip(counts, starts, strict=True)]
+    """[[count, value], ...] run-length encoding (the journal's line format)."""
+    value, starts, stops = runs(values)
+    return [[int(b - a), int(v)] for v, a, b in zip(value, starts, stops, strict=True)]
 
 
 def _unruns(runs: list[list[int]]) -> np.ndarray:

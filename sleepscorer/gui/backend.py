@@ -119,9 +119,9 @@ def device_name(requested: str = "auto") -> str:
     if requested not in ("auto", "cuda"):
         return requested.upper()
     try:
-        import torch
+        from model.device import pick_device
 
-        return "CUDA" if torch.cuda.is_available() else "CPU"
+        return pick_device("auto").type.upper()
     except ImportError:
         return "CPU"
 
