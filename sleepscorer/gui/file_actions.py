@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QThreadPool
 from PySide6.QtWidgets import QDialog, QFileDialog
 
 from sleepscorer.core.session_store import SessionStore
-from sleepscorer.core.statistics import compute_statistics, write_statistics_csv
+from sleepscorer.core.statistics import write_statistics
 from sleepscorer.errors import Cancelled, SleepScorerError
 from sleepscorer.gui import backend, dialogs
 from sleepscorer.gui.session import ScoringSession
@@ -275,6 +275,26 @@ class FileActions(QObject):
         if path:
             self.import_labels(Path(path))
 
+    def compare_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.w, "Compare with labels",
+                                              self.w.settings.last_folder, LABEL_FILTER)
+        if path:
+            self.compare_with(Path(path))
+
+    def compare_with(self, path: Path) -> bool:
+        """Show a second labels file beside the session's (nothing of the session changes)."""
+        hyp = self.session.hypnogram
+        try:
+            other = backend.read_labels(path, n_epochs=len(hyp), epoch_length=hyp.epoch_length)
+        except (SleepScorerError, ValueError, OSError) as exc:
+            dialogs.show_error(self.w, f"Cannot read {Path(path).name}", f"error: {exc}")
+            return False
+        self.w.set_comparison(other, Path(path).name)
+        n = int(np.count_nonzero(self.w._disagreements()))
+        self._status(f"comparing with {Path(path).name}: {n} epoch(s) disagree (D jumps to the "
+                     "next)", 10000)
+        return True
+
     def import_labels(self, path: Path) -> None:
         hyp = self.session.hypnogram
         try:
@@ -321,11 +341,12 @@ class FileActions(QObject):
     def export_statistics(self, path: str | Path | None = None) -> bool:
         if self.session is None:
             return False
-        path = path or self._save_name("Export statistics", "_statistics.csv", "CSV (*.csv)")
+        path = path or self._save_name("Export statistics", "_statistics.csv",
+                                       "CSV (*.csv);;JSON (*.json)")
         if not path:
             return False
         try:
-            write_statistics_csv(compute_statistics(self.session.hypnogram), path)
+            write_statistics(self.w.statistics.compute(), path)  # what the panel shows
         except OSError as exc:
             dialogs.show_error(self.w, "Export failed", f"error: {exc}")
             return False

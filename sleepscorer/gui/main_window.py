@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or Settings()
         self.session = None
+        self.comparison = None  # (Hypnogram, name) of a second labels file
         self.setWindowTitle("SleepScorer")
         self.resize(1500, 950)
         self.setAcceptDrops(True)
@@ -124,6 +125,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._action(file_menu, "&Import labels...", f.import_dialog, ["Ctrl+I"])
+        self._action(file_menu, "&Compare with labels...", f.compare_dialog, ["Ctrl+Shift+I"])
         file_menu.addSeparator()
         self._action(file_menu, "&Export labels as CSV...", f.export_csv, ["Ctrl+E", "Ctrl+S"])
         self._action(file_menu, "Export &BIDS events...", f.export_bids, ["Ctrl+Shift+E"])
@@ -159,6 +161,10 @@ class MainWindow(QMainWindow):
         self._action(nav, "Previous low-confidence epoch",
                      lambda: s().next_low_confidence(backward=True), ["Shift+N"])
         self._action(nav, "Next &unscored epoch", lambda: s().next_unscored(), ["U"])
+        self._action(nav, "Next &disagreement with the second labels",
+                     lambda: self.next_disagreement(), ["D"])
+        self._action(nav, "Previous disagreement", lambda: self.next_disagreement(True),
+                     ["Shift+D"])
         self._action(nav, "Zoom in", lambda: self.zoom(0.5), ["Ctrl++", "Ctrl+="])
         self._action(nav, "Zoom out", lambda: self.zoom(2.0), ["Ctrl+-"])
 
@@ -217,10 +223,12 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.session.close()
         self.session = session
+        self.comparison = None
+        self.statistics.set_comparison(None)
         hyp = session.hypnogram
         self.trace_view.set_recording(loaded, hyp)
         self.statistics.set_stages(self.settings.stages)
-        self.statistics.set_hypnogram(hyp)
+        self.statistics.set_hypnogram(hyp, loaded.recording.start_time, loaded.spectrogram)
         self.trace_view.confidence.set_threshold(session.low_confidence)
         self.overview.set_labels(self.trace_view.rgba, hyp.epoch_length,
                                  loaded.recording.duration_s)
@@ -233,6 +241,26 @@ class MainWindow(QMainWindow):
         self._apply_window(self.window_combo.currentData(), centre=0.0)
         session.select(0)
 
+    # -- a second scoring ----------------------------------------------------------------
+    def set_comparison(self, other, name: str) -> None:
+        """Show a second labels file as a band with its disagreements (D jumps to them)."""
+        self.comparison = (other, name)
+        self.trace_view.set_comparison(other, name, self._disagreements())
+        self.statistics.set_comparison(other, name)
+
+    def _disagreements(self):
+        from sleepscorer.core.compare import disagreements
+
+        other, _ = self.comparison
+        return disagreements(self.session.hypnogram, other)
+
+    def next_disagreement(self, backward: bool = False) -> None:
+        if self.comparison is None:
+            self.statusBar().showMessage("no second labels to compare with (File > Compare "
+                                         "with labels)", 5000)
+            return
+        self.session.next_in(self._disagreements(), "disagreements", backward)
+
     def _warnings_counted(self, n: int) -> None:
         self.warning_count.setText(f"{n} warning{'s' if n != 1 else ''}")
         self.warning_count.setVisible(n > 0)
@@ -244,6 +272,8 @@ class MainWindow(QMainWindow):
         self.trace_view.update_labels(hyp, start, stop)
         self.overview.update_labels(self.trace_view.rgba[start:stop], start)
         self.statistics.schedule_refresh()
+        if self.comparison is not None:
+            self.trace_view.set_disagreements(self._disagreements())
         self._pos_timer.start()
 
     def _selection_changed(self, start: int, stop: int) -> None:

@@ -63,6 +63,7 @@ class TraceView(pg.GraphicsLayoutWidget):
         self.expert_strip = StageStrip(self.hypno)
         self.spectrogram: SpectrogramPlot | None = None
         self.confidence: ConfidencePlot | None = None
+        self.compare_plot: pg.PlotItem | None = None  # a second labels file, and disagreements
         self.hypno.vb.sigXRangeChanged.connect(self._x_changed)
 
     # -- building ---------------------------------------------------------------------
@@ -102,6 +103,7 @@ class TraceView(pg.GraphicsLayoutWidget):
         self.curves.clear()
         self.trace_plots.clear()
         self.bands.clear()
+        self.compare_plot = None
 
     def set_recording(self, loaded: LoadedRecording, hyp: Hypnogram) -> None:
         """Build one track per channel (EEG and EMG tall, others thin), then the
@@ -177,6 +179,42 @@ class TraceView(pg.GraphicsLayoutWidget):
             band.update(self._solid(rgba), start)
         if self.confidence is not None:
             self.confidence.set_confidence(hyp.confidence, hyp.epoch_length)
+
+    # -- a second scoring to compare with ---------------------------------------------
+    def set_comparison(self, other: Hypnogram | None, name: str = "",
+                       disagree: np.ndarray | None = None) -> None:
+        """Show `other` (same epochs) as a second band under the tracks, with a red mark
+        over each epoch where it disagrees; None removes it."""
+        if other is None:
+            if self.compare_plot is not None:
+                self.removeItem(self.compare_plot)
+                i = self.plots.index(self.compare_plot)
+                del self.plots[i], self.selections[i]
+                self.compare_plot = None
+            return
+        if self.compare_plot is None:
+            plot = self._add_plot(height=34)
+            plot.setYRange(0, 1.35, padding=0)
+            plot.getAxis("left").setTicks([[]])
+            plot.vb.setLimits(xMin=0, xMax=max(self.duration, 1.0),
+                              minXRange=min(1.0, self.duration))
+            plot.compare_strip = StageStrip(plot)
+            plot.disagree_strip = StageStrip(plot)
+            self.compare_plot = plot
+        plot = self.compare_plot
+        plot.setLabel("left", name if len(name) <= 10 else name[:9] + "…")
+        plot.setToolTip(f"second labels: {name}")
+        el = other.epoch_length
+        plot.compare_strip.set(stage_rgba(other.stages, other.is_person_labelled(), self.lut),
+                               el, 0, 1)
+        self.set_disagreements(np.zeros(len(other), bool) if disagree is None else disagree)
+
+    def set_disagreements(self, disagree: np.ndarray) -> None:
+        if self.compare_plot is None:
+            return
+        marks = np.zeros((len(disagree), 4), np.uint8)
+        marks[disagree] = (213, 40, 40, 255)
+        self.compare_plot.disagree_strip.set(marks, self.epoch_length, 1.08, 0.27)
 
     @staticmethod
     def _marker(person: np.ndarray) -> np.ndarray:
