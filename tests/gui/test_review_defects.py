@@ -154,3 +154,14 @@ def test_open_dialog_offers_what_the_readers_read(qtbot, window):
     for suffix in backend.recording_suffixes():
         assert f"*{suffix}" in patterns
     assert "*.npz" not in patterns and "*.fif" not in patterns
+
+
+def test_readme_lists_the_readers_formats_and_the_qt_libraries():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Supported files"):readme.index("## The label CSV")]
+    for suffix in backend.recording_suffixes():
+        assert suffix in section, suffix
+    for lib in ("libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1"):
+        assert lib in readme
