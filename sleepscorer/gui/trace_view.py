@@ -119,7 +119,7 @@ class TraceView(pg.GraphicsLayoutWidget):
             plot = self._add_plot(height=60 if thin else None)
             plot.setMinimumHeight(40 if thin else 90)
             plot.thin = thin
-            set_axis_title(plot, channel.name, channel.unit)
+            set_axis_title(plot, channel.name, channel.unit, thin=thin)
             kind = channel.kind.value if channel.kind.value in TRACE_PEN else "other"
             curve = pg.PlotCurveItem(pen=pg.mkPen(TRACE_PEN[kind], width=0),
                                      skipFiniteCheck=True)
@@ -301,14 +301,24 @@ class TraceView(pg.GraphicsLayoutWidget):
 UNIT_NAMES = {"uv": "µV", "µv": "µV", "mv": "mV", "v": "V", "nv": "nV"}
 
 
-def set_axis_title(plot: pg.PlotItem, name: str, unit: str | None) -> None:
+def set_axis_title(plot: pg.PlotItem, name: str, unit: str | None, thin: bool = False) -> None:
     """The channel name and its unit as stored, e.g. "EEG1 (µV)": no SI prefix is stacked
-    on a unit that has one already ("mmV", "kuV"), and the ticks show plain values."""
+    on a unit that has one already ("mmV", "kuV"), and the ticks show plain values.
+
+    Thin tracks (extra channels, 40-60 px) get a smaller title cut to fit their height, so
+    titles of neighbouring tracks never overlap; the whole title is the tooltip."""
     axis = plot.getAxis("left")
     axis.enableAutoSIPrefix(False)
     unit = (unit or "").strip()
     shown = UNIT_NAMES.get(unit.lower(), unit)
-    plot.setLabel("left", f"{name} ({shown})" if shown else name)
+    title = f"{name} ({shown})" if shown else name
+    axis.setToolTip(title)
+    if thin:
+        limit = 9
+        text = title if len(title) <= limit else title[: limit - 1] + "…"
+        plot.setLabel("left", text, **{"font-size": "7pt"})
+    else:
+        plot.setLabel("left", title)
 
 
 def _round_down(value: float, unit: float | None = None) -> float:

@@ -165,3 +165,22 @@ def test_readme_lists_the_readers_formats_and_the_qt_libraries():
         assert suffix in section, suffix
     for lib in ("libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1"):
         assert lib in readme
+
+
+def test_no_missing_weights_message_while_the_model_list_loads(qtbot):
+    from sleepscorer.gui.main_window import MainWindow
+    from sleepscorer.gui.model_panel import NO_MODELS
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert win.model_panel.models.itemText(0) != NO_MODELS  # before the list is read
+    win.files.shutdown()
+
+
+def test_thin_tracks_have_short_titles(qtbot, window, tmp_path):
+    path = write_edf(tmp_path / "stim.edf", labels=("EEG1", "EMG1", "Stim trigger 1"))
+    window.files.open_path(path)
+    wait_scored(qtbot, window)
+    plot = window.trace_view.trace_plots["Stim trigger 1"]
+    axis = plot.getAxis("left")
+    assert len(axis.labelText) <= 9 and axis.toolTip() == "Stim trigger 1 (µV)"
