@@ -199,6 +199,10 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
     started = time.perf_counter()
     device = pick_device(cfg.device)
     base = resolve_model(base if isinstance(base, LoadedModel) else Path(base), "cpu")
+    if base.module.training_recipe != "self-distillation":
+        raise ModelError(base.path, f"fine-tuning needs a self-distilled network (sDREAMER); "
+                                    f"{base.architecture} is trained by "
+                                    f"{base.module.training_recipe}: retrain it instead")
     classes = [str(c) for c in base.card["classes"]]
     k = base.module.seq_len
     n_labelled = int(sum((s.labels >= 0).sum() for s in corrections))

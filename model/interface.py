@@ -10,9 +10,11 @@ A network is an `nn.Module` class that declares, as class attributes:
 - `primary`: the key of `forward`'s output dict that scores (validation, metrics);
 - `has_epoch_tokens`: whether `encode_epochs` gives per-epoch tokens for `forward_sequence`
   (sequence models) - otherwise inference calls `predict` per epoch;
-- `training_recipe`: "supervised" (one cross-entropy pass, `model.training.train`) or
-  "pretrain-finetune" (then `recipe_losses()` gives the two stages' losses and `backbones()`
-  what stage two freezes);
+- `training_recipe`: how `model.training.fit_architecture` trains it:
+  "self-distillation" (sDREAMER: `forward` gives "eeg", "emg" and "mix" logits; the mix
+  pathway teaches the other two, `model.losses.DistillationLoss`; fine-tuning needs this),
+  "supervised" (cross-entropy on the `primary` output), or "pretrain-finetune" (then
+  `recipe_losses()` gives the two stages' losses and `backbones()` what stage two freezes);
 and per instance `cfg` (its config), plus the properties `seq_len` (context: epochs in and
 out per window, 1 for one-to-one), `epoch_samples` (samples per `BASE_EPOCH` epoch),
 `sampling_rate` (Hz the input must have) and `n_classes`.
@@ -28,7 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from torch import Tensor
 
-RECIPES = ("supervised", "pretrain-finetune")
+RECIPES = ("self-distillation", "supervised", "pretrain-finetune")
 
 
 @runtime_checkable

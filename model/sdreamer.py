@@ -184,7 +184,7 @@ class _SDreamerInterface:
     config_class: ClassVar[type] = SDreamerConfig
     modalities: ClassVar[tuple[str, ...]] = ("eeg", "emg")
     primary: ClassVar[str] = "mix"
-    training_recipe: ClassVar[str] = "supervised"
+    training_recipe: ClassVar[str] = "self-distillation"
     cfg: SDreamerConfig
 
     @property

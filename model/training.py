@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader
 
@@ -78,6 +79,27 @@ def jitter_gain(x: torch.Tensor, sd: float) -> torch.Tensor:
 def distillation_loss(cfg: TrainConfig) -> LossFn:
     loss = DistillationLoss(cfg.alpha, cfg.tau_eeg, cfg.tau_emg, cfg.class_weights)
     return lambda model, eeg, emg, y: loss(model(eeg, emg), y)
+
+
+def primary_cross_entropy(primary: str, cfg: TrainConfig) -> LossFn:
+    """The "supervised" recipe: cross-entropy on the network's scoring output."""
+    weight = None if cfg.class_weights is None else torch.as_tensor(cfg.class_weights,
+                                                                    dtype=torch.float32)
+
+    def loss(model: nn.Module, eeg: torch.Tensor, emg: torch.Tensor, y: torch.Tensor) -> dict:
+        logits = model(eeg, emg)[primary]
+        w = None if weight is None else weight.to(logits.device)
+        ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), y.reshape(-1),
+                             weight=w, ignore_index=-1)
+        return {"loss": torch.nan_to_num(ce)}  # a batch with no scored epoch: 0
+    return loss
+
+
+def default_loss(model: nn.Module, cfg: TrainConfig) -> LossFn:
+    """The loss of the network's declared recipe (one-stage recipes)."""
+    if model.training_recipe == "self-distillation":
+        return distillation_loss(cfg)
+    return primary_cross_entropy(model.primary, cfg)
 
 
 def primary_logits(model: nn.Module, eeg: torch.Tensor, emg: torch.Tensor) -> torch.Tensor:
@@ -160,7 +182,7 @@ def train(model: nn.Module, train_data: Sequence[SubjectData],
     dist = _Distributed(cfg.device)
     try:
         return _fit(model, train_data, val_data, cfg, dist, progress, cancel,
-                    loss_fn or distillation_loss(cfg), parameters)
+                    loss_fn or default_loss(model, cfg), parameters)
     finally:
         dist.close()
 
