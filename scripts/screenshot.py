@@ -143,12 +143,13 @@ def main() -> int:
 
     from PySide6.QtCore import QSettings
 
-    from sleepscorer.core import journal
+    from sleepscorer.core import journal, session_store
     from sleepscorer.gui import backend, dialogs
     from sleepscorer.gui.app import create_app, demo_path, open_window
 
     tmp = tempfile.mkdtemp(prefix="screenshot-")
     journal.user_data_dir = lambda *a, **k: tmp  # a picture, not work: no journals
+    session_store.user_data_dir = lambda *a, **k: tmp  # nor saved sessions
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
     dialogs.ask_restore = lambda *a: False
     dialogs.show_error = lambda parent, title, text: print(f"{title}: {text}", file=sys.stderr)
