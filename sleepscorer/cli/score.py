@@ -262,15 +262,18 @@ def run(args: argparse.Namespace) -> int:
     check_epoch_length(args.epoch_length)
     check_rate(args.rate)
     roles_from(args)
+    if args.jobs < 1:
+        raise SleepScorerError(None, f"--jobs {args.jobs} must be at least 1")
     items = collect(args.paths, args.recursive)
     if not items:
         raise SleepScorerError(args.paths[0], "no recordings found (looked for "
                                ".edf/.bdf/.mat/.parquet files and Open Ephys folders); "
                                "use --recursive to search sub-folders")
-    if len(items) == 1 and len(args.paths) == 1 and not args.paths[0].is_dir():
-        return _run_single(args, items[0][0])
-    if args.jobs < 1:
-        raise SleepScorerError(None, f"--jobs {args.jobs} must be at least 1")
+    from sleepscorer.io.discover import is_openephys_folder
+
+    one = args.paths[0]
+    if len(items) == 1 and len(args.paths) == 1 and (not one.is_dir() or is_openephys_folder(one)):
+        return _run_single(args, items[0][0])  # one file or one Open Ephys folder
     check_output_folder(args.out, args.paths)
     inputs = [p for p, _ in items]
     work = batch_outputs(items, args.out)

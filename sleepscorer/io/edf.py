@@ -73,13 +73,19 @@ class _Layout:
         return self.labels[i].strip() not in ANNOTATION_LABELS if self.labels else True
 
 
-def _number(path: Path, raw: bytes, field: str) -> float:
+def _number(path: Path, raw: bytes, field: str, whole: bool = False) -> float:
+    """A header number; `whole` ones must be integers (counts, sizes)."""
+    text = raw.decode("latin-1").strip()
     try:
-        return float(raw.decode("latin-1").strip())
-    except ValueError:
-        raise RecordingError(path, f"corrupt EDF header: field '{field}' is "
-                                   f"{raw.decode('latin-1').strip()!r}; the file is damaged; "
-                                   "export it again") from None
+        value = float(text)
+        if whole and value != int(value):
+            raise ValueError(text)
+    except (ValueError, OverflowError):
+        value = float("nan")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise RecordingError(path, f"corrupt EDF header: field '{field}' is {text!r}; the file "
+                                   "is damaged; export it again") from None
+    return value
 
 
 def _check_layout(path: Path) -> tuple[_Layout, int]:
@@ -93,15 +99,15 @@ def _check_layout(path: Path) -> tuple[_Layout, int]:
         if len(head) < 256 or not (head[:8] == b"0       " or head[:8] == b"\xffBIOSEMI"):
             raise RecordingError(path, "not an EDF/BDF file (its first bytes are not an EDF "
                                        "header); check the file type")
-        header_bytes = int(_number(path, head[184:192], "number of bytes in header record"))
-        n_signals = int(_number(path, head[252:256], "number of signals"))
+        header_bytes = int(_number(path, head[184:192], "number of bytes in header record", whole=True))
+        n_signals = int(_number(path, head[252:256], "number of signals", whole=True))
         if size < header_bytes or header_bytes != 256 * (n_signals + 1):
             raise RecordingError(path, f"truncated EDF header ({min(size, header_bytes)} of "
                                        f"{256 * (n_signals + 1)} bytes); copy the file again")
         if n_signals < 1:
             raise RecordingError(path, f"the EDF header lists {n_signals} signals; the file "
                                        "holds no signals, export the EEG/EMG again")
-        n_records = int(_number(path, head[236:244], "number of data records"))
+        n_records = int(_number(path, head[236:244], "number of data records", whole=True))
         record_s = _number(path, head[244:252], "duration of a data record")
         fields = f.read(256 * n_signals)
 
@@ -111,7 +117,7 @@ def _check_layout(path: Path) -> tuple[_Layout, int]:
                 for i in range(n_signals)]
 
     labels = tuple(column(0, 16))
-    n_samples = tuple(int(_number(path, v.encode("latin-1"), "samples per record"))
+    n_samples = tuple(int(_number(path, v.encode("latin-1"), "samples per record", whole=True))
                       for v in column(216, 8))
     if any(k < 0 for k in n_samples):
         raise RecordingError(path, "corrupt EDF header: a negative number of samples per "
@@ -129,9 +135,10 @@ def _check_layout(path: Path) -> tuple[_Layout, int]:
         raise RecordingError(path, f"corrupt EDF header: data records last {record_s:g} s; "
                                    "the file is damaged (or holds only annotations); export "
                                    "it again")
-    if all(n_samples[i] == 0 for i in signals):
-        raise RecordingError(path, "corrupt EDF header: every signal has 0 samples per data "
-                                   "record; export the recording again")
+    empty = [labels[i] for i in signals if n_samples[i] == 0]
+    if empty:
+        raise RecordingError(path, f"corrupt EDF header: signal {empty[0]!r} has 0 samples per "
+                                   "data record; the file is damaged; export it again")
     for i in signals:
         rate = n_samples[i] / record_s
         if n_samples[i] and not 0.01 <= rate <= 1e6:

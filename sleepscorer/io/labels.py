@@ -354,6 +354,9 @@ def _positions(path: Path, header: list[str], rows: list[list[str]], el: float,
 
 def _ours_from_rows(path: Path, header: list[str], rows: list[list[str]]) -> Hypnogram:
     """Our CSV, each row placed at its own epoch (onset_s, else epoch), never by row order."""
+    if not rows:
+        raise LabelsError(path, "the label file has a header but no rows; export the labels "
+                                "again")
     epoch_length = _epoch_length_of(path, header, rows)
     index, notes = _positions(path, header, rows, epoch_length)
     n = int(index.max()) + 1 if len(index) else 0

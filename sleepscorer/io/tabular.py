@@ -69,6 +69,10 @@ def read_table(path: Path, rate: float | None, keep: tuple[str, ...] = (),
         raise RecordingError(path, "a CSV/Parquet table has no sampling rate; pass it with "
                                    "--rate HZ (e.g. --rate 512)")
     columns = _read_columns(path)
+    if path.suffix.lower() == ".tsv" and len(columns) == 1 and "," in next(iter(columns)):
+        raise RecordingError(path, "this .tsv is comma-separated (its header is "
+                                   f"{next(iter(columns))!r}); a .tsv must be tab-separated, "
+                                   "or name the file .csv")
     channels = []
     for name, values in columns.items():
         kind = kind_from_name(name)
