@@ -137,7 +137,7 @@ class StatisticsPanel(QWidget):
         self._show_spectra(st)
         self._show_comparison()
         for table in (self.table, self.transitions):  # as tall as their rows, no blank area
-            table.setFixedHeight(table.horizontalHeader().height() + 2
+            table.setFixedHeight(table.horizontalHeader().height() + 2 * table.frameWidth() + 2
                                  + sum(table.rowHeight(r) for r in range(table.rowCount())))
 
     def set_comparison(self, other: Hypnogram | None, name: str = "") -> None:
