@@ -26,7 +26,7 @@ from model.weights import LoadedModel, resolve_model
 from sleepscorer.errors import Cancelled, ModelError
 from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.io.recording import Recording
-from sleepscorer.stages import Stage
+from sleepscorer.stages import BASE_EPOCH, Stage
 
 MODALITIES = ("both", "eeg", "emg")
 REM_RULE = RemRule()
@@ -233,7 +233,7 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     dev = pick_device(device)
     loaded = resolve_model(weights, dev)
     modality, warnings = choose_modality(recording, modality, loaded.modalities)
-    n1 = recording.n_epochs(1.0)
+    n1 = recording.n_epochs(BASE_EPOCH)
     n_out = recording.n_epochs(epoch_length)
     if n1 == 0 or n_out == 0:
         raise ModelError(recording.source, "recording is shorter than one epoch; nothing to score")
@@ -248,7 +248,7 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     with torch.inference_mode():
         p1 = scorer.run(n1, chunk_epochs, progress, cancel)
     if rem_rule is not None:
-        p1, changed = apply_rem_rule(p1, loaded.classes, 1.0, rem_rule)
+        p1, changed = apply_rem_rule(p1, loaded.classes, BASE_EPOCH, rem_rule)
         if changed:
             warnings.append(f"{changed} s of REM with no NREM before it scored Wake (rodents "
                             "enter REM from NREM; turn this off for narcolepsy models)")

@@ -16,6 +16,7 @@ from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
 from sleepscorer.io.assemble import resample_poly_exact
 from sleepscorer.io.recording import Recording
+from sleepscorer.stages import BASE_EPOCH
 
 MODEL_RATE = 512
 STATS_SAMPLES = 1 << 21  # points used for median / IQR (2 M, ~1 h at 512 Hz)
@@ -130,7 +131,7 @@ class EpochSource:
                  use_eeg: bool = True, use_emg: bool = True):
         self.cfg = cfg or PreprocessConfig()
         self.recording = recording
-        self.n_epochs = recording.n_epochs(1.0)
+        self.n_epochs = recording.n_epochs(BASE_EPOCH)
         self.channels = {}
         for name, use, ch in (("eeg", use_eeg, recording.eeg), ("emg", use_emg, recording.emg)):
             if use and ch is not None:

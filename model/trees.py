@@ -19,10 +19,10 @@ import numpy as np
 from model.data import SubjectData
 from model.features import epoch_features, feature_names
 from model.metrics import evaluate
-from model.preprocess import preprocess
+from model.preprocess import MODEL_RATE, preprocess
 from sleepscorer.errors import ModelError
 from sleepscorer.io.recording import Recording
-from sleepscorer.stages import MODEL_CLASSES_3, Stage, stages_from_names
+from sleepscorer.stages import BASE_EPOCH, MODEL_CLASSES_3, Stage, stages_from_names
 
 ARCH = "lightgbm-features"
 DEFAULT_PARAMS = {"objective": "multiclass", "learning_rate": 0.1, "num_leaves": 31,
@@ -80,7 +80,7 @@ class TreesModel:
         card = {"format": "sleepscorer-trees/1", "architecture": ARCH,
                 "classes": [c.name for c in self.classes], "with_emg": self.with_emg,
                 "features": feature_names(self.with_emg), "params": self.params,
-                "sampling_rate": 512, "epoch_length": 1.0, "training_data": training_data or {},
+                "sampling_rate": MODEL_RATE, "epoch_length": BASE_EPOCH, "training_data": training_data or {},
                 "metrics": self.metrics, "created": datetime.now(UTC).isoformat(timespec="seconds"),
                 "booster_sha256": hashlib.sha256(dump.encode()).hexdigest(), "booster": dump}
         Path(path).write_text(json.dumps(card))

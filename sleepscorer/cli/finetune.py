@@ -60,11 +60,13 @@ def run_export(args: argparse.Namespace) -> int:
     from sleepscorer.io import load_recording
     from sleepscorer.io.labels import read_labels
     from sleepscorer.io.outputs import check_output_folder
+    from sleepscorer.stages import BASE_EPOCH
 
     check_output_folder(args.out, [args.recording, args.labels])
     base = _base(args.base)
     rec = load_recording(args.recording)
-    hyp = read_labels(args.labels, n_epochs=rec.n_epochs(1.0), epoch_length=1.0)
+    hyp = read_labels(args.labels, n_epochs=rec.n_epochs(BASE_EPOCH),
+                      epoch_length=BASE_EPOCH)
     for note in getattr(hyp, "warnings", []):
         named = note if note.startswith(str(args.labels)) else f"{args.labels}: {note}"
         print(f"warning: {named}", file=sys.stderr)
