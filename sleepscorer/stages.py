@@ -94,6 +94,15 @@ def grid_ratio(fine: float, coarse: float) -> tuple[int, int]:
     return refine, int(round(ratio * refine))
 
 
+def on_grid(epoch_length: float) -> bool:
+    """Whether `epoch_length` nests with the base epoch (1, 2.5, 0.5, 10 s yes; 0.37 s no)."""
+    try:
+        grid_ratio(BASE_EPOCH, float(epoch_length))
+    except (ValueError, ZeroDivisionError):
+        return False
+    return True
+
+
 def stage_names(classes) -> list[str]:  # noqa: ANN001 - any iterable of stage codes
     """Machine names of stages, as model cards write them: [WAKE, NREM, REM]."""
     return [Stage(int(c)).name for c in classes]
@@ -128,4 +137,4 @@ def mask_runs(mask) -> list[tuple[int, int]]:  # noqa: ANN001 - 1-D bool array-l
 
 __all__ = ["BASE_EPOCH", "EXPORT_EPOCH_LENGTHS", "LABEL_DTYPE", "MODEL_CLASSES_3",
            "MODEL_CLASSES_4", "STAGE_COLORS", "STAGE_KEYS", "Stage", "grid_ratio", "mask_runs",
-           "n_epochs", "runs", "stage_names", "stages_from_names"]
+           "n_epochs", "on_grid", "runs", "stage_names", "stages_from_names"]

@@ -16,6 +16,7 @@ from sleepscorer.stages import (
     grid_ratio,
     mask_runs,
     n_epochs,
+    on_grid,
     runs,
     stage_names,
     stages_from_names,
@@ -52,6 +53,7 @@ def test_epoch_grid():
     assert all(grid_ratio(BASE_EPOCH, e)[1] >= 1 for e in EXPORT_EPOCH_LENGTHS)
     with pytest.raises(ValueError, match="no simple common divisor"):
         grid_ratio(1.0, 1 / 3 + 1e-4)
+    assert on_grid(2.5) and on_grid(0.5) and on_grid(10) and not on_grid(0.37)
     assert n_epochs(29.0 * 60) == 1740 and n_epochs(9.99, 2.5) == 3 and n_epochs(10.0, 2.5) == 4
 
 
