@@ -81,17 +81,16 @@ def output_path(recording: Path, out: Path, several: bool) -> Path:
 
 def check_epoch_length(value: float) -> float:
     """--epoch-length on the epoch grid: positive, finite, a simple multiple or fraction of 1 s."""
-    from sleepscorer.core.hypnogram import COARSER_EPOCH_LENGTHS
+    from sleepscorer.stages import EXPORT_EPOCH_LENGTHS, on_grid
 
     if not math.isfinite(value) or value <= 0:
         raise SleepScorerError(None, f"--epoch-length {value:g} is not a positive number of "
                                      "seconds; use e.g. 1, 2, 2.5, 4, 5 or 10")
-    on_grid = any(abs(value * r - round(value * r)) < 1e-9 for r in range(1, 11))
-    if not on_grid or value > 3600:
+    if not on_grid(value) or value > 3600:
         raise SleepScorerError(None, f"--epoch-length {value:g} is not on the 1-s epoch grid (it "
                                      "must be a whole number of tenths to halves of a second, at "
                                      "most 3600 s); use e.g. "
-                                     + ", ".join(f"{x:g}" for x in COARSER_EPOCH_LENGTHS))
+                                     + ", ".join(f"{x:g}" for x in EXPORT_EPOCH_LENGTHS))
     return value
 
 
@@ -120,14 +119,15 @@ def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noq
     from sleepscorer.io.labels import write_labels_csv
     from sleepscorer.io.outputs import check_output_file
 
-    check_output_file(out, [path])
+    inputs = [path, *([model] if isinstance(model, (str, Path)) else [])]
+    check_output_file(out, inputs)
     recording = load_recording(path, rate=rate, roles=roles or None)
     result = score(recording, model, modality=modality, device=device, progress=progress,
                    cancel=cancel, epoch_length=epoch_length,
                    rem_rule=None if rem_from_wake else REM_RULE, lab_gate=lab_gate)
     result.warnings = [*recording.warnings, *(w for w in result.warnings
                                               if w not in recording.warnings)]
-    check_output_file(out, [path])  # still safe after the long work
+    check_output_file(out, inputs)  # still safe after the long work
     out.parent.mkdir(parents=True, exist_ok=True)
     write_labels_csv(to_hypnogram(result), out)
     return result
@@ -275,7 +275,7 @@ def run(args: argparse.Namespace) -> int:
     if len(items) == 1 and len(args.paths) == 1 and (not one.is_dir() or is_openephys_folder(one)):
         return _run_single(args, items[0][0])  # one file or one Open Ephys folder
     check_output_folder(args.out, args.paths)
-    inputs = [p for p, _ in items]
+    inputs = [p for p, _ in items] + ([args.model] if args.model else [])
     work = batch_outputs(items, args.out)
     for _, out in work:  # every output checked before any scoring starts
         check_output_file(out, inputs)
@@ -316,7 +316,7 @@ def _run_single(args: argparse.Namespace, path: Path) -> int:
     from sleepscorer.io.outputs import check_output_file
 
     out = output_path(path, args.out, several=False)
-    check_output_file(out, [path])  # before the model is even loaded
+    check_output_file(out, [path, *([args.model] if args.model else [])])  # before any work
     model = resolve_model(args.model, pick_device(args.device))
     try:
         result = score_file(path, out, model, args.modality, args.device, args.epoch_length,

@@ -38,6 +38,9 @@ def _input_files(inputs: Iterable[str | Path]) -> list[Path]:
     for item in inputs:
         p = Path(item)
         files.append(p)
+        if "_" in p.name and p.suffix.lower() in (".edf", ".bdf"):  # BIDS siblings are read too
+            stem = p.name.rsplit("_", 1)[0]
+            files += [p.with_name(f"{stem}_{s}") for s in ("channels.tsv", "events.tsv")]
         if p.is_dir():
             try:
                 files.extend(q for q in p.iterdir() if q.is_file())

@@ -458,6 +458,11 @@ def label_cases() -> list[Case]:
 
 
 # -- outputs -----------------------------------------------------------------------------
+def _out_is_model(tmp: Path, model: Path):
+    rec = good_edf(tmp / "rec.edf")
+    return _score(rec, tmp, model, out=model), [rec, model]
+
+
 def output_cases() -> list[Case]:
     def rec_to(target):
         def build(tmp: Path, model: Path):
@@ -543,8 +548,16 @@ def output_cases() -> list[Case]:
         (tmp / "d").mkdir()
         return tmp / "d"
 
+    def bids_events(tmp: Path, model: Path):
+        rec = good_edf(tmp / "sub-1_task-sleep_eeg.edf")
+        events = tmp / "sub-1_task-sleep_events.tsv"
+        events.write_text("onset\tduration\tstage\n0\t4\t1\n")
+        return _score(rec, tmp, model, out=events), [rec, events, model]
+
     return [
         Case("out-is-input", rec_to(lambda t, r: r), match="is the input", names="rec.edf"),
+        Case("out-is-the-model", _out_is_model, match="is the input", names="m.safetensors"),
+        Case("out-is-bids-events", bids_events, match="is the input", names="events.tsv"),
         Case("out-dev-null", rec_to(lambda t, r: Path("/dev/null")), names="/dev/null",
              match="not a regular file"),
         Case("out-fifo", rec_to(fifo), names="pipe.csv", match="not a regular file"),
