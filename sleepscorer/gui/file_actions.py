@@ -143,6 +143,8 @@ class FileActions(QObject):
         if rec.eeg is None:
             self._ask_roles(path, rec)
             return
+        if self.session is not None:
+            self.session.save()  # the recording being left is on disk before the next opens
         try:
             hyp, found = self.store.open(path, rec.n_epochs, loaded.epoch_length)
         except OSError as exc:

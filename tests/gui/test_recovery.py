@@ -161,3 +161,20 @@ def test_settings_persist(qtbot, window, recording_path):
     fresh = Settings()
     assert fresh.recent_files[0] == str(recording_path.resolve())
     assert fresh.epoch_length == 2.0 and fresh.last_folder == str(recording_path.parent)
+
+
+def test_open_recent_brings_the_session_back(qtbot, window, recording_path):
+    session = open_and_score(qtbot, window, recording_path)
+    session.hypnogram.set_stage(5, 15, Stage.NREM)
+    window.close()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second._fill_recent()
+    actions = second.recent_menu.actions()
+    assert actions[0].text() == str(recording_path.resolve())
+    actions[0].trigger()
+    qtbot.waitUntil(lambda: second.session is not None and not second.files.busy(),
+                    timeout=60000)
+    hyp = second.session.hypnogram
+    assert (hyp.stages[5:15] == Stage.NREM).all() and (hyp.sources[5:15] == Source.EXPERT).all()
+    second.files.shutdown()

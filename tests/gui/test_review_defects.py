@@ -184,3 +184,11 @@ def test_thin_tracks_have_short_titles(qtbot, window, tmp_path):
     plot = window.trace_view.trace_plots["Stim trigger 1"]
     axis = plot.getAxis("left")
     assert len(axis.labelText) <= 9 and axis.toolTip() == "Stim trigger 1 (µV)"
+
+
+def test_an_unsupported_drop_says_what_is_read(qtbot, window, tmp_path):
+    path = tmp_path / "data.npz"
+    path.write_bytes(b"PK")
+    drop(window, path)
+    assert window.session is None and not window.files.busy()
+    assert "not a file SleepScorer reads" in window.statusBar().currentMessage()
