@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from sleepscorer.core.journal import Journal
 from sleepscorer.hypnogram import Edit, Hypnogram, Source
-from sleepscorer.stages import Stage
+from sleepscorer.stages import Stage, mask_runs
 
 SNAPSHOT_DELAY_MS = 1500  # the whole state is written this long after edits stop
 
@@ -152,8 +152,7 @@ class ScoringSession(QObject):
         if not mask.any():
             self.message.emit(f"no {what} epochs")
             return
-        edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-        starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        starts, stops = (np.array(side) for side in zip(*mask_runs(mask), strict=True))
         if backward:
             earlier = np.flatnonzero(stops <= self.start)
             i = int(earlier[-1]) if len(earlier) else len(starts) - 1
@@ -174,7 +173,7 @@ class ScoringSession(QObject):
         """How many stops `N` makes through the whole recording."""
         hyp = self.hypnogram
         mask = ((hyp.sources == Source.MODEL) & (hyp.confidence < self.low_confidence))
-        return int(np.count_nonzero(np.diff(np.concatenate([[0], mask.astype(np.int8)])) == 1))
+        return len(mask_runs(mask))
 
     def next_unscored(self) -> None:
         self._jump(self.hypnogram.stages == Stage.UNSCORED, "unscored")
