@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from sleepscorer.hypnogram import Hypnogram
-from sleepscorer.stages import Stage, runs
+from sleepscorer.stages import Stage, mask_runs, runs
 
 DEFAULT_STATES = (Stage.WAKE, Stage.NREM, Stage.REM, Stage.MA, Stage.ARTIFACT)
 SLEEP_STATES = (Stage.NREM, Stage.REM)
@@ -160,11 +160,10 @@ def _light_dark(stages: np.ndarray, el: float, states, t0: datetime
 def _latencies(stages: np.ndarray, el: float) -> tuple[float | None, float | None]:
     """Sleep latency: start to the first run of sleep (NREM/REM) lasting SLEEP_ONSET_S;
     REM latency: sleep onset to the first REM epoch after it."""
-    sleep = np.isin(stages, [int(s) for s in SLEEP_STATES]).astype(np.int8)
+    sleep = np.isin(stages, [int(s) for s in SLEEP_STATES])
     if not sleep.any():
         return None, None
-    edges = np.diff(np.concatenate([[0], sleep, [0]]))
-    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    starts, stops = (np.array(side) for side in zip(*mask_runs(sleep), strict=True))
     need = max(1, int(math.ceil(SLEEP_ONSET_S / el - 1e-9)))
     long_enough = np.flatnonzero(stops - starts >= need)
     if not len(long_enough):
