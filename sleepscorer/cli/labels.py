@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sleepscorer.io.labels import read_labels, write_bids_events, write_labels_csv
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -28,12 +26,13 @@ def run(args: argparse.Namespace) -> int:
     import math
 
     from sleepscorer.errors import SleepScorerError
+    from sleepscorer.io.labels import read_labels, write_bids_events, write_labels_csv
     from sleepscorer.io.outputs import check_output_file
+    from sleepscorer.stages import on_grid
 
     if args.epoch_length is not None:
         el = args.epoch_length
-        if not math.isfinite(el) or el <= 0 or el > 3600 or not any(
-                abs(el * r - round(el * r)) < 1e-9 for r in range(1, 11)):
+        if not math.isfinite(el) or el <= 0 or el > 3600 or not on_grid(el):
             raise SleepScorerError(None, f"--epoch-length {el:g} is not on the epoch grid; use "
                                          "a positive length such as 1, 2, 2.5, 4, 5 or 10 s")
     if args.n_epochs is not None and args.n_epochs < 1:

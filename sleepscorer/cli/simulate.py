@@ -10,10 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
 from sleepscorer.errors import SleepScorerError
-from sleepscorer.stages import Stage
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _in_microvolts(recording):  # noqa: ANN001, ANN202 - Recording in, Recording out
+    import numpy as np
+
     from sleepscorer.io.recording import Channel, Recording
 
     channels = [Channel(c.name, c.kind, (c.data * 1e6).astype(np.float32), c.rate, "uV")
@@ -42,9 +41,12 @@ def _in_microvolts(recording):  # noqa: ANN001, ANN202 - Recording in, Recording
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from model.simulation import get_lab, simulate_recording
     from sleepscorer.io import write_edf
     from sleepscorer.io.labels import write_labels_csv
+    from sleepscorer.stages import Stage
 
     out = Path(args.out_dir)
     if args.hours <= 0 or args.animals < 1:
