@@ -161,15 +161,8 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return out
 
 
-def _without_package_faces(graph: dict[str, set[str]]) -> dict[str, set[str]]:
-    """A package's __init__ that re-exports its submodules and a submodule that imports a
-    sibling through the package are one unit, not a cycle between layers."""
-    return {m: {t for t in ts if not (_is_package(t) and m.startswith(t + "."))}
-            for m, ts in graph.items()}
-
-
 def test_no_import_cycles():
-    cycles = _cycles(_without_package_faces(_graph()))
+    cycles = _cycles(_graph())
     assert cycles == [], "modules that import each other (maybe lazily): " + "; ".join(
         " <-> ".join(c) for c in cycles)
 

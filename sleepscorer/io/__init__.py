@@ -105,10 +105,15 @@ def _read(path: Path, suffix: str, rate: float | None,
 
 def load_bids(path: str | Path, rate: float | None = None,
               roles: dict[str, ChannelKind] | None = None) -> tuple[Recording, Hypnogram | None]:
-    """A BIDS `*_eeg.edf` and its events' labels (see `sleepscorer.io.bids.load_bids`)."""
-    from sleepscorer.io.bids import load_bids as _load_bids
+    """A BIDS `*_eeg.edf` (roles from channels.tsv, overridden by `roles`) and its events'
+    labels, which keep the events' epoch length (e.g. 4 s) and carry `warnings`; None when
+    there is no events.tsv."""
+    from sleepscorer.io.bids import events_file
+    from sleepscorer.io.labels import read_bids_events
 
-    return _load_bids(path, rate=rate, roles=roles)
+    recording = load_recording(path, rate=rate, roles=roles)
+    events = events_file(Path(path))
+    return recording, (read_bids_events(events) if events is not None else None)
 
 
 def write_edf(recording: Recording, path: str | Path) -> None:
