@@ -154,7 +154,7 @@ class Outcome:
 def _summarise(path: Path, out: Path, result, seconds: float) -> Outcome:  # noqa: ANN001
     stages = result.stages
     fractions = {c.label: float((stages == int(c)).mean()) for c in result.classes}
-    return Outcome(path, out, len(stages), fractions, seconds, "; ".join(result.warnings))
+    return Outcome(path, out, len(stages), fractions, seconds, "\n".join(result.warnings))
 
 
 _WORKER_MODEL = None  # one model per worker process, loaded by _init_worker
@@ -244,8 +244,8 @@ def print_summary(outcomes: list[Outcome]) -> None:
             cells = " ".join(_percent((o.fractions or {}).get(c, 0)) for c in classes)
             print(f"{str(o.path):{width}s} {o.epochs:7d} {cells} {o.seconds:8.1f}  {o.out}")
     for o in ok:
-        if o.note:
-            print(f"warning: {o.path}: {o.note}", file=sys.stderr)
+        for note in o.note.splitlines():  # one line per warning
+            print(f"warning: {o.path}: {note}", file=sys.stderr)
     failed = [o for o in outcomes if o.error]
     if failed:
         print(f"\n{len(failed)} of {len(outcomes)} recording(s) failed (nothing written for "
