@@ -65,10 +65,22 @@ def roles_from(args: argparse.Namespace) -> dict:
     from sleepscorer.io.recording import ChannelKind
 
     if args.eeg and args.emg and args.eeg.strip() == args.emg.strip():
+        listed = _channels_of(args.paths[0], args.rate) if len(args.paths) == 1 else ""
         raise SleepScorerError(None, f"--eeg and --emg both name channel {args.eeg!r}; EEG and "
-                                     "EMG must be different channels")
+                                     f"EMG must be different channels{listed}")
     return {name: kind for name, kind in ((args.eeg, ChannelKind.EEG), (args.emg, ChannelKind.EMG))
             if name}
+
+
+def _channels_of(path: Path, rate: float | None) -> str:
+    """'; the channels of PATH are A, B' for an error message ('' if it cannot be read)."""
+    from sleepscorer.io import load_recording
+
+    try:
+        names = [c.name for c in load_recording(path, rate=rate).channels]
+    except SleepScorerError:
+        return ""
+    return f"; the channels of {path.name} are {', '.join(names)}"
 
 
 def output_path(recording: Path, out: Path, several: bool) -> Path:

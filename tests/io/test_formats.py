@@ -93,7 +93,8 @@ def test_csv_channels_named_on_the_command_line(tmp_path, tiny_model):
 
 @pytest.mark.parametrize("extra, match", [
     (("--eeg", "Chanel1"), "no channel named 'Chanel1'; the channels are EEG1, EMG"),
-    (("--eeg", "EMG", "--emg", "EMG"), "both name channel 'EMG'"),
+    (("--eeg", "EMG", "--emg", "EMG"), "both name channel 'EMG'; EEG and EMG must be different "
+                                       "channels; the channels of rec.edf are EEG1, EMG"),
 ])
 def test_channel_names_that_do_not_fit_are_errors(tmp_path, tiny_model, capsys, extra, match):
     path = tmp_path / "rec.edf"
