@@ -185,6 +185,9 @@ def main() -> int:
     print(f"saved {args.out}; status: {window.model_info.text()} | "
           f"{window.statusBar().currentMessage()}")
     if session is not None:
+        print(f"N stops through the recording: {session.low_confidence_runs()} runs of "
+              "low-confidence epochs")
+    if session is not None:
         session.mark_saved()
     window.close()
     return 0

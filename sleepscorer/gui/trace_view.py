@@ -298,19 +298,30 @@ class TraceView(pg.GraphicsLayoutWidget):
             plot.getAxis("left").setTicks([ticks, []])
 
 
-UNIT_NAMES = {"uv": "µV", "µv": "µV", "mv": "mV", "v": "V", "nv": "nV"}
+UNIT_PREFIXES = {"": 1.0, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "μ": 1e-6, "m": 1e-3, "k": 1e3}
 
 
 def set_axis_title(plot: pg.PlotItem, name: str, unit: str | None, thin: bool = False) -> None:
-    """The channel name and its unit as stored, e.g. "EEG1 (µV)": no SI prefix is stacked
-    on a unit that has one already ("mmV", "kuV"), and the ticks show plain values.
+    """The channel name and its real unit, with readable ticks: a signal stored in µV, mV or
+    V is shown in volts scaled by its prefix, and the axis then picks the prefix that suits
+    the visible amplitude ("EEG1 (µV)" with ticks 50, 100; never "mmV" or "kuV", never
+    5e-05). Other units are shown as stored, unscaled.
 
     Thin tracks (extra channels, 40-60 px) get a smaller title cut to fit their height, so
     titles of neighbouring tracks never overlap; the whole title is the tooltip."""
     axis = plot.getAxis("left")
-    axis.enableAutoSIPrefix(False)
     unit = (unit or "").strip()
-    shown = UNIT_NAMES.get(unit.lower(), unit)
+    prefix, base = (unit[:-1], "V") if unit[-1:] in ("V", "v") else (None, unit)
+    scale = UNIT_PREFIXES.get(prefix) if prefix is not None else None
+    if scale is not None and not thin:
+        axis.setScale(scale)  # data in prefixed volts -> axis in volts, auto prefix
+        axis.enableAutoSIPrefix(True)
+        plot.setLabel("left", name, units="V")
+        axis.setToolTip(f"{name} ({unit})")
+        return
+    axis.setScale(1.0)
+    axis.enableAutoSIPrefix(False)
+    shown = {"uv": "µV"}.get(unit.lower(), unit)
     title = f"{name} ({shown})" if shown else name
     axis.setToolTip(title)
     if thin:

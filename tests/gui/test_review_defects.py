@@ -103,15 +103,39 @@ def test_confidence_track_is_decimated_per_pixel(qtbot, window, recording_path):
     assert abs(m[5] - values[5 * k:6 * k].mean()) < 1e-5 and lo[5] == values[5 * k:6 * k].min()
 
 
-def test_axes_show_the_stored_unit_without_stacked_prefixes(qtbot, window, recording_path):
-    session = open_and_score(qtbot, window, recording_path)
+def axis_texts(axis):
+    """The title and the tick labels an axis draws now."""
+    lo, hi = axis.range
+    scale = axis.scale * axis.autoSIPrefixScale
+    levels = axis.tickValues(lo, hi, hi - lo)
+    values = [v for _, vs in levels for v in vs]
+    return axis.labelString(), axis.tickStrings(values, scale, hi - lo)
+
+
+def test_axes_show_real_units_with_readable_ticks(qtbot, window, recording_path, tmp_path):
+    session = open_and_score(qtbot, window, recording_path)  # stored in uV
     window.trace_view.set_x_range(0, 300)
     for channel in session.recording.channels:
-        axis = window.trace_view.trace_plots[channel.name].getAxis("left")
-        text = axis.labelString()
-        assert f"{channel.name} (µV)" in text, text
-        assert "mmV" not in text and "kuV" not in text and "kµV" not in text
-        assert axis.autoSIPrefixScale == 1.0
+        title, ticks = axis_texts(window.trace_view.trace_plots[channel.name].getAxis("left"))
+        assert f"{channel.name} (µV)" in title, title
+        assert "mmV" not in title and "kuV" not in title and "kµV" not in title
+        assert ticks and not any("e-" in t or "e+" in t for t in ticks), ticks
+    from sleepscorer.gui.workers import prepare_loaded
+    from sleepscorer.io.recording import Channel, ChannelKind, Recording
+
+    rng = np.random.default_rng(0)
+    volts = Recording([Channel("EEG1", ChannelKind.EEG,
+                               (rng.normal(size=12_800) * 5e-5).astype(np.float32), 128.0, "V"),
+                       Channel("EMG1", ChannelKind.EMG,
+                               (rng.normal(size=12_800) * 2e-3).astype(np.float32), 128.0, "mV")],
+                      tmp_path / "volts.edf")
+    hyp = session.hypnogram.__class__(100, 1.0)
+    window.trace_view.set_recording(prepare_loaded(volts, 1.0), hyp)
+    window.trace_view.set_x_range(0, 100)
+    title, ticks = axis_texts(window.trace_view.trace_plots["EEG1"].getAxis("left"))
+    assert "EEG1 (µV)" in title and not any("e-" in t for t in ticks), (title, ticks)
+    title, ticks = axis_texts(window.trace_view.trace_plots["EMG1"].getAxis("left"))
+    assert "EMG1 (µV)" in title and "mmV" not in title, title  # 2 µV stored as 0.002 mV
 
 
 def test_every_warning_is_kept_in_a_visible_list(qtbot, window, recording_path, isolated):
