@@ -252,7 +252,8 @@ class FileActions(QObject):
             self.w.warnings.add("scoring", note)
         self.w.model_info.setToolTip("\n".join(notes))
         self._status(f"scored {len(result.probabilities)} epochs; {low} below "
-                     f"{session.low_confidence:.0%} confidence (N jumps to the next)"
+                     f"{session.low_confidence:.0%} confidence in {session.low_confidence_runs()}"
+                     " runs (N jumps to the next run)"
                      + "".join(f"; note: {n}" for n in notes), 30000 if notes else 8000)
 
     def _score_failed(self, task: Task, exc: BaseException) -> None:
