@@ -171,6 +171,7 @@ class PersistentSession:
         Not undoable: this is the state the user left, not an edit. True when anything
         was restored."""
         restored = False
+        self.problems: list[str] = []
         if self.snapshot_path.exists():
             try:
                 with np.load(self.snapshot_path) as z:
@@ -178,8 +179,13 @@ class PersistentSession:
                     confidence = z["confidence"]
                     probabilities = z["probabilities"] if "probabilities" in z else None
                     classes = z["classes"] if "classes" in z else None
-            except (OSError, ValueError, KeyError):
+            except Exception as exc:  # noqa: BLE001 - a damaged file (BadZipFile, ...)
                 stages = None
+                kept = self.snapshot_path.with_name(f"snapshot-unreadable-{int(time.time())}.npz")
+                os.replace(self.snapshot_path, kept)
+                self.problems.append(f"the saved snapshot could not be read ({type(exc).__name__})"
+                                     f"; kept as {kept.name}; the edits journalled since are "
+                                     "restored")
             if stages is not None and len(stages) == len(hyp):
                 hyp.stages[:] = stages.astype(LABEL_DTYPE)
                 hyp.sources[:] = sources.astype(np.int8)
@@ -361,6 +367,7 @@ class SessionStore:
         hyp = Hypnogram(n_epochs_for(epoch_length), epoch_length)
         if session.exists():
             restored = session.load_into(hyp)
+            notes += session.problems
         self._remember(path, session.folder.name)
         session.attach(hyp)
         if restored:

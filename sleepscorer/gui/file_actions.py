@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from PySide6.QtCore import QObject, QThreadPool
@@ -147,11 +148,13 @@ class FileActions(QObject):
             self.session.save()  # the recording being left is on disk before the next opens
         try:
             hyp, found = self.store.open(path, rec.n_epochs, loaded.epoch_length)
-        except OSError as exc:
-            dialogs.show_error(self.w, f"Cannot keep a session for {path.name}",
-                               f"error: the app data folder cannot be written ({exc}); "
-                               "free space or fix its permissions")
-            return
+        except OSError as exc:  # open anyway, and say loudly that work is not being kept
+            hyp = Hypnogram(rec.n_epochs(loaded.epoch_length), loaded.epoch_length)
+            found = SimpleNamespace(session=None, restored=False, epoch_length=hyp.epoch_length,
+                                    notes=[f"your work on this recording is NOT being saved: "
+                                           f"the app data folder {self.store.directory} cannot "
+                                           f"be written ({exc}); export before closing, and "
+                                           "free space or fix its permissions"])
         loaded.epoch_length = found.epoch_length
         session = ScoringSession(rec, hyp, low_confidence=self.w.settings.low_confidence,
                                  store=found.session)
@@ -185,6 +188,10 @@ class FileActions(QObject):
     # -- the saved session -------------------------------------------------------------
     def show_saved_session(self) -> None:
         session = self.session
+        if session.store is None:
+            dialogs.show_info(self.w, "Saved session", "This recording has no saved session: "
+                              f"the app data folder {self.store.directory} cannot be written.")
+            return
         session.save()  # what is shown is what is on disk, up to the last edit
         dialogs.show_info(self.w, "Saved session", session.store.describe()
                           + "\n\nEvery change is saved here as you work; exports are copies.")
@@ -199,7 +206,7 @@ class FileActions(QObject):
             return
         if not dialogs.ask_revert(self.w, n_person):
             return
-        kept = self.store.discard(session.store)
+        kept = self.store.discard(session.store) if session.store is not None else "nowhere"
         have_model = (hyp.probabilities is not None and hyp.classes
                       and not np.isnan(hyp.probabilities).any())
         if have_model:

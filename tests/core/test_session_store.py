@@ -153,3 +153,17 @@ def test_kill_9_mid_session_loses_nothing(tmp_path, recording):
     assert (hyp.stages[490:493] == Stage.NREM).all()  # the undone edit stays undone
     assert (hyp.sources[490:493] == Source.MODEL).all()
     assert abs(hyp.confidence[3] - 0.8) < 1e-3
+
+
+def test_a_damaged_snapshot_is_kept_and_the_journal_still_restores(tmp_path, recording):
+    store = SessionStore(tmp_path / "sessions")
+    hyp, found = store.open(recording, epochs_for(100), 1.0)
+    hyp.set_stage(0, 5, Stage.NREM)
+    found.session.save()
+    hyp.set_stage(10, 12, Stage.REM)  # journalled only
+    found.session.detach()
+    found.session.snapshot_path.write_bytes(b"PK\x03\x04 not a whole zip")
+    again, second = SessionStore(tmp_path / "sessions").open(recording, epochs_for(100), 1.0)
+    assert second.restored and (again.stages[10:12] == Stage.REM).all()
+    assert any("could not be read" in n for n in second.notes)
+    assert list(second.session.folder.glob("snapshot-unreadable-*.npz"))

@@ -178,3 +178,15 @@ def test_open_recent_brings_the_session_back(qtbot, window, recording_path):
     hyp = second.session.hypnogram
     assert (hyp.stages[5:15] == Stage.NREM).all() and (hyp.sources[5:15] == Source.EXPERT).all()
     second.files.shutdown()
+
+
+def test_unwritable_data_folder_opens_and_says_work_is_not_kept(qtbot, window, recording_path,
+                                                                tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the sessions folder should be")
+    window.files.store.directory = blocker / "sessions"
+    session = open_and_score(qtbot, window, recording_path)
+    assert session.store is None
+    assert any("NOT being saved" in t for t in window.warnings.texts())
+    session.hypnogram.set_stage(0, 3, Stage.REM)
+    window.files.show_saved_session()  # no crash: says there is none
