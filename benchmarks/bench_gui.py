@@ -192,6 +192,16 @@ def main() -> int:
         ok = "ok" if value < target else "MISSED"
         print(f"  {name:40s} {value:9.1f} {unit:3s} (target < {target:g} {unit})  {ok}")
 
+    from sleepscorer.core.session_store import PersistentSession
+
+    store = PersistentSession(tmp / "sessions" / "bench", rec.source, "bench")
+    store.attach(hyp)
+    saves = []
+    for _ in range(10):
+        t = time.perf_counter()
+        store.save()  # the whole 24 h state, atomically (temp file, fsync, rename)
+        saves.append(time.perf_counter() - t)
+    store.detach()
     low = (hyp.sources == 1) & (hyp.confidence < session.low_confidence)
     n_low = int(low.sum())
     n_runs = session.low_confidence_runs()
@@ -211,6 +221,8 @@ def main() -> int:
     line(f"event-loop stall during {score_s:.1f} s scoring", stall, 100, "ms")
     print(f"  {'stall while torch is first imported':40s} {warm_stall:9.1f} ms   (once, "
           f"{warm_s:.1f} s, at app start: the app imports the model in the background then)")
+    print(f"  {'session snapshot (whole 24 h), median':40s} {percentile(saves, 50):9.1f} ms"
+          f"   (debounced: once edits pause; every edit is journalled at once)")
     print(f"  {'N stops through the recording':40s} {n_runs:9d}      (runs; {n_low} low-"
           f"confidence epochs, one stop each before)")
     print(f"  {'confidence track points, whole view':40s} {conf_points:9d}      "

@@ -118,6 +118,25 @@ def _read_json(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+def provenance_counts(hyp: Hypnogram) -> dict[str, int]:
+    """Epochs by provenance: the model's, a person's agreeing with the model (confirmed),
+    a person's differing from it (corrected), imported, and unscored."""
+    from sleepscorer.hypnogram import Source
+
+    expert = hyp.sources == Source.EXPERT
+    agrees = np.zeros(len(hyp), bool)
+    if hyp.probabilities is not None and len(hyp.classes) and len(hyp.probabilities) == len(hyp):
+        known = ~np.isnan(hyp.probabilities).any(axis=1)
+        codes = np.asarray([int(c) for c in hyp.classes])
+        predicted = codes[np.argmax(np.nan_to_num(hyp.probabilities, nan=-1.0), axis=1)]
+        agrees = known & (predicted == hyp.stages)
+    return {"model_epochs": int((hyp.sources == Source.MODEL).sum()),
+            "confirmed_epochs": int((expert & agrees).sum()),
+            "corrected_epochs": int((expert & ~agrees).sum()),
+            "imported_epochs": int((hyp.sources == Source.IMPORTED).sum()),
+            "unscored_epochs": int((hyp.stages == Stage.UNSCORED).sum())}
+
+
 # -- the session ------------------------------------------------------------------------
 @dataclass
 class OpenResult:
@@ -242,7 +261,8 @@ class PersistentSession:
         if hyp is not None:
             meta.update(n_epochs=len(hyp), epoch_length=hyp.epoch_length,
                         person_epochs=int(hyp.is_person_labelled().sum()),
-                        scored_epochs=int((hyp.stages != Stage.UNSCORED).sum()))
+                        scored_epochs=int((hyp.stages != Stage.UNSCORED).sum()),
+                        **provenance_counts(hyp))
         meta.update(changes)
         _write_json(self.meta_path, meta)
         self.meta = meta
@@ -281,7 +301,10 @@ class PersistentSession:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(meta.get("updated", 0)))
         lines = [f"saved session of {meta.get('name', '?')} (last saved {when})",
                  f"{meta.get('n_epochs', '?')} epochs of {meta.get('epoch_length', '?')} s, "
-                 f"{meta.get('person_epochs', 0)} labelled by a person",
+                 f"{meta.get('person_epochs', 0)} labelled by a person "
+                 f"({meta.get('confirmed_epochs', 0)} confirming the model, "
+                 f"{meta.get('corrected_epochs', 0)} corrected, "
+                 f"{meta.get('imported_epochs', 0)} imported)",
                  f"folder: {self.folder}"]
         if meta.get("models"):
             model = meta["models"][-1]

@@ -22,6 +22,8 @@ from sleepscorer.core.statistics import SleepStatistics, compute_statistics
 from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.stages import STAGE_COLORS, Stage
 
+ASYNC_FROM_EPOCHS = 20_000  # longer hypnograms are summarised in a worker thread
+
 
 class StatisticsPanel(QWidget):
     exportRequested = Signal()  # noqa: N815
@@ -31,6 +33,8 @@ class StatisticsPanel(QWidget):
         self.hypnogram: Hypnogram | None = None
         self.stats: SleepStatistics | None = None
         self.start_time = None  # the recording's clock time at epoch 0
+        self._generation = 0
+        self._workers: set = set()
         self.other: Hypnogram | None = None  # a second scoring to compare with
         self.other_name = ""
         self.spectrogram = None  # core/display.Spectrogram of the EEG
@@ -103,11 +107,33 @@ class StatisticsPanel(QWidget):
         self._timer.start()
 
     def refresh(self) -> None:
+        """Recompute and show. Long recordings are computed in a worker thread (a 24 h day
+        with spectra takes ~0.1-0.3 s), so an edit pause never stalls the window; the
+        newest request wins."""
         if self.hypnogram is None:
             self.stats = None
             self.table.setRowCount(0)
             return
-        self.stats = st = self.compute()
+        self._generation += 1
+        if len(self.hypnogram) < ASYNC_FROM_EPOCHS:
+            self._show(self.compute())
+            return
+        from superqt.utils import create_worker
+
+        hyp = self.hypnogram
+        frozen = Hypnogram.from_arrays(hyp.stages.copy(), hyp.epoch_length,
+                                       sources=hyp.sources.copy())
+        generation = self._generation
+        worker = create_worker(compute_statistics, frozen, states=self.states_shown(),
+                               start_time=self.start_time, spectrogram=self.spectrogram,
+                               _start_thread=False)
+        worker.returned.connect(lambda st: generation == self._generation and self._show(st))
+        worker.finished.connect(lambda: self._workers.discard(worker))
+        self._workers.add(worker)
+        worker.start()
+
+    def _show(self, st: SleepStatistics) -> None:
+        self.stats = st
         self.table.setRowCount(len(st.states) + 1)
         self.table.setVerticalHeaderLabels([s.label for s in st.states] + ["Unscored"])
         for row, s in enumerate(st.states):

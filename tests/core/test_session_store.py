@@ -167,3 +167,18 @@ def test_a_damaged_snapshot_is_kept_and_the_journal_still_restores(tmp_path, rec
     assert second.restored and (again.stages[10:12] == Stage.REM).all()
     assert any("could not be read" in n for n in second.notes)
     assert list(second.session.folder.glob("snapshot-unreadable-*.npz"))
+
+
+def test_provenance_counts_confirmed_corrected_imported(tmp_path, recording):
+    store = SessionStore(tmp_path / "sessions")
+    hyp, found = store.open(recording, epochs_for(100), 1.0)
+    hyp.apply_model(probabilities(100), CLASSES)  # stages by tens: W, N, R, W, ...
+    hyp.confirm(0, 10)  # agrees with the model
+    hyp.set_stage(10, 15, Stage.REM)  # the model said NREM: corrected
+    hyp.replace(50, np.full(5, Stage.NREM), np.full(5, Source.IMPORTED, np.int8),
+                np.full(5, np.nan, np.float32), "import")
+    found.session.save()
+    meta = found.session.meta
+    assert (meta["confirmed_epochs"], meta["corrected_epochs"], meta["imported_epochs"],
+            meta["model_epochs"]) == (10, 5, 5, 80)
+    assert "10 confirming the model, 5 corrected, 5 imported" in found.session.describe()

@@ -61,3 +61,19 @@ def test_panel_has_spectra_and_latency_and_exports_what_it_shows(qtbot, window, 
                                spectrogram=panel.spectrogram)
     assert data == json.loads(json.dumps(statistics_dict(again)))  # the same function
     assert data["spectra_db"]["freqs_hz"][0] > 0
+
+
+def test_long_recordings_are_summarised_off_the_gui_thread(qtbot):
+    from sleepscorer.gui.statistics_panel import ASYNC_FROM_EPOCHS, StatisticsPanel
+
+    panel = StatisticsPanel()
+    qtbot.addWidget(panel)
+    stages = np.repeat([Stage.WAKE, Stage.NREM], ASYNC_FROM_EPOCHS).astype(np.int8)
+    hyp = Hypnogram.from_arrays(stages)
+    panel.set_hypnogram(hyp)
+    assert panel.stats is None  # not computed on the GUI thread
+    qtbot.waitUntil(lambda: panel.stats is not None, timeout=10000)
+    assert panel.stats.time_s[Stage.NREM] == ASYNC_FROM_EPOCHS
+    hyp.set_stage(0, 10, Stage.REM)
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.stats.time_s[Stage.REM] == 10, timeout=10000)
