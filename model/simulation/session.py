@@ -25,7 +25,7 @@ from model.simulation.hypnograms import (
     to_one_second,
 )
 from model.simulation.labs import AnimalParams, LabProfile, get_lab
-from model.simulation.signals import SignalState, synthesize
+from model.simulation.signals import SignalState, synthesize, with_real_contrasts
 from sleepscorer.core.stages import LABEL_DTYPE, Stage
 from sleepscorer.io.recording import Channel, ChannelKind, Recording
 
@@ -140,7 +140,7 @@ def simulate_session(hypnogram_or_duration: Hypnogram | np.ndarray | float, rate
         raise ValueError(f"sampling rate {rate} Hz is outside 32-100000 Hz")
     rng = np.random.default_rng(seed)
     family = get_lab(lab) if isinstance(lab, str) else lab
-    a = animal or family.sample_animal(rng)
+    a = with_real_contrasts(animal or family.sample_animal(rng), rate)
     labels = insert_microarousals(base_stages(hypnogram_or_duration, rng, sampler),
                                   a.microarousals_per_hour_nrem, rng)
     n_s = len(labels)
