@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from model.domain import RUN, LabGate, TokenEncoder, profile, run_starts, token_encoder
+from model.frontend import make_source
 from model.postprocess import RemRule, apply_rem_rule
 from model.preprocess import EpochSource, PreprocessConfig
 from model.weights import LoadedModel, resolve_model
@@ -248,7 +249,7 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     if n1 == 0 or n_out == 0:
         raise ModelError(recording.source, "recording is shorter than one epoch; nothing to score")
     cfg = PreprocessConfig(**loaded.card.get("preprocessing", {}))
-    source = EpochSource(recording, cfg, use_eeg=modality in ("both", "eeg"),
+    source = make_source(recording, cfg, use_eeg=modality in ("both", "eeg"),
                          use_emg=modality in ("both", "emg"))
     if lab_gate:
         loaded, note = route_to_lab_model(loaded, source, dev)

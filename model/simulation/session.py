@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 
-from sleepscorer.core.hypnogram import Hypnogram, Source
 from model.simulation.hypnograms import (
     MA_MAX_S,
     SemiMarkovModel,
@@ -26,6 +25,7 @@ from model.simulation.hypnograms import (
 )
 from model.simulation.labs import AnimalParams, LabProfile, get_lab
 from model.simulation.signals import SignalState, synthesize, with_real_contrasts
+from sleepscorer.core.hypnogram import Hypnogram, Source
 from sleepscorer.core.stages import LABEL_DTYPE, Stage
 from sleepscorer.io.recording import Channel, ChannelKind, Recording
 

@@ -43,8 +43,10 @@ EEG_TABLE: dict[str, tuple[float, ...]] = {
     "theta": (0.8, 0.45, 0.2, 1.15, 0.35, 0.3),
     "theta_high": (0.3, 0.0, 0.0, 0.1, 0.0, 0.95),
     "fast": (1.0, 0.7, 0.45, 0.75, 1.0, 1.7),
+    # 50-150 Hz: cortical gamma and muscle crosstalk, high in Wake, lowest in NREM
+    "gamma": (1.0, 0.6, 0.2, 0.6, 0.9, 1.3),
 }
-EEG_COMPONENTS = ("background", "delta", "slow", "theta", "theta_high", "spindle", "fast")
+EEG_COMPONENTS = ("background", "delta", "slow", "theta", "theta_high", "spindle", "fast", "gamma")
 EMG_WOBBLE_S = 8.0  # time constant of slow EMG tone fluctuations
 EMG_COMPONENTS = ("emg", "emg_low")
 
@@ -96,6 +98,7 @@ def component_filters(a: AnimalParams, rate: float) -> dict[str, np.ndarray]:
                                                     fs=rate)),
         "spindle": _band(a.spindle_hz - 1.5, a.spindle_hz + 1.5, rate),
         "fast": _band(15.0, 45.0, rate),
+        "gamma": _band(min(50.0, 0.2 * rate), 150.0, rate),
         "emg": _band(min(60.0, 0.2 * rate), 400.0, rate),
         "emg_low": _power_law_sos(2.0, rate, 1.0, f_lo=0.3),
     }
@@ -240,6 +243,7 @@ def envelopes(states: np.ndarray, a: AnimalParams, rng: np.random.Generator) -> 
            for name in ("delta", "slow", "theta", "fast")}
     env["theta_high"] = a.theta_density * (np.asarray(EEG_TABLE["theta_high"]) @ w)
     env["background"] = a.eeg_background * (np.asarray(EEG_TABLE["background"]) @ w)
+    env["gamma"] = 0.4 * a.fast_density * (np.asarray(EEG_TABLE["gamma"]) @ w)
     spindles, _ = bursts(w[SignalState.NREM], a.spindles_per_min, (0.5, 2.0), (0.6, 1.4), rng)
     env["spindle"] = a.spindle_density * np.minimum(spindles, 1.6)
     move, ends = bursts(w[SignalState.ACTIVE_WAKE], a.emg_bursts_per_min, (0.3, 3.0),
