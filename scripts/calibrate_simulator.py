@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from sleepscorer.core.hypnogram import Hypnogram
 from model.simulation import get_lab, simulate_session
 from model.simulation.labs import CALIBRATED_LAB
+from sleepscorer.core.hypnogram import Hypnogram
 from sleepscorer.core.stages import STAGE_COLORS, Stage
 from sleepscorer.core.state_rules import RuleScoring, epoch_spectra, segment, volts
 from sleepscorer.io import load_recording

@@ -12,7 +12,7 @@ Must not decide the state sequence (see `session`) or know about files or Qt.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import IntEnum
 
@@ -375,13 +375,17 @@ def flatten(x: np.ndarray, rate: float, spans_s: Sequence[tuple[float, float]],
 
 def synthesize(states: np.ndarray, rate: float, a: AnimalParams, rng: np.random.Generator,
                stim_onsets_s: Sequence[float] = (),
-               flat_spans_s: Sequence[tuple[float, float]] = ()) -> SimulatedSignals:
+               flat_spans_s: Sequence[tuple[float, float]] = (),
+               generator: Callable | None = None) -> SimulatedSignals:
     """EEG and EMG for per-second `states` (SignalState codes) at `rate` Hz."""
-    n = int(round(len(states) * rate))
-    env = envelopes(np.asarray(states), a, rng)
-    eeg, emg = render(n, rate, a, env, rng)
-    eeg *= np.float32(a.eeg_gain)
-    emg *= np.float32(a.emg_gain)
+    if generator is not None:  # another way to render the same plan (model.simulation.alternative)
+        eeg, emg = generator(np.asarray(states), rate, a, rng)
+    else:
+        n = int(round(len(states) * rate))
+        env = envelopes(np.asarray(states), a, rng)
+        eeg, emg = render(n, rate, a, env, rng)
+        eeg *= np.float32(a.eeg_gain)
+        emg *= np.float32(a.emg_gain)
     if a.line_hz < 0.45 * rate:
         add_line_noise(eeg, rate, a.line_hz, a.line_amplitude, rng)
         add_line_noise(emg, rate, a.line_hz, 0.5 * a.line_amplitude, rng)
