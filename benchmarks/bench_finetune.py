@@ -35,7 +35,7 @@ def animals(lab: str, n: int, minutes: float, seed: int):  # noqa: ANN201
 
 def corrected(hyp, fraction: float):  # noqa: ANN001, ANN201
     """The hypnogram as a person would have it: the first `fraction` expert, the rest unscored."""
-    from sleepscorer.core.hypnogram import Hypnogram, Source
+    from sleepscorer.hypnogram import Hypnogram, Source
 
     cut = int(len(hyp) * fraction)
     sources = np.full(len(hyp), Source.NONE, np.int8)

@@ -5,7 +5,9 @@ Measures, on synthetic noise with a realistic hypnogram (86,400 one-second epoch
     views and the first paint (GUI side);
   - redraw time while panning and zooming (set the x range, then a synchronous repaint);
   - latency of one label edit (recolour strips, overview, journal line);
-  - the longest event-loop stall while a CPU-heavy scoring worker runs (5 ms QTimer).
+  - the longest event-loop stall while a CPU-heavy scoring worker runs (5 ms QTimer);
+  - how many stops `N` makes through the whole recording (runs of low-confidence epochs;
+    it used to stop at every such epoch), and how many points the confidence track draws.
 Targets: first draw < 3 s, redraw median < 30 ms, stall < 100 ms.
 
 Usage: QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui.py [--hours 24] [--rate 512]
@@ -39,7 +41,7 @@ def synthetic_recording(hours: float, rate: float):
 
 
 def bouts_hypnogram(n: int):
-    from sleepscorer.core.hypnogram import Hypnogram
+    from sleepscorer.hypnogram import Hypnogram
 
     rng = np.random.default_rng(1)
     lengths = rng.integers(5, 300, size=n // 5)
@@ -52,7 +54,7 @@ def bouts_hypnogram(n: int):
 
 def heavy_score(recording, progress=None, cancel=None, epoch_length=1.0, **_):
     """CPU-bound stand-in for the model: FFTs of every epoch, a little Python per chunk."""
-    from sleepscorer.core.stages import Stage
+    from sleepscorer.stages import Stage
 
     n = recording.n_epochs(epoch_length)
     per = int(recording.rate * epoch_length)
@@ -85,7 +87,7 @@ def main() -> int:
 
     from PySide6.QtCore import QElapsedTimer, QThreadPool, QTimer
 
-    from sleepscorer.core import journal
+    from sleepscorer.core import journal, session_store
     from sleepscorer.gui import backend
     from sleepscorer.gui.app import create_app
     from sleepscorer.gui.main_window import MainWindow
@@ -95,6 +97,7 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-gui-"))
     journal.user_data_dir = lambda *a, **k: str(tmp)  # keep the benchmark's journal apart
+    session_store.user_data_dir = lambda *a, **k: str(tmp)
     from PySide6.QtCore import QSettings
 
     app = create_app()
@@ -189,6 +192,13 @@ def main() -> int:
         ok = "ok" if value < target else "MISSED"
         print(f"  {name:40s} {value:9.1f} {unit:3s} (target < {target:g} {unit})  {ok}")
 
+    low = (hyp.sources == 1) & (hyp.confidence < session.low_confidence)
+    n_low = int(low.sum())
+    n_runs = session.low_confidence_runs()
+    tv.set_x_range(0, duration)
+    conf_x, _ = tv.confidence.curve.getData()
+    conf_points = 0 if conf_x is None else len(conf_x)
+
     print("results:")
     print(f"  {'prepare (worker: pyramids + spectrogram)':40s} {t_prepare * 1000:9.0f} ms")
     print(f"  {'build views + first paint (GUI thread)':40s} {t_show * 1000:9.0f} ms")
@@ -201,6 +211,10 @@ def main() -> int:
     line(f"event-loop stall during {score_s:.1f} s scoring", stall, 100, "ms")
     print(f"  {'stall while torch is first imported':40s} {warm_stall:9.1f} ms   (once, "
           f"{warm_s:.1f} s, at app start: the app imports the model in the background then)")
+    print(f"  {'N stops through the recording':40s} {n_runs:9d}      (runs; {n_low} low-"
+          f"confidence epochs, one stop each before)")
+    print(f"  {'confidence track points, whole view':40s} {conf_points:9d}      "
+          f"({len(hyp)} epochs, {int(tv.hypno.vb.width())} px)")
     session.mark_saved()
     window.files.may_close = lambda: True
     window.close()

@@ -8,6 +8,8 @@ Public entry points (import from the submodules; this package imports nothing he
 - `model.training`: `TrainConfig`, `train`, `fit_architecture`; `model.data`:
   `prepare_subject`, `split_subjects`, `SequenceDataset`; `model.metrics.evaluate`.
 - `model.trees.TreesModel` (LightGBM on `model.features`).
+- `model.interface.ScoringNetwork`: what every network declares (docs/architecture.md);
+  `model.device.pick_device`: auto / cpu / cuda.
 
 Must not import Qt or sleepscorer.gui.
 """

@@ -20,7 +20,7 @@ import numpy as np
 
 from model.data import SubjectData, prepare_subject
 from model.preprocess import PreprocessConfig
-from sleepscorer.core.hypnogram import Hypnogram
+from sleepscorer.hypnogram import Hypnogram
 
 HELD_OUT_LAB = "lab_b"
 TRAIN_LABS = ("lab_a", "lab_c", "lab_d", "lab_e")

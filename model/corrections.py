@@ -21,11 +21,11 @@ import numpy as np
 
 from model.data import SubjectData, stages_to_classes
 from model.preprocess import EpochSource, PreprocessConfig
-from sleepscorer.core.hypnogram import Hypnogram
-from sleepscorer.core.stages import Stage
 from sleepscorer.errors import LabelsError, ModelError
+from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.io.atomic import write_text_atomic
 from sleepscorer.io.recording import Recording
+from sleepscorer.stages import BASE_EPOCH, Stage, stages_from_names
 
 FORMAT = "sleepscorer-corrections/1"
 MANIFEST = "manifest.json"
@@ -119,8 +119,8 @@ def export_corrections(recording: Recording, hypnogram: Hypnogram, out_dir: str 
     if prep_dict != PreprocessConfig(**card.get("preprocessing", {})).to_dict():
         raise ModelError(out, "preprocessing differs from the base model's; corrections must be "
                               "preprocessed as the model expects (leave it at the default)")
-    n = recording.n_epochs(1.0)
-    labels = person_targets(hypnogram, [Stage[c] for c in classes], n)
+    n = recording.n_epochs(BASE_EPOCH)
+    labels = person_targets(hypnogram, stages_from_names(classes), n)
     context = int(card.get("config", {}).get("seq_len", 16)) // 2
     runs = labelled_runs(labels, context)
     if not runs:
@@ -129,7 +129,7 @@ def export_corrections(recording: Recording, hypnogram: Hypnogram, out_dir: str 
     out.mkdir(parents=True, exist_ok=True)
     manifest = read_manifest(out) if (out / MANIFEST).exists() else {
         "format": FORMAT, "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "classes": classes, "preprocessing": prep_dict, "epoch_length": 1.0,
+        "classes": classes, "preprocessing": prep_dict, "epoch_length": BASE_EPOCH,
         "base_model": {"name": card.get("name"), "sha256": base_sha256(card)},
         "recordings": []}
     _check_fits(out / MANIFEST, manifest, classes, prep_dict)
@@ -149,7 +149,7 @@ def export_corrections(recording: Recording, hypnogram: Hypnogram, out_dir: str 
         "id": rec_id, "recording": str(recording.source),
         "channels": {name: {"name": ch.name, "sampling_rate": ch.rate}
                      for name, (ch, _) in source.channels.items()},
-        "sampling_rate": recording.rate, "epoch_length": 1.0, "n_epochs": n,
+        "sampling_rate": recording.rate, "epoch_length": BASE_EPOCH, "n_epochs": n,
         "context_epochs": context, "runs": entry_runs,
         "label_counts": dict(zip(classes, counts.tolist(), strict=True)),
         "labelled_epochs": int(counts.sum()),

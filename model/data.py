@@ -18,10 +18,10 @@ from torch.utils.data import Dataset
 from model.frontend import epoch_arrays
 from model.losses import TEACHER
 from model.preprocess import PreprocessConfig
-from sleepscorer.core.hypnogram import Hypnogram
-from sleepscorer.core.stages import MODEL_CLASSES_3, Stage
 from sleepscorer.errors import ModelError
+from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.io.recording import Recording
+from sleepscorer.stages import MODEL_CLASSES_3, Stage
 
 
 @dataclass

@@ -79,7 +79,7 @@ class TokenEncoder:
 
 def token_encoder(module) -> TokenEncoder | None:  # noqa: ANN001
     """The encoder for `profile`, or None for networks without per-epoch tokens."""
-    return TokenEncoder(module) if hasattr(module, "encode_epochs") else None
+    return TokenEncoder(module) if module.has_epoch_tokens else None
 
 
 def profile(eeg: np.ndarray | None, emg: np.ndarray | None,

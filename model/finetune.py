@@ -32,6 +32,7 @@ from torch import nn
 
 from model.corrections import base_sha256, summarise
 from model.data import SequenceDataset, SubjectData, class_weights
+from model.device import pick_device
 from model.forgetting import (
     anchor_hits,
     choose_mix,
@@ -43,7 +44,7 @@ from model.forgetting import (
 )
 from model.losses import TEACHER, DistillationLoss, teacher_distillation
 from model.training import TrainConfig, train
-from model.weights import LoadedModel, card_path, resolve_model, save_model
+from model.weights import LoadedModel, card_path, resolve_model, save_model, tensors_sha256
 from sleepscorer.errors import Cancelled, ModelError
 
 ENCODER_PREFIXES = ("embed.", "epoch_mome.")  # the per-epoch encoder of SequenceSDreamer
@@ -196,11 +197,14 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
     """
     cfg = cfg or FinetuneConfig()
     started = time.perf_counter()
-    device = torch.device("cuda" if cfg.device == "auto" and torch.cuda.is_available()
-                          else "cpu" if cfg.device == "auto" else cfg.device)
+    device = pick_device(cfg.device)
     base = resolve_model(base if isinstance(base, LoadedModel) else Path(base), "cpu")
+    if base.module.training_recipe != "self-distillation":
+        raise ModelError(base.path, f"fine-tuning needs a self-distilled network (sDREAMER); "
+                                    f"{base.architecture} is trained by "
+                                    f"{base.module.training_recipe}: retrain it instead")
     classes = [str(c) for c in base.card["classes"]]
-    k = getattr(base.module, "seq_len", 1)
+    k = base.module.seq_len
     n_labelled = int(sum((s.labels >= 0).sum() for s in corrections))
     block = max(k, min(cfg.val_block, n_labelled // (4 * cfg.val_every)))  # >= 4 blocks if small
     train_set, val_set = split_blocks(corrections, cfg.val_every, block, max(1, k // 2))
@@ -281,7 +285,11 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
                         "history": fit.history},
             "preprocessing": base.card.get("preprocessing"), "finetune": info,
             "lab_gate": gate.to_card() if gate is not None else None}
-    chosen = LoadedModel(model, dict(base.card, **card), parent=base) if accepted else base
+    # The new model's own hash from the moment it exists (not its parent's); no file hash
+    # until it is saved.
+    card["weights_sha256"] = tensors_sha256(model.state_dict())
+    own = {k: v for k, v in base.card.items() if k != "file_sha256"}
+    chosen = LoadedModel(model, {**own, **card}, parent=base) if accepted else base
     if progress is not None:
         progress({"stage": "done", "accepted": accepted, "reason": reason, "eta_s": 0.0})
     return FinetuneResult(chosen, card, before, after, accepted, reason, base, model, fit.history,

@@ -35,7 +35,7 @@ def training_lab_data(base: LoadedModel, minutes: float, seed: int, relabel: boo
     from model.simulation import simulate_recording
 
     prep = PreprocessConfig(**base.card.get("preprocessing", {}))
-    k = getattr(base.module, "seq_len", 1)
+    k = base.module.seq_len
     out = []
     for i, lab in enumerate(TRAIN_LABS):
         for j in range(animals):
@@ -73,7 +73,7 @@ def interpolate(base: nn.Module, tuned: nn.Module, mix: float) -> nn.Module:
 def anchor_hits(model: nn.Module, subjects: Sequence[SubjectData]) -> np.ndarray:
     """(correct, scored) epochs of `model` on each subject, so accuracy can be pooled over
     any group of animals (through the gate, per lab) from one pass."""
-    k = getattr(model, "seq_len", 1)
+    k = model.seq_len
     cpu = torch.device("cpu")
     out = np.zeros((len(subjects), 2), dtype=np.int64)
     for i, s in enumerate(subjects):

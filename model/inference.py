@@ -18,16 +18,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from model.device import pick_device
 from model.domain import RUN, LabGate, TokenEncoder, profile, run_starts, token_encoder
 from model.frontend import make_source
 from model.postprocess import RemRule, apply_rem_rule
 from model.preprocess import EpochSource, PreprocessConfig
 from model.quality import QualitySpan, check_channels
 from model.weights import LoadedModel, resolve_model
-from sleepscorer.core.hypnogram import Hypnogram
-from sleepscorer.core.stages import Stage
 from sleepscorer.errors import Cancelled, ModelError
+from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.io.recording import Recording
+from sleepscorer.stages import BASE_EPOCH, Stage
 
 MODALITIES = ("both", "eeg", "emg")
 REM_RULE = RemRule()
@@ -52,17 +53,6 @@ class ScoreResult:
     @property
     def confidence(self) -> np.ndarray:
         return self.probabilities.max(axis=1)
-
-
-def pick_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ModelError(None, "CUDA was requested but no usable NVIDIA GPU was found; "
-                               "use --device cpu (or auto)")
-    if device not in ("cpu", "cuda"):
-        raise ModelError(None, f"unknown device {device!r}; use auto, cpu or cuda")
-    return torch.device(device)
 
 
 def choose_modality(recording: Recording, requested: str, model_modalities: tuple[str, ...]
@@ -246,7 +236,7 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     dev = pick_device(device)
     loaded = resolve_model(weights, dev)
     modality, warnings = choose_modality(recording, modality, loaded.modalities)
-    n1 = recording.n_epochs(1.0)
+    n1 = recording.n_epochs(BASE_EPOCH)
     n_out = recording.n_epochs(epoch_length)
     if n1 == 0 or n_out == 0:
         raise ModelError(recording.source, "recording is shorter than one epoch; nothing to score")
@@ -270,7 +260,7 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
             p_eeg = _Scorer(loaded, eeg_source, "eeg", dev, batch_size).run(n1, chunk_epochs, None, cancel)
             p1[emg_only_bad] = p_eeg[emg_only_bad]
     if rem_rule is not None:
-        p1, changed = apply_rem_rule(p1, loaded.classes, 1.0, rem_rule)
+        p1, changed = apply_rem_rule(p1, loaded.classes, BASE_EPOCH, rem_rule)
         if changed:
             warnings.append(f"{changed} s of REM with no NREM before it scored Wake (rodents "
                             "enter REM from NREM; turn this off for narcolepsy models)")

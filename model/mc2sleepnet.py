@@ -10,12 +10,13 @@ Must not import Qt or read files.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.nn.parallel import DistributedDataParallel
 
 from model.sdreamer import Expert, SelfAttention, init_weights
 
@@ -106,12 +107,18 @@ class SpectrogramBackbone(nn.Module):
 
 
 class MC2SleepNet(nn.Module):
-    primary = "mix"
+    """Declares `model.interface.ScoringNetwork`; trained in two stages (pretrain-finetune)."""
+
+    arch_name: ClassVar[str] = "mc2sleepnet"
+    config_class: ClassVar[type] = MC2Config
+    modalities: ClassVar[tuple[str, ...]] = ("eeg",)
+    primary: ClassVar[str] = "mix"
+    has_epoch_tokens: ClassVar[bool] = True
+    training_recipe: ClassVar[str] = "pretrain-finetune"
 
     def __init__(self, cfg: MC2Config):
         super().__init__()
         self.cfg = cfg
-        self.seq_len = cfg.seq_len
         d = cfg.d_model
         self.raw = RawBackbone(cfg)
         self.spec = SpectrogramBackbone(cfg)
@@ -128,6 +135,28 @@ class MC2SleepNet(nn.Module):
     @staticmethod
     def default_config() -> MC2Config:
         return MC2Config()
+
+    @property
+    def seq_len(self) -> int:
+        return self.cfg.seq_len
+
+    @property
+    def epoch_samples(self) -> int:
+        return self.cfg.epoch_samples
+
+    @property
+    def sampling_rate(self) -> int:
+        return self.cfg.rate
+
+    @property
+    def n_classes(self) -> int:
+        return self.cfg.n_classes
+
+    @staticmethod
+    def recipe_losses():  # noqa: ANN205 - (pretrain loss, finetune loss), model.training.LossFn
+        """Stage 1: InfoNCE + cross-masked sequence training of everything. Stage 2:
+        backbones frozen, sequence encoder and head fine-tuned without masking."""
+        return pretrain_loss, finetune_loss
 
     frozen_backbones = False
 
@@ -179,7 +208,7 @@ def info_nce(a: Tensor, b: Tensor, temperature: float) -> Tensor:
 
 
 def _unwrap(model: nn.Module) -> nn.Module:
-    return getattr(model, "module", model)
+    return model.module if isinstance(model, DistributedDataParallel) else model
 
 
 def pretrain_loss(model: nn.Module, eeg: Tensor, emg: Tensor, y: Tensor) -> dict[str, Tensor]:
@@ -196,27 +225,3 @@ def finetune_loss(model: nn.Module, eeg: Tensor, emg: Tensor, y: Tensor) -> dict
     logits = model(eeg, emg)["mix"]
     ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-1)
     return {"loss": torch.nan_to_num(ce)}
-
-
-def pretrain_and_finetune(model: MC2SleepNet, train_data: Sequence, val_data: Sequence | None,
-                          cfg, progress: Callable[[dict], None] | None = None,  # noqa: ANN001
-                          cancel: Callable[[], bool] | None = None, finetune_epochs: int | None = None):  # noqa: ANN201
-    """Stage 1: InfoNCE + cross-masked sequence training of everything. Stage 2: backbones
-    frozen, sequence encoder and head fine-tuned without masking. Returns stage 2's result."""
-    from model.training import train
-
-    def tagged(stage: str) -> Callable[[dict], None] | None:
-        return None if progress is None else (lambda info: progress({**info, "phase": stage}))
-
-    train(model, train_data, val_data, cfg, tagged("pretrain"), cancel, pretrain_loss)
-    for backbone in model.backbones():
-        backbone.requires_grad_(False)
-    model.frozen_backbones = True
-    head_params = [p for p in model.parameters() if p.requires_grad]
-    ft_cfg = replace(cfg, epochs=finetune_epochs or max(1, cfg.epochs // 2))
-    result = train(model, train_data, val_data, ft_cfg, tagged("finetune"), cancel,
-                   finetune_loss, head_params)
-    for backbone in model.backbones():
-        backbone.requires_grad_(True)
-    model.frozen_backbones = False
-    return result

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from sleepscorer.core.stages import Stage
+from sleepscorer.stages import Stage, runs
 
 
 @dataclass(frozen=True)
@@ -28,18 +28,6 @@ class RemRule:
 
     max_wake_gap_s: float = 60.0
     min_nrem_s: float = 10.0
-
-
-def runs(states: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(state, start, stop) of each run of equal values."""
-    states = np.asarray(states)
-    if len(states) == 0:
-        empty = np.zeros(0, dtype=int)
-        return states[:0], empty, empty
-    edges = np.flatnonzero(states[1:] != states[:-1]) + 1
-    starts = np.r_[0, edges]
-    stops = np.r_[edges, len(states)]
-    return states[starts], starts, stops
 
 
 def rem_without_nrem(states: np.ndarray, wake: int, nrem: int, rem: int, epoch_length: float = 1.0,

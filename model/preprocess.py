@@ -9,14 +9,14 @@ as full-size float64 copies. Must not read files or know about models.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from fractions import Fraction
 from math import ceil
 
 import numpy as np
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import resample_poly
 
+from sleepscorer.io.assemble import resample_poly_exact
 from sleepscorer.io.recording import Recording
+from sleepscorer.stages import BASE_EPOCH
 
 MODEL_RATE = 512
 STATS_SAMPLES = 1 << 21  # points used for median / IQR (2 M, ~1 h at 512 Hz)
@@ -50,8 +50,10 @@ class ChannelStats:
 
 
 def resample_ratio(rate: float, target: int = MODEL_RATE) -> tuple[int, int]:
-    frac = Fraction(target / rate).limit_denominator(1000) if rate != target else Fraction(1)
-    return frac.numerator, frac.denominator
+    """Exact (up, down) for `rate` -> `target` (24414.0625 Hz, 250.3 Hz too): no drift."""
+    from sleepscorer.io.assemble import rational_ratio
+
+    return rational_ratio(rate, target)
 
 
 def robust_stats(x: np.ndarray) -> tuple[float, float]:
@@ -84,7 +86,7 @@ def rolling_baseline(x: np.ndarray, rate: float, center: float, window_s: float,
     for a in range(0, n, chunk_epochs):
         b = min(n, a + chunk_epochs)
         seg = np.asarray(x[int(round(a * rate)): int(round(b * rate))], dtype=np.float64) - center
-        per = int(round(rate))
+        per = int(rate)  # whole samples per epoch that every segment holds
         rms[a:b] = np.sqrt(np.mean(seg[: (b - a) * per].reshape(b - a, per) ** 2, axis=1))
     if n == 0:
         return rms
@@ -119,8 +121,10 @@ def resample_segment(x: np.ndarray, rate: float, start: int, stop: int,
     q0 = max(0, start // up - ceil(pad_in / down))
     q1 = min(ceil(len(x) / down), ceil(stop / up) + ceil(pad_in / down))
     seg = np.asarray(x[q0 * down: q1 * down], dtype=np.float64)
-    y = resample_poly(seg, up, down)
-    return y[start - q0 * up: stop - q0 * up].astype(np.float32)
+    y = resample_poly_exact(seg, up, down)[start - q0 * up: stop - q0 * up]
+    if len(y) < stop - start:  # a rounded ratio can end a sample short: repeat the last
+        y = np.pad(y, (0, stop - start - len(y)), mode="edge" if len(y) else "constant")
+    return y.astype(np.float32)
 
 
 class EpochSource:
@@ -130,7 +134,7 @@ class EpochSource:
                  use_eeg: bool = True, use_emg: bool = True):
         self.cfg = cfg or PreprocessConfig()
         self.recording = recording
-        self.n_epochs = recording.n_epochs(1.0)
+        self.n_epochs = recording.n_epochs(BASE_EPOCH)
         self.channels = {}
         for name, use, ch in (("eeg", use_eeg, recording.eeg), ("emg", use_emg, recording.emg)):
             if use and ch is not None:

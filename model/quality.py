@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sleepscorer.io.recording import Channel
+from sleepscorer.stages import mask_runs
 
 FLAT_FRACTION = 0.02
 CLIP_FRACTION = 0.05
@@ -76,12 +77,6 @@ def bad_epochs(ch: Channel, n: int) -> dict[str, np.ndarray]:
     return {"flat": flat, "clipped": clipped}
 
 
-def runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """[start, stop) of each run of True."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
-
-
 def check_channels(channels: dict[str, Channel], n: int) -> tuple[dict[str, np.ndarray], list[QualitySpan]]:
     """Per role ("EEG", "EMG"): a mask of unusable epochs, and every bad span found."""
     masks, spans = {}, []
@@ -89,6 +84,6 @@ def check_channels(channels: dict[str, Channel], n: int) -> tuple[dict[str, np.n
         found = bad_epochs(ch, n)
         masks[role] = found["flat"] | found["clipped"]
         for reason, mask in found.items():
-            spans += [QualitySpan(role, ch.name, reason, a, b) for a, b in runs(mask)]
+            spans += [QualitySpan(role, ch.name, reason, a, b) for a, b in mask_runs(mask)]
     spans.sort(key=lambda s: (s.start, s.channel))
     return masks, spans

@@ -17,6 +17,7 @@ Must not import Qt, file readers or training code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -191,13 +192,38 @@ def init_weights(model: nn.Module) -> None:
 
 # -- models ---------------------------------------------------------------------------
 
-class EpochSDreamer(nn.Module):
+class _SDreamerInterface:
+    """The `model.interface.ScoringNetwork` declarations both sDREAMER models share."""
+
+    config_class: ClassVar[type] = SDreamerConfig
+    modalities: ClassVar[tuple[str, ...]] = ("eeg", "emg")
+    primary: ClassVar[str] = "mix"
+    training_recipe: ClassVar[str] = "self-distillation"
+    cfg: SDreamerConfig
+
+    @property
+    def epoch_samples(self) -> int:
+        return self.cfg.epoch_samples
+
+    @property
+    def sampling_rate(self) -> int:
+        return self.cfg.epoch_samples  # 1-s epochs (sleepscorer.stages.BASE_EPOCH)
+
+    @property
+    def n_classes(self) -> int:
+        return self.cfg.n_classes
+
+
+class EpochSDreamer(_SDreamerInterface, nn.Module):
     """Epoch sDREAMER: a 4-layer epoch MoME with three pathways and three heads."""
+
+    arch_name: ClassVar[str] = "sdreamer-epoch"
+    has_epoch_tokens: ClassVar[bool] = False
+    seq_len: ClassVar[int] = 1
 
     def __init__(self, cfg: SDreamerConfig):
         super().__init__()
         self.cfg = cfg
-        self.seq_len = 1
         mix_from = cfg.epoch_layers - 1 if cfg.mix_from_layer is None else cfg.mix_from_layer
         self.embed = nn.ModuleDict({m: EpochEmbedding(cfg, m) for m in ("eeg", "emg")})
         self.mome = MoME(cfg, cfg.epoch_layers, mix_from)
@@ -226,13 +252,15 @@ class EpochSDreamer(nn.Module):
         return self.pathway_logits(MODALITY_PATHWAY[modality], eeg, emg)
 
 
-class SequenceSDreamer(nn.Module):
+class SequenceSDreamer(_SDreamerInterface, nn.Module):
     """Sequence sDREAMER: epoch MoME (EEG/EMG pathways) -> [CLS] per epoch -> sequence MoME."""
+
+    arch_name: ClassVar[str] = "sdreamer-seq"
+    has_epoch_tokens: ClassVar[bool] = True
 
     def __init__(self, cfg: SDreamerConfig):
         super().__init__()
         self.cfg = cfg
-        self.seq_len = cfg.seq_len
         d, c = cfg.d_model, cfg.n_classes
         self.embed = nn.ModuleDict({m: EpochEmbedding(cfg, m) for m in ("eeg", "emg")})
         self.epoch_mome = MoME(cfg, cfg.epoch_layers, None)  # no mix pathway at epoch level
@@ -248,6 +276,10 @@ class SequenceSDreamer(nn.Module):
     @staticmethod
     def default_config() -> SDreamerConfig:
         return SDreamerConfig()
+
+    @property
+    def seq_len(self) -> int:
+        return self.cfg.seq_len
 
     @staticmethod
     def modalities_for(modality: str) -> tuple[str, ...]:

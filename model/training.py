@@ -3,7 +3,9 @@
 `train` takes prepared `SubjectData`, reports progress (with an ETA) through a callable
 and stops when `cancel()` turns true. Launched with `torchrun` (WORLD_SIZE > 1) it uses
 torch.distributed DDP with a DistributedSampler; only rank 0 should save (`is_main`).
-Must not read files or import Qt.
+Networks are used only through `model.interface.ScoringNetwork` (`seq_len`, `primary`,
+`training_recipe`); `fit_architecture` builds one by registry name and trains it by its
+declared recipe. Must not read files or import Qt.
 """
 
 from __future__ import annotations
@@ -13,16 +15,19 @@ import math
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader
 
 from model.data import SequenceDataset, SubjectData
+from model.device import pick_device
 from model.losses import DistillationLoss
 from model.metrics import evaluate
+from model.weights import build_model
 from sleepscorer.errors import Cancelled
 
 # loss(model, eeg, emg, labels) -> {"loss": tensor, ...}
@@ -87,9 +92,30 @@ def distillation_loss(cfg: TrainConfig) -> LossFn:
     return lambda model, eeg, emg, y: loss(model(eeg, emg), y)
 
 
+def primary_cross_entropy(primary: str, cfg: TrainConfig) -> LossFn:
+    """The "supervised" recipe: cross-entropy on the network's scoring output."""
+    weight = None if cfg.class_weights is None else torch.as_tensor(cfg.class_weights,
+                                                                    dtype=torch.float32)
+
+    def loss(model: nn.Module, eeg: torch.Tensor, emg: torch.Tensor, y: torch.Tensor) -> dict:
+        logits = model(eeg, emg)[primary]
+        w = None if weight is None else weight.to(logits.device)
+        ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), y.reshape(-1),
+                             weight=w, ignore_index=-1)
+        return {"loss": torch.nan_to_num(ce)}  # a batch with no scored epoch: 0
+    return loss
+
+
+def default_loss(model: nn.Module, cfg: TrainConfig) -> LossFn:
+    """The loss of the network's declared recipe (one-stage recipes)."""
+    if model.training_recipe == "self-distillation":
+        return distillation_loss(cfg)
+    return primary_cross_entropy(model.primary, cfg)
+
+
 def primary_logits(model: nn.Module, eeg: torch.Tensor, emg: torch.Tensor) -> torch.Tensor:
-    """The output used for validation: the mix pathway (or a model's `primary` output)."""
-    return model(eeg, emg)[getattr(model, "primary", "mix")]
+    """The output used for validation: the network's declared `primary` output."""
+    return model(eeg, emg)[model.primary]
 
 
 @torch.no_grad()
@@ -109,14 +135,6 @@ def predict_dataset(model: nn.Module, data: SequenceDataset, device: torch.devic
     return np.concatenate(ys), np.concatenate(preds)
 
 
-def _pick_device(name: str, local_rank: int) -> torch.device:
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda":
-        return torch.device("cuda", local_rank)
-    return torch.device(name)
-
-
 class _Distributed:
     """torch.distributed setup when launched by torchrun; a no-op otherwise."""
 
@@ -124,7 +142,7 @@ class _Distributed:
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
         self.rank = int(os.environ.get("RANK", "0"))
         local = int(os.environ.get("LOCAL_RANK", "0"))
-        self.device = _pick_device(device_name, local)
+        self.device = pick_device(device_name, local)
         self.started = False
         if self.world > 1 and not torch.distributed.is_initialized():
             backend = "nccl" if self.device.type == "cuda" else "gloo"
@@ -175,13 +193,13 @@ def train(model: nn.Module, train_data: Sequence[SubjectData],
     dist = _Distributed(cfg.device)
     try:
         return _fit(model, train_data, val_data, cfg, dist, progress, cancel,
-                    loss_fn or distillation_loss(cfg), parameters)
+                    loss_fn or default_loss(model, cfg), parameters)
     finally:
         dist.close()
 
 
 def _fit(model, train_data, val_data, cfg, dist, progress, cancel, loss_fn, parameters):  # noqa: ANN001, ANN202, PLR0913
-    seq_len = getattr(model, "seq_len", 1)
+    seq_len = model.seq_len
     train_set = SequenceDataset(train_data, seq_len, cfg.stride)
     val_set = SequenceDataset(val_data, seq_len, seq_len) if val_data else None
     model.to(dist.device)
@@ -257,14 +275,37 @@ def fit_architecture(arch: str, train_data: Sequence[SubjectData],
                      val_data: Sequence[SubjectData] | None, cfg: TrainConfig | None = None,
                      progress: Callable[[dict], None] | None = None,
                      cancel: Callable[[], bool] | None = None, **overrides) -> TrainResult:  # noqa: ANN003
-    """Build a fresh network by name and train it the way that architecture is trained."""
-    from model.weights import build_model
-
+    """Build a fresh network by name and train it by its declared `training_recipe`."""
     cfg = cfg or TrainConfig()
     torch.manual_seed(cfg.seed)
     model = build_model(arch, **overrides)
-    if arch == "mc2sleepnet":
-        from model.mc2sleepnet import pretrain_and_finetune
-
+    if model.training_recipe == "pretrain-finetune":
         return pretrain_and_finetune(model, train_data, val_data, cfg, progress, cancel)
     return train(model, train_data, val_data, cfg, progress, cancel)
+
+
+def pretrain_and_finetune(model: nn.Module, train_data: Sequence[SubjectData],
+                          val_data: Sequence[SubjectData] | None, cfg: TrainConfig,
+                          progress: Callable[[dict], None] | None = None,
+                          cancel: Callable[[], bool] | None = None,
+                          finetune_epochs: int | None = None) -> TrainResult:
+    """The "pretrain-finetune" recipe: stage 1 trains everything with the network's first
+    recipe loss; stage 2 freezes its `backbones()` and trains the rest with the second loss
+    for half the epochs (or `finetune_epochs`). Returns stage 2's result."""
+    pretrain_loss, finetune_loss = model.recipe_losses()
+
+    def tagged(stage: str) -> Callable[[dict], None] | None:
+        return None if progress is None else (lambda info: progress({**info, "phase": stage}))
+
+    train(model, train_data, val_data, cfg, tagged("pretrain"), cancel, pretrain_loss)
+    for backbone in model.backbones():
+        backbone.requires_grad_(False)
+    model.frozen_backbones = True
+    head_params = [p for p in model.parameters() if p.requires_grad]
+    ft_cfg = replace(cfg, epochs=finetune_epochs or max(1, cfg.epochs // 2))
+    result = train(model, train_data, val_data, ft_cfg, tagged("finetune"), cancel,
+                   finetune_loss, head_params)
+    for backbone in model.backbones():
+        backbone.requires_grad_(True)
+    model.frozen_backbones = False
+    return result

@@ -19,11 +19,12 @@ import lightgbm as lgb
 import numpy as np
 
 from model.features import CONTEXT, feature_names, tree_features
+from model.features import RATE as MODEL_RATE
 from model.metrics import evaluate
-from sleepscorer.core.stages import MODEL_CLASSES_3, Stage
 from sleepscorer.errors import ModelError
 from sleepscorer.io.atomic import write_text_atomic
 from sleepscorer.io.recording import Recording
+from sleepscorer.stages import BASE_EPOCH, MODEL_CLASSES_3, Stage, stages_from_names
 
 ARCH = "lightgbm-spectral"
 DEFAULT_PARAMS = {"objective": "multiclass", "learning_rate": 0.1, "num_leaves": 31,
@@ -84,7 +85,7 @@ class TreesModel:
         card = {"format": "sleepscorer-trees/2", "architecture": ARCH,
                 "classes": [c.name for c in self.classes], "with_emg": self.with_emg,
                 "context": self.context, "features": feature_names(self.with_emg, self.context),
-                "params": self.params, "sampling_rate": 512, "epoch_length": 1.0,
+                "params": self.params, "sampling_rate": MODEL_RATE, "epoch_length": BASE_EPOCH,
                 "training_data": training_data or {}, "metrics": self.metrics,
                 "created": datetime.now(UTC).isoformat(timespec="seconds"),
                 "booster_sha256": hashlib.sha256(dump.encode()).hexdigest(), "booster": dump}
@@ -103,7 +104,7 @@ class TreesModel:
             raise ModelError(path, f"architecture {card.get('architecture')!r} is not {ARCH}")
         if hashlib.sha256(dump.encode()).hexdigest() != card.get("booster_sha256"):
             raise ModelError(path, "tree model does not match its hash; the file was changed")
-        model = cls([Stage[c] for c in card["classes"]], card["with_emg"], card["params"],
+        model = cls(stages_from_names(card["classes"]), card["with_emg"], card["params"],
                     lgb.Booster(model_str=dump), card.get("context", CONTEXT))
         model.metrics = card.get("metrics", {})
         return model

@@ -1,5 +1,9 @@
 """Model files: safetensors weights with a JSON model card, and the architecture registry.
 
+`ARCHITECTURES` maps each name to its network class (`model.interface.ScoringNetwork`):
+the class says how it is configured, what it reads and how it is trained, so adding a
+network is its file plus one line here.
+
 `NAME.safetensors` holds the tensors and, in its metadata, the card; `NAME.json` beside it
 holds the same card plus the sha256 of the weights file. Loading checks everything it can
 (architecture known, config builds, tensor names and shapes, hashes) and raises ModelError
@@ -10,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,59 +26,40 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import nn
 
-from sleepscorer.core.stages import MODEL_CLASSES_3, Stage
+from model.interface import ScoringNetwork, check_network
+from model.mc2sleepnet import MC2SleepNet
+from model.preprocess import MODEL_RATE, PreprocessConfig
+from model.sdreamer import EpochSDreamer, SequenceSDreamer
 from sleepscorer.errors import ModelError
 from sleepscorer.io.atomic import atomic_path, write_text_atomic
+from sleepscorer.stages import BASE_EPOCH, MODEL_CLASSES_3, Stage, stage_names, stages_from_names
 
 CARD_FORMAT = "sleepscorer-model/1"
 CARD_KEY = "sleepscorer_card"
 
 
-@dataclass(frozen=True)
-class Architecture:
-    """A network selectable by name: where its class and config dataclass live."""
-
-    name: str
-    model_class: str  # "module:Class"
-    config_class: str
-    default_config: str  # name of the model class's static method giving the default config
-    modalities: tuple[str, ...]
-
-    def _resolve(self, spec: str) -> Any:
-        module, attr = spec.split(":")
-        return getattr(importlib.import_module(module), attr)
-
-    def config_from_dict(self, values: dict) -> Any:
-        return self._resolve(self.config_class)(**values)
-
-    def default(self) -> Any:
-        return getattr(self._resolve(self.model_class), self.default_config)()
-
-    def build(self, config: Any) -> nn.Module:
-        return self._resolve(self.model_class)(config)
-
-
-ARCHITECTURES: dict[str, Architecture] = {
-    "sdreamer-seq": Architecture("sdreamer-seq", "model.sdreamer:SequenceSDreamer",
-                                 "model.sdreamer:SDreamerConfig", "default_config", ("eeg", "emg")),
-    "sdreamer-epoch": Architecture("sdreamer-epoch", "model.sdreamer:EpochSDreamer",
-                                   "model.sdreamer:SDreamerConfig", "default_config", ("eeg", "emg")),
-    "mc2sleepnet": Architecture("mc2sleepnet", "model.mc2sleepnet:MC2SleepNet",
-                                "model.mc2sleepnet:MC2Config", "default_config", ("eeg",)),
+# The registry: name -> network class. One line per network.
+ARCHITECTURES: dict[str, type[ScoringNetwork]] = {
+    cls.arch_name: cls for cls in (SequenceSDreamer, EpochSDreamer, MC2SleepNet)
 }
+for _cls in ARCHITECTURES.values():
+    check_network(_cls)
 
 
 def build_model(arch: str, config: Any = None, **overrides: Any) -> nn.Module:
     """A freshly initialised network by architecture name (default config, then overrides)."""
     if arch not in ARCHITECTURES:
         raise ModelError(None, f"unknown architecture {arch!r}; choose one of {', '.join(ARCHITECTURES)}")
-    spec = ARCHITECTURES[arch]
-    config = config if config is not None else spec.default()
+    cls = ARCHITECTURES[arch]
+    config = config if config is not None else cls.default_config()
     if overrides:
         config = dataclasses.replace(config, **overrides)
-    model = spec.build(config)
-    model.arch_name = arch
-    return model
+    return cls(config)
+
+
+def config_from_card(arch: str, values: dict) -> Any:
+    """The network's config dataclass rebuilt from a card's `config` dict."""
+    return ARCHITECTURES[arch].config_class(**values)
 
 
 def default_weights_path() -> Path:
@@ -103,7 +87,7 @@ class LoadedModel:
 
     @property
     def classes(self) -> tuple[Stage, ...]:
-        return tuple(Stage[c] for c in self.card["classes"])
+        return stages_from_names(self.card["classes"])
 
     @property
     def modalities(self) -> tuple[str, ...]:
@@ -113,15 +97,13 @@ class LoadedModel:
     def wrap(cls, module: nn.Module, classes: Sequence[Stage] = MODEL_CLASSES_3,
              arch: str | None = None) -> LoadedModel:
         """An in-memory network (e.g. just trained) with a minimal, unsaved card."""
-        from model.preprocess import PreprocessConfig
-
-        arch = arch or getattr(module, "arch_name", None)
+        arch = arch or module.arch_name
         if arch not in ARCHITECTURES:
             raise ModelError(None, f"unknown architecture {arch!r}")
         card = {"name": arch, "architecture": arch, "config": dataclasses.asdict(module.cfg),
-                "classes": [Stage(int(c)).name for c in classes],
+                "classes": stage_names(classes),
                 "modalities": list(ARCHITECTURES[arch].modalities),
-                "preprocessing": PreprocessConfig().to_dict(), "epoch_length": 1.0}
+                "preprocessing": PreprocessConfig().to_dict(), "epoch_length": BASE_EPOCH}
         return cls(module, card)
 
 
@@ -153,10 +135,8 @@ def save_model(model: nn.Module, path: str | Path, arch: str | None = None,
                parent_sha256: str | None = None, preprocessing: dict | None = None,
                extra: dict | None = None) -> dict:
     """Write NAME.safetensors (+ card in its metadata) and NAME.json; returns the card."""
-    from model.preprocess import PreprocessConfig
-
     path = Path(path)
-    arch = arch or getattr(model, "arch_name", None)
+    arch = arch or model.arch_name
     if arch not in ARCHITECTURES:
         raise ModelError(path, f"unknown architecture {arch!r}; cannot save")
     cfg = model.cfg
@@ -166,9 +146,9 @@ def save_model(model: nn.Module, path: str | Path, arch: str | None = None,
         "name": name or arch,
         "architecture": arch,
         "config": dataclasses.asdict(cfg),
-        "classes": [Stage(int(c)).name for c in classes],
-        "sampling_rate": getattr(cfg, "rate", 512),
-        "epoch_length": 1.0,
+        "classes": stage_names(classes),
+        "sampling_rate": int(model.sampling_rate),
+        "epoch_length": BASE_EPOCH,
         "modalities": list(ARCHITECTURES[arch].modalities),
         "preprocessing": preprocessing or PreprocessConfig().to_dict(),
         "training_data": training_data or {},
@@ -222,6 +202,34 @@ def _verify_sidecar(path: Path, card: dict) -> dict:
     return sidecar
 
 
+def check_card_grid(path: Path | None, card: dict, network: ScoringNetwork) -> None:
+    """The card's epoch length, sampling rate and classes are what this code scores with
+    (`sleepscorer.stages`, `model.preprocess.MODEL_RATE`); ModelError naming the field if not."""
+    epoch = card.get("epoch_length", BASE_EPOCH)
+    if not isinstance(epoch, int | float) or abs(float(epoch) - BASE_EPOCH) > 1e-9:
+        raise ModelError(path, f"model card's epoch_length is {epoch!r} s; this version scores "
+                               f"{BASE_EPOCH:g}-s epochs only: retrain or convert the model")
+    rate = card.get("sampling_rate", MODEL_RATE)
+    if not isinstance(rate, int | float) or float(rate) != MODEL_RATE:
+        raise ModelError(path, f"model card's sampling_rate is {rate!r} Hz; this version feeds "
+                               f"models {MODEL_RATE} Hz: retrain or convert the model")
+    names = card.get("classes")
+    try:
+        classes = stages_from_names(names) if isinstance(names, list) else None
+    except KeyError:
+        classes = None
+    if (not classes or len(set(classes)) != len(classes) or Stage.UNSCORED in classes):
+        raise ModelError(path, f"model card's classes {names!r} are not distinct stage names "
+                               f"({', '.join(s.name for s in Stage if s != Stage.UNSCORED)})")
+    if len(classes) != network.n_classes:
+        raise ModelError(path, f"model card lists {len(classes)} classes but its config has "
+                               f"{network.n_classes}; the card was changed")
+    if network.sampling_rate != MODEL_RATE or network.epoch_samples != MODEL_RATE * BASE_EPOCH:
+        raise ModelError(path, f"the {network.arch_name} config reads {network.epoch_samples} "
+                               f"samples at {network.sampling_rate} Hz per epoch; this version "
+                               f"feeds {MODEL_RATE * BASE_EPOCH:g} at {MODEL_RATE} Hz")
+
+
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
     """Read and verify a model file; the network is returned in eval mode."""
     path = Path(path)
@@ -234,16 +242,12 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedMo
         raise ModelError(path, f"unknown architecture {arch!r} in model card; this version "
                                f"knows {', '.join(ARCHITECTURES)}: update SleepScorer")
     try:
-        config = ARCHITECTURES[arch].config_from_dict(card["config"])
+        config = config_from_card(arch, card["config"])
         model = build_model(arch, config)
-        classes = [Stage[c] for c in card["classes"]]
-        from model.preprocess import PreprocessConfig
-
         PreprocessConfig(**card.get("preprocessing", {}))
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(path, f"model card config does not build a {arch} model ({exc})") from exc
-    if len(classes) != getattr(config, "n_classes", len(classes)):
-        raise ModelError(path, "model card lists a different number of classes than the config")
+    check_card_grid(path, card, model)
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     found = {k: tuple(v.shape) for k, v in tensors.items()}
     if expected != found:

@@ -26,10 +26,10 @@ from scipy import stats
 
 from model.simulation import get_lab, simulate_session
 from model.simulation.labs import CALIBRATED_LAB
-from sleepscorer.core.hypnogram import Hypnogram
-from sleepscorer.core.stages import STAGE_COLORS, Stage
 from sleepscorer.core.state_rules import RuleScoring, epoch_spectra, segment, volts
+from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.io import load_recording
+from sleepscorer.stages import STAGE_COLORS, Stage, mask_runs
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real" / "openephys-mouse-29min"
 GROUPS = (("Wake", Stage.WAKE), ("NREM", Stage.NREM), ("REM-candidate", Stage.REM),
@@ -70,8 +70,7 @@ def compare(real, seg_real, sim, seg_sim) -> list[dict]:
 
 
 def stim_onsets(seg: RuleScoring, pad_s: float = 1.0) -> list[float]:
-    on = np.flatnonzero(np.diff(np.concatenate([[0], seg.stimulation.astype(np.int8)])) == 1)
-    return [float(i + pad_s) for i in on]
+    return [float(start + pad_s) for start, _ in mask_runs(seg.stimulation)]
 
 
 def plot(rows: list[dict], path: Path, title: str) -> None:

@@ -53,6 +53,7 @@ from model.postprocess import apply_rem_rule  # noqa: E402
 from model.training import TrainConfig, train  # noqa: E402
 from model.weights import build_model, file_sha256, load_model, save_model  # noqa: E402
 from sleepscorer.errors import Cancelled  # noqa: E402
+from sleepscorer.stages import MODEL_CLASSES_3  # noqa: E402
 
 class_weights = importlib.import_module("train_shipped").shipped_class_weights  # the shipped recipe's
 
@@ -61,7 +62,7 @@ CACHE = ROOT / "work-data" / "corpus"
 EVAL_DIR = ROOT / "work-data" / "eval"
 OUT = ROOT / "docs" / "evaluation.json"
 SHIPPED = ROOT / "resources" / "weights" / "sdreamer-seq.safetensors"
-CLASS_NAMES = ("Wake", "NREM", "REM")
+CLASS_NAMES = tuple(s.label for s in MODEL_CLASSES_3)
 SPLITS = ("test", "lab-test")
 EVAL_VERSION = 2  # 2: also with the app's REM-only-from-NREM rule (model.postprocess)
 RULE_SUFFIX = "+rem-rule"

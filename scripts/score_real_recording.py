@@ -28,22 +28,22 @@ from model.weights import load_model  # noqa: E402
 from sleepscorer.core.state_rules import find_trigger, segment, volts  # noqa: E402
 from sleepscorer.errors import ModelError  # noqa: E402
 from sleepscorer.io import load_recording  # noqa: E402
+from sleepscorer.stages import MODEL_CLASSES_3, STAGE_COLORS, mask_runs  # noqa: E402
 
 SHIPPED = ROOT / "resources" / "weights" / "sdreamer-seq.safetensors"
 TREES = ROOT / "resources" / "weights" / "trees-reference.json"
 CHECKPOINT = ROOT / "work-data" / "checkpoints" / "sdreamer-seq-last.safetensors"
 REAL = ROOT.parent / "shared" / "data" / "real" / "openephys-mouse-29min"
 DEMO = ROOT / "resources" / "demo" / "openephys-mouse-29min"
-NAMES = ("Wake", "NREM", "REM")
-COLOURS = ("#E69F00", "#0072B2", "#009E73")  # Okabe-Ito: Wake, NREM, REM
+NAMES = tuple(s.label for s in MODEL_CLASSES_3)
+COLOURS = tuple(STAGE_COLORS[s] for s in MODEL_CLASSES_3)  # Okabe-Ito: Wake, NREM, REM
 AMBIGUOUS = (143, 165)  # s: theta-rich, low-EMG stretch right after waking (quiet wake or REM?)
 AFTER_S = 60  # seconds looked at after each stimulation train
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, stop) of each run of True."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+    return mask_runs(mask)
 
 
 def fractions(stages: np.ndarray) -> dict[str, float]:
@@ -194,7 +194,7 @@ def report(a: dict, weights: Path, loaded, rec_path: Path) -> str:  # noqa: ANN0
     cm = np.asarray(ag["confusion"])
     if a.get("trees") is not None:
         tree = a["trees"]
-        lines.append(f"| tree reference | " + " | ".join(
+        lines.append("| tree reference | " + " | ".join(
             f"{(tree == i).sum() / 60:.1f} min ({(tree == i).mean():.0%})" for i in range(3)) + " |")
         differ = runs(tree != model)
         longest = sorted(differ, key=lambda r: r[0] - r[1])[:6]

@@ -30,7 +30,7 @@ def stand_in_score(recording, progress=None, cancel=None, epoch_length=1.0, **_)
     """Delta/theta/EMG rule of thumb (not the model), only for a scored-looking picture."""
     from scipy.signal import welch
 
-    from sleepscorer.core.stages import Stage
+    from sleepscorer.stages import Stage
 
     n = recording.n_epochs(epoch_length)
     eeg, emg = recording.eeg, recording.emg
@@ -76,9 +76,9 @@ def open_simulated(window, hours: float, lab: str = "lab_a"):  # noqa: ANN201
     """A simulated recording (not a file): shown like an opened one, then scored. Returns
     the simulator's true hypnogram."""
     from model.simulation import simulate_recording
-    from sleepscorer.core.hypnogram import Hypnogram
     from sleepscorer.gui.session import ScoringSession
     from sleepscorer.gui.workers import prepare_loaded
+    from sleepscorer.hypnogram import Hypnogram
 
     rec, truth = simulate_recording(hours * 3600.0, rate=512, seed=1, lab=lab)
     hyp = Hypnogram(rec.n_epochs(1.0), 1.0)
@@ -92,9 +92,9 @@ def finetune_picture(app, window, out: str, run: bool, timeout: float, truth=Non
     """Confirm most model labels (as a person checking them would), or with `truth` set the
     first 40 % to it as a person's labels; export them as corrections and show the fine-tune
     dialog; with `run`, after fine-tuning."""
-    from sleepscorer.core.hypnogram import Source
     from sleepscorer.gui import backend
     from sleepscorer.gui.finetune_dialog import FinetuneDialog
+    from sleepscorer.hypnogram import Source
 
     session = window.session
     hyp = session.hypnogram
@@ -143,12 +143,13 @@ def main() -> int:
 
     from PySide6.QtCore import QSettings
 
-    from sleepscorer.core import journal
+    from sleepscorer.core import journal, session_store
     from sleepscorer.gui import backend, dialogs
     from sleepscorer.gui.app import create_app, demo_path, open_window
 
     tmp = tempfile.mkdtemp(prefix="screenshot-")
     journal.user_data_dir = lambda *a, **k: tmp  # a picture, not work: no journals
+    session_store.user_data_dir = lambda *a, **k: tmp  # nor saved sessions
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
     dialogs.ask_restore = lambda *a: False
     dialogs.show_error = lambda parent, title, text: print(f"{title}: {text}", file=sys.stderr)
@@ -183,6 +184,9 @@ def main() -> int:
         window.grab().save(args.out)
     print(f"saved {args.out}; status: {window.model_info.text()} | "
           f"{window.statusBar().currentMessage()}")
+    if session is not None:
+        print(f"N stops through the recording: {session.low_confidence_runs()} runs of "
+              "low-confidence epochs")
     if session is not None:
         session.mark_saved()
     window.close()

@@ -23,7 +23,12 @@ def shared_data() -> Path:
 
 @pytest.fixture
 def openephys_dir() -> Path:
-    return _need(SHARED_DATA / "real" / "openephys-mouse-29min")
+    """The real 29-min Open Ephys mouse recording: it ships as the demo, so never skipped."""
+    from sleepscorer.resources import resource_path
+
+    path = resource_path("demo", "openephys-mouse-29min")
+    assert (path / "EEG.continuous").is_file(), f"the bundled demo recording is missing: {path}"
+    return path
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sleepscorer.core.stages import LABEL_DTYPE, Stage
+from sleepscorer.stages import LABEL_DTYPE, Stage, runs
 
 MSSV_HELD_OUT_LAB = "lab_5"
 MA_MAX_S = 15.0
@@ -87,13 +87,8 @@ def fill_unscorable(stages: np.ndarray) -> np.ndarray:
 
 def bouts(stages: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Runs of equal value: (starts, lengths, values)."""
-    stages = np.asarray(stages)
-    if len(stages) == 0:
-        empty = np.zeros(0, int)
-        return empty, empty, stages[:0]
-    starts = np.concatenate([[0], np.flatnonzero(np.diff(stages)) + 1])
-    lengths = np.diff(np.concatenate([starts, [len(stages)]]))
-    return starts, lengths, stages[starts]
+    values, starts, stops = runs(stages)
+    return starts, stops - starts, values
 
 
 def to_one_second(stages: np.ndarray, epoch_length: float, rng: np.random.Generator,

@@ -26,9 +26,9 @@ from model.simulation.hypnograms import (
 )
 from model.simulation.labs import AnimalParams, LabProfile, get_lab
 from model.simulation.signals import SignalState, synthesize, with_real_contrasts
-from sleepscorer.core.hypnogram import Hypnogram, Source
-from sleepscorer.core.stages import LABEL_DTYPE, Stage
+from sleepscorer.hypnogram import Hypnogram, Source
 from sleepscorer.io.recording import Channel, ChannelKind, Recording
+from sleepscorer.stages import LABEL_DTYPE, Stage
 
 # "default" trains; "alt" renders the same plan another way, to measure transfer only.
 GENERATORS = {"default": None, "alt": synthesize_alternative}

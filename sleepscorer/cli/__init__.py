@@ -28,6 +28,8 @@ COMMAND_MODULES = [
     "sleepscorer.cli.finetune",
     "sleepscorer.cli.app",
     "sleepscorer.cli.selftest",
+    "sleepscorer.cli.stats",
+    "sleepscorer.cli.compare",
 ]
 
 

@@ -59,12 +59,17 @@ def run_export(args: argparse.Namespace) -> int:
     from model.corrections import export_corrections
     from sleepscorer.io import load_recording
     from sleepscorer.io.labels import read_labels
+    from sleepscorer.io.outputs import check_output_folder
+    from sleepscorer.stages import BASE_EPOCH
 
+    check_output_folder(args.out, [args.recording, args.labels])
     base = _base(args.base)
     rec = load_recording(args.recording)
-    hyp = read_labels(args.labels, n_epochs=rec.n_epochs(1.0), epoch_length=1.0)
+    hyp = read_labels(args.labels, n_epochs=rec.n_epochs(BASE_EPOCH),
+                      epoch_length=BASE_EPOCH)
     for note in getattr(hyp, "warnings", []):
-        print(f"warning: {args.labels}: {note}", file=sys.stderr)
+        named = note if note.startswith(str(args.labels)) else f"{args.labels}: {note}"
+        print(f"warning: {named}", file=sys.stderr)
     entry = export_corrections(rec, hyp, args.out, base.card)
     counts = ", ".join(f"{c} {n}" for c, n in entry["label_counts"].items())
     print(f"{args.out}: added {args.recording.name}: {entry['labelled_epochs']} labelled epochs "
@@ -106,10 +111,24 @@ def table(before: dict, after: dict, classes: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _check_model_out(args: argparse.Namespace) -> None:
+    """OUT.safetensors and its OUT.json card: safe to write (see sleepscorer.io.outputs)."""
+    from model.weights import card_path
+    from sleepscorer.io.outputs import check_output_file
+
+    out = args.out if args.out.suffix == ".safetensors" else args.out.with_name(
+        args.out.name + ".safetensors")
+    inputs = [*args.corrections, *([args.base, card_path(args.base)] if args.base else [])]
+    check_output_file(out, inputs)
+    check_output_file(card_path(out), inputs)
+
+
 def run_finetune(args: argparse.Namespace) -> int:
     from model.corrections import load_corrections
     from model.finetune import FinetuneConfig, finetune, save_finetuned
 
+    # checked before any training: never an input, a device or a folder, and writable
+    _check_model_out(args)
     base = _base(args.base)
     data = load_corrections(args.corrections, base.card)
     cfg = FinetuneConfig(device=args.device, freeze_encoder=args.freeze_encoder,
@@ -129,6 +148,7 @@ def run_finetune(args: argparse.Namespace) -> int:
     if not result.accepted:
         print(f"not saved: {result.reason}", file=sys.stderr)
         return 1
+    _check_model_out(args)
     save_finetuned(result, args.out)
     print(f"wrote {args.out} ({result.reason})")
     if result.card.get("lab_gate"):

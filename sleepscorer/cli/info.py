@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import argparse
 
-from sleepscorer.io import load_recording
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("info", help="show a recording's channels, rates and warnings, "
@@ -25,6 +23,8 @@ def hms(seconds: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sleepscorer.io import load_recording
+
     if str(args.path).endswith(".safetensors"):
         return show_model(args.path)
     recording = load_recording(args.path, rate=args.rate)

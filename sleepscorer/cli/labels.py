@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sleepscorer.io.labels import read_labels, write_bids_events, write_labels_csv
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -25,9 +23,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import math
+
+    from sleepscorer.errors import SleepScorerError
+    from sleepscorer.io.labels import read_labels, write_bids_events, write_labels_csv
+    from sleepscorer.io.outputs import check_output_file
+    from sleepscorer.stages import on_grid
+
+    if args.epoch_length is not None:
+        el = args.epoch_length
+        if not math.isfinite(el) or el <= 0 or el > 3600 or not on_grid(el):
+            raise SleepScorerError(None, f"--epoch-length {el:g} is not on the epoch grid; use "
+                                         "a positive length such as 1, 2, 2.5, 4, 5 or 10 s")
+    if args.n_epochs is not None and args.n_epochs < 1:
+        raise SleepScorerError(None, f"--n-epochs {args.n_epochs} must be at least 1")
+    from pathlib import Path
+
+    check_output_file(args.output, [args.input])
     hyp = read_labels(args.input, n_epochs=args.n_epochs, epoch_length=args.epoch_length)
     for warning in hyp.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     if str(args.output).endswith("events.tsv"):
         write_bids_events(hyp, args.output)
     else:

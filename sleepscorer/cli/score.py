@@ -9,6 +9,7 @@ file never stops the others, they are listed at the end and the exit status is 1
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -48,6 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--eeg", metavar="CHANNEL", default=None,
                    help="name of the EEG channel, when names do not tell (e.g. Channel1)")
     p.add_argument("--emg", metavar="CHANNEL", default=None, help="name of the EMG channel")
+    p.add_argument("--rate", type=float, default=None, metavar="HZ",
+                   help="sampling rate in Hz of CSV/Parquet/TSV tables (they do not store it)")
     p.add_argument("--allow-rem-from-wake", action="store_true",
                    help="keep REM that no NREM precedes (narcolepsy / cataplexy models); by "
                         "default such REM is scored Wake")
@@ -61,14 +64,53 @@ def roles_from(args: argparse.Namespace) -> dict:
     """Channel roles the user named on the command line ({} when none)."""
     from sleepscorer.io.recording import ChannelKind
 
+    if args.eeg and args.emg and args.eeg.strip() == args.emg.strip():
+        listed = _channels_of(args.paths[0], args.rate) if len(args.paths) == 1 else ""
+        raise SleepScorerError(None, f"--eeg and --emg both name channel {args.eeg!r}; EEG and "
+                                     f"EMG must be different channels{listed}")
     return {name: kind for name, kind in ((args.eeg, ChannelKind.EEG), (args.emg, ChannelKind.EMG))
             if name}
 
 
+def _channels_of(path: Path, rate: float | None) -> str:
+    """'; the channels of PATH are A, B' for an error message ('' if it cannot be read)."""
+    from sleepscorer.io import load_recording
+
+    try:
+        names = [c.name for c in load_recording(path, rate=rate).channels]
+    except SleepScorerError:
+        return ""
+    return f"; the channels of {path.name} are {', '.join(names)}"
+
+
 def output_path(recording: Path, out: Path, several: bool) -> Path:
     if several or out.is_dir() or str(out).endswith(("/", "\\")):
-        return out / f"{recording.stem}{OUTPUT_SUFFIX}"
+        from sleepscorer.io.outputs import distinct_names
+
+        return out / distinct_names([recording], OUTPUT_SUFFIX)[0]
     return out
+
+
+def check_epoch_length(value: float) -> float:
+    """--epoch-length on the epoch grid: positive, finite, a simple multiple or fraction of 1 s."""
+    from sleepscorer.stages import EXPORT_EPOCH_LENGTHS, on_grid
+
+    if not math.isfinite(value) or value <= 0:
+        raise SleepScorerError(None, f"--epoch-length {value:g} is not a positive number of "
+                                     "seconds; use e.g. 1, 2, 2.5, 4, 5 or 10")
+    if not on_grid(value) or value > 3600:
+        raise SleepScorerError(None, f"--epoch-length {value:g} is not on the 1-s epoch grid (it "
+                                     "must be a whole number of tenths to halves of a second, at "
+                                     "most 3600 s); use e.g. "
+                                     + ", ".join(f"{x:g}" for x in EXPORT_EPOCH_LENGTHS))
+    return value
+
+
+def check_rate(value: float | None) -> float | None:
+    if value is not None and (not math.isfinite(value) or not 1 <= value <= 1e6):
+        raise SleepScorerError(None, f"--rate {value:g} is not a sampling rate; give it in Hz "
+                                     "(e.g. --rate 512)")
+    return value
 
 
 def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noqa: ANN001
@@ -76,20 +118,28 @@ def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noq
                progress: Callable[[int, int], None] | None = None,
                cancel: Callable[[], bool] | None = None,
                roles: dict | None = None, rem_from_wake: bool = False,
-               lab_gate: bool = True):  # noqa: ANN201
+               lab_gate: bool = True, rate: float | None = None):  # noqa: ANN201
     """Read one recording, score it, write `out` (our CSV). Returns the ScoreResult.
 
     `model` is None (bundled), a path, or a `model.weights.LoadedModel` (load once, reuse).
-    `roles` overrides channel kinds by name.
+    `roles` overrides channel kinds by name. `rate` is for CSV/Parquet tables. The output
+    is checked before anything is read (never an input, a device or a folder); the
+    recording's own warnings come first in the result's `warnings`.
     """
     from model.inference import REM_RULE, score, to_hypnogram
     from sleepscorer.io import load_recording
     from sleepscorer.io.labels import write_labels_csv
+    from sleepscorer.io.outputs import check_output_file
 
-    recording = load_recording(path, roles=roles or None)
+    inputs = [path, *([model] if isinstance(model, (str, Path)) else [])]
+    check_output_file(out, inputs)
+    recording = load_recording(path, rate=rate, roles=roles or None)
     result = score(recording, model, modality=modality, device=device, progress=progress,
                    cancel=cancel, epoch_length=epoch_length,
                    rem_rule=None if rem_from_wake else REM_RULE, lab_gate=lab_gate)
+    result.warnings = [*recording.warnings, *(w for w in result.warnings
+                                              if w not in recording.warnings)]
+    check_output_file(out, inputs)  # still safe after the long work
     out.parent.mkdir(parents=True, exist_ok=True)
     write_labels_csv(to_hypnogram(result), out)
     return result
@@ -116,7 +166,7 @@ class Outcome:
 def _summarise(path: Path, out: Path, result, seconds: float) -> Outcome:  # noqa: ANN001
     stages = result.stages
     fractions = {c.label: float((stages == int(c)).mean()) for c in result.classes}
-    return Outcome(path, out, len(stages), fractions, seconds, "; ".join(result.warnings))
+    return Outcome(path, out, len(stages), fractions, seconds, "\n".join(result.warnings))
 
 
 _WORKER_MODEL = None  # one model per worker process, loaded by _init_worker
@@ -135,11 +185,12 @@ def _init_worker(model_path: Path | None, device: str, threads: int) -> None:
 
 def _score_in_worker(path: Path, out: Path, modality: str, device: str,
                      epoch_length: float, roles: dict, rem_from_wake: bool = False,
-                     lab_gate: bool = True) -> Outcome:
+                     lab_gate: bool = True, rate: float | None = None) -> Outcome:
     started = time.perf_counter()
     try:
         result = score_file(path, out, _WORKER_MODEL, modality, device, epoch_length,
-                            roles=roles, rem_from_wake=rem_from_wake, lab_gate=lab_gate)
+                            roles=roles, rem_from_wake=rem_from_wake, lab_gate=lab_gate,
+                            rate=rate)
     except SleepScorerError as exc:
         return Outcome(path, error=str(exc))
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
@@ -152,12 +203,35 @@ def collect(paths: list[Path], recursive: bool) -> list[tuple[Path, Path]]:
     from sleepscorer.io.discover import find_recordings, is_openephys_folder
 
     found = []
+    seen: set[Path] = set()
     for arg in paths:
         if arg.is_dir() and not is_openephys_folder(arg):
-            found.extend((p, p.relative_to(arg)) for p in find_recordings(arg, recursive))
+            items = [(p, p.relative_to(arg)) for p in find_recordings(arg, recursive)]
         else:
-            found.append((arg, Path(arg.name)))
+            items = [(arg, Path(arg.name))]
+        for p, rel in items:
+            key = p.resolve() if p.exists() else p.absolute()
+            if key not in seen:  # the same recording named twice is scored once
+                seen.add(key)
+                found.append((p, rel))
     return found
+
+
+def batch_outputs(items: list[tuple[Path, Path]], out: Path) -> list[tuple[Path, Path]]:
+    """(recording, output CSV) for a batch: the sub-folder layout is kept, and names that
+    would collide (rec.edf beside rec.mat, d1/rec.edf and d2/rec.edf given as files) get
+    distinct names derived from the input path."""
+    from sleepscorer.io.outputs import distinct_names
+
+    groups: dict[str, list[int]] = {}
+    for i, (_, rel) in enumerate(items):
+        groups.setdefault(str(rel.parent).lower(), []).append(i)
+    outs: list[Path] = [Path()] * len(items)
+    for indices in groups.values():
+        names = distinct_names([items[i][0] for i in indices], OUTPUT_SUFFIX)
+        for i, name in zip(indices, names, strict=True):
+            outs[i] = out / items[i][1].parent / name
+    return [(p, o) for (p, _), o in zip(items, outs, strict=True)]
 
 
 def _bar(done: int, total: int, width: int = 30) -> str:
@@ -165,49 +239,70 @@ def _bar(done: int, total: int, width: int = 30) -> str:
     return f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
 
 
+def _percent(fraction: float) -> str:
+    return f"{100 * fraction:5.1f}%" if fraction < 0.9995 else " 100 %"
+
+
 def print_summary(outcomes: list[Outcome]) -> None:
+    """The table of what was scored, each row with the file written; then warnings, failures."""
     ok = [o for o in outcomes if not o.error]
     if ok:
         classes = list(ok[0].fractions or {})
-        header = f"{'recording':40s} {'epochs':>7s} " + " ".join(f"{c:>6s}" for c in classes) + "  seconds"
+        width = max(9, *(len(str(o.path)) for o in ok))
+        header = (f"{'recording':{width}s} {'epochs':>7s} " + " ".join(f"{c:>6s}" for c in classes)
+                  + "  seconds  written")
         print(header)
         for o in ok:
-            cells = " ".join(f"{100 * (o.fractions or {}).get(c, 0):5.1f}%" for c in classes)
-            print(f"{str(o.path)[-40:]:40s} {o.epochs:7d} {cells} {o.seconds:8.1f}")
+            cells = " ".join(_percent((o.fractions or {}).get(c, 0)) for c in classes)
+            print(f"{str(o.path):{width}s} {o.epochs:7d} {cells} {o.seconds:8.1f}  {o.out}")
     for o in ok:
-        if o.note:
-            print(f"warning: {o.path}: {o.note}", file=sys.stderr)
+        for note in o.note.splitlines():  # one line per warning
+            print(f"warning: {o.path}: {note}", file=sys.stderr)
     failed = [o for o in outcomes if o.error]
     if failed:
-        print(f"\n{len(failed)} of {len(outcomes)} recording(s) failed:", file=sys.stderr)
+        print(f"\n{len(failed)} of {len(outcomes)} recording(s) failed (nothing written for "
+              "them):", file=sys.stderr)
         for o in failed:
             print(f"error: {o.error}", file=sys.stderr)
+    print(f"wrote {len(ok)} label file(s)" + (f" into {ok[0].out.parent}" if ok and len(
+        {o.out.parent for o in ok}) == 1 else ""), file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
+    from sleepscorer.io.outputs import check_output_file, check_output_folder
+
+    check_epoch_length(args.epoch_length)
+    check_rate(args.rate)
+    roles_from(args)
+    if args.jobs < 1:
+        raise SleepScorerError(None, f"--jobs {args.jobs} must be at least 1")
     items = collect(args.paths, args.recursive)
     if not items:
         raise SleepScorerError(args.paths[0], "no recordings found (looked for "
                                ".edf/.bdf/.mat/.parquet files and Open Ephys folders); "
                                "use --recursive to search sub-folders")
-    if len(items) == 1 and len(args.paths) == 1 and not args.paths[0].is_dir():
-        return _run_single(args, items[0][0])
-    if args.out.exists() and not args.out.is_dir():
-        raise SleepScorerError(args.out, "with several recordings, --out must be a folder")
+    from sleepscorer.io.discover import is_openephys_folder
+
+    one = args.paths[0]
+    if len(items) == 1 and len(args.paths) == 1 and (not one.is_dir() or is_openephys_folder(one)):
+        return _run_single(args, items[0][0])  # one file or one Open Ephys folder
+    check_output_folder(args.out, args.paths)
+    inputs = [p for p, _ in items] + ([args.model] if args.model else [])
+    work = batch_outputs(items, args.out)
+    for _, out in work:  # every output checked before any scoring starts
+        check_output_file(out, inputs)
     args.out.mkdir(parents=True, exist_ok=True)
     jobs = max(1, min(args.jobs, len(items)))
     threads = max(1, (os.cpu_count() or 1) // jobs)
     outcomes: list[Outcome] = []
     print(_bar(0, len(items)), end="", file=sys.stderr, flush=True)
-    work = [(p, args.out / rel.parent / f"{rel.name.removesuffix(p.suffix) or p.name}{OUTPUT_SUFFIX}")
-            for p, rel in items]
     if jobs == 1:
         _init_worker(args.model, args.device, threads)
         for path, out in work:
             outcomes.append(_score_in_worker(path, out, args.modality, args.device,
                                              args.epoch_length, roles_from(args),
                                              args.allow_rem_from_wake,
-                                             not args.no_lab_gate))
+                                             not args.no_lab_gate, args.rate))
             print("\r" + _bar(len(outcomes), len(items)) + f" {path.name[:40]}", end="",
                   file=sys.stderr, flush=True)
     else:
@@ -215,7 +310,7 @@ def run(args: argparse.Namespace) -> int:
                                  (args.model, args.device, threads)) as pool:
             futures = [pool.submit(_score_in_worker, p, o, args.modality, args.device,
                                    args.epoch_length, roles_from(args),
-                                   args.allow_rem_from_wake, not args.no_lab_gate)
+                                   args.allow_rem_from_wake, not args.no_lab_gate, args.rate)
                        for p, o in work]
             for future in as_completed(futures):
                 outcomes.append(future.result())
@@ -230,14 +325,26 @@ def run(args: argparse.Namespace) -> int:
 def _run_single(args: argparse.Namespace, path: Path) -> int:
     from model.inference import pick_device
     from model.weights import resolve_model
+    from sleepscorer.io.outputs import check_output_file
 
-    model = resolve_model(args.model, pick_device(args.device))
     out = output_path(path, args.out, several=False)
-    result = score_file(path, out, model, args.modality, args.device, args.epoch_length,
-                        progress=_progress_line(path.name), roles=roles_from(args),
-                        rem_from_wake=args.allow_rem_from_wake, lab_gate=not args.no_lab_gate)
-    notes = "; ".join(result.warnings)
+    check_output_file(out, [path, *([args.model] if args.model else [])])  # before any work
+    model = resolve_model(args.model, pick_device(args.device))
+    try:
+        result = score_file(path, out, model, args.modality, args.device, args.epoch_length,
+                            progress=_progress_line(path.name), roles=roles_from(args),
+                            rem_from_wake=args.allow_rem_from_wake,
+                            lab_gate=not args.no_lab_gate, rate=args.rate)
+    except (SleepScorerError, KeyboardInterrupt):
+        print(file=sys.stderr)
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug must still be one line, naming the file
+        print(file=sys.stderr)
+        raise SleepScorerError(path, f"unexpected {type(exc).__name__}: {exc}") from exc
     print(f"\r{path} -> {out} ({len(result.probabilities)} epochs of "
           f"{result.epoch_length:g} s, {result.model_name}, {result.modality}, "
-          f"{result.device_used}){' - ' + notes if notes else ''}", file=sys.stderr)
+          f"{result.device_used})", file=sys.stderr)
+    for note in result.warnings:
+        print(f"warning: {path}: {note}", file=sys.stderr)
+    print(f"wrote {out}", file=sys.stderr)
     return 0

@@ -35,6 +35,14 @@ def _show(check) -> None:
     print(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}", flush=True)
 
 
+def score_with_model(recording, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    """The self-test's scorer: `model.inference.score`, imported when the step runs so a
+    missing module in a frozen app is one failed check, not a traceback."""
+    from model.inference import score
+
+    return score(recording, **kwargs)
+
+
 def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless, also in the frozen app
     from sleepscorer import __version__
@@ -48,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         from sleepscorer.gui.selftest_qt import check_qt
 
         extra = (check_qt,)
-    report = run_selftest(device=args.device, keep=args.keep, extra_checks=extra, on_check=_show)
+    report = run_selftest(score_with_model, device=args.device, keep=args.keep, extra_checks=extra, on_check=_show)
     passed = sum(c.ok for c in report.checks)
     verdict = "passed" if report.ok else "FAILED"
     print(f"self-test {verdict}: {passed}/{len(report.checks)} checks in {report.seconds:.1f} s")

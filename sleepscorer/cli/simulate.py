@@ -10,8 +10,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
 from sleepscorer.errors import SleepScorerError
 
 
@@ -36,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _in_microvolts(recording):  # noqa: ANN001, ANN202 - Recording in, Recording out
+    import numpy as np
+
     from sleepscorer.io.recording import Channel, Recording
 
     channels = [Channel(c.name, c.kind, (c.data * 1e6).astype(np.float32), c.rate, "uV")
@@ -44,9 +44,12 @@ def _in_microvolts(recording):  # noqa: ANN001, ANN202 - Recording in, Recording
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from model.simulation import get_lab, simulate_recording
     from sleepscorer.io import write_edf
     from sleepscorer.io.labels import write_labels_csv
+    from sleepscorer.stages import Stage
 
     out = Path(args.out_dir)
     if args.hours <= 0 or args.animals < 1:
@@ -68,8 +71,7 @@ def run(args: argparse.Namespace) -> int:
         stem = out / f"{lab.name}_seed{args.seed}_animal{i}"
         write_edf(_in_microvolts(rec), stem.with_suffix(".edf"))
         write_labels_csv(hyp, stem.with_suffix(".csv"))
-        counts = {name: int((hyp.stages == code).sum()) for name, code in
-                  (("Wake", 0), ("NREM", 1), ("REM", 2), ("MA", 3), ("Artifact", 4))}
+        counts = {s.label: int((hyp.stages == s).sum()) for s in Stage if s != Stage.UNSCORED}
         print(f"{stem.with_suffix('.edf')}: {rec.duration_s / 3600:.2f} h at {args.rate:g} Hz, "
               + ", ".join(f"{k} {v} s" for k, v in counts.items() if v))
     return 0

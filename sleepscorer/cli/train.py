@@ -82,11 +82,13 @@ def load_subjects(pairs: list[tuple[Path, Path]], classes, need_emg: bool):  # n
     from model.data import prepare_subject
     from sleepscorer.io import load_recording
     from sleepscorer.io.labels import read_labels
+    from sleepscorer.stages import BASE_EPOCH
 
     subjects = []
     for rec_path, labels_path in pairs:
         rec = load_recording(rec_path)
-        hyp = read_labels(labels_path, n_epochs=rec.n_epochs(1.0), epoch_length=1.0)
+        hyp = read_labels(labels_path, n_epochs=rec.n_epochs(BASE_EPOCH),
+                      epoch_length=BASE_EPOCH)
         subjects.append(prepare_subject(rec, hyp, classes, subject=rec_path.stem,
                                         need_emg=need_emg))
         print(f"loaded {rec_path.name}: {len(subjects[-1])} epochs", file=sys.stderr)
@@ -109,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     from model.data import split_subjects
     from model.training import TrainConfig, fit_architecture
     from model.weights import ARCHITECTURES, save_model
-    from sleepscorer.core.stages import MODEL_CLASSES_3
+    from sleepscorer.stages import MODEL_CLASSES_3
 
     pairs = find_pairs(args.pairs)
     need_emg = "emg" in ARCHITECTURES[args.arch].modalities

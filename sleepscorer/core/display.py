@@ -20,7 +20,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy import fft as sp_fft
 
-from sleepscorer.core.stages import STAGE_COLORS, Stage
+from sleepscorer.stages import STAGE_COLORS, Stage
 
 BASE_BLOCK = 8  # samples per block at the finest pyramid level
 LEVEL_FACTOR = 4  # each coarser level merges this many blocks
@@ -244,3 +244,40 @@ def stage_palette(colours: dict[Stage, str] | None = None, pale: float = 0.55) -
 def stage_rgba(stages: np.ndarray, person: np.ndarray, lut: np.ndarray) -> np.ndarray:
     """(n, 4) uint8 colours: a person's labels solid, model labels pale."""
     return lut[np.where(person, 0, 1), stages.astype(np.int16) + 1]
+
+
+def confidence_envelope(confidence: np.ndarray, epoch_length: float, t0: float, t1: float,
+                        n_pixels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x seconds, mean, min) of per-epoch confidence over [t0, t1] on `n_pixels` columns.
+
+    Zoomed in (at most one epoch a pixel) every visible epoch is one point (mean = min);
+    zoomed out, the epochs under each pixel become their mean and minimum, so a 24 h view
+    is a readable band of ~n_pixels points rather than 86,400 overdrawn ones. NaN (a
+    person's label, nothing scored) stays a gap: a pixel with no model epoch is NaN.
+    """
+    confidence = np.asarray(confidence, np.float32)
+    n = len(confidence)
+    n_pixels = max(int(n_pixels), 16)
+    e0 = max(0, int(np.floor(t0 / epoch_length)) - 1)
+    e1 = min(n, int(np.ceil(t1 / epoch_length)) + 1)
+    if e1 <= e0:
+        empty = np.empty(0)
+        return empty, empty.astype(np.float32), empty.astype(np.float32)
+    visible = confidence[e0:e1]
+    per_pixel = (e1 - e0) / n_pixels
+    if per_pixel <= 1:
+        x = (np.arange(e0, e1) + 0.5) * epoch_length
+        return x, visible, visible
+    k = int(np.ceil(per_pixel))
+    m = int(np.ceil(len(visible) / k))
+    padded = np.full(m * k, np.nan, np.float32)
+    padded[: len(visible)] = visible
+    blocks = padded.reshape(m, k)
+    finite = ~np.isnan(blocks)
+    counts = finite.sum(axis=1)
+    sums = np.where(finite, blocks, 0.0).sum(axis=1)
+    mean = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan).astype(np.float32)
+    low = np.where(counts > 0, np.where(finite, blocks, np.inf).min(axis=1),
+                   np.nan).astype(np.float32)
+    x = (e0 + (np.arange(m) + 0.5) * k) * epoch_length
+    return x, mean, low

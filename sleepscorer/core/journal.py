@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from platformdirs import user_data_dir
 
-from sleepscorer.core.hypnogram import Edit, Hypnogram
-from sleepscorer.core.stages import LABEL_DTYPE
+from sleepscorer.hypnogram import Edit, Hypnogram
+from sleepscorer.stages import LABEL_DTYPE, runs
 
 FORMAT = 1
 
@@ -41,13 +41,9 @@ def recording_key(path: str | Path) -> str:
 
 
 def _runs(values: np.ndarray) -> list[list[int]]:
-    """[[count, value], ...] run-length encoding."""
-    if len(values) == 0:
-        return []
-    change = np.flatnonzero(np.diff(values)) + 1
-    starts = np.concatenate([[0], change])
-    counts = np.diff(np.concatenate([starts, [len(values)]]))
-    return [[int(c), int(values[s])] for c, s in zip(counts, starts, strict=True)]
+    """[[count, value], ...] run-length encoding (the journal's line format)."""
+    value, starts, stops = runs(values)
+    return [[int(b - a), int(v)] for v, a, b in zip(value, starts, stops, strict=True)]
 
 
 def _unruns(runs: list[list[int]]) -> np.ndarray:
@@ -70,12 +66,15 @@ class Journal:
     """Append-only record of one recording's edits; `replay` rebuilds them."""
 
     def __init__(self, recording_path: str | Path, n_epochs: int, epoch_length: float,
-                 directory: str | Path | None = None):
+                 directory: str | Path | None = None, path: str | Path | None = None):
         self.recording_path = Path(recording_path)
         self.n_epochs = int(n_epochs)
         self.epoch_length = float(epoch_length)
-        folder = Path(directory) if directory is not None else journal_dir()
-        self.path = folder / f"{recording_key(recording_path)}.jsonl"
+        if path is not None:  # a persistent session keeps its journal in its own folder
+            self.path = Path(path)
+        else:
+            folder = Path(directory) if directory is not None else journal_dir()
+            self.path = folder / f"{recording_key(recording_path)}.jsonl"
 
     # -- writing ----------------------------------------------------------------------
     def _header(self) -> dict:
@@ -103,9 +102,15 @@ class Journal:
             fh.flush()
             os.fsync(fh.fileno())
 
-    def attach(self, hyp: Hypnogram) -> None:
-        """Journal every later change of `hyp` (edits, undo and redo) as it happens."""
-        hyp.add_listener(lambda start, stop: self.record(hyp, start, stop))
+    def attach(self, hyp: Hypnogram):
+        """Journal every later change of `hyp` (edits, undo and redo) as it happens.
+
+        Returns the listener, so `hyp.remove_listener` can stop it."""
+        def listener(start: int, stop: int) -> None:
+            self.record(hyp, start, stop)
+
+        hyp.add_listener(listener)
+        return listener
 
     def clear(self) -> None:
         """Forget the journal (after the labels were saved)."""

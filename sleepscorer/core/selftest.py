@@ -6,7 +6,11 @@ step, so a broken wheel or frozen app shows *which* link is missing. Bundled fil
 found through `resource_path`, so a source checkout, a wheel and a PyInstaller bundle are
 tested the same way.
 
-Qt-free: the caller adds the optional Qt check (`sleepscorer.gui.selftest_qt`) through
+Model-free and Qt-free (core sits below `model` and the shells): the caller passes the
+scoring function (`scorer`, called as `scorer(recording, weights=, device=, epoch_length=)`
+and returning a result with `probabilities`, `classes`, `model_name`, `device_used`); it
+should import the model code itself, so a missing module shows as a failed check. The
+caller adds the optional Qt check (`sleepscorer.gui.selftest_qt`) through
 `extra_checks`; it runs last, because a Qt platform plugin that cannot start aborts the
 whole process.
 Must not print: the caller shows each check through `on_check`.
@@ -21,6 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sleepscorer.errors import SleepScorerError
 
@@ -56,11 +61,12 @@ class _Stop(Exception):
     """A step failed; later steps depend on it and are not run."""
 
 
-def run_selftest(device: str = "auto", keep: Path | None = None,
+def run_selftest(scorer: Callable[..., Any], device: str = "auto", keep: Path | None = None,
                  extra_checks: Sequence[Callable[[], Check]] = (),
                  on_check: Callable[[Check], None] | None = None,
                  epoch_length: float = 1.0, weights: Path | None = None) -> SelfTestReport:
-    """Score the bundled demo on `device`, export and check the CSV; then `extra_checks`.
+    """Score the bundled demo with `scorer` on `device`, export and check the CSV; then
+    `extra_checks`.
 
     With `keep`, the CSV is written into that folder and kept; otherwise into a temporary
     folder that is removed. A `SleepScorerError` (missing weights, unreadable demo) is
@@ -82,10 +88,10 @@ def run_selftest(device: str = "auto", keep: Path | None = None,
             keep = Path(keep)
             keep.mkdir(parents=True, exist_ok=True)
             report.csv_path = keep / CSV_NAME
-            _score_and_export(device, weights, keep, epoch_length, record)
+            _score_and_export(scorer, device, weights, keep, epoch_length, record)
         else:
             with tempfile.TemporaryDirectory(prefix="sleepscorer-selftest-") as tmp:
-                _score_and_export(device, weights, Path(tmp), epoch_length, record)
+                _score_and_export(scorer, device, weights, Path(tmp), epoch_length, record)
     except _Stop:
         pass
     finally:
@@ -116,6 +122,7 @@ def _run_step(name: str, record: Callable[[Check], Check], step: Callable[[], tu
 class _Pipeline:
     """The demo's way through the program; each step returns (ok, detail) for a `Check`."""
 
+    scorer: Callable[..., Any]
     device: str
     weights: Path | None
     folder: Path
@@ -140,10 +147,8 @@ class _Pipeline:
         return check_edf_roundtrip(self.recording, self.folder)
 
     def score(self) -> tuple[bool, str]:
-        from model.inference import score
-
         t0 = time.perf_counter()
-        result = self.result = score(self.recording, weights=self.weights, device=self.device,
+        result = self.result = self.scorer(self.recording, weights=self.weights, device=self.device,
                                      epoch_length=self.epoch_length)
         n = self.recording.n_epochs(self.epoch_length)
         ok, problem = probabilities_problem(result.probabilities, n, len(result.classes))
@@ -151,7 +156,7 @@ class _Pipeline:
         return ok, where if ok else f"{problem} ({where})"
 
     def export(self) -> tuple[bool, str]:
-        from sleepscorer.core.hypnogram import Hypnogram
+        from sleepscorer.hypnogram import Hypnogram
         from sleepscorer.io.labels import write_labels_csv
 
         probabilities, classes = self.result.probabilities, self.result.classes
@@ -171,9 +176,10 @@ class _Pipeline:
         return same, "stages identical" if same else "stages differ after reading back"
 
 
-def _score_and_export(device: str, weights: Path | None, folder: Path, epoch_length: float,
-                      record: Callable[[Check], Check]) -> None:
-    run = _Pipeline(device, weights, folder, epoch_length)
+def _score_and_export(scorer: Callable[..., Any], device: str, weights: Path | None,
+                      folder: Path, epoch_length: float, record: Callable[[Check], Check]
+                      ) -> None:
+    run = _Pipeline(scorer, device, weights, folder, epoch_length)
     # Not blocking: without weights, loading still runs and scoring then says what is missing.
     _run_step("bundled files", record, check_bundled_files, blocking=False)
     _run_step("load demo recording", record, run.load)
@@ -236,7 +242,7 @@ def probabilities_problem(probabilities, n_epochs: int, n_classes: int) -> tuple
 
 def check_labels_csv(path: Path, n_epochs: int, epoch_length: float = 1.0) -> list[Check]:
     """Check a model-scored labels CSV as written, without our reader: the file contract."""
-    from sleepscorer.core.stages import Stage
+    from sleepscorer.stages import Stage
 
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage, signal
 
-from sleepscorer.core.stages import LABEL_DTYPE, Stage
 from sleepscorer.io.recording import Channel, ChannelKind, Recording
+from sleepscorer.stages import LABEL_DTYPE, Stage, mask_runs
 
 DELTA_BAND = (0.5, 4.0)
 THETA_BAND = (6.0, 9.0)
@@ -194,8 +194,7 @@ def _rem_after_nrem(stages: np.ndarray, candidate: np.ndarray, min_len: int,
     >= min_len that start right after NREM become REM."""
     bridged = ndimage.binary_closing(candidate, np.ones(blip + 1, bool)) | candidate
     bridged &= (stages == Stage.WAKE)
-    change = np.flatnonzero(np.diff(np.concatenate([[0], bridged.astype(np.int8), [0]])))
-    for start, stop in zip(change[::2], change[1::2], strict=True):
+    for start, stop in mask_runs(bridged):
         if stop - start >= min_len and start > 0 and stages[start - 1] == Stage.NREM:
             stages[start:stop] = Stage.REM
 

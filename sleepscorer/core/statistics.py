@@ -1,5 +1,8 @@
-"""Sleep architecture of a hypnogram: time in each state, bouts, transitions; CSV export.
+"""Sleep architecture of a hypnogram: time in each state (total, per hour, light/dark),
+bouts, transitions, sleep and REM latency, and per-state EEG power spectra; CSV/JSON export.
 
+`compute_statistics` is the one function behind the statistics panel and
+`sleepscorer stats`, so both always give the same numbers.
 Unscored epochs are reported as their own row and never counted as any sleep state; a
 transition is counted between two consecutive bouts only when both are scored.
 Must not import Qt.
@@ -8,15 +11,71 @@ Must not import Qt.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
-from sleepscorer.core.hypnogram import Hypnogram
-from sleepscorer.core.stages import Stage
+from sleepscorer.hypnogram import Hypnogram
+from sleepscorer.stages import Stage, mask_runs, runs
 
 DEFAULT_STATES = (Stage.WAKE, Stage.NREM, Stage.REM, Stage.MA, Stage.ARTIFACT)
+SLEEP_STATES = (Stage.NREM, Stage.REM)
+LIGHTS_ON_HOUR, LIGHTS_OFF_HOUR = 7, 19  # the usual 12:12 light cycle, lights on at 07:00
+SLEEP_ONSET_S = 60.0  # sleep latency: time to the first sleep bout at least this long
+
+
+@dataclass
+class StateSpectra:
+    """EEG power per state: for each state the mean and standard deviation over its epochs
+    of 10*log10(power) (dB, a log scale), at `freqs` Hz; `n_epochs` counts the epochs used."""
+
+    freqs: np.ndarray
+    mean_db: dict[Stage, np.ndarray]
+    sd_db: dict[Stage, np.ndarray]
+    n_epochs: dict[Stage, int]
+
+
+def state_spectra(power_db: np.ndarray, freqs: np.ndarray, step_s: float, hyp: Hypnogram,
+                  states: tuple[Stage, ...] = DEFAULT_STATES, start: int = 0,
+                  stop: int | None = None) -> StateSpectra:
+    """Mean and spread of the spectrogram's columns (core/display.spectrogram: dB, one
+    column every `step_s`) grouped by the stage of the epoch each column's centre lies in."""
+    stop = len(hyp) if stop is None else min(stop, len(hyp))
+    centres = (np.arange(len(power_db)) + 0.5) * step_s
+    epoch = np.floor(centres / hyp.epoch_length).astype(np.int64)
+    inside = (epoch >= start) & (epoch < stop)
+    stage_of = np.full(len(power_db), int(Stage.UNSCORED), np.int16)
+    stage_of[inside] = hyp.stages[epoch[inside]]
+    # sums per state by sorting the columns once (no copy per state, no BLAS threads): a
+    # 24 h spectrogram (86,400 columns) takes tens of ms, so the panel refreshes after edits
+    index = np.full(len(stage_of), len(states), np.int64)
+    for i, s in enumerate(states):
+        index[stage_of == int(s)] = i
+    order = np.argsort(index, kind="stable")
+    bounds = np.searchsorted(index[order], np.arange(len(states) + 1))
+    n = np.diff(bounds).astype(np.float64)
+    power = np.asarray(power_db, np.float32)[order]
+    sums = np.zeros((len(states), power.shape[1]))
+    squares = np.zeros_like(sums)
+    for i in range(len(states)):
+        block = power[bounds[i]:bounds[i + 1]].astype(np.float64)
+        if len(block):
+            sums[i] = block.sum(axis=0)
+            squares[i] = np.einsum("ij,ij->j", block, block)
+    mean, sd, counts = {}, {}, {}
+    for i, s in enumerate(states):
+        counts[s] = int(n[i])
+        if n[i]:
+            m = sums[i] / n[i]
+            mean[s] = m.astype(np.float32)
+            sd[s] = np.sqrt(np.maximum(squares[i] / n[i] - m * m, 0.0)).astype(np.float32)
+        else:
+            mean[s] = sd[s] = np.full(len(freqs), np.nan, np.float32)
+    return StateSpectra(np.asarray(freqs, np.float32), mean, sd, counts)
 
 
 @dataclass
@@ -32,14 +91,26 @@ class SleepStatistics:
     transitions: np.ndarray  # (len(states), len(states)) counts, row = from, column = to
     unscored_s: float
     total_s: float
+    per_hour_s: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (hours, states)
+    hour_starts: list[str] = field(default_factory=list)  # clock time or offset of each hour
+    light_s: dict[Stage, float] | None = None  # None when the start time is unknown
+    dark_s: dict[Stage, float] | None = None
+    sleep_latency_s: float | None = None  # to the first sleep bout >= SLEEP_ONSET_S
+    rem_latency_s: float | None = None  # from sleep onset to the first REM epoch
+    start_time: datetime | None = None
+    spectra: StateSpectra | None = None
 
     def transition_count(self, from_stage: Stage, to_stage: Stage) -> int:
         return int(self.transitions[self.states.index(from_stage), self.states.index(to_stage)])
 
 
 def compute_statistics(hyp: Hypnogram, start: int = 0, stop: int | None = None,
-                       states: tuple[Stage, ...] = DEFAULT_STATES) -> SleepStatistics:
-    """Statistics of epochs [start, stop) of `hyp`."""
+                       states: tuple[Stage, ...] = DEFAULT_STATES,
+                       start_time: datetime | None = None, spectrogram=None) -> SleepStatistics:
+    """Statistics of epochs [start, stop) of `hyp`.
+
+    `start_time`: the recording's clock time at epoch 0 (light/dark split, hour labels).
+    `spectrogram`: a core/display.Spectrogram of the EEG, for per-state power spectra."""
     stop = len(hyp) if stop is None else min(stop, len(hyp))
     stages = hyp.stages[start:stop]
     el = hyp.epoch_length
@@ -49,23 +120,122 @@ def compute_statistics(hyp: Hypnogram, start: int = 0, stop: int | None = None,
     percent = {s: (100.0 * t / scored_s if scored_s else 0.0) for s, t in time_s.items()}
 
     if len(stages):
-        change = np.flatnonzero(np.diff(stages)) + 1
-        starts = np.concatenate([[0], change])
-        lengths = np.diff(np.concatenate([starts, [len(stages)]]))
-        bout_stages = stages[starts]
+        bout_stages, starts, stops = runs(stages)
+        lengths = stops - starts
     else:
         lengths = bout_stages = np.empty(0, int)
     bout_count = {s: int(np.count_nonzero(bout_stages == s)) for s in states}
     mean_bout = {s: (float(lengths[bout_stages == s].mean() * el) if bout_count[s] else 0.0)
                  for s in states}
 
-    index = {int(s): i for i, s in enumerate(states)}
+    lookup = np.full(256, -1, np.int64)  # stage code -> row (codes are small ints)
+    for i, s in enumerate(states):
+        lookup[int(s) & 0xFF] = i
+    rows = lookup[np.asarray(bout_stages, np.int64) & 0xFF]
     transitions = np.zeros((len(states), len(states)), int)
-    for a, b in zip(bout_stages[:-1], bout_stages[1:], strict=False):
-        if int(a) in index and int(b) in index:
-            transitions[index[int(a)], index[int(b)]] += 1
+    if len(rows) > 1:
+        a, b = rows[:-1], rows[1:]
+        both = (a >= 0) & (b >= 0)
+        np.add.at(transitions, (a[both], b[both]), 1)
+    per_hour, hour_starts = _per_hour(stages, el, states, start * el, start_time)
+    light = dark = None
+    if start_time is not None:
+        light, dark = _light_dark(stages, el, states, start_time + timedelta(seconds=start * el))
+    latency, rem_latency = _latencies(stages, el)
+    spectra = None
+    if spectrogram is not None and len(spectrogram.power):
+        spectra = state_spectra(spectrogram.power, spectrogram.freqs, spectrogram.step_s, hyp,
+                                tuple(states), start, stop)
     return SleepStatistics(el, tuple(states), time_s, percent, bout_count, mean_bout,
-                           transitions, unscored_s, float(len(stages) * el))
+                           transitions, unscored_s, float(len(stages) * el), per_hour,
+                           hour_starts, light, dark, latency, rem_latency, start_time, spectra)
+
+
+def _per_hour(stages: np.ndarray, el: float, states, offset_s: float,
+              start_time: datetime | None) -> tuple[np.ndarray, list[str]]:
+    """Seconds in each state in each hour of the recording (the last hour may be partial)."""
+    per_hour_epochs = max(1, int(round(3600 / el)))
+    n_hours = int(math.ceil(len(stages) / per_hour_epochs)) if len(stages) else 0
+    out = np.zeros((n_hours, len(states)))
+    labels = []
+    for h in range(n_hours):
+        block = stages[h * per_hour_epochs:(h + 1) * per_hour_epochs]
+        out[h] = [np.count_nonzero(block == s) * el for s in states]
+        t = offset_s + h * 3600
+        labels.append((start_time + timedelta(seconds=t)).strftime("%Y-%m-%d %H:%M")
+                      if start_time is not None else f"+{t / 3600:g} h")
+    return out, labels
+
+
+def _light_dark(stages: np.ndarray, el: float, states, t0: datetime
+                ) -> tuple[dict[Stage, float], dict[Stage, float]]:
+    seconds_of_day = (t0.hour * 3600 + t0.minute * 60 + t0.second + t0.microsecond / 1e6
+                      + (np.arange(len(stages)) + 0.5) * el) % 86400
+    light = ((seconds_of_day >= LIGHTS_ON_HOUR * 3600)
+             & (seconds_of_day < LIGHTS_OFF_HOUR * 3600))
+    return ({s: float(np.count_nonzero((stages == s) & light) * el) for s in states},
+            {s: float(np.count_nonzero((stages == s) & ~light) * el) for s in states})
+
+
+def _latencies(stages: np.ndarray, el: float) -> tuple[float | None, float | None]:
+    """Sleep latency: start to the first run of sleep (NREM/REM) lasting SLEEP_ONSET_S;
+    REM latency: sleep onset to the first REM epoch after it."""
+    sleep = np.isin(stages, [int(s) for s in SLEEP_STATES])
+    if not sleep.any():
+        return None, None
+    starts, stops = (np.array(side) for side in zip(*mask_runs(sleep), strict=True))
+    need = max(1, int(math.ceil(SLEEP_ONSET_S / el - 1e-9)))
+    long_enough = np.flatnonzero(stops - starts >= need)
+    if not len(long_enough):
+        return None, None
+    onset = int(starts[long_enough[0]])
+    rem = np.flatnonzero(stages[onset:] == Stage.REM)
+    return onset * el, (float(rem[0] * el) if len(rem) else None)
+
+
+def statistics_dict(stats: SleepStatistics) -> dict:
+    """Everything in plain types (JSON export, and the CSV is made from it)."""
+    names = [s.label for s in stats.states]
+
+    def by_state(values: dict | None):
+        return None if values is None else {s.label: values[s] for s in stats.states}
+
+    out = {
+        "epoch_length_s": stats.epoch_length,
+        "total_s": stats.total_s,
+        "unscored_s": stats.unscored_s,
+        "start_time": stats.start_time.isoformat() if stats.start_time else None,
+        "time_s": by_state(stats.time_s),
+        "percent_of_scored": by_state(stats.percent_of_scored),
+        "bouts": by_state(stats.bout_count),
+        "mean_bout_s": by_state(stats.mean_bout_s),
+        "transitions": {a: {b: int(stats.transitions[i, j]) for j, b in enumerate(names)}
+                        for i, a in enumerate(names)},
+        "per_hour_s": [{"hour": label, **{n: float(v) for n, v in zip(names, row, strict=True)}}
+                       for label, row in zip(stats.hour_starts, stats.per_hour_s, strict=True)],
+        "light_s": by_state(stats.light_s),
+        "dark_s": by_state(stats.dark_s),
+        "sleep_latency_s": stats.sleep_latency_s,
+        "rem_latency_s": stats.rem_latency_s,
+    }
+    if stats.spectra is not None:
+        sp = stats.spectra
+        out["spectra_db"] = {
+            "freqs_hz": [round(float(f), 4) for f in sp.freqs],
+            **{s.label: {"epochs": sp.n_epochs[s],
+                         "mean": [None if np.isnan(v) else round(float(v), 3) for v in sp.mean_db[s]],
+                         "sd": [None if np.isnan(v) else round(float(v), 3) for v in sp.sd_db[s]]}
+               for s in stats.states}}
+    return out
+
+
+def write_statistics(stats: SleepStatistics, path: str | Path) -> Path:
+    """JSON when `path` ends with .json, else CSV."""
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        path.write_text(json.dumps(statistics_dict(stats), indent=1))
+        return path
+    return write_statistics_csv(stats, path)
 
 
 def write_statistics_csv(stats: SleepStatistics, path: str | Path) -> Path:
@@ -82,4 +252,31 @@ def write_statistics_csv(stats: SleepStatistics, path: str | Path) -> Path:
         out.writerow(["transitions from \\ to", *[s.label for s in stats.states]])
         for i, s in enumerate(stats.states):
             out.writerow([s.label, *[int(v) for v in stats.transitions[i]]])
+        names = [s.label for s in stats.states]
+        out.writerow([])
+        out.writerow(["latency", "seconds"])
+        out.writerow(["sleep", "" if stats.sleep_latency_s is None else f"{stats.sleep_latency_s:g}"])
+        out.writerow(["REM", "" if stats.rem_latency_s is None else f"{stats.rem_latency_s:g}"])
+        if len(stats.per_hour_s):
+            out.writerow([])
+            out.writerow(["hour", *[f"{n}_s" for n in names]])
+            for label, row in zip(stats.hour_starts, stats.per_hour_s, strict=True):
+                out.writerow([label, *[f"{v:g}" for v in row]])
+        if stats.light_s is not None:
+            out.writerow([])
+            out.writerow(["phase", *[f"{n}_s" for n in names]])
+            out.writerow(["light", *[f"{stats.light_s[s]:g}" for s in stats.states]])
+            out.writerow(["dark", *[f"{stats.dark_s[s]:g}" for s in stats.states]])
+        if stats.spectra is not None:
+            sp = stats.spectra
+            out.writerow([])
+            out.writerow(["freq_hz", *[f"{n}_mean_db" for n in names],
+                          *[f"{n}_sd_db" for n in names]])
+            for j, f in enumerate(sp.freqs):
+                out.writerow([f"{f:g}", *[_num(sp.mean_db[s][j]) for s in stats.states],
+                              *[_num(sp.sd_db[s][j]) for s in stats.states]])
     return path
+
+
+def _num(value: float) -> str:
+    return "" if np.isnan(value) else f"{value:.3f}"

@@ -15,6 +15,75 @@ def load_recording(path: str | Path, rate: float | None = None, roles: dict | No
     return load(path, rate=rate, roles=roles)
 
 
+def recording_suffixes() -> tuple[str, ...]:
+    """File suffixes the readers open, from their own list (Open dialog, drops, help)."""
+    from sleepscorer.io import SUPPORTED_RECORDINGS
+
+    return tuple(s for s in SUPPORTED_RECORDINGS if s.startswith("."))
+
+
+def file_contents(path: str | Path) -> set[str]:
+    """What a file holds: {'signals'}, {'labels'} or both, from its variable names or
+    header only (cheap; the file is not read whole)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".mat":
+        names = _mat_names(path)
+        holds = set()
+        if names & {"eeg", "data"}:
+            holds.add("signals")
+        if "sleep_scores" in names:
+            holds.add("labels")
+        return holds or {"signals"}  # let the reader say what is missing
+    if suffix in (".csv", ".tsv", ".txt"):
+        try:
+            with path.open(encoding="utf-8", errors="replace") as fh:
+                header = fh.readline().lower().replace("\t", ",").replace(";", ",")
+        except OSError:
+            return {"labels"}
+        columns = {c.strip().strip('"') for c in header.split(",")}
+        holds = set()
+        if columns & {"eeg", "emg"}:
+            holds.add("signals")
+        if columns & {"stage", "brain_state", "sleep_stage", "label", "score"} or not holds:
+            holds.add("labels")
+        return holds
+    return {"signals"}
+
+
+def _mat_names(path: Path) -> set[str]:
+    try:
+        from scipy.io import whosmat
+
+        return {name.lower() for name, _, _ in whosmat(str(path))}
+    except (NotImplementedError, ValueError, OSError):  # MATLAB v7.3 is HDF5
+        try:
+            import h5py
+
+            with h5py.File(path, "r") as fh:
+                return {name.lower() for name in fh.keys()}
+        except (OSError, ImportError):
+            return set()
+
+
+def model_sha256(weights: str | Path | None) -> str | None:
+    """sha256 of the model file that scores (None: the bundled one); plain hashlib."""
+    import hashlib
+
+    try:
+        if weights is None:
+            from model.weights import default_weights_path
+
+            weights = default_weights_path()
+        h = hashlib.sha256()
+        with Path(weights).open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        return h.hexdigest()
+    except (OSError, ImportError):
+        return None
+
+
 def read_labels(path: str | Path, n_epochs: int | None = None, epoch_length: float = 1.0):
     from sleepscorer.io.labels import read_labels as read
 
@@ -50,9 +119,9 @@ def device_name(requested: str = "auto") -> str:
     if requested not in ("auto", "cuda"):
         return requested.upper()
     try:
-        import torch
+        from model.device import pick_device
 
-        return "CUDA" if torch.cuda.is_available() else "CPU"
+        return pick_device("auto").type.upper()
     except ImportError:
         return "CPU"
 

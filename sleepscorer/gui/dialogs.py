@@ -23,12 +23,44 @@ def ask_restore(parent: QWidget | None, n_edits: int, when: float) -> bool:
     return answer == Button.Yes
 
 
+def show_info(parent: QWidget | None, title: str, text: str) -> None:
+    QMessageBox.information(parent, title, text)
+
+
 def ask_save(parent: QWidget | None) -> str:
-    """'save', 'discard' or 'cancel'."""
-    answer = QMessageBox.question(
-        parent, "Unsaved labels", "The labels have changed since they were last exported.\n"
-        "Save them before closing?", Button.Save | Button.Discard | Button.Cancel, Button.Save)
+    """'save' (export a copy first), 'discard' (close without exporting) or 'cancel'.
+
+    Nothing is lost either way: the session is kept by the app."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Export a copy?",
+                      "You changed labels since the last export. Your work is kept by "
+                      "SleepScorer and comes back when you open this recording again.\n\n"
+                      "Export a copy of the labels (CSV) before closing?",
+                      Button.Save | Button.Discard | Button.Cancel, parent)
+    box.button(Button.Save).setText("Export...")
+    box.button(Button.Discard).setText("Close without exporting")
+    answer = box.exec()
     return {Button.Save: "save", Button.Discard: "discard"}.get(answer, "cancel")
+
+
+def ask_revert(parent: QWidget | None, n_person: int) -> bool:
+    answer = QMessageBox.question(
+        parent, "Revert to model scoring?",
+        f"{n_person} epoch(s) carry your own or imported labels. Revert every epoch to the "
+        "model's label? A copy of the session is kept aside, and Ctrl+Z undoes.",
+        Button.Yes | Button.Cancel, Button.Cancel)
+    return answer == Button.Yes
+
+
+def ask_drop_kind(parent: QWidget | None, name: str) -> str:
+    """'labels', 'recording' or 'cancel' for a dropped file that holds both."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Labels or recording?",
+                      f"{name} holds signals and labels. Import its labels onto the open "
+                      "recording, or open it as a recording?", Button.Cancel, parent)
+    labels = box.addButton("Import labels", QMessageBox.ButtonRole.AcceptRole)
+    recording = box.addButton("Open recording", QMessageBox.ButtonRole.AcceptRole)
+    box.exec()
+    clicked = box.clickedButton()
+    return "labels" if clicked is labels else "recording" if clicked is recording else "cancel"
 
 
 def ask_rescore(parent: QWidget | None, n_person: int) -> tuple[bool, bool]:

@@ -1,5 +1,6 @@
 """What the window does with files: open (in a worker, then auto-score), import labels,
-export labels / BIDS events / statistics, restore a crashed session, ask before closing.
+export labels / BIDS events / statistics, keep the persistent session of each recording
+(core/session_store.py: reopened as it was, whatever happened), revert it, ask before closing.
 """
 
 from __future__ import annotations
@@ -11,19 +12,35 @@ import numpy as np
 from PySide6.QtCore import QObject, QThreadPool
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from sleepscorer.core.hypnogram import Hypnogram, Source
-from sleepscorer.core.journal import Journal
-from sleepscorer.core.statistics import compute_statistics, write_statistics_csv
+from sleepscorer.core.session_store import SessionStore
+from sleepscorer.core.statistics import write_statistics
 from sleepscorer.errors import Cancelled, SleepScorerError
 from sleepscorer.gui import backend, dialogs
 from sleepscorer.gui.session import ScoringSession
 from sleepscorer.gui.workers import LoadedRecording, Task, prepare_recording, run_scoring
+from sleepscorer.hypnogram import Hypnogram, Source
 
 log = logging.getLogger(__name__)
 LABEL_SUFFIXES = {".csv", ".tsv", ".mat", ".txt"}
-RECORDING_FILTER = ("Recordings (*.edf *.bdf *.mat *.continuous *.csv *.npz *.parquet *.fif);;"
-                    "All files (*)")
 LABEL_FILTER = "Label files (*.csv *.tsv *.mat *.txt);;All files (*)"
+
+
+def recording_filter() -> str:
+    """The Open dialog's filter, from the readers' own list of suffixes."""
+    patterns = " ".join(f"*{s}" for s in backend.recording_suffixes())
+    return f"Recordings ({patterns});;All files (*)"
+
+
+def copy_of(hyp: Hypnogram) -> Hypnogram:
+    """The labels, sources, confidences and probabilities with no history or listeners:
+    what an export writes is a copy, never the live record."""
+    out = Hypnogram.from_arrays(hyp.stages.copy(), hyp.epoch_length, sources=hyp.sources.copy(),
+                                confidence=hyp.confidence.copy())
+    if hyp.probabilities is not None:
+        out.probabilities = hyp.probabilities.copy()
+    out.classes = tuple(hyp.classes)
+    out.warnings = list(hyp.warnings)
+    return out
 
 
 class FileActions(QObject):
@@ -32,6 +49,7 @@ class FileActions(QObject):
         self.w = window
         self.task: Task | None = None
         self.path: Path | None = None
+        self.store = SessionStore()
 
     @property
     def session(self) -> ScoringSession | None:
@@ -52,6 +70,8 @@ class FileActions(QObject):
         return self.task is not None and self.task.running
 
     def shutdown(self) -> None:
+        if self.session is not None:
+            self.session.save()
         if self.task is not None:
             self.task.cancel()
         QThreadPool.globalInstance().waitForDone(5000)
@@ -59,7 +79,7 @@ class FileActions(QObject):
     # -- opening ----------------------------------------------------------------------
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.w, "Open recording",
-                                              self.w.settings.last_folder, RECORDING_FILTER)
+                                              self.w.settings.last_folder, recording_filter())
         if path:
             self.open_path(path)
 
@@ -70,11 +90,29 @@ class FileActions(QObject):
             self.open_path(path)
 
     def dropped(self, path: Path) -> None:
-        """A dropped labels file goes onto the open recording; anything else is opened."""
-        if self.session is not None and path.is_file() and path.suffix.lower() in LABEL_SUFFIXES:
+        """A dropped file is opened as what it holds: labels go onto the open recording,
+        a recording is opened; a .mat or .csv holding both asks which is meant."""
+        path = Path(path)
+        if path.is_dir():
+            self.open_path(path)
+            return
+        suffix = path.suffix.lower()
+        if suffix not in LABEL_SUFFIXES and suffix not in backend.recording_suffixes():
+            supported = ", ".join(backend.recording_suffixes())
+            self._status(f"{path.name}: not a file SleepScorer reads (recordings: {supported}, "
+                         "or an Open Ephys folder; labels: .csv, .tsv, .mat, .txt)", 15000)
+            return
+        holds = backend.file_contents(path)
+        if self.session is None or "labels" not in holds:
+            self.open_path(path)
+        elif "signals" not in holds:
             self.import_labels(path)
         else:
-            self.open_path(path)
+            choice = dialogs.ask_drop_kind(self.w, path.name)
+            if choice == "labels":
+                self.import_labels(path)
+            elif choice == "recording":
+                self.open_path(path)
 
     def open_path(self, path: str | Path, roles: dict | None = None,
                   ask_to_save: bool = True) -> None:
@@ -105,19 +143,35 @@ class FileActions(QObject):
         if rec.eeg is None:
             self._ask_roles(path, rec)
             return
-        for warning in rec.warnings:
-            self._status(f"warning: {warning}", 15000)
-        epoch_length = loaded.epoch_length
-        hyp = Hypnogram(rec.n_epochs(epoch_length), epoch_length)
-        journal = Journal(path, len(hyp), epoch_length)
-        restored = self._offer_restore(journal, hyp)
-        session = ScoringSession(rec, hyp, journal, self.w.settings.low_confidence)
-        session.dirty = restored
+        if self.session is not None:
+            self.session.save()  # the recording being left is on disk before the next opens
+        try:
+            hyp, found = self.store.open(path, rec.n_epochs, loaded.epoch_length)
+        except OSError as exc:
+            dialogs.show_error(self.w, f"Cannot keep a session for {path.name}",
+                               f"error: the app data folder cannot be written ({exc}); "
+                               "free space or fix its permissions")
+            return
+        loaded.epoch_length = found.epoch_length
+        session = ScoringSession(rec, hyp, low_confidence=self.w.settings.low_confidence,
+                                 store=found.session)
         self.path = path
         self.w.set_session(session, loaded)
         self.w.settings.add_recent(path)
-        if not (restored and (hyp.sources == Source.MODEL).any()):
-            self.start_scoring(overwrite=False)
+        self.w.warnings.clear_for(path.name)
+        for warning in rec.warnings:
+            self.w.warnings.add(path.name, warning)
+        for note in found.notes:
+            self.w.warnings.add(path.name, note)
+        if found.restored:
+            n_person = int(hyp.is_person_labelled().sum())
+            self._status(f"reopened your session of {path.name}: {n_person} epoch(s) labelled "
+                         "by a person (File > Saved session shows it; File > Revert to model "
+                         "scoring discards it)", 15000)
+        elif found.notes:
+            self._status(found.notes[0], 20000)
+        if not (hyp.sources == Source.MODEL).any():
+            self.start_scoring(overwrite=False)  # person labels are kept
 
     def _ask_roles(self, path: Path, rec) -> None:
         from sleepscorer.gui.channel_dialog import ChannelDialog
@@ -128,17 +182,34 @@ class FileActions(QObject):
             return
         self.open_path(path, roles=dialog.roles(), ask_to_save=False)
 
-    def _offer_restore(self, journal: Journal, hyp: Hypnogram) -> bool:
-        entries = journal.entries()
-        if not entries:
-            journal.clear()  # a journal for another layout, or an empty one
-            return False
-        if dialogs.ask_restore(self.w, len(entries), entries[-1].time):
-            journal.replay(hyp)
-            self._status(f"restored {len(entries)} unsaved change(s)")
-            return True
-        journal.clear()
-        return False
+    # -- the saved session -------------------------------------------------------------
+    def show_saved_session(self) -> None:
+        session = self.session
+        session.save()  # what is shown is what is on disk, up to the last edit
+        dialogs.show_info(self.w, "Saved session", session.store.describe()
+                          + "\n\nEvery change is saved here as you work; exports are copies.")
+
+    def revert_to_model(self) -> None:
+        """Discard the person's labels (a copy of the session is kept aside; Ctrl+Z undoes)."""
+        session = self.session
+        hyp = session.hypnogram
+        n_person = int(hyp.is_person_labelled().sum())
+        if not n_person:
+            self._status("nothing to revert: no epoch is labelled by a person")
+            return
+        if not dialogs.ask_revert(self.w, n_person):
+            return
+        kept = self.store.discard(session.store)
+        have_model = (hyp.probabilities is not None and hyp.classes
+                      and not np.isnan(hyp.probabilities).any())
+        if have_model:
+            hyp.apply_model(hyp.probabilities, hyp.classes, overwrite_person=True)
+            session.save()
+            self._status(f"reverted {n_person} epoch(s) to model scoring (Ctrl+Z undoes); "
+                         f"the session before is kept in {kept}", 15000)
+        else:
+            self._status(f"re-scoring; the session before is kept in {kept}", 15000)
+            self.start_scoring(overwrite=True)
 
     # -- scoring ----------------------------------------------------------------------
     def score_again(self) -> None:
@@ -168,12 +239,17 @@ class FileActions(QObject):
             return
         session.hypnogram.apply_model(result.probabilities, result.classes,
                                       overwrite_person=overwrite)
+        if session.store is not None:
+            session.store.record_model(result.model_name, getattr(result, "model_sha256", None))
+            session.save()
         text = f"model: {result.model_name} on {result.device_used}"
         self.w.model_info.setText(text)
         self.w.model_panel.show_result(result.model_name, str(result.device_used))
         low = int(((session.hypnogram.sources == Source.MODEL)
                    & (session.hypnogram.confidence < session.low_confidence)).sum())
         notes = list(getattr(result, "warnings", []))
+        for note in notes:
+            self.w.warnings.add("scoring", note)
         self.w.model_info.setToolTip("\n".join(notes))
         self._status(f"scored {len(result.probabilities)} epochs; {low} below "
                      f"{session.low_confidence:.0%} confidence (N jumps to the next)"
@@ -200,6 +276,26 @@ class FileActions(QObject):
                                               self.w.settings.last_folder, LABEL_FILTER)
         if path:
             self.import_labels(Path(path))
+
+    def compare_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.w, "Compare with labels",
+                                              self.w.settings.last_folder, LABEL_FILTER)
+        if path:
+            self.compare_with(Path(path))
+
+    def compare_with(self, path: Path) -> bool:
+        """Show a second labels file beside the session's (nothing of the session changes)."""
+        hyp = self.session.hypnogram
+        try:
+            other = backend.read_labels(path, n_epochs=len(hyp), epoch_length=hyp.epoch_length)
+        except (SleepScorerError, ValueError, OSError) as exc:
+            dialogs.show_error(self.w, f"Cannot read {Path(path).name}", f"error: {exc}")
+            return False
+        self.w.set_comparison(other, Path(path).name)
+        n = int(np.count_nonzero(self.w._disagreements()))
+        self._status(f"comparing with {Path(path).name}: {n} epoch(s) disagree (D jumps to the "
+                     "next)", 10000)
+        return True
 
     def import_labels(self, path: Path) -> None:
         hyp = self.session.hypnogram
@@ -234,22 +330,25 @@ class FileActions(QObject):
 
     def _export(self, writer, path, **kwargs) -> bool:
         try:
-            writer(self.session.hypnogram, Path(path), **kwargs)
+            writer(copy_of(self.session.hypnogram), Path(path), **kwargs)
         except (SleepScorerError, ValueError, OSError) as exc:
             dialogs.show_error(self.w, "Export failed", f"error: {exc}")
             return False
-        self.session.mark_saved()
-        self._status(f"saved {path}")
+        self.session.mark_saved()  # a copy went out; the session itself is unchanged
+        if self.session.store is not None:
+            self.session.store.record_export(path)
+        self._status(f"exported a copy to {path}")
         return True
 
     def export_statistics(self, path: str | Path | None = None) -> bool:
         if self.session is None:
             return False
-        path = path or self._save_name("Export statistics", "_statistics.csv", "CSV (*.csv)")
+        path = path or self._save_name("Export statistics", "_statistics.csv",
+                                       "CSV (*.csv);;JSON (*.json)")
         if not path:
             return False
         try:
-            write_statistics_csv(compute_statistics(self.session.hypnogram), path)
+            write_statistics(self.w.statistics.compute(), path)  # what the panel shows
         except OSError as exc:
             dialogs.show_error(self.w, "Export failed", f"error: {exc}")
             return False
@@ -258,13 +357,14 @@ class FileActions(QObject):
 
     # -- closing ----------------------------------------------------------------------
     def may_close(self) -> bool:
-        """True when the current labels may go: saved, saved now, or discarded."""
-        if self.session is None or not self.session.dirty:
+        """True when the recording may close. The session is kept either way; the question
+        (export a copy first?) comes only when a person changed labels since the last export."""
+        if self.session is None:
+            return True
+        self.session.save()
+        if not self.session.dirty:
             return True
         answer = dialogs.ask_save(self.w)
         if answer == "save":
             return self.export_csv()
-        if answer == "discard":
-            self.session.mark_saved()
-            return True
-        return False
+        return answer == "discard"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from sleepscorer.core.stages import STAGE_KEYS, Stage
+from sleepscorer.stages import STAGE_KEYS, Stage
 
 
 class StageLegend(QWidget):

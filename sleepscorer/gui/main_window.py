@@ -16,11 +16,11 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from sleepscorer.core.stages import STAGE_KEYS, Stage
 from sleepscorer.gui.file_actions import FileActions
 from sleepscorer.gui.legend import StageLegend
 from sleepscorer.gui.model_actions import ModelActions
@@ -31,9 +31,20 @@ from sleepscorer.gui.statistics_panel import StatisticsPanel
 from sleepscorer.gui.task_bar import TaskBar
 from sleepscorer.gui.time_axis import format_time, parse_time
 from sleepscorer.gui.trace_view import TraceView
+from sleepscorer.gui.warnings_panel import WarningsPanel
+from sleepscorer.stages import STAGE_KEYS, Stage
 
 WINDOW_PRESETS = (("4 s", 4.0), ("10 s", 10.0), ("30 s", 30.0), ("1 min", 60.0),
                   ("5 min", 300.0), ("30 min", 1800.0), ("1 h", 3600.0), ("whole", 0.0))
+
+
+def format_window(seconds: float) -> str:
+    """A window length for the toolbar box: 45 s, 2.5 min, 1.2 h."""
+    if seconds < 60:
+        return f"{seconds:.3g} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.3g} min"
+    return f"{seconds / 3600:.3g} h"
 
 
 class MainWindow(QMainWindow):
@@ -41,6 +52,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or Settings()
         self.session = None
+        self.comparison = None  # (Hypnogram, name) of a second labels file
         self.setWindowTitle("SleepScorer")
         self.resize(1500, 950)
         self.setAcceptDrops(True)
@@ -56,15 +68,27 @@ class MainWindow(QMainWindow):
         self.statistics = StatisticsPanel()
         self.statistics.set_colours(self.settings.colours)
         self.model_panel = ModelPanel()
+        self.warnings = WarningsPanel()
         docks = [self._dock("Statistics", self.statistics, Qt.DockWidgetArea.RightDockWidgetArea),
                  self._dock("Automatic scoring", self.model_panel,
                             Qt.DockWidgetArea.RightDockWidgetArea)]
+        self.warnings_dock = self._dock("Warnings", self.warnings,
+                                        Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.warnings_dock.hide()  # shown when there is something to say
         self.resizeDocks(docks, [360, 360], Qt.Orientation.Horizontal)
         self.resizeDocks(docks, [520, 380], Qt.Orientation.Vertical)  # room for the card
         self.task_bar = TaskBar()
         self.position = QLabel("drop a recording (file or folder) here, or File > Open")
+        self.position.setMinimumWidth(120)  # long texts are cut, never push the bar wider
         self.model_info = QLabel("")
+        self.model_info.setMaximumWidth(360)
+        self.warning_count = QPushButton("")
+        self.warning_count.setFlat(True)
+        self.warning_count.hide()
+        self.warning_count.clicked.connect(self.warnings_dock.show)
+        self.warnings.countChanged.connect(self._warnings_counted)
         self.statusBar().addWidget(self.position, 1)
+        self.statusBar().addPermanentWidget(self.warning_count)
         self.statusBar().addPermanentWidget(self.task_bar)
         self.statusBar().addPermanentWidget(self.model_info)
         self.files = FileActions(self)
@@ -101,10 +125,14 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._action(file_menu, "&Import labels...", f.import_dialog, ["Ctrl+I"])
+        self._action(file_menu, "&Compare with labels...", f.compare_dialog, ["Ctrl+Shift+I"])
         file_menu.addSeparator()
         self._action(file_menu, "&Export labels as CSV...", f.export_csv, ["Ctrl+E", "Ctrl+S"])
         self._action(file_menu, "Export &BIDS events...", f.export_bids, ["Ctrl+Shift+E"])
         self._action(file_menu, "Export &statistics as CSV...", f.export_statistics)
+        file_menu.addSeparator()
+        self._action(file_menu, "Saved sessio&n...", f.show_saved_session)
+        self._action(file_menu, "Re&vert to model scoring...", f.revert_to_model)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, ["Ctrl+Q"], False)
 
@@ -133,6 +161,10 @@ class MainWindow(QMainWindow):
         self._action(nav, "Previous low-confidence epoch",
                      lambda: s().next_low_confidence(backward=True), ["Shift+N"])
         self._action(nav, "Next &unscored epoch", lambda: s().next_unscored(), ["U"])
+        self._action(nav, "Next &disagreement with the second labels",
+                     lambda: self.next_disagreement(), ["D"])
+        self._action(nav, "Previous disagreement", lambda: self.next_disagreement(True),
+                     ["Shift+D"])
         self._action(nav, "Zoom in", lambda: self.zoom(0.5), ["Ctrl++", "Ctrl+="])
         self._action(nav, "Zoom out", lambda: self.zoom(2.0), ["Ctrl+-"])
 
@@ -176,6 +208,7 @@ class MainWindow(QMainWindow):
         tv.doubleClicked.connect(lambda x: self.session and self.session.select_bout(x))
         tv.dragSelected.connect(lambda a, b, _done: self.session and self.session.drag(a, b))
         tv.rangeChanged.connect(self.overview.show_window)
+        tv.rangeChanged.connect(self._show_window_length)
         self.overview.jumpRequested.connect(self._centre)
         self.overview.windowMoved.connect(lambda a, b: tv.set_x_range(a, b))
         self.statistics.exportRequested.connect(self.files.export_statistics)
@@ -190,26 +223,57 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.session.close()
         self.session = session
+        self.comparison = None
+        self.statistics.set_comparison(None)
         hyp = session.hypnogram
         self.trace_view.set_recording(loaded, hyp)
         self.statistics.set_stages(self.settings.stages)
-        self.statistics.set_hypnogram(hyp)
+        self.statistics.set_hypnogram(hyp, loaded.recording.start_time, loaded.spectrogram)
         self.trace_view.confidence.set_threshold(session.low_confidence)
         self.overview.set_labels(self.trace_view.rgba, hyp.epoch_length,
                                  loaded.recording.duration_s)
         session.labelsChanged.connect(self._labels_changed)
         session.selectionChanged.connect(self._selection_changed)
         session.centreRequested.connect(self._centre)
+        session.revealRequested.connect(self._reveal)
         session.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.setWindowTitle(f"SleepScorer - {loaded.recording.source.name}")
         self._apply_window(self.window_combo.currentData(), centre=0.0)
         session.select(0)
+
+    # -- a second scoring ----------------------------------------------------------------
+    def set_comparison(self, other, name: str) -> None:
+        """Show a second labels file as a band with its disagreements (D jumps to them)."""
+        self.comparison = (other, name)
+        self.trace_view.set_comparison(other, name, self._disagreements())
+        self.statistics.set_comparison(other, name)
+
+    def _disagreements(self):
+        from sleepscorer.core.compare import disagreements
+
+        other, _ = self.comparison
+        return disagreements(self.session.hypnogram, other)
+
+    def next_disagreement(self, backward: bool = False) -> None:
+        if self.comparison is None:
+            self.statusBar().showMessage("no second labels to compare with (File > Compare "
+                                         "with labels)", 5000)
+            return
+        self.session.next_in(self._disagreements(), "disagreements", backward)
+
+    def _warnings_counted(self, n: int) -> None:
+        self.warning_count.setText(f"{n} warning{'s' if n != 1 else ''}")
+        self.warning_count.setVisible(n > 0)
+        if n:
+            self.warnings_dock.show()
 
     def _labels_changed(self, start: int, stop: int) -> None:
         hyp = self.session.hypnogram
         self.trace_view.update_labels(hyp, start, stop)
         self.overview.update_labels(self.trace_view.rgba[start:stop], start)
         self.statistics.schedule_refresh()
+        if self.comparison is not None:
+            self.trace_view.set_disagreements(self._disagreements())
         self._pos_timer.start()
 
     def _selection_changed(self, start: int, stop: int) -> None:
@@ -294,6 +358,36 @@ class MainWindow(QMainWindow):
 
     def _centre(self, seconds: float) -> None:
         self.trace_view.centre_on(seconds)
+
+    def _reveal(self, a: float, b: float) -> None:
+        """Bring [a, b] into view only if it is not already visible: labelling advances the
+        selection without moving what is under the user's hand."""
+        t0, t1 = self.trace_view.x_range()
+        if a >= t0 - 1e-9 and b <= t1 + 1e-9:
+            return
+        width = t1 - t0
+        start = a - 0.05 * width if b > t1 else b - 0.95 * width
+        start = min(max(0.0, start), max(0.0, self.trace_view.duration - width))
+        self.trace_view.set_x_range(start, start + width)
+
+    def _show_window_length(self, t0: float, t1: float) -> None:
+        """The window box follows zoom: the preset when one matches, else the length."""
+        width = t1 - t0
+        combo = self.window_combo
+        duration = self.trace_view.duration
+        for i, (_, seconds) in enumerate(WINDOW_PRESETS):
+            value = seconds or duration
+            if value and abs(width - value) <= 0.01 * value:
+                if combo.count() > len(WINDOW_PRESETS):
+                    combo.removeItem(len(WINDOW_PRESETS))
+                combo.setCurrentIndex(i)
+                return
+        text = format_window(width)
+        if combo.count() == len(WINDOW_PRESETS):
+            combo.addItem(text, width)
+        combo.setItemText(len(WINDOW_PRESETS), text)
+        combo.setItemData(len(WINDOW_PRESETS), width)
+        combo.setCurrentIndex(len(WINDOW_PRESETS))
 
     def zoom(self, factor: float) -> None:
         t0, t1 = self.trace_view.x_range()

@@ -14,10 +14,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from sleepscorer.core.hypnogram import Hypnogram
 from sleepscorer.errors import SleepScorerError
 from sleepscorer.gui import backend, dialogs
 from sleepscorer.gui.workers import Task
+from sleepscorer.hypnogram import Hypnogram
 
 log = logging.getLogger(__name__)
 

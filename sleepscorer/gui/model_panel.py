@@ -29,6 +29,7 @@ from model.card_text import gate_text, metrics_text, short_date
 
 MODALITIES = {"EEG + EMG": "both", "EEG only": "eeg"}
 NO_MODELS = "no model yet (the bundled weights are missing)"
+LOADING_MODELS = "looking for models..."  # until the list is read: never "missing" meanwhile
 
 
 def card_text(card: dict) -> str:
@@ -47,7 +48,7 @@ class ModelPanel(QWidget):
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.models = QComboBox()
-        self.models.addItem(NO_MODELS, None)
+        self.models.addItem(LOADING_MODELS, None)
         self.models.activated.connect(self._chosen)
         form.addRow("model", self.models)
         self.modality = QComboBox()

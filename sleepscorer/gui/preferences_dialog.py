@@ -20,9 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sleepscorer.core.hypnogram import COARSER_EPOCH_LENGTHS
-from sleepscorer.core.stages import STAGE_COLORS, Stage
 from sleepscorer.gui.settings import CORE_STAGES, OPTIONAL_STAGES, Settings
+from sleepscorer.stages import EXPORT_EPOCH_LENGTHS, STAGE_COLORS, Stage
 
 COLOURED_STAGES = (*CORE_STAGES, *OPTIONAL_STAGES)
 
@@ -35,7 +34,7 @@ class PreferencesDialog(QDialog):
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.export_epoch = QComboBox()
-        for seconds in COARSER_EPOCH_LENGTHS:
+        for seconds in EXPORT_EPOCH_LENGTHS:
             self.export_epoch.addItem(f"{seconds:g} s", seconds)
         current = settings.export_epoch_length
         index = self.export_epoch.findData(current)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from sleepscorer.core.stages import STAGE_COLORS, Stage
+from sleepscorer.stages import STAGE_COLORS, Stage
 
 ORGANISATION = "SleepScorer"
 APPLICATION = "SleepScorer"

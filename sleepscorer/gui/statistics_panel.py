@@ -1,5 +1,7 @@
-"""Dock contents: time in each state, bouts and transitions of the current hypnogram, with a
-small bar plot of time per state and CSV export. Recomputed shortly after edits stop."""
+"""Dock contents: time in each state, bouts, transitions, latencies, light/dark and per-state
+EEG power spectra of the current hypnogram, with a small bar plot of time per state and
+CSV export. Recomputed shortly after edits stop, by core/statistics.compute_statistics (the
+function `sleepscorer stats` uses too)."""
 
 from __future__ import annotations
 
@@ -16,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sleepscorer.core.hypnogram import Hypnogram
-from sleepscorer.core.stages import STAGE_COLORS, Stage
 from sleepscorer.core.statistics import SleepStatistics, compute_statistics
+from sleepscorer.hypnogram import Hypnogram
+from sleepscorer.stages import STAGE_COLORS, Stage
 
 
 class StatisticsPanel(QWidget):
@@ -28,6 +30,10 @@ class StatisticsPanel(QWidget):
         super().__init__(parent)
         self.hypnogram: Hypnogram | None = None
         self.stats: SleepStatistics | None = None
+        self.start_time = None  # the recording's clock time at epoch 0
+        self.other: Hypnogram | None = None  # a second scoring to compare with
+        self.other_name = ""
+        self.spectrogram = None  # core/display.Spectrogram of the EEG
         self.colours = dict(STAGE_COLORS)
         self.stages: tuple[Stage, ...] = (Stage.WAKE, Stage.NREM, Stage.REM, Stage.MA,
                                           Stage.ARTIFACT)
@@ -50,6 +56,24 @@ class StatisticsPanel(QWidget):
         self.transitions.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.transitions.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.transitions)
+        self.latency = QLabel("")
+        self.latency.setWordWrap(True)
+        layout.addWidget(self.latency)
+        self.comparison = QLabel("")
+        self.comparison.setStyleSheet("font-family: monospace")
+        self.comparison.setVisible(False)
+        layout.addWidget(self.comparison)
+        self.spectra = pg.PlotWidget(background="w")
+        self.spectra.setFixedHeight(160)
+        self.spectra.setMouseEnabled(False, False)
+        self.spectra.hideButtons()
+        self.spectra.setLabel("left", "EEG power (dB)")
+        self.spectra.setLabel("bottom", "frequency (Hz)")
+        self.spectra.getAxis("left").enableAutoSIPrefix(False)
+        self.spectra.getAxis("bottom").enableAutoSIPrefix(False)
+        self.spectra_legend = self.spectra.addLegend(offset=(-5, 5), labelTextSize="7pt")
+        self.spectra_items: dict[Stage, tuple] = {}
+        layout.addWidget(self.spectra)
         export = QPushButton("Export statistics as CSV...")
         export.clicked.connect(self.exportRequested.emit)
         layout.addWidget(export)
@@ -57,9 +81,23 @@ class StatisticsPanel(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=300)
         self._timer.timeout.connect(self.refresh)
 
-    def set_hypnogram(self, hyp: Hypnogram | None) -> None:
+    def set_hypnogram(self, hyp: Hypnogram | None, start_time=None, spectrogram=None) -> None:
         self.hypnogram = hyp
+        self.start_time = start_time
+        self.spectrogram = spectrogram
         self.refresh()
+
+    def states_shown(self) -> tuple[Stage, ...]:
+        present = set(np.unique(self.hypnogram.stages).tolist())
+        return tuple(s for s in Stage if s != Stage.UNSCORED
+                     and (s in self.stages or int(s) in present))  # used, or in the labels
+
+    def compute(self) -> SleepStatistics | None:
+        """The figures shown here (and exported): one call of compute_statistics."""
+        if self.hypnogram is None:
+            return None
+        return compute_statistics(self.hypnogram, states=self.states_shown(),
+                                  start_time=self.start_time, spectrogram=self.spectrogram)
 
     def schedule_refresh(self, *_args) -> None:
         self._timer.start()
@@ -69,10 +107,7 @@ class StatisticsPanel(QWidget):
             self.stats = None
             self.table.setRowCount(0)
             return
-        present = set(np.unique(self.hypnogram.stages).tolist())
-        states = tuple(s for s in Stage if s != Stage.UNSCORED
-                       and (s in self.stages or int(s) in present))  # used, or in the labels
-        self.stats = st = compute_statistics(self.hypnogram, states=states)
+        self.stats = st = self.compute()
         self.table.setRowCount(len(st.states) + 1)
         self.table.setVerticalHeaderLabels([s.label for s in st.states] + ["Unscored"])
         for row, s in enumerate(st.states):
@@ -98,9 +133,68 @@ class StatisticsPanel(QWidget):
         self.plot.getAxis("bottom").setTicks([list(enumerate(labels))])
         self.plot.setYRange(0, max(10.0, max(heights, default=0) * 1.1), padding=0)
         self.plot.setXRange(-0.6, n - 0.4, padding=0)
+        self._show_latency(st)
+        self._show_spectra(st)
+        self._show_comparison()
         for table in (self.table, self.transitions):  # as tall as their rows, no blank area
-            table.setFixedHeight(table.horizontalHeader().height() + 2
+            table.setFixedHeight(table.horizontalHeader().height() + 2 * table.frameWidth() + 2
                                  + sum(table.rowHeight(r) for r in range(table.rowCount())))
+
+    def set_comparison(self, other: Hypnogram | None, name: str = "") -> None:
+        self.other, self.other_name = other, name
+        self.refresh()
+
+    def _show_comparison(self) -> None:
+        """Agreement with the second labels (core/compare: what `sleepscorer compare` says)."""
+        if self.other is None or self.hypnogram is None:
+            self.comparison.setVisible(False)
+            return
+        from sleepscorer.core.compare import compare, format_comparison
+
+        result = compare(self.other, self.hypnogram)
+        self.comparison.setText(f"compared with {self.other_name}:\n"
+                                + format_comparison(result, self.other_name, "these labels"))
+        self.comparison.setVisible(True)
+
+    def _show_latency(self, st: SleepStatistics) -> None:
+        def minutes(value):
+            return "none" if value is None else f"{value / 60:.1f} min"
+
+        text = (f"sleep latency {minutes(st.sleep_latency_s)}, REM latency "
+                f"{minutes(st.rem_latency_s)}")
+        if st.light_s is not None:
+            sleep = (Stage.NREM, Stage.REM)
+            light = sum(st.light_s.get(s, 0.0) for s in sleep) / 60
+            dark = sum(st.dark_s.get(s, 0.0) for s in sleep) / 60
+            text += f"; sleep in light {light:.1f} min, dark {dark:.1f} min"
+        self.latency.setText(text)
+
+    def _show_spectra(self, st: SleepStatistics) -> None:
+        """Mean log power per state, with a band of +-1 SD, for states with epochs."""
+        for curve, band, low, high in self.spectra_items.values():
+            for item in (curve, band, low, high):
+                self.spectra.removeItem(item)
+        self.spectra_items.clear()
+        self.spectra_legend.clear()
+        sp = st.spectra
+        self.spectra.setVisible(sp is not None)
+        if sp is None:
+            return
+        for s in st.states:
+            if not sp.n_epochs.get(s):
+                continue
+            colour = pg.mkColor(self.colours[s])
+            mean, sd = sp.mean_db[s], sp.sd_db[s]
+            low = pg.PlotCurveItem(sp.freqs, mean - sd, pen=pg.mkPen(None))
+            high = pg.PlotCurveItem(sp.freqs, mean + sd, pen=pg.mkPen(None))
+            fill = pg.mkColor(colour)
+            fill.setAlpha(50)
+            band = pg.FillBetweenItem(low, high, brush=pg.mkBrush(fill))
+            curve = pg.PlotCurveItem(sp.freqs, mean, pen=pg.mkPen(colour, width=2),
+                                     name=f"{s.label} ({sp.n_epochs[s]})")
+            for item in (low, high, band, curve):
+                self.spectra.addItem(item)
+            self.spectra_items[s] = (curve, band, low, high)
 
     def set_colours(self, colours: dict[Stage, str]) -> None:
         self.colours = dict(colours)

@@ -13,14 +13,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
 
 from sleepscorer.core.display import robust_span, stage_palette, stage_rgba
-from sleepscorer.core.hypnogram import Hypnogram
-from sleepscorer.core.stages import Stage
 from sleepscorer.gui.confidence_track import ConfidencePlot
 from sleepscorer.gui.spectrogram_view import SpectrogramPlot
 from sleepscorer.gui.stage_strip import StageStrip
 from sleepscorer.gui.time_axis import TimeAxis
 from sleepscorer.gui.viewbox import ScoringViewBox
 from sleepscorer.gui.workers import LoadedRecording
+from sleepscorer.hypnogram import Hypnogram
+from sleepscorer.stages import Stage
 
 AXIS_WIDTH = 64
 # dark grey, one cosmetic pixel, for samples; a lighter grey for the min/max envelope of a
@@ -63,6 +63,7 @@ class TraceView(pg.GraphicsLayoutWidget):
         self.expert_strip = StageStrip(self.hypno)
         self.spectrogram: SpectrogramPlot | None = None
         self.confidence: ConfidencePlot | None = None
+        self.compare_plot: pg.PlotItem | None = None  # a second labels file, and disagreements
         self.hypno.vb.sigXRangeChanged.connect(self._x_changed)
 
     # -- building ---------------------------------------------------------------------
@@ -102,6 +103,7 @@ class TraceView(pg.GraphicsLayoutWidget):
         self.curves.clear()
         self.trace_plots.clear()
         self.bands.clear()
+        self.compare_plot = None
 
     def set_recording(self, loaded: LoadedRecording, hyp: Hypnogram) -> None:
         """Build one track per channel (EEG and EMG tall, others thin), then the
@@ -117,7 +119,7 @@ class TraceView(pg.GraphicsLayoutWidget):
             plot = self._add_plot(height=60 if thin else None)
             plot.setMinimumHeight(40 if thin else 90)
             plot.thin = thin
-            plot.setLabel("left", channel.name, units=channel.unit or None)
+            set_axis_title(plot, channel.name, channel.unit, thin=thin)
             kind = channel.kind.value if channel.kind.value in TRACE_PEN else "other"
             curve = pg.PlotCurveItem(pen=pg.mkPen(TRACE_PEN[kind], width=0),
                                      skipFiniteCheck=True)
@@ -146,6 +148,7 @@ class TraceView(pg.GraphicsLayoutWidget):
         self.set_hypnogram(hyp)
         # the layout keeps the size it had when empty until the next resize: fill the view
         self.ci.setGeometry(QRectF(self.rect()))
+        self._x_changed()  # draw now: the next range may equal the last recording's
 
     # -- hypnogram colours -----------------------------------------------------------
     def set_palette(self, colours: dict[Stage, str]) -> None:
@@ -177,6 +180,42 @@ class TraceView(pg.GraphicsLayoutWidget):
         if self.confidence is not None:
             self.confidence.set_confidence(hyp.confidence, hyp.epoch_length)
 
+    # -- a second scoring to compare with ---------------------------------------------
+    def set_comparison(self, other: Hypnogram | None, name: str = "",
+                       disagree: np.ndarray | None = None) -> None:
+        """Show `other` (same epochs) as a second band under the tracks, with a red mark
+        over each epoch where it disagrees; None removes it."""
+        if other is None:
+            if self.compare_plot is not None:
+                self.removeItem(self.compare_plot)
+                i = self.plots.index(self.compare_plot)
+                del self.plots[i], self.selections[i]
+                self.compare_plot = None
+            return
+        if self.compare_plot is None:
+            plot = self._add_plot(height=34)
+            plot.setYRange(0, 1.35, padding=0)
+            plot.getAxis("left").setTicks([[]])
+            plot.vb.setLimits(xMin=0, xMax=max(self.duration, 1.0),
+                              minXRange=min(1.0, self.duration))
+            plot.compare_strip = StageStrip(plot)
+            plot.disagree_strip = StageStrip(plot)
+            self.compare_plot = plot
+        plot = self.compare_plot
+        plot.setLabel("left", name if len(name) <= 10 else name[:9] + "…")
+        plot.setToolTip(f"second labels: {name}")
+        el = other.epoch_length
+        plot.compare_strip.set(stage_rgba(other.stages, other.is_person_labelled(), self.lut),
+                               el, 0, 1)
+        self.set_disagreements(np.zeros(len(other), bool) if disagree is None else disagree)
+
+    def set_disagreements(self, disagree: np.ndarray) -> None:
+        if self.compare_plot is None:
+            return
+        marks = np.zeros((len(disagree), 4), np.uint8)
+        marks[disagree] = (213, 40, 40, 255)
+        self.compare_plot.disagree_strip.set(marks, self.epoch_length, 1.08, 0.27)
+
     @staticmethod
     def _marker(person: np.ndarray) -> np.ndarray:
         marker = np.zeros((len(person), 4), np.uint8)
@@ -202,7 +241,10 @@ class TraceView(pg.GraphicsLayoutWidget):
             item.setRegion(region)
 
     def set_x_range(self, t0: float, t1: float) -> None:
+        before = self.x_range()
         self.hypno.vb.setXRange(t0, t1, padding=0)
+        if self.x_range() == before:  # no range signal comes: new curves still need data
+            self._x_changed()
 
     def x_range(self) -> tuple[float, float]:
         (t0, t1), _ = self.hypno.vb.viewRange()
@@ -222,6 +264,8 @@ class TraceView(pg.GraphicsLayoutWidget):
         if not self.plots:
             return
         pixels = max(100, int(self.hypno.vb.width()))
+        if self.confidence is not None:
+            self.confidence.redraw(t0, t1, pixels)
         for name, curve in self.curves.items():
             pyramid = self.pyramids[name]
             x, y = pyramid.segment(t0, t1, pixels)
@@ -252,6 +296,40 @@ class TraceView(pg.GraphicsLayoutWidget):
             centre = _round_down(abs((new_lo + new_hi) / 2), step) * np.sign(new_lo + new_hi)
             ticks = [(v, f"{v:g}") for v in (centre - step, centre + step)]
             plot.getAxis("left").setTicks([ticks, []])
+
+
+UNIT_PREFIXES = {"": 1.0, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "μ": 1e-6, "m": 1e-3, "k": 1e3}
+
+
+def set_axis_title(plot: pg.PlotItem, name: str, unit: str | None, thin: bool = False) -> None:
+    """The channel name and its real unit, with readable ticks: a signal stored in µV, mV or
+    V is shown in volts scaled by its prefix, and the axis then picks the prefix that suits
+    the visible amplitude ("EEG1 (µV)" with ticks 50, 100; never "mmV" or "kuV", never
+    5e-05). Other units are shown as stored, unscaled.
+
+    Thin tracks (extra channels, 40-60 px) get a smaller title cut to fit their height, so
+    titles of neighbouring tracks never overlap; the whole title is the tooltip."""
+    axis = plot.getAxis("left")
+    unit = (unit or "").strip()
+    prefix, base = (unit[:-1], "V") if unit[-1:] in ("V", "v") else (None, unit)
+    scale = UNIT_PREFIXES.get(prefix) if prefix is not None else None
+    if scale is not None and not thin:
+        axis.setScale(scale)  # data in prefixed volts -> axis in volts, auto prefix
+        axis.enableAutoSIPrefix(True)
+        plot.setLabel("left", name, units="V")
+        axis.setToolTip(f"{name} ({unit})")
+        return
+    axis.setScale(1.0)
+    axis.enableAutoSIPrefix(False)
+    shown = {"uv": "µV"}.get(unit.lower(), unit)
+    title = f"{name} ({shown})" if shown else name
+    axis.setToolTip(title)
+    if thin:
+        limit = 9
+        text = title if len(title) <= limit else title[: limit - 1] + "…"
+        plot.setLabel("left", text, **{"font-size": "7pt"})
+    else:
+        plot.setLabel("left", title)
 
 
 def _round_down(value: float, unit: float | None = None) -> float:

@@ -133,4 +133,8 @@ def run_scoring(recording, epoch_length: float, modality: str, *args):
                            progress=task.report, cancel=task.cancelled,
                            epoch_length=epoch_length, **extra)
     task.check()
+    try:  # provenance for the saved session: which model file scored
+        result.model_sha256 = backend.model_sha256(weights)
+    except AttributeError:
+        pass
     return result

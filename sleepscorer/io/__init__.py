@@ -8,6 +8,7 @@ Input files are only ever opened read-only.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,9 +17,9 @@ from sleepscorer.io.assemble import assemble
 from sleepscorer.io.recording import Channel, ChannelKind, Recording, kind_from_name
 
 if TYPE_CHECKING:
-    from sleepscorer.core.hypnogram import Hypnogram
+    from sleepscorer.hypnogram import Hypnogram
 
-SUPPORTED_RECORDINGS = (".edf", ".bdf", ".mat", ".continuous", ".csv", ".parquet",
+SUPPORTED_RECORDINGS = (".edf", ".bdf", ".mat", ".continuous", ".csv", ".tsv", ".parquet",
                         "an Open Ephys folder")
 
 __all__ = ["Channel", "ChannelKind", "Recording", "RecordingError", "SUPPORTED_RECORDINGS",
@@ -35,44 +36,84 @@ def load_recording(path: str | Path, rate: float | None = None,
     path = Path(path)
     if not path.exists():
         raise RecordingError(path, "file not found; check the path")
+    if not (path.is_file() or path.is_dir()):
+        raise RecordingError(path, "is not a regular file (a FIFO, device or socket); copy the "
+                                   "recording to an ordinary file first")
     suffix = path.suffix.lower()
     try:
-        if path.is_dir() or suffix == ".continuous":
-            from sleepscorer.io.openephys import read_openephys
-
-            raw, start, notes = read_openephys(path)
-        elif suffix in (".edf", ".bdf", ".rec"):
-            from sleepscorer.io.bids import bids_roles
-            from sleepscorer.io.edf import read_edf
-
-            raw, start, notes = read_edf(path)
-            roles = {**bids_roles(path), **(roles or {})}
-        elif suffix == ".mat":
-            from sleepscorer.io.mat import read_mat
-
-            raw, start, notes = read_mat(path)
-        elif suffix in (".csv", ".parquet", ".tsv"):
-            from sleepscorer.io.tabular import read_table
-
-            raw, start, notes = read_table(path, rate)
-        else:
-            raise RecordingError(path, f"unknown file type '{path.suffix or path.name}'; "
-                                       f"supported: {', '.join(SUPPORTED_RECORDINGS)}")
+        with warnings.catch_warnings():  # readers' numpy/mne chatter is not for users
+            warnings.simplefilter("ignore")
+            raw, start, notes, roles = _read(path, suffix, rate, roles)
+            return assemble(path, raw, start, notes, roles)
+    except RecordingError:
+        raise
     except PermissionError as exc:
         raise RecordingError(path, "cannot read the file (permission denied); check its "
                                    "permissions") from exc
     except OSError as exc:
         raise RecordingError(path, f"cannot read the file ({exc.strerror or exc}); check that "
                                    "it is complete and not in use") from exc
-    return assemble(path, raw, start, notes, roles)
+    except MemoryError:
+        raise RecordingError(path, "the file's header asks for more memory than this machine "
+                                   "has; the header is damaged or the file is not a recording"
+                             ) from None
+    except Exception as exc:  # noqa: BLE001 - a damaged file is one line, never a traceback
+        detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise RecordingError(path, f"cannot read this file ({type(exc).__name__}: {detail}); "
+                                   "it is damaged or not in a supported layout") from None
+
+
+def check_roles(path: Path, names: list[str], roles: dict[str, ChannelKind] | None) -> None:
+    """Channel names the user gave (--eeg/--emg, the roles dialog) must exist."""
+    if not roles:
+        return
+    missing = [n for n in roles if n not in names]
+    if missing:
+        raise RecordingError(path, f"no channel named {', '.join(map(repr, missing))}; the "
+                                   f"channels are {', '.join(names) or 'none'}")
+
+
+def _read(path: Path, suffix: str, rate: float | None,
+          roles: dict[str, ChannelKind] | None) -> tuple:
+    if path.is_dir() or suffix == ".continuous":
+        from sleepscorer.io.openephys import read_openephys
+
+        raw, start, notes = read_openephys(path)
+        check_roles(path, [c.name for c in raw], roles)
+    elif suffix in (".edf", ".bdf", ".rec"):
+        from sleepscorer.io.bids import bids_roles
+        from sleepscorer.io.edf import read_edf
+
+        raw, start, notes = read_edf(path)
+        check_roles(path, [c.name for c in raw], roles)
+        roles = {**bids_roles(path), **(roles or {})}
+    elif suffix == ".mat":
+        from sleepscorer.io.mat import read_mat
+
+        raw, start, notes = read_mat(path)
+        check_roles(path, [c.name for c in raw], roles)
+    elif suffix in (".csv", ".parquet", ".tsv"):
+        from sleepscorer.io.tabular import read_table
+
+        raw, start, notes = read_table(path, rate, keep=tuple(roles or ()))
+        check_roles(path, [c.name for c in raw], roles)
+    else:
+        raise RecordingError(path, f"unknown file type '{path.suffix or path.name}'; "
+                                   f"supported: {', '.join(SUPPORTED_RECORDINGS)}")
+    return raw, start, notes, roles
 
 
 def load_bids(path: str | Path, rate: float | None = None,
               roles: dict[str, ChannelKind] | None = None) -> tuple[Recording, Hypnogram | None]:
-    """A BIDS `*_eeg.edf` and its events' labels (see `sleepscorer.io.bids.load_bids`)."""
-    from sleepscorer.io.bids import load_bids as _load_bids
+    """A BIDS `*_eeg.edf` (roles from channels.tsv, overridden by `roles`) and its events'
+    labels, which keep the events' epoch length (e.g. 4 s) and carry `warnings`; None when
+    there is no events.tsv."""
+    from sleepscorer.io.bids import events_file
+    from sleepscorer.io.labels import read_bids_events
 
-    return _load_bids(path, rate=rate, roles=roles)
+    recording = load_recording(path, rate=rate, roles=roles)
+    events = events_file(Path(path))
+    return recording, (read_bids_events(events) if events is not None else None)
 
 
 def write_edf(recording: Recording, path: str | Path) -> None:

@@ -8,6 +8,7 @@ Must not know about file formats.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,7 @@ import numpy as np
 
 from sleepscorer.errors import RecordingError
 from sleepscorer.io.recording import Channel, ChannelKind, Recording
+from sleepscorer.stages import mask_runs
 
 MIN_DURATION_S = 1.0   # one (shortest) scoring epoch
 FLAT_MIN_S = 30.0      # a flat stretch shorter than this is not reported
@@ -55,6 +57,11 @@ def assemble(path: Path, raw: list[RawChannel], start_time: datetime | None = No
                         "channel is EEG and which EMG before scoring")
     rate = (eeg or raw[0]).rate
     channels = [_to_channel(path, c, rate, warnings) for c in raw]
+    lengths = {c.name: c.duration_s for c in channels}
+    if max(lengths.values()) - min(lengths.values()) >= 1.0:
+        listed = ", ".join(f"{n} {d:g} s" for n, d in lengths.items())
+        warnings.append(f"channels have different lengths ({listed}); only the first "
+                        f"{min(lengths.values()):g} s, which every channel covers, are used")
     recording = Recording(channels, Path(path), start_time, warnings)
     if recording.duration_s < MIN_DURATION_S:
         raise RecordingError(path, f"the recording lasts {recording.duration_s:.3g} s, shorter "
@@ -66,6 +73,14 @@ def assemble(path: Path, raw: list[RawChannel], start_time: datetime | None = No
         if flat:
             warnings.append(flat)
     return recording
+
+
+def percent(fraction: float) -> str:
+    """0.5 -> '50%', 1.0 -> '100%', 0.000123 -> '0.012%' (never '1e+02%')."""
+    value = 100 * fraction
+    if value >= 10:
+        return f"{value:.0f}%"
+    return f"{value:.2g}%" if value >= 0.01 else f"{value:.1e}%"
 
 
 def _to_channel(path: Path, raw: RawChannel, rate: float, warnings: list[str]) -> Channel:
@@ -81,19 +96,51 @@ def _to_channel(path: Path, raw: RawChannel, rate: float, warnings: list[str]) -
         n_bad = int(np.count_nonzero(bad))
         data = np.where(bad, np.float32(0), data)
         warnings.append(f"channel {raw.name}: {n_bad} NaN/inf samples "
-                        f"({100 * n_bad / len(data):.2g}%) were set to 0")
+                        f"({percent(n_bad / len(data))}) were set to 0")
     if not math.isclose(raw.rate, rate, rel_tol=1e-9):
         data = resample(data, raw.rate, rate)
         warnings.append(f"channel {raw.name} resampled from {raw.rate:g} Hz to {rate:g} Hz")
     return Channel(raw.name, raw.kind, data, float(rate), raw.unit)
 
 
-def resample(data: np.ndarray, rate_in: float, rate_out: float) -> np.ndarray:
-    """Polyphase resampling by a rational approximation of rate_out / rate_in."""
+MAX_PHASES = 1 << 19  # largest up/down factor; beyond it the ratio is rounded (< 1e-11)
+
+
+def rational_ratio(rate_in: float, rate_out: float) -> tuple[int, int]:
+    """(up, down) with rate_in * up / down == rate_out: exact for rates written with a few
+    decimals (24414.0625 Hz -> 512 Hz is 8192 / 390625, 250.3 Hz is 5120 / 2503), else the
+    nearest fraction with factors below MAX_PHASES (a drift under 1 ms a day)."""
+    if rate_in == rate_out:
+        return 1, 1
+    exact = Fraction(str(float(rate_out))) / Fraction(str(float(rate_in)))
+    if max(exact.numerator, exact.denominator) <= MAX_PHASES:
+        return exact.numerator, exact.denominator
+    approx = exact.limit_denominator(max(1, int(MAX_PHASES / max(1.0, float(exact)))))
+    return approx.numerator, approx.denominator
+
+
+@functools.lru_cache(maxsize=4)
+def _polyphase_filter(up: int, down: int) -> np.ndarray:
+    """scipy's default resample_poly filter, designed once per ratio (large ratios are slow)."""
+    from scipy.signal import firwin
+
+    max_rate = max(up, down)
+    return firwin(2 * 10 * max_rate + 1, 1.0 / max_rate, window=("kaiser", 5.0))
+
+
+def resample_poly_exact(data: np.ndarray, up: int, down: int) -> np.ndarray:
+    """scipy.signal.resample_poly(data, up, down) with the filter cached per ratio."""
     from scipy.signal import resample_poly
 
-    ratio = Fraction(rate_out / rate_in).limit_denominator(1000)
-    out = resample_poly(data, ratio.numerator, ratio.denominator)
+    if up == down:
+        return np.asarray(data, dtype=np.float64)
+    return resample_poly(data, up, down, window=_polyphase_filter(up, down))
+
+
+def resample(data: np.ndarray, rate_in: float, rate_out: float) -> np.ndarray:
+    """Polyphase resampling by the exact rational ratio rate_out / rate_in."""
+    up, down = rational_ratio(rate_in, rate_out)
+    out = resample_poly_exact(data, up, down)
     return np.ascontiguousarray(out, dtype=np.float32)
 
 
@@ -116,7 +163,7 @@ def flat_note(channel: Channel) -> str | None:
         else:
             flat |= (sd_uv < NOISE_FLOOR_UV) & (rough > 0.7)
     n = len(sd)
-    long_runs = [(a, b) for a, b in _runs(flat) if b - a >= FLAT_MIN_S / FLAT_WINDOW_S or b - a == n]
+    long_runs = [(a, b) for a, b in mask_runs(flat) if b - a >= FLAT_MIN_S / FLAT_WINDOW_S or b - a == n]
     if not long_runs:
         return None
     total = sum(b - a for a, b in long_runs) * FLAT_WINDOW_S
@@ -141,9 +188,3 @@ def _window_stats(channel: Channel, chunk: int = 600) -> tuple[np.ndarray, np.nd
         sd[a:b] = block.std(axis=1)
         rough[a:b] = np.diff(block, axis=1).std(axis=1) / np.maximum(sd[a:b], 1e-30)
     return sd, rough
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))

@@ -23,6 +23,11 @@ def _default_mode() -> int:
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success it replaces `path`."""
     path = Path(path)
+    if path.exists() and not path.is_file():  # never replace a device, FIFO or folder
+        from sleepscorer.errors import SleepScorerError
+
+        kind = "an existing folder" if path.is_dir() else "not a regular file (a device or FIFO)"
+        raise SleepScorerError(path, f"is {kind}; choose an ordinary file as output")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:

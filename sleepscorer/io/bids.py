@@ -1,7 +1,8 @@
 """BIDS sleep recordings: `*_eeg.edf` with sibling `*_channels.tsv` and `*_events.tsv`.
 
-Channel types (EEG/EMG/...) come from channels.tsv; labels from events.tsv. `load_bids`
-returns the recording and the expert labels at the file's own epoch length (or None).
+Channel types (EEG/EMG/...) come from channels.tsv; labels from events.tsv
+(`events_file`). `sleepscorer.io.load_bids` returns the recording and the expert labels at
+the file's own epoch length (or None).
 """
 
 from __future__ import annotations
@@ -9,8 +10,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from sleepscorer.core.hypnogram import Hypnogram
-from sleepscorer.io.recording import ChannelKind, Recording
+from sleepscorer.io.recording import ChannelKind
 
 _TYPES = {"EEG": ChannelKind.EEG, "ECOG": ChannelKind.EEG, "SEEG": ChannelKind.EEG,
           "EMG": ChannelKind.EMG}
@@ -28,9 +28,18 @@ def bids_roles(path: Path) -> dict[str, ChannelKind]:
     tsv = _sibling(path, "channels.tsv")
     if tsv is None:
         return {}
-    with open(tsv, newline="", encoding="utf-8-sig") as f:
-        rows = list(csv.DictReader(f, delimiter="\t"))
-    return {r["name"].strip(): _TYPES.get(r.get("type", "").strip().upper(), ChannelKind.OTHER)
+    from sleepscorer.errors import RecordingError
+
+    try:
+        with open(tsv, newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f, delimiter="\t"))
+    except UnicodeDecodeError:
+        raise RecordingError(tsv, "is not UTF-8 text; save the BIDS channels.tsv as UTF-8 (or "
+                                  "remove it and name the channels with --eeg/--emg)") from None
+    except csv.Error as exc:
+        raise RecordingError(tsv, f"is not a readable channels.tsv ({exc})") from None
+    return {str(r["name"]).strip(): _TYPES.get(str(r.get("type") or "").strip().upper(),
+                                               ChannelKind.OTHER)
             for r in rows if r.get("name")}
 
 
@@ -38,17 +47,6 @@ def is_bids(path: Path) -> bool:
     return path.name.endswith("_eeg.edf") and _sibling(path, "channels.tsv") is not None
 
 
-def load_bids(path: str | Path, rate: float | None = None,
-              roles: dict[str, ChannelKind] | None = None) -> tuple[Recording, Hypnogram | None]:
-    """The recording (roles from channels.tsv, overridden by `roles`) and its events' labels.
-
-    The labels keep the events' epoch length (e.g. 4 s) and carry `warnings`; None when
-    there is no events.tsv.
-    """
-    from sleepscorer.io import load_recording
-    from sleepscorer.io.labels import read_bids_events
-
-    path = Path(path)
-    recording = load_recording(path, rate=rate, roles=roles)
-    events = _sibling(path, "events.tsv")
-    return recording, (read_bids_events(events) if events is not None else None)
+def events_file(path: Path) -> Path | None:
+    """The sibling `*_events.tsv` holding the recording's labels, or None."""
+    return _sibling(Path(path), "events.tsv")

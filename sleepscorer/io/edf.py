@@ -9,6 +9,8 @@ Must not validate or resample (see `assemble`).
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,20 +18,28 @@ from pathlib import Path
 import numpy as np
 
 from sleepscorer.errors import RecordingError
-from sleepscorer.io.assemble import RawChannel
+from sleepscorer.io.assemble import RawChannel, percent
 from sleepscorer.io.atomic import atomic_path
 from sleepscorer.io.recording import ChannelKind, Recording, kind_from_name
 
 CHUNK_SAMPLES = 1 << 21  # per channel and read: 2 M samples (16 MB of float64 per channel)
+_UV_PER_UNIT = {"uV": 1.0, "µV": 1.0, "mV": 1e3, "V": 1e6, "nV": 1e-3}
 _MNE_KINDS = {"eeg": ChannelKind.EEG, "emg": ChannelKind.EMG}
 
 
-def _open_raw(path: Path):  # noqa: ANN202
+ANNOTATION_LABELS = ("EDF Annotations", "BDF Annotations")
+CLIPPED_FRACTION = 0.001  # more samples than this at a rail of the header's range: clipped
+
+
+def _open_raw(path: Path, bdf: bool, shown: Path | None = None):  # noqa: ANN202
+    """mne's reader for what the header says the file is (BDF or EDF), not the extension.
+    Errors name `shown` (the user's file) when `path` is a link to it."""
     import mne
 
-    reader = mne.io.read_raw_bdf if path.suffix.lower() == ".bdf" else mne.io.read_raw_edf
+    reader = mne.io.read_raw_bdf if bdf else mne.io.read_raw_edf
+    real, path = path, shown or path
     try:
-        return reader(path, preload=False, verbose="error")
+        return reader(real, preload=False, verbose="error")
     except FileNotFoundError as exc:
         raise RecordingError(path, "the file does not exist; check the path") from exc
     except PermissionError as exc:
@@ -50,15 +60,32 @@ class _Layout:
     record_s: float
     n_samples: tuple[int, ...]
     sample_bytes: int
+    labels: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()
+    physical: tuple[tuple[str, str], ...] = ()  # (min, max) as written
+    digital: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def bdf(self) -> bool:
+        return self.sample_bytes == 3
+
+    def is_signal(self, i: int) -> bool:
+        return self.labels[i].strip() not in ANNOTATION_LABELS if self.labels else True
 
 
-def _number(path: Path, raw: bytes, field: str) -> float:
+def _number(path: Path, raw: bytes, field: str, whole: bool = False) -> float:
+    """A header number; `whole` ones must be integers (counts, sizes)."""
+    text = raw.decode("latin-1").strip()
     try:
-        return float(raw.decode("latin-1").strip())
-    except ValueError:
-        raise RecordingError(path, f"corrupt EDF header: field '{field}' is "
-                                   f"{raw.decode('latin-1').strip()!r}; the file is damaged; "
-                                   "export it again") from None
+        value = float(text)
+        if whole and value != int(value):
+            raise ValueError(text)
+    except (ValueError, OverflowError):
+        value = float("nan")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise RecordingError(path, f"corrupt EDF header: field '{field}' is {text!r}; the file "
+                                   "is damaged; export it again") from None
+    return value
 
 
 def _check_layout(path: Path) -> tuple[_Layout, int]:
@@ -72,19 +99,52 @@ def _check_layout(path: Path) -> tuple[_Layout, int]:
         if len(head) < 256 or not (head[:8] == b"0       " or head[:8] == b"\xffBIOSEMI"):
             raise RecordingError(path, "not an EDF/BDF file (its first bytes are not an EDF "
                                        "header); check the file type")
-        header_bytes = int(_number(path, head[184:192], "number of bytes in header record"))
-        n_signals = int(_number(path, head[252:256], "number of signals"))
+        header_bytes = int(_number(path, head[184:192], "number of bytes in header record", whole=True))
+        n_signals = int(_number(path, head[252:256], "number of signals", whole=True))
         if size < header_bytes or header_bytes != 256 * (n_signals + 1):
             raise RecordingError(path, f"truncated EDF header ({min(size, header_bytes)} of "
                                        f"{256 * (n_signals + 1)} bytes); copy the file again")
-        n_records = int(_number(path, head[236:244], "number of data records"))
+        if n_signals < 1:
+            raise RecordingError(path, f"the EDF header lists {n_signals} signals; the file "
+                                       "holds no signals, export the EEG/EMG again")
+        n_records = int(_number(path, head[236:244], "number of data records", whole=True))
         record_s = _number(path, head[244:252], "duration of a data record")
-        f.seek(256 + 216 * n_signals)
-        per = f.read(8 * n_signals)
-        n_samples = tuple(int(_number(path, per[8 * i: 8 * i + 8], "samples per record"))
-                          for i in range(n_signals))
+        fields = f.read(256 * n_signals)
+
+    def column(offset: int, width: int) -> list[str]:
+        base = offset * n_signals
+        return [fields[base + width * i: base + width * (i + 1)].decode("latin-1").strip()
+                for i in range(n_signals)]
+
+    labels = tuple(column(0, 16))
+    n_samples = tuple(int(_number(path, v.encode("latin-1"), "samples per record", whole=True))
+                      for v in column(216, 8))
+    if any(k < 0 for k in n_samples):
+        raise RecordingError(path, "corrupt EDF header: a negative number of samples per "
+                                   "record; the file is damaged; export it again")
+    physical = tuple(zip(column(104, 8), column(112, 8), strict=True))
+    digital = tuple(zip(column(120, 8), column(128, 8), strict=True))
     sample_bytes = 3 if head[:8] != b"0       " else 2
-    layout = _Layout(header_bytes, n_records, record_s, n_samples, sample_bytes)
+    layout = _Layout(header_bytes, n_records, record_s, n_samples, sample_bytes, labels,
+                     tuple(column(96, 8)), physical, digital)
+    signals = [i for i in range(n_signals) if layout.is_signal(i)]
+    if not signals:
+        raise RecordingError(path, "the file holds only EDF+ annotations, no signals; export "
+                                   "the EEG/EMG recording itself")
+    if not (record_s > 0) or record_s != record_s or record_s == float("inf"):
+        raise RecordingError(path, f"corrupt EDF header: data records last {record_s:g} s; "
+                                   "the file is damaged (or holds only annotations); export "
+                                   "it again")
+    empty = [labels[i] for i in signals if n_samples[i] == 0]
+    if empty:
+        raise RecordingError(path, f"corrupt EDF header: signal {empty[0]!r} has 0 samples per "
+                                   "data record; the file is damaged; export it again")
+    for i in signals:
+        rate = n_samples[i] / record_s
+        if n_samples[i] and not 0.01 <= rate <= 1e6:
+            raise RecordingError(path, f"corrupt EDF header: signal {labels[i]!r} has "
+                                       f"{n_samples[i]} samples per {record_s:g}-s record "
+                                       f"({rate:g} Hz); the file is damaged; export it again")
     record_bytes = sum(n_samples) * sample_bytes
     available = (size - header_bytes) // record_bytes if record_bytes > 0 else 0
     return layout, available
@@ -98,11 +158,72 @@ def _kind(name: str, mne_type: str) -> ChannelKind:
     return ChannelKind.OTHER if mne_type == "eeg" else _MNE_KINDS.get(mne_type, ChannelKind.OTHER)
 
 
+def _header_notes(path: Path, layout: _Layout) -> tuple[list[str], dict[str, tuple[float, float]]]:
+    """Warnings about zero-gain signals, and each usable signal's physical range."""
+    notes, ranges = [], {}
+    for i, label in enumerate(layout.labels):
+        if not layout.is_signal(i):
+            continue
+        try:
+            pmin, pmax = (float(v) for v in layout.physical[i])
+            dmin, dmax = (float(v) for v in layout.digital[i])
+        except ValueError:
+            raise RecordingError(path, f"corrupt EDF header: signal {label!r} has physical "
+                                       f"range {layout.physical[i]} and digital range "
+                                       f"{layout.digital[i]}; export it again") from None
+        if pmin == pmax or dmin == dmax:
+            notes.append(f"channel {label}: the header gives it zero gain (physical "
+                         f"{pmin:g}..{pmax:g}, digital {dmin:g}..{dmax:g}); its values cannot "
+                         "be scaled and are read as flat; check the export settings")
+        elif layout.units and layout.units[i] in _UV_PER_UNIT:
+            to_uv = _UV_PER_UNIT[layout.units[i]]
+            ranges[label] = (pmin * to_uv, pmax * to_uv)
+    return notes, ranges
+
+
+def _clipping_note(name: str, data: np.ndarray, lo: float, hi: float) -> str | None:
+    """A warning when many samples sit on the rails of the channel's physical range."""
+    if len(data) == 0:
+        return None
+    span = abs(hi - lo)
+    tol = span * 1e-4
+    top, bottom = max(lo, hi), min(lo, hi)
+    at_rail = int(np.count_nonzero(data >= top - tol) + np.count_nonzero(data <= bottom + tol))
+    if at_rail <= max(10, CLIPPED_FRACTION * len(data)):
+        return None
+    return (f"channel {name}: {at_rail} samples ({percent(at_rail / len(data))}) sit at the "
+            "limits of its recording range (clipped); the amplifier range is too small or the "
+            "electrode saturated")
+
+
 def read_edf(path: Path) -> tuple[list[RawChannel], datetime | None, list[str]]:
-    """Channels (all signals but EDF+ annotations), start time and notes of an EDF/BDF."""
+    """Channels (all signals but EDF+ annotations), start time and notes of an EDF/BDF.
+
+    BDF and EDF are told apart by the header's first bytes, whatever the file is named."""
     layout, available = _check_layout(path)
-    raw = _open_raw(path)
-    notes: list[str] = []
+    notes, ranges = _header_notes(path, layout)
+    suffix = path.suffix.lower()
+    if layout.bdf and suffix == ".edf":
+        notes.append("the file is a BDF (24-bit) although named .edf; read as BDF")
+    elif not layout.bdf and suffix == ".bdf":
+        notes.append("the file is an EDF (16-bit) although named .bdf; read as EDF")
+    wanted = ".bdf" if layout.bdf else ".edf"
+    if suffix == wanted:
+        return _read_opened(path, _open_raw(path, layout.bdf), layout, available, notes, ranges)
+    # mne goes by the extension: read through a correctly named link (the input is untouched)
+    with tempfile.TemporaryDirectory(prefix="sleepscorer-") as tmp:
+        alias = Path(tmp) / f"recording{wanted}"
+        try:
+            alias.symlink_to(path.resolve())
+        except OSError:
+            shutil.copyfile(path, alias)
+        raw = _open_raw(alias, layout.bdf, shown=path)
+        return _read_opened(path, raw, layout, available, notes, ranges)
+
+
+def _read_opened(path: Path, raw, layout: _Layout, available: int, notes: list[str],  # noqa: ANN001
+                 ranges: dict[str, tuple[float, float]],
+                 ) -> tuple[list[RawChannel], datetime | None, list[str]]:
     if 0 <= available < layout.n_records:
         if available == 0:
             raise RecordingError(path, "the file holds no complete data record (truncated "
@@ -110,7 +231,8 @@ def read_edf(path: Path) -> tuple[list[RawChannel], datetime | None, list[str]]:
         notes.append(f"the file ends after {available} of {layout.n_records} data records "
                      "(an incomplete copy?); reading what is there")
         raw.crop(tmax=available * layout.record_s - 1.0 / raw.info["sfreq"])
-    rates = sorted({k / layout.record_s for k in layout.n_samples if k > 1})
+    rates = sorted({k / layout.record_s for i, k in enumerate(layout.n_samples)
+                    if k > 1 and layout.is_signal(i)})
     if len(rates) > 1:
         notes.append(f"signals recorded at {', '.join(f'{r:g}' for r in rates)} Hz were "
                      f"resampled to {raw.info['sfreq']:g} Hz")
@@ -126,6 +248,11 @@ def read_edf(path: Path) -> tuple[list[RawChannel], datetime | None, list[str]]:
     except Exception as exc:  # a data section shorter than the header promises
         raise RecordingError(path, f"the data section cannot be read ({exc}); the file is "
                                    "truncated or damaged; copy or export it again") from None
+    for name, data in zip(names, outs, strict=True):
+        if name in ranges:
+            clipped = _clipping_note(name, data, *ranges[name])
+            if clipped:
+                notes.append(clipped)
     meas = raw.info.get("meas_date")
     start = meas.replace(tzinfo=None) if meas is not None else None
     channels = [RawChannel(name, _kind(name, kind), data, float(raw.info["sfreq"]), "uV")

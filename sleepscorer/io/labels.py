@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sleepscorer.core.hypnogram import Hypnogram, Source
-from sleepscorer.core.stages import LABEL_DTYPE, Stage
 from sleepscorer.errors import LabelsError
+from sleepscorer.hypnogram import Hypnogram, Source
 from sleepscorer.io.atomic import write_text_atomic
+from sleepscorer.stages import LABEL_DTYPE, Stage
 
 HEADER = ("epoch", "onset_s", "duration_s", "stage", "confidence", "source")
 ACCUSLEEP_STAGES: dict[int, Stage] = {1: Stage.REM, 2: Stage.WAKE, 3: Stage.NREM}
@@ -33,6 +33,7 @@ MSSV_STAGES: dict[int, Stage] = {1: Stage.WAKE, 2: Stage.NREM, 3: Stage.REM, 4: 
 MSSV_CODES: dict[Stage, int] = {Stage.WAKE: 1, Stage.NREM: 2, Stage.REM: 3, Stage.ARTIFACT: 4,
                                 Stage.MA: 1}
 MAT_STAGES: dict[int, Stage] = {0: Stage.WAKE, 1: Stage.NREM, 2: Stage.REM, 3: Stage.MA}
+MAX_EPOCHS = 20_000_000  # 231 days of 1-s epochs: beyond this an onset is a typo, not a recording
 SUPPORTED = ("our CSV (epoch,onset_s,duration_s,stage,...)", "AccuSleep CSV (brain_state)",
              "BIDS events.tsv (onset,duration,stage)", ".mat with sleep_scores")
 
@@ -103,8 +104,29 @@ def read_labels(path: str | Path, n_epochs: int | None = None, epoch_length: flo
     The result's `warnings` attribute lists what was noted.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise LabelsError(path, "label file not found; check the path")
+    if not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file (a FIFO or device)"
+        raise LabelsError(path, f"is {kind}, not a label file; choose the label file itself")
+    if epoch_length is not None and not (math.isfinite(epoch_length) and epoch_length > 0):
+        raise LabelsError(path, f"epoch length {epoch_length:g} s is not a positive number of "
+                                "seconds; use e.g. 1, 2, 2.5, 4, 5 or 10")
+    try:
+        return _read_labels(path, n_epochs, epoch_length, accusleep_stages)
+    except LabelsError:
+        raise
+    except MemoryError:
+        raise LabelsError(path, "the labels would need more memory than this machine has; an "
+                                "onset or epoch number is far too large") from None
+    except Exception as exc:  # noqa: BLE001 - a damaged file is one line, never a traceback
+        detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise LabelsError(path, f"cannot read these labels ({type(exc).__name__}: {detail}); "
+                                "the file is damaged or not in a supported layout") from None
+
+
+def _read_labels(path: Path, n_epochs: int | None, epoch_length: float | None,
+                 accusleep_stages: Mapping[int, Stage] | None) -> Hypnogram:
     if path.suffix.lower() == ".mat":
         hyp = _from_codes(path, _read_mat_scores(path), MAT_STAGES, epoch_length or 1.0, ".mat")
     else:
@@ -140,6 +162,8 @@ def read_bids_events(path: str | Path) -> Hypnogram:
     no row covers stay Unscored. Convert with `hyp.to_epoch_length(1.0)`.
     """
     path = Path(path)
+    if not path.is_file():
+        raise LabelsError(path, "events file not found or not a regular file; check the path")
     header, rows = _read_table(path)
     if not {"onset", "duration", "stage"} <= set(header):
         raise LabelsError(path, "a BIDS events.tsv needs columns onset, duration and stage "
@@ -234,49 +258,151 @@ def _bids_from_rows(path: Path, header: list[str], rows: list[list[str]]) -> Hyp
     positive = durations[np.isfinite(durations) & (durations > 0)]
     if len(positive) == 0:
         raise LabelsError(path, "no event has a positive duration; fill the 'duration' column")
+    for i, (onset, duration) in enumerate(zip(onsets, durations, strict=True)):
+        if not np.isfinite(onset) or onset < 0:
+            raise LabelsError(path, f"event row {i + 1}: onset {_number(onset) or 'empty'} is "
+                                    "not a time >= 0 s; fix that row")
+        if not np.isfinite(duration) or duration <= 0:
+            raise LabelsError(path, f"event row {i + 1}: duration {_number(duration) or 'empty'}"
+                                    " must be a positive number of seconds; fix that row")
     epoch_length = Counter(np.round(positive, 6).tolist()).most_common(1)[0][0]
-    ends = onsets + np.nan_to_num(durations)
+    ends = onsets + durations
+    if np.max(ends) / epoch_length > MAX_EPOCHS:
+        raise LabelsError(path, f"an event ends at {np.max(ends):g} s, more than "
+                                f"{MAX_EPOCHS * epoch_length / 86400:.0f} days; fix that onset")
+    order = np.argsort(onsets, kind="stable")
+    for a, b in zip(order[:-1], order[1:], strict=True):
+        if ends[a] > onsets[b] + 1e-6 * epoch_length:
+            raise LabelsError(path, f"event rows {a + 1} and {b + 1} overlap ({onsets[a]:g}-"
+                                    f"{ends[a]:g} s and {onsets[b]:g}-{ends[b]:g} s); each moment "
+                                    "needs one stage")
     # a final partial epoch counts when it covers at least half an epoch
     n = int(np.floor(np.nanmax(ends) / epoch_length + 0.5))
     stages = np.full(n, Stage.UNSCORED, dtype=LABEL_DTYPE)
     for onset, end, value in zip(onsets, ends, stage_values, strict=True):
-        if not np.isfinite(onset):
-            continue
         stages[int(round(onset / epoch_length)):int(round(end / epoch_length))] = _stage_of(path, value)
     hyp = Hypnogram.from_arrays(stages, epoch_length, source=Source.IMPORTED)
     hyp.warnings = []
     return hyp
 
 
+def _epoch_length_of(path: Path, header: list[str], rows: list[list[str]]) -> float:
+    """The one epoch length of our CSV's rows (1 s without a duration_s column)."""
+    if "duration_s" not in header or not rows:
+        return 1.0
+    durations = _floats(path, _column(path, header, rows, "duration_s"), "duration_s")
+    for i, d in enumerate(durations):
+        if not np.isfinite(d) or d <= 0:
+            raise LabelsError(path, f"row {i + 1}: duration_s {_number(d) or 'empty'} must be a "
+                                    "positive number of seconds; fix that row")
+    el = float(durations[0])
+    odd = np.flatnonzero(np.abs(durations - el) > 1e-6 * el)
+    if len(odd):
+        i = int(odd[0])
+        raise LabelsError(path, f"row {i + 1}: duration_s {durations[i]:g} differs from the "
+                                f"first row's {el:g} s; every row of our CSV must have the same "
+                                "epoch length")
+    return el
+
+
+def _positions(path: Path, header: list[str], rows: list[list[str]], el: float,
+               ) -> tuple[np.ndarray, list[str]]:
+    """Epoch index of every row, from `onset_s` (else `epoch`); checked, with notes."""
+    notes: list[str] = []
+    epochs = _floats(path, _column(path, header, rows, "epoch"), "epoch")
+    onsets = (_floats(path, _column(path, header, rows, "onset_s"), "onset_s")
+              if "onset_s" in header else None)
+    index = np.empty(len(rows), dtype=np.int64)
+    for i, e in enumerate(epochs):
+        if onsets is not None and np.isfinite(onsets[i]):
+            at = onsets[i] / el
+            if onsets[i] < 0 or abs(at - round(at)) > 1e-3:
+                raise LabelsError(path, f"row {i + 1}: onset_s {onsets[i]:g} is not the start of "
+                                        f"a {el:g}-s epoch (a time >= 0 on the epoch grid)")
+            k = int(round(at))
+            if np.isfinite(e) and e != k:
+                raise LabelsError(path, f"row {i + 1}: epoch {e:g} but onset_s {onsets[i]:g} "
+                                        f"(epoch {k} at {el:g} s per epoch); fix that row")
+        elif np.isfinite(e) and e >= 0 and e == int(e):
+            k = int(e)
+        else:
+            raise LabelsError(path, f"row {i + 1}: epoch {_number(e) or 'empty'} is not an epoch "
+                                    "number (0, 1, 2, ...) and there is no onset_s; fix that row")
+        if k >= MAX_EPOCHS:
+            raise LabelsError(path, f"row {i + 1}: epoch {k} is {k * el / 86400:.0f} days into "
+                                    "the recording; fix that row")
+        index[i] = k
+    order = np.argsort(index, kind="stable")
+    dup = np.flatnonzero(np.diff(index[order]) == 0)
+    if len(dup):
+        a, b = int(order[dup[0]]), int(order[dup[0] + 1])
+        raise LabelsError(path, f"rows {a + 1} and {b + 1} are both epoch {index[a]} "
+                                f"({index[a] * el:g} s); each epoch needs exactly one row")
+    if len(index) and (np.diff(index) < 0).any():
+        notes.append(f"{path}: the rows are not in time order; each was placed by its "
+                     f"{'onset_s' if onsets is not None else 'epoch'}")
+    n = int(index.max()) + 1 if len(index) else 0
+    missing = n - len(index)
+    if missing:
+        have = np.zeros(n, bool)
+        have[index] = True
+        first = int(np.flatnonzero(~have)[0])
+        notes.append(f"{path}: {missing} epoch(s) have no row (the first is epoch {first}, at "
+                     f"{first * el:g} s); they are Unscored")
+    return index, notes
+
+
 def _ours_from_rows(path: Path, header: list[str], rows: list[list[str]]) -> Hypnogram:
-    stages = np.array([_stage_of_name(path, v) for v in _column(path, header, rows, "stage")],
-                      dtype=LABEL_DTYPE)
-    epoch_length = 1.0
-    if "duration_s" in header and rows:
-        epoch_length = float(_floats(path, _column(path, header, rows[:1], "duration_s"),
-                                     "duration_s")[0])
+    """Our CSV, each row placed at its own epoch (onset_s, else epoch), never by row order."""
+    if not rows:
+        raise LabelsError(path, "the label file has a header but no rows; export the labels "
+                                "again")
+    epoch_length = _epoch_length_of(path, header, rows)
+    index, notes = _positions(path, header, rows, epoch_length)
+    n = int(index.max()) + 1 if len(index) else 0
+    row_stages = np.array([_stage_of_name(path, v) for v in _column(path, header, rows, "stage")],
+                          dtype=LABEL_DTYPE)
+    stages = np.full(n, Stage.UNSCORED, dtype=LABEL_DTYPE)
+    stages[index] = row_stages
     if "source" in header:
         names = {s.label: s for s in Source}
         try:
-            sources = np.array([names[v.lower() or "none"] for v in
-                                _column(path, header, rows, "source")], dtype=np.int8)
+            row_sources = np.array([names[v.lower() or "none"] for v in
+                                    _column(path, header, rows, "source")], dtype=np.int8)
         except KeyError as exc:
             raise LabelsError(path, f"unknown source {exc}; use model, expert, imported or "
-                                    "none") from exc
+                                    "none") from None
+        sources = np.full(n, Source.NONE, dtype=np.int8)
+        sources[index] = row_sources
+        sources[stages == Stage.UNSCORED] = Source.NONE
     else:
         sources = np.where(stages == Stage.UNSCORED, Source.NONE, Source.IMPORTED).astype(np.int8)
     confidence = None
     if "confidence" in header:
-        confidence = _floats(path, _column(path, header, rows, "confidence"), "confidence")
+        values = _floats(path, _column(path, header, rows, "confidence"), "confidence")
+        _check_unit_range(path, values, "confidence")
+        confidence = np.full(n, np.nan)
+        confidence[index] = values
     hyp = Hypnogram.from_arrays(stages, epoch_length, sources=sources, confidence=confidence)
     prob_cols = [h for h in header if h.startswith("p_")]
     if prob_cols and rows:
         hyp.classes = tuple(_stage_of_name(path, h[2:]) for h in prob_cols)
-        hyp.probabilities = np.stack(
-            [_floats(path, _column(path, header, rows, h), h) for h in prob_cols], axis=1
-        ).astype(np.float32)
-    hyp.warnings = []
+        probs = np.full((n, len(prob_cols)), np.nan, dtype=np.float32)
+        for j, h in enumerate(prob_cols):
+            values = _floats(path, _column(path, header, rows, h), h)
+            _check_unit_range(path, values, h)
+            probs[index, j] = values
+        hyp.probabilities = probs
+    hyp.warnings = notes
     return hyp
+
+
+def _check_unit_range(path: Path, values: np.ndarray, name: str) -> None:
+    bad = np.flatnonzero(np.isfinite(values) & ((values < 0) | (values > 1)) | np.isinf(values))
+    if len(bad):
+        i = int(bad[0])
+        raise LabelsError(path, f"row {i + 1}: {name} {values[i]:g} is outside 0..1; "
+                                f"{name} is a probability, fix that row")
 
 
 def _stage_of_name(path: Path, value: str) -> Stage:

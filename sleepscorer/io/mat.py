@@ -43,10 +43,17 @@ def _load_mat_hdf5(path: Path) -> dict[str, Any]:
     def convert(node: Any) -> Any:
         if isinstance(node, h5py.Group):
             return {k: convert(v) for k, v in node.items() if not k.startswith("#")}
+        if not isinstance(node, h5py.Dataset):  # a soft/external link
+            return None
         value = node[()]
         if node.attrs.get("MATLAB_class", b"") == b"char":
-            return "".join(chr(c) for c in np.asarray(value).ravel())
+            try:
+                return "".join(chr(int(c)) for c in np.asarray(value).ravel())
+            except (TypeError, ValueError, OverflowError):
+                return str(value)
         value = np.asarray(value)
+        if value.dtype == object or value.dtype.kind == "V":  # cell arrays: references
+            return [value]
         return value.T if value.ndim >= 2 else value
 
     try:
@@ -57,13 +64,43 @@ def _load_mat_hdf5(path: Path) -> dict[str, Any]:
                                    "save it again from MATLAB (v7 or v7.3)") from exc
 
 
-def _signal(value: Any) -> np.ndarray:
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return f"text {value[:20]!r}"
+    if isinstance(value, dict):
+        return "a struct"
+    if isinstance(value, (list, tuple)):
+        return "a cell array"
+    arr = np.asarray(value)
+    if arr.dtype == object:
+        return "a cell array or references"
+    if arr.dtype.kind in "SUV":
+        return "text"
+    return f"a {arr.dtype} array of shape {arr.shape}"
+
+
+def _signal(path: Path, value: Any, name: str) -> np.ndarray:
     """A MATLAB vector or (epochs x samples) matrix as one float32 time series."""
-    return np.ascontiguousarray(np.asarray(value, dtype=np.float32).ravel())
+    arr = None if isinstance(value, (str, dict, list, tuple)) else np.asarray(value)
+    if arr is None or arr.dtype.kind not in "biuf" or arr.size == 0:
+        what = "empty" if arr is not None and arr.size == 0 else _describe(value)
+        raise RecordingError(path, f"'{name}' is {what}, not a numeric signal; save it as a "
+                                   "numeric vector (samples) or matrix (epochs x samples)")
+    return np.ascontiguousarray(arr.astype(np.float32).ravel())
 
 
-def _scalar(value: Any) -> float:
-    return float(np.asarray(value, dtype=np.float64).ravel()[0])
+def _scalar(path: Path, value: Any, name: str) -> float:
+    """A sampling rate: one positive number (not text such as '256 Hz', not empty)."""
+    arr = None if isinstance(value, (str, dict, list, tuple)) else np.asarray(value)
+    if arr is None or arr.dtype.kind not in "biuf" or arr.size == 0:
+        what = "empty" if arr is not None and arr.size == 0 else _describe(value)
+        raise RecordingError(path, f"'{name}' is {what}; it must be the sampling rate in Hz as "
+                                   "a number (e.g. 512)")
+    rate = float(arr.astype(np.float64).ravel()[0])
+    if not np.isfinite(rate) or rate <= 0:
+        raise RecordingError(path, f"'{name}' is {rate:g}; it must be a positive sampling rate "
+                                   "in Hz")
+    return rate
 
 
 def read_mat(path: Path) -> tuple[list[RawChannel], datetime | None, list[str]]:
@@ -90,16 +127,20 @@ def _read_sdreamer(path: Path, variables: dict[str, Any], lower: dict[str, str],
     if rate_value is None:
         raise RecordingError(path, "the .mat file has 'eeg' but no 'eeg_frequency'; add the "
                                    "sampling rate in Hz as 'eeg_frequency'")
-    rate = _scalar(rate_value)
-    channels = [RawChannel("EEG", ChannelKind.EEG, _signal(get("eeg")), rate)]
+    rate_name = lower["eeg_frequency"] if "eeg_frequency" in lower else lower["sf"]
+    rate = _scalar(path, rate_value, rate_name)
+    channels = [RawChannel("EEG", ChannelKind.EEG, _signal(path, get("eeg"), lower["eeg"]),
+                           rate)]
     notes: list[str] = []
     if "emg" in lower:
-        emg_rate = _scalar(get("emg_frequency")) if "emg_frequency" in lower else rate
-        channels.append(RawChannel("EMG", ChannelKind.EMG, _signal(get("emg")), emg_rate))
+        emg_rate = (_scalar(path, get("emg_frequency"), lower["emg_frequency"])
+                    if "emg_frequency" in lower else rate)
+        channels.append(RawChannel("EMG", ChannelKind.EMG,
+                                   _signal(path, get("emg"), lower["emg"]), emg_rate))
     if "ne" in lower:
-        ne = _signal(get("ne"))
+        ne = _signal(path, get("ne"), lower["ne"])
         if "ne_frequency" in lower:
-            ne_rate = _scalar(get("ne_frequency"))
+            ne_rate = _scalar(path, get("ne_frequency"), lower["ne_frequency"])
         else:  # NE photometry is slower; assume it spans the same time as the EEG
             ne_rate = rate * len(ne) / max(len(channels[0].data), 1)
             notes.append(f"'ne' has no 'ne_frequency'; assumed {ne_rate:.4g} Hz "
@@ -114,12 +155,18 @@ def _read_misleep(path: Path, struct: dict[str, Any],
     if "sf" not in struct:
         raise RecordingError(path, "the MiSleep struct 'data' has no 'sf' (sampling rate); add "
                                    "it in Hz, one value per channel")
-    rates = np.atleast_1d(np.asarray(struct["sf"], dtype=np.float64).ravel())
+    sf = struct["sf"]
+    _scalar(path, sf, "data.sf")  # a clear error for text, empty or non-positive rates
+    rates = np.atleast_1d(np.asarray(sf, dtype=np.float64).ravel())
     channels = []
     for i, name in enumerate(names):
         rate = float(rates[i] if i < len(rates) else rates[0])
+        if not np.isfinite(rate) or rate <= 0:
+            raise RecordingError(path, f"'data.sf' gives channel {name} the rate {rate:g}; it "
+                                       "must be a positive sampling rate in Hz")
         # MiSleep stores millivolts
-        channels.append(RawChannel(name, kind_from_name(name), _signal(struct[name]), rate, "mV"))
+        channels.append(RawChannel(name, kind_from_name(name),
+                                   _signal(path, struct[name], f"data.{name}"), rate, "mV"))
     return channels, _parse_time(struct.get("time")), []
 
 
@@ -154,4 +201,9 @@ def read_sleep_scores(path: Path) -> np.ndarray:
     if "sleep_scores" not in lower:
         raise LabelsError(path, "no 'sleep_scores' variable in this .mat file; save the labels "
                                 "as 'sleep_scores' (0 Wake, 1 NREM, 2 REM, 3 MA)")
-    return np.asarray(variables[lower["sleep_scores"]], dtype=np.float64).ravel()
+    value = variables[lower["sleep_scores"]]
+    arr = None if isinstance(value, (str, dict, list, tuple)) else np.asarray(value)
+    if arr is None or arr.dtype.kind not in "biuf":
+        raise LabelsError(path, f"'sleep_scores' is {_describe(value)}, not numbers; save it "
+                                "as a numeric vector (0 Wake, 1 NREM, 2 REM, 3 MA)")
+    return arr.astype(np.float64).ravel()

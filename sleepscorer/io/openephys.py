@@ -43,6 +43,12 @@ def read_continuous(path: Path) -> RawChannel:
         except ValueError as exc:
             raise RecordingError(path, f"corrupt Open Ephys header ({exc}); check the file") from exc
         records = np.fromfile(f, dtype=RECORD)
+    if not np.isfinite(rate) or rate <= 0 or not np.isfinite(bit_volts):
+        raise RecordingError(path, f"corrupt Open Ephys header (sampleRate {rate:g}, bitVolts "
+                                   f"{bit_volts:g}); check the file")
+    if len(records) and ((records["n"] > SAMPLES_PER_RECORD).any()):
+        raise RecordingError(path, "corrupt Open Ephys data: a record claims more than "
+                                   f"{SAMPLES_PER_RECORD} samples; the file is damaged")
     counts = records["n"].astype(np.int64)
     samples = records["samples"]
     if len(records) and (counts == SAMPLES_PER_RECORD).all():
@@ -73,9 +79,9 @@ def read_openephys(path: Path) -> tuple[list[RawChannel], datetime | None, list[
     if not files:
         raise RecordingError(path, "no .continuous files in this folder; choose the Open Ephys "
                                    "recording folder")
+    for p in files:
+        if not p.is_file():
+            raise RecordingError(p, "is not a regular file (a FIFO, device or broken link); "
+                                    "copy the recording to ordinary files first")
     channels = [read_continuous(p) for p in files]
-    notes = []
-    lengths = {c.name: len(c.data) for c in channels}
-    if len(set(lengths.values())) > 1:
-        notes.append(f"channels have different lengths ({lengths}); the shortest sets the end")
-    return channels, _created(files[0]), notes
+    return channels, _created(files[0]), []

@@ -16,6 +16,10 @@ from sleepscorer.io.assemble import RawChannel
 from sleepscorer.io.recording import ChannelKind, kind_from_name
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
 def _read_columns(path: Path) -> dict[str, np.ndarray]:
     if path.suffix.lower() == ".parquet":
         try:
@@ -23,46 +27,63 @@ def _read_columns(path: Path) -> dict[str, np.ndarray]:
         except ImportError as exc:
             raise RecordingError(path, "reading Parquet needs pyarrow; install it with "
                                        "`pip install pyarrow` or save the table as CSV") from exc
-        table = pq.read_table(path)
-        return {name: table.column(name).to_numpy() for name in table.column_names}
+        try:
+            table = pq.read_table(path)
+            return {name: table.column(name).to_numpy() for name in table.column_names}
+        except Exception as exc:  # noqa: BLE001 - pyarrow's errors on damaged files
+            raise RecordingError(path, f"not a readable Parquet table ({_one_line(exc)}); "
+                                       "save the table again") from None
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     try:
         import pyarrow.csv as pacsv
 
-        table = pacsv.read_csv(path)
+        table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(delimiter=delimiter))
         return {name: table.column(name).to_numpy() for name in table.column_names}
     except ImportError:
         pass
-    except Exception as exc:  # pyarrow's parse errors: report like the csv path would
-        raise RecordingError(path, f"cannot read this CSV ({exc}); check it is a table with "
-                                   "a header row and numbers") from exc
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        rows = list(csv.reader(f))
+    except Exception as exc:  # noqa: BLE001 - pyarrow's parse errors: report like csv would
+        kind = "TSV" if delimiter == "\t" else "CSV"
+        raise RecordingError(path, f"cannot read this {kind} ({_one_line(exc)}); check it is a "
+                                   "table with a header row and numbers") from None
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(f, delimiter=delimiter))
+    except UnicodeDecodeError:
+        raise RecordingError(path, "not a text table (cannot decode as UTF-8)") from None
     if not rows:
         raise RecordingError(path, "the CSV file is empty")
     try:
-        values = np.array(rows[1:], dtype=np.float64)
+        values = np.array(rows[1:], dtype=np.float64).reshape(len(rows) - 1, len(rows[0]))
     except ValueError as exc:
-        raise RecordingError(path, f"the CSV has a non-number ({exc}); fix that row") from exc
+        raise RecordingError(path, f"the CSV has a non-number or a short row ({exc}); fix "
+                                   "that row") from None
     return {name: values[:, i] for i, name in enumerate(rows[0])}
 
 
-def read_table(path: Path, rate: float | None) -> tuple[list[RawChannel], datetime | None, list[str]]:
-    """`eeg`/`emg` columns (any case; other EEG/EMG-named columns too) at `rate` Hz."""
+def read_table(path: Path, rate: float | None, keep: tuple[str, ...] = (),
+               ) -> tuple[list[RawChannel], datetime | None, list[str]]:
+    """`eeg`/`emg` columns (any case; other EEG/EMG-named columns too) at `rate` Hz.
+
+    Columns named in `keep` (the user's --eeg/--emg) are read whatever their names."""
     if rate is None:
         raise RecordingError(path, "a CSV/Parquet table has no sampling rate; pass it with "
                                    "--rate HZ (e.g. --rate 512)")
     columns = _read_columns(path)
+    if path.suffix.lower() == ".tsv" and len(columns) == 1 and "," in next(iter(columns)):
+        raise RecordingError(path, "this .tsv is comma-separated (its header is "
+                                   f"{next(iter(columns))!r}); a .tsv must be tab-separated, "
+                                   "or name the file .csv")
     channels = []
     for name, values in columns.items():
         kind = kind_from_name(name)
-        if kind is ChannelKind.OTHER:
+        if kind is ChannelKind.OTHER and name.strip() not in keep:
             continue
         try:
             data = np.asarray(values, dtype=np.float32)
-        except (TypeError, ValueError) as exc:
-            raise RecordingError(path, f"column '{name}' is not numeric; fix the table") from exc
+        except (TypeError, ValueError):
+            raise RecordingError(path, f"column '{name}' is not numeric; fix the table") from None
         channels.append(RawChannel(name.strip(), kind, data, float(rate)))
-    if not any(c.kind is ChannelKind.EEG for c in channels):
+    if not any(c.kind is ChannelKind.EEG for c in channels) and not keep:
         raise RecordingError(path, f"no EEG column (found {', '.join(columns) or 'none'}); "
                                    "name the EEG column 'eeg' (and the EMG column 'emg')")
     return channels, None, []

@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from sleepscorer.resources import resource_path
 
 from sleepscorer.cli import main
+from sleepscorer.cli.selftest import score_with_model
 from sleepscorer.core import selftest
 from sleepscorer.core.selftest import CSV_HEADER, check_labels_csv, run_selftest
+from sleepscorer.resources import resource_path
 
 BUNDLED_WEIGHTS = resource_path(*selftest.WEIGHTS)
 
@@ -61,7 +62,7 @@ def test_pipeline_with_untrained_weights(tmp_path):
 
     weights = tmp_path / "untrained.safetensors"
     save_model(build_model("sdreamer-seq"), weights)
-    report = run_selftest(device="cpu", keep=tmp_path / "out", weights=weights)
+    report = run_selftest(score_with_model, device="cpu", keep=tmp_path / "out", weights=weights)
     failed = _failed(report.checks)
     failed.pop("bundled files", None)
     assert failed == {}

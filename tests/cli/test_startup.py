@@ -1,4 +1,4 @@
-"""`sleepscorer --help`, `--version` and every `COMMAND --help` import no torch, model code or Qt.
+"""`sleepscorer --help`, `--version` and every `COMMAND --help` import no torch, numpy, model code or Qt.
 
 Each case runs in a fresh interpreter: the test process itself has long imported torch.
 """
@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-HEAVY = ("torch", "model", "PySide6", "lightgbm", "mne", "safetensors")
+HEAVY = ("torch", "model", "PySide6", "lightgbm", "mne", "safetensors", "numpy", "scipy")
 
 CHECK = """
 import sys

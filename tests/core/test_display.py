@@ -1,15 +1,15 @@
-import time
-
 import numpy as np
 
 from sleepscorer.core.display import (
+    BASE_BLOCK,
+    LEVEL_FACTOR,
     MinMaxPyramid,
     robust_span,
     spectrogram,
     stage_palette,
     stage_rgba,
 )
-from sleepscorer.core.stages import Stage
+from sleepscorer.stages import Stage
 
 
 def test_segment_keeps_every_extreme():
@@ -36,21 +36,25 @@ def test_segment_matches_brute_force_envelope():
     data = rng.normal(size=1_000_000).astype(np.float32)
     pyr = MinMaxPyramid(data, rate=1000.0)
     x, y = pyr.segment(100.0, 600.0, 500)
+    # every extreme inside [100, 600] s is drawn; nothing from beyond one bucket (1 s) outside
     assert y.max() == data[100_000:600_000].max()
-    assert y.min() == data[99_000:601_000].min() or y.min() <= data[100_000:600_000].min()
+    assert data[99_000:601_000].min() <= y.min() <= data[100_000:600_000].min()
+    assert data[100_000:600_000].max() <= y.max() <= data[99_000:601_000].max()
 
 
-def test_pyramid_is_fast_on_a_day_at_512_hz():
+def test_pyramid_work_per_view_is_bounded_by_pixels_on_a_day_at_512_hz():
+    """What makes views fast, without a clock (benchmarks/bench_gui.py times it): the pyramid
+    is a fraction of the signal, each view reads only ~pixels blocks of the right level and
+    returns ~2 points per pixel, all extremes kept."""
     data = np.random.default_rng(2).normal(size=512 * 3600 * 24).astype(np.float32)
-    t = time.perf_counter()
     pyr = MinMaxPyramid(data, rate=512.0)
-    build = time.perf_counter() - t
-    t = time.perf_counter()
+    stored = sum(len(level.mins) for level in pyr.levels)
+    assert stored <= len(data) / BASE_BLOCK * LEVEL_FACTOR / (LEVEL_FACTOR - 1)
     for t0 in range(0, 80_000, 8000):
-        pyr.segment(t0, t0 + 6 * 3600, 1500)
-    per_view = (time.perf_counter() - t) / 10
-    assert build < 5.0
-    assert per_view < 0.02
+        x, y = pyr.segment(t0, t0 + 6 * 3600, 1500)
+        assert len(y) <= 4 * 1500 + 4
+        a, b = int(t0 * 512), min(len(data), int((t0 + 6 * 3600) * 512))
+        assert y.max() >= data[a:b].max() and y.min() <= data[a:b].min()
 
 
 def test_spectrogram_finds_the_sine():
@@ -98,11 +102,10 @@ def test_spectrogram_columns_line_up_with_seconds_at_any_rate():
         assert spec.power.shape[0] == 60 and np.argmax(theta) == 30, rate
 
 
-def test_spectrogram_is_fast_on_a_day_at_512_hz():
+def test_spectrogram_of_a_day_at_512_hz():
+    """One column per second over 24 h (its speed is benchmarks/bench_gui.py's to time)."""
     data = np.random.default_rng(4).normal(size=512 * 3600 * 24).astype(np.float32)
-    t = time.perf_counter()
     spec = spectrogram(data, 512.0)
-    assert time.perf_counter() - t < 3.0  # about 0.6 s on one core; generous when shared
     assert spec.power.shape[0] == 86400 and np.isfinite(spec.power).all()
 
 

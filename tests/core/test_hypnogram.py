@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from sleepscorer.core.hypnogram import Hypnogram, Source
-from sleepscorer.core.stages import MODEL_CLASSES_3, Stage
+from sleepscorer.hypnogram import Hypnogram, Source
+from sleepscorer.stages import MODEL_CLASSES_3, Stage
 
 
 def test_undo_redo_unlimited():

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from sleepscorer.core import journal as journal_mod
-from sleepscorer.core.hypnogram import Hypnogram, Source
 from sleepscorer.core.journal import Journal
-from sleepscorer.core.stages import Stage
+from sleepscorer.hypnogram import Hypnogram, Source
+from sleepscorer.stages import Stage
 
 
 @pytest.fixture

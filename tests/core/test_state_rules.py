@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sleepscorer.core import state_rules
 from model.simulation import get_lab, simulate_session
-from sleepscorer.core.stages import Stage
+from sleepscorer.core import state_rules
 from sleepscorer.io.recording import Channel, ChannelKind, Recording
+from sleepscorer.stages import Stage
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 import numpy as np
 
-from sleepscorer.core.hypnogram import Hypnogram
-from sleepscorer.core.stages import Stage
 from sleepscorer.core.statistics import compute_statistics, write_statistics_csv
+from sleepscorer.hypnogram import Hypnogram
+from sleepscorer.stages import Stage
 
 W, N, R, U = Stage.WAKE, Stage.NREM, Stage.REM, Stage.UNSCORED
 
@@ -32,3 +32,51 @@ def test_csv_rows(tmp_path):
     lines = write_statistics_csv(compute_statistics(hyp), tmp_path / "s.csv").read_text().splitlines()
     assert lines[1].startswith("Wake,1,")
     assert "NREM,2,50.00,1,2.00" in lines
+
+
+def test_per_hour_light_dark_and_latencies():
+    from datetime import datetime
+
+    from sleepscorer.core.statistics import compute_statistics as stats_of
+
+    stages = np.full(7200, W, np.int8)  # two hours of 1-s epochs from 18:30
+    stages[600:630] = N  # 30 s of NREM: too short for sleep onset
+    stages[1000:1200] = N  # sleep onset at 1000 s
+    stages[1500:1560] = R  # REM 500 s after onset
+    stages[5000:5400] = N  # in the dark phase (after 19:00)
+    st = stats_of(Hypnogram.from_arrays(stages), start_time=datetime(2024, 3, 1, 18, 30))
+    assert st.sleep_latency_s == 1000.0 and st.rem_latency_s == 500.0
+    assert st.per_hour_s.shape == (2, len(st.states))
+    i = st.states.index(N)
+    assert st.per_hour_s[0, i] == 230.0 and st.per_hour_s[1, i] == 400.0
+    assert st.hour_starts == ["2024-03-01 18:30", "2024-03-01 19:30"]
+    assert st.light_s[N] == 230.0 and st.dark_s[N] == 400.0  # lights off at 19:00
+    assert st.light_s[W] + st.dark_s[W] == st.time_s[W]
+    plain = stats_of(Hypnogram.from_arrays(stages))
+    assert plain.light_s is None and plain.hour_starts == ["+0 h", "+1 h"]
+
+
+def test_state_spectra_and_exports(tmp_path):
+    import json
+
+    from sleepscorer.core.display import spectrogram
+    from sleepscorer.core.statistics import statistics_dict, write_statistics
+
+    rate = 128.0
+    t = np.arange(int(rate * 600)) / rate
+    stages = np.where((np.arange(600) // 60) % 2 == 0, W, N).astype(np.int8)
+    on_second = np.repeat(stages, int(rate))
+    eeg = np.where(on_second == N, 100 * np.sin(2 * np.pi * 2 * t),
+                   20 * np.sin(2 * np.pi * 8 * t)) + np.random.default_rng(0).normal(size=len(t))
+    spec = spectrogram(eeg.astype(np.float32), rate)
+    st = compute_statistics(Hypnogram.from_arrays(stages), spectrogram=spec)
+    sp = st.spectra
+    f2, f8 = np.argmin(abs(sp.freqs - 2)), np.argmin(abs(sp.freqs - 8))
+    assert sp.mean_db[N][f2] > sp.mean_db[W][f2] + 10  # delta in NREM
+    assert sp.mean_db[W][f8] > sp.mean_db[N][f8] + 10  # theta-band line in Wake
+    assert sp.n_epochs[N] + sp.n_epochs[W] == len(spec.power) and np.isnan(sp.mean_db[R]).all()
+    data = json.loads(write_statistics(st, tmp_path / "s.json").read_text())
+    assert data == json.loads(json.dumps(statistics_dict(st)))
+    assert len(data["spectra_db"]["freqs_hz"]) == len(data["spectra_db"]["NREM"]["mean"])
+    text = write_statistics(st, tmp_path / "s.csv").read_text()
+    assert "freq_hz,Wake_mean_db" in text and "latency,seconds" in text

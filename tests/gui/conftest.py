@@ -1,5 +1,11 @@
-"""GUI test fixtures: offscreen Qt, settings and journals in tmp, answered dialogs, a small
-EDF recording and a fast stand-in for the model."""
+"""GUI test fixtures: offscreen Qt, settings and sessions in tmp, answered dialogs, a small
+EDF recording, and the real scoring function watched by a spy.
+
+Every GUI test that scores runs `model.inference.score` with the arguments the app passes,
+so a change of its signature fails here. By default the spy then replaces the model's
+probabilities by a fixed pattern, because tests of navigation must not depend on what the
+bundled weights say about a synthetic recording; tests of the real result set
+`isolated.score.pattern = False`."""
 
 from __future__ import annotations
 
@@ -15,8 +21,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
-from sleepscorer.core.stages import Stage  # noqa: E402
 from sleepscorer.errors import Cancelled  # noqa: E402
+from sleepscorer.stages import Stage  # noqa: E402
 
 RATE = 128.0
 MINUTES = 5
@@ -48,56 +54,70 @@ def stand_in_probabilities(n: int) -> np.ndarray:
     return probs / probs.sum(axis=1, keepdims=True)
 
 
-class StandInScore:
-    """A fast model: `delay` seconds of work split into 10 progress steps."""
+class ScoreSpy:
+    """Calls the real `backend.score` (the bundled model on CPU) with exactly what the app
+    passes, and records it. `delay` adds that many seconds of cancellable CPU work first
+    (to test progress and cancel); `pattern` (on unless a test turns it off) swaps the
+    model's probabilities for `stand_in_probabilities` afterwards, so tests of navigation
+    do not depend on the bundled weights; `warnings` are added to the result's own."""
 
-    def __init__(self):
-        self.delay = 0.05
+    def __init__(self, real):
+        self.real = real
+        self.delay = 0.0
+        self.pattern = True
         self.calls = []
         self.weights = []
         self.rem_rules = []
         self.lab_gates = []
         self.warnings = []
+        self.results = []
 
-    def __call__(self, recording, weights=None, modality="both", device="auto",
-                 progress=None, cancel=None, epoch_length=1.0, rem_rule="default",
-                 lab_gate=True):
-        self.calls.append(modality)
-        self.rem_rules.append(rem_rule)
-        self.lab_gates.append(lab_gate)
-        self.weights.append(weights)
-        n = recording.n_epochs(epoch_length)
-        for i in range(10):
+    def __call__(self, recording, **kwargs):
+        self.calls.append(kwargs.get("modality", "both"))
+        self.rem_rules.append(kwargs.get("rem_rule", "default"))
+        self.lab_gates.append(kwargs.get("lab_gate", True))
+        self.weights.append(kwargs.get("weights"))
+        cancel, progress = kwargs.get("cancel"), kwargs.get("progress")
+        for i in range(10 if self.delay else 0):
             end = time.perf_counter() + self.delay / 10
-            while time.perf_counter() < end:  # CPU work, like a model
+            while time.perf_counter() < end:  # CPU work, like a slow model
                 np.fft.rfft(np.ones(4096))
             if cancel is not None and cancel():
                 raise Cancelled()
             if progress is not None:
                 progress(i + 1, 10)
-        return SimpleNamespace(probabilities=stand_in_probabilities(n),
-                               classes=(Stage.WAKE, Stage.NREM, Stage.REM),
-                               model_name="stand-in", device_used="cpu",
-                               warnings=list(self.warnings))
+        weights = kwargs.get("weights")
+        if weights and Path(weights).exists() and Path(weights).stat().st_size < 1024:
+            kwargs["weights"] = None  # test_models' placeholder files: the bundled model scores
+        kwargs["device"] = "cpu"
+        result = self.real(recording, **kwargs)
+        if self.pattern:
+            result.probabilities = stand_in_probabilities(len(result.probabilities))
+            result.classes = (Stage.WAKE, Stage.NREM, Stage.REM)
+        result.warnings = [*result.warnings, *self.warnings]
+        self.results.append(result)
+        return result
 
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
-    """Settings and journals in tmp; the model replaced; every dialog answered."""
-    from sleepscorer.core import journal
+    """Settings and sessions in tmp; the real model watched; every dialog answered."""
+    from sleepscorer.core import journal, session_store
     from sleepscorer.gui import backend, dialogs
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
                       str(tmp_path / "settings"))
     monkeypatch.setattr(journal, "user_data_dir", lambda *a, **k: str(tmp_path / "data"))
-    score = StandInScore()
+    monkeypatch.setattr(session_store, "user_data_dir", lambda *a, **k: str(tmp_path / "data"))
+    score = ScoreSpy(backend.score)
     monkeypatch.setattr(backend, "score", score)
     monkeypatch.setattr(backend, "device_name", lambda requested="auto": "CPU")
     models = SimpleNamespace(entries=[])  # no torch in GUI tests: tests add fake entries
     monkeypatch.setattr(backend, "list_models", lambda: list(models.entries))
     monkeypatch.setattr(backend, "corrections_dir", lambda: tmp_path / "corrections")
     answers = SimpleNamespace(restore=True, save="discard", rescore=(True, False), errors=[],
-                              asked=[], score=score, models=models)
+                              asked=[], score=score, models=models, revert=True,
+                              drop_kind="labels")
 
     def ask_restore(parent, n, when):
         answers.asked.append(("restore", n))
@@ -113,7 +133,19 @@ def isolated(tmp_path, monkeypatch):
 
     monkeypatch.setattr(dialogs, "ask_restore", ask_restore)
     monkeypatch.setattr(dialogs, "ask_save", ask_save)
+    def ask_revert(parent, n):
+        answers.asked.append(("revert", n))
+        return answers.revert
+
+    def ask_drop_kind(parent, name):
+        answers.asked.append(("drop", name))
+        return answers.drop_kind
+
     monkeypatch.setattr(dialogs, "ask_rescore", ask_rescore)
+    monkeypatch.setattr(dialogs, "ask_revert", ask_revert)
+    monkeypatch.setattr(dialogs, "ask_drop_kind", ask_drop_kind)
+    monkeypatch.setattr(dialogs, "show_info", lambda parent, title, text:
+                        answers.asked.append(("info", text)))
     return answers
 
 
@@ -135,7 +167,7 @@ def window(qtbot):
     win.files.shutdown()
 
 
-def wait_scored(qtbot, win, timeout=10000):
+def wait_scored(qtbot, win, timeout=60000):
     qtbot.waitUntil(lambda: win.session is not None and not win.files.busy()
                     and (win.session.hypnogram.stages != Stage.UNSCORED).any(), timeout=timeout)
 

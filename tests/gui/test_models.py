@@ -8,10 +8,10 @@ from types import ModuleType, SimpleNamespace
 
 from PySide6.QtWidgets import QDialog, QPlainTextEdit
 
-from sleepscorer.core.hypnogram import Source
-from sleepscorer.core.stages import Stage
 from sleepscorer.gui import backend
 from sleepscorer.gui.settings import Settings
+from sleepscorer.hypnogram import Source
+from sleepscorer.stages import Stage
 from tests.gui.conftest import open_and_score
 
 

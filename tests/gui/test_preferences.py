@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from sleepscorer.core.stages import STAGE_COLORS, Stage
 from sleepscorer.gui.preferences_dialog import PreferencesDialog
 from sleepscorer.gui.settings import Settings
+from sleepscorer.stages import STAGE_COLORS, Stage
 from tests.gui.conftest import open_and_score
 
 

@@ -7,9 +7,9 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
-from sleepscorer.core.hypnogram import Hypnogram, Source
-from sleepscorer.core.stages import Stage
 from sleepscorer.gui import backend
+from sleepscorer.hypnogram import Hypnogram, Source
+from sleepscorer.stages import Stage
 from tests.gui.conftest import open_and_score, wait_scored, write_edf
 
 
@@ -21,17 +21,18 @@ def drop(win, path):
     win.dropEvent(event)
 
 
-def test_open_score_label_undo_export(qtbot, window, recording_path, tmp_path):
+def test_open_score_label_undo_export(qtbot, window, recording_path, tmp_path, isolated):
     session = open_and_score(qtbot, window, recording_path)
     hyp = session.hypnogram
     assert len(hyp) == 300 and (hyp.sources == Source.MODEL).all()
-    assert "stand-in" in window.model_info.text()
+    assert isolated.score.results[-1].model_name in window.model_info.text()  # the real model
 
     session.click(10.5)
     qtbot.keyClick(window, Qt.Key.Key_2)
     assert hyp.stages[10] == Stage.NREM and hyp.sources[10] == Source.EXPERT
     assert (session.start, session.stop) == (11, 12)  # advanced to the next epoch
 
+    model_stages = hyp.stages.copy()
     session.drag(100.2, 119.7)
     qtbot.keyClick(window, Qt.Key.Key_3)
     assert (hyp.stages[100:120] == Stage.REM).all()
@@ -39,7 +40,8 @@ def test_open_score_label_undo_export(qtbot, window, recording_path, tmp_path):
 
     window.trace_view.set_x_range(0, 30)
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert hyp.stages[100] == Stage.NREM or hyp.sources[100] == Source.MODEL
+    assert np.array_equal(hyp.stages[100:120], model_stages[100:120])  # the model's again
+    assert (hyp.sources[100:120] == Source.MODEL).all()
     t0, t1 = window.trace_view.x_range()
     assert t0 <= 100 and t1 >= 120  # the view moved to the undone change
     qtbot.keyClick(window, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
@@ -52,7 +54,9 @@ def test_open_score_label_undo_export(qtbot, window, recording_path, tmp_path):
     lines = out.read_text().splitlines()
     assert lines[0].startswith("epoch,onset_s,duration_s,stage")
     assert lines[11].split(",")[3] == "NREM" and lines[101].split(",")[3] == "REM"
-    assert not session.dirty and not session.journal.path.exists()
+    assert not session.dirty  # exported: closing will not ask
+    assert (hyp.stages[100:120] == Stage.REM).all()  # the export is a copy: nothing changed
+    assert session.store.meta["exports"][-1]["path"] == str(out.resolve())
 
 
 def test_export_uses_the_export_epoch_length_and_bids(qtbot, window, recording_path, tmp_path):
@@ -74,8 +78,7 @@ def test_confirm_bout_and_navigation(qtbot, window, recording_path):
     session = open_and_score(qtbot, window, recording_path)
     hyp = session.hypnogram
     session.select_bout(25.5)  # bouts are 20 epochs long, 25 is in 20..39
-    assert (session.start, session.stop) == (20, 40) or hyp.bout_at(25) == (session.start,
-                                                                             session.stop)
+    assert (session.start, session.stop) == (20, 40)
     qtbot.keyClick(window, Qt.Key.Key_Return)
     assert (hyp.sources[session.start:session.stop] == Source.EXPERT).all()
 
@@ -164,20 +167,19 @@ def test_unknown_channels_ask_for_roles(qtbot, window, tmp_path, monkeypatch):
 
 
 def test_window_stays_responsive_while_scoring(qtbot, window, recording_path, isolated):
-    from PySide6.QtCore import QElapsedTimer, QTimer
+    """The event loop keeps turning while the model works: timer ticks arrive during the
+    scoring task (counted, not timed, so a loaded machine does not fail it)."""
+    from PySide6.QtCore import QTimer
 
     isolated.score.delay = 1.5
-    ticks, clock = [], QElapsedTimer()
-    clock.start()
+    ticks = []
     timer = QTimer(interval=10)
-    timer.timeout.connect(lambda: ticks.append(clock.elapsed()))
+    timer.timeout.connect(lambda: ticks.append(window.files.busy()))
     timer.start()
     window.files.open_path(recording_path)
     wait_scored(qtbot, window)
     timer.stop()
-    gaps = np.diff(ticks)
-    assert len(ticks) > 50
-    assert gaps.max() < 500, f"event loop stalled {gaps.max()} ms"
+    assert sum(ticks) >= 20  # the GUI thread ran many times while the task was busy
 
 
 def test_cancel_scoring_leaves_labels_alone(qtbot, window, recording_path, isolated):

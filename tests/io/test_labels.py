@@ -2,15 +2,15 @@ import numpy as np
 import pytest
 import scipy.io
 
-from sleepscorer.core.hypnogram import Hypnogram, Source
-from sleepscorer.core.stages import MODEL_CLASSES_3, Stage
 from sleepscorer.errors import LabelsError
+from sleepscorer.hypnogram import Hypnogram, Source
 from sleepscorer.io.labels import (
     read_bids_events,
     read_labels,
     write_bids_events,
     write_labels_csv,
 )
+from sleepscorer.stages import MODEL_CLASSES_3, Stage
 
 
 def _scored(n=20):

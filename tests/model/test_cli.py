@@ -44,7 +44,7 @@ def test_score_cli_without_bundled_weights_is_one_line_error(edf, tmp_path, caps
 
 
 def test_train_cli_writes_model_that_scores(tmp_path, capsys):
-    from sleepscorer.core.hypnogram import Hypnogram
+    from sleepscorer.hypnogram import Hypnogram
     from sleepscorer.io import write_edf
     from sleepscorer.io.labels import write_labels_csv
 

@@ -7,8 +7,8 @@ from model.corrections import export_corrections, labelled_runs, load_correction
 from model.preprocess import PreprocessConfig, preprocess
 from model.weights import build_model, save_model
 from sleepscorer.cli import main
-from sleepscorer.core.hypnogram import Hypnogram, Source
 from sleepscorer.errors import LabelsError, ModelError
+from sleepscorer.hypnogram import Hypnogram, Source
 from tests.model.conftest import TINY, make_recording
 
 

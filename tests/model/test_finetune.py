@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -11,10 +13,17 @@ from model.losses import TEACHER
 from model.metrics import evaluate
 from model.registry import find_parent, list_models
 from model.training import predict_dataset
-from model.weights import build_model, file_sha256, load_model, save_model
+from model.weights import (
+    LoadedModel,
+    build_model,
+    file_sha256,
+    load_model,
+    save_model,
+    tensors_sha256,
+)
 from sleepscorer.cli import main
-from sleepscorer.core.hypnogram import Hypnogram
 from sleepscorer.errors import Cancelled, ModelError
+from sleepscorer.hypnogram import Hypnogram
 from tests.model.conftest import TINY, make_recording
 
 N = 160  # epochs: 5 blocks of 32 labelled epochs, the 5th is validation
@@ -100,17 +109,35 @@ def test_finetune_improves_its_own_training_accuracy(base_path, corrections):
     assert result.model is (result.candidate if result.accepted else result.base) is not None
     assert result.card["parent_sha256"] == base.card["weights_sha256"]
     assert result.card["training_data"]["labelled_epochs"] == N
+    # the fine-tuned network carries its own hash from the moment it exists
+    assert result.card["weights_sha256"] == tensors_sha256(result.candidate.state_dict())
+    assert result.card["weights_sha256"] != base.card["weights_sha256"]
+
+
+def _forced(result, accepted: bool):  # noqa: ANN001, ANN202
+    """The same fine-tuning run with its keep/discard decision fixed, so both paths are
+    tested every time (the decision itself is tested above)."""
+    if not accepted:
+        return replace(result, accepted=False, reason="forced: not better", model=result.base)
+    own = {k: v for k, v in result.base.card.items() if k != "file_sha256"}
+    return replace(result, accepted=True, reason="forced: better",
+                   model=LoadedModel(result.candidate, {**own, **result.card}, parent=result.base))
 
 
 def test_base_file_is_never_modified(base_path, corrections, tmp_path):
     digest = file_sha256(base_path), file_sha256(base_path.with_suffix(".json"))
     result = finetune(base_path, corrections, FinetuneConfig(**FAST))
-    if result.accepted:
-        card = save_finetuned(result, tmp_path / "ft.safetensors")
-        assert load_model(tmp_path / "ft.safetensors").card["parent_sha256"] == card["parent_sha256"]
-        assert "validation_before" in card["metrics"] and card["training_data"]["minutes"] > 0
-    with pytest.raises(ModelError, match="never overwritten|not saved"):
-        save_finetuned(result, base_path)
+    accepted, rejected = _forced(result, True), _forced(result, False)
+    card = save_finetuned(accepted, tmp_path / "ft.safetensors")
+    saved = load_model(tmp_path / "ft.safetensors")
+    assert saved.card["parent_sha256"] == card["parent_sha256"] == result.base.card["weights_sha256"]
+    assert saved.card["weights_sha256"] == result.card["weights_sha256"]  # the in-memory hash
+    assert "validation_before" in card["metrics"] and card["training_data"]["minutes"] > 0
+    with pytest.raises(ModelError, match="never overwritten"):
+        save_finetuned(accepted, base_path)
+    with pytest.raises(ModelError, match="not saved: forced: not better"):
+        save_finetuned(rejected, tmp_path / "other.safetensors")
+    assert not (tmp_path / "other.safetensors").exists()
     assert (file_sha256(base_path), file_sha256(base_path.with_suffix(".json"))) == digest
 
 
@@ -153,16 +180,25 @@ def test_list_models_shows_bundled_and_user_models(base_path, tmp_path, monkeypa
     assert [(e.name, e.bundled) for e in entries] == [("sdreamer-seq", True), ("mine", False)]
 
 
-def test_cli_finetune_exit_codes(base_path, tmp_path, capsys):
+def test_cli_finetune_exit_codes(base_path, tmp_path, capsys, monkeypatch):
     rec = make_recording(N, stages=np.arange(N) // 8 % 3)
     export_corrections(rec, Hypnogram.from_arrays(np.arange(N) // 8 % 3), tmp_path / "c",
                        load_model(base_path).card)
     out = tmp_path / "ft.safetensors"
     args = ["finetune", str(tmp_path / "c"), "--base", str(base_path), "--out", str(out),
             "--epochs", "1", "--no-freeze-encoder", "--device", "cpu"]
-    code = main(args)
-    assert code in (0, 1) and out.exists() == (code == 0)
-    assert "validation" in capsys.readouterr().out
+    import model.finetune as ft
+
+    real = ft.finetune
+    runs = []
+    for accepted, code in ((False, 1), (True, 0)):  # the decision is fixed: both codes, always
+        monkeypatch.setattr(ft, "finetune", lambda *a, accepted=accepted, **k: runs.append(1)
+                            or _forced(real(*a, **k), accepted))
+        assert main(args) == code
+        assert out.exists() == accepted
+        assert "validation" in capsys.readouterr().out
+    assert len(runs) == 2
+    monkeypatch.setattr(ft, "finetune", real)
     assert main([*args[:1], str(tmp_path / "nowhere"), *args[2:]]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and "nowhere" in err[0]

@@ -4,8 +4,8 @@ import torch
 
 from model.inference import combine_epochs, score, to_hypnogram, window_starts
 from model.weights import LoadedModel, build_model, load_model, save_model
-from sleepscorer.core.hypnogram import Source
 from sleepscorer.errors import Cancelled, ModelError
+from sleepscorer.hypnogram import Source
 from tests.model.conftest import TINY, make_recording
 
 

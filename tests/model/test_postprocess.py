@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from model.postprocess import RemRule, apply_rem_rule, rem_without_nrem
-from sleepscorer.core.stages import Stage
+from sleepscorer.stages import Stage
 
 W, N, R = 0, 1, 2
 

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from sleepscorer.core.hypnogram import Hypnogram
 from model.simulation import (
     LABS,
     SignalState,
@@ -21,7 +20,8 @@ from model.simulation import (
     to_one_second,
 )
 from model.simulation.hypnograms import fill_unscorable, mark_microarousals
-from sleepscorer.core.stages import Stage
+from sleepscorer.hypnogram import Hypnogram
+from sleepscorer.stages import Stage
 
 MSSV = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "mssv-hypnograms"
 

@@ -5,9 +5,9 @@ from model.data import SequenceDataset, SubjectData, prepare_subject, split_subj
 from model.metrics import evaluate
 from model.training import TrainConfig, train
 from model.weights import build_model
-from sleepscorer.core.hypnogram import Hypnogram
-from sleepscorer.core.stages import Stage
 from sleepscorer.errors import Cancelled
+from sleepscorer.hypnogram import Hypnogram
+from sleepscorer.stages import Stage
 from tests.model.conftest import TINY, make_recording
 
 

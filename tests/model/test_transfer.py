@@ -19,8 +19,8 @@ from model.inference import ARTIFACT_PROBABILITY, score
 from model.simulation import simulate_recording
 from model.spectral import percentile_scale, raw_features
 from model.weights import default_weights_path, load_model
-from sleepscorer.core.stages import Stage
 from sleepscorer.io.recording import Channel, Recording
+from sleepscorer.stages import Stage
 
 WEIGHTS = default_weights_path()
 needs_weights = pytest.mark.skipif(not Path(WEIGHTS).exists(), reason="no bundled weights")
@@ -138,7 +138,7 @@ def test_simulated_states_differ_as_real_mice_do():
         emg = f["emg"][:, :8]
         emg_rms = np.sqrt((10 ** emg).sum(1))
 
-        def med(x, s):
+        def med(x, s, st=st):
             return float(np.median(x[st == s]))
         assert 2 <= med(delta, Stage.NREM) / med(delta, Stage.WAKE) <= 12, lab
         assert med(total, Stage.NREM) / med(total, Stage.WAKE) >= 1.3, lab

@@ -14,8 +14,8 @@ from model.weights import (
     resolve_model,
     save_model,
 )
-from sleepscorer.core.stages import Stage
 from sleepscorer.errors import ModelError
+from sleepscorer.stages import Stage
 from tests.model.conftest import TINY
 
 
@@ -63,6 +63,12 @@ def test_refuses_tampered_weights(saved):
     ({"architecture": "resnet"}, "unknown architecture"),
     ({"config": {"d_model": 32}}, "do not fit|does not build"),
     ({"config": {"bogus": 1}}, "does not build"),
+    # the card's time grid and classes must be what this code scores with
+    ({"epoch_length": 2.5}, r"epoch_length is 2\.5 s; this version scores 1-s epochs"),
+    ({"sampling_rate": 256}, "sampling_rate is 256 Hz; this version feeds models 512 Hz"),
+    ({"classes": ["WAKE", "NREM", "DREAM"]}, "not distinct stage names"),
+    ({"classes": ["WAKE", "WAKE", "REM"]}, "not distinct stage names"),
+    ({"classes": ["WAKE", "NREM", "REM", "MA"]}, "lists 4 classes but its config has 3"),
 ])
 def test_refuses_mismatched_card(saved, change, match):
     _, path, card = saved

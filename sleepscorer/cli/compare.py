@@ -1,0 +1,44 @@
+"""`sleepscorer compare A B`: how well two scorings of one recording agree (agreement,
+Cohen's kappa, per-state F1, confusion matrix), e.g. the model against a lab's scorer."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from sleepscorer.errors import SleepScorerError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "compare", help="agreement, Cohen's kappa, per-state F1 and confusion of two label files",
+        description="Compare two scorings of the same recording epoch by epoch; A is the "
+                    "reference (rows of the confusion matrix). Epochs unscored in either are "
+                    "left out. Files at different epoch lengths are compared at the coarser.")
+    parser.add_argument("a", help="reference labels (e.g. the expert's)")
+    parser.add_argument("b", help="labels to check (e.g. the model's)")
+    parser.add_argument("--epoch-length", type=float, default=None,
+                        help="epoch length in s of files that do not record it (default 1)")
+    parser.add_argument("--out", default=None, help="also write the figures as .json")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sleepscorer.core.compare import compare, format_comparison
+    from sleepscorer.io.labels import read_labels
+
+    a = read_labels(args.a, epoch_length=args.epoch_length)
+    b = read_labels(args.b, epoch_length=args.epoch_length)
+    result = compare(a, b)
+    if result.n_compared == 0:
+        raise SleepScorerError(Path(args.b), "no epoch is scored in both files; check that they "
+                                             "are for the same recording")
+    print(format_comparison(result, Path(args.a).name, Path(args.b).name))
+    if args.out:
+        out = Path(args.out)
+        if out.suffix.lower() != ".json":
+            raise SleepScorerError(out, "--out must end with .json")
+        out.write_text(json.dumps(result.as_dict(), indent=1))
+        print(f"wrote {out}")
+    return 0

@@ -1,0 +1,123 @@
+"""`sleepscorer stats LABELS... [--out CSV|JSON]`: sleep architecture of label files, the
+same numbers as the app's statistics panel (core/statistics.compute_statistics)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from pathlib import Path
+
+from sleepscorer.errors import SleepScorerError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "stats", help="time in each state, bouts, transitions, latencies of label files",
+        description="Time in each state (total, per hour, light/dark when a start time is "
+                    "known), bout counts and mean durations, transitions, sleep and REM "
+                    "latency; with --recording also per-state EEG power spectra.")
+    parser.add_argument("labels", nargs="+", help="label files (our CSV, AccuSleep CSV, BIDS "
+                                                  "events.tsv, .mat sleep_scores)")
+    parser.add_argument("--out", default=None,
+                        help="write the figures to this .csv or .json file (one labels file: "
+                             "every table; several: one row per file and state in CSV, a list "
+                             "in JSON)")
+    parser.add_argument("--epoch-length", type=float, default=None,
+                        help="epoch length in s of files that do not record it (default 1)")
+    parser.add_argument("--start-time", default=None,
+                        help="clock time of the first epoch, e.g. 2024-03-01T08:00 (light 07-19 "
+                             "h / dark split and hour labels)")
+    parser.add_argument("--recording", default=None,
+                        help="the recording the labels are for (one labels file): its start "
+                             "time, and per-state EEG power spectra")
+    parser.set_defaults(func=run)
+
+
+def _start_time(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise SleepScorerError(None, f"--start-time {text!r} is not a date and time; use e.g. "
+                                     "2024-03-01T08:00") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from sleepscorer.core.statistics import (
+        compute_statistics,
+        statistics_dict,
+        write_statistics,
+    )
+    from sleepscorer.io.labels import read_labels
+
+    start_time = _start_time(args.start_time)
+    if args.recording and len(args.labels) > 1:
+        raise SleepScorerError(None, "--recording goes with one labels file; give one")
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix.lower() not in (".csv", ".json"):
+        raise SleepScorerError(out, "--out must end with .csv or .json")
+    if out is not None and any(Path(p).resolve() == out.resolve() for p in args.labels):
+        raise SleepScorerError(out, "--out is one of the input label files; choose another name")
+    spectrogram = None
+    n_epochs = None
+    if args.recording:
+        from sleepscorer.core.display import spectrogram as make_spectrogram
+        from sleepscorer.io import load_recording
+
+        recording = load_recording(args.recording)
+        start_time = start_time or recording.start_time
+        if recording.eeg is not None:
+            spectrogram = make_spectrogram(recording.eeg.data, recording.eeg.rate)
+        n_epochs = recording.n_epochs(args.epoch_length or 1.0)
+    results = []
+    for path in args.labels:
+        hyp = read_labels(path, n_epochs=n_epochs, epoch_length=args.epoch_length)
+        stats = compute_statistics(hyp, start_time=start_time, spectrogram=spectrogram)
+        results.append((path, stats))
+        print(summary(path, stats))
+        for warning in getattr(hyp, "warnings", []):
+            print(f"  warning: {warning}")
+    if out is not None:
+        if len(results) == 1:
+            write_statistics(results[0][1], out)
+        elif out.suffix.lower() == ".json":
+            out.write_text(json.dumps([{"file": str(p), **statistics_dict(s)}
+                                       for p, s in results], indent=1))
+        else:
+            _write_many_csv(results, out)
+        print(f"wrote {out}")
+    return 0
+
+
+def summary(path, stats) -> str:
+    def minutes(s: float) -> str:
+        return f"{s / 60:.1f} min"
+
+    lines = [f"{path}: {minutes(stats.total_s)} ({minutes(stats.unscored_s)} unscored)"]
+    for s in stats.states:
+        if stats.time_s[s] or stats.bout_count[s]:
+            lines.append(f"  {s.label:<9}{minutes(stats.time_s[s]):>11} "
+                         f"{stats.percent_of_scored[s]:5.1f} %  {stats.bout_count[s]:5d} bouts, "
+                         f"mean {stats.mean_bout_s[s]:.1f} s")
+    latency = ("none" if stats.sleep_latency_s is None else minutes(stats.sleep_latency_s))
+    rem = "none" if stats.rem_latency_s is None else minutes(stats.rem_latency_s)
+    lines.append(f"  sleep latency {latency}, REM latency {rem}; "
+                 f"{int(stats.transitions.sum())} transitions")
+    return "\n".join(lines)
+
+
+def _write_many_csv(results, out: Path) -> None:
+    import csv
+
+    with out.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["file", "state", "time_s", "percent_of_scored", "bouts", "mean_bout_s",
+                    "sleep_latency_s", "rem_latency_s"])
+        for path, st in results:
+            for s in st.states:
+                w.writerow([path, s.label, f"{st.time_s[s]:g}", f"{st.percent_of_scored[s]:.2f}",
+                            st.bout_count[s], f"{st.mean_bout_s[s]:.2f}",
+                            "" if st.sleep_latency_s is None else f"{st.sleep_latency_s:g}",
+                            "" if st.rem_latency_s is None else f"{st.rem_latency_s:g}"])

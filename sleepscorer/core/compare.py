@@ -1,0 +1,111 @@
+"""Agreement between two scorings of one recording (a model and a person, or two people):
+overall agreement, Cohen's kappa, per-state precision/recall/F1 and the confusion matrix.
+
+The one function behind `sleepscorer compare` and the app's second-labels band. Epochs
+unscored in either scoring are left out (and counted). Must not import Qt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sleepscorer.hypnogram import Hypnogram
+from sleepscorer.stages import Stage
+
+
+@dataclass
+class Comparison:
+    states: tuple[Stage, ...]
+    confusion: np.ndarray  # (states, states): row = A's stage, column = B's
+    n_compared: int
+    n_left_out: int  # unscored in A or B, or beyond the shorter one
+    agreement: float  # fraction of compared epochs with the same stage
+    kappa: float
+    precision: dict[Stage, float]  # B's stage s is right (taking A as reference)
+    recall: dict[Stage, float]
+    f1: dict[Stage, float]
+
+    def as_dict(self) -> dict:
+        names = [s.label for s in self.states]
+        return {"epochs_compared": self.n_compared, "epochs_left_out": self.n_left_out,
+                "agreement": self.agreement, "kappa": self.kappa,
+                "f1": {s.label: self.f1[s] for s in self.states},
+                "precision": {s.label: self.precision[s] for s in self.states},
+                "recall": {s.label: self.recall[s] for s in self.states},
+                "confusion": {a: {b: int(self.confusion[i, j]) for j, b in enumerate(names)}
+                              for i, a in enumerate(names)}}
+
+
+def _aligned(a: Hypnogram, b: Hypnogram) -> tuple[np.ndarray, np.ndarray, int]:
+    if abs(a.epoch_length - b.epoch_length) > 1e-9:
+        coarse = max(a.epoch_length, b.epoch_length)
+        a = a if a.epoch_length == coarse else a.to_epoch_length(coarse)
+        b = b if b.epoch_length == coarse else b.to_epoch_length(coarse)
+    n = min(len(a), len(b))
+    return a.stages[:n], b.stages[:n], abs(len(a) - len(b))
+
+
+def disagreements(a: Hypnogram, b: Hypnogram) -> np.ndarray:
+    """Per epoch of `a`: both scored and the stages differ (for 'next disagreement')."""
+    sa, sb, _ = _aligned(a, b)
+    mask = np.zeros(len(a), bool)
+    if a.epoch_length == b.epoch_length or len(sa) == len(a):
+        n = len(sa)
+        mask[:n] = (sa != sb) & (sa != Stage.UNSCORED) & (sb != Stage.UNSCORED)
+    else:  # b is coarser: repeat its verdict over a's finer epochs
+        k = int(round(max(a.epoch_length, b.epoch_length) / a.epoch_length))
+        coarse = (sa != sb) & (sa != Stage.UNSCORED) & (sb != Stage.UNSCORED)
+        fine = np.repeat(coarse, k)[: len(a)]
+        mask[: len(fine)] = fine
+    return mask
+
+
+def compare(a: Hypnogram, b: Hypnogram, states: tuple[Stage, ...] | None = None) -> Comparison:
+    """A is the reference (rows), B the other scoring (columns)."""
+    sa, sb, extra = _aligned(a, b)
+    both = (sa != Stage.UNSCORED) & (sb != Stage.UNSCORED)
+    if states is None:
+        present = set(np.unique(sa[both]).tolist()) | set(np.unique(sb[both]).tolist())
+        states = tuple(s for s in Stage if s != Stage.UNSCORED and int(s) in present)
+        states = states or (Stage.WAKE, Stage.NREM, Stage.REM)
+    index = {int(s): i for i, s in enumerate(states)}
+    confusion = np.zeros((len(states), len(states)), np.int64)
+    xa, xb = sa[both], sb[both]
+    known = np.isin(xa, list(index)) & np.isin(xb, list(index))
+    ia = np.array([index[int(v)] for v in xa[known]], np.int64)
+    ib = np.array([index[int(v)] for v in xb[known]], np.int64)
+    np.add.at(confusion, (ia, ib), 1)
+    n = int(confusion.sum())
+    observed = float(np.trace(confusion) / n) if n else float("nan")
+    expected = float((confusion.sum(1) * confusion.sum(0)).sum() / n ** 2) if n else float("nan")
+    kappa = ((observed - expected) / (1 - expected) if n and expected < 1
+             else (1.0 if n else float("nan")))
+    precision, recall, f1 = {}, {}, {}
+    for i, s in enumerate(states):
+        tp = confusion[i, i]
+        col, row = confusion[:, i].sum(), confusion[i, :].sum()
+        precision[s] = float(tp / col) if col else float("nan")
+        recall[s] = float(tp / row) if row else float("nan")
+        p, r = precision[s], recall[s]
+        f1[s] = float(2 * p * r / (p + r)) if col and row and (p + r) > 0 else (
+            0.0 if (col or row) else float("nan"))
+    left_out = int(len(sa) - n) + extra
+    return Comparison(tuple(states), confusion, n, left_out, observed, float(kappa),
+                      precision, recall, f1)
+
+
+def format_comparison(c: Comparison, name_a: str = "A", name_b: str = "B") -> str:
+    """The comparison as a few lines of text (CLI output, the app's tooltip)."""
+    names = [s.label for s in c.states]
+    width = max(8, *(len(n) for n in names)) + 1
+    lines = [f"epochs compared: {c.n_compared} (left out, unscored or beyond the shorter: "
+             f"{c.n_left_out})",
+             f"agreement: {c.agreement:.1%}   Cohen's kappa: {c.kappa:.3f}",
+             "per-state F1: " + ", ".join(f"{s.label} {c.f1[s]:.3f}" for s in c.states),
+             f"confusion (rows {name_a}, columns {name_b}):",
+             " " * width + "".join(f"{n:>{width}}" for n in names)]
+    for i, n in enumerate(names):
+        lines.append(f"{n:<{width}}" + "".join(f"{int(v):>{width}}" for v in c.confusion[i]))
+    return "\n".join(lines)

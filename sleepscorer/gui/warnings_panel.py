@@ -1,0 +1,38 @@
+"""Dock contents: every warning of the open recording and its scoring, kept in one list
+(the status bar shows one message at a time, so warnings there overwrote each other)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+
+class WarningsPanel(QWidget):
+    countChanged = Signal(int)  # noqa: N815
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        self.list = QListWidget()
+        self.list.setWordWrap(True)
+        self.list.setAlternatingRowColors(True)
+        layout.addWidget(self.list)
+
+    def add(self, source: str, text: str) -> None:
+        """One warning; the same text from the same source is listed once."""
+        line = f"{source}: {text}"
+        if line in self.texts():
+            return
+        item = QListWidgetItem(line)
+        item.setToolTip(line)
+        self.list.addItem(item)
+        self.countChanged.emit(self.list.count())
+
+    def clear_for(self, _source: str | None = None) -> None:
+        """A new recording: its warnings replace the old ones."""
+        self.list.clear()
+        self.countChanged.emit(0)
+
+    def texts(self) -> list[str]:
+        return [self.list.item(i).text() for i in range(self.list.count())]

@@ -1,0 +1,167 @@
+"""Output paths that can never destroy anything: checked before any long work starts.
+
+`check_output_file` refuses an output that is (or resolves to) one of the inputs, a device,
+FIFO or other non-regular file, or an existing folder where a file is meant, and checks that
+its folder exists (or can be made) and is writable. `check_output_folder` does the same for
+a folder of results. `distinct_names` gives batch outputs names that cannot collide.
+Every refusal is a `SleepScorerError` naming the output path.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from sleepscorer.errors import SleepScorerError
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.expanduser().resolve(strict=False)
+    except (OSError, RuntimeError):  # a symlink loop
+        return path.absolute()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return _resolved(a) == _resolved(b)
+
+
+def _input_files(inputs: Iterable[str | Path]) -> list[Path]:
+    """Inputs, plus the files inside input folders (an Open Ephys folder is an input)."""
+    files: list[Path] = []
+    for item in inputs:
+        p = Path(item)
+        files.append(p)
+        if "_" in p.name and p.suffix.lower() in (".edf", ".bdf"):  # BIDS siblings are read too
+            stem = p.name.rsplit("_", 1)[0]
+            files += [p.with_name(f"{stem}_{s}") for s in ("channels.tsv", "events.tsv")]
+        if p.is_dir():
+            try:
+                files.extend(q for q in p.iterdir() if q.is_file())
+            except OSError:
+                pass
+    return files
+
+
+def _nearest_existing(folder: Path) -> Path:
+    p = _resolved(folder)
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p
+
+
+def _check_folder_writable(out: Path, folder: Path, create: bool) -> None:
+    if folder.exists():
+        if not folder.is_dir():
+            raise SleepScorerError(out, f"{folder} is not a folder; choose another output path")
+    elif not create:
+        raise SleepScorerError(out, f"the folder {folder} does not exist; create it or choose "
+                                    "another output path")
+    else:
+        base = _nearest_existing(folder)
+        if not base.is_dir():
+            raise SleepScorerError(out, f"{base} is a file, so the folder {folder} cannot be "
+                                        "made; choose another output path")
+        folder = base
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise SleepScorerError(out, f"cannot write into {folder} (permission denied); choose "
+                                    "a writable output folder")
+    try:  # os.access does not see read-only mounts or ACLs: try it for real
+        fd, probe = tempfile.mkstemp(prefix=".sleepscorer-write-test.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise SleepScorerError(out, f"cannot write into {folder} ({exc.strerror or exc}); "
+                                    "choose a writable output folder") from None
+
+
+def check_output_file(out: str | Path, inputs: Sequence[str | Path] = (),
+                      create_parents: bool = True) -> Path:
+    """`out` if it is safe to (over)write as a file; else a `SleepScorerError`.
+
+    Safe means: not an input (also through symlinks or hard links), not a device, FIFO,
+    socket or folder, and its folder exists (or can be made when `create_parents`) and can
+    be written. An existing regular output file is replaced (atomically) when written.
+    """
+    out = Path(out)
+    if str(out) in ("", ".", "..") or out.name in ("", ".", ".."):
+        raise SleepScorerError(out, "is a folder, not a file name; give a file name such as "
+                                    "labels.csv")
+    for item in _input_files(inputs):
+        if item.exists() and out.exists() and _same_file(out, item) or \
+                _resolved(out) == _resolved(item):
+            raise SleepScorerError(out, f"is the input {item}; writing it would destroy the "
+                                        "input, choose another output path")
+    if out.is_symlink() or out.exists():
+        try:
+            mode = out.stat().st_mode
+        except OSError:
+            mode = None
+        if mode is not None and stat.S_ISDIR(mode):
+            raise SleepScorerError(out, "is an existing folder, not a file; give a file name "
+                                        "inside it")
+        if mode is not None and not stat.S_ISREG(mode):
+            raise SleepScorerError(out, "is not a regular file (a device, FIFO or socket); "
+                                        "choose an ordinary file as output")
+        if mode is not None and not os.access(out, os.W_OK):
+            raise SleepScorerError(out, "exists and is read-only; choose another output path "
+                                        "or make it writable")
+    _check_folder_writable(out, out.parent if str(out.parent) else Path("."), create_parents)
+    return out
+
+
+def check_output_folder(out: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
+    """`out` if results can be written into it as a folder (made if missing)."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise SleepScorerError(out, "exists and is not a folder; with several recordings, --out "
+                                    "must be a folder")
+    for item in inputs:
+        p = Path(item)
+        if p.exists() and not p.is_dir() and out.exists() and _same_file(out, p):
+            raise SleepScorerError(out, f"is the input {p}; choose another output folder")
+    _check_folder_writable(out, out, create=True)
+    return out
+
+
+def safe_name(text: str) -> str:
+    """A file-name part without separators or characters that trouble file systems."""
+    keep = "".join(c if c.isalnum() or c in "-_.+" else "_" for c in text)
+    return keep.strip(".") or "recording"
+
+
+def distinct_names(inputs: Sequence[Path], suffix: str) -> list[str]:
+    """One output file name per input (`NAME<suffix>`), distinct even where stems repeat.
+
+    The stem alone is used where it is unique; a repeated stem (rec.edf beside rec.mat)
+    keeps its extension (rec_edf), and still-repeated names take as many parent folder
+    names as they need (d1_rec, d2_rec). Compared case-insensitively.
+    """
+    def candidate(p: Path, depth: int, with_ext: bool) -> str:
+        stem = p.name[: -len(p.suffix)] if p.suffix and p.name != p.suffix else p.name
+        parts = [stem + (f"_{p.suffix[1:]}" if with_ext and p.suffix else "")]
+        parents = _resolved(p).parent.parts[::-1]
+        parts = [*reversed(parents[:depth]), *parts]
+        return safe_name("_".join(x for x in parts if x not in ("/", "\\"))) + suffix
+
+    names = [candidate(p, 0, False) for p in inputs]
+    for depth, with_ext in [(d, e) for d in range(64) for e in (False, True)][1:]:
+        counts: dict[str, int] = {}
+        for n in names:
+            counts[n.lower()] = counts.get(n.lower(), 0) + 1
+        clashing = [i for i, n in enumerate(names) if counts[n.lower()] > 1]
+        if not clashing:
+            return names
+        for i in clashing:
+            names[i] = candidate(inputs[i], depth, with_ext)
+    lowered = [n.lower() for n in names]
+    for i, n in enumerate(names):  # names that differ only in case: number them
+        if lowered.count(n.lower()) > 1:
+            names[i] = n[: -len(suffix)] + f"_{i + 1}" + suffix
+    return names

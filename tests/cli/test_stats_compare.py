@@ -1,0 +1,62 @@
+"""`sleepscorer stats` and `sleepscorer compare` on label files (no torch, no Qt)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from sleepscorer.cli import main
+from sleepscorer.core.statistics import compute_statistics, statistics_dict
+from sleepscorer.hypnogram import Hypnogram
+from sleepscorer.io.labels import read_labels, write_labels_csv
+from sleepscorer.stages import Stage
+
+W, N, R = Stage.WAKE, Stage.NREM, Stage.REM
+
+
+def labels(tmp_path, name, stages):
+    path = tmp_path / name
+    write_labels_csv(Hypnogram.from_arrays(np.asarray(stages, np.int8)), path)
+    return path
+
+
+def test_stats_prints_and_writes_the_panels_numbers(tmp_path, capsys):
+    stages = np.repeat([W, N, R, W, N], [300, 200, 60, 100, 140])
+    path = labels(tmp_path, "a.csv", stages)
+    assert main(["stats", str(path), "--out", str(tmp_path / "s.json"),
+                 "--start-time", "2024-03-01T06:55"]) == 0
+    out = capsys.readouterr().out
+    assert "a.csv" in out and "sleep latency 5.0 min" in out and "REM latency" in out
+    data = json.loads((tmp_path / "s.json").read_text())
+    from datetime import datetime
+
+    same = statistics_dict(compute_statistics(read_labels(path),
+                                              start_time=datetime(2024, 3, 1, 6, 55)))
+    assert data == json.loads(json.dumps(same))  # one function: the app's numbers
+    assert data["light_s"]["Wake"] + data["dark_s"]["Wake"] == data["time_s"]["Wake"]
+    assert main(["stats", str(path), "--out", str(tmp_path / "s.csv")]) == 0
+    assert (tmp_path / "s.csv").read_text().startswith("state,time_s")
+
+
+def test_stats_of_several_files_and_bad_output(tmp_path, capsys):
+    a = labels(tmp_path, "a.csv", np.repeat([W, N], 100))
+    b = labels(tmp_path, "b.csv", np.repeat([N, R], 100))
+    assert main(["stats", str(a), str(b), "--out", str(tmp_path / "all.csv")]) == 0
+    rows = (tmp_path / "all.csv").read_text().splitlines()
+    assert rows[0].startswith("file,state") and sum(str(b) in r for r in rows) >= 3
+    assert main(["stats", str(a), "--out", str(tmp_path / "s.txt")]) == 2
+    assert "must end with .csv or .json" in capsys.readouterr().err
+
+
+def test_compare_reports_agreement_kappa_f1_confusion(tmp_path, capsys):
+    a = labels(tmp_path, "expert.csv", np.repeat([W, N, R, N], 50))
+    other = np.repeat([W, N, R, N], 50)
+    other[60:70] = W
+    b = labels(tmp_path, "model.csv", other)
+    assert main(["compare", str(a), str(b), "--out", str(tmp_path / "c.json")]) == 0
+    out = capsys.readouterr().out
+    assert "agreement: 95.0%" in out and "Cohen's kappa" in out and "F1" in out
+    data = json.loads((tmp_path / "c.json").read_text())
+    assert data["confusion"]["NREM"]["Wake"] == 10 and data["epochs_compared"] == 200
+

@@ -1,0 +1,63 @@
+"""The statistics panel (spectra, latency; the numbers `sleepscorer stats` gives) and a
+second labels file shown as a band with 'next disagreement'."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from sleepscorer.core.statistics import compute_statistics, statistics_dict
+from sleepscorer.gui import backend
+from sleepscorer.hypnogram import Hypnogram
+from sleepscorer.stages import Stage
+from tests.gui.conftest import open_and_score
+
+
+def test_second_labels_band_and_next_disagreement(qtbot, window, recording_path, tmp_path):
+    session = open_and_score(qtbot, window, recording_path)
+    hyp = session.hypnogram
+    other = hyp.stages.copy()
+    other[50:60] = np.where(other[50:60] == Stage.REM, Stage.WAKE, Stage.REM)
+    other[200] = Stage.MA
+    path = tmp_path / "scorer2.csv"
+    backend.write_labels_csv(Hypnogram.from_arrays(other), path)
+    assert window.files.compare_with(path)
+    plot = window.trace_view.compare_plot
+    assert plot is not None and len(plot.compare_strip.rgba) == len(hyp)
+    marks = plot.disagree_strip.rgba[:, 3] > 0
+    assert marks[50:60].all() and marks[200] and marks.sum() == 11
+    before = hyp.stages.copy()
+    session.select(0)
+    qtbot.keyClick(window, Qt.Key.Key_D)
+    assert (session.start, session.stop) == (50, 60)
+    qtbot.keyClick(window, Qt.Key.Key_D)
+    assert (session.start, session.stop) == (200, 201)
+    qtbot.keyClick(window, Qt.Key.Key_D, Qt.KeyboardModifier.ShiftModifier)
+    assert (session.start, session.stop) == (50, 60)
+    assert np.array_equal(hyp.stages, before)  # comparing changes nothing held
+    text = window.statistics.comparison.text()
+    assert "Cohen's kappa" in text and "agreement: 96.3%" in text
+    session.select(200)
+    qtbot.keyClick(window, Qt.Key.Key_4)  # agree with the second scorer: the mark goes
+    assert not (window.trace_view.compare_plot.disagree_strip.rgba[200, 3] > 0)
+
+
+def test_panel_has_spectra_and_latency_and_exports_what_it_shows(qtbot, window, recording_path,
+                                                                tmp_path):
+    session = open_and_score(qtbot, window, recording_path)
+    panel = window.statistics
+    panel.refresh()
+    st = panel.stats
+    assert st.spectra is not None and panel.spectra_items  # one curve per state with epochs
+    assert sum(st.spectra.n_epochs.values()) > 250
+    assert "sleep latency" in panel.latency.text()
+    out = tmp_path / "stats.json"
+    assert window.files.export_statistics(out)
+    data = json.loads(out.read_text())
+    again = compute_statistics(session.hypnogram, states=st.states,
+                               start_time=session.recording.start_time,
+                               spectrogram=panel.spectrogram)
+    assert data == json.loads(json.dumps(statistics_dict(again)))  # the same function
+    assert data["spectra_db"]["freqs_hz"][0] > 0

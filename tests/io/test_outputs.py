@@ -1,0 +1,153 @@
+"""Outputs never destroy: not an input, not a device/FIFO/folder, checked before any work;
+batch outputs that would collide get distinct names; the summary says what was written."""
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from model.weights import build_model, save_model
+from sleepscorer.cli import main
+from sleepscorer.errors import SleepScorerError
+from sleepscorer.io import write_edf
+from sleepscorer.io.outputs import check_output_file, check_output_folder, distinct_names
+from tests.model.conftest import TINY, make_recording
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("model") / "m.safetensors"
+    save_model(build_model("sdreamer-seq", **TINY), path)
+    return path
+
+
+@pytest.fixture
+def rec(tmp_path) -> Path:
+    path = tmp_path / "rec.edf"
+    write_edf(make_recording(20, seed=1), path)
+    return path
+
+
+def score(rec: Path, out: str | Path, model: Path, *extra: str) -> int:
+    return main(["score", str(rec), "--out", str(out), "--model", str(model), "--device", "cpu",
+                 *extra])
+
+
+def test_score_refuses_to_overwrite_its_input(rec, tiny_model, capsys):
+    before = digest(rec)
+    assert score(rec, rec, tiny_model) == 2
+    err = capsys.readouterr().err
+    assert "is the input" in err and "Traceback" not in err
+    assert digest(rec) == before
+
+
+def test_score_refuses_an_input_reached_through_a_symlink_or_hard_link(rec, tiny_model, capsys):
+    before = digest(rec)
+    (rec.parent / "link.csv").symlink_to(rec)
+    os.link(rec, rec.parent / "hard.csv")
+    assert score(rec, rec.parent / "link.csv", tiny_model) == 2
+    assert score(rec, rec.parent / "hard.csv", tiny_model) == 2
+    assert capsys.readouterr().err.count("is the input") == 2
+    assert digest(rec) == before
+
+
+def test_devices_and_fifos_are_never_replaced(rec, tiny_model, tmp_path, capsys):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    assert score(rec, "/dev/null", tiny_model) == 2
+    assert score(rec, fifo, tiny_model) == 2
+    assert Path("/dev/null").is_char_device() and fifo.is_fifo()
+    assert capsys.readouterr().err.count("not a regular file") == 2
+
+
+def test_convert_labels_refuses_its_input_and_an_existing_folder(tmp_path, capsys):
+    labels = tmp_path / "a.csv"
+    labels.write_text("epoch,onset_s,duration_s,stage\n0,0,1,Wake\n1,1,1,NREM\n")
+    before = digest(labels)
+    assert main(["convert-labels", str(labels), str(labels)]) == 2
+    assert main(["convert-labels", str(labels), str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "is the input" in err and "is an existing folder" in err
+    assert digest(labels) == before
+
+
+def test_unwritable_output_is_an_error_before_any_work(rec, tiny_model, tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert score(rec, blocker / "sub" / "out.csv", tiny_model) == 2
+    err = capsys.readouterr().err
+    assert "cannot be made" in err and "scoring" not in err  # refused before scoring
+
+
+def test_finetune_checks_its_output_before_training(tmp_path, capsys):
+    (tmp_path / "m.safetensors").mkdir()
+    (tmp_path / "file").write_text("x")
+    missing = str(tmp_path / "no-such-corrections")
+    assert main(["finetune", missing, "--out", str(tmp_path / "m.safetensors")]) == 2
+    assert main(["finetune", missing, "--out", str(tmp_path / "file" / "x.safetensors")]) == 2
+    err = capsys.readouterr().err
+    assert "is an existing folder" in err and "is not a folder" in err
+    assert "corrections folder" not in err  # the output was refused before anything else
+
+
+def test_single_output_into_an_existing_folder(rec, tiny_model, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert score(rec, ".", tiny_model) == 0
+    assert (tmp_path / "rec_scored.csv").exists()
+
+
+def test_batch_collisions_get_distinct_names(tmp_path, tiny_model, capsys):
+    for d in ("d1", "d2"):
+        (tmp_path / d).mkdir()
+        write_edf(make_recording(20, seed=len(d)), tmp_path / d / "rec.edf")
+    out = tmp_path / "o"
+    status = main(["score", str(tmp_path / "d1" / "rec.edf"), str(tmp_path / "d2" / "rec.edf"),
+                   "--out", str(out), "--model", str(tiny_model), "--device", "cpu"])
+    captured = capsys.readouterr()
+    assert status == 0
+    written = sorted(p.name for p in out.iterdir())
+    assert written == ["d1_rec_scored.csv", "d2_rec_scored.csv"]
+    for name in written:  # the summary names each file written, paths never cut
+        assert str(out / name) in captured.out
+    assert str(tmp_path / "d1" / "rec.edf") in captured.out
+
+
+def test_batch_same_stem_other_format_in_one_folder(tmp_path, tiny_model, capsys):
+    import scipy.io
+
+    root = tmp_path / "study"
+    root.mkdir()
+    rec = make_recording(20, seed=4)
+    write_edf(rec, root / "rec.edf")
+    scipy.io.savemat(root / "rec.mat", {"eeg": rec.eeg.data, "emg": rec.emg.data,
+                                        "eeg_frequency": rec.rate})
+    out = tmp_path / "o"
+    assert main(["score", str(root), "--out", str(out), "--model", str(tiny_model),
+                 "--device", "cpu"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["rec_edf_scored.csv", "rec_mat_scored.csv"]
+
+
+def test_output_checks_directly(tmp_path):
+    a = tmp_path / "a.edf"
+    a.write_bytes(b"x")
+    with pytest.raises(SleepScorerError, match="is the input"):
+        check_output_file(a, [a])
+    with pytest.raises(SleepScorerError, match="folder"):
+        check_output_file(tmp_path, [])
+    with pytest.raises(SleepScorerError, match="not a folder"):
+        check_output_folder(a, [])
+    assert check_output_file(tmp_path / "new" / "x.csv", [a]) == tmp_path / "new" / "x.csv"
+    assert not (tmp_path / "new").exists()  # checking creates nothing
+
+
+def test_distinct_names_are_distinct_and_stable():
+    names = distinct_names([Path("/s/d1/rec.edf"), Path("/s/d2/rec.edf"), Path("/s/x.edf")],
+                           "_scored.csv")
+    assert names == ["d1_rec_scored.csv", "d2_rec_scored.csv", "x_scored.csv"]
+    names = distinct_names([Path("/s/REC.edf"), Path("/s/rec.edf")], ".csv")
+    assert len({n.lower() for n in names}) == 2
