@@ -109,3 +109,21 @@ class SpectralSource:
 
     def epochs(self, name: str, start: int, stop: int) -> np.ndarray:
         return self.channels[name][start:stop]
+
+
+def rescaled_by_crop(f: np.ndarray, rng: np.random.Generator, lo_frac: float = 0.15,
+                     hi_frac: float = 0.5, p_lo: float = 10.0, p_hi: float = 90.0) -> np.ndarray:
+    """Percentile-scaled features re-scaled as if the statistics came from a random crop.
+
+    Percentiles commute with the per-column affine scaling, so this equals scaling the raw
+    features by a crop's statistics (up to the clip): it shows the network recordings that
+    are mostly Wake or mostly sleep, without simulating them again.
+    """
+    n = len(f)
+    length = max(60, int(n * rng.uniform(lo_frac, hi_frac)))
+    start = int(rng.integers(0, max(1, n - length)))
+    crop = f[start:start + length]
+    q_lo, q_hi = np.percentile(crop, [p_lo, p_hi], axis=0)
+    mid = (q_lo + q_hi) / 2
+    half = np.maximum((q_hi - q_lo) / 2, 0.05)
+    return np.clip((f - mid) / half, -CLIP, CLIP).astype(np.float32)

@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +52,24 @@ def spectral_config(args: argparse.Namespace) -> dict:
             "emg_patch": 4, "ffn_dim": args.ffn, "seq_len": args.seq_len}
 
 
+def composition_copies(subjects: list, copies: int, seed: int) -> list:
+    """Each training animal again, scaled by the statistics of random 15-50 % crops (mostly
+    Wake or mostly sleep), so labels do not depend on how much of a file is which state."""
+    from model.data import SubjectData
+    from model.spectral import rescaled_by_crop
+
+    rng = np.random.default_rng(seed + 17)
+    out = []
+    for s in subjects:
+        for k in range(copies):
+            crop_seed = int(rng.integers(2**31))  # the same crop for EEG and EMG
+            out.append(SubjectData(f"{s.subject}-crop{k}",
+                                   rescaled_by_crop(np.asarray(s.eeg), np.random.default_rng(crop_seed)),
+                                   rescaled_by_crop(np.asarray(s.emg), np.random.default_rng(crop_seed)),
+                                   s.labels))
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--arch", default="sdreamer-seq")
@@ -67,6 +86,8 @@ def main() -> int:
     parser.add_argument("--feature-shift", type=float, default=0.3)
     parser.add_argument("--gain-jitter-emg", type=float, default=0.0)
     parser.add_argument("--seq-len", type=int, default=32)
+    parser.add_argument("--crop-copies", type=int, default=2,
+                        help="copies of each training animal scaled by random crops' statistics")
     parser.add_argument("--ffn", type=int, default=128)
     parser.add_argument("--eeg-patch", type=int, default=16)
     parser.add_argument("--resume", action="store_true",
@@ -79,6 +100,7 @@ def main() -> int:
     spec = CorpusSpec()
     corpus = load_corpus(spec, args.cache, MSSV)
     train_set, val = corpus["train"], corpus["val"]
+    train_set = train_set + composition_copies(train_set, args.crop_copies, args.seed)
     cfg = TrainConfig(epochs=args.epochs, max_steps_per_epoch=args.steps_per_epoch, patience=4,
                       alpha=args.alpha, seed=args.seed, class_weights=shipped_class_weights(train_set),
                       gain_jitter_eeg=args.gain_jitter_eeg, gain_jitter_emg=args.gain_jitter_emg,

@@ -27,9 +27,13 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=ROOT / "resources" / "weights" / "trees-reference.json")
     p.add_argument("--rounds", type=int, default=300)
+    p.add_argument("--per-lab", type=int, default=3, help="animals per training lab (0: all)")
     args = p.parse_args()
     spec = CorpusSpec()
     animals = [a for a in plan(spec, MSSV) if a.split in ("train", "val")]
+    if args.per_lab:  # the reference as published: a few animals per training lab
+        animals = [a for lab in spec.train_labs for a in animals if a.lab == lab][:0] or [
+            a for i, a in enumerate(animals) if sum(b.lab == a.lab for b in animals[:i]) < args.per_lab]
     started = time.perf_counter()
     feats = {True: [], False: []}
     labels = []
