@@ -26,12 +26,10 @@ HELD_OUT_LAB = "lab_b"
 TRAIN_LABS = ("lab_a", "lab_c", "lab_d", "lab_e")
 # Recording rates differ by lab so resampling is part of what the model sees.
 LAB_RATES = {"lab_a": 512.0, "lab_b": 256.0, "lab_c": 1000.0, "lab_d": 500.0, "lab_e": 400.0}
-# EMG divided by a 10-min rolling floor of its tone: real EMG baselines step up after
-# movements (electrode contact), so a global EMG scale would make sleep after a step look
-# like Wake. (Measured on simulated lab_c: normalised EMG RMS medians Wake 0.98, NREM 0.85,
-# REM 0.45, so the REM atonia contrast survives.)
-PREPROCESS = PreprocessConfig(emg_norm="rolling", emg_baseline_s=600.0)
-CORPUS_VERSION = 1  # bump when PREPROCESS or the simulator changes: the cache is per version
+# Spectral front end (model.spectral): robust-scaled log spectra, what transfers between
+# generators; raw-sample input learned the simulator's waveforms (real demo 0.67-0.87).
+PREPROCESS = PreprocessConfig(front_end="spectral", scale_lo=10.0, scale_hi=90.0)
+CORPUS_VERSION = 2  # bump when PREPROCESS or the simulator changes: the cache is per version
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from model.frontend import epoch_arrays
 from model.losses import TEACHER
-from model.preprocess import PreprocessConfig, preprocess
+from model.preprocess import PreprocessConfig
 from sleepscorer.errors import ModelError
 from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.io.recording import Recording
@@ -25,7 +26,8 @@ from sleepscorer.stages import MODEL_CLASSES_3, Stage
 
 @dataclass
 class SubjectData:
-    """One recording ready for training: (n, T) float32 signals and (n,) class indices."""
+    """One recording ready for training: (n, F) float32 epochs (samples or spectral
+    features, see model.preprocess.make_source) and (n,) class indices."""
 
     subject: str
     eeg: np.ndarray
@@ -54,7 +56,7 @@ def prepare_subject(recording: Recording, hypnogram: Hypnogram,
     if need_emg and recording.emg is None:
         raise ModelError(recording.source, "training this model needs an EMG channel; "
                                            "set the channel roles or train an EEG-only model")
-    eeg, emg = preprocess(recording, cfg)
+    eeg, emg = epoch_arrays(recording, cfg)
     hyp = hypnogram if abs(hypnogram.epoch_length - 1.0) < 1e-9 else hypnogram.to_epoch_length(1.0)
     labels = np.full(len(eeg), -1, dtype=np.int64)
     n = min(len(labels), len(hyp))

@@ -1,66 +1,80 @@
-"""Hand-made per-epoch features for the tree baseline (sDREAMER paper, section V-C).
+"""Per-epoch spectral features of the tree reference (LightGBM), from a Recording.
 
-Statistical features (mean, max, min, std, skew) of the raw signal and its first
-derivative, FFT band powers of EEG (delta 0.5-4, theta 6-9, alpha 9-12, sigma 10-15,
-beta 15-30, gamma 30-100 Hz) with relative powers and ratios, and EMG RMS / high-band
-power. Input is the normalised (n, 512) epochs from `model.preprocess`. Numpy only.
+Log EEG power of each 1-s epoch in 0.5-2, 2-4, 4-6, 6-9, 9-12, 12-16, 16-25 and 25-40 Hz,
+the same powers as fractions of their sum, and the log RMS of the EMG's 10-100 Hz band;
+each feature scaled per recording by the midpoint and width of its 10th-90th percentile
+range; then the features of the `context` epochs before and after appended. This simple
+model, trained only on simulated mice, scores real mice 0.91-0.97 against experts (measured
+outside the project), which is why it is the reference every network must match.
+Numpy only; works chunk by chunk on the resampled signal.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-BANDS = {"delta": (0.5, 4), "theta": (6, 9), "alpha": (9, 12), "sigma": (10, 15),
-         "beta": (15, 30), "gamma": (30, 100)}
-_EPS = 1e-8
+from model.preprocess import resample_segment
+from sleepscorer.io.recording import Recording
+
+RATE = 512
+BANDS = ((0.5, 2), (2, 4), (4, 6), (6, 9), (9, 12), (12, 16), (16, 25), (25, 40))
+EMG_BAND = (10, 100)
+CONTEXT = 8
+_EPS = 1e-20
 
 
-def _stats(x: np.ndarray, prefix: str) -> dict[str, np.ndarray]:
-    mean = x.mean(1)
-    std = x.std(1)
-    centred = x - mean[:, None]
-    skew = (centred**3).mean(1) / np.maximum(std, _EPS) ** 3
-    return {f"{prefix}_mean": mean, f"{prefix}_max": x.max(1), f"{prefix}_min": x.min(1),
-            f"{prefix}_std": std, f"{prefix}_skew": skew}
+def feature_names(with_emg: bool = True, context: int = CONTEXT) -> list[str]:
+    base = ([f"eeg_log_{lo:g}_{hi:g}" for lo, hi in BANDS]
+            + [f"eeg_rel_{lo:g}_{hi:g}" for lo, hi in BANDS] + (["emg_log_rms"] if with_emg else []))
+    return [f"{name}@{k:+d}" for k in range(-context, context + 1) for name in base]
 
 
-def band_powers(x: np.ndarray, rate: float) -> dict[str, np.ndarray]:
-    spec = np.abs(np.fft.rfft(x * np.hanning(x.shape[1]), axis=1)) ** 2
-    freqs = np.fft.rfftfreq(x.shape[1], 1 / rate)
-    return {name: spec[:, (freqs >= lo) & (freqs < hi)].sum(1) for name, (lo, hi) in BANDS.items()}
+def _periodogram(x: np.ndarray, n: int) -> np.ndarray:
+    ep = x[: n * RATE].reshape(n, RATE).astype(np.float64)
+    ep -= ep.mean(1, keepdims=True)
+    return np.abs(np.fft.rfft(ep * np.hanning(RATE), axis=1)) ** 2  # 1-Hz bins
 
 
-def _features_chunk(eeg: np.ndarray, emg: np.ndarray | None, rate: float) -> dict[str, np.ndarray]:
-    eeg = eeg.astype(np.float64)
-    f = {**_stats(eeg, "eeg"), **_stats(np.diff(eeg, axis=1), "eeg_d1")}
-    bands = band_powers(eeg, rate)
-    total = sum(bands.values()) + _EPS
-    for name, power in bands.items():
-        f[f"eeg_{name}_log"] = np.log(power + _EPS)
-        f[f"eeg_{name}_rel"] = power / total
-    f["theta_delta"] = np.log((bands["theta"] + _EPS) / (bands["delta"] + _EPS))
-    f["sigma_beta"] = np.log((bands["sigma"] + _EPS) / (bands["beta"] + _EPS))
-    f["slow_fast"] = np.log((bands["delta"] + bands["theta"] + _EPS) / (bands["beta"] + bands["gamma"] + _EPS))
-    if emg is not None:
-        emg = emg.astype(np.float64)
-        f.update(_stats(emg, "emg"))
-        f.update(_stats(np.diff(emg, axis=1), "emg_d1"))
-        f["emg_rms_log"] = np.log(np.sqrt((emg**2).mean(1)) + _EPS)
-        f["emg_gamma_log"] = np.log(band_powers(emg, rate)["gamma"] + _EPS)
-    return f
+def epoch_band_features(recording: Recording, with_emg: bool = True,
+                        chunk_epochs: int = 4096) -> np.ndarray:
+    """(n_epochs, 16 or 17) unscaled features of every whole 1-s epoch."""
+    n = recording.n_epochs(1.0)
+    eeg, emg = recording.eeg, recording.emg if with_emg else None
+    out = np.empty((n, 2 * len(BANDS) + (emg is not None)), np.float32)
+    freqs = np.fft.rfftfreq(RATE, 1 / RATE)
+    masks = [(freqs >= lo) & (freqs < hi) for lo, hi in BANDS]
+    masks[0] = (freqs >= 0.5) & (freqs < 2)  # the 1-Hz bin: 0.5-2 Hz is bin 1
+    emg_mask = (freqs >= EMG_BAND[0]) & (freqs < EMG_BAND[1])
+    for a in range(0, n, chunk_epochs):
+        b = min(n, a + chunk_epochs)
+        spec = _periodogram(resample_segment(eeg.data, eeg.rate, a * RATE, b * RATE, RATE), b - a)
+        power = np.stack([spec[:, m].sum(1) for m in masks], 1) + _EPS
+        out[a:b, :len(BANDS)] = np.log10(power)
+        out[a:b, len(BANDS):2 * len(BANDS)] = power / power.sum(1, keepdims=True)
+        if emg is not None:
+            es = _periodogram(resample_segment(emg.data, emg.rate, a * RATE, b * RATE, RATE), b - a)
+            out[a:b, -1] = 0.5 * np.log10(es[:, emg_mask].sum(1) + _EPS)
+    return out
 
 
-def feature_names(with_emg: bool = True) -> list[str]:
-    x = np.random.default_rng(0).standard_normal((1, 512))
-    return list(_features_chunk(x, x if with_emg else None, 512.0))
+def scale_by_percentiles(f: np.ndarray, lo: float = 10.0, hi: float = 90.0) -> np.ndarray:
+    """Each column minus the midpoint of its lo-hi percentile range, over the range's width."""
+    if len(f) == 0:
+        return f.astype(np.float32)
+    p_lo, p_hi = np.percentile(f, [lo, hi], axis=0)
+    width = np.where(p_hi - p_lo > 1e-9, p_hi - p_lo, 1.0)
+    return ((f - (p_lo + p_hi) / 2) / width).astype(np.float32)
 
 
-def epoch_features(eeg: np.ndarray, emg: np.ndarray | None, rate: float = 512.0,
-                   chunk: int = 8192) -> np.ndarray:
-    """(n, T) EEG [+ EMG] -> (n, n_features) float32, computed in chunks of epochs."""
-    parts = []
-    for a in range(0, len(eeg), chunk):
-        f = _features_chunk(eeg[a:a + chunk], None if emg is None else emg[a:a + chunk], rate)
-        parts.append(np.stack(list(f.values()), 1).astype(np.float32))
-    n_feat = len(feature_names(emg is not None))
-    return np.concatenate(parts) if parts else np.zeros((0, n_feat), np.float32)
+def with_context(f: np.ndarray, context: int = CONTEXT) -> np.ndarray:
+    """Append the features of the `context` epochs before and after (edges repeated)."""
+    if context == 0 or len(f) == 0:
+        return f
+    padded = np.pad(f, ((context, context), (0, 0)), mode="edge")
+    n = len(f)
+    return np.concatenate([padded[k:k + n] for k in range(2 * context + 1)], 1)
+
+
+def tree_features(recording: Recording, with_emg: bool = True, context: int = CONTEXT) -> np.ndarray:
+    """Scaled features with context, ready for the tree: (n_epochs, 17 x (2 context + 1))."""
+    return with_context(scale_by_percentiles(epoch_band_features(recording, with_emg)), context)

@@ -20,8 +20,10 @@ import torch
 
 from model.device import pick_device
 from model.domain import RUN, LabGate, TokenEncoder, profile, run_starts, token_encoder
+from model.frontend import make_source
 from model.postprocess import RemRule, apply_rem_rule
 from model.preprocess import EpochSource, PreprocessConfig
+from model.quality import QualitySpan, check_channels
 from model.weights import LoadedModel, resolve_model
 from sleepscorer.errors import Cancelled, ModelError
 from sleepscorer.hypnogram import Hypnogram
@@ -41,6 +43,7 @@ class ScoreResult:
     modality: str = "both"  # what was actually used (EEG-only recordings -> "eeg")
     epoch_length: float = 1.0
     warnings: list[str] = field(default_factory=list)
+    quality: list[QualitySpan] = field(default_factory=list)  # unusable signal, per channel
 
     @property
     def stages(self) -> np.ndarray:
@@ -238,23 +241,55 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     if n1 == 0 or n_out == 0:
         raise ModelError(recording.source, "recording is shorter than one epoch; nothing to score")
     cfg = PreprocessConfig(**loaded.card.get("preprocessing", {}))
-    source = EpochSource(recording, cfg, use_eeg=modality in ("both", "eeg"),
+    source = make_source(recording, cfg, use_eeg=modality in ("both", "eeg"),
                          use_emg=modality in ("both", "emg"))
     if lab_gate:
         loaded, note = route_to_lab_model(loaded, source, dev)
         warnings += [note] if note else []
     batch_size = batch_size or (4096 if dev.type == "cuda" else 512)
+    roles = {role: ch for role, ch, used in (("EEG", recording.eeg, modality != "emg"),
+                                             ("EMG", recording.emg, modality != "eeg"))
+             if used and ch is not None}
+    bad, spans = check_channels(roles, n1)
     scorer = _Scorer(loaded, source, modality, dev, batch_size)
     with torch.inference_mode():
         p1 = scorer.run(n1, chunk_epochs, progress, cancel)
+        emg_only_bad = (bad["EMG"] & ~bad["EEG"]) if {"EEG", "EMG"} <= bad.keys() else None
+        if emg_only_bad is not None and emg_only_bad.any() and "eeg" in loaded.modalities:
+            eeg_source = make_source(recording, cfg, use_eeg=True, use_emg=False)
+            p_eeg = _Scorer(loaded, eeg_source, "eeg", dev, batch_size).run(n1, chunk_epochs, None, cancel)
+            p1[emg_only_bad] = p_eeg[emg_only_bad]
     if rem_rule is not None:
         p1, changed = apply_rem_rule(p1, loaded.classes, BASE_EPOCH, rem_rule)
         if changed:
             warnings.append(f"{changed} s of REM with no NREM before it scored Wake (rodents "
                             "enter REM from NREM; turn this off for narcolepsy models)")
+    p1, classes = gate_unusable(p1, loaded.classes, bad, modality)
+    for span in spans:
+        fallback = span.channel == "EMG" and modality == "both"
+        warnings.append(f"{span.describe()}: " + ("scored from EEG alone" if fallback
+                                                  else "scored Artifact, please review"))
     probs = combine_epochs(p1, epoch_length, n_out)
-    return ScoreResult(probs, loaded.classes, loaded.name, str(dev), modality, epoch_length,
-                       warnings)
+    return ScoreResult(probs, classes, loaded.name, str(dev), modality, epoch_length,
+                       warnings, spans)
+
+
+ARTIFACT_PROBABILITY = 0.5  # gated epochs: Artifact, at a confidence `N` stops at
+
+
+def gate_unusable(p1: np.ndarray, classes: tuple[Stage, ...], bad: dict[str, np.ndarray],
+                  modality: str) -> tuple[np.ndarray, tuple[Stage, ...]]:
+    """Epochs whose only usable signal is gone become Artifact (an extra class column).
+
+    The model's own probabilities are kept, halved, so a reviewer still sees its guess.
+    """
+    unusable = bad.get("EMG") if modality == "emg" else bad.get("EEG")
+    if unusable is None or not unusable.any() or Stage.ARTIFACT in classes:
+        return p1, classes
+    out = np.concatenate([p1, np.zeros((len(p1), 1), p1.dtype)], 1)
+    out[unusable, :-1] *= 1 - ARTIFACT_PROBABILITY
+    out[unusable, -1] = ARTIFACT_PROBABILITY
+    return out, (*classes, Stage.ARTIFACT)
 
 
 def to_hypnogram(result: ScoreResult, hypnogram: Hypnogram | None = None,

@@ -32,6 +32,9 @@ class PreprocessConfig:
     clip: float = 20.0  # in robust standard deviations
     emg_norm: str = "global"  # "global" or "rolling" (divide by a rolling EMG baseline)
     emg_baseline_s: float = 1800.0  # rolling window for emg_norm="rolling"
+    front_end: str = "raw"  # "raw": normalised samples; "spectral": model.spectral features
+    scale_lo: float = 10.0  # spectral: per-recording percentile range each feature is scaled by
+    scale_hi: float = 90.0
 
     def to_dict(self) -> dict:
         return asdict(self)

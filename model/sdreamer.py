@@ -46,12 +46,26 @@ class SDreamerConfig:
     n_classes: int = 3
     dropout: float = 0.1
     mix_from_layer: int | None = None  # first layer (0-based) with the mix expert; None: last
+    # Spectral front end (model.spectral): per-epoch feature vectors instead of samples, so
+    # each modality has its own length and patch. None: epoch_samples / patch_size.
+    eeg_features: int | None = None
+    emg_features: int | None = None
+    eeg_patch: int | None = None
+    emg_patch: int | None = None
 
     def __post_init__(self) -> None:
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model {self.d_model} is not divisible by n_heads {self.n_heads}")
-        if self.epoch_samples % self.patch_size:
-            raise ValueError(f"patch_size {self.patch_size} does not divide {self.epoch_samples}")
+        for m in ("eeg", "emg"):
+            n, w = self.input_shape(m)
+            if n % w:
+                raise ValueError(f"{m} patch {w} does not divide its input length {n}")
+
+    def input_shape(self, modality: str) -> tuple[int, int]:
+        """(input length, patch width) of one modality's epoch."""
+        n = getattr(self, f"{modality}_features") or self.epoch_samples
+        w = getattr(self, f"{modality}_patch") or self.patch_size
+        return n, w
 
     @property
     def n_patches(self) -> int:
@@ -136,12 +150,12 @@ class MoME(nn.Module):
 class EpochEmbedding(nn.Module):
     """Patching and initial representation of one modality, eqs. 1-2."""
 
-    def __init__(self, cfg: SDreamerConfig):
+    def __init__(self, cfg: SDreamerConfig, modality: str = "eeg"):
         super().__init__()
-        self.patch_size = cfg.patch_size
-        self.trans = nn.Linear(cfg.patch_size, cfg.d_model)  # E_trans^m, eq. 1
+        n_in, self.patch_size = cfg.input_shape(modality)
+        self.trans = nn.Linear(self.patch_size, cfg.d_model)  # E_trans^m, eq. 1
         self.cls = nn.Parameter(torch.zeros(1, 1, cfg.d_model))  # T_cls^m
-        self.pos = nn.Parameter(torch.zeros(1, cfg.n_patches + 1, cfg.d_model))  # E_pos^m
+        self.pos = nn.Parameter(torch.zeros(1, n_in // self.patch_size + 1, cfg.d_model))  # E_pos^m
         self.mod = nn.Parameter(torch.zeros(1, 1, cfg.d_model))  # E_mod^m (same at every position)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -211,7 +225,7 @@ class EpochSDreamer(_SDreamerInterface, nn.Module):
         super().__init__()
         self.cfg = cfg
         mix_from = cfg.epoch_layers - 1 if cfg.mix_from_layer is None else cfg.mix_from_layer
-        self.embed = nn.ModuleDict({m: EpochEmbedding(cfg) for m in ("eeg", "emg")})
+        self.embed = nn.ModuleDict({m: EpochEmbedding(cfg, m) for m in ("eeg", "emg")})
         self.mome = MoME(cfg, cfg.epoch_layers, mix_from)
         d, c = cfg.d_model, cfg.n_classes
         self.heads = nn.ModuleDict({"eeg": Head(d, c), "emg": Head(d, c), "mix": Head(2 * d, c)})
@@ -248,7 +262,7 @@ class SequenceSDreamer(_SDreamerInterface, nn.Module):
         super().__init__()
         self.cfg = cfg
         d, c = cfg.d_model, cfg.n_classes
-        self.embed = nn.ModuleDict({m: EpochEmbedding(cfg) for m in ("eeg", "emg")})
+        self.embed = nn.ModuleDict({m: EpochEmbedding(cfg, m) for m in ("eeg", "emg")})
         self.epoch_mome = MoME(cfg, cfg.epoch_layers, None)  # no mix pathway at epoch level
         mix_from = cfg.seq_layers - 1 if cfg.mix_from_layer is None else cfg.mix_from_layer
         self.seq_pos = nn.ParameterDict({m: nn.Parameter(torch.zeros(1, cfg.seq_len, d))
@@ -293,8 +307,8 @@ class SequenceSDreamer(_SDreamerInterface, nn.Module):
 
     def forward(self, eeg: Tensor, emg: Tensor) -> dict[str, Tensor]:
         """eeg, emg (B, K, T) -> logits (B, K, C) for each pathway."""
-        b, k, t = eeg.shape
-        tokens = self.encode_epochs(eeg.reshape(b * k, t), emg.reshape(b * k, t))
+        b, k = eeg.shape[:2]
+        tokens = self.encode_epochs(eeg.reshape(b * k, -1), emg.reshape(b * k, -1))
         tokens = tokens.view(b, k, 2, -1)
         z = {"eeg": tokens[:, :, 0], "emg": tokens[:, :, 1]}
         return {p: self._pathway(p, z) for p in PATHWAYS}

@@ -51,6 +51,9 @@ class TrainConfig:
     gain_jitter_eeg: float = 0.0
     cosine: bool = False  # decay the learning rate to 0 over all steps (cosine)
     gain_jitter_emg: float = 0.0
+    # Spectral front end: per-window random offset of every scaled feature (sd), as when a
+    # recording's percentile midpoints sit elsewhere (other state mix, other animal).
+    feature_shift: float = 0.0
     stride: int | None = None  # window stride for training data (default K/2)
     max_steps_per_epoch: int | None = None
     grad_clip: float = 1.0
@@ -74,6 +77,14 @@ def jitter_gain(x: torch.Tensor, sd: float) -> torch.Tensor:
     """Scale each window (first dimension) by exp(N(0, sd))."""
     shape = (x.shape[0],) + (1,) * (x.dim() - 1)
     return x * torch.exp(torch.randn(shape, device=x.device) * sd)
+
+
+def shift_features(x: torch.Tensor, sd: float) -> torch.Tensor:
+    """Add to each window (first dimension) one offset N(0, sd) and per-feature N(0, sd/2)."""
+    common = torch.randn((x.shape[0],) + (1,) * (x.dim() - 1), device=x.device) * sd
+    per_feature = torch.randn((x.shape[0],) + (1,) * (x.dim() - 2) + (x.shape[-1],),
+                              device=x.device) * (sd / 2)
+    return x + common + per_feature
 
 
 def distillation_loss(cfg: TrainConfig) -> LossFn:
@@ -217,6 +228,8 @@ def _fit(model, train_data, val_data, cfg, dist, progress, cancel, loss_fn, para
                 eeg = jitter_gain(eeg, cfg.gain_jitter_eeg)
             if cfg.gain_jitter_emg > 0:
                 emg = jitter_gain(emg, cfg.gain_jitter_emg)
+            if cfg.feature_shift > 0:
+                eeg, emg = shift_features(eeg, cfg.feature_shift), shift_features(emg, cfg.feature_shift)
             terms = loss_fn(net, eeg, emg, y.to(dist.device))
             optimiser.zero_grad(set_to_none=True)
             terms["loss"].backward()

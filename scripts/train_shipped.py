@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,18 +36,38 @@ DATA_STATEMENT = (
 )
 
 
-# The shipped weights come from a chain of runs on this corpus, each warm-started from the
-# last checkpoint of the one before (recorded here because a card only sees the last run).
-INIT_HISTORY = ("run 1: 2.5 passes of 400 steps, lr 1e-3, no augmentation, inverse-sqrt class "
-                "weights; run 2: 1 pass of 250 steps with 8 extra lab_c animals and gain "
-                "jitter; run 3: 5 x 250 steps, EEG gain jitter 0.2, class weights freq^-0.75; "
-                "run 4: the final run recorded in this card")
-
-
 def shipped_class_weights(subjects: list, n_classes: int = 3) -> list[float]:
     """Frequency^-0.75 weights: REM is rare (~7 %) and the hardest class; full inverse
     weighting over-calls it, inverse-sqrt let it vanish behind quiet Wake."""
     return [round(w, 3) for w in class_weights(subjects, n_classes, power=0.75)]
+
+
+def spectral_config(args: argparse.Namespace) -> dict:
+    """sDREAMER sizes for the spectral front end: 80 EEG bins in patches of 16 (8 Hz), 12 EMG
+    features in patches of 4; FFN 2x d_model; K epochs of context. Sized so that training
+    fits a 2-core CPU in well under an hour and 24 h scores in seconds."""
+    from model.spectral import EEG_FEATURES, EMG_FEATURES
+
+    return {"eeg_features": EEG_FEATURES, "emg_features": EMG_FEATURES, "eeg_patch": args.eeg_patch,
+            "emg_patch": 4, "ffn_dim": args.ffn, "seq_len": args.seq_len}
+
+
+def composition_copies(subjects: list, copies: int, seed: int) -> list:
+    """Each training animal again, scaled by the statistics of random 15-50 % crops (mostly
+    Wake or mostly sleep), so labels do not depend on how much of a file is which state."""
+    from model.data import SubjectData
+    from model.spectral import rescaled_by_crop
+
+    rng = np.random.default_rng(seed + 17)
+    out = []
+    for s in subjects:
+        for k in range(copies):
+            crop_seed = int(rng.integers(2**31))  # the same crop for EEG and EMG
+            out.append(SubjectData(f"{s.subject}-crop{k}",
+                                   rescaled_by_crop(np.asarray(s.eeg), np.random.default_rng(crop_seed)),
+                                   rescaled_by_crop(np.asarray(s.emg), np.random.default_rng(crop_seed)),
+                                   s.labels))
+    return out
 
 
 def main() -> int:
@@ -61,8 +82,16 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--cosine", action="store_true", help="cosine learning-rate decay")
-    parser.add_argument("--gain-jitter-eeg", type=float, default=0.2)
+    parser.add_argument("--gain-jitter-eeg", type=float, default=0.1)
+    parser.add_argument("--feature-shift", type=float, default=0.3)
     parser.add_argument("--gain-jitter-emg", type=float, default=0.0)
+    parser.add_argument("--seq-len", type=int, default=32)
+    parser.add_argument("--crop-copies", type=int, default=2,
+                        help="copies of each training animal scaled by random crops' statistics")
+    parser.add_argument("--ffn", type=int, default=128)
+    parser.add_argument("--eeg-patch", type=int, default=16)
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from the last checkpoint (work-data/checkpoints/) if there is one")
     parser.add_argument("--init", type=Path, default=None,
                         help="start from these weights (e.g. a checkpoint of an earlier run)")
     args = parser.parse_args()
@@ -71,13 +100,16 @@ def main() -> int:
     spec = CorpusSpec()
     corpus = load_corpus(spec, args.cache, MSSV)
     train_set, val = corpus["train"], corpus["val"]
+    train_set = train_set + composition_copies(train_set, args.crop_copies, args.seed)
     cfg = TrainConfig(epochs=args.epochs, max_steps_per_epoch=args.steps_per_epoch, patience=4,
                       alpha=args.alpha, seed=args.seed, class_weights=shipped_class_weights(train_set),
                       gain_jitter_eeg=args.gain_jitter_eeg, gain_jitter_emg=args.gain_jitter_emg,
-                      lr=args.lr, cosine=args.cosine)
+                      lr=args.lr, cosine=args.cosine, feature_shift=args.feature_shift)
     checkpoint = ROOT / "work-data" / "checkpoints" / f"{args.arch}-last.safetensors"
     torch.manual_seed(args.seed)
-    model = build_model(args.arch)
+    model = build_model(args.arch, **spectral_config(args))
+    if args.resume and checkpoint.exists() and args.init is None:
+        args.init = checkpoint
     if args.init is not None:
         from model.weights import load_model
 
@@ -97,12 +129,12 @@ def main() -> int:
     result = train(model, train_set, val, cfg, progress)
     minutes = (time.perf_counter() - started) / 60
     card = save_model(
-        result.model, args.out, arch=args.arch, name=f"{args.arch} (simulated corpus v1)",
+        result.model, args.out, arch=args.arch, name=f"{args.arch} spectral (simulated corpus v2)",
         preprocessing=PREPROCESS.to_dict(),
         training_data={"statement": DATA_STATEMENT, "corpus": spec.to_dict(),
                        "splits": summary(corpus), "train_minutes_cpu": round(minutes, 1),
                        "initialised_from": str(args.init) if args.init else None,
-                       "history_note": INIT_HISTORY if args.init else None,
+                       "history_note": None,
                        "train_config": cfg.to_dict()},
         metrics={"validation_simulated": {k: v for k, v in result.best.items() if k != "confusion"}})
     print(f"saved {args.out} ({minutes:.1f} min); best epoch {result.best_epoch}: {result.best}")

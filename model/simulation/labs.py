@@ -70,6 +70,9 @@ class AnimalParams:
     stim_amplitude: float = 10 * UV
     stim_tau_s: float = 0.006
     stim_wake_after_s: float = 30.0
+    # whole-channel gain (electrode impedance and placement, amplifier): real animals span ~10x
+    eeg_gain: float = 1.0
+    emg_gain: float = 1.0
 
 
 # How each parameter varies between animals of one lab: ("log", sd) multiplies by
@@ -86,7 +89,7 @@ VARIATION: dict[str, tuple[str, float]] = {
     "quiet_wake_fraction": ("lin", 0.08), "microarousals_per_hour_nrem": ("log", 0.4),
     "crossfade_s": ("log", 0.3), "line_amplitude": ("log", 0.8), "pops_per_hour": ("log", 0.5),
     "movement_artifact_amplitude": ("log", 0.4), "drift_amplitude": ("log", 0.5),
-    "stim_amplitude": ("log", 0.3),
+    "stim_amplitude": ("log", 0.3), "eeg_gain": ("log", 0.6), "emg_gain": ("log", 0.6),
 }
 
 LIMITS: dict[str, tuple[float, float]] = {
@@ -131,14 +134,14 @@ LABS: dict[str, LabProfile] = {
                             pops_per_hour=4.0, drift_amplitude=40 * UV, eeg_background=3.5e-6,
                             delta_density=1.2e-5, spindles_per_min=3.0, highpass_hz=0.1)),
     "lab_c": LabProfile("lab_c", "tuned to the real Open Ephys mouse: low-amplitude EEG with weak "
-                        "delta, strong 7-8 Hz wake theta, 1 Hz high-pass, small EMG contrast "
+                        "delta, strong 7-8 Hz wake theta, 1 Hz high-pass, Wake EMG ~4x NREM's "
                         "with baseline steps, 20-s 20 Hz optogenetic trains", replace(
                             _A, eeg_background=1.8e-6, beta=1.5, background_knee_hz=6.0,
                             delta_density=4.2e-6, delta_peak_hz=3.5, slow_density=1.0e-6,
                             theta_density=1.05e-5, theta_peak_hz=7.3, theta_width_hz=1.3,
                             spindle_density=2.2e-6, spindles_per_min=4.0, fast_density=0.9e-6,
                             highpass_hz=1.0, noise_floor=1.7e-7, emg_density=5.3e-7,
-                            emg_quiet_wake=0.9, emg_nrem=0.9, emg_rem=0.4,
+                            emg_quiet_wake=0.55, emg_nrem=0.3, emg_rem=0.12,
                             emg_low_density=4e-6, emg_bursts_per_min=3.0, emg_burst_gain=1.4,
                             emg_steps_per_hour=6.0, emg_step_sd=0.15, quiet_wake_fraction=0.45,
                             line_amplitude=0.3 * UV, pops_per_hour=0.2, drift_amplitude=2 * UV,
@@ -150,10 +153,10 @@ LABS: dict[str, LabProfile] = {
                             line_amplitude=15 * UV, pops_per_hour=3.0, flat_per_hour=0.5,
                             drift_amplitude=30 * UV, emg_density=2e-6, emg_steps_per_hour=2.0),
                         variability=1.5),
-    "lab_e": LabProfile("lab_e", "high EMG tone with a small Wake/sleep EMG contrast, fast theta, "
+    "lab_e": LabProfile("lab_e", "high EMG tone with a smaller Wake/sleep EMG contrast, fast theta, "
                         "spindle-rich NREM, sharp transitions", replace(
-                            _A, emg_density=2.5e-6, emg_nrem=0.55, emg_rem=0.3,
-                            emg_quiet_wake=0.7, theta_peak_hz=8.3, spindles_per_min=10.0,
+                            _A, emg_density=2.5e-6, emg_nrem=0.38, emg_rem=0.15,
+                            emg_quiet_wake=0.6, theta_peak_hz=8.3, spindles_per_min=10.0,
                             spindle_density=6e-6, crossfade_s=1.0, eeg_background=2.2e-6,
                             stim_per_hour=0.5, line_hz=60.0)),
 }

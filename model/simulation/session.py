@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from model.simulation.alternative import synthesize_alternative
 from model.simulation.hypnograms import (
     MA_MAX_S,
     SemiMarkovModel,
@@ -24,10 +25,13 @@ from model.simulation.hypnograms import (
     to_one_second,
 )
 from model.simulation.labs import AnimalParams, LabProfile, get_lab
-from model.simulation.signals import SignalState, synthesize
+from model.simulation.signals import SignalState, synthesize, with_real_contrasts
 from sleepscorer.hypnogram import Hypnogram, Source
 from sleepscorer.io.recording import Channel, ChannelKind, Recording
 from sleepscorer.stages import LABEL_DTYPE, Stage
+
+# "default" trains; "alt" renders the same plan another way, to measure transfer only.
+GENERATORS = {"default": None, "alt": synthesize_alternative}
 
 
 @dataclass
@@ -132,7 +136,8 @@ def simulate_session(hypnogram_or_duration: Hypnogram | np.ndarray | float, rate
                      seed: int | np.random.SeedSequence = 0, animal: AnimalParams | None = None,
                      lab: str | LabProfile = "lab_a", stages: int = 3,
                      stim_onsets_s: Sequence[float] | None = None,
-                     sampler: SemiMarkovModel | None = None) -> SimulatedSession:
+                     sampler: SemiMarkovModel | None = None,
+                     generator: str = "default") -> SimulatedSession:
     """Everything about one simulated recording (see `simulate_recording`)."""
     if stages not in (3, 4):
         raise ValueError("stages must be 3 (Wake/NREM/REM) or 4 (with MA)")
@@ -140,7 +145,7 @@ def simulate_session(hypnogram_or_duration: Hypnogram | np.ndarray | float, rate
         raise ValueError(f"sampling rate {rate} Hz is outside 32-100000 Hz")
     rng = np.random.default_rng(seed)
     family = get_lab(lab) if isinstance(lab, str) else lab
-    a = animal or family.sample_animal(rng)
+    a = with_real_contrasts(animal or family.sample_animal(rng), rate)
     labels = insert_microarousals(base_stages(hypnogram_or_duration, rng, sampler),
                                   a.microarousals_per_hour_nrem, rng)
     n_s = len(labels)
@@ -148,7 +153,9 @@ def simulate_session(hypnogram_or_duration: Hypnogram | np.ndarray | float, rate
     labels, forced = wake_by_stimulation(labels, onsets, a, rng)
     states = signal_states(labels, a, rng, forced, _train_seconds(n_s, onsets, a))
     spans = plan_disconnections(n_s, a, rng)
-    sig = synthesize(states, rate, a, rng, onsets, spans)
+    if generator not in GENERATORS:
+        raise ValueError(f"unknown generator {generator!r}; known: {', '.join(GENERATORS)}")
+    sig = synthesize(states, rate, a, rng, onsets, spans, GENERATORS[generator])
     if stages == 3:
         labels = np.where(labels == Stage.MA, Stage.WAKE, labels)
     labels = np.where(sig.flat, Stage.ARTIFACT, labels).astype(LABEL_DTYPE)
@@ -173,7 +180,7 @@ def simulate_recording(hypnogram_or_duration: Hypnogram | np.ndarray | float,
                        rate: float = 512.0, seed: int | np.random.SeedSequence = 0,
                        animal: AnimalParams | None = None, lab: str | LabProfile = "lab_a",
                        stages: int = 3, stim_onsets_s: Sequence[float] | None = None,
-                       ) -> tuple[Recording, Hypnogram]:
+                       generator: str = "default") -> tuple[Recording, Hypnogram]:
     """A labelled synthetic EEG/EMG recording, identical for identical arguments.
 
     `hypnogram_or_duration`: a Hypnogram (e.g. an MSSV one at 4 s; boundaries are jittered
@@ -183,5 +190,6 @@ def simulate_recording(hypnogram_or_duration: Hypnogram | np.ndarray | float,
     (EEG1, EMG and, when stimulated, Trigger; volts) and its 1-s hypnogram, where
     disconnected (flat-lined) seconds are Artifact.
     """
-    s = simulate_session(hypnogram_or_duration, rate, seed, animal, lab, stages, stim_onsets_s)
+    s = simulate_session(hypnogram_or_duration, rate, seed, animal, lab, stages, stim_onsets_s,
+                         generator=generator)
     return s.recording, s.hypnogram

@@ -27,6 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="lab family: lab_a..lab_e, or e.g. lab_c_shifted (default lab_a)")
     p.add_argument("--stages", type=int, choices=(3, 4), default=3,
                    help="3: Wake/NREM/REM; 4: also microarousals (MA)")
+    p.add_argument("--generator", choices=("default", "alt"), default="default",
+                   help="alt: the same states rendered another way (other waveforms, noise "
+                        "colour, filters, amplitude law), for testing transfer; never trained on")
     p.set_defaults(func=run)
 
 
@@ -64,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     for i in range(args.animals):
         seed = np.random.SeedSequence([args.seed, i])
         rec, hyp = simulate_recording(args.hours * 3600.0, args.rate, seed, lab=lab,
-                                      stages=args.stages)
+                                      stages=args.stages, generator=args.generator)
         stem = out / f"{lab.name}_seed{args.seed}_animal{i}"
         write_edf(_in_microvolts(rec), stem.with_suffix(".edf"))
         write_labels_csv(hyp, stem.with_suffix(".csv"))

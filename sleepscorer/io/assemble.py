@@ -151,18 +151,10 @@ def flat_note(channel: Channel) -> str | None:
     for channels in a known voltage unit, at the amplifier's noise floor: below
     NOISE_FLOOR_UV and, except for EMG, noise-like (no EEG low-frequency content).
     """
-    sd, rough = _window_stats(channel)
-    if len(sd) == 0:
+    flat = flat_windows(channel)
+    if len(flat) == 0:
         return None
-    flat = sd <= max(float(np.percentile(sd, 95)) * 1e-3, 1e-12)
-    to_uv = _UV_PER_UNIT.get(channel.unit.strip())
-    if to_uv is not None:
-        sd_uv = sd * to_uv
-        if channel.kind is ChannelKind.EMG:
-            flat |= sd_uv < NOISE_FLOOR_UV / 3
-        else:
-            flat |= (sd_uv < NOISE_FLOOR_UV) & (rough > 0.7)
-    n = len(sd)
+    n = len(flat)
     long_runs = [(a, b) for a, b in mask_runs(flat) if b - a >= FLAT_MIN_S / FLAT_WINDOW_S or b - a == n]
     if not long_runs:
         return None
@@ -174,6 +166,23 @@ def flat_note(channel: Channel) -> str | None:
                 f"{channel.duration_s:g} s): disconnected electrode? check the recording")
     return (f"channel {channel.name} is flat for {total:g} s in {len(long_runs)} stretch(es), "
             f"the first from {first:g} s: disconnected electrode? check the recording")
+
+
+def flat_windows(channel: Channel) -> np.ndarray:
+    """Per FLAT_WINDOW_S window: is the channel flat there (dead, or at the amplifier's noise
+    floor)? Shared by the reader's warning and the scorer's signal-quality gate."""
+    sd, rough = _window_stats(channel)
+    if len(sd) == 0:
+        return np.zeros(0, dtype=bool)
+    flat = sd <= max(float(np.percentile(sd, 95)) * 1e-3, 1e-12)
+    to_uv = _UV_PER_UNIT.get(channel.unit.strip())
+    if to_uv is not None:
+        sd_uv = sd * to_uv
+        if channel.kind is ChannelKind.EMG:
+            flat |= sd_uv < NOISE_FLOOR_UV / 3
+        else:
+            flat |= (sd_uv < NOISE_FLOOR_UV) & (rough > 0.7)
+    return flat
 
 
 def _window_stats(channel: Channel, chunk: int = 600) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,129 @@
+"""Spectral front end: every 1-s epoch as robust-scaled log spectra of EEG and EMG.
+
+Why not raw samples: a network fed raw waveforms learns the simulator's waveforms, which
+no mouse shares. What transfers between animals, labs and generators is the shape of the
+spectrum against the recording's own range, which is what experts read. So each epoch
+becomes:
+- EEG: log power of a 2-s Hann window centred on the epoch, 0.5-40 Hz in 0.5-Hz bins (80);
+- EMG: log power of the epoch in 10-Hz bands from 10 to 90 Hz (8), and the 10-90 Hz log
+  power of its four quarter-seconds (4: twitches and bursts). 10-90 Hz is what every rate
+  from 200 Hz up carries.
+Each feature is then scaled per recording by the midpoint and half-width of its
+`scale_lo`-`scale_hi` percentile range. A fixed filter, electrode gain or 1/f slope is an
+additive constant per log-power bin, so it cancels; and the midpoint of a wide percentile
+range barely moves with how much of the file is Wake or sleep, unlike a mean or median.
+
+Works chunk by chunk on the resampled signal (`model.preprocess.resample_segment`), so a
+24 h recording never exists as a full-size float64 copy; statistics come from the whole
+recording. No Qt, no files.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.preprocess import resample_segment
+from sleepscorer.io.recording import Recording
+
+RATE = 512  # the front end works at the model rate
+EEG_BINS = np.arange(1, 81)  # 0.5-40 Hz in the 1024-point (2-s) spectrum
+EMG_BANDS = [(lo, lo + 10) for lo in range(10, 90, 10)]
+EEG_FEATURES = len(EEG_BINS)
+EMG_FEATURES = len(EMG_BANDS) + 4
+CLIP = 8.0
+_EPS = 1e-20
+
+
+def eeg_log_spectra(x: np.ndarray, n: int) -> np.ndarray:
+    """(n, 80) log10 power, 0.5-40 Hz, of 2-s Hann windows centred on each 1-s epoch of x.
+
+    `x` holds the n epochs plus 256 samples of context on each side (edge-padded by the
+    caller at the recording's ends).
+    """
+    win = np.hanning(2 * RATE).astype(np.float32)
+    frames = np.lib.stride_tricks.sliding_window_view(x, 2 * RATE)[::RATE][:n]
+    frames = frames - frames.mean(1, keepdims=True)
+    spec = np.abs(np.fft.rfft(frames * win, axis=1)[:, EEG_BINS]) ** 2
+    return np.log10(spec + _EPS).astype(np.float32)
+
+
+def emg_log_bands(x: np.ndarray, n: int) -> np.ndarray:
+    """(n, 12) log10 power of each epoch in 10-Hz bands 10-90 Hz, then of its quarters."""
+    ep = x[: n * RATE].reshape(n, RATE)
+    ep = ep - ep.mean(1, keepdims=True)
+    spec = np.abs(np.fft.rfft(ep * np.hanning(RATE).astype(np.float32), axis=1)) ** 2  # 1-Hz bins
+    bands = [spec[:, lo:hi].sum(1) for lo, hi in EMG_BANDS]
+    q = ep.reshape(n, 4, RATE // 4)
+    q = q - q.mean(2, keepdims=True)
+    qs = np.abs(np.fft.rfft(q * np.hanning(RATE // 4).astype(np.float32), axis=2)) ** 2  # 4-Hz bins
+    quarters = qs[:, :, 3:23].sum(2)  # 12-92 Hz
+    return np.log10(np.stack(bands + [quarters[:, i] for i in range(4)], 1) + _EPS).astype(np.float32)
+
+
+def raw_features(recording: Recording, use_eeg: bool = True, use_emg: bool = True,
+                 chunk_epochs: int = 4096) -> dict[str, np.ndarray]:
+    """Unscaled log-spectral features of every whole 1-s epoch: {"eeg": (n, 80), "emg": (n, 12)}."""
+    n = recording.n_epochs(1.0)
+    out = {}
+    for name, use, ch in (("eeg", use_eeg, recording.eeg), ("emg", use_emg, recording.emg)):
+        if not use or ch is None:
+            continue
+        feats = np.empty((n, EEG_FEATURES if name == "eeg" else EMG_FEATURES), np.float32)
+        for a in range(0, n, chunk_epochs):
+            b = min(n, a + chunk_epochs)
+            if name == "eeg":
+                want0, want1 = a * RATE - RATE // 2, b * RATE + RATE // 2
+                lo, hi = max(0, want0), min(n * RATE, want1)
+                seg = resample_segment(ch.data, ch.rate, lo, hi, RATE)
+                seg = np.pad(seg, (lo - want0, want1 - hi), mode="edge")
+                feats[a:b] = eeg_log_spectra(seg, b - a)
+            else:
+                feats[a:b] = emg_log_bands(resample_segment(ch.data, ch.rate, a * RATE, b * RATE, RATE), b - a)
+        np.nan_to_num(feats, copy=False, nan=np.log10(_EPS), posinf=0.0, neginf=np.log10(_EPS))
+        out[name] = feats
+    return out
+
+
+def percentile_scale(f: np.ndarray, lo: float = 10.0, hi: float = 90.0) -> np.ndarray:
+    """Features scaled per column by the midpoint and half-width of their lo-hi percentiles."""
+    step = max(1, len(f) // 100_000)
+    p_lo, p_hi = np.percentile(f[::step], [lo, hi], axis=0)
+    mid = (p_lo + p_hi) / 2
+    half = np.maximum((p_hi - p_lo) / 2, 0.05)  # log10 units: a flat column stays near 0
+    return np.clip((f - mid) / half, -CLIP, CLIP).astype(np.float32)
+
+
+class SpectralSource:
+    """Scaled features of every epoch, read by range like `model.preprocess.EpochSource`."""
+
+    def __init__(self, recording: Recording, cfg=None, use_eeg: bool = True,  # noqa: ANN001
+                 use_emg: bool = True, features: dict[str, np.ndarray] | None = None):
+        self.cfg = cfg
+        self.recording = recording
+        self.n_epochs = recording.n_epochs(1.0)
+        lo = getattr(cfg, "scale_lo", 10.0)
+        hi = getattr(cfg, "scale_hi", 90.0)
+        raw = features if features is not None else raw_features(recording, use_eeg, use_emg)
+        self.channels = {name: percentile_scale(f, lo, hi) for name, f in raw.items()
+                         if (use_eeg if name == "eeg" else use_emg)}
+
+    def epochs(self, name: str, start: int, stop: int) -> np.ndarray:
+        return self.channels[name][start:stop]
+
+
+def rescaled_by_crop(f: np.ndarray, rng: np.random.Generator, lo_frac: float = 0.15,
+                     hi_frac: float = 0.5, p_lo: float = 10.0, p_hi: float = 90.0) -> np.ndarray:
+    """Percentile-scaled features re-scaled as if the statistics came from a random crop.
+
+    Percentiles commute with the per-column affine scaling, so this equals scaling the raw
+    features by a crop's statistics (up to the clip): it shows the network recordings that
+    are mostly Wake or mostly sleep, without simulating them again.
+    """
+    n = len(f)
+    length = max(60, int(n * rng.uniform(lo_frac, hi_frac)))
+    start = int(rng.integers(0, max(1, n - length)))
+    crop = f[start:start + length]
+    q_lo, q_hi = np.percentile(crop, [p_lo, p_hi], axis=0)
+    mid = (q_lo + q_hi) / 2
+    half = np.maximum((q_hi - q_lo) / 2, 0.05)
+    return np.clip((f - mid) / half, -CLIP, CLIP).astype(np.float32)

@@ -1,0 +1,158 @@
+"""What the shipped model must do beyond fitting the simulator (issue: a model that scores real mice).
+
+- it clears a floor on a freshly simulated animal of the held-out lab family and of the
+  alternative generator (never trained on);
+- flat and clipped spans become Artifact at low confidence, never confident Wake;
+- its labels for the same epochs barely move when the file holds mostly Wake or mostly sleep;
+- the simulator's states differ the way real mice's do (per-state ratios).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.data import stages_to_classes
+from model.inference import ARTIFACT_PROBABILITY, score
+from model.simulation import simulate_recording
+from model.spectral import percentile_scale, raw_features
+from model.weights import default_weights_path, load_model
+from sleepscorer.io.recording import Channel, Recording
+from sleepscorer.stages import Stage
+
+WEIGHTS = default_weights_path()
+needs_weights = pytest.mark.skipif(not Path(WEIGHTS).exists(), reason="no bundled weights")
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_model(WEIGHTS)
+
+
+def accuracy(rec, hyp, loaded, **kw) -> float:
+    truth = stages_to_classes(hyp.stages)
+    pred = stages_to_classes(score(rec, loaded, device="cpu", **kw).stages)
+    n = min(len(truth), len(pred))
+    keep = truth[:n] >= 0
+    return float((truth[:n][keep] == pred[:n][keep]).mean())
+
+
+@needs_weights
+@pytest.mark.parametrize(("lab", "rate", "generator", "eeg_floor"), [
+    ("lab_b", 256.0, "default", 0.80),
+    ("lab_c", 1000.0, "alt", 0.75),  # weak-delta family rendered the other way: hardest
+])
+def test_shipped_weights_clear_a_floor_on_unseen_generators(shipped, lab, rate, generator, eeg_floor):
+    """Regression floors below the measured figures (docs/transfer.md), not targets."""
+    rec, hyp = simulate_recording(1800.0, rate=rate, seed=4242, lab=lab, generator=generator)
+    assert accuracy(rec, hyp, shipped) >= 0.85
+    assert accuracy(rec, hyp, shipped, modality="eeg") >= eeg_floor
+
+
+def with_spans(rec: Recording, flat: tuple[int, int], clipped: tuple[int, int]) -> Recording:
+    channels = []
+    for c in rec.channels:
+        x = np.array(c.data, dtype=np.float32)
+        if c.kind.name == "EEG":
+            r = int(c.rate)
+            x[flat[0] * r:flat[1] * r] = x[flat[0] * r]
+            rail = float(np.percentile(np.abs(x), 99.0))
+            x = np.clip(x, -rail, rail)  # an amplifier at its range
+            seg = slice(clipped[0] * r, clipped[1] * r)
+            x[seg] = np.where(np.arange(seg.stop - seg.start) % 3 == 0, rail, x[seg])
+        channels.append(Channel(c.name, c.kind, x, c.rate, c.unit))
+    return Recording(channels, rec.source)
+
+
+@needs_weights
+def test_flat_and_clipped_eeg_become_artifact_at_low_confidence(shipped):
+    rec, _ = simulate_recording(900.0, rate=500.0, seed=7, lab="lab_a")
+    bad = with_spans(rec, flat=(300, 420), clipped=(600, 640))
+    result = score(bad, shipped, device="cpu")
+    stages = result.stages
+    assert (stages[300:420] == Stage.ARTIFACT).all()
+    assert (stages[600:640] == Stage.ARTIFACT).all()
+    assert result.confidence[300:420].max() <= ARTIFACT_PROBABILITY
+    assert (stages[:290] != Stage.ARTIFACT).mean() > 0.9  # a few quiet epochs sit at the noise floor
+    reasons = {s.reason for s in result.quality}
+    assert reasons == {"flat", "clipped"}
+    assert any("flat" in w and "300 s" in w for w in result.warnings)
+
+
+@needs_weights
+def test_a_flat_emg_falls_back_to_eeg_alone(shipped):
+    rec, hyp = simulate_recording(900.0, rate=512.0, seed=8, lab="lab_a")
+    channels = [Channel(c.name, c.kind, np.full_like(c.data, c.data[0]) if c.kind.name == "EMG"
+                        else c.data, c.rate, c.unit) for c in rec.channels]
+    result = score(Recording(channels, rec.source), shipped, device="cpu")
+    assert not (result.stages == Stage.ARTIFACT).any()
+    assert any("scored from EEG alone" in w for w in result.warnings)
+
+
+@needs_weights
+def test_misleep_flat_edf_is_not_scored_confident_wake(shipped):
+    path = Path(__file__).resolve().parents[2].parent / "shared/data/real/misleep-10min/10mins_example_edf.edf"
+    if not path.exists():
+        pytest.skip("shared data not present")
+    from sleepscorer.io import load_recording
+    from sleepscorer.io.recording import ChannelKind
+
+    rec = load_recording(path).with_roles({"Channel1": ChannelKind.EEG, "Channel2": ChannelKind.EMG})
+    result = score(rec, shipped, device="cpu")
+    after = result.stages[40:]
+    assert (after == Stage.ARTIFACT).mean() > 0.95
+    assert result.confidence[40:].max() <= ARTIFACT_PROBABILITY
+
+
+@needs_weights
+@pytest.mark.xfail(strict=True, reason="known gap: per-recording percentile scaling still moves "
+                   "labels when a file is ~90 % Wake (measured 0.99 inside the whole vs 0.73 alone)")
+def test_labels_do_not_depend_on_how_much_of_the_file_is_wake(shipped):
+    """Crop one mouse to a Wake-heavy and an NREM-heavy part: the epochs score as inside the whole."""
+    stages = np.concatenate([np.full(n, s) for s, n in (
+        (Stage.WAKE, 1500), (Stage.NREM, 200), (Stage.WAKE, 600), (Stage.NREM, 1500),
+        (Stage.REM, 90), (Stage.NREM, 600), (Stage.WAKE, 150), (Stage.NREM, 900))]).astype(np.int8)
+    rec, hyp = simulate_recording(stages, rate=512.0, seed=21, lab="lab_a")
+    whole = score(rec, shipped, device="cpu").stages
+    cut = 2300
+    for a, b in ((0, cut), (cut, len(stages))):
+        part = rec.crop(a, b) if hasattr(rec, "crop") else _crop(rec, a, b)
+        alone = score(part, shipped, device="cpu").stages
+        n = min(len(alone), b - a)
+        truth = stages_to_classes(hyp.stages[a:a + n])
+        inside = (stages_to_classes(whole[a:a + n]) == truth).mean()
+        apart = (stages_to_classes(alone[:n]) == truth).mean()
+        assert abs(inside - apart) <= 0.02, (a, b, inside, apart)
+
+
+def _crop(rec: Recording, a: int, b: int) -> Recording:
+    return Recording([Channel(c.name, c.kind, c.data[int(a * c.rate):int(b * c.rate)], c.rate, c.unit)
+                      for c in rec.channels], rec.source)
+
+
+def test_simulated_states_differ_as_real_mice_do():
+    """Per-state ratios (medians over 1-s epochs) inside the ranges real recordings show."""
+    for lab in ("lab_c", "lab_d"):
+        rec, hyp = simulate_recording(1800.0, rate=500.0, seed=3, lab=lab)
+        f = raw_features(rec)
+        st = hyp.stages[: len(f["eeg"])]
+        power = 10 ** f["eeg"]
+        delta, total = power[:, 0:8].sum(1), power[:, 0:60].sum(1)
+        m = np.asarray(rec.emg.data[: len(st) * 500], dtype=np.float64).reshape(len(st), 500)
+        emg_rms = (m - m.mean(1, keepdims=True)).std(1)  # broadband, as the outside judge reads it
+
+        def med(x, s, st=st):
+            return float(np.median(x[st == s]))
+        assert 2 <= med(delta, Stage.NREM) / med(delta, Stage.WAKE) <= 12, lab
+        assert med(total, Stage.NREM) / med(total, Stage.WAKE) >= 1.3, lab
+        assert med(emg_rms, Stage.WAKE) / med(emg_rms, Stage.NREM) >= 2, lab
+        assert med(emg_rms, Stage.REM) / med(emg_rms, Stage.NREM) <= 1.0, lab
+
+
+def test_percentile_scaling_is_gain_and_filter_free():
+    rng = np.random.default_rng(0)
+    f = rng.standard_normal((5000, 6)).astype(np.float32)
+    shifted = f + np.array([0.5, -2, 3, 0, 1, 7], np.float32)  # a gain/filter: log offset per bin
+    assert np.allclose(percentile_scale(f), percentile_scale(shifted), atol=1e-5)
