@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from sleepscorer.resources import resource_path
 
 from sleepscorer.cli import main
 from sleepscorer.cli.selftest import score_with_model
 from sleepscorer.core import selftest
 from sleepscorer.core.selftest import CSV_HEADER, check_labels_csv, run_selftest
-from sleepscorer.resources import resource_path
 
 BUNDLED_WEIGHTS = resource_path(*selftest.WEIGHTS)
 
