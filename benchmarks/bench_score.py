@@ -28,12 +28,12 @@ def worker(hours: float, threads: int) -> dict:
     import torch
 
     from model.inference import score
-    from model.weights import LoadedModel, build_model
+    from model.weights import default_weights_path, load_model
     from sleepscorer.io.recording import Channel, ChannelKind, Recording
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = LoadedModel.wrap(build_model("sdreamer-seq").eval())
+    model = load_model(default_weights_path())  # the shipped network and its front end
     base = _rss_mb()
     n = int(hours * 3600 * 512)
     rng = np.random.default_rng(0)
@@ -65,7 +65,7 @@ def main() -> None:
         out = subprocess.run([sys.executable, __file__, "--worker", str(hours), "--threads",
                               str(args.threads)], check=True, capture_output=True, text=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    print(f"sequence sDREAMER (default config), CPU, torch threads = {args.threads}")
+    print(f"shipped sequence sDREAMER, CPU, torch threads = {args.threads}")
     print(f"{'hours':>6} {'epochs':>8} {'seconds':>8} {'epochs/s':>9} {'signal MB':>10} "
           f"{'peak RSS MB':>12} {'peak - (model+signal) MB':>25}")
     for r in rows:
