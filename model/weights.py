@@ -262,9 +262,33 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedMo
     return LoadedModel(model, card, path)
 
 
+_CACHE: dict[tuple, LoadedModel] = {}
+CACHE_SIZE = 4
+
+
+def _file_identity(path: Path) -> tuple:
+    st = path.stat()
+    return (str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def cached_load(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
+    """load_model with a small cache keyed by path and file identity (size, mtime, inode):
+    a batch loads and hashes its weights once; a changed file is read again."""
+    path = Path(path)
+    try:
+        key = (*_file_identity(path), str(device))
+    except OSError:
+        return load_model(path, device)  # load_model says what is wrong with the path
+    if key not in _CACHE:
+        if len(_CACHE) >= CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = load_model(path, device)
+    return _CACHE[key]
+
+
 def resolve_model(weights: None | str | Path | LoadedModel, device: str | torch.device = "cpu"
                   ) -> LoadedModel:
-    """None -> bundled weights; a path -> load it; a LoadedModel -> itself (moved to device)."""
+    """None -> bundled weights; a path -> load it (cached); a LoadedModel -> itself (on device)."""
     if isinstance(weights, LoadedModel):
         weights.module.to(device).eval()
         return weights
@@ -273,5 +297,5 @@ def resolve_model(weights: None | str | Path | LoadedModel, device: str | torch.
         if not path.exists():
             raise ModelError(path, "no bundled weights in this build yet; "
                                    "pass a trained model file (--model FILE)")
-        return load_model(path, device)
-    return load_model(weights, device)
+        return cached_load(path, device)
+    return cached_load(weights, device)

@@ -106,3 +106,20 @@ def test_registry_and_bundled_weights():
             resolve_model(None)
     m = build_model("sdreamer-epoch", **TINY)
     assert LoadedModel.wrap(m).architecture == "sdreamer-epoch"
+
+
+def test_weights_are_loaded_once_per_file_identity(tmp_path, monkeypatch):
+    from model import weights as w
+
+    path = tmp_path / "m.safetensors"
+    w.save_model(w.build_model("sdreamer-seq", d_model=16, n_heads=2, ffn_dim=32, seq_len=4), path,
+                 arch="sdreamer-seq")
+    calls = []
+    real = w.load_model
+    monkeypatch.setattr(w, "load_model", lambda p, d="cpu": calls.append(p) or real(p, d))
+    w._CACHE.clear()
+    first = w.resolve_model(path)
+    assert w.resolve_model(str(path)) is first and len(calls) == 1
+    w.save_model(w.build_model("sdreamer-seq", d_model=16, n_heads=2, ffn_dim=32, seq_len=4), path,
+                 arch="sdreamer-seq")  # a new file at the same path is read again
+    assert w.resolve_model(path) is not first and len(calls) == 2
