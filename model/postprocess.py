@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -70,75 +69,3 @@ def apply_rem_rule(probabilities: np.ndarray, classes: Sequence[Stage], epoch_le
     out[drop, w] += out[drop, r]
     out[drop, r] = 0.0
     return out, int(drop.sum())
-
-
-# -- sequence decoding ---------------------------------------------------------------------
-@lru_cache(maxsize=4)
-def mssv_transitions(epoch_length: float = 1.0) -> np.ndarray:
-    """(3, 3) Wake/NREM/REM transition matrix per `epoch_length` s from the real MSSV
-    hypnograms' semi-Markov statistics: leave a state at the rate its mean bout length gives,
-    then go where the experts' bouts went."""
-    from model.simulation.hypnograms import default_sampler
-
-    sampler = default_sampler()
-    t = np.zeros((3, 3))
-    for i in range(3):
-        counts = np.asarray(sampler.length_counts[i], dtype=float)
-        mean_s = float((np.arange(1, len(counts) + 1) * counts).sum() / counts.sum()) * sampler.epoch_length
-        leave = min(0.5, epoch_length / max(mean_s, epoch_length))
-        t[i] = leave * np.asarray(sampler.transitions[i])
-        t[i, i] = 1.0 - leave
-    return t
-
-
-def viterbi(probabilities: np.ndarray, transitions: np.ndarray, priors: np.ndarray) -> np.ndarray:
-    """Most likely class path given per-epoch posteriors (turned into scaled likelihoods by
-    dividing by `priors`) and a transition matrix."""
-    n, c = probabilities.shape
-    if n == 0:
-        return np.zeros(0, dtype=int)
-    log_e = np.log(np.clip(probabilities, 1e-6, None)) - np.log(np.clip(priors, 1e-6, None))
-    log_t = np.log(np.clip(transitions, 1e-12, None))
-    back = np.zeros((n, c), dtype=np.int8)
-    score = log_e[0] + np.log(np.clip(priors, 1e-6, None))
-    for i in range(1, n):
-        cand = score[:, None] + log_t
-        back[i] = cand.argmax(0)
-        score = cand.max(0) + log_e[i]
-    path = np.empty(n, dtype=int)
-    path[-1] = int(score.argmax())
-    for i in range(n - 1, 0, -1):
-        path[i - 1] = back[i, path[i]]
-    return path
-
-
-def decode_sequence(probabilities: np.ndarray, classes: Sequence[Stage],
-                    allow_rem_from_wake: bool = False) -> tuple[np.ndarray, int]:
-    """Probabilities whose argmax follows the Viterbi path under MSSV transitions, and how
-    many epochs changed. The winning class takes the epoch's top probability (their order
-    is swapped), so confidences stay the model's. Wake->REM is forbidden unless allowed."""
-    index = {Stage(int(c)): i for i, c in enumerate(classes)}
-    if not {Stage.WAKE, Stage.NREM, Stage.REM} <= index.keys() or len(probabilities) == 0:
-        return probabilities, 0
-    cols = [index[Stage.WAKE], index[Stage.NREM], index[Stage.REM]]
-    t = mssv_transitions(1.0).copy()
-    if not allow_rem_from_wake:
-        t[0, 1] += t[0, 2]
-        t[0, 2] = 0.0
-    p3 = probabilities[:, cols]
-    priors = stationary(t)
-    path = np.asarray(cols)[viterbi(p3 / np.clip(p3.sum(1, keepdims=True), 1e-12, None), t, priors)]
-    current = probabilities.argmax(1)
-    changed = np.flatnonzero(path != current)
-    out = probabilities.copy()
-    rows = changed
-    top = out[rows, current[rows]].copy()  # swap: the path's class gets the top probability
-    out[rows, current[rows]] = out[rows, path[rows]]
-    out[rows, path[rows]] = top
-    return out, len(changed)
-
-
-def stationary(transitions: np.ndarray) -> np.ndarray:
-    w, v = np.linalg.eig(transitions.T)
-    p = np.real(v[:, np.argmin(np.abs(w - 1))])
-    return p / p.sum()
