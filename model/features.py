@@ -43,7 +43,6 @@ def epoch_band_features(recording: Recording, with_emg: bool = True,
     out = np.empty((n, 2 * len(BANDS) + (emg is not None)), np.float32)
     freqs = np.fft.rfftfreq(RATE, 1 / RATE)
     masks = [(freqs >= lo) & (freqs < hi) for lo, hi in BANDS]
-    masks[0] = (freqs >= 0.5) & (freqs < 2)  # the 1-Hz bin: 0.5-2 Hz is bin 1
     emg_mask = (freqs >= EMG_BAND[0]) & (freqs < EMG_BAND[1])
     for a in range(0, n, chunk_epochs):
         b = min(n, a + chunk_epochs)

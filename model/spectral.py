@@ -84,10 +84,13 @@ def raw_features(recording: Recording, use_eeg: bool = True, use_emg: bool = Tru
     return out
 
 
-def percentile_scale(f: np.ndarray, lo: float = 10.0, hi: float = 90.0) -> np.ndarray:
-    """Features scaled per column by the midpoint and half-width of their lo-hi percentiles."""
-    step = max(1, len(f) // 100_000)
-    p_lo, p_hi = np.percentile(f[::step], [lo, hi], axis=0)
+def percentile_scale(f: np.ndarray, lo: float = 10.0, hi: float = 90.0,
+                     reference: np.ndarray | None = None) -> np.ndarray:
+    """Features scaled per column by the midpoint and half-width of the lo-hi percentiles of
+    `reference` (default: the features themselves)."""
+    reference = f if reference is None else reference
+    step = max(1, len(reference) // 100_000)
+    p_lo, p_hi = np.percentile(reference[::step], [lo, hi], axis=0)
     mid = (p_lo + p_hi) / 2
     half = np.maximum((p_hi - p_lo) / 2, 0.05)  # log10 units: a flat column stays near 0
     return np.clip((f - mid) / half, -CLIP, CLIP).astype(np.float32)
@@ -122,8 +125,4 @@ def rescaled_by_crop(f: np.ndarray, rng: np.random.Generator, lo_frac: float = 0
     n = len(f)
     length = max(60, int(n * rng.uniform(lo_frac, hi_frac)))
     start = int(rng.integers(0, max(1, n - length)))
-    crop = f[start:start + length]
-    q_lo, q_hi = np.percentile(crop, [p_lo, p_hi], axis=0)
-    mid = (q_lo + q_hi) / 2
-    half = np.maximum((q_hi - q_lo) / 2, 0.05)
-    return np.clip((f - mid) / half, -CLIP, CLIP).astype(np.float32)
+    return percentile_scale(f, p_lo, p_hi, reference=f[start:start + length])
