@@ -256,8 +256,8 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
         p1 = scorer.run(n1, chunk_epochs, progress, cancel)
         emg_only_bad = (bad["EMG"] & ~bad["EEG"]) if {"EEG", "EMG"} <= bad.keys() else None
         if emg_only_bad is not None and emg_only_bad.any() and "eeg" in loaded.modalities:
-            eeg_source = make_source(recording, cfg, use_eeg=True, use_emg=False)
-            p_eeg = _Scorer(loaded, eeg_source, "eeg", dev, batch_size).run(n1, chunk_epochs, None, cancel)
+            # the same source: a scorer of modality "eeg" reads only its EEG channel
+            p_eeg = _Scorer(loaded, source, "eeg", dev, batch_size).run(n1, chunk_epochs, None, cancel)
             p1[emg_only_bad] = p_eeg[emg_only_bad]
     if rem_rule is not None:
         p1, changed = apply_rem_rule(p1, loaded.classes, BASE_EPOCH, rem_rule)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.preprocess import resample_segment
+from model.preprocess import PreprocessConfig, resample_segment
 from sleepscorer.io.recording import Recording
 
 RATE = 512  # the front end works at the model rate
@@ -99,13 +99,13 @@ def percentile_scale(f: np.ndarray, lo: float = 10.0, hi: float = 90.0,
 class SpectralSource:
     """Scaled features of every epoch, read by range like `model.preprocess.EpochSource`."""
 
-    def __init__(self, recording: Recording, cfg=None, use_eeg: bool = True,  # noqa: ANN001
-                 use_emg: bool = True, features: dict[str, np.ndarray] | None = None):
-        self.cfg = cfg
+    def __init__(self, recording: Recording, cfg: PreprocessConfig | None = None,
+                 use_eeg: bool = True, use_emg: bool = True,
+                 features: dict[str, np.ndarray] | None = None):
+        self.cfg = cfg = cfg or PreprocessConfig()
         self.recording = recording
         self.n_epochs = recording.n_epochs(1.0)
-        lo = getattr(cfg, "scale_lo", 10.0)
-        hi = getattr(cfg, "scale_hi", 90.0)
+        lo, hi = cfg.scale_lo, cfg.scale_hi
         raw = features if features is not None else raw_features(recording, use_eeg, use_emg)
         self.channels = {name: percentile_scale(f, lo, hi) for name, f in raw.items()
                          if (use_eeg if name == "eeg" else use_emg)}
