@@ -267,7 +267,7 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     p1, classes = gate_unusable(p1, loaded.classes, bad, modality)
     for span in spans:
         fallback = span.channel == "EMG" and modality == "both"
-        warnings.append(f"{span.describe()}: " + ("scored from EEG alone" if fallback
+        warnings.append(f"{span.describe()}: " + ("scored from EEG alone where the EEG is usable" if fallback
                                                   else "scored Artifact, please review"))
     probs = combine_epochs(p1, epoch_length, n_out)
     return ScoreResult(probs, classes, loaded.name, str(dev), modality, epoch_length,
