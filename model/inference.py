@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from model.decoding import SequencePrior, smooth
 from model.device import pick_device
 from model.domain import RUN, LabGate, TokenEncoder, profile, run_starts, token_encoder
 from model.frontend import make_source
@@ -32,6 +33,7 @@ from sleepscorer.stages import BASE_EPOCH, Stage
 
 MODALITIES = ("both", "eeg", "emg")
 REM_RULE = RemRule()
+SEQUENCE_PRIOR = SequencePrior()
 
 
 @dataclass
@@ -225,8 +227,13 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
           progress: Callable[[int, int], None] | None = None,
           cancel: Callable[[], bool] | None = None, epoch_length: float = 1.0,
           batch_size: int | None = None, chunk_epochs: int = 8192,
-          rem_rule: RemRule | None = REM_RULE, lab_gate: bool = True) -> ScoreResult:
+          rem_rule: RemRule | None = REM_RULE, lab_gate: bool = True,
+          sequence_prior: SequencePrior | None = SEQUENCE_PRIOR) -> ScoreResult:
     """Score every whole epoch of `recording`; raises Cancelled if `cancel()` turns true.
+
+    `sequence_prior`: the network's probabilities are decoded with the HMM of real expert
+    hypnograms (model.decoding: MSSV bout lengths and transitions); None gives the network's
+    own per-epoch output. With `rem_rule` None the HMM allows Wake -> REM too.
 
     `rem_rule`: REM that no NREM precedes is scored Wake (model.postprocess); None turns
     this off (narcolepsy / cataplexy models, where REM straight from wake is the finding).
@@ -259,6 +266,10 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
             # the same source: a scorer of modality "eeg" reads only its EEG channel
             p_eeg = _Scorer(loaded, source, "eeg", dev, batch_size).run(n1, chunk_epochs, None, cancel)
             p1[emg_only_bad] = p_eeg[emg_only_bad]
+    if sequence_prior is not None:
+        if rem_rule is None:
+            sequence_prior = replace(sequence_prior, allow_wake_to_rem=True)
+        p1 = smooth(p1, loaded.classes, sequence_prior, BASE_EPOCH)
     if rem_rule is not None:
         p1, changed = apply_rem_rule(p1, loaded.classes, BASE_EPOCH, rem_rule)
         if changed:

@@ -54,6 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-rem-from-wake", action="store_true",
                    help="keep REM that no NREM precedes (narcolepsy / cataplexy models); by "
                         "default such REM is scored Wake")
+    p.add_argument("--no-smoothing", action="store_true",
+                   help="the network's own per-epoch labels, without decoding them with the "
+                        "bout lengths and transitions of real expert hypnograms (flickers more)")
     p.add_argument("--no-lab-gate", action="store_true",
                    help="with a fine-tuned --model: use it on every recording, also on those "
                         "that do not look like its lab (by default they go to its parent)")
@@ -118,7 +121,8 @@ def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noq
                progress: Callable[[int, int], None] | None = None,
                cancel: Callable[[], bool] | None = None,
                roles: dict | None = None, rem_from_wake: bool = False,
-               lab_gate: bool = True, rate: float | None = None):  # noqa: ANN201
+               lab_gate: bool = True, rate: float | None = None,
+               smoothing: bool = True):  # noqa: ANN201
     """Read one recording, score it, write `out` (our CSV). Returns the ScoreResult.
 
     `model` is None (bundled), a path, or a `model.weights.LoadedModel` (load once, reuse).
@@ -126,7 +130,7 @@ def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noq
     is checked before anything is read (never an input, a device or a folder); the
     recording's own warnings come first in the result's `warnings`.
     """
-    from model.inference import REM_RULE, score, to_hypnogram
+    from model.inference import REM_RULE, SEQUENCE_PRIOR, score, to_hypnogram
     from sleepscorer.io import load_recording
     from sleepscorer.io.labels import write_labels_csv
     from sleepscorer.io.outputs import check_output_file
@@ -136,7 +140,8 @@ def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noq
     recording = load_recording(path, rate=rate, roles=roles or None)
     result = score(recording, model, modality=modality, device=device, progress=progress,
                    cancel=cancel, epoch_length=epoch_length,
-                   rem_rule=None if rem_from_wake else REM_RULE, lab_gate=lab_gate)
+                   rem_rule=None if rem_from_wake else REM_RULE, lab_gate=lab_gate,
+                   sequence_prior=SEQUENCE_PRIOR if smoothing else None)
     result.warnings = [*recording.warnings, *(w for w in result.warnings
                                               if w not in recording.warnings)]
     check_output_file(out, inputs)  # still safe after the long work
@@ -185,12 +190,13 @@ def _init_worker(model_path: Path | None, device: str, threads: int) -> None:
 
 def _score_in_worker(path: Path, out: Path, modality: str, device: str,
                      epoch_length: float, roles: dict, rem_from_wake: bool = False,
-                     lab_gate: bool = True, rate: float | None = None) -> Outcome:
+                     lab_gate: bool = True, rate: float | None = None,
+                     smoothing: bool = True) -> Outcome:
     started = time.perf_counter()
     try:
         result = score_file(path, out, _WORKER_MODEL, modality, device, epoch_length,
                             roles=roles, rem_from_wake=rem_from_wake, lab_gate=lab_gate,
-                            rate=rate)
+                            rate=rate, smoothing=smoothing)
     except SleepScorerError as exc:
         return Outcome(path, error=str(exc))
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
@@ -302,7 +308,8 @@ def run(args: argparse.Namespace) -> int:
             outcomes.append(_score_in_worker(path, out, args.modality, args.device,
                                              args.epoch_length, roles_from(args),
                                              args.allow_rem_from_wake,
-                                             not args.no_lab_gate, args.rate))
+                                             not args.no_lab_gate, args.rate,
+                                             not args.no_smoothing))
             print("\r" + _bar(len(outcomes), len(items)) + f" {path.name[:40]}", end="",
                   file=sys.stderr, flush=True)
     else:
@@ -310,7 +317,8 @@ def run(args: argparse.Namespace) -> int:
                                  (args.model, args.device, threads)) as pool:
             futures = [pool.submit(_score_in_worker, p, o, args.modality, args.device,
                                    args.epoch_length, roles_from(args),
-                                   args.allow_rem_from_wake, not args.no_lab_gate, args.rate)
+                                   args.allow_rem_from_wake, not args.no_lab_gate, args.rate,
+                                   not args.no_smoothing)
                        for p, o in work]
             for future in as_completed(futures):
                 outcomes.append(future.result())
@@ -334,7 +342,8 @@ def _run_single(args: argparse.Namespace, path: Path) -> int:
         result = score_file(path, out, model, args.modality, args.device, args.epoch_length,
                             progress=_progress_line(path.name), roles=roles_from(args),
                             rem_from_wake=args.allow_rem_from_wake,
-                            lab_gate=not args.no_lab_gate, rate=args.rate)
+                            lab_gate=not args.no_lab_gate, rate=args.rate,
+                            smoothing=not args.no_smoothing)
     except (SleepScorerError, KeyboardInterrupt):
         print(file=sys.stderr)
         raise

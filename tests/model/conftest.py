@@ -36,3 +36,13 @@ def make_recording(n_epochs: int = 40, rate: float = 512.0, emg: bool = True,
 def _seed():
     torch.manual_seed(0)
     torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def shipped_model():
+    """The bundled sDREAMER weights, loaded once (skips where they are not bundled)."""
+    from model.weights import default_weights_path, load_model
+
+    if not default_weights_path().exists():
+        pytest.skip("no bundled weights")
+    return load_model(default_weights_path())
