@@ -35,6 +35,8 @@ class PreprocessConfig:
     front_end: str = "raw"  # "raw": normalised samples; "spectral": model.spectral features
     scale_lo: float = 10.0  # spectral: per-recording percentile range each feature is scaled by
     scale_hi: float = 90.0
+    # spectral: also give features that need no per-recording scaling (model.spectral.shape_features)
+    shape_features: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -13,6 +13,17 @@ Each feature is then scaled per recording by the midpoint and half-width of its
 additive constant per log-power bin, so it cancels; and the midpoint of a wide percentile
 range barely moves with how much of the file is Wake or sleep, unlike a mean or median.
 
+With `shape_features` (model card `preprocessing.shape_features`) each epoch also carries
+features that no per-recording scaling touches, so they mean the same in a file that is all
+Wake as in one that is mostly sleep (percentile scaling cannot tell those apart: it maps the
+quietest Wake of a wake-only file to where sleep sits in a normal one):
+- EEG (16): log10 of each 2.5-Hz band's share of the 0.5-40 Hz power (spectral shape:
+  slow waves vs theta vs beta), at a fixed scale;
+- EMG (4): the spread of the four quarter-second powers (bursts and twitches), the 10-90 Hz
+  power above its local 5-min floor (a baseline step after an electrode shift cancels), the
+  same above its 31-s and its 5-min median (activations against their surroundings). The
+EMG's spectral colour is left out: it differs more between simulators than between states.
+
 Works chunk by chunk on the resampled signal (`model.preprocess.resample_segment`), so a
 24 h recording never exists as a full-size float64 copy; statistics come from the whole
 recording. No Qt, no files.
@@ -30,6 +41,9 @@ EEG_BINS = np.arange(1, 81)  # 0.5-40 Hz in the 1024-point (2-s) spectrum
 EMG_BANDS = [(lo, lo + 10) for lo in range(10, 90, 10)]
 EEG_FEATURES = len(EEG_BINS)
 EMG_FEATURES = len(EMG_BANDS) + 4
+SHAPE_BANDS = 16  # 2.5-Hz bands of the 80 EEG bins
+EEG_SHAPE_FEATURES = SHAPE_BANDS
+EMG_SHAPE_FEATURES = 4
 CLIP = 8.0
 _EPS = 1e-20
 
@@ -96,6 +110,43 @@ def percentile_scale(f: np.ndarray, lo: float = 10.0, hi: float = 90.0,
     return np.clip((f - mid) / half, -CLIP, CLIP).astype(np.float32)
 
 
+def _local_floor(x: np.ndarray, block: int = 30, blocks: int = 10) -> np.ndarray:
+    """Per-epoch local floor: the median, over about `blocks` x `block` epochs around each
+    epoch, of the 10th percentile of each `block`-epoch block (cheap on 24 h, robust to
+    bursts)."""
+    from scipy.ndimage import median_filter
+
+    n = len(x)
+    m = -(-n // block)
+    padded = np.pad(x, (0, m * block - n), mode="edge").reshape(m, block)
+    q = np.percentile(padded, 10, axis=1)
+    q = median_filter(q, size=min(blocks, m) | 1, mode="nearest")
+    return np.repeat(q, block)[:n]
+
+
+def shape_features(raw: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Composition-free features from the unscaled log spectra (see the module docstring)."""
+    from scipy.ndimage import median_filter
+
+    out = {}
+    if "eeg" in raw:
+        p = 10.0 ** raw["eeg"].astype(np.float64)
+        bands = p.reshape(len(p), SHAPE_BANDS, -1).sum(2)
+        share = np.log10(bands / np.maximum(bands.sum(1, keepdims=True), _EPS) + 1e-6)
+        out["eeg"] = np.clip((share + 1.2) / 0.6, -CLIP, CLIP).astype(np.float32)
+    if "emg" in raw:
+        f = raw["emg"].astype(np.float64)
+        total = np.log10((10.0 ** f[:, : len(EMG_BANDS)]).sum(1) + _EPS)
+        quarters = f[:, len(EMG_BANDS):]
+        spread = quarters.max(1) - quarters.min(1)
+        above_floor = total - _local_floor(total)
+        above_median = total - median_filter(total, size=31, mode="nearest")
+        above_5min = total - median_filter(total, size=301, mode="nearest")
+        cols = [(spread - 0.4) / 0.3, (above_floor - 0.4) / 0.4, above_median / 0.3, above_5min / 0.4]
+        out["emg"] = np.clip(np.stack(cols, 1), -CLIP, CLIP).astype(np.float32)
+    return out
+
+
 class SpectralSource:
     """Scaled features of every epoch, read by range like `model.preprocess.EpochSource`."""
 
@@ -107,15 +158,19 @@ class SpectralSource:
         self.n_epochs = recording.n_epochs(1.0)
         lo, hi = cfg.scale_lo, cfg.scale_hi
         raw = features if features is not None else raw_features(recording, use_eeg, use_emg)
-        self.channels = {name: percentile_scale(f, lo, hi) for name, f in raw.items()
-                         if (use_eeg if name == "eeg" else use_emg)}
+        raw = {name: f for name, f in raw.items() if (use_eeg if name == "eeg" else use_emg)}
+        self.channels = {name: percentile_scale(f, lo, hi) for name, f in raw.items()}
+        if cfg.shape_features:
+            for name, extra in shape_features(raw).items():
+                self.channels[name] = np.concatenate([self.channels[name], extra], 1)
 
     def epochs(self, name: str, start: int, stop: int) -> np.ndarray:
         return self.channels[name][start:stop]
 
 
 def rescaled_by_crop(f: np.ndarray, rng: np.random.Generator, lo_frac: float = 0.15,
-                     hi_frac: float = 0.5, p_lo: float = 10.0, p_hi: float = 90.0) -> np.ndarray:
+                     hi_frac: float = 0.5, p_lo: float = 10.0, p_hi: float = 90.0,
+                     n_scaled: int | None = None) -> np.ndarray:
     """Percentile-scaled features re-scaled as if the statistics came from a random crop.
 
     Percentiles commute with the per-column affine scaling, so this equals scaling the raw
@@ -125,4 +180,7 @@ def rescaled_by_crop(f: np.ndarray, rng: np.random.Generator, lo_frac: float = 0
     n = len(f)
     length = max(60, int(n * rng.uniform(lo_frac, hi_frac)))
     start = int(rng.integers(0, max(1, n - length)))
-    return percentile_scale(f, p_lo, p_hi, reference=f[start:start + length])
+    k = f.shape[1] if n_scaled is None else n_scaled  # shape features (after k) are not rescaled
+    out = f.copy()
+    out[:, :k] = percentile_scale(f[:, :k], p_lo, p_hi, reference=f[start:start + length, :k])
+    return out

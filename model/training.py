@@ -54,6 +54,13 @@ class TrainConfig:
     # Spectral front end: per-window random offset of every scaled feature (sd), as when a
     # recording's percentile midpoints sit elsewhere (other state mix, other animal).
     feature_shift: float = 0.0
+    # Spectral front end with shape features: per-window random tilt (sd) of the EEG band
+    # shares from column `shape_from` on (animals and generators differ in 1/f slope), and,
+    # with probability 1/2, a step (sd `emg_step`) in every EMG feature at a random epoch
+    # (an electrode shift: the level changes, the state does not).
+    spectral_tilt: float = 0.0
+    emg_step: float = 0.0
+    shape_from: int | None = None
     stride: int | None = None  # window stride for training data (default K/2)
     max_steps_per_epoch: int | None = None
     grad_clip: float = 1.0
@@ -85,6 +92,29 @@ def shift_features(x: torch.Tensor, sd: float) -> torch.Tensor:
     per_feature = torch.randn((x.shape[0],) + (1,) * (x.dim() - 2) + (x.shape[-1],),
                               device=x.device) * (sd / 2)
     return x + common + per_feature
+
+
+def tilt_features(x: torch.Tensor, sd: float, start: int) -> torch.Tensor:
+    """Add to columns start: of each window a linear ramp from -s to +s, s ~ N(0, sd)."""
+    width = x.shape[-1] - start
+    if width <= 1:
+        return x
+    ramp = torch.linspace(-1.0, 1.0, width, device=x.device)
+    slope = torch.randn((x.shape[0],) + (1,) * (x.dim() - 1), device=x.device) * sd
+    out = x.clone()
+    out[..., start:] = out[..., start:] + slope * ramp
+    return out
+
+
+def step_features(x: torch.Tensor, sd: float) -> torch.Tensor:
+    """(B, K, F) windows: half of them get a level step N(0, sd) from a random epoch on."""
+    if x.dim() < 3:
+        return x
+    b, k = x.shape[:2]
+    at = torch.randint(0, k, (b, 1), device=x.device)
+    after = (torch.arange(k, device=x.device)[None, :] >= at).float()
+    size = torch.randn((b, 1), device=x.device) * sd * (torch.rand((b, 1), device=x.device) < 0.5)
+    return x + (after * size)[..., None]
 
 
 def distillation_loss(cfg: TrainConfig) -> LossFn:
@@ -230,6 +260,10 @@ def _fit(model, train_data, val_data, cfg, dist, progress, cancel, loss_fn, para
                 emg = jitter_gain(emg, cfg.gain_jitter_emg)
             if cfg.feature_shift > 0:
                 eeg, emg = shift_features(eeg, cfg.feature_shift), shift_features(emg, cfg.feature_shift)
+            if cfg.spectral_tilt > 0 and cfg.shape_from is not None:
+                eeg = tilt_features(eeg, cfg.spectral_tilt, cfg.shape_from)
+            if cfg.emg_step > 0:
+                emg = step_features(emg, cfg.emg_step)
             terms = loss_fn(net, eeg, emg, y.to(dist.device))
             optimiser.zero_grad(set_to_none=True)
             terms["loss"].backward()

@@ -21,8 +21,9 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model.corpus import PREPROCESS, CorpusSpec, load_corpus, summary  # noqa: E402
+from model.corpus import CORPUS_VERSION, PREPROCESS, CorpusSpec, load_corpus, summary  # noqa: E402
 from model.data import class_weights  # noqa: E402
+from model.spectral import EEG_FEATURES  # noqa: E402
 from model.training import TrainConfig, train  # noqa: E402
 from model.weights import build_model, save_model  # noqa: E402
 
@@ -46,9 +47,11 @@ def spectral_config(args: argparse.Namespace) -> dict:
     """sDREAMER sizes for the spectral front end: 80 EEG bins in patches of 16 (8 Hz), 12 EMG
     features in patches of 4; FFN 2x d_model; K epochs of context. Sized so that training
     fits a 2-core CPU in well under an hour and 24 h scores in seconds."""
-    from model.spectral import EEG_FEATURES, EMG_FEATURES
+    from model.spectral import EEG_FEATURES, EEG_SHAPE_FEATURES, EMG_FEATURES, EMG_SHAPE_FEATURES
 
-    return {"eeg_features": EEG_FEATURES, "emg_features": EMG_FEATURES, "eeg_patch": args.eeg_patch,
+    shape = PREPROCESS.shape_features
+    return {"eeg_features": EEG_FEATURES + shape * EEG_SHAPE_FEATURES,
+            "emg_features": EMG_FEATURES + shape * EMG_SHAPE_FEATURES, "eeg_patch": args.eeg_patch,
             "emg_patch": 4, "ffn_dim": args.ffn, "seq_len": args.seq_len}
 
 
@@ -56,7 +59,7 @@ def composition_copies(subjects: list, copies: int, seed: int) -> list:
     """Each training animal again, scaled by the statistics of random 15-50 % crops (mostly
     Wake or mostly sleep), so labels do not depend on how much of a file is which state."""
     from model.data import SubjectData
-    from model.spectral import rescaled_by_crop
+    from model.spectral import EEG_FEATURES, EMG_FEATURES, rescaled_by_crop
 
     rng = np.random.default_rng(seed + 17)
     out = []
@@ -64,8 +67,10 @@ def composition_copies(subjects: list, copies: int, seed: int) -> list:
         for k in range(copies):
             crop_seed = int(rng.integers(2**31))  # the same crop for EEG and EMG
             out.append(SubjectData(f"{s.subject}-crop{k}",
-                                   rescaled_by_crop(np.asarray(s.eeg), np.random.default_rng(crop_seed)),
-                                   rescaled_by_crop(np.asarray(s.emg), np.random.default_rng(crop_seed)),
+                                   rescaled_by_crop(np.asarray(s.eeg), np.random.default_rng(crop_seed),
+                                                    n_scaled=EEG_FEATURES),
+                                   rescaled_by_crop(np.asarray(s.emg), np.random.default_rng(crop_seed),
+                                                    n_scaled=EMG_FEATURES),
                                    s.labels))
     return out
 
@@ -86,6 +91,10 @@ def main() -> int:
     parser.add_argument("--feature-shift", type=float, default=0.3)
     parser.add_argument("--gain-jitter-emg", type=float, default=0.0)
     parser.add_argument("--seq-len", type=int, default=32)
+    parser.add_argument("--spectral-tilt", type=float, default=0.3,
+                        help="sd of a random tilt of the EEG shape features per window")
+    parser.add_argument("--emg-step", type=float, default=0.5,
+                        help="sd of a random EMG level step inside half of the windows")
     parser.add_argument("--crop-copies", type=int, default=2,
                         help="copies of each training animal scaled by random crops' statistics")
     parser.add_argument("--ffn", type=int, default=128)
@@ -104,8 +113,10 @@ def main() -> int:
     cfg = TrainConfig(epochs=args.epochs, max_steps_per_epoch=args.steps_per_epoch, patience=4,
                       alpha=args.alpha, seed=args.seed, class_weights=shipped_class_weights(train_set),
                       gain_jitter_eeg=args.gain_jitter_eeg, gain_jitter_emg=args.gain_jitter_emg,
-                      lr=args.lr, cosine=args.cosine, feature_shift=args.feature_shift)
-    checkpoint = ROOT / "work-data" / "checkpoints" / f"{args.arch}-last.safetensors"
+                      lr=args.lr, cosine=args.cosine, feature_shift=args.feature_shift,
+                      spectral_tilt=args.spectral_tilt, emg_step=args.emg_step,
+                      shape_from=EEG_FEATURES if PREPROCESS.shape_features else None)
+    checkpoint = ROOT / "work-data" / "checkpoints" / f"{args.out.stem}-last.safetensors"
     torch.manual_seed(args.seed)
     model = build_model(args.arch, **spectral_config(args))
     if args.resume and checkpoint.exists() and args.init is None:
@@ -129,7 +140,7 @@ def main() -> int:
     result = train(model, train_set, val, cfg, progress)
     minutes = (time.perf_counter() - started) / 60
     card = save_model(
-        result.model, args.out, arch=args.arch, name=f"{args.arch} spectral (simulated corpus v2)",
+        result.model, args.out, arch=args.arch, name=f"{args.arch} spectral (simulated corpus v{CORPUS_VERSION})",
         preprocessing=PREPROCESS.to_dict(),
         training_data={"statement": DATA_STATEMENT, "corpus": spec.to_dict(),
                        "splits": summary(corpus), "train_minutes_cpu": round(minutes, 1),
