@@ -93,7 +93,7 @@ def main() -> int:
     from sleepscorer.gui.main_window import MainWindow
     from sleepscorer.gui.session import ScoringSession
     from sleepscorer.gui.settings import Settings
-    from sleepscorer.gui.workers import Task, prepare_loaded, run_scoring
+    from sleepscorer.gui.workers import Task, prepare_loaded, prewarm_model, run_scoring
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-gui-"))
     journal.user_data_dir = lambda *a, **k: str(tmp)  # keep the benchmark's journal apart
@@ -183,10 +183,9 @@ def main() -> int:
         QThreadPool.globalInstance().waitForDone()
         return (max(gaps[1:]) if len(gaps) > 1 else float("nan")), time.perf_counter() - t
 
-    from sleepscorer.gui.app import prewarm_model
-
-    warm_stall, warm_s = run_and_watch(Task("import model", lambda task: prewarm_model()))
-    stall, score_s = run_and_watch(Task("bench scoring", run_scoring, rec, 1.0, "both"))
+    warm_stall, warm_s = run_and_watch(Task("import model", prewarm_model))
+    stall, score_s = run_and_watch(Task("bench scoring", run_scoring, recording=rec,
+                                        epoch_length=1.0, modality="both"))
 
     def line(name, value, target, unit):
         ok = "ok" if value < target else "MISSED"

@@ -183,3 +183,43 @@ def test_the_checker_sees_a_back_arrow(tmp_path, monkeypatch):
     monkeypatch.setitem(MODULES, "sleepscorer.core.twin", tmp_path / "twin.py")
     with pytest.raises(AssertionError, match="sleepscorer.core.bad <-> sleepscorer.core.twin"):
         test_no_import_cycles()
+
+
+BACKEND = "sleepscorer.gui.backend"
+BEHIND_THE_BACKEND = ("sleepscorer.io", "sleepscorer.core", "model")
+
+
+def test_the_gui_reaches_io_core_and_model_only_through_its_backend():
+    """Every gui module but gui/backend.py imports none of io, core or model (function-local
+    imports included); the bottom layer (errors, stages, hypnogram, resources) is open to all."""
+    found = []
+    for module in MODULES:
+        if not module.startswith("sleepscorer.gui") or module == BACKEND:
+            continue
+        for name, line in imports_of(module):
+            target = _first_party(name) or ""
+            if any(target == p or target.startswith(p + ".") for p in BEHIND_THE_BACKEND):
+                found.append(f"{_where(module)}:{line} imports {target}")
+    assert found == [], "gui modules that go around gui/backend.py:\n" + "\n".join(found)
+
+
+def test_calls_across_the_backend_are_keyword_only():
+    """Every public function of gui/backend.py takes keyword arguments only."""
+    tree = ast.parse(MODULES[BACKEND].read_text(encoding="utf-8"))
+    positional = [f"{node.name} (line {node.lineno})" for node in tree.body
+                  if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
+                  and (node.args.posonlyargs or node.args.args or node.args.vararg)]
+    assert positional == []
+
+
+def test_the_checker_sees_a_gui_module_going_around_the_backend(tmp_path, monkeypatch):
+    fake = tmp_path / "view.py"
+    fake.write_text("import numpy\n\ndef f():\n    from sleepscorer.core.display import x\n")
+    monkeypatch.setitem(MODULES, "sleepscorer.gui.view", fake)
+    with pytest.raises(AssertionError, match=r"view.py:4 imports sleepscorer.core.display"):
+        test_the_gui_reaches_io_core_and_model_only_through_its_backend()
+    fake.write_text("from model import weights\n")
+    with pytest.raises(AssertionError, match=r"view.py:1 imports model"):
+        test_the_gui_reaches_io_core_and_model_only_through_its_backend()
+    fake.write_text("from sleepscorer.hypnogram import Hypnogram\nfrom sleepscorer import stages\n")
+    test_the_gui_reaches_io_core_and_model_only_through_its_backend()

@@ -1,1 +1,2 @@
-"""The desktop app (PySide6 + pyqtgraph): a thin shell over sleepscorer.core and model."""
+"""The desktop app (PySide6 + pyqtgraph): a thin shell over the core and the model,
+reached only through gui/backend.py."""

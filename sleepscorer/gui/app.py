@@ -33,25 +33,16 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def prewarm_model() -> None:
-    """Import the model stack (torch) now. Importing torch holds the GIL for up to a few
-    hundred ms at a time; doing it in the background at start-up keeps that pause away from
-    the moment a user is scoring."""
-    try:
-        import model.inference  # noqa: F401
-    except Exception:  # noqa: BLE001 - scoring will report the problem when asked
-        pass
-
-
 def open_window(path: str | Path | None = None):
     """The main window, shown, opening `path` (recording file or folder) if given."""
-    import threading
-
     from sleepscorer.gui.main_window import MainWindow
+    from sleepscorer.gui.workers import Task, prewarm_model
 
     window = MainWindow()
     window.show()
-    threading.Thread(target=prewarm_model, name="prewarm-model", daemon=True).start()
+    # import torch in the background now, so its pause does not fall on a user's scoring
+    window.prewarm = Task("Preparing the model", prewarm_model)  # kept by the window
+    window.prewarm.start()
     if path is not None:
         window.files.open_path(Path(path))
     return window

@@ -1,15 +1,94 @@
-"""The only door from the app to the io and model layers, opened lazily.
+"""The only door from the app to sleepscorer.io, sleepscorer.core and model.
 
-Importing torch or the readers costs seconds, so the window appears first and these
-functions import on first use (in a worker thread). Tests swap them for stand-ins.
+No other module of the GUI imports those packages (tests/test_layers.py checks it); they
+reach them through the names here. Every function takes keyword arguments only, so a
+change of a signature underneath fails loudly instead of shifting a positional argument.
+Classes and types (a `Journal`, a `SessionStore`, ...) are handed through as they are.
+
+The core's display and statistics code is cheap and imported now. Importing torch or the
+readers costs seconds, so the window appears first: io and model are imported on first
+use (in a worker thread), and their types (`Recording`, `ChannelKind`, `FinetuneConfig`)
+resolve lazily through `__getattr__`. Tests swap these functions for stand-ins.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from sleepscorer.core import compare as _compare
+from sleepscorer.core import display as _display
+from sleepscorer.core import statistics as _statistics
+from sleepscorer.core.display import MinMaxPyramid as MinMaxPyramid
+from sleepscorer.core.display import Spectrogram as Spectrogram
+from sleepscorer.core.journal import Journal as Journal
+from sleepscorer.core.selftest import Check as Check
+from sleepscorer.core.session_store import SessionStore as SessionStore
+from sleepscorer.core.statistics import SleepStatistics as SleepStatistics
+from sleepscorer.errors import Cancelled, ModelError
 
-def load_recording(path: str | Path, rate: float | None = None, roles: dict | None = None):
+# types handed through: Check, Journal, MinMaxPyramid, SessionStore, SleepStatistics,
+# Spectrogram (above); ChannelKind, Recording, FinetuneConfig (on first use, below)
+
+
+def __getattr__(name: str):
+    """Types from the layers that are imported on first use."""
+    if name in ("ChannelKind", "Recording"):
+        from sleepscorer.io import recording
+
+        return getattr(recording, name)
+    if name == "FinetuneConfig":
+        from model.finetune import FinetuneConfig
+
+        return FinetuneConfig
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# -- display and statistics (sleepscorer.core) ------------------------------------------
+def spectrogram(*, data, rate: float) -> Spectrogram:
+    """EEG power in 4-s windows, 1-s steps (core/display.spectrogram)."""
+    return _display.spectrogram(data, rate)
+
+
+def robust_span(*, values) -> tuple[float, float] | None:
+    return _display.robust_span(values)
+
+
+def stage_palette(*, colours: dict | None = None):
+    return _display.stage_palette(colours)
+
+
+def stage_rgba(*, stages, person, lut):
+    return _display.stage_rgba(stages, person, lut)
+
+
+def confidence_envelope(*, confidence, epoch_length: float, t0: float, t1: float,
+                        n_pixels: int):
+    return _display.confidence_envelope(confidence, epoch_length, t0, t1, n_pixels)
+
+
+def compute_statistics(*, hypnogram, states, start_time=None, spectrogram=None
+                       ) -> SleepStatistics:
+    return _statistics.compute_statistics(hypnogram, states=states, start_time=start_time,
+                                          spectrogram=spectrogram)
+
+
+def write_statistics(*, stats: SleepStatistics, path: str | Path) -> Path:
+    return _statistics.write_statistics(stats, path)
+
+
+def disagreements(*, a, b):
+    """Per epoch: both hypnograms label it and the labels differ (core/compare)."""
+    return _compare.disagreements(a, b)
+
+
+def comparison_text(*, a, b, name_a: str, name_b: str) -> str:
+    """What `sleepscorer compare` says about `a` against `b`."""
+    return _compare.format_comparison(_compare.compare(a, b), name_a, name_b)
+
+
+# -- files (sleepscorer.io) ----------------------------------------------------------------
+def load_recording(*, path: str | Path, rate: float | None = None, roles: dict | None = None):
     from sleepscorer.io import load_recording as load
 
     return load(path, rate=rate, roles=roles)
@@ -22,7 +101,7 @@ def recording_suffixes() -> tuple[str, ...]:
     return tuple(s for s in SUPPORTED_RECORDINGS if s.startswith("."))
 
 
-def file_contents(path: str | Path) -> set[str]:
+def file_contents(*, path: str | Path) -> set[str]:
     """What a file holds: {'signals'}, {'labels'} or both, from its variable names or
     header only (cheap; the file is not read whole)."""
     path = Path(path)
@@ -66,15 +145,44 @@ def _mat_names(path: Path) -> set[str]:
             return set()
 
 
-def model_sha256(weights: str | Path | None) -> str | None:
+def read_labels(*, path: str | Path, n_epochs: int | None = None, epoch_length: float = 1.0):
+    from sleepscorer.io.labels import read_labels as read
+
+    return read(path, n_epochs=n_epochs, epoch_length=epoch_length)
+
+
+def write_labels_csv(*, hypnogram, path: str | Path, epoch_length: float | None = None):
+    from sleepscorer.io.labels import write_labels_csv as write
+
+    return write(hypnogram, path, epoch_length=epoch_length)
+
+
+def write_bids_events(*, hypnogram, path: str | Path):
+    from sleepscorer.io.labels import write_bids_events as write
+
+    return write(hypnogram, path)
+
+
+# -- models (model) --------------------------------------------------------------------
+def prewarm_model() -> None:
+    """Import the model stack (torch) now. Importing torch holds the GIL for up to a few
+    hundred ms at a time; doing it in the background at start-up keeps that pause away from
+    the moment a user is scoring."""
+    try:
+        import model.inference  # noqa: F401
+    except Exception:  # noqa: BLE001 - scoring will report the problem when asked
+        pass
+
+
+def model_sha256(*, weights: str | Path | None) -> str | None:
     """sha256 of the model file that scores (None: the bundled one); plain hashlib."""
     import hashlib
 
     try:
         if weights is None:
-            from model.weights import default_weights_path
+            from model.weights import default_weights_path as bundled
 
-            weights = default_weights_path()
+            weights = bundled()
         h = hashlib.sha256()
         with Path(weights).open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
@@ -84,37 +192,17 @@ def model_sha256(weights: str | Path | None) -> str | None:
         return None
 
 
-def read_labels(path: str | Path, n_epochs: int | None = None, epoch_length: float = 1.0):
-    from sleepscorer.io.labels import read_labels as read
-
-    return read(path, n_epochs=n_epochs, epoch_length=epoch_length)
-
-
-def write_labels_csv(hyp, path: str | Path, epoch_length: float | None = None):
-    from sleepscorer.io.labels import write_labels_csv as write
-
-    return write(hyp, path, epoch_length=epoch_length)
-
-
-def write_bids_events(hyp, path: str | Path):
-    from sleepscorer.io.labels import write_bids_events as write
-
-    return write(hyp, path)
-
-
-def score(recording, **kwargs):
+def score(*, recording, **kwargs):
     """Automatic scoring; raises ModelError when no weights are available."""
     try:
         from model.inference import score as run
     except ImportError as exc:
-        from sleepscorer.errors import ModelError
-
         raise ModelError(None, "automatic scoring is not installed yet (model.inference "
                                f"missing: {exc})") from exc
     return run(recording, **kwargs)
 
 
-def device_name(requested: str = "auto") -> str:
+def device_name(*, requested: str = "auto") -> str:
     """'CUDA' or 'CPU': what scoring will run on (imports torch; call from a worker)."""
     if requested not in ("auto", "cuda"):
         return requested.upper()
@@ -126,6 +214,20 @@ def device_name(requested: str = "auto") -> str:
         return "CPU"
 
 
+def default_weights_path() -> Path:
+    """The bundled model file."""
+    from model.weights import default_weights_path as bundled
+
+    return bundled()
+
+
+def user_models_dir() -> Path:
+    """Where fine-tuned models are saved and listed from."""
+    from model.registry import user_models_dir as folder
+
+    return folder()
+
+
 def list_models() -> list:
     """The bundled model and the user's fine-tuned models (model.finetune.ModelEntry:
     path, card, bundled, name); imports torch, so call from a worker."""
@@ -134,16 +236,35 @@ def list_models() -> list:
     return models()
 
 
-def model_entry(path: str | Path):
+def model_entry(*, path: str | Path):
     """A ModelEntry for any model file (e.g. a checkpoint chosen by hand); raises ModelError."""
     from model.registry import ModelEntry
-    from model.weights import default_weights_path, load_model
+    from model.weights import load_model
 
     path = Path(path)
     return ModelEntry(path, load_model(path).card, path == default_weights_path())
 
 
-def export_corrections(recording, hypnogram, out_dir: str | Path, card: dict) -> dict:
+def short_date(*, text: str | None) -> str:
+    from model.card_text import short_date as date
+
+    return date(text)
+
+
+def metrics_text(*, card: dict) -> str:
+    from model.card_text import metrics_text as text
+
+    return text(card)
+
+
+def gate_text(*, card: dict) -> str:
+    from model.card_text import gate_text as text
+
+    return text(card)
+
+
+# -- corrections and fine-tuning ---------------------------------------------------------
+def export_corrections(*, recording, hypnogram, out_dir: str | Path, card: dict) -> dict:
     """Append the person-labelled epochs of one recording to a corrections folder."""
     from model.corrections import export_corrections as export
 
@@ -155,3 +276,64 @@ def corrections_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("SleepScorer", appauthor=False)) / "corrections"
+
+
+def read_manifest(*, folder: str | Path) -> dict:
+    """A corrections folder's manifest (recordings, label counts); raises SleepScorerError."""
+    from model.corrections import read_manifest as read
+
+    return read(folder)
+
+
+def _eta(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    s = int(seconds)
+    return f" (about {s // 60} min {s % 60:02d} s left)"
+
+
+FINETUNE_STEPS = {
+    "evaluate": "Scoring the held-out corrections with the base model...",
+    "replay": "Simulating training-lab signal so the model keeps what it knows...",
+    "lab gate": "Fingerprinting the training labs, so the new model is used only on "
+                "recordings like yours...",
+    "forgetting check": "Checking that the new model keeps what the base knows...",
+}
+
+
+def _finetune_progress(report: Callable[..., None]) -> Callable[[dict], None]:
+    """model.finetune's progress (one dict per step) as the GUI's one protocol,
+    `report(done, total, text)`; total 0 says "no count for this step"."""
+
+    def progress(info: dict) -> None:
+        stage = info.get("stage")
+        if stage in FINETUNE_STEPS:
+            report(0, 0, FINETUNE_STEPS[stage])
+        elif stage == "train":
+            total = max(1, info["epochs"] * info["steps"])
+            done = (info["epoch"] - 1) * info["steps"] + info["step"]
+            report(done, total, f"Pass {info['epoch']} of at most {info['epochs']}"
+                   + _eta(info.get("eta_s")))
+
+    return progress
+
+
+def finetune(*, folders: list[Path], base: Path, out_path: Path, config,
+             progress: Callable[..., None], cancelled: Callable[[], bool]) -> tuple:
+    """Load `base` and the corrections, fine-tune, and save an accepted model to `out_path`
+    (a cancelled run writes nothing). Returns (FinetuneResult, saved path or None); raises
+    Cancelled once `cancelled()` turns true. `progress(done, total, text)`."""
+    from model.corrections import load_corrections
+    from model.finetune import finetune as run
+    from model.finetune import save_finetuned
+    from model.weights import load_model
+
+    loaded = load_model(base)
+    data = load_corrections(folders, loaded.card)
+    result = run(loaded, data, config, _finetune_progress(progress), cancelled)
+    if cancelled():
+        raise Cancelled()
+    if not result.accepted:
+        return result, None
+    save_finetuned(result, out_path)
+    return result, out_path

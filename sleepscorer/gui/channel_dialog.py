@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout
 
-from sleepscorer.io.recording import ChannelKind, Recording
+from sleepscorer.gui import backend
 
 
 class ChannelDialog(QDialog):
-    def __init__(self, recording: Recording, parent=None):
+    def __init__(self, recording, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Which channel is which?")
         layout = QVBoxLayout(self)
@@ -18,14 +18,14 @@ class ChannelDialog(QDialog):
         self.boxes: dict[str, QComboBox] = {}
         for i, channel in enumerate(recording.channels):
             box = QComboBox()
-            for kind in ChannelKind:
+            for kind in backend.ChannelKind:
                 box.addItem(kind.value, kind)
             guess = channel.kind
             if recording.eeg is None and i == 0:
-                guess = ChannelKind.EEG
-            elif recording.emg is None and i == 1 and guess is ChannelKind.OTHER:
-                guess = ChannelKind.EMG
-            box.setCurrentIndex(list(ChannelKind).index(guess))
+                guess = backend.ChannelKind.EEG
+            elif recording.emg is None and i == 1 and guess is backend.ChannelKind.OTHER:
+                guess = backend.ChannelKind.EMG
+            box.setCurrentIndex(list(backend.ChannelKind).index(guess))
             form.addRow(f"{channel.name} ({channel.rate:g} Hz)", box)
             self.boxes[channel.name] = box
         layout.addLayout(form)
@@ -35,5 +35,5 @@ class ChannelDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
-    def roles(self) -> dict[str, ChannelKind]:
+    def roles(self) -> dict:  # channel name -> ChannelKind
         return {name: box.currentData() for name, box in self.boxes.items()}

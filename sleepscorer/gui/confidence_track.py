@@ -9,7 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from sleepscorer.core.display import confidence_envelope
+from sleepscorer.gui import backend
 from sleepscorer.gui.time_axis import TimeAxis
 from sleepscorer.gui.viewbox import ScoringViewBox
 
@@ -41,7 +41,9 @@ class ConfidencePlot(pg.PlotItem):
     def redraw(self, t0: float, t1: float, n_pixels: int) -> None:
         """Draw [t0, t1] on `n_pixels` columns (called whenever the view moves)."""
         self._span = (t0, t1, n_pixels)
-        x, mean, low = confidence_envelope(self.values, self.epoch_length, t0, t1, n_pixels)
+        x, mean, low = backend.confidence_envelope(confidence=self.values,
+                                                   epoch_length=self.epoch_length,
+                                                   t0=t0, t1=t1, n_pixels=n_pixels)
         self.curve.setData(x, mean.astype(float), connect="finite")
         self.low_curve.setData(x, low.astype(float), connect="finite")
         self.low_curve.setVisible(bool(len(x)) and not np.array_equal(mean, low,

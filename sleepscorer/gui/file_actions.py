@@ -1,6 +1,6 @@
 """What the window does with files: open (in a worker, then auto-score), import labels,
 export labels / BIDS events / statistics, keep the persistent session of each recording
-(core/session_store.py: reopened as it was, whatever happened), revert it, ask before closing.
+(backend.SessionStore: reopened as it was, whatever happened), revert it, ask before closing.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ import numpy as np
 from PySide6.QtCore import QObject, QThreadPool
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from sleepscorer.core.session_store import SessionStore
-from sleepscorer.core.statistics import write_statistics
 from sleepscorer.errors import Cancelled, SleepScorerError
 from sleepscorer.gui import backend, dialogs
 from sleepscorer.gui.session import ScoringSession
@@ -50,7 +48,7 @@ class FileActions(QObject):
         self.w = window
         self.task: Task | None = None
         self.path: Path | None = None
-        self.store = SessionStore()
+        self.store = backend.SessionStore()
 
     @property
     def session(self) -> ScoringSession | None:
@@ -103,7 +101,7 @@ class FileActions(QObject):
             self._status(f"{path.name}: not a file SleepScorer reads (recordings: {supported}, "
                          "or an Open Ephys folder; labels: .csv, .tsv, .mat, .txt)", 15000)
             return
-        holds = backend.file_contents(path)
+        holds = backend.file_contents(path=path)
         if self.session is None or "labels" not in holds:
             self.open_path(path)
         elif "signals" not in holds:
@@ -121,7 +119,8 @@ class FileActions(QObject):
         if ask_to_save and not self.may_close():
             return
         epoch_length = self.w.settings.epoch_length
-        task = Task(f"Opening {path.name}", prepare_recording, str(path), roles, epoch_length)
+        task = Task(f"Opening {path.name}", prepare_recording, path=str(path), roles=roles,
+                    epoch_length=epoch_length)
         task.returned.connect(lambda loaded: self._loaded(task, path, loaded))
         task.errored.connect(lambda exc: self._failed(task, exc, f"Cannot open {path.name}"))
         self._run(task)
@@ -233,9 +232,10 @@ class FileActions(QObject):
         session = self.session
         modality = self.w.model_panel.modality_name
         weights = self.w.model_panel.weights or self.w.settings.active_model  # None: bundled
-        task = Task("Automatic scoring", run_scoring, session.recording,
-                    session.epoch_length, modality, weights, self.w.settings.rem_from_wake,
-                    not self.w.settings.ignore_lab_gate)
+        task = Task("Automatic scoring", run_scoring, recording=session.recording,
+                    epoch_length=session.epoch_length, modality=modality, weights=weights,
+                    rem_from_wake=self.w.settings.rem_from_wake,
+                    lab_gate=not self.w.settings.ignore_lab_gate)
         task.returned.connect(lambda result: self._scored(task, session, result, overwrite))
         task.errored.connect(lambda exc: self._score_failed(task, exc))
         task.status.connect(self.w.model_info.setText)
@@ -295,7 +295,8 @@ class FileActions(QObject):
         """Show a second labels file beside the session's (nothing of the session changes)."""
         hyp = self.session.hypnogram
         try:
-            other = backend.read_labels(path, n_epochs=len(hyp), epoch_length=hyp.epoch_length)
+            other = backend.read_labels(path=path, n_epochs=len(hyp),
+                                       epoch_length=hyp.epoch_length)
         except (SleepScorerError, ValueError, OSError) as exc:
             dialogs.show_error(self.w, f"Cannot read {Path(path).name}", f"error: {exc}")
             return False
@@ -308,7 +309,8 @@ class FileActions(QObject):
     def import_labels(self, path: Path) -> None:
         hyp = self.session.hypnogram
         try:
-            other = backend.read_labels(path, n_epochs=len(hyp), epoch_length=hyp.epoch_length)
+            other = backend.read_labels(path=path, n_epochs=len(hyp),
+                                       epoch_length=hyp.epoch_length)
         except (SleepScorerError, ValueError, OSError) as exc:
             dialogs.show_error(self.w, f"Cannot import {path.name}", f"error: {exc}")
             return
@@ -338,7 +340,7 @@ class FileActions(QObject):
 
     def _export(self, writer, path, **kwargs) -> bool:
         try:
-            writer(copy_of(self.session.hypnogram), Path(path), **kwargs)
+            writer(hypnogram=copy_of(self.session.hypnogram), path=Path(path), **kwargs)
         except (SleepScorerError, ValueError, OSError) as exc:
             dialogs.show_error(self.w, "Export failed", f"error: {exc}")
             return False
@@ -356,7 +358,7 @@ class FileActions(QObject):
         if not path:
             return False
         try:
-            write_statistics(self.w.statistics.compute(), path)  # what the panel shows
+            backend.write_statistics(stats=self.w.statistics.compute(), path=path)  # as shown
         except OSError as exc:
             dialogs.show_error(self.w, "Export failed", f"error: {exc}")
             return False

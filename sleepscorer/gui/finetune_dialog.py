@@ -1,18 +1,18 @@
 """The fine-tune dialog: corrections summary, base model, progress with ETA, cancel, and
 the before/after metrics with "Use this model".
 
-The work runs in a QThread (`FinetuneWorker`) that calls the Qt-free `model.finetune`;
-the dialog only connects signals. An accepted model is saved atomically in the user
-models folder before "Use this model" is offered; a cancelled run writes nothing.
+The work runs as a `Task` (gui/workers.py, like every background job of the GUI) that
+calls `workers.finetune`, and through the backend the Qt-free `model.finetune`; the dialog
+only connects the task's signals. An accepted model is saved atomically in the user models
+folder before "Use this model" is offered; a cancelled run writes nothing.
 """
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -24,57 +24,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from model.corrections import read_manifest
-from model.finetune import FinetuneConfig, finetune, save_finetuned
-from model.registry import user_models_dir
-from model.weights import default_weights_path
 from sleepscorer.errors import Cancelled, SleepScorerError
-
-
-class FinetuneWorker(QObject):
-    """Loads the corrections, fine-tunes and saves; lives in its own QThread."""
-
-    progress = Signal(dict)
-    done = Signal(object, object)  # FinetuneResult, saved path or None
-    failed = Signal(str)
-    cancelled = Signal()
-
-    def __init__(self, folders: list[Path], base: Path, out_path: Path, cfg: FinetuneConfig):
-        super().__init__()
-        self.folders, self.base, self.out_path, self.cfg = folders, base, out_path, cfg
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def run(self) -> None:
-        from model.corrections import load_corrections
-        from model.weights import load_model
-
-        try:
-            base = load_model(self.base)
-            data = load_corrections(self.folders, base.card)
-            result = finetune(base, data, self.cfg, self.progress.emit, self._cancel.is_set)
-            if self._cancel.is_set():
-                raise Cancelled()
-            saved = None
-            if result.accepted:
-                save_finetuned(result, self.out_path)
-                saved = self.out_path
-            self.done.emit(result, saved)
-        except Cancelled:
-            self.cancelled.emit()
-        except SleepScorerError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never a traceback
-            self.failed.emit(f"fine-tuning failed unexpectedly: {exc!r}")
-
-
-def _eta(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    s = int(seconds)
-    return f" (about {s // 60} min {s % 60:02d} s left)"
+from sleepscorer.gui import backend, workers
+from sleepscorer.gui.workers import Task
 
 
 def results_text(before: dict, after: dict, classes: list[str]) -> str:
@@ -90,21 +42,21 @@ def results_text(before: dict, after: dict, classes: list[str]) -> str:
 
 
 class FinetuneDialog(QDialog):
-    """Fine-tune a model on corrections folders; `model_path` is set by "Use this model"."""
+    """Fine-tune a model on corrections folders; `model_path` is set by "Use this model".
+    `cfg`: a backend.FinetuneConfig (default: its defaults)."""
 
     def __init__(self, folders: list[Path], base: Path | None = None,
-                 out_dir: Path | None = None, cfg: FinetuneConfig | None = None,
+                 out_dir: Path | None = None, cfg=None,
                  parent: QObject | None = None):
         super().__init__(parent)
         self.setWindowTitle("Fine-tune the model on your corrections")
         self.folders = [Path(f) for f in folders]
-        self.base = Path(base) if base is not None else default_weights_path()
-        self.out_dir = Path(out_dir) if out_dir is not None else user_models_dir()
-        self.cfg = cfg or FinetuneConfig()
+        self.base = Path(base) if base is not None else backend.default_weights_path()
+        self.out_dir = Path(out_dir) if out_dir is not None else backend.user_models_dir()
+        self.cfg = cfg or backend.FinetuneConfig()
         self.model_path: Path | None = None
         self.result = None
-        self._thread: QThread | None = None
-        self._worker: FinetuneWorker | None = None
+        self.task: Task | None = None
         self._build()
 
     # -- layout -------------------------------------------------------------------------
@@ -150,7 +102,7 @@ class FinetuneDialog(QDialog):
         recordings = 0
         try:
             for folder in self.folders:
-                manifest = read_manifest(folder)
+                manifest = backend.read_manifest(folder=folder)
                 recordings += len(manifest["recordings"])
                 for c, n in manifest.get("label_counts", {}).items():
                     totals[c] = totals.get(c, 0) + int(n)
@@ -168,50 +120,31 @@ class FinetuneDialog(QDialog):
     def start(self) -> None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         out_path = self.out_dir / f"{self.base.stem}-finetuned-{stamp}.safetensors"
-        self._thread = QThread(self)
-        self._worker = FinetuneWorker(self.folders, self.base, out_path, self.cfg)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.progress.connect(self._on_progress)
-        self._worker.done.connect(self._on_done)
-        self._worker.failed.connect(self._on_failed)
-        self._worker.cancelled.connect(self._on_cancelled)
-        for signal in (self._worker.done, self._worker.failed, self._worker.cancelled):
-            signal.connect(self._thread.quit)
+        self.task = Task("Fine-tuning", workers.finetune, folders=self.folders, base=self.base,
+                         out_path=out_path, config=self.cfg)
+        self.task.progress.connect(self._on_progress)
+        self.task.status.connect(self.status_label.setText)
+        self.task.returned.connect(lambda done: self._on_done(*done))
+        self.task.errored.connect(self._on_error)
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.use_button.setEnabled(False)
         self.results_label.clear()
         self.status_label.setText("Starting...")
-        self._thread.start()
+        self.task.start()
 
     def cancel(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
+        if self.task is not None:
+            self.task.cancel()
             self.status_label.setText("Cancelling...")
             self.cancel_button.setEnabled(False)
 
     def is_running(self) -> bool:
-        return self._thread is not None and self._thread.isRunning()
+        return self.task is not None and self.task.running
 
-    def _on_progress(self, info: dict) -> None:
-        stage = info.get("stage")
-        if stage == "evaluate":
-            self.status_label.setText("Scoring the held-out corrections with the base model...")
-        elif stage == "replay":
-            self.status_label.setText("Simulating training-lab signal so the model keeps what "
-                                      "it knows...")
-        elif stage == "lab gate":
-            self.status_label.setText("Fingerprinting the training labs, so the new model is "
-                                      "used only on recordings like yours...")
-        elif stage == "forgetting check":
-            self.status_label.setText("Checking that the new model keeps what the base knows...")
-        elif stage == "train":
-            total = max(1, info["epochs"] * info["steps"])
-            done = (info["epoch"] - 1) * info["steps"] + info["step"]
+    def _on_progress(self, done: int, total: int) -> None:
+        if total > 0:  # steps without a count leave the bar as it is
             self.progress_bar.setValue(int(100 * done / total))
-            self.status_label.setText(f"Pass {info['epoch']} of at most {info['epochs']}"
-                                      + _eta(info.get("eta_s")))
 
     def _finish(self, text: str) -> None:
         self.cancel_button.setEnabled(False)
@@ -234,8 +167,13 @@ class FinetuneDialog(QDialog):
         else:
             self._finish(f"Not saved: {result.reason}.")
 
-    def _on_failed(self, message: str) -> None:
-        self._finish(f"Error: {message}")
+    def _on_error(self, exc: BaseException) -> None:
+        if isinstance(exc, Cancelled):
+            self._on_cancelled()
+        elif isinstance(exc, SleepScorerError):
+            self._finish(f"Error: {exc}")
+        else:  # shown to the user, never a traceback
+            self._finish(f"Error: fine-tuning failed unexpectedly: {exc!r}")
 
     def _on_cancelled(self) -> None:
         self.progress_bar.setValue(0)
@@ -246,7 +184,7 @@ class FinetuneDialog(QDialog):
             self.accept()
 
     def reject(self) -> None:
-        if self.is_running():  # closing while training: cancel first, wait for the thread
+        if self.is_running():  # closing while training: cancel first, wait for the worker
             self.cancel()
-            self._thread.wait()
+            self.task.wait()
         super().reject()

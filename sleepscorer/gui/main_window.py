@@ -1,7 +1,8 @@
 """The main window: wires the views, the session, the workers and the file actions.
 
 Logic lives elsewhere: navigation and labelling in session.py, drawing in the view files,
-background work in workers.py, files in file_actions.py, science in sleepscorer.core.
+background work in workers.py, files in file_actions.py, science in the core
+(through backend.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sleepscorer.gui import backend
 from sleepscorer.gui.file_actions import FileActions
 from sleepscorer.gui.legend import StageLegend
 from sleepscorer.gui.model_actions import ModelActions
@@ -249,10 +251,8 @@ class MainWindow(QMainWindow):
         self.statistics.set_comparison(other, name)
 
     def _disagreements(self):
-        from sleepscorer.core.compare import disagreements
-
         other, _ = self.comparison
-        return disagreements(self.session.hypnogram, other)
+        return backend.disagreements(a=self.session.hypnogram, b=other)
 
     def next_disagreement(self, backward: bool = False) -> None:
         if self.comparison is None:

@@ -22,23 +22,24 @@ from sleepscorer.hypnogram import Hypnogram
 log = logging.getLogger(__name__)
 
 
-def _list_models(extra: str | None, task: Task) -> list:
+def _list_models(*, extra: str | None, task: Task) -> list:
     """The listed models, plus `extra` (a model file chosen by hand) when it is not one."""
-    task.say("listing models")
+    task.report(0, 0, "listing models")
     entries = list(backend.list_models())
     if extra and Path(extra).exists():
         known = {Path(e.path).resolve() for e in entries}
         if Path(extra).resolve() not in known:
             try:
-                entries.append(backend.model_entry(extra))
+                entries.append(backend.model_entry(path=extra))
             except SleepScorerError as exc:
                 log.warning("cannot list %s: %s", extra, exc)
     return entries
 
 
-def _export(recording, hypnogram: Hypnogram, folder: Path, card: dict, task: Task) -> Path:
-    task.say(f"exporting corrections to {folder.name}")
-    backend.export_corrections(recording, hypnogram, folder, card)
+def _export(*, recording, hypnogram: Hypnogram, folder: Path, card: dict, task: Task) -> Path:
+    task.report(0, 0, f"exporting corrections to {folder.name}")
+    backend.export_corrections(recording=recording, hypnogram=hypnogram, out_dir=folder,
+                               card=card)
     return folder
 
 
@@ -73,7 +74,7 @@ class ModelActions(QObject):
     def refresh(self, then_select: Path | None = None) -> Task:
         """List the models in a worker; select `then_select` or the saved active model."""
         active = then_select or self.settings.active_model
-        task = Task("Listing models", _list_models, str(active) if active else None)
+        task = Task("Listing models", _list_models, extra=str(active) if active else None)
         task.returned.connect(lambda entries: self._listed(entries, active))
         task.errored.connect(lambda exc: self._status(f"cannot list models: {exc}"))
         return self._start(task)
@@ -126,8 +127,8 @@ class ModelActions(QObject):
         hyp = session.hypnogram
         snapshot = Hypnogram.from_arrays(hyp.stages.copy(), hyp.epoch_length,
                                          sources=hyp.sources.copy())  # the worker's own copy
-        task = Task("Exporting corrections", _export, session.recording, snapshot, folder,
-                    entry.card)
+        task = Task("Exporting corrections", _export, recording=session.recording,
+                    hypnogram=snapshot, folder=folder, card=entry.card)
         task.errored.connect(lambda exc: dialogs.show_error(
             self.w, "Cannot export corrections", f"error: {exc}"))
         self.w.task_bar.watch(task)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from model.card_text import gate_text, metrics_text, short_date
+from sleepscorer.gui import backend
 
 MODALITIES = {"EEG + EMG": "both", "EEG only": "eeg"}
 NO_MODELS = "no model yet (the bundled weights are missing)"
@@ -142,11 +142,12 @@ class ModelPanel(QWidget):
             self.details.setText("")
             return
         card = entry.card
+        gate = backend.gate_text(card=card)
         self.details.setText(
             f"<b>{entry.name}</b><br>architecture: {card.get('architecture', '?')}<br>"
-            f"created: {short_date(card.get('created'))}<br>"
-            f"parent: {self._parent_name(card)}<br>metrics: {metrics_text(card)}"
-            + (f"<br>{gate_text(card)}" if gate_text(card) else ""))
+            f"created: {backend.short_date(text=card.get('created'))}<br>"
+            f"parent: {self._parent_name(card)}<br>metrics: {backend.metrics_text(card=card)}"
+            + (f"<br>{gate}" if gate else ""))
         self.details.setToolTip(str(entry.path))
 
     def show_card(self) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from sleepscorer.core.selftest import Check
+from sleepscorer.gui.backend import Check
 
 
 def check_qt() -> Check:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from sleepscorer.core.journal import Journal
+from sleepscorer.gui import backend
 from sleepscorer.hypnogram import Edit, Hypnogram, Source
 from sleepscorer.stages import Stage, mask_runs
 
@@ -21,7 +21,7 @@ class ScoringSession(QObject):
     labelsChanged = Signal(int, int)  # noqa: N815  epochs [start, stop) changed
     message = Signal(str)
 
-    def __init__(self, recording, hypnogram: Hypnogram, journal: Journal | None = None,
+    def __init__(self, recording, hypnogram: Hypnogram, journal: backend.Journal | None = None,
                  low_confidence: float = 0.6, parent: QObject | None = None, store=None):
         """`store`: the recording's PersistentSession (core/session_store.py), which
         journals every edit itself; `journal` is only for use without one."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 
-from sleepscorer.core.display import Spectrogram
+from sleepscorer.gui import backend
 from sleepscorer.gui.time_axis import TimeAxis
 from sleepscorer.gui.viewbox import ScoringViewBox
 
@@ -21,7 +21,7 @@ class SpectrogramPlot(pg.PlotItem):
         self.hideButtons()
         self.setYRange(0, 30, padding=0)
 
-    def set_spectrogram(self, spec: Spectrogram) -> None:
+    def set_spectrogram(self, spec: backend.Spectrogram) -> None:
         """Column k covers seconds [k, k+1) * step; row j is centred on freqs[j]."""
         if spec.power.size == 0:
             self.image.clear()

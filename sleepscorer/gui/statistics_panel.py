@@ -1,9 +1,11 @@
 """Dock contents: time in each state, bouts, transitions, latencies, light/dark and per-state
 EEG power spectra of the current hypnogram, with a small bar plot of time per state and
-CSV export. Recomputed shortly after edits stop, by core/statistics.compute_statistics (the
+CSV export. Recomputed shortly after edits stop, by backend.compute_statistics (core/statistics, the
 function `sleepscorer stats` uses too)."""
 
 from __future__ import annotations
+
+import logging
 
 import numpy as np
 import pyqtgraph as pg
@@ -18,11 +20,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sleepscorer.core.statistics import SleepStatistics, compute_statistics
+from sleepscorer.gui import backend
+from sleepscorer.gui.workers import Task
 from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.stages import STAGE_COLORS, Stage
 
 ASYNC_FROM_EPOCHS = 20_000  # longer hypnograms are summarised in a worker thread
+log = logging.getLogger(__name__)
+
+
+def _compute(*, task: Task, **options):
+    return backend.compute_statistics(**options)
 
 
 class StatisticsPanel(QWidget):
@@ -31,7 +39,7 @@ class StatisticsPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.hypnogram: Hypnogram | None = None
-        self.stats: SleepStatistics | None = None
+        self.stats: backend.SleepStatistics | None = None
         self.start_time = None  # the recording's clock time at epoch 0
         self._generation = 0
         self._workers: set = set()
@@ -96,12 +104,13 @@ class StatisticsPanel(QWidget):
         return tuple(s for s in Stage if s != Stage.UNSCORED
                      and (s in self.stages or int(s) in present))  # used, or in the labels
 
-    def compute(self) -> SleepStatistics | None:
-        """The figures shown here (and exported): one call of compute_statistics."""
+    def compute(self) -> backend.SleepStatistics | None:
+        """The figures shown here (and exported): one call of backend.compute_statistics."""
         if self.hypnogram is None:
             return None
-        return compute_statistics(self.hypnogram, states=self.states_shown(),
-                                  start_time=self.start_time, spectrogram=self.spectrogram)
+        return backend.compute_statistics(hypnogram=self.hypnogram, states=self.states_shown(),
+                                          start_time=self.start_time,
+                                          spectrogram=self.spectrogram)
 
     def schedule_refresh(self, *_args) -> None:
         self._timer.start()
@@ -118,21 +127,19 @@ class StatisticsPanel(QWidget):
         if len(self.hypnogram) < ASYNC_FROM_EPOCHS:
             self._show(self.compute())
             return
-        from superqt.utils import create_worker
-
         hyp = self.hypnogram
         frozen = Hypnogram.from_arrays(hyp.stages.copy(), hyp.epoch_length,
                                        sources=hyp.sources.copy())
         generation = self._generation
-        worker = create_worker(compute_statistics, frozen, states=self.states_shown(),
-                               start_time=self.start_time, spectrogram=self.spectrogram,
-                               _start_thread=False)
-        worker.returned.connect(lambda st: generation == self._generation and self._show(st))
-        worker.finished.connect(lambda: self._workers.discard(worker))
-        self._workers.add(worker)
-        worker.start()
+        task = Task("Statistics", _compute, hypnogram=frozen, states=self.states_shown(),
+                    start_time=self.start_time, spectrogram=self.spectrogram)
+        task.returned.connect(lambda st: generation == self._generation and self._show(st))
+        task.errored.connect(lambda exc: log.error("statistics failed", exc_info=exc))
+        task.finished.connect(lambda: self._workers.discard(task))
+        self._workers.add(task)
+        task.start()
 
-    def _show(self, st: SleepStatistics) -> None:
+    def _show(self, st: backend.SleepStatistics) -> None:
         self.stats = st
         self.table.setRowCount(len(st.states) + 1)
         self.table.setVerticalHeaderLabels([s.label for s in st.states] + ["Unscored"])
@@ -175,14 +182,12 @@ class StatisticsPanel(QWidget):
         if self.other is None or self.hypnogram is None:
             self.comparison.setVisible(False)
             return
-        from sleepscorer.core.compare import compare, format_comparison
-
-        result = compare(self.other, self.hypnogram)
-        self.comparison.setText(f"compared with {self.other_name}:\n"
-                                + format_comparison(result, self.other_name, "these labels"))
+        text = backend.comparison_text(a=self.other, b=self.hypnogram, name_a=self.other_name,
+                                       name_b="these labels")
+        self.comparison.setText(f"compared with {self.other_name}:\n" + text)
         self.comparison.setVisible(True)
 
-    def _show_latency(self, st: SleepStatistics) -> None:
+    def _show_latency(self, st: backend.SleepStatistics) -> None:
         def minutes(value):
             return "none" if value is None else f"{value / 60:.1f} min"
 
@@ -195,7 +200,7 @@ class StatisticsPanel(QWidget):
             text += f"; sleep in light {light:.1f} min, dark {dark:.1f} min"
         self.latency.setText(text)
 
-    def _show_spectra(self, st: SleepStatistics) -> None:
+    def _show_spectra(self, st: backend.SleepStatistics) -> None:
         """Mean log power per state, with a band of +-1 SD, for states with epochs."""
         for curve, band, low, high in self.spectra_items.values():
             for item in (curve, band, low, high):

@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
 
-from sleepscorer.core.display import robust_span, stage_palette, stage_rgba
+from sleepscorer.gui import backend
 from sleepscorer.gui.confidence_track import ConfidencePlot
 from sleepscorer.gui.spectrogram_view import SpectrogramPlot
 from sleepscorer.gui.stage_strip import StageStrip
@@ -51,7 +51,7 @@ class TraceView(pg.GraphicsLayoutWidget):
         self.pyramids = {}
         self.bands: list[StageStrip] = []
         self.selections: list[pg.LinearRegionItem] = []
-        self.lut = stage_palette()
+        self.lut = backend.stage_palette()
         self.duration = 1.0
         self.epoch_length = 1.0
         self._rgba = np.zeros((0, 4), np.uint8)
@@ -152,11 +152,11 @@ class TraceView(pg.GraphicsLayoutWidget):
 
     # -- hypnogram colours -----------------------------------------------------------
     def set_palette(self, colours: dict[Stage, str]) -> None:
-        self.lut = stage_palette(colours)
+        self.lut = backend.stage_palette(colours=colours)
 
     def set_hypnogram(self, hyp: Hypnogram) -> None:
         person = hyp.is_person_labelled()
-        self._rgba = stage_rgba(hyp.stages, person, self.lut)
+        self._rgba = backend.stage_rgba(stages=hyp.stages, person=person, lut=self.lut)
         el = hyp.epoch_length
         self.strip.set(self._rgba, el, 0, 1)
         self.expert_strip.set(self._marker(person), el, 1.08, 0.27)
@@ -171,7 +171,7 @@ class TraceView(pg.GraphicsLayoutWidget):
             self.set_hypnogram(hyp)
             return
         person = hyp.is_person_labelled()[start:stop]
-        rgba = stage_rgba(hyp.stages[start:stop], person, self.lut)
+        rgba = backend.stage_rgba(stages=hyp.stages[start:stop], person=person, lut=self.lut)
         self._rgba[start:stop] = rgba
         self.strip.update(rgba, start)
         self.expert_strip.update(self._marker(person), start)
@@ -205,8 +205,9 @@ class TraceView(pg.GraphicsLayoutWidget):
         plot.setLabel("left", name if len(name) <= 10 else name[:9] + "…")
         plot.setToolTip(f"second labels: {name}")
         el = other.epoch_length
-        plot.compare_strip.set(stage_rgba(other.stages, other.is_person_labelled(), self.lut),
-                               el, 0, 1)
+        plot.compare_strip.set(backend.stage_rgba(stages=other.stages,
+                                                  person=other.is_person_labelled(),
+                                                  lut=self.lut), el, 0, 1)
         self.set_disagreements(np.zeros(len(other), bool) if disagree is None else disagree)
 
     def set_disagreements(self, disagree: np.ndarray) -> None:
@@ -280,7 +281,7 @@ class TraceView(pg.GraphicsLayoutWidget):
     def _fit_y(plot: pg.PlotItem, y: np.ndarray) -> None:
         """Scale to the robust amplitude of what is visible (the 99.5th percentile of the
         samples or envelope on screen); small changes are ignored so panning does not jitter."""
-        span = robust_span(y)
+        span = backend.robust_span(values=y)
         if span is None:
             return
         (_, _), (lo, hi) = plot.vb.viewRange()

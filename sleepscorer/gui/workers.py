@@ -1,9 +1,14 @@
-"""Long work off the GUI thread: loading a recording (plus its display pyramids and
-spectrogram) and automatic scoring, napari-style.
+"""Long work off the GUI thread, napari-style: the one way the GUI runs background work
+(loading a recording with its display pyramids and spectrogram, listing models, scoring,
+exporting corrections, fine-tuning, statistics of long recordings, importing torch at start).
 
-A `Task` runs a plain function in a superqt worker; the function reports progress through
-the task (`report(done, total)`, `say(text)`) and checks `task.cancelled`. The GUI only
-connects to the signals `progress`, `status`, `returned`, `errored` and `finished`.
+A `Task` runs a plain function in a superqt worker, calling it with keyword arguments and
+`task=` the task itself. The function reports through one progress protocol,
+`task.report(done, total, text=None)` (`Progress`; total 0: no count for this step, text:
+what it does now), and stops when `task.cancelled()` turns true (`task.check()` raises
+`Cancelled`). The GUI cancels with `task.cancel()` and connects to the signals `progress`,
+`status`, `returned`, `finished` and `errored`, the one error hook (the exception, a
+`Cancelled` included).
 """
 
 from __future__ import annotations
@@ -13,13 +18,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 from superqt.utils import create_worker
 
-from sleepscorer.core.display import MinMaxPyramid, Spectrogram, spectrogram
 from sleepscorer.errors import Cancelled
 from sleepscorer.gui import backend
+
+
+class Progress(Protocol):
+    """The progress protocol of every background function (and of `backend.score`'s
+    `progress`, which passes no text)."""
+
+    def __call__(self, done: int, total: int, text: str | None = None) -> None: ...
 
 
 class Task(QObject):
@@ -31,13 +43,21 @@ class Task(QObject):
     errored = Signal(object)  # the exception
     finished = Signal()
 
-    def __init__(self, name: str, func: Callable, *args, parent: QObject | None = None):
+    def __init__(self, name: str, func: Callable, *, parent: QObject | None = None, **kwargs):
         super().__init__(parent)
         self.name = name
         self._cancel = threading.Event()
+        self._over = threading.Event()
         self.started_at = 0.0
         self.running = False
-        self._worker = create_worker(func, *args, self, _start_thread=False,
+
+        def work():
+            try:
+                return func(task=self, **kwargs)
+            finally:
+                self._over.set()
+
+        self._worker = create_worker(work, _start_thread=False,
                                      _ignore_errors=True)  # we handle `errored`
         self._worker.returned.connect(self.returned.emit)
         self._worker.errored.connect(self.errored.emit)
@@ -53,11 +73,11 @@ class Task(QObject):
         self.finished.emit()
 
     # -- called from the worker thread ----------------------------------------------
-    def report(self, done: int, total: int) -> None:
+    def report(self, done: int, total: int, text: str | None = None) -> None:
+        """The progress protocol (`Progress`)."""
+        if text is not None:
+            self.status.emit(text)
         self.progress.emit(int(done), int(total))
-
-    def say(self, text: str) -> None:
-        self.status.emit(text)
 
     def cancelled(self) -> bool:
         return self._cancel.is_set()
@@ -70,6 +90,11 @@ class Task(QObject):
     def cancel(self) -> None:
         self._cancel.set()
 
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the function has returned or raised (its signals may still be
+        queued); False if `timeout` seconds passed first."""
+        return self._over.wait(timeout)
+
     def eta_s(self, done: int, total: int) -> float | None:
         if done <= 0 or total <= 0 or done > total:
             return None
@@ -81,18 +106,17 @@ class Task(QObject):
 class LoadedRecording:
     """A recording with everything the views precompute for it."""
 
-    recording: object  # sleepscorer.io.recording.Recording
+    recording: object  # backend.Recording
     epoch_length: float
-    pyramids: dict[str, MinMaxPyramid]
-    spectrogram: Spectrogram | None  # EEG power in 4-s windows, 1-s steps
+    pyramids: dict[str, backend.MinMaxPyramid]
+    spectrogram: backend.Spectrogram | None  # EEG power in 4-s windows, 1-s steps
 
 
-def prepare_recording(path: str | Path, roles: dict | None, epoch_length: float,
+def prepare_recording(*, path: str | Path, roles: dict | None, epoch_length: float,
                       task: Task) -> LoadedRecording:
     """Read the file, then build decimation pyramids and the EEG spectrogram."""
-    task.say(f"reading {Path(path).name}")
-    task.report(0, 0)
-    recording = backend.load_recording(path, roles=roles)
+    task.report(0, 0, f"reading {Path(path).name}")
+    recording = backend.load_recording(path=path, roles=roles)
     task.check()
     return prepare_loaded(recording, epoch_length, task)
 
@@ -102,39 +126,46 @@ def prepare_loaded(recording, epoch_length: float, task: Task | None = None) -> 
     channels = recording.channels
     for i, channel in enumerate(channels):
         if task is not None:
-            task.say(f"preparing display of {channel.name}")
-            task.report(i, len(channels) + 1)
+            task.report(i, len(channels) + 1, f"preparing display of {channel.name}")
             task.check()
-        pyramids[channel.name] = MinMaxPyramid(channel.data, channel.rate)
+        pyramids[channel.name] = backend.MinMaxPyramid(channel.data, channel.rate)
     power = None
     eeg = recording.eeg
     if eeg is not None:
         if task is not None:
-            task.say("computing EEG spectrogram")
-            task.report(len(channels), len(channels) + 1)
-        power = spectrogram(eeg.data, eeg.rate)
+            task.report(len(channels), len(channels) + 1, "computing EEG spectrogram")
+        power = backend.spectrogram(data=eeg.data, rate=eeg.rate)
     return LoadedRecording(recording, epoch_length, pyramids, power)
 
 
-def run_scoring(recording, epoch_length: float, modality: str, *args):
+def run_scoring(*, recording, epoch_length: float, modality: str,
+                weights: str | Path | None = None, rem_from_wake: bool = False,
+                lab_gate: bool = True, task: Task):
     """Automatic scoring through `backend.score` with the model file `weights` (None: the
-    bundled one); returns its ScoreResult. Called as (..., modality, [weights,
-    [rem_from_wake, [lab_gate,]]] task)."""
-    *rest, task = args
-    weights = rest[0] if rest else None
-    rem_from_wake = bool(rest[1]) if len(rest) > 1 else False
-    lab_gate = bool(rest[2]) if len(rest) > 2 else True
-    task.say("starting the model")
-    device = backend.device_name("auto")
-    task.say(f"scoring on {device}")
+    bundled one); returns its ScoreResult."""
+    task.report(0, 0, "starting the model")
+    device = backend.device_name(requested="auto")
+    task.report(0, 0, f"scoring on {device}")
     extra = ({"rem_rule": None} if rem_from_wake else {}) | ({} if lab_gate else
                                                              {"lab_gate": False})
-    result = backend.score(recording, weights=weights, modality=modality, device="auto",
-                           progress=task.report, cancel=task.cancelled,
+    result = backend.score(recording=recording, weights=weights, modality=modality,
+                           device="auto", progress=task.report, cancel=task.cancelled,
                            epoch_length=epoch_length, **extra)
     task.check()
     try:  # provenance for the saved session: which model file scored
-        result.model_sha256 = backend.model_sha256(weights)
+        result.model_sha256 = backend.model_sha256(weights=weights)
     except AttributeError:
         pass
     return result
+
+
+def prewarm_model(*, task: Task) -> None:
+    """Import the model stack (torch) in the background at start-up (backend.prewarm_model)."""
+    backend.prewarm_model()
+
+
+def finetune(*, folders: list[Path], base: Path, out_path: Path, config, task: Task) -> tuple:
+    """Fine-tune `base` on the corrections `folders` and save an accepted model to
+    `out_path` (backend.finetune): (FinetuneResult, saved path or None)."""
+    return backend.finetune(folders=folders, base=base, out_path=out_path, config=config,
+                            progress=task.report, cancelled=task.cancelled)

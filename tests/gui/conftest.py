@@ -90,7 +90,7 @@ class ScoreSpy:
         if weights and Path(weights).exists() and Path(weights).stat().st_size < 1024:
             kwargs["weights"] = None  # test_models' placeholder files: the bundled model scores
         kwargs["device"] = "cpu"
-        result = self.real(recording, **kwargs)
+        result = self.real(recording=recording, **kwargs)
         if self.pattern:
             result.probabilities = stand_in_probabilities(len(result.probabilities))
             result.classes = (Stage.WAKE, Stage.NREM, Stage.REM)

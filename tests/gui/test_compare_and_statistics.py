@@ -22,7 +22,7 @@ def test_second_labels_band_and_next_disagreement(qtbot, window, recording_path,
     other[50:60] = np.where(other[50:60] == Stage.REM, Stage.WAKE, Stage.REM)
     other[200] = Stage.MA
     path = tmp_path / "scorer2.csv"
-    backend.write_labels_csv(Hypnogram.from_arrays(other), path)
+    backend.write_labels_csv(hypnogram=Hypnogram.from_arrays(other), path=path)
     assert window.files.compare_with(path)
     plot = window.trace_view.compare_plot
     assert plot is not None and len(plot.compare_strip.rgba) == len(hyp)

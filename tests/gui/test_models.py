@@ -76,8 +76,8 @@ def test_finetune_on_my_corrections(qtbot, window, recording_path, isolated, tmp
     session.hypnogram.set_stage(10, 30, Stage.REM)
     exported = []
 
-    def export(recording, hyp, out_dir, card):
-        exported.append((Path(out_dir), int(hyp.is_person_labelled().sum()), card["name"]))
+    def export(*, recording, hypnogram, out_dir, card):
+        exported.append((Path(out_dir), int(hypnogram.is_person_labelled().sum()), card["name"]))
         Path(out_dir).mkdir(parents=True)
         return {}
 

@@ -49,7 +49,7 @@ def test_open_score_label_undo_export(qtbot, window, recording_path, tmp_path, i
 
     out = tmp_path / "labels.csv"
     assert window.files.export_csv(out)
-    back = backend.read_labels(out, n_epochs=len(hyp), epoch_length=1.0)
+    back = backend.read_labels(path=out, n_epochs=len(hyp), epoch_length=1.0)
     assert np.array_equal(back.stages, hyp.stages)
     lines = out.read_text().splitlines()
     assert lines[0].startswith("epoch,onset_s,duration_s,stage")
@@ -130,7 +130,7 @@ def test_drop_recording_then_labels(qtbot, window, recording_path, tmp_path):
     hyp = window.session.hypnogram
     before = hyp.stages.copy()
     labels = Hypnogram.from_arrays(np.full(300, Stage.NREM))
-    backend.write_labels_csv(labels, tmp_path / "expert.csv")
+    backend.write_labels_csv(hypnogram=labels, path=tmp_path / "expert.csv")
     drop(window, tmp_path / "expert.csv")
     assert (hyp.stages == Stage.NREM).all() and (hyp.sources == Source.IMPORTED).all()
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
