@@ -22,12 +22,13 @@ from sleepscorer.core import statistics as _statistics
 from sleepscorer.core.display import MinMaxPyramid as MinMaxPyramid
 from sleepscorer.core.display import Spectrogram as Spectrogram
 from sleepscorer.core.journal import Journal as Journal
+from sleepscorer.core.review import Review as Review
 from sleepscorer.core.selftest import Check as Check
 from sleepscorer.core.session_store import SessionStore as SessionStore
 from sleepscorer.core.statistics import SleepStatistics as SleepStatistics
 from sleepscorer.errors import Cancelled, ModelError
 
-# types handed through: Check, Journal, MinMaxPyramid, SessionStore, SleepStatistics,
+# types handed through: Check, Journal, MinMaxPyramid, Review, SessionStore, SleepStatistics,
 # Spectrogram (above); ChannelKind, Recording, FinetuneConfig (on first use, below)
 
 

@@ -1,0 +1,184 @@
+"""Reviewing a hypnogram without Qt: what is selected, where `N` (next low-confidence run),
+`U` (next unscored run) and `D` (next run of any mask, e.g. disagreements) go, and the edit
+loop (label and advance, confirm, undo, redo, import) on that selection.
+
+The GUI's `ScoringSession` owns one `Review` and only turns its callbacks into Qt signals
+that the views draw; the tests drive it headless (tests/core/test_review.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from sleepscorer.hypnogram import Edit, Hypnogram, Source
+from sleepscorer.stages import Stage, mask_runs
+
+
+def _nothing(*_args) -> None:
+    pass
+
+
+class Review:
+    """Selection [start, stop) of epochs with an anchor (where Shift extends from), and the
+    commands that move it or label it. What happens is told to the callbacks:
+
+    - `on_select(start, stop)`: the selection changed
+    - `on_centre(seconds)`: bring this time to the centre of the view
+    - `on_reveal(t0, t1)`: bring [t0, t1] into view if it is not (never move it otherwise)
+    - `on_message(text)`: a line for the status bar
+    """
+
+    def __init__(self, hypnogram: Hypnogram, low_confidence: float = 0.6):
+        self.hypnogram = hypnogram
+        self.low_confidence = low_confidence
+        self.start, self.stop = 0, 1
+        self.anchor = 0
+        self.on_select: Callable[[int, int], None] = _nothing
+        self.on_centre: Callable[[float], None] = _nothing
+        self.on_reveal: Callable[[float, float], None] = _nothing
+        self.on_message: Callable[[str], None] = _nothing
+
+    # -- basics -----------------------------------------------------------------------
+    @property
+    def epoch_length(self) -> float:
+        return self.hypnogram.epoch_length
+
+    @property
+    def n_epochs(self) -> int:
+        return len(self.hypnogram)
+
+    def epoch_at(self, seconds: float) -> int:
+        return int(np.clip(seconds // self.epoch_length, 0, max(0, self.n_epochs - 1)))
+
+    # -- selection --------------------------------------------------------------------
+    def select(self, start: int, stop: int | None = None, centre: bool = False) -> None:
+        if self.n_epochs == 0:
+            return
+        stop = start + 1 if stop is None else stop
+        start, stop = sorted((int(start), int(stop)))
+        start = int(np.clip(start, 0, self.n_epochs - 1))
+        stop = int(np.clip(max(stop, start + 1), 1, self.n_epochs))
+        self.start, self.stop = start, stop
+        self.on_select(start, stop)
+        if centre:
+            self.on_centre((start + stop) / 2 * self.epoch_length)
+
+    def click(self, seconds: float, extend: bool = False) -> None:
+        epoch = self.epoch_at(seconds)
+        if extend:
+            self.select(min(self.anchor, epoch), max(self.anchor, epoch) + 1)
+        else:
+            self.anchor = epoch
+            self.select(epoch)
+
+    def drag(self, t0: float, t1: float) -> None:
+        a, b = self.epoch_at(t0), self.epoch_at(t1)
+        self.anchor = a
+        self.select(a, b + 1)
+
+    def select_bout(self, seconds: float) -> None:
+        a, b = self.hypnogram.bout_at(self.epoch_at(seconds))
+        self.anchor = a
+        self.select(a, b)
+
+    def step(self, delta: int, extend: bool = False) -> None:
+        """Move the selected epoch (or grow the selection with Shift) and keep it centred."""
+        if extend:
+            edge = self.stop - 1 if self.start == self.anchor else self.start
+            edge = int(np.clip(edge + delta, 0, self.n_epochs - 1))
+            self.select(min(self.anchor, edge), max(self.anchor, edge) + 1, centre=True)
+            return
+        epoch = (self.stop - 1 if delta > 0 else self.start) + delta
+        epoch = int(np.clip(epoch, 0, self.n_epochs - 1))
+        self.anchor = epoch
+        self.select(epoch, centre=True)
+
+    def page(self, direction: int, window_s: float) -> None:
+        self.step(direction * max(1, int(round(window_s / self.epoch_length))))
+
+    def go_to(self, seconds: float) -> None:
+        epoch = self.epoch_at(seconds)
+        self.anchor = epoch
+        self.select(epoch, centre=True)
+
+    # -- navigation -------------------------------------------------------------------
+    def next_in(self, mask: np.ndarray, what: str, backward: bool = False) -> None:
+        """Select the next (previous) run of consecutive epochs where `mask` holds, whole,
+        wrapping once: a run of 40 uncertain epochs is one stop, not 40."""
+        mask = np.asarray(mask, bool)
+        if not mask.any():
+            self.on_message(f"no {what} epochs")
+            return
+        starts, stops = (np.array(side) for side in zip(*mask_runs(mask), strict=True))
+        if backward:
+            earlier = np.flatnonzero(stops <= self.start)
+            i = int(earlier[-1]) if len(earlier) else len(starts) - 1
+        else:
+            later = np.flatnonzero(starts >= self.stop)
+            i = int(later[0]) if len(later) else 0
+        a, b = int(starts[i]), int(stops[i])
+        self.anchor = a
+        self.select(a, b, centre=True)
+        self.on_message(f"{what}: epochs {a}-{b - 1} (run {i + 1} of {len(starts)})")
+
+    def low_confidence_mask(self) -> np.ndarray:
+        """Model-scored epochs below the low-confidence threshold (where `N` stops)."""
+        hyp = self.hypnogram
+        return (hyp.sources == Source.MODEL) & (hyp.confidence < self.low_confidence)
+
+    def next_low_confidence(self, backward: bool = False) -> None:
+        self.next_in(self.low_confidence_mask(),
+                     f"model epochs below {self.low_confidence:.0%} confidence", backward)
+
+    def low_confidence_runs(self) -> int:
+        """How many stops `N` makes through the whole recording."""
+        return len(mask_runs(self.low_confidence_mask()))
+
+    def next_unscored(self) -> None:
+        self.next_in(self.hypnogram.stages == Stage.UNSCORED, "unscored")
+
+    # -- the edit loop ------------------------------------------------------------------
+    def label(self, stage: Stage) -> None:
+        """Label the selection; a single epoch then advances to the next one."""
+        single = self.stop - self.start == 1
+        self.hypnogram.set_stage(self.start, self.stop, stage)
+        if single and self.stop < self.n_epochs:  # advance, but never move the view
+            epoch = self.stop
+            self.anchor = epoch
+            self.select(epoch)
+            self.on_reveal(epoch * self.epoch_length, (epoch + 1) * self.epoch_length)
+
+    def confirm(self) -> None:
+        if self.hypnogram.confirm(self.start, self.stop) is None:
+            self.on_message("nothing to confirm in the selection")
+        else:
+            self.on_message(f"confirmed epochs {self.start}-{self.stop - 1}")
+
+    def _show_edit(self, edit: Edit | None, verb: str) -> None:
+        if edit is None:
+            self.on_message(f"nothing to {verb}")
+            return
+        self.anchor = edit.start
+        self.select(edit.start, edit.stop, centre=True)
+        self.on_message(f"{verb}: {edit.description}")
+
+    def undo(self) -> None:
+        self._show_edit(self.hypnogram.undo(), "undo")
+
+    def redo(self) -> None:
+        self._show_edit(self.hypnogram.redo(), "redo")
+
+    def import_labels(self, other: Hypnogram) -> Edit | None:
+        """Take every labelled epoch of `other` as imported (a person's) labels, one edit."""
+        hyp = self.hypnogram
+        if other.epoch_length != hyp.epoch_length:
+            other = other.to_epoch_length(hyp.epoch_length)
+        n = min(len(hyp), len(other))
+        stages, sources, conf = hyp.stages.copy(), hyp.sources.copy(), hyp.confidence.copy()
+        labelled = other.stages[:n] != Stage.UNSCORED
+        stages[:n][labelled] = other.stages[:n][labelled]
+        sources[:n][labelled] = Source.IMPORTED
+        conf[:n][labelled] = np.nan
+        return hyp.replace(0, stages, sources, conf, "import labels")

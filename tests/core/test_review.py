@@ -1,0 +1,159 @@
+"""Selection, navigation (N, U, D) and the edit loop of core/review.Review, without Qt."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sleepscorer.core.review import Review
+from sleepscorer.hypnogram import Hypnogram, Source
+from sleepscorer.stages import Stage
+
+
+def model_scored(n: int = 100, low: tuple[tuple[int, int], ...] = ((10, 14), (40, 41), (70, 75))
+                 ) -> Hypnogram:
+    """Model-scored NREM everywhere, 0.9 confident except the `low` runs (0.3)."""
+    classes = (Stage.WAKE, Stage.NREM, Stage.REM)
+    probs = np.tile(np.array([0.05, 0.9, 0.05], np.float32), (n, 1))
+    for a, b in low:
+        probs[a:b] = (0.35, 0.3, 0.35)
+    hyp = Hypnogram(n)
+    hyp.apply_model(probs, classes)
+    return hyp
+
+
+@pytest.fixture
+def review():
+    r = Review(model_scored(), low_confidence=0.6)
+    r.events = []
+    r.on_select = lambda a, b: r.events.append(("select", a, b))
+    r.on_centre = lambda t: r.events.append(("centre", t))
+    r.on_reveal = lambda t0, t1: r.events.append(("reveal", t0, t1))
+    r.on_message = lambda text: r.events.append(("message", text))
+    return r
+
+
+def test_runs_without_callbacks():
+    """tests/test_layers.py keeps Qt out of core; with no callbacks set nothing is told."""
+    r = Review(Hypnogram(3))
+    r.select(1)
+    r.next_unscored()
+    assert (r.start, r.stop) == (0, 3)
+
+
+def test_select_clamps_and_orders(review):
+    review.select(120, 90)
+    assert (review.start, review.stop) == (90, 100)
+    review.select(-5)
+    assert (review.start, review.stop) == (0, 1)
+    assert review.events == [("select", 90, 100), ("select", 0, 1)]
+
+
+def test_click_shift_click_and_drag(review):
+    review.click(12.5)
+    review.click(5.2, extend=True)
+    assert (review.start, review.stop, review.anchor) == (5, 13, 12)
+    review.drag(30.0, 33.9)
+    assert (review.start, review.stop, review.anchor) == (30, 34, 30)
+
+
+def test_step_extends_from_the_anchor_and_centres(review):
+    review.go_to(50.0)
+    review.step(+1)
+    assert (review.start, review.stop) == (51, 52) and review.events[-1] == ("centre", 51.5)
+    review.step(+3, extend=True)
+    assert (review.start, review.stop, review.anchor) == (51, 55, 51)
+    review.step(-5, extend=True)
+    assert (review.start, review.stop) == (49, 52)  # from the far edge, 54 - 5
+    review.page(+1, window_s=10.0)
+    assert (review.start, review.stop) == (61, 62)
+
+
+def test_next_low_confidence_stops_once_per_run_and_wraps(review):
+    assert review.low_confidence_runs() == 3
+    stops = []
+    for _ in range(4):
+        review.next_low_confidence()
+        stops.append((review.start, review.stop))
+    assert stops == [(10, 14), (40, 41), (70, 75), (10, 14)]
+    assert review.events[-1] == ("message", "model epochs below 60% confidence: epochs 10-13 "
+                                            "(run 1 of 3)")
+    review.next_low_confidence(backward=True)
+    assert (review.start, review.stop) == (70, 75)
+
+
+def test_a_person_label_is_not_low_confidence(review):
+    review.select(40)
+    review.label(Stage.WAKE)
+    assert review.low_confidence_runs() == 2
+
+
+def test_next_unscored_and_an_empty_mask(review):
+    review.next_unscored()
+    assert review.events[-1] == ("message", "no unscored epochs")
+    hyp = Hypnogram(20)
+    hyp.set_stage(0, 5, Stage.NREM)
+    hyp.set_stage(8, 20, Stage.REM)
+    r = Review(hyp)
+    r.next_unscored()
+    assert (r.start, r.stop) == (5, 8)
+
+
+def test_next_in_any_mask(review):
+    mask = np.zeros(100, bool)
+    mask[[3, 4, 60]] = True
+    review.next_in(mask, "disagreements")
+    assert (review.start, review.stop) == (3, 5)
+    review.next_in(mask, "disagreements")
+    assert (review.start, review.stop) == (60, 61)
+    assert review.events[-1] == ("message", "disagreements: epochs 60-60 (run 2 of 2)")
+
+
+def test_label_advances_and_reveals_without_moving_the_view(review):
+    review.select(20)
+    review.label(Stage.REM)
+    hyp = review.hypnogram
+    assert hyp.stages[20] == Stage.REM and hyp.sources[20] == Source.EXPERT
+    assert (review.start, review.stop) == (21, 22)
+    assert review.events[-1] == ("reveal", 21.0, 22.0)
+    assert not any(e[0] == "centre" for e in review.events)
+    review.select(30, 35)  # a range is labelled in place
+    review.label(Stage.WAKE)
+    assert (review.start, review.stop) == (30, 35)
+    assert (hyp.stages[30:35] == Stage.WAKE).all()
+
+
+def test_label_of_the_last_epoch_stays(review):
+    review.select(99)
+    review.label(Stage.REM)
+    assert (review.start, review.stop) == (99, 100)
+
+
+def test_confirm_undo_redo_select_what_changed(review):
+    hyp = review.hypnogram
+    review.select(10, 14)
+    review.confirm()
+    assert (hyp.sources[10:14] == Source.EXPERT).all()
+    assert review.events[-1] == ("message", "confirmed epochs 10-13")
+    review.confirm()
+    assert review.events[-1] == ("message", "nothing to confirm in the selection")
+    review.select(0)
+    review.undo()
+    assert (review.start, review.stop) == (10, 14) and (hyp.sources[10:14] == Source.MODEL).all()
+    review.select(0)
+    review.redo()
+    assert (review.start, review.stop) == (10, 14) and (hyp.sources[10:14] == Source.EXPERT).all()
+    review.redo()
+    assert review.events[-1] == ("message", "nothing to redo")
+
+
+def test_import_labels_is_one_edit_of_imported_labels(review):
+    other = Hypnogram(100)
+    other.set_stage(5, 9, Stage.REM)
+    edit = review.import_labels(other)
+    hyp = review.hypnogram
+    assert (hyp.stages[5:9] == Stage.REM).all() and (hyp.sources[5:9] == Source.IMPORTED).all()
+    assert (hyp.sources[9:] == Source.MODEL).all()
+    assert edit is not None and np.isnan(hyp.confidence[5:9]).all()
+    review.undo()
+    assert (hyp.sources == Source.MODEL).all()
