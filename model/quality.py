@@ -97,3 +97,26 @@ def check_channels(channels: dict[str, Channel], n: int) -> tuple[dict[str, np.n
             spans += [QualitySpan(role, ch.name, reason, a, b) for a, b in mask_runs(mask)]
     spans.sort(key=lambda s: (s.start, s.channel))
     return masks, spans
+
+
+def epoch_notes(spans: list[QualitySpan], n_epochs: int, epoch_length: float = 1.0,
+                modality: str = "both") -> list[str]:
+    """Per output epoch, why the signal decided it ("" where nothing is wrong): the CSV's
+    `note` column, so a reader of the file sees which epochs came from a bad electrode."""
+    found: list[dict[str, str]] = [{} for _ in range(n_epochs)]
+    for span in spans:
+        first = int(span.start // epoch_length)
+        last = min(n_epochs, int(-(-span.stop // epoch_length)))
+        for k in range(first, last):
+            found[k].setdefault(span.channel, span.reason)
+    scored_from = "EMG" if modality == "emg" else "EEG"
+    notes = []
+    for bad in found:
+        parts = [f"{role} {reason}" for role, reason in sorted(bad.items())]
+        if not parts:
+            notes.append("")
+        elif scored_from in bad:
+            notes.append("; ".join(parts) + ": Artifact")
+        else:
+            notes.append("; ".join(parts) + (": scored from EEG alone" if modality == "both" else ""))
+    return notes

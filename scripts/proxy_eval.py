@@ -42,10 +42,11 @@ NAMES = ("Wake", "NREM", "REM")
 
 
 def build_cache(hours: float = 2.0) -> None:
+    from transfer_report import REAL, fresh_sets
+
     from model.features import epoch_band_features
     from model.spectral import raw_features
     from sleepscorer.io import load_recording
-    from transfer_report import REAL, fresh_sets
 
     CACHE.mkdir(parents=True, exist_ok=True)
     items = []
@@ -121,6 +122,12 @@ def report(name: str, items: list[dict], probs: list[np.ndarray], reference: lis
             m = evaluate(y[keep], pred[: len(y)][keep], 3)
             row["acc"].append(m["accuracy"])
             row["rem"].append(m["f1_per_class"][2] if np.any(y == 2) else np.nan)
+    for item, p in zip(items, probs, strict=True):
+        if item["real"] and item["set"].startswith("demo"):
+            pred = p.argmax(1)
+            trains = np.r_[527:547, 1057:1077, 1497:1517]
+            out[item["set"]]["look"] = (f" | first 140 s Wake {np.mean(pred[:140] == 0):.2f}, "
+                                        f"stim trains Wake {np.mean(pred[trains] == 0):.2f}")
     if reference is not None:
         for item, p, r in zip(items, probs, reference, strict=True):
             if item["real"]:
@@ -135,7 +142,8 @@ def report(name: str, items: list[dict], probs: list[np.ndarray], reference: lis
         else:
             t = row["time"][0]
             lines[s] = (f"W/N/R {t[0]:.2f}/{t[1]:.2f}/{t[2]:.2f} bouts {b[0]:.0f}/{b[1]:.0f}/{b[2]:.0f} s"
-                        + (f" agree-tree {row['agree'][0]:.2f}" if row["agree"] else ""))
+                        + (f" agree-tree {row['agree'][0]:.2f}" if row["agree"] else "")
+                        + row.get("look", ""))
     print(f"== {name}")
     for s, line in lines.items():
         print(f"   {s[:38]:38s} {line}")

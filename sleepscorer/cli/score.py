@@ -146,7 +146,11 @@ def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noq
                                               if w not in recording.warnings)]
     check_output_file(out, inputs)  # still safe after the long work
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_labels_csv(to_hypnogram(result), out)
+    from model.quality import epoch_notes
+
+    notes = (epoch_notes(result.quality, len(result.probabilities), result.epoch_length,
+                         result.modality) if result.quality else None)
+    write_labels_csv(to_hypnogram(result), out, notes=notes)
     return result
 
 

@@ -16,7 +16,7 @@ import csv
 import io
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -44,11 +44,13 @@ def _number(x: float) -> str:
 
 
 def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | None = None,
-                     probabilities: bool = True) -> None:
+                     probabilities: bool = True, notes: Sequence[str] | None = None) -> None:
     """Write `hyp` as our CSV, atomically. Converts to `epoch_length` when it differs.
 
     Probabilities (`p_Wake,...`) are written only when asked for and still valid, i.e.
     not after a change of epoch length. Confidence is empty for person-set labels.
+    `notes` (one string per written epoch, "" for none) adds a last `note` column saying why
+    an epoch is what it is (e.g. a flat electrode); readers ignore it.
     """
     path = Path(path)
     out = hyp
@@ -61,7 +63,10 @@ def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | Non
     probs = out.probabilities if probabilities and out.probabilities is not None else None
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([*HEADER, *(f"p_{c.label}" for c in (out.classes if probs is not None else ()))])
+    if notes is not None and len(notes) != len(out):
+        raise ValueError(f"{len(notes)} notes for {len(out)} epochs")
+    writer.writerow([*HEADER, *(f"p_{c.label}" for c in (out.classes if probs is not None else ())),
+                     *(("note",) if notes is not None else ())])
     el = out.epoch_length
     person = out.is_person_labelled()
     for i in range(len(out)):
@@ -70,6 +75,8 @@ def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | Non
                Source(int(out.sources[i])).label]
         if probs is not None:
             row.extend(_number(float(p)) for p in probs[i])
+        if notes is not None:
+            row.append(notes[i])
         writer.writerow(row)
     write_text_atomic(path, buf.getvalue())
 

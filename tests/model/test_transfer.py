@@ -107,6 +107,26 @@ def test_misleep_flat_edf_is_not_scored_confident_wake(shipped):
 
 
 @needs_weights
+def test_the_csv_says_why_a_flat_electrode_is_artifact(tmp_path):
+    import csv
+
+    from sleepscorer.cli.score import score_file
+    from sleepscorer.io.recording import ChannelKind
+
+    path = Path(__file__).resolve().parents[2].parent / "shared/data/real/misleep-10min/10mins_example_edf.edf"
+    if not path.exists():
+        pytest.skip("shared data not present")
+    out = tmp_path / "labels.csv"
+    score_file(path, out, device="cpu", roles={"Channel1": ChannelKind.EEG, "Channel2": ChannelKind.EMG})
+    rows = list(csv.DictReader(out.open()))
+    assert rows[0].keys() >= {"stage", "confidence", "note"}
+    gated = [r for r in rows[40:] if r["stage"] == "Artifact"]
+    assert len(gated) > 0.95 * len(rows[40:])
+    assert all(r["note"] in ("EEG flat: Artifact", "EEG flat; EMG flat: Artifact") for r in gated)
+    assert all(r["note"].endswith(": Artifact") == (r["stage"] == "Artifact") for r in rows)
+
+
+@needs_weights
 @pytest.mark.xfail(strict=True, reason="known gap: per-recording percentile scaling still moves "
                    "labels when a file is ~90 % Wake (measured 0.99 inside the whole vs 0.73 alone)")
 def test_labels_do_not_depend_on_how_much_of_the_file_is_wake(shipped):
