@@ -149,7 +149,8 @@ def export_corrections(recording: Recording, hypnogram: Hypnogram, out_dir: str 
         "id": rec_id, "recording": str(recording.source),
         "channels": {name: {"name": ch.name, "sampling_rate": ch.rate}
                      for name, (ch, _) in source.channels.items()},
-        "sampling_rate": recording.rate, "epoch_length": BASE_EPOCH, "n_epochs": n,
+        "sampling_rate": recording.rate,  # the EEG's; each channel's is under "channels"
+        "epoch_length": BASE_EPOCH, "n_epochs": n,
         "context_epochs": context, "runs": entry_runs,
         "label_counts": dict(zip(classes, counts.tolist(), strict=True)),
         "labelled_epochs": int(counts.sum()),

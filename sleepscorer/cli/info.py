@@ -29,14 +29,15 @@ def run(args: argparse.Namespace) -> int:
         return show_model(args.path)
     recording = load_recording(args.path, rate=args.rate)
     print(f"file:       {recording.source}")
-    print(f"duration:   {hms(recording.duration_s)} ({recording.n_samples} samples "
-          f"at {recording.rate:g} Hz)")
+    print(f"duration:   {hms(recording.duration_s)} ({recording.duration_s:g} s, "
+          f"every channel)")
     start = recording.start_time.isoformat(sep=" ") if recording.start_time else "unknown"
     print(f"start time: {start}")
+    print(f"rates:      {recording.rates_text()} (each channel is kept at its own rate)")
     print("channels:")
     for ch in recording.channels:
         unit = f" {ch.unit}" if ch.unit else ""
-        print(f"  {ch.name:<16} {ch.kind.value:<6} {ch.rate:g} Hz{unit}")
+        print(f"  {ch.name:<16} {ch.kind.value:<6} {ch.rate:g} Hz{unit}, {len(ch.data)} samples")
     if recording.warnings:
         print("warnings:")
         for warning in recording.warnings:

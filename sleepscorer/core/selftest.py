@@ -140,7 +140,7 @@ class _Pipeline:
         n = rec.n_epochs(self.epoch_length)
         roles = "+".join(k for k, c in (("EEG", rec.eeg), ("EMG", rec.emg)) if c is not None)
         return (n > 0 and rec.eeg is not None and rec.emg is not None,
-                f"{rec.duration_s / 60:.1f} min at {rec.rate:g} Hz, {roles or 'no EEG/EMG'}, "
+                f"{rec.duration_s / 60:.1f} min at {rec.rates_text()}, {roles or 'no EEG/EMG'}, "
                 f"{n} epochs of {self.epoch_length:g} s")
 
     def edf(self) -> tuple[bool, str]:
@@ -199,17 +199,17 @@ def check_edf_roundtrip(recording, folder: Path, seconds: float = 60.0) -> tuple
     from sleepscorer.io import load_recording, write_edf
     from sleepscorer.io.recording import Channel, Recording
 
-    n = int(min(seconds * recording.rate, recording.n_samples))
-    part = Recording([Channel(c.name, c.kind, np.asarray(c.data[:n]), c.rate, c.unit)
-                      for c in recording.channels], recording.source, recording.start_time)
+    seconds = min(seconds, recording.duration_s)
+    part = Recording([Channel(c.name, c.kind, np.asarray(c.data[:int(seconds * c.rate)]), c.rate,
+                              c.unit) for c in recording.channels],
+                     recording.source, recording.start_time)
     path = folder / "selftest-first-minute.edf"
     write_edf(part, path)
     back = load_recording(path)
-    same = ([c.name for c in back.channels] == [c.name for c in part.channels]
-            and back.n_samples == n and back.eeg is not None and back.emg is not None)
-    return same, (f"{len(back.channels)} channels, {back.n_samples / back.rate:g} s" if same
-                  else f"read back {[c.name for c in back.channels]}, {back.n_samples} samples, "
-                       f"expected {[c.name for c in part.channels]}, {n}")
+    shape = lambda rec: [(c.name, c.rate, len(c.data)) for c in rec.channels]  # noqa: E731
+    same = (shape(back) == shape(part) and back.eeg is not None and back.emg is not None)
+    return same, (f"{len(back.channels)} channels, {back.duration_s:g} s" if same
+                  else f"read back {shape(back)} (name, Hz, samples), expected {shape(part)}")
 
 
 def check_bundled_files() -> tuple[bool, str]:

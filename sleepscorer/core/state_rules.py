@@ -114,10 +114,10 @@ def emg_rms(data: np.ndarray, rate: float, epoch_length: float = 1.0) -> np.ndar
 def epoch_features(rec: Recording, settings: RuleSettings = RuleSettings()) -> EpochFeatures:
     if rec.eeg is None or rec.emg is None:
         raise ValueError("rule-based segmentation needs one EEG and one EMG channel")
-    freqs, psd = epoch_spectra(volts(rec.eeg), rec.rate, settings.epoch_length, settings.window_s, 10.0)
+    freqs, psd = epoch_spectra(volts(rec.eeg), rec.eeg.rate, settings.epoch_length, settings.window_s, 10.0)
     df = freqs[1] - freqs[0]
     band = lambda lo, hi: psd[:, (freqs >= lo) & (freqs <= hi)].sum(axis=1) * df  # noqa: E731
-    rms = emg_rms(volts(rec.emg), rec.rate, settings.epoch_length)
+    rms = emg_rms(volts(rec.emg), rec.emg.rate, settings.epoch_length)
     n = min(len(rms), len(psd))
     size = max(3, int(settings.baseline_window_s / settings.epoch_length))
     baseline = ndimage.percentile_filter(rms[:n], settings.baseline_percentile, size=size,

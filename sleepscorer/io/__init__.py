@@ -1,7 +1,7 @@
 """Files in, files out: readers that turn recordings into `Recording`, and label files.
 
 No Qt here. `load_recording(path)` is the one entry point for recordings; it picks the
-reader by extension, then `assemble` applies roles, resamples to the EEG's rate and
+reader by extension, then `assemble` applies roles, keeps each channel at its own rate and
 validates (warnings in `Recording.warnings`, unusable input raises `RecordingError`).
 Input files are only ever opened read-only.
 """

@@ -1,9 +1,12 @@
-"""From what a reader found to a checked `Recording`: roles, one common rate, validation.
+"""From what a reader found to a checked `Recording`: roles, rates, validation.
 
-Readers return `RawChannel`s (any rates); `assemble` applies the user's roles, resamples to
-the EEG's rate, replaces NaN/inf, and notes problems that do not stop scoring in
-`Recording.warnings` (no EMG, flat channels). Unusable input raises `RecordingError`.
-Must not know about file formats.
+Readers return `RawChannel`s (any rates); `assemble` applies the user's roles, checks each
+channel's rate, replaces NaN/inf, and notes problems that do not stop scoring in
+`Recording.warnings` (no EMG, flat channels, different lengths). Every channel keeps its
+own rate and samples: nothing is resampled here (the model's front end resamples each
+channel once, from its own rate, see `model.preprocess.resample_segment`), so a 2 kHz EMG
+keeps its high band and the display shows the samples as recorded. Unusable input raises
+`RecordingError`. Must not know about file formats.
 """
 
 from __future__ import annotations
@@ -55,8 +58,7 @@ def assemble(path: Path, raw: list[RawChannel], start_time: datetime | None = No
                                        "EEG channel, or say which channel is EEG (roles)")
         warnings.append(f"no channel is recognised as EEG (found {names}); choose which "
                         "channel is EEG and which EMG before scoring")
-    rate = (eeg or raw[0]).rate
-    channels = [_to_channel(path, c, rate, warnings) for c in raw]
+    channels = [_to_channel(path, c, warnings) for c in raw]
     lengths = {c.name: c.duration_s for c in channels}
     if max(lengths.values()) - min(lengths.values()) >= 1.0:
         listed = ", ".join(f"{n} {d:g} s" for n, d in lengths.items())
@@ -83,7 +85,7 @@ def percent(fraction: float) -> str:
     return f"{value:.2g}%" if value >= 0.01 else f"{value:.1e}%"
 
 
-def _to_channel(path: Path, raw: RawChannel, rate: float, warnings: list[str]) -> Channel:
+def _to_channel(path: Path, raw: RawChannel, warnings: list[str]) -> Channel:
     if not raw.rate or not math.isfinite(raw.rate) or raw.rate <= 0:
         raise RecordingError(path, f"channel {raw.name} has sampling rate {raw.rate}; the file "
                                    "header is damaged or the rate must be given")
@@ -97,10 +99,7 @@ def _to_channel(path: Path, raw: RawChannel, rate: float, warnings: list[str]) -
         data = np.where(bad, np.float32(0), data)
         warnings.append(f"channel {raw.name}: {n_bad} NaN/inf samples "
                         f"({percent(n_bad / len(data))}) were set to 0")
-    if not math.isclose(raw.rate, rate, rel_tol=1e-9):
-        data = resample(data, raw.rate, rate)
-        warnings.append(f"channel {raw.name} resampled from {raw.rate:g} Hz to {rate:g} Hz")
-    return Channel(raw.name, raw.kind, data, float(rate), raw.unit)
+    return Channel(raw.name, raw.kind, data, float(raw.rate), raw.unit)
 
 
 MAX_PHASES = 1 << 19  # largest up/down factor; beyond it the ratio is rounded (< 1e-11)

@@ -51,10 +51,13 @@ class Channel:
 
 @dataclass
 class Recording:
-    """Channels of one recording session, all at one common sampling `rate`.
+    """Channels of one recording session, each at its own sampling rate (`Channel.rate`).
 
-    Readers resample mismatched channels so that epoch k of any channel covers the same
-    seconds. `warnings` collects problems that do not stop scoring (no EMG, flat channel...).
+    Readers never resample: a 2 kHz EMG beside a 256 Hz EEG stays at 2 kHz, and whoever
+    needs another rate (the model's front end) resamples that channel once, from its own
+    rate. Time is in seconds: sample i of a channel lies at i / channel.rate, so epoch k
+    of every channel covers the same seconds. `warnings` collects problems that do not
+    stop scoring (no EMG, flat channel...).
     """
 
     channels: list[Channel]
@@ -63,16 +66,33 @@ class Recording:
     warnings: list[str] = field(default_factory=list)
 
     @property
+    def reference(self) -> Channel:
+        """The channel that `rate` and `n_samples` describe: the EEG, else the first one."""
+        return self.eeg or self.channels[0]
+
+    @property
     def rate(self) -> float:
-        return self.channels[0].rate
+        """The EEG's sampling rate (the first channel's without an EEG); other channels may
+        have other rates, see each `Channel.rate`."""
+        return self.reference.rate
 
     @property
     def n_samples(self) -> int:
-        return min(len(c.data) for c in self.channels)
+        """Samples of the `reference` channel (at `rate`) within `duration_s`."""
+        ref = self.reference
+        return min(len(ref.data), int(np.floor(self.duration_s * ref.rate + 1e-6)))
 
     @property
     def duration_s(self) -> float:
-        return self.n_samples / self.rate
+        """Seconds that every channel covers (the shortest channel's duration)."""
+        return min(c.duration_s for c in self.channels)
+
+    def rates_text(self) -> str:
+        """'512 Hz' when every channel has one rate, else each: 'EEG1 256 Hz, EMG 2000 Hz'."""
+        rates = {c.rate for c in self.channels}
+        if len(rates) == 1:
+            return f"{rates.pop():g} Hz"
+        return ", ".join(f"{c.name} {c.rate:g} Hz" for c in self.channels)
 
     def n_epochs(self, epoch_length: float = 1.0) -> int:
         """Whole epochs in the recording; a trailing partial epoch is not scored."""
