@@ -3,7 +3,9 @@
 mne parses the header (labels, types, rates, start time, EDF+ annotations) and reads the
 data lazily; we copy it in chunks into one float32 array per channel, so a 24 h, 512 Hz
 file opens in about a second with about the samples' float32 size in memory (mne's own
-preload would hold float64). Values are in microvolts. `write_edf` writes through `edfio`.
+preload would hold float64). Values are in microvolts. mne would resample signals of a
+mixed-rate file to the highest rate, so those are read from the data records directly,
+each at its own rate. `write_edf` writes through `edfio` (each signal at its own rate).
 Must not validate or resample (see `assemble`).
 """
 
@@ -231,14 +233,35 @@ def _read_opened(path: Path, raw, layout: _Layout, available: int, notes: list[s
         notes.append(f"the file ends after {available} of {layout.n_records} data records "
                      "(an incomplete copy?); reading what is there")
         raw.crop(tmax=available * layout.record_s - 1.0 / raw.info["sfreq"])
-    rates = sorted({k / layout.record_s for i, k in enumerate(layout.n_samples)
-                    if k > 1 and layout.is_signal(i)})
-    if len(rates) > 1:
-        notes.append(f"signals recorded at {', '.join(f'{r:g}' for r in rates)} Hz were "
-                     f"resampled to {raw.info['sfreq']:g} Hz")
-    n = raw.n_times
     names, types = raw.ch_names, raw.get_channel_types()
-    outs = [np.empty(n, dtype=np.float32) for _ in names]
+    signals = [i for i in range(len(layout.n_samples)) if layout.is_signal(i)]
+    rates = [layout.n_samples[i] / layout.record_s for i in signals]
+    if len(set(rates)) > 1 and len(signals) == len(names):
+        records = available if layout.n_records < 0 else min(layout.n_records, available)
+        outs = _read_records(path, layout, signals, records)
+        rates = [float(r) for r in rates]
+    else:
+        if len(set(rates)) > 1:  # mne names the signals differently: it resamples them
+            notes.append(f"signals recorded at {', '.join(f'{r:g}' for r in sorted(set(rates)))}"
+                         f" Hz were resampled to {raw.info['sfreq']:g} Hz")
+        outs = _read_mne(path, raw)
+        rates = [float(raw.info["sfreq"])] * len(names)
+    for name, data in zip(names, outs, strict=True):
+        if name in ranges:
+            clipped = _clipping_note(name, data, *ranges[name])
+            if clipped:
+                notes.append(clipped)
+    meas = raw.info.get("meas_date")
+    start = meas.replace(tzinfo=None) if meas is not None else None
+    channels = [RawChannel(name, _kind(name, kind), data, rate, "uV")
+                for name, kind, data, rate in zip(names, types, outs, rates, strict=True)]
+    return channels, start, notes
+
+
+def _read_mne(path: Path, raw) -> list[np.ndarray]:  # noqa: ANN001
+    """Every channel through mne (one rate), copied in chunks to float32 microvolts."""
+    n = raw.n_times
+    outs = [np.empty(n, dtype=np.float32) for _ in raw.ch_names]
     try:
         for a in range(0, n, CHUNK_SAMPLES):
             b = min(n, a + CHUNK_SAMPLES)
@@ -248,16 +271,53 @@ def _read_opened(path: Path, raw, layout: _Layout, available: int, notes: list[s
     except Exception as exc:  # a data section shorter than the header promises
         raise RecordingError(path, f"the data section cannot be read ({exc}); the file is "
                                    "truncated or damaged; copy or export it again") from None
-    for name, data in zip(names, outs, strict=True):
-        if name in ranges:
-            clipped = _clipping_note(name, data, *ranges[name])
-            if clipped:
-                notes.append(clipped)
-    meas = raw.info.get("meas_date")
-    start = meas.replace(tzinfo=None) if meas is not None else None
-    channels = [RawChannel(name, _kind(name, kind), data, float(raw.info["sfreq"]), "uV")
-                for name, kind, data in zip(names, types, outs, strict=True)]
-    return channels, start, notes
+    return outs
+
+
+# mne's unit scaling (to volts) expressed in microvolts: uV and mV are known, anything
+# else is taken as volts, so the two read paths give the same numbers for one file
+_MNE_UV = {"uV": 1.0, "\u03bcV": 1.0, "\u00b5V": 1.0, "mV": 1e3}
+
+
+def _read_records(path: Path, layout: _Layout, signals: list[int], records: int
+                  ) -> list[np.ndarray]:
+    """The `signals` of the first `records` data records, each at its own rate, as float32
+    microvolts scaled as mne scales them: for mixed-rate files, which mne would resample."""
+    per_record = sum(layout.n_samples)
+    starts = np.concatenate([[0], np.cumsum(layout.n_samples)])
+    width = layout.sample_bytes
+    scales = []
+    for i in signals:
+        try:
+            pmin, pmax = (float(v) for v in layout.physical[i])
+            dmin, dmax = (float(v) for v in layout.digital[i])
+        except ValueError:
+            raise RecordingError(path, f"corrupt EDF header: signal {layout.labels[i]!r} has "
+                                       "an unreadable physical or digital range; export it "
+                                       "again") from None
+        gain = (pmax - pmin) / (dmax - dmin) if dmax != dmin else 0.0
+        to_uv = _MNE_UV.get(layout.units[i] if layout.units else "", 1e6)
+        scales.append((gain * to_uv, (pmin - dmin * gain) * to_uv))
+    outs = [np.empty(records * layout.n_samples[i], dtype=np.float32) for i in signals]
+    step = max(1, CHUNK_SAMPLES // max(per_record, 1))
+    try:
+        data = np.memmap(path, dtype=np.uint8, mode="r", offset=layout.header_bytes,
+                         shape=(records, per_record * width)) if records else None
+        for a in range(0, records, step):
+            b = min(records, a + step)
+            block = np.asarray(data[a:b]).reshape(b - a, per_record, width)
+            if width == 2:
+                digital = block.view("<i2")[..., 0].astype(np.float64)
+            else:  # BDF: 24-bit little-endian two's complement
+                digital = (block[..., 0].astype(np.int32) | (block[..., 1].astype(np.int32) << 8)
+                           | (block[..., 2].astype(np.int8).astype(np.int32) << 16)).astype(np.float64)
+            for out, i, (gain, offset) in zip(outs, signals, scales, strict=True):
+                k = layout.n_samples[i]
+                out[a * k:b * k] = (digital[:, starts[i]:starts[i] + k] * gain + offset).ravel()
+    except (OSError, ValueError) as exc:
+        raise RecordingError(path, f"the data section cannot be read ({exc}); the file is "
+                                   "truncated or damaged; copy or export it again") from None
+    return outs
 
 
 def write_edf(recording: Recording, path: str | Path) -> None:

@@ -74,12 +74,13 @@ def test_non_ascii_path(tmp_path):
     assert load_recording(folder / "tier_ü.edf").duration_s == 12
 
 
-def test_mismatched_rates_are_resampled_to_eeg_rate(tmp_path):
+def test_mismatched_rates_keep_each_channel_rate(tmp_path):
     path = tmp_path / "mixed.edf"
     _edf(path, rates=(RATE, 100))
     rec = load_recording(path)
-    assert rec.emg.rate == RATE and len(rec.emg.data) == 12 * RATE
-    assert any("100, 128 Hz were resampled to 128 Hz" in w for w in rec.warnings)
+    assert (rec.eeg.rate, len(rec.eeg.data)) == (RATE, 12 * RATE)
+    assert (rec.emg.rate, len(rec.emg.data)) == (100, 12 * 100)
+    assert rec.duration_s == 12 and not any("resampl" in w for w in rec.warnings)
 
 
 def test_unnamed_channels_are_other_with_warning_and_roles_fix_it(tmp_path):
@@ -130,7 +131,8 @@ def test_mat_sdreamer_layout(tmp_path):
                             "sleep_scores": np.zeros(8)})
     rec = load_recording(path)
     np.testing.assert_array_equal(rec.eeg.data, eeg)
-    assert rec.channel("NE").kind is ChannelKind.OTHER and len(rec.channel("NE").data) == len(eeg)
+    ne = rec.channel("NE")  # at its own (assumed) rate, covering the EEG's 8 s
+    assert ne.kind is ChannelKind.OTHER and (ne.rate, len(ne.data), ne.duration_s) == (10, 80, 8)
 
 
 def test_mat_v73_via_h5py(tmp_path):
