@@ -106,7 +106,8 @@ def finetune_picture(app, window, out: str, run: bool, timeout: float, truth=Non
                     np.full(n, np.nan, np.float32), "stand-in expert")
     entry = window.model_panel.entry
     folder = Path(tempfile.mkdtemp(prefix="corrections-")) / "demo"
-    backend.export_corrections(session.recording, hyp, folder, entry.card)
+    backend.export_corrections(recording=session.recording, hypnogram=hyp, out_dir=folder,
+                               card=entry.card)
     dialog = FinetuneDialog([folder], base=Path(entry.path), parent=window,
                             out_dir=Path(tempfile.mkdtemp(prefix="models-")))
     dialog.resize(620, 420)
