@@ -25,6 +25,7 @@ from model.frontend import make_source
 from model.postprocess import RemRule, apply_rem_rule
 from model.preprocess import EpochSource, PreprocessConfig
 from model.quality import QualitySpan, check_channels
+from model.spectral import WithoutShape
 from model.weights import LoadedModel, resolve_model
 from sleepscorer.errors import Cancelled, ModelError
 from sleepscorer.hypnogram import Hypnogram
@@ -258,13 +259,25 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
                                              ("EMG", recording.emg, modality != "eeg"))
              if used and ch is not None}
     bad, spans = check_channels(roles, n1)
-    scorer = _Scorer(loaded, source, modality, dev, batch_size)
+    readings = [source]
+    if cfg.shape_passes == 2 and cfg.front_end == "spectral":
+        readings.append(WithoutShape(source))
+
+    def run(mod: str, report: Callable[[int, int], None] | None) -> np.ndarray:
+        """Mean of the readings' probabilities; progress runs once from 0 to n over all."""
+        total = np.zeros((n1, loaded.module.cfg.n_classes), np.float32)
+        for k, src in enumerate(readings):
+            share = None if report is None else (
+                lambda done, n, k=k: report((k * n + done) // len(readings), n))
+            total += _Scorer(loaded, src, mod, dev, batch_size).run(n1, chunk_epochs, share, cancel)
+        return total / len(readings)
+
     with torch.inference_mode():
-        p1 = scorer.run(n1, chunk_epochs, progress, cancel)
+        p1 = run(modality, progress)
         emg_only_bad = (bad["EMG"] & ~bad["EEG"]) if {"EEG", "EMG"} <= bad.keys() else None
         if emg_only_bad is not None and emg_only_bad.any() and "eeg" in loaded.modalities:
-            # the same source: a scorer of modality "eeg" reads only its EEG channel
-            p_eeg = _Scorer(loaded, source, "eeg", dev, batch_size).run(n1, chunk_epochs, None, cancel)
+            # the same sources: a scorer of modality "eeg" reads only their EEG channel
+            p_eeg = run("eeg", None)
             p1[emg_only_bad] = p_eeg[emg_only_bad]
     if sequence_prior is not None:
         if rem_rule is None:

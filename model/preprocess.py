@@ -37,6 +37,9 @@ class PreprocessConfig:
     scale_hi: float = 90.0
     # spectral: also give features that need no per-recording scaling (model.spectral.shape_features)
     shape_features: bool = False
+    # 2: score with and without the shape features and average (a network trained with
+    # TrainConfig.shape_dropout reads both ways: one network, two readings)
+    shape_passes: int = 1
 
     def to_dict(self) -> dict:
         return asdict(self)

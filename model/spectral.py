@@ -184,3 +184,21 @@ def rescaled_by_crop(f: np.ndarray, rng: np.random.Generator, lo_frac: float = 0
     out = f.copy()
     out[:, :k] = percentile_scale(f[:, :k], p_lo, p_hi, reference=f[start:start + length, :k])
     return out
+
+
+class WithoutShape:
+    """A SpectralSource's features with the shape features zeroed: the second reading of a
+    network trained with shape dropout (PreprocessConfig.shape_passes = 2)."""
+
+    def __init__(self, source: SpectralSource):
+        self.n_epochs = source.n_epochs
+        self.cfg = source.cfg
+        widths = {"eeg": EEG_FEATURES, "emg": EMG_FEATURES}
+        self.channels = {}
+        for name, f in source.channels.items():
+            g = f.copy()
+            g[:, widths[name]:] = 0.0
+            self.channels[name] = g
+
+    def epochs(self, name: str, start: int, stop: int) -> np.ndarray:
+        return self.channels[name][start:stop]

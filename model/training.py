@@ -61,6 +61,11 @@ class TrainConfig:
     spectral_tilt: float = 0.0
     emg_step: float = 0.0
     shape_from: int | None = None
+    # Probability that a window's shape features (EEG from `shape_from`, EMG from
+    # `emg_shape_from`) are all zeroed, so the network also scores without them; inference
+    # then averages both readings (PreprocessConfig.shape_passes = 2).
+    shape_dropout: float = 0.0
+    emg_shape_from: int | None = None
     stride: int | None = None  # window stride for training data (default K/2)
     max_steps_per_epoch: int | None = None
     grad_clip: float = 1.0
@@ -95,14 +100,17 @@ def shift_features(x: torch.Tensor, sd: float) -> torch.Tensor:
 
 
 def tilt_features(x: torch.Tensor, sd: float, start: int) -> torch.Tensor:
-    """Add to columns start: of each window a linear ramp from -s to +s, s ~ N(0, sd)."""
+    """Recolour columns start: of each window: add a ramp from -s to +s, s ~ N(0, sd), and a
+    bow of depth N(0, sd/2) (another noise colour or filter roll-off)."""
     width = x.shape[-1] - start
     if width <= 1:
         return x
     ramp = torch.linspace(-1.0, 1.0, width, device=x.device)
-    slope = torch.randn((x.shape[0],) + (1,) * (x.dim() - 1), device=x.device) * sd
+    shape = (x.shape[0],) + (1,) * (x.dim() - 1)
+    slope = torch.randn(shape, device=x.device) * sd
+    bow = torch.randn(shape, device=x.device) * (sd / 2)
     out = x.clone()
-    out[..., start:] = out[..., start:] + slope * ramp
+    out[..., start:] = out[..., start:] + slope * ramp + bow * (ramp ** 2 - 1.0 / 3.0)
     return out
 
 
@@ -115,6 +123,17 @@ def step_features(x: torch.Tensor, sd: float) -> torch.Tensor:
     after = (torch.arange(k, device=x.device)[None, :] >= at).float()
     size = torch.randn((b, 1), device=x.device) * sd * (torch.rand((b, 1), device=x.device) < 0.5)
     return x + (after * size)[..., None]
+
+
+def drop_shape(eeg: torch.Tensor, emg: torch.Tensor, p: float, eeg_from: int,
+               emg_from: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Zero the shape features of a random fraction p of the windows (first dimension)."""
+    shape = (eeg.shape[0],) + (1,) * (eeg.dim() - 1)
+    keep = (torch.rand(shape, device=eeg.device) >= p).float()
+    eeg = torch.cat([eeg[..., :eeg_from], eeg[..., eeg_from:] * keep], -1)
+    if emg_from is not None:
+        emg = torch.cat([emg[..., :emg_from], emg[..., emg_from:] * keep], -1)
+    return eeg, emg
 
 
 def distillation_loss(cfg: TrainConfig) -> LossFn:
@@ -264,6 +283,8 @@ def _fit(model, train_data, val_data, cfg, dist, progress, cancel, loss_fn, para
                 eeg = tilt_features(eeg, cfg.spectral_tilt, cfg.shape_from)
             if cfg.emg_step > 0:
                 emg = step_features(emg, cfg.emg_step)
+            if cfg.shape_dropout > 0 and cfg.shape_from is not None:
+                eeg, emg = drop_shape(eeg, emg, cfg.shape_dropout, cfg.shape_from, cfg.emg_shape_from)
             terms = loss_fn(net, eeg, emg, y.to(dist.device))
             optimiser.zero_grad(set_to_none=True)
             terms["loss"].backward()

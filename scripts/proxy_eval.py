@@ -32,7 +32,7 @@ from model.inference import _Scorer  # noqa: E402
 from model.metrics import evaluate  # noqa: E402
 from model.postprocess import apply_rem_rule  # noqa: E402
 from model.preprocess import PreprocessConfig  # noqa: E402
-from model.spectral import SpectralSource  # noqa: E402
+from model.spectral import SpectralSource, WithoutShape  # noqa: E402
 from model.trees import TreesModel  # noqa: E402
 from model.weights import load_model  # noqa: E402
 from sleepscorer.stages import MODEL_CLASSES_3, runs  # noqa: E402
@@ -86,8 +86,10 @@ def sdreamer_probs(loaded, item: dict, modality: str = "both") -> np.ndarray:  #
     n = len(item["eeg"])
     feats = {"eeg": item["eeg"], "emg": item["emg"]}
     source = SpectralSource(_Shape(n), cfg, use_eeg=True, use_emg=modality == "both", features=feats)
+    readings = [source] + ([WithoutShape(source)] if cfg.shape_passes == 2 else [])
     with torch.inference_mode():
-        return _Scorer(loaded, source, modality, torch.device("cpu"), 512).run(n, 8192, None, None)
+        return np.mean([_Scorer(loaded, src, modality, torch.device("cpu"), 512).run(n, 8192, None, None)
+                        for src in readings], 0)
 
 
 def tree_probs(trees: TreesModel, item: dict) -> np.ndarray:

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from model.corpus import CORPUS_VERSION, PREPROCESS, CorpusSpec, load_corpus, summary  # noqa: E402
 from model.data import class_weights  # noqa: E402
-from model.spectral import EEG_FEATURES  # noqa: E402
+from model.spectral import EEG_FEATURES, EMG_FEATURES  # noqa: E402
 from model.training import TrainConfig, train  # noqa: E402
 from model.weights import build_model, save_model  # noqa: E402
 
@@ -53,6 +53,13 @@ def spectral_config(args: argparse.Namespace) -> dict:
     return {"eeg_features": EEG_FEATURES + shape * EEG_SHAPE_FEATURES,
             "emg_features": EMG_FEATURES + shape * EMG_SHAPE_FEATURES, "eeg_patch": args.eeg_patch,
             "emg_patch": 4, "ffn_dim": args.ffn, "seq_len": args.seq_len}
+
+
+def card_preprocessing(args: argparse.Namespace) -> dict:
+    """The front end the card records: the corpus's, read twice if trained with shape dropout."""
+    from dataclasses import replace
+
+    return replace(PREPROCESS, shape_passes=2 if args.shape_dropout > 0 else 1).to_dict()
 
 
 def composition_copies(subjects: list, copies: int, seed: int) -> list:
@@ -93,6 +100,8 @@ def main() -> int:
     parser.add_argument("--seq-len", type=int, default=32)
     parser.add_argument("--spectral-tilt", type=float, default=0.3,
                         help="sd of a random tilt of the EEG shape features per window")
+    parser.add_argument("--shape-dropout", type=float, default=0.0,
+                        help="probability of zeroing a window's shape features (then scored twice)")
     parser.add_argument("--emg-step", type=float, default=0.5,
                         help="sd of a random EMG level step inside half of the windows")
     parser.add_argument("--crop-copies", type=int, default=2,
@@ -115,7 +124,9 @@ def main() -> int:
                       gain_jitter_eeg=args.gain_jitter_eeg, gain_jitter_emg=args.gain_jitter_emg,
                       lr=args.lr, cosine=args.cosine, feature_shift=args.feature_shift,
                       spectral_tilt=args.spectral_tilt, emg_step=args.emg_step,
-                      shape_from=EEG_FEATURES if PREPROCESS.shape_features else None)
+                      shape_from=EEG_FEATURES if PREPROCESS.shape_features else None,
+                      emg_shape_from=EMG_FEATURES if PREPROCESS.shape_features else None,
+                      shape_dropout=args.shape_dropout)
     checkpoint = ROOT / "work-data" / "checkpoints" / f"{args.out.stem}-last.safetensors"
     torch.manual_seed(args.seed)
     model = build_model(args.arch, **spectral_config(args))
@@ -132,7 +143,7 @@ def main() -> int:
             print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v)
                               for k, v in info.items()}), flush=True)
             save_model(model, checkpoint, arch=args.arch, name=f"{args.arch} checkpoint",
-                       preprocessing=PREPROCESS.to_dict())
+                       preprocessing=card_preprocessing(args))
         elif info.get("step", 0) % 50 == 0:
             print(f"epoch {info['epoch']} step {info['step']}/{info['steps']} "
                   f"loss {info['loss']:.3f} eta {info['eta_s'] / 60:.1f} min", flush=True)
@@ -141,7 +152,7 @@ def main() -> int:
     minutes = (time.perf_counter() - started) / 60
     card = save_model(
         result.model, args.out, arch=args.arch, name=f"{args.arch} spectral (simulated corpus v{CORPUS_VERSION})",
-        preprocessing=PREPROCESS.to_dict(),
+        preprocessing=card_preprocessing(args),
         training_data={"statement": DATA_STATEMENT, "corpus": spec.to_dict(),
                        "splits": summary(corpus), "train_minutes_cpu": round(minutes, 1),
                        "initialised_from": str(args.init) if args.init else None,
