@@ -159,7 +159,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--weights", type=Path, nargs="*", default=[ROOT / "resources/weights/sdreamer-seq.safetensors"])
     ap.add_argument("--trees", type=Path, default=ROOT / "resources/weights/trees-reference.json")
-    ap.add_argument("--sharpness", type=float, nargs="*", default=[0.5])
+    ap.add_argument("--sharpness", type=float, nargs="*", default=[2.0])
     ap.add_argument("--eeg-only", action="store_true")
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--out", type=Path)

@@ -38,6 +38,11 @@ DEMO = ROOT / "resources" / "demo" / "openephys-mouse-29min"
 NAMES = tuple(s.label for s in MODEL_CLASSES_3)
 COLOURS = tuple(STAGE_COLORS[s] for s in MODEL_CLASSES_3)  # Okabe-Ito: Wake, NREM, REM
 AMBIGUOUS = (143, 165)  # s: theta-rich, low-EMG stretch right after waking (quiet wake or REM?)
+
+
+def ambiguous_span(source: Path) -> tuple[int, int] | None:
+    """The demo's known ambiguous stretch; other recordings have none marked."""
+    return AMBIGUOUS if "openephys" in str(source).lower() else None
 AFTER_S = 60  # seconds looked at after each stimulation train
 
 
@@ -106,10 +111,11 @@ def plot(a: dict, rec, out: Path, title: str) -> None:  # noqa: ANN001, PLR0915
     hypno(axes[0], a["model"], "model\n(sDREAMER)")
     if a.get("trees") is not None:
         hypno(axes[1], a["trees"], "tree\nreference")
+    span = ambiguous_span(rec.source)
     axes[0].legend(handles=[Patch(color=c, label=nm) for nm, c in zip(NAMES, COLOURS, strict=True)]
-                   + [Patch(facecolor="0.5", alpha=0.3, label="stimulation train"),
-                      Patch(facecolor="none", edgecolor="#CC79A7", hatch="//",
-                            label=f"{AMBIGUOUS[0]}-{AMBIGUOUS[1]} s: quiet wake or REM? (ambiguous)")],
+                   + [Patch(facecolor="0.5", alpha=0.3, label="stimulation train")]
+                   + ([Patch(facecolor="none", edgecolor="#CC79A7", hatch="//",
+                             label=f"{span[0]}-{span[1]} s: quiet wake or REM? (ambiguous)")] if span else []),
                    loc="lower left", bbox_to_anchor=(0, 1.02), ncol=5, frameon=False, fontsize=9)
     axes[2].plot(t, a["conf"], color="0.2", lw=0.7)
     axes[2].set_ylim(0.3, 1.02)
@@ -155,7 +161,8 @@ def plot(a: dict, rec, out: Path, title: str) -> None:  # noqa: ANN001, PLR0915
     for ax in axes:
         for s, e in stim_runs:
             ax.axvspan(s, e, color="0.5", alpha=0.3, lw=0)
-        ax.axvspan(*AMBIGUOUS, facecolor="none", edgecolor="#CC79A7", hatch="//", lw=0.0, alpha=0.6)
+        if span:
+            ax.axvspan(*span, facecolor="none", edgecolor="#CC79A7", hatch="//", lw=0.0, alpha=0.6)
         ax.set_xlim(0, n)
     fig.suptitle(title, fontsize=11, y=0.995)
     fig.tight_layout()
@@ -269,6 +276,8 @@ def report(a: dict, weights: Path, loaded, rec_path: Path) -> str:  # noqa: ANN0
     else:
         lines.append(f"The model calls {missed:.0%} of the rules' NREM epochs Wake; NREM "
                      f"{(model == 1).mean():.0%} (model) vs {(rules == 1).mean():.0%} (rules).")
+    if ambiguous_span(Path(rec_path)) is None:
+        return "\n".join(lines)
     a0, a1 = AMBIGUOUS
     rel = f.emg_relative[a0:a1]
     lines += ["", f"## The ambiguous {a0}-{a1} s stretch", "",
