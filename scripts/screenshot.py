@@ -115,7 +115,7 @@ def finetune_picture(app, window, out: str, run: bool, timeout: float, truth=Non
     if run:
         dialog.start()
         deadline = time.monotonic() + timeout
-        while (dialog.is_running() or dialog._thread is None) and time.monotonic() < deadline:
+        while (dialog.is_running() or dialog.task is None) and time.monotonic() < deadline:
             app.processEvents()
             time.sleep(0.05)
     settle(app)
