@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from model.data import SubjectData, stages_to_classes
-from model.preprocess import EpochSource, PreprocessConfig
+from model.frontend import make_source
+from model.preprocess import PreprocessConfig
 from sleepscorer.errors import LabelsError, ModelError
 from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.io.atomic import write_text_atomic
@@ -133,7 +134,7 @@ def export_corrections(recording: Recording, hypnogram: Hypnogram, out_dir: str 
         "base_model": {"name": card.get("name"), "sha256": base_sha256(card)},
         "recordings": []}
     _check_fits(out / MANIFEST, manifest, classes, prep_dict)
-    source = EpochSource(recording, prep)
+    source = make_source(recording, prep)  # the front end the base model reads
     rec_id = f"rec{len(manifest['recordings']):03d}"
     entry_runs = []
     for j, (a, b) in enumerate(runs):
@@ -148,7 +149,8 @@ def export_corrections(recording: Recording, hypnogram: Hypnogram, out_dir: str 
     entry = {
         "id": rec_id, "recording": str(recording.source),
         "channels": {name: {"name": ch.name, "sampling_rate": ch.rate}
-                     for name, (ch, _) in source.channels.items()},
+                     for name, ch in (("eeg", recording.eeg), ("emg", recording.emg))
+                     if name in source.channels},
         "sampling_rate": recording.rate,  # the EEG's; each channel's is under "channels"
         "epoch_length": BASE_EPOCH, "n_epochs": n,
         "context_epochs": context, "runs": entry_runs,

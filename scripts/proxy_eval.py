@@ -85,7 +85,8 @@ def sdreamer_probs(loaded, item: dict, modality: str = "both") -> np.ndarray:  #
     cfg = PreprocessConfig(**loaded.card.get("preprocessing", {}))
     n = len(item["eeg"])
     feats = {"eeg": item["eeg"], "emg": item["emg"]}
-    source = SpectralSource(_Shape(n), cfg, use_eeg=True, use_emg=modality == "both", features=feats)
+    source = SpectralSource(_Shape(n), cfg, use_eeg=modality != "emg", use_emg=modality != "eeg",
+                            features=feats)
     readings = [source] + ([WithoutShape(source)] if cfg.shape_passes == 2 else [])
     with torch.inference_mode():
         return np.mean([_Scorer(loaded, src, modality, torch.device("cpu"), 512).run(n, 8192, None, None)
@@ -160,7 +161,7 @@ def main() -> int:
     ap.add_argument("--weights", type=Path, nargs="*", default=[ROOT / "resources/weights/sdreamer-seq.safetensors"])
     ap.add_argument("--trees", type=Path, default=ROOT / "resources/weights/trees-reference.json")
     ap.add_argument("--sharpness", type=float, nargs="*", default=[2.0])
-    ap.add_argument("--eeg-only", action="store_true")
+    ap.add_argument("--modalities", nargs="*", default=["both"], choices=("both", "eeg", "emg"))
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
@@ -178,8 +179,7 @@ def main() -> int:
     tree_ref = [finish(p, True) for p in tp]
     for w in args.weights:
         loaded = load_model(w)
-        mods = ("both", "eeg") if args.eeg_only else ("both",)
-        for mod in mods:
+        for mod in args.modalities:
             sp = [sdreamer_probs(loaded, it, mod) for it in items]
             results[f"{w.stem}-{mod}"] = report(f"{w.stem} {mod}", items, [finish(p, False) for p in sp], tree_ref)
             for s in args.sharpness:

@@ -101,3 +101,20 @@ def test_cli_export_corrections(tmp_path, base_card, capsys):
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and "missing.csv" in err[0]
+
+
+def test_the_shipped_spectral_model_fine_tunes_on_exported_corrections(tmp_path, shipped_model):
+    """Corrections are exported through the base model's own front end (spectral, with shape
+    features), so the arrays have its input width and fine-tuning runs on them."""
+    from model.finetune import FinetuneConfig, finetune
+    from model.simulation import simulate_recording
+
+    rec, truth = simulate_recording(600.0, rate=500.0, seed=3, lab="lab_d")
+    hyp = Hypnogram.from_arrays(truth.stages, sources=np.full(len(truth), Source.EXPERT, np.int8))
+    export_corrections(rec, hyp, tmp_path / "c", shipped_model.card)
+    runs = load_corrections(tmp_path / "c", base_card=shipped_model.card)
+    cfg = shipped_model.card["config"]
+    assert runs[0].eeg.shape[1] == cfg["eeg_features"] and runs[0].emg.shape[1] == cfg["emg_features"]
+    result = finetune(shipped_model, runs, FinetuneConfig(epochs=1, replay=0.2, replay_min_minutes=1.0,
+                                                          replay_animals=1, device="cpu"))
+    assert result.model is not None and result.card["preprocessing"] == shipped_model.card["preprocessing"]
