@@ -52,7 +52,7 @@ class Pass:
 @contextlib.contextmanager
 def counted_loads(tally: Pass):
     """Count and time every `model.weights.load_model` call (cached_load looks it up by name)."""
-    import model.weights as weights
+    import sleepscorer_model.weights as weights
 
     original = weights.load_model
 
@@ -88,7 +88,8 @@ def simulate_batch(folder: Path, n_files: int, minutes: float, seed: int = 0) ->
 
 def score_files(paths: list[Path], out: Path, weights: Path, clear_each: bool) -> Pass:
     """Score each file through `score_file` with the weights given as a path."""
-    import model.weights as mw
+    import sleepscorer_model.weights as mw
+
     from sleepscorer.cli.score import OUTPUT_SUFFIX, score_file
 
     tally = Pass()
@@ -110,9 +111,9 @@ def cli_batch(paths: list[Path], out: Path, weights: Path) -> Pass:
 
     The command sets torch threads to cores / jobs; here the caller's setting is held during
     the call (so the three ways compare on a loaded machine) and restored after it."""
+    import sleepscorer_model.weights as mw
     import torch
 
-    import model.weights as mw
     from sleepscorer.cli import main as cli
 
     tally = Pass()
@@ -141,8 +142,7 @@ def run(n_files: int = 20, minutes: float = 10.0, repeats: int = 2, threads: int
         ) -> dict[str, Pass]:
     """Simulate the batch and score it every way; the best pass (lowest total) per way."""
     import torch
-
-    from model.weights import default_weights_path
+    from sleepscorer_model.weights import default_weights_path
 
     before = torch.get_num_threads()
     torch.set_num_threads(threads)

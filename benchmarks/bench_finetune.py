@@ -26,8 +26,8 @@ FALLBACK_BASE = ROOT / "work-data/checkpoints/sdreamer-seq-last.safetensors"
 
 
 def animals(lab: str, n: int, minutes: float, seed: int):  # noqa: ANN201
-    from model.corpus import LAB_RATES
-    from model.simulation import simulate_recording
+    from sleepscorer_model.corpus import LAB_RATES
+    from sleepscorer_model.simulation import simulate_recording
 
     rate = LAB_RATES.get(lab.removesuffix("_shifted"), 512.0)
     return [simulate_recording(minutes * 60.0, rate=rate, seed=seed + i, lab=lab) for i in range(n)]
@@ -44,15 +44,15 @@ def corrected(hyp, fraction: float):  # noqa: ANN001, ANN201
 
 
 def metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
-    from model.metrics import evaluate
+    from sleepscorer_model.metrics import evaluate
 
     m = evaluate(y_true, y_pred, 3)
     return {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "rem_f1": m["f1_per_class"][2]}
 
 
 def score_rest(model, recs, cuts, lab_gate: bool = True) -> dict:  # noqa: ANN001
-    from model.data import stages_to_classes
-    from model.inference import score
+    from sleepscorer_model.data import stages_to_classes
+    from sleepscorer_model.inference import score
 
     ys, ps = [], []
     for (rec, hyp), cut in zip(recs, cuts, strict=True):
@@ -66,9 +66,9 @@ def score_rest(model, recs, cuts, lab_gate: bool = True) -> dict:  # noqa: ANN00
 def score_corpus(model, subjects, gate: bool = True) -> dict:  # noqa: ANN001
     """Windows of the cached corpus animals; with `gate`, as the app routes them (animals the
     lab gate rejects are scored by the parent model)."""
-    from model.data import SequenceDataset
-    from model.domain import LabGate, profile, token_encoder
-    from model.training import predict_dataset
+    from sleepscorer_model.data import SequenceDataset
+    from sleepscorer_model.domain import LabGate, profile, token_encoder
+    from sleepscorer_model.training import predict_dataset
 
     lab_gate = LabGate.from_card(model.card.get("lab_gate")) if gate else None
     encoder = token_encoder(model.parent.module) if lab_gate and model.parent else None
@@ -87,10 +87,10 @@ def score_corpus(model, subjects, gate: bool = True) -> dict:  # noqa: ANN001
 
 def gate_check(model, lab: str, minutes: float = 30.0, per_lab: int = 3) -> list[str]:  # noqa: ANN001
     """Where the lab gate sends fresh animals of the lab and of each training lab."""
-    from model.corpus import TRAIN_LABS
-    from model.domain import LabGate, token_encoder
-    from model.inference import source_profile
-    from model.preprocess import EpochSource, PreprocessConfig
+    from sleepscorer_model.corpus import TRAIN_LABS
+    from sleepscorer_model.domain import LabGate, token_encoder
+    from sleepscorer_model.inference import source_profile
+    from sleepscorer_model.preprocess import EpochSource, PreprocessConfig
 
     lab_gate = LabGate.from_card(model.card.get("lab_gate"))
     cfg = PreprocessConfig(**model.card["preprocessing"])
@@ -113,10 +113,10 @@ def row(name: str, before: dict, after: dict) -> str:
 
 
 def main() -> None:  # noqa: PLR0915 (one linear script)
-    from model.corpus import CorpusSpec, load_corpus
-    from model.corrections import export_corrections, load_corrections
-    from model.finetune import FinetuneConfig, finetune
-    from model.weights import default_weights_path, load_model
+    from sleepscorer_model.corpus import CorpusSpec, load_corpus
+    from sleepscorer_model.corrections import export_corrections, load_corrections
+    from sleepscorer_model.finetune import FinetuneConfig, finetune
+    from sleepscorer_model.weights import default_weights_path, load_model
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--base", type=Path, default=None)

@@ -35,7 +35,8 @@ NO_CUDA = "no CUDA device: nothing to measure"
 
 def cuda_device():  # noqa: ANN201 - torch.device | None; torch is imported lazily
     """The GPU, or None; `model.device.pick_device` is the one place that asks torch."""
-    from model.device import pick_device
+    from sleepscorer_model.device import pick_device
+
     from sleepscorer.errors import ModelError
 
     try:
@@ -97,8 +98,7 @@ def score_pieces(loaded, source, device, batch_size: int, encode_ctx: Callable, 
     """One run of `_Scorer` over the whole source with the given autocast per stage."""
     import numpy as np
     import torch
-
-    from model.inference import _Scorer
+    from sleepscorer_model.inference import _Scorer
 
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     scorer = _Scorer(loaded, source, "both", device, batch_size)
@@ -122,7 +122,7 @@ def score_pieces(loaded, source, device, batch_size: int, encode_ctx: Callable, 
 
 
 def simulate(hours: float, seed: int):  # noqa: ANN201 - Recording
-    from model.simulation import simulate_recording
+    from sleepscorer_model.simulation import simulate_recording
 
     start = time.perf_counter()
     recording, _ = simulate_recording(hours * 3600.0, 512.0, seed)
@@ -131,8 +131,8 @@ def simulate(hours: float, seed: int):  # noqa: ANN201 - Recording
 
 
 def front_end(loaded, recording):  # noqa: ANN001, ANN201 - the model's EpochSource
-    from model.frontend import make_source
-    from model.preprocess import PreprocessConfig
+    from sleepscorer_model.frontend import make_source
+    from sleepscorer_model.preprocess import PreprocessConfig
 
     start = time.perf_counter()
     source = make_source(recording, PreprocessConfig(**loaded.card.get("preprocessing", {})))
@@ -152,9 +152,8 @@ def agreement(row: Row, ref: Row) -> str:
 
 def cuda_section(hours: float, batch_sizes: list[int], repeats: int) -> None:
     import torch
-
-    from model.inference import score
-    from model.weights import default_weights_path, load_model
+    from sleepscorer_model.inference import score
+    from sleepscorer_model.weights import default_weights_path, load_model
 
     dev = cuda_device()
     if dev is None:
@@ -194,8 +193,7 @@ def cuda_section(hours: float, batch_sizes: list[int], repeats: int) -> None:
 def cpu_section(hours: float, threads: int, repeats: int, batch_size: int = 512) -> None:
     import numpy as np
     import torch
-
-    from model.weights import default_weights_path, load_model
+    from sleepscorer_model.weights import default_weights_path, load_model
 
     torch.set_num_threads(threads)
     flags = cpu_flags()

@@ -23,15 +23,14 @@ def main() -> None:
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from bench_finetune import animals
-
-    from model.corpus import TRAIN_LABS
-    from model.data import prepare_subject
-    from model.domain import token_encoder
-    from model.finetune import FinetuneConfig
-    from model.forgetting import fit_gate, training_lab_data
-    from model.inference import source_profile
-    from model.preprocess import EpochSource, PreprocessConfig
-    from model.weights import default_weights_path, load_model
+    from sleepscorer_model.corpus import TRAIN_LABS
+    from sleepscorer_model.data import prepare_subject
+    from sleepscorer_model.domain import token_encoder
+    from sleepscorer_model.finetune import FinetuneConfig
+    from sleepscorer_model.forgetting import fit_gate, training_lab_data
+    from sleepscorer_model.inference import source_profile
+    from sleepscorer_model.preprocess import EpochSource, PreprocessConfig
+    from sleepscorer_model.weights import default_weights_path, load_model
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--labs", nargs="+", default=["lab_c_shifted", "lab_e_shifted",

@@ -26,9 +26,9 @@ def _rss_mb() -> float:
 def worker(hours: float, threads: int) -> dict:
     import numpy as np
     import torch
+    from sleepscorer_model.inference import score
+    from sleepscorer_model.weights import default_weights_path, load_model
 
-    from model.inference import score
-    from model.weights import default_weights_path, load_model
     from sleepscorer.io.recording import Channel, ChannelKind, Recording
 
     torch.set_num_threads(threads)

@@ -17,9 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from sleepscorer_model.data import SubjectData, prepare_subject
+from sleepscorer_model.preprocess import PreprocessConfig
 
-from model.data import SubjectData, prepare_subject
-from model.preprocess import PreprocessConfig
 from sleepscorer.hypnogram import Hypnogram
 
 HELD_OUT_LAB = "lab_b"
@@ -64,7 +64,7 @@ class CorpusSpec:
 
 @lru_cache(maxsize=2)
 def _mssv_pool(folder: Path) -> list:
-    from model.simulation import load_mssv
+    from sleepscorer_model.simulation import load_mssv
 
     return load_mssv(folder) if folder.is_dir() else []
 
@@ -101,7 +101,7 @@ def plan(spec: CorpusSpec, mssv_folder: Path) -> list[AnimalSpec]:
 
 def simulate_animal(a: AnimalSpec, hours: float, mssv_folder: Path):  # noqa: ANN201
     """(Recording, Hypnogram) of one planned animal."""
-    from model.simulation import simulate_recording
+    from sleepscorer_model.simulation import simulate_recording
 
     n_s = int(hours * 3600)
     source: Hypnogram | float = float(n_s)

@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from sleepscorer_model.data import SubjectData, stages_to_classes
+from sleepscorer_model.frontend import make_source
+from sleepscorer_model.preprocess import PreprocessConfig
 
-from model.data import SubjectData, stages_to_classes
-from model.frontend import make_source
-from model.preprocess import PreprocessConfig
 from sleepscorer.errors import LabelsError, ModelError
 from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.io.atomic import write_text_atomic

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from sleepscorer_model.frontend import epoch_arrays
+from sleepscorer_model.losses import TEACHER
+from sleepscorer_model.preprocess import PreprocessConfig
 from torch.utils.data import Dataset
 
-from model.frontend import epoch_arrays
-from model.losses import TEACHER
-from model.preprocess import PreprocessConfig
 from sleepscorer.errors import ModelError
 from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.io.recording import Recording

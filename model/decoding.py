@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from sleepscorer_model.simulation.hypnograms import SemiMarkovModel, default_sampler
 
-from model.simulation.hypnograms import SemiMarkovModel, default_sampler
 from sleepscorer.stages import Stage
 
 

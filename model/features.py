@@ -12,8 +12,8 @@ Numpy only; works chunk by chunk on the resampled signal.
 from __future__ import annotations
 
 import numpy as np
+from sleepscorer_model.preprocess import resample_segment
 
-from model.preprocess import resample_segment
 from sleepscorer.io.recording import Recording
 
 RATE = 512

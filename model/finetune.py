@@ -28,12 +28,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
-
-from model.corrections import base_sha256, summarise
-from model.data import SequenceDataset, SubjectData, class_weights
-from model.device import pick_device
-from model.forgetting import (
+from sleepscorer_model.corrections import base_sha256, summarise
+from sleepscorer_model.data import SequenceDataset, SubjectData, class_weights
+from sleepscorer_model.device import pick_device
+from sleepscorer_model.forgetting import (
     anchor_hits,
     choose_mix,
     fit_gate,
@@ -42,9 +40,17 @@ from model.forgetting import (
     training_lab_data,
     validation_metrics,
 )
-from model.losses import TEACHER, DistillationLoss, teacher_distillation
-from model.training import TrainConfig, train
-from model.weights import LoadedModel, card_path, resolve_model, save_model, tensors_sha256
+from sleepscorer_model.losses import TEACHER, DistillationLoss, teacher_distillation
+from sleepscorer_model.training import TrainConfig, train
+from sleepscorer_model.weights import (
+    LoadedModel,
+    card_path,
+    resolve_model,
+    save_model,
+    tensors_sha256,
+)
+from torch import nn
+
 from sleepscorer.errors import Cancelled, ModelError
 
 ENCODER_PREFIXES = ("embed.", "epoch_mome.")  # the per-epoch encoder of SequenceSDreamer
@@ -228,7 +234,7 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
             raise Cancelled()
         if progress is not None:
             progress({"stage": "replay", "eta_s": None})
-        from model.corpus import TRAIN_LABS
+        from sleepscorer_model.corpus import TRAIN_LABS
 
         per_lab = max(cfg.replay_min_minutes, cfg.replay * summary["minutes"] / len(TRAIN_LABS))
         replay = replay_data(base, per_lab, cfg.seed, soft=cfg.replay_targets == "soft",

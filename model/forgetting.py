@@ -11,14 +11,13 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
+from sleepscorer_model.data import SequenceDataset, SubjectData
+from sleepscorer_model.domain import LabGate, profile, token_encoder
+from sleepscorer_model.losses import TEACHER
+from sleepscorer_model.metrics import evaluate
+from sleepscorer_model.training import predict_dataset
+from sleepscorer_model.weights import LoadedModel
 from torch import nn
-
-from model.data import SequenceDataset, SubjectData
-from model.domain import LabGate, profile, token_encoder
-from model.losses import TEACHER
-from model.metrics import evaluate
-from model.training import predict_dataset
-from model.weights import LoadedModel
 
 
 def training_lab_data(base: LoadedModel, minutes: float, seed: int, relabel: bool | str,
@@ -29,10 +28,10 @@ def training_lab_data(base: LoadedModel, minutes: float, seed: int, relabel: boo
     epoch is marked for distillation from the base at training time; False, the simulator's
     truth (the forgetting check).
     """
-    from model.corpus import LAB_RATES, TRAIN_LABS
-    from model.data import prepare_subject
-    from model.preprocess import PreprocessConfig
-    from model.simulation import simulate_recording
+    from sleepscorer_model.corpus import LAB_RATES, TRAIN_LABS
+    from sleepscorer_model.data import prepare_subject
+    from sleepscorer_model.preprocess import PreprocessConfig
+    from sleepscorer_model.simulation import simulate_recording
 
     prep = PreprocessConfig(**base.card.get("preprocessing", {}))
     k = base.module.seq_len

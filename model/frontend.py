@@ -8,9 +8,9 @@
 from __future__ import annotations
 
 import numpy as np
+from sleepscorer_model.preprocess import EpochSource, PreprocessConfig, preprocess
+from sleepscorer_model.spectral import SpectralSource
 
-from model.preprocess import EpochSource, PreprocessConfig, preprocess
-from model.spectral import SpectralSource
 from sleepscorer.io.recording import Recording
 
 FRONT_ENDS = ("raw", "spectral")

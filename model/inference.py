@@ -17,16 +17,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from sleepscorer_model.decoding import SequencePrior, smooth
+from sleepscorer_model.device import pick_device
+from sleepscorer_model.domain import RUN, LabGate, TokenEncoder, profile, run_starts, token_encoder
+from sleepscorer_model.frontend import make_source
+from sleepscorer_model.postprocess import RemRule, apply_rem_rule
+from sleepscorer_model.preprocess import EpochSource, PreprocessConfig
+from sleepscorer_model.quality import QualitySpan, check_channels
+from sleepscorer_model.spectral import WithoutShape
+from sleepscorer_model.weights import LoadedModel, resolve_model
 
-from model.decoding import SequencePrior, smooth
-from model.device import pick_device
-from model.domain import RUN, LabGate, TokenEncoder, profile, run_starts, token_encoder
-from model.frontend import make_source
-from model.postprocess import RemRule, apply_rem_rule
-from model.preprocess import EpochSource, PreprocessConfig
-from model.quality import QualitySpan, check_channels
-from model.spectral import WithoutShape
-from model.weights import LoadedModel, resolve_model
 from sleepscorer.errors import Cancelled, ModelError
 from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.io.recording import Recording
@@ -208,7 +208,7 @@ def route_to_lab_model(loaded: LoadedModel, source: EpochSource, device: torch.d
     gate = LabGate.from_card(loaded.card.get("lab_gate"))
     if gate is None:
         return loaded, None
-    from model.registry import find_parent
+    from sleepscorer_model.registry import find_parent
 
     parent = loaded.parent or find_parent(loaded)
     if parent is None or parent.card.get("preprocessing") != loaded.card.get("preprocessing"):
@@ -311,7 +311,10 @@ def gate_unusable(p1: np.ndarray, classes: tuple[Stage, ...], bad: dict[str, np.
     if unusable is None or not unusable.any() or Stage.ARTIFACT in classes:
         return p1, classes
     out = np.concatenate([p1, np.zeros((len(p1), 1), p1.dtype)], 1)
-    out[unusable, :-1] *= 1 - ARTIFACT_PROBABILITY
+    k = p1.shape[1]
+    # a little toward uniform, so a certain model guess (decoded posteriors reach 1.0) stays
+    # below Artifact's 0.5 instead of tying with it
+    out[unusable, :-1] = (1 - ARTIFACT_PROBABILITY) * (0.98 * out[unusable, :-1] + 0.02 / k)
     out[unusable, -1] = ARTIFACT_PROBABILITY
     return out, (*classes, Stage.ARTIFACT)
 

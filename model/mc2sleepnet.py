@@ -15,10 +15,9 @@ from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
+from sleepscorer_model.sdreamer import Expert, SelfAttention, init_weights
 from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
-
-from model.sdreamer import Expert, SelfAttention, init_weights
 
 
 @dataclass

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.weights import LoadedModel, load_model
+from sleepscorer_model.weights import LoadedModel, load_model
+
 from sleepscorer.errors import ModelError
 
 
@@ -33,7 +34,7 @@ class ModelEntry:
 
 def list_models(folder: Path | None = None) -> list[ModelEntry]:
     """The bundled model (when present) and every readable model in the user models folder."""
-    from model.weights import default_weights_path  # looked up late: tests swap it
+    from sleepscorer_model.weights import default_weights_path  # looked up late: tests swap it
 
     entries = []
     bundled = default_weights_path()
@@ -52,7 +53,7 @@ def list_models(folder: Path | None = None) -> list[ModelEntry]:
 def find_parent(model: LoadedModel) -> LoadedModel | None:
     """The model `model` was fine-tuned from, looked up by weights hash beside it, among the
     bundled and the user's models; None when it has no parent or the parent is gone."""
-    from model.weights import default_weights_path
+    from sleepscorer_model.weights import default_weights_path
 
     want = model.card.get("parent_sha256")
     if not want:

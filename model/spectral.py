@@ -32,8 +32,8 @@ recording. No Qt, no files.
 from __future__ import annotations
 
 import numpy as np
+from sleepscorer_model.preprocess import PreprocessConfig, resample_segment
 
-from model.preprocess import PreprocessConfig, resample_segment
 from sleepscorer.io.recording import Recording
 
 RATE = 512  # the front end works at the model rate

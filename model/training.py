@@ -20,14 +20,14 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sleepscorer_model.data import SequenceDataset, SubjectData
+from sleepscorer_model.device import pick_device
+from sleepscorer_model.losses import DistillationLoss
+from sleepscorer_model.metrics import evaluate
+from sleepscorer_model.weights import build_model
 from torch import nn
 from torch.utils.data import DataLoader
 
-from model.data import SequenceDataset, SubjectData
-from model.device import pick_device
-from model.losses import DistillationLoss
-from model.metrics import evaluate
-from model.weights import build_model
 from sleepscorer.errors import Cancelled
 
 # loss(model, eeg, emg, labels) -> {"loss": tensor, ...}

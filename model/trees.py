@@ -17,10 +17,10 @@ from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
+from sleepscorer_model.features import CONTEXT, feature_names, tree_features
+from sleepscorer_model.features import RATE as MODEL_RATE
+from sleepscorer_model.metrics import evaluate
 
-from model.features import CONTEXT, feature_names, tree_features
-from model.features import RATE as MODEL_RATE
-from model.metrics import evaluate
 from sleepscorer.errors import ModelError
 from sleepscorer.io.atomic import write_text_atomic
 from sleepscorer.io.recording import Recording

@@ -24,12 +24,12 @@ from typing import Any
 import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
+from sleepscorer_model.interface import ScoringNetwork, check_network
+from sleepscorer_model.mc2sleepnet import MC2SleepNet
+from sleepscorer_model.preprocess import MODEL_RATE, PreprocessConfig
+from sleepscorer_model.sdreamer import EpochSDreamer, SequenceSDreamer
 from torch import nn
 
-from model.interface import ScoringNetwork, check_network
-from model.mc2sleepnet import MC2SleepNet
-from model.preprocess import MODEL_RATE, PreprocessConfig
-from model.sdreamer import EpochSDreamer, SequenceSDreamer
 from sleepscorer.errors import ModelError
 from sleepscorer.io.atomic import atomic_path, write_text_atomic
 from sleepscorer.stages import BASE_EPOCH, MODEL_CLASSES_3, Stage, stage_names, stages_from_names

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 from scipy import stats
+from sleepscorer_model.simulation import get_lab, simulate_session
+from sleepscorer_model.simulation.labs import CALIBRATED_LAB
 
-from model.simulation import get_lab, simulate_session
-from model.simulation.labs import CALIBRATED_LAB
 from sleepscorer.core.state_rules import RuleScoring, epoch_spectra, segment, volts
 from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.io import load_recording

@@ -45,13 +45,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from model.corpus import HELD_OUT_LAB, PREPROCESS, CorpusSpec, load_corpus, summary  # noqa: E402
-from model.data import SubjectData  # noqa: E402
-from model.inference import _Scorer  # noqa: E402
-from model.metrics import evaluate  # noqa: E402
-from model.postprocess import apply_rem_rule  # noqa: E402
-from model.training import TrainConfig, train  # noqa: E402
-from model.weights import build_model, file_sha256, load_model, save_model  # noqa: E402
+from sleepscorer_model.corpus import HELD_OUT_LAB, PREPROCESS, CorpusSpec, load_corpus, summary  # noqa: E402
+from sleepscorer_model.data import SubjectData  # noqa: E402
+from sleepscorer_model.inference import _Scorer  # noqa: E402
+from sleepscorer_model.metrics import evaluate  # noqa: E402
+from sleepscorer_model.postprocess import apply_rem_rule  # noqa: E402
+from sleepscorer_model.training import TrainConfig, train  # noqa: E402
+from sleepscorer_model.weights import build_model, file_sha256, load_model, save_model  # noqa: E402
+
 from sleepscorer.errors import Cancelled  # noqa: E402
 from sleepscorer.stages import MODEL_CLASSES_3  # noqa: E402
 
@@ -160,7 +161,7 @@ def train_network(name: str, spec: dict, train_data, val_data, budget_s: float, 
     torch.manual_seed(0)
     model = build_model(arch)
     if arch == "mc2sleepnet":
-        from model.mc2sleepnet import finetune_loss, pretrain_loss
+        from sleepscorer_model.mc2sleepnet import finetune_loss, pretrain_loss
 
         pre = budgeted_train(model, train_data, val_data, cfg, budget_s * 2 / 3, pretrain_loss,
                              tag=f"{name}/pretrain")
@@ -192,7 +193,7 @@ def train_network(name: str, spec: dict, train_data, val_data, budget_s: float, 
 
 
 def train_trees(train_data, val_data) -> dict:  # noqa: ANN001
-    from model.trees import TreesModel
+    from sleepscorer_model.trees import TreesModel
 
     started, wall = time.process_time(), time.perf_counter()
     model = TreesModel(params={"num_threads": 1}).fit(train_data, val_data)
@@ -265,7 +266,7 @@ def evaluate_model(name: str, corpus: dict) -> dict | None:
     out = {"file_sha256": digest, "path": str(path), "results": {},
            "eval_version": EVAL_VERSION}
     if name == "trees":
-        from model.trees import TreesModel
+        from sleepscorer_model.trees import TreesModel
 
         model = TreesModel.load(path)
         modalities = ("both",)

@@ -25,16 +25,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from model.data import stages_to_classes  # noqa: E402
-from model.decoding import SequencePrior, smooth  # noqa: E402
-from model.features import scale_by_percentiles, with_context  # noqa: E402
-from model.inference import _Scorer  # noqa: E402
-from model.metrics import evaluate  # noqa: E402
-from model.postprocess import apply_rem_rule  # noqa: E402
-from model.preprocess import PreprocessConfig  # noqa: E402
-from model.spectral import SpectralSource, WithoutShape  # noqa: E402
-from model.trees import TreesModel  # noqa: E402
-from model.weights import load_model  # noqa: E402
+from sleepscorer_model.data import stages_to_classes  # noqa: E402
+from sleepscorer_model.decoding import SequencePrior, smooth  # noqa: E402
+from sleepscorer_model.features import scale_by_percentiles, with_context  # noqa: E402
+from sleepscorer_model.inference import _Scorer  # noqa: E402
+from sleepscorer_model.metrics import evaluate  # noqa: E402
+from sleepscorer_model.postprocess import apply_rem_rule  # noqa: E402
+from sleepscorer_model.preprocess import PreprocessConfig  # noqa: E402
+from sleepscorer_model.spectral import SpectralSource, WithoutShape  # noqa: E402
+from sleepscorer_model.trees import TreesModel  # noqa: E402
+from sleepscorer_model.weights import load_model  # noqa: E402
+
 from sleepscorer.stages import MODEL_CLASSES_3, runs  # noqa: E402
 
 CACHE = ROOT / "work-data" / "proxy"
@@ -42,10 +43,10 @@ NAMES = ("Wake", "NREM", "REM")
 
 
 def build_cache(hours: float = 2.0) -> None:
+    from sleepscorer_model.features import epoch_band_features
+    from sleepscorer_model.spectral import raw_features
     from transfer_report import REAL, fresh_sets
 
-    from model.features import epoch_band_features
-    from model.spectral import raw_features
     from sleepscorer.io import load_recording
 
     CACHE.mkdir(parents=True, exist_ok=True)

@@ -21,10 +21,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model.inference import score  # noqa: E402
-from model.metrics import evaluate  # noqa: E402
-from model.trees import TreesModel  # noqa: E402
-from model.weights import load_model  # noqa: E402
+from sleepscorer_model.inference import score  # noqa: E402
+from sleepscorer_model.metrics import evaluate  # noqa: E402
+from sleepscorer_model.trees import TreesModel  # noqa: E402
+from sleepscorer_model.weights import load_model  # noqa: E402
+
 from sleepscorer.core.state_rules import find_trigger, segment, volts  # noqa: E402
 from sleepscorer.errors import ModelError  # noqa: E402
 from sleepscorer.io import load_recording  # noqa: E402

@@ -75,7 +75,8 @@ def settle(app, rounds: int = 30) -> None:
 def open_simulated(window, hours: float, lab: str = "lab_a"):  # noqa: ANN201
     """A simulated recording (not a file): shown like an opened one, then scored. Returns
     the simulator's true hypnogram."""
-    from model.simulation import simulate_recording
+    from sleepscorer_model.simulation import simulate_recording
+
     from sleepscorer.gui.session import ScoringSession
     from sleepscorer.gui.workers import prepare_loaded
     from sleepscorer.hypnogram import Hypnogram

@@ -21,11 +21,11 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model.corpus import CORPUS_VERSION, PREPROCESS, CorpusSpec, load_corpus, summary  # noqa: E402
-from model.data import class_weights  # noqa: E402
-from model.spectral import EEG_FEATURES, EMG_FEATURES  # noqa: E402
-from model.training import TrainConfig, train  # noqa: E402
-from model.weights import build_model, save_model  # noqa: E402
+from sleepscorer_model.corpus import CORPUS_VERSION, PREPROCESS, CorpusSpec, load_corpus, summary  # noqa: E402
+from sleepscorer_model.data import class_weights  # noqa: E402
+from sleepscorer_model.spectral import EEG_FEATURES, EMG_FEATURES  # noqa: E402
+from sleepscorer_model.training import TrainConfig, train  # noqa: E402
+from sleepscorer_model.weights import build_model, save_model  # noqa: E402
 
 MSSV = ROOT.parent / "shared" / "data" / "mssv-hypnograms"
 DATA_STATEMENT = (
@@ -47,7 +47,12 @@ def spectral_config(args: argparse.Namespace) -> dict:
     """sDREAMER sizes for the spectral front end: 80 EEG bins in patches of 16 (8 Hz), 12 EMG
     features in patches of 4; FFN 2x d_model; K epochs of context. Sized so that training
     fits a 2-core CPU in well under an hour and 24 h scores in seconds."""
-    from model.spectral import EEG_FEATURES, EEG_SHAPE_FEATURES, EMG_FEATURES, EMG_SHAPE_FEATURES
+    from sleepscorer_model.spectral import (
+        EEG_FEATURES,
+        EEG_SHAPE_FEATURES,
+        EMG_FEATURES,
+        EMG_SHAPE_FEATURES,
+    )
 
     shape = PREPROCESS.shape_features
     return {"eeg_features": EEG_FEATURES + shape * EEG_SHAPE_FEATURES,
@@ -65,8 +70,8 @@ def card_preprocessing(args: argparse.Namespace) -> dict:
 def composition_copies(subjects: list, copies: int, seed: int) -> list:
     """Each training animal again, scaled by the statistics of random 15-50 % crops (mostly
     Wake or mostly sleep), so labels do not depend on how much of a file is which state."""
-    from model.data import SubjectData
-    from model.spectral import EEG_FEATURES, EMG_FEATURES, rescaled_by_crop
+    from sleepscorer_model.data import SubjectData
+    from sleepscorer_model.spectral import EEG_FEATURES, EMG_FEATURES, rescaled_by_crop
 
     rng = np.random.default_rng(seed + 17)
     out = []
@@ -133,7 +138,7 @@ def main() -> int:
     if args.resume and checkpoint.exists() and args.init is None:
         args.init = checkpoint
     if args.init is not None:
-        from model.weights import load_model
+        from sleepscorer_model.weights import load_model
 
         model.load_state_dict(load_model(args.init).module.state_dict())
     started = time.perf_counter()

@@ -16,9 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model.corpus import CorpusSpec, plan, simulate_animal  # noqa: E402
-from model.data import stages_to_classes  # noqa: E402
-from model.trees import TreesModel  # noqa: E402
+from sleepscorer_model.corpus import CorpusSpec, plan, simulate_animal  # noqa: E402
+from sleepscorer_model.data import stages_to_classes  # noqa: E402
+from sleepscorer_model.trees import TreesModel  # noqa: E402
 
 MSSV = ROOT.parent / "shared" / "data" / "mssv-hypnograms"
 

@@ -25,13 +25,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model.corpus import CorpusSpec, plan, simulate_animal  # noqa: E402
-from model.data import stages_to_classes  # noqa: E402
-from model.inference import score  # noqa: E402
-from model.metrics import evaluate  # noqa: E402
-from model.simulation import simulate_recording  # noqa: E402
-from model.trees import TreesModel  # noqa: E402
-from model.weights import load_model  # noqa: E402
+from sleepscorer_model.corpus import CorpusSpec, plan, simulate_animal  # noqa: E402
+from sleepscorer_model.data import stages_to_classes  # noqa: E402
+from sleepscorer_model.inference import score  # noqa: E402
+from sleepscorer_model.metrics import evaluate  # noqa: E402
+from sleepscorer_model.simulation import simulate_recording  # noqa: E402
+from sleepscorer_model.trees import TreesModel  # noqa: E402
+from sleepscorer_model.weights import load_model  # noqa: E402
+
 from sleepscorer.io import load_recording  # noqa: E402
 
 MSSV = ROOT.parent / "shared" / "data" / "mssv-hypnograms"

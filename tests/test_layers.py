@@ -27,7 +27,7 @@ LAYERS = {
     "sleepscorer.resources": 0, "sleepscorer": 0,  # the package's face: __version__ only
     "sleepscorer.io": 1,
     "sleepscorer.core": 2,
-    "model": 3,
+    "sleepscorer_model": 3,
     "sleepscorer.gui": 4, "sleepscorer.cli": 4, "sleepscorer.__main__": 5,
 }
 NAMES = {0: "bottom", 1: "io", 2: "core", 3: "model", 4: "shell", 5: "entry point"}
@@ -35,7 +35,7 @@ NAMES = {0: "bottom", 1: "io", 2: "core", 3: "model", 4: "shell", 5: "entry poin
 
 def _modules() -> dict[str, Path]:
     found = {}
-    for top, base in (("sleepscorer", ROOT / "sleepscorer"), ("model", ROOT / "model"),
+    for top, base in (("sleepscorer", ROOT / "sleepscorer"), ("sleepscorer_model", ROOT / "model"),
                       ("sleepscorer.resources", ROOT / "resources")):
         for path in base.rglob("*.py"):
             parts = list(path.relative_to(base).with_suffix("").parts)
@@ -112,7 +112,7 @@ def test_layers_point_one_way():
     assert back == [], "imports that point up a layer:\n" + "\n".join(back)
 
 
-@pytest.mark.parametrize("layer", ["sleepscorer.io", "sleepscorer.core", "model",
+@pytest.mark.parametrize("layer", ["sleepscorer.io", "sleepscorer.core", "sleepscorer_model",
                                    "sleepscorer.errors", "sleepscorer.stages",
                                    "sleepscorer.hypnogram"])
 def test_no_qt_below_the_shells(layer):
@@ -171,9 +171,9 @@ def test_the_checker_sees_a_back_arrow(tmp_path, monkeypatch):
     """The checks above can fail: a core module importing model is caught, also when the
     import hides inside a function."""
     fake = tmp_path / "bad.py"
-    fake.write_text("def f():\n    from model.inference import score\n")
+    fake.write_text("def f():\n    from sleepscorer_model.inference import score\n")
     monkeypatch.setitem(MODULES, "sleepscorer.core.bad", fake)
-    with pytest.raises(AssertionError, match=r"bad.py:2 \(core\) imports model.inference"):
+    with pytest.raises(AssertionError, match=r"bad.py:2 \(core\) imports sleepscorer_model.inference"):
         test_layers_point_one_way()
     fake.write_text("import pyqtgraph\nfrom sleepscorer.core import bad\n")
     with pytest.raises(AssertionError, match="bad.py:1 imports pyqtgraph"):
@@ -186,7 +186,7 @@ def test_the_checker_sees_a_back_arrow(tmp_path, monkeypatch):
 
 
 BACKEND = "sleepscorer.gui.backend"
-BEHIND_THE_BACKEND = ("sleepscorer.io", "sleepscorer.core", "model")
+BEHIND_THE_BACKEND = ("sleepscorer.io", "sleepscorer.core", "sleepscorer_model")
 
 
 def test_the_gui_reaches_io_core_and_model_only_through_its_backend():
@@ -218,8 +218,16 @@ def test_the_checker_sees_a_gui_module_going_around_the_backend(tmp_path, monkey
     monkeypatch.setitem(MODULES, "sleepscorer.gui.view", fake)
     with pytest.raises(AssertionError, match=r"view.py:4 imports sleepscorer.core.display"):
         test_the_gui_reaches_io_core_and_model_only_through_its_backend()
-    fake.write_text("from model import weights\n")
-    with pytest.raises(AssertionError, match=r"view.py:1 imports model"):
+    fake.write_text("from sleepscorer_model import weights\n")
+    with pytest.raises(AssertionError, match=r"view.py:1 imports sleepscorer_model"):
         test_the_gui_reaches_io_core_and_model_only_through_its_backend()
     fake.write_text("from sleepscorer.hypnogram import Hypnogram\nfrom sleepscorer import stages\n")
     test_the_gui_reaches_io_core_and_model_only_through_its_backend()
+
+
+def test_nothing_imports_the_model_folder_by_its_folder_name():
+    """`model/` installs as `sleepscorer_model`; `import model` would find the folder only from
+    a checkout (and any other package called `model` elsewhere), so no module may use it."""
+    found = [f"{_where(m)}:{line} imports {name}" for m in MODULES
+             for name, line in imports_of(m) if name == "model" or name.startswith("model.")]
+    assert found == []

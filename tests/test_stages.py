@@ -77,7 +77,8 @@ def test_device_choice_lives_in_one_place():
 
 def test_pick_device():
     torch = pytest.importorskip("torch")
-    from model.device import pick_device
+    from sleepscorer_model.device import pick_device
+
     from sleepscorer.errors import ModelError
 
     assert pick_device("cpu") == torch.device("cpu")

@@ -5,13 +5,13 @@ are calibrated on real unlabelled recordings (`scripts/calibrate_simulator.py`);
 and labs vary (`labs`). Entry point: `simulate_recording`. No Qt, no file writing.
 """
 
-from model.simulation.hypnograms import (
+from sleepscorer_model.simulation.hypnograms import (
     SemiMarkovModel,
     default_sampler,
     load_mssv,
     to_one_second,
 )
-from model.simulation.labs import (
+from sleepscorer_model.simulation.labs import (
     CALIBRATED_LAB,
     LABS,
     TRAINING_LABS,
@@ -20,12 +20,12 @@ from model.simulation.labs import (
     get_lab,
     shifted_lab,
 )
-from model.simulation.session import (
+from sleepscorer_model.simulation.session import (
     SimulatedSession,
     simulate_recording,
     simulate_session,
 )
-from model.simulation.signals import SignalState
+from sleepscorer_model.simulation.signals import SignalState
 
 __all__ = [
     "AnimalParams", "CALIBRATED_LAB", "LABS", "LabProfile", "SemiMarkovModel", "SignalState",

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import signal
-
-from model.simulation.labs import AnimalParams
-from model.simulation.signals import (
+from sleepscorer_model.simulation.labs import AnimalParams
+from sleepscorer_model.simulation.signals import (
     CONTROL_RATE,
     SignalState,
     _power_law_sos,

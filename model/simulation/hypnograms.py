@@ -8,7 +8,7 @@ their bout lengths (per stage) and bout-to-bout transitions and draws unlimited 
 sequences; its fitted form ships as `mssv_semi_markov.json` beside this module.
 
 Must not synthesise signals (see `signals`) or know about Qt.
-Regenerate the packaged sampler: `python -m model.simulation.hypnograms MSSV_DIR`.
+Regenerate the packaged sampler: `python -m sleepscorer_model.simulation.hypnograms MSSV_DIR`.
 """
 
 from __future__ import annotations

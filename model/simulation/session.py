@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from model.simulation.alternative import synthesize_alternative
-from model.simulation.hypnograms import (
+from sleepscorer_model.simulation.alternative import synthesize_alternative
+from sleepscorer_model.simulation.hypnograms import (
     MA_MAX_S,
     SemiMarkovModel,
     bouts,
@@ -24,8 +23,9 @@ from model.simulation.hypnograms import (
     mark_microarousals,
     to_one_second,
 )
-from model.simulation.labs import AnimalParams, LabProfile, get_lab
-from model.simulation.signals import SignalState, synthesize, with_real_contrasts
+from sleepscorer_model.simulation.labs import AnimalParams, LabProfile, get_lab
+from sleepscorer_model.simulation.signals import SignalState, synthesize, with_real_contrasts
+
 from sleepscorer.hypnogram import Hypnogram, Source
 from sleepscorer.io.recording import Channel, ChannelKind, Recording
 from sleepscorer.stages import LABEL_DTYPE, Stage

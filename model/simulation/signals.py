@@ -18,8 +18,7 @@ from enum import IntEnum
 
 import numpy as np
 from scipy import signal
-
-from model.simulation.labs import AnimalParams
+from sleepscorer_model.simulation.labs import AnimalParams
 
 CONTROL_RATE = 32  # samples per second of every amplitude envelope
 CHUNK = 2**20  # samples rendered at a time

@@ -50,13 +50,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _base(path: Path | None):  # noqa: ANN202
-    from model.weights import load_model, resolve_model
+    from sleepscorer_model.weights import load_model, resolve_model
 
     return resolve_model(None) if path is None else load_model(path)
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from model.corrections import export_corrections
+    from sleepscorer_model.corrections import export_corrections
+
     from sleepscorer.io import load_recording
     from sleepscorer.io.labels import read_labels
     from sleepscorer.io.outputs import check_output_folder
@@ -113,7 +114,8 @@ def table(before: dict, after: dict, classes: list[str]) -> str:
 
 def _check_model_out(args: argparse.Namespace) -> None:
     """OUT.safetensors and its OUT.json card: safe to write (see sleepscorer.io.outputs)."""
-    from model.weights import card_path
+    from sleepscorer_model.weights import card_path
+
     from sleepscorer.io.outputs import check_output_file
 
     out = args.out if args.out.suffix == ".safetensors" else args.out.with_name(
@@ -124,8 +126,8 @@ def _check_model_out(args: argparse.Namespace) -> None:
 
 
 def run_finetune(args: argparse.Namespace) -> int:
-    from model.corrections import load_corrections
-    from model.finetune import FinetuneConfig, finetune, save_finetuned
+    from sleepscorer_model.corrections import load_corrections
+    from sleepscorer_model.finetune import FinetuneConfig, finetune, save_finetuned
 
     # checked before any training: never an input, a device or a folder, and writable
     _check_model_out(args)

@@ -46,9 +46,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def show_model(path: str) -> int:
-    from model.card_text import gate_text, metrics_text, short_date
-    from model.registry import find_parent
-    from model.weights import load_model
+    from sleepscorer_model.card_text import gate_text, metrics_text, short_date
+    from sleepscorer_model.registry import find_parent
+    from sleepscorer_model.weights import load_model
 
     model = load_model(path)
     card = model.card

@@ -130,7 +130,8 @@ def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noq
     is checked before anything is read (never an input, a device or a folder); the
     recording's own warnings come first in the result's `warnings`.
     """
-    from model.inference import REM_RULE, SEQUENCE_PRIOR, score, to_hypnogram
+    from sleepscorer_model.inference import REM_RULE, SEQUENCE_PRIOR, score, to_hypnogram
+
     from sleepscorer.io import load_recording
     from sleepscorer.io.labels import write_labels_csv
     from sleepscorer.io.outputs import check_output_file
@@ -146,7 +147,7 @@ def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noq
                                               if w not in recording.warnings)]
     check_output_file(out, inputs)  # still safe after the long work
     out.parent.mkdir(parents=True, exist_ok=True)
-    from model.quality import epoch_notes
+    from sleepscorer_model.quality import epoch_notes
 
     notes = (epoch_notes(result.quality, len(result.probabilities), result.epoch_length,
                          result.modality) if result.quality else None)
@@ -184,9 +185,8 @@ _WORKER_MODEL = None  # one model per worker process, loaded by _init_worker
 def _init_worker(model_path: Path | None, device: str, threads: int) -> None:
     global _WORKER_MODEL
     import torch
-
-    from model.inference import pick_device
-    from model.weights import resolve_model
+    from sleepscorer_model.inference import pick_device
+    from sleepscorer_model.weights import resolve_model
 
     torch.set_num_threads(threads)
     _WORKER_MODEL = resolve_model(model_path, pick_device(device))
@@ -335,8 +335,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_single(args: argparse.Namespace, path: Path) -> int:
-    from model.inference import pick_device
-    from model.weights import resolve_model
+    from sleepscorer_model.inference import pick_device
+    from sleepscorer_model.weights import resolve_model
+
     from sleepscorer.io.outputs import check_output_file
 
     out = output_path(path, args.out, several=False)

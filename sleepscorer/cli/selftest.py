@@ -38,7 +38,7 @@ def _show(check) -> None:
 def score_with_model(recording, **kwargs):  # noqa: ANN001, ANN003, ANN201
     """The self-test's scorer: `model.inference.score`, imported when the step runs so a
     missing module in a frozen app is one failed check, not a traceback."""
-    from model.inference import score
+    from sleepscorer_model.inference import score
 
     return score(recording, **kwargs)
 

@@ -45,8 +45,8 @@ def _in_microvolts(recording):  # noqa: ANN001, ANN202 - Recording in, Recording
 
 def run(args: argparse.Namespace) -> int:
     import numpy as np
+    from sleepscorer_model.simulation import get_lab, simulate_recording
 
-    from model.simulation import get_lab, simulate_recording
     from sleepscorer.io import write_edf
     from sleepscorer.io.labels import write_labels_csv
     from sleepscorer.stages import Stage

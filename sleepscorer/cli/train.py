@@ -25,7 +25,7 @@ Each recording is one subject; validation subjects are held out whole."""
 
 def _arch(name: str) -> str:
     """Checked when the command runs, so building the parser never imports torch."""
-    from model.weights import ARCHITECTURES
+    from sleepscorer_model.weights import ARCHITECTURES
 
     if name not in ARCHITECTURES:
         raise argparse.ArgumentTypeError(
@@ -79,7 +79,8 @@ def find_pairs(items: list[str]) -> list[tuple[Path, Path]]:
 
 
 def load_subjects(pairs: list[tuple[Path, Path]], classes, need_emg: bool):  # noqa: ANN001, ANN201
-    from model.data import prepare_subject
+    from sleepscorer_model.data import prepare_subject
+
     from sleepscorer.io import load_recording
     from sleepscorer.io.labels import read_labels
     from sleepscorer.stages import BASE_EPOCH
@@ -108,9 +109,10 @@ def _show(info: dict) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from model.data import split_subjects
-    from model.training import TrainConfig, fit_architecture
-    from model.weights import ARCHITECTURES, save_model
+    from sleepscorer_model.data import split_subjects
+    from sleepscorer_model.training import TrainConfig, fit_architecture
+    from sleepscorer_model.weights import ARCHITECTURES, save_model
+
     from sleepscorer.stages import MODEL_CLASSES_3
 
     pairs = find_pairs(args.pairs)

@@ -39,7 +39,7 @@ def __getattr__(name: str):
 
         return getattr(recording, name)
     if name == "FinetuneConfig":
-        from model.finetune import FinetuneConfig
+        from sleepscorer_model.finetune import FinetuneConfig
 
         return FinetuneConfig
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -170,7 +170,7 @@ def prewarm_model() -> None:
     hundred ms at a time; doing it in the background at start-up keeps that pause away from
     the moment a user is scoring."""
     try:
-        import model.inference  # noqa: F401
+        import sleepscorer_model.inference  # noqa: F401
     except Exception:  # noqa: BLE001 - scoring will report the problem when asked
         pass
 
@@ -181,7 +181,7 @@ def model_sha256(*, weights: str | Path | None) -> str | None:
 
     try:
         if weights is None:
-            from model.weights import default_weights_path as bundled
+            from sleepscorer_model.weights import default_weights_path as bundled
 
             weights = bundled()
         h = hashlib.sha256()
@@ -196,7 +196,7 @@ def model_sha256(*, weights: str | Path | None) -> str | None:
 def score(*, recording, **kwargs):
     """Automatic scoring; raises ModelError when no weights are available."""
     try:
-        from model.inference import score as run
+        from sleepscorer_model.inference import score as run
     except ImportError as exc:
         raise ModelError(None, "automatic scoring is not installed yet (model.inference "
                                f"missing: {exc})") from exc
@@ -208,7 +208,7 @@ def device_name(*, requested: str = "auto") -> str:
     if requested not in ("auto", "cuda"):
         return requested.upper()
     try:
-        from model.device import pick_device
+        from sleepscorer_model.device import pick_device
 
         return pick_device("auto").type.upper()
     except ImportError:
@@ -217,14 +217,14 @@ def device_name(*, requested: str = "auto") -> str:
 
 def default_weights_path() -> Path:
     """The bundled model file."""
-    from model.weights import default_weights_path as bundled
+    from sleepscorer_model.weights import default_weights_path as bundled
 
     return bundled()
 
 
 def user_models_dir() -> Path:
     """Where fine-tuned models are saved and listed from."""
-    from model.registry import user_models_dir as folder
+    from sleepscorer_model.registry import user_models_dir as folder
 
     return folder()
 
@@ -232,34 +232,34 @@ def user_models_dir() -> Path:
 def list_models() -> list:
     """The bundled model and the user's fine-tuned models (model.finetune.ModelEntry:
     path, card, bundled, name); imports torch, so call from a worker."""
-    from model.registry import list_models as models
+    from sleepscorer_model.registry import list_models as models
 
     return models()
 
 
 def model_entry(*, path: str | Path):
     """A ModelEntry for any model file (e.g. a checkpoint chosen by hand); raises ModelError."""
-    from model.registry import ModelEntry
-    from model.weights import load_model
+    from sleepscorer_model.registry import ModelEntry
+    from sleepscorer_model.weights import load_model
 
     path = Path(path)
     return ModelEntry(path, load_model(path).card, path == default_weights_path())
 
 
 def short_date(*, text: str | None) -> str:
-    from model.card_text import short_date as date
+    from sleepscorer_model.card_text import short_date as date
 
     return date(text)
 
 
 def metrics_text(*, card: dict) -> str:
-    from model.card_text import metrics_text as text
+    from sleepscorer_model.card_text import metrics_text as text
 
     return text(card)
 
 
 def gate_text(*, card: dict) -> str:
-    from model.card_text import gate_text as text
+    from sleepscorer_model.card_text import gate_text as text
 
     return text(card)
 
@@ -267,7 +267,7 @@ def gate_text(*, card: dict) -> str:
 # -- corrections and fine-tuning ---------------------------------------------------------
 def export_corrections(*, recording, hypnogram, out_dir: str | Path, card: dict) -> dict:
     """Append the person-labelled epochs of one recording to a corrections folder."""
-    from model.corrections import export_corrections as export
+    from sleepscorer_model.corrections import export_corrections as export
 
     return export(recording, hypnogram, out_dir, card)
 
@@ -281,7 +281,7 @@ def corrections_dir() -> Path:
 
 def read_manifest(*, folder: str | Path) -> dict:
     """A corrections folder's manifest (recordings, label counts); raises SleepScorerError."""
-    from model.corrections import read_manifest as read
+    from sleepscorer_model.corrections import read_manifest as read
 
     return read(folder)
 
@@ -324,10 +324,10 @@ def finetune(*, folders: list[Path], base: Path, out_path: Path, config,
     """Load `base` and the corrections, fine-tune, and save an accepted model to `out_path`
     (a cancelled run writes nothing). Returns (FinetuneResult, saved path or None); raises
     Cancelled once `cancelled()` turns true. `progress(done, total, text)`."""
-    from model.corrections import load_corrections
-    from model.finetune import finetune as run
-    from model.finetune import save_finetuned
-    from model.weights import load_model
+    from sleepscorer_model.corrections import load_corrections
+    from sleepscorer_model.finetune import finetune as run
+    from sleepscorer_model.finetune import save_finetuned
+    from sleepscorer_model.weights import load_model
 
     loaded = load_model(base)
     data = load_corrections(folders, loaded.card)

@@ -1,8 +1,8 @@
 """Batch scoring: folders, --recursive, --jobs, and a bad file that must not stop the rest."""
 
 import pytest
+from sleepscorer_model.weights import build_model, save_model
 
-from model.weights import build_model, save_model
 from sleepscorer.cli import main
 from tests.model.conftest import TINY, make_recording
 

@@ -74,7 +74,8 @@ def test_convert_labels_too_long_is_one_line_error(tmp_path, capsys):
 
 
 def test_info_shows_a_model_card_with_its_parent_and_lab_gate(tmp_path, capsys):
-    from model.weights import build_model, load_model, save_model
+    from sleepscorer_model.weights import build_model, load_model, save_model
+
     from tests.model.conftest import TINY
 
     base = tmp_path / "base.safetensors"

@@ -58,7 +58,7 @@ def test_bad_csv_fails_the_right_check(tmp_path, change, failing):
 @pytest.mark.slow
 def test_pipeline_with_untrained_weights(tmp_path):
     """Every step but the bundled-weights check passes with a freshly initialised model."""
-    from model.weights import build_model, save_model
+    from sleepscorer_model.weights import build_model, save_model
 
     weights = tmp_path / "untrained.safetensors"
     save_model(build_model("sdreamer-seq"), weights)

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-HEAVY = ("torch", "model", "PySide6", "lightgbm", "mne", "safetensors", "numpy", "scipy")
+HEAVY = ("torch", "sleepscorer_model", "PySide6", "lightgbm", "mne", "safetensors", "numpy", "scipy")
 
 CHECK = """
 import sys

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sleepscorer_model.simulation import get_lab, simulate_session
 
-from model.simulation import get_lab, simulate_session
 from sleepscorer.core import state_rules
 from sleepscorer.io.recording import Channel, ChannelKind, Recording
 from sleepscorer.stages import Stage

@@ -11,7 +11,8 @@ from tests.fuzz.harness import KINDS, TALLY
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
-    from model.weights import build_model, save_model
+    from sleepscorer_model.weights import build_model, save_model
+
     from tests.model.conftest import TINY
 
     path = tmp_path_factory.mktemp("fuzz-model") / "m.safetensors"

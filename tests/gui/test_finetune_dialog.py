@@ -5,10 +5,10 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from sleepscorer_model.corrections import export_corrections  # noqa: E402
+from sleepscorer_model.finetune import FinetuneConfig  # noqa: E402
+from sleepscorer_model.weights import build_model, save_model  # noqa: E402
 
-from model.corrections import export_corrections  # noqa: E402
-from model.finetune import FinetuneConfig  # noqa: E402
-from model.weights import build_model, save_model  # noqa: E402
 from sleepscorer.gui.finetune_dialog import FinetuneDialog  # noqa: E402
 from sleepscorer.hypnogram import Hypnogram  # noqa: E402
 from tests.model.conftest import TINY, make_recording  # noqa: E402

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import scipy.io
 from scipy import signal
+from sleepscorer_model.inference import score
+from sleepscorer_model.preprocess import MODEL_RATE, EpochSource, resample_segment
 
-from model.inference import score
-from model.preprocess import MODEL_RATE, EpochSource, resample_segment
 from sleepscorer.io import load_recording, write_edf
 from sleepscorer.io.assemble import RawChannel, assemble, resample
 from sleepscorer.io.recording import Channel, ChannelKind, Recording

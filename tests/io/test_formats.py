@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sleepscorer_model.weights import build_model, save_model
 
-from model.weights import build_model, save_model
 from sleepscorer.cli import main
 from sleepscorer.errors import RecordingError
 from sleepscorer.io import load_recording, write_edf

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from sleepscorer_model.weights import build_model, save_model
 
-from model.weights import build_model, save_model
 from sleepscorer.cli import main
 from sleepscorer.errors import SleepScorerError
 from sleepscorer.io import write_edf

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sleepscorer_model.inference import score
+from sleepscorer_model.preprocess import EpochSource, resample_ratio, resample_segment
+from sleepscorer_model.weights import build_model, save_model
 
-from model.inference import score
-from model.preprocess import EpochSource, resample_ratio, resample_segment
-from model.weights import build_model, save_model
 from sleepscorer.io.assemble import RawChannel, assemble, rational_ratio, resample
 from sleepscorer.io.recording import ChannelKind
 from tests.model.conftest import TINY

@@ -41,7 +41,7 @@ def _seed():
 @pytest.fixture(scope="session")
 def shipped_model():
     """The bundled sDREAMER weights, loaded once (skips where they are not bundled)."""
-    from model.weights import default_weights_path, load_model
+    from sleepscorer_model.weights import default_weights_path, load_model
 
     if not default_weights_path().exists():
         pytest.skip("no bundled weights")

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
+from sleepscorer_model.weights import build_model, save_model
 
-from model.weights import build_model, save_model
 from sleepscorer.cli import main
 from tests.model.conftest import TINY, make_recording
 
@@ -35,7 +35,7 @@ def test_score_cli_writes_csv(tmp_path, edf, capsys):
 
 
 def test_score_cli_without_bundled_weights_is_one_line_error(edf, tmp_path, capsys):
-    from model.weights import default_weights_path
+    from sleepscorer_model.weights import default_weights_path
 
     if default_weights_path().exists():
         pytest.skip("weights are bundled")

@@ -2,10 +2,10 @@ import json
 
 import numpy as np
 import pytest
+from sleepscorer_model.corrections import export_corrections, labelled_runs, load_corrections
+from sleepscorer_model.preprocess import PreprocessConfig, preprocess
+from sleepscorer_model.weights import build_model, save_model
 
-from model.corrections import export_corrections, labelled_runs, load_corrections
-from model.preprocess import PreprocessConfig, preprocess
-from model.weights import build_model, save_model
 from sleepscorer.cli import main
 from sleepscorer.errors import LabelsError, ModelError
 from sleepscorer.hypnogram import Hypnogram, Source
@@ -106,8 +106,8 @@ def test_cli_export_corrections(tmp_path, base_card, capsys):
 def test_the_shipped_spectral_model_fine_tunes_on_exported_corrections(tmp_path, shipped_model):
     """Corrections are exported through the base model's own front end (spectral, with shape
     features), so the arrays have its input width and fine-tuning runs on them."""
-    from model.finetune import FinetuneConfig, finetune
-    from model.simulation import simulate_recording
+    from sleepscorer_model.finetune import FinetuneConfig, finetune
+    from sleepscorer_model.simulation import simulate_recording
 
     rec, truth = simulate_recording(600.0, rate=500.0, seed=3, lab="lab_d")
     hyp = Hypnogram.from_arrays(truth.stages, sources=np.full(len(truth), Source.EXPERT, np.int8))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sleepscorer_model.decoding import SequencePrior, smooth, transition_matrix
 
-from model.decoding import SequencePrior, smooth, transition_matrix
 from sleepscorer.stages import MODEL_CLASSES_3, MODEL_CLASSES_4, Stage, runs
 
 W, N, R = 0, 1, 2
@@ -74,9 +74,9 @@ def test_rem_straight_from_wake_is_not_decoded_unless_allowed():
 
 
 def test_decoded_bouts_are_longer_and_scoring_uses_them(shipped_model):
-    from model.data import stages_to_classes
-    from model.inference import score
-    from model.simulation import simulate_recording
+    from sleepscorer_model.data import stages_to_classes
+    from sleepscorer_model.inference import score
+    from sleepscorer_model.simulation import simulate_recording
 
     rec, hyp = simulate_recording(1800.0, rate=512.0, seed=31, lab="lab_d")
     raw = score(rec, shipped_model, device="cpu", sequence_prior=None)

@@ -25,7 +25,7 @@ SITECUSTOMIZE = '''
 import atexit, json, os
 if "RANK" in os.environ and "SLEEPSCORER_TEST_LOG" in os.environ:
     import torch.distributed as dist
-    import model.weights as weights
+    import sleepscorer_model.weights as weights
 
     seen = {"rank": int(os.environ["RANK"]), "world": int(os.environ["WORLD_SIZE"]),
             "backend": None, "saves": []}
@@ -78,7 +78,7 @@ def test_torchrun_two_cpu_processes_train_and_only_rank0_writes(tmp_path):
     assert sorted(p.name for p in out.parent.iterdir()) == ["ddp.json", "ddp.safetensors"]
     assert done.stderr.count(f"wrote {out}") == 1
 
-    from model.weights import load_model
+    from sleepscorer_model.weights import load_model
 
     loaded = load_model(out)
     assert loaded.architecture == "sdreamer-epoch"

@@ -4,11 +4,11 @@ import json
 
 import numpy as np
 import pytest
+from sleepscorer_model.domain import LabGate, profile, spread_epochs, token_encoder
+from sleepscorer_model.inference import score, source_profile
+from sleepscorer_model.preprocess import EpochSource, preprocess
+from sleepscorer_model.weights import LoadedModel, build_model
 
-from model.domain import LabGate, profile, spread_epochs, token_encoder
-from model.inference import score, source_profile
-from model.preprocess import EpochSource, preprocess
-from model.weights import LoadedModel, build_model
 from tests.model.conftest import TINY, make_recording
 
 

@@ -3,17 +3,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
-
-from model.corrections import export_corrections
-from model.data import SequenceDataset, SubjectData, class_weights, prepare_subject
-from model.domain import LabGate, profile, token_encoder
-from model.finetune import FinetuneConfig, finetune, save_finetuned, split_blocks
-from model.forgetting import interpolate, replay_data
-from model.losses import TEACHER
-from model.metrics import evaluate
-from model.registry import find_parent, list_models
-from model.training import predict_dataset
-from model.weights import (
+from sleepscorer_model.corrections import export_corrections
+from sleepscorer_model.data import SequenceDataset, SubjectData, class_weights, prepare_subject
+from sleepscorer_model.domain import LabGate, profile, token_encoder
+from sleepscorer_model.finetune import FinetuneConfig, finetune, save_finetuned, split_blocks
+from sleepscorer_model.forgetting import interpolate, replay_data
+from sleepscorer_model.losses import TEACHER
+from sleepscorer_model.metrics import evaluate
+from sleepscorer_model.registry import find_parent, list_models
+from sleepscorer_model.training import predict_dataset
+from sleepscorer_model.weights import (
     LoadedModel,
     build_model,
     file_sha256,
@@ -21,6 +20,7 @@ from model.weights import (
     save_model,
     tensors_sha256,
 )
+
 from sleepscorer.cli import main
 from sleepscorer.errors import Cancelled, ModelError
 from sleepscorer.hypnogram import Hypnogram
@@ -156,7 +156,7 @@ def test_failed_save_leaves_nothing(base_path, corrections, tmp_path, monkeypatc
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("model.finetune.save_model", broken)
+    monkeypatch.setattr("sleepscorer_model.finetune.save_model", broken)
     with pytest.raises(OSError):
         save_finetuned(result, tmp_path / "out" / "ft.safetensors")
     assert list((tmp_path / "out").iterdir()) == []
@@ -172,7 +172,7 @@ def test_too_few_corrections_keep_the_base(base_path, corrections):
 
 
 def test_list_models_shows_bundled_and_user_models(base_path, tmp_path, monkeypatch):
-    monkeypatch.setattr("model.weights.default_weights_path", lambda: base_path)
+    monkeypatch.setattr("sleepscorer_model.weights.default_weights_path", lambda: base_path)
     user = tmp_path / "user"
     save_model(build_model("sdreamer-seq", **TINY), user / "mine.safetensors", name="mine")
     (user / "broken.safetensors").write_bytes(b"nope")
@@ -187,7 +187,7 @@ def test_cli_finetune_exit_codes(base_path, tmp_path, capsys, monkeypatch):
     out = tmp_path / "ft.safetensors"
     args = ["finetune", str(tmp_path / "c"), "--base", str(base_path), "--out", str(out),
             "--epochs", "1", "--no-freeze-encoder", "--device", "cpu"]
-    import model.finetune as ft
+    import sleepscorer_model.finetune as ft
 
     real = ft.finetune
     runs = []

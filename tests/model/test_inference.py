@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 import torch
+from sleepscorer_model.inference import combine_epochs, score, to_hypnogram, window_starts
+from sleepscorer_model.weights import LoadedModel, build_model, load_model, save_model
 
-from model.inference import combine_epochs, score, to_hypnogram, window_starts
-from model.weights import LoadedModel, build_model, load_model, save_model
 from sleepscorer.errors import Cancelled, ModelError
 from sleepscorer.hypnogram import Source
 from tests.model.conftest import TINY, make_recording

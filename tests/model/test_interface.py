@@ -8,10 +8,10 @@ from typing import ClassVar
 import numpy as np
 import pytest
 import torch
+from sleepscorer_model.interface import RECIPES, ScoringNetwork, check_network
+from sleepscorer_model.preprocess import MODEL_RATE
+from sleepscorer_model.weights import ARCHITECTURES, build_model, config_from_card
 
-from model.interface import RECIPES, ScoringNetwork, check_network
-from model.preprocess import MODEL_RATE
-from model.weights import ARCHITECTURES, build_model, config_from_card
 from sleepscorer.stages import BASE_EPOCH
 
 
@@ -96,10 +96,11 @@ class LinearNet(torch.nn.Module):
 
 
 def test_a_new_network_is_one_class_and_one_registry_entry(tmp_path, monkeypatch):
-    from model.data import prepare_subject
-    from model.inference import score
-    from model.training import TrainConfig, fit_architecture
-    from model.weights import load_model, save_model
+    from sleepscorer_model.data import prepare_subject
+    from sleepscorer_model.inference import score
+    from sleepscorer_model.training import TrainConfig, fit_architecture
+    from sleepscorer_model.weights import load_model, save_model
+
     from sleepscorer.hypnogram import Hypnogram
     from sleepscorer.stages import MODEL_CLASSES_3
     from tests.model.conftest import make_recording
@@ -119,7 +120,8 @@ def test_a_new_network_is_one_class_and_one_registry_entry(tmp_path, monkeypatch
     scored = score(rec, weights=loaded, device="cpu", lab_gate=False)
     assert scored.probabilities.shape == (32, 3)
     assert np.allclose(scored.probabilities.sum(1), 1, atol=1e-5)
-    from model.finetune import finetune
+    from sleepscorer_model.finetune import finetune
+
     from sleepscorer.errors import ModelError
 
     with pytest.raises(ModelError, match="fine-tuning needs a self-distilled network"):

@@ -3,8 +3,7 @@ import math
 import numpy as np
 import pytest
 import torch
-
-from model.losses import (
+from sleepscorer_model.losses import (
     DistillationLoss,
     labels_to_targets,
     self_distillation,

@@ -1,10 +1,10 @@
 import numpy as np
 import torch
+from sleepscorer_model.inference import score
+from sleepscorer_model.mc2sleepnet import MC2Config, MC2SleepNet, info_nce, pretrain_loss
+from sleepscorer_model.training import TrainConfig, fit_architecture
+from sleepscorer_model.weights import build_model, load_model, save_model
 
-from model.inference import score
-from model.mc2sleepnet import MC2Config, MC2SleepNet, info_nce, pretrain_loss
-from model.training import TrainConfig, fit_architecture
-from model.weights import build_model, load_model, save_model
 from tests.model.test_training import subject
 
 SMALL = dict(d_model=16, n_heads=2, ffn_dim=32, cnn_channels=8, seq_len=8, spec_layers=1,

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
+from sleepscorer_model.postprocess import RemRule, apply_rem_rule, rem_without_nrem
 
-from model.postprocess import RemRule, apply_rem_rule, rem_without_nrem
 from sleepscorer.stages import Stage
 
 W, N, R = 0, 1, 2
@@ -49,8 +49,9 @@ def test_real_wake_recording_is_not_scored_as_sleep(misleep_dir):
     """The MiSleep .mat is mostly wake (data README): 57 % of it was REM before the REM rule,
     46 % NREM for the first spectral model (per-recording scaling alone); the shape features
     and sequence decoding keep it Wake."""
-    from model.inference import score
-    from model.weights import default_weights_path
+    from sleepscorer_model.inference import score
+    from sleepscorer_model.weights import default_weights_path
+
     from sleepscorer.io import load_recording
 
     if not default_weights_path().exists():

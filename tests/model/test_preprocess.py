@@ -1,8 +1,8 @@
 from pathlib import Path
 
 import numpy as np
+from sleepscorer_model.preprocess import EpochSource, PreprocessConfig, preprocess, robust_stats
 
-from model.preprocess import EpochSource, PreprocessConfig, preprocess, robust_stats
 from sleepscorer.io.recording import Channel, ChannelKind, Recording
 from tests.model.conftest import make_recording
 

@@ -1,7 +1,7 @@
 import pytest
 import torch
+from sleepscorer_model.sdreamer import EpochSDreamer, SDreamerConfig, SequenceSDreamer
 
-from model.sdreamer import EpochSDreamer, SDreamerConfig, SequenceSDreamer
 from tests.model.conftest import TINY
 
 

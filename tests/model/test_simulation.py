@@ -7,8 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy import signal
-
-from model.simulation import (
+from sleepscorer_model.simulation import (
     LABS,
     SignalState,
     default_sampler,
@@ -19,7 +18,8 @@ from model.simulation import (
     simulate_session,
     to_one_second,
 )
-from model.simulation.hypnograms import fill_unscorable, mark_microarousals
+from sleepscorer_model.simulation.hypnograms import fill_unscorable, mark_microarousals
+
 from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.stages import Stage
 

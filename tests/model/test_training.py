@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
+from sleepscorer_model.data import SequenceDataset, SubjectData, prepare_subject, split_subjects
+from sleepscorer_model.metrics import evaluate
+from sleepscorer_model.training import TrainConfig, train
+from sleepscorer_model.weights import build_model
 
-from model.data import SequenceDataset, SubjectData, prepare_subject, split_subjects
-from model.metrics import evaluate
-from model.training import TrainConfig, train
-from model.weights import build_model
 from sleepscorer.errors import Cancelled
 from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.stages import Stage

@@ -4,9 +4,14 @@ import json
 
 import numpy as np
 import pytest
+from sleepscorer_model.features import (
+    epoch_band_features,
+    feature_names,
+    scale_by_percentiles,
+    with_context,
+)
+from sleepscorer_model.trees import TreesModel
 
-from model.features import epoch_band_features, feature_names, scale_by_percentiles, with_context
-from model.trees import TreesModel
 from sleepscorer.errors import ModelError
 from tests.model.conftest import make_recording
 
@@ -24,7 +29,7 @@ def test_features_shape_names_and_context():
 
 def test_chunked_features_equal_whole():
     rec = make_recording(50, rate=1000.0)
-    from model import features
+    from sleepscorer_model import features
 
     np.testing.assert_allclose(features.epoch_band_features(rec, chunk_epochs=7),
                                features.epoch_band_features(rec), rtol=1e-5, atol=1e-6)

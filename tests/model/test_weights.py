@@ -3,8 +3,7 @@ import json
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
-
-from model.weights import (
+from sleepscorer_model.weights import (
     ARCHITECTURES,
     LoadedModel,
     build_model,
@@ -14,6 +13,7 @@ from model.weights import (
     resolve_model,
     save_model,
 )
+
 from sleepscorer.errors import ModelError
 from sleepscorer.stages import Stage
 from tests.model.conftest import TINY
@@ -109,7 +109,7 @@ def test_registry_and_bundled_weights():
 
 
 def test_weights_are_loaded_once_per_file_identity(tmp_path, monkeypatch):
-    from model import weights as w
+    from sleepscorer_model import weights as w
 
     path = tmp_path / "m.safetensors"
     w.save_model(w.build_model("sdreamer-seq", d_model=16, n_heads=2, ffn_dim=32, seq_len=4), path,

@@ -50,7 +50,7 @@ def test_commands_and_readers_are_hidden_imports(inputs):
     hidden = set(inputs.hiddenimports)
     cli = (ROOT / "sleepscorer" / "cli").glob("*.py")
     assert {f"sleepscorer.cli.{p.stem}" for p in cli if p.stem != "__init__"} <= hidden
-    assert {"sleepscorer.cli.selftest", "model.inference"} <= hidden
+    assert {"sleepscorer.cli.selftest", "sleepscorer_model.inference"} <= hidden
 
 
 def test_unneeded_packages_are_excluded(inputs):

@@ -47,18 +47,21 @@ def _files(folder: Path) -> list[Path]:
             if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
 
 
+PACKAGES = {"sleepscorer": "sleepscorer", "sleepscorer_model": "model"}  # import name: folder
+
+
 def test_every_python_package_is_in_the_wheel(wheel_names):
-    for top in ("sleepscorer", "model"):
-        for init in (ROOT / top).rglob("__init__.py"):
-            name = init.relative_to(ROOT).as_posix()
+    for top, folder in PACKAGES.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            name = f"{top}/{init.relative_to(ROOT / folder).as_posix()}"
             assert name in wheel_names, f"{name}: add its package to [tool.setuptools] packages"
 
 
 def test_package_data_files_are_in_the_wheel(wheel_names):
-    for top in ("sleepscorer", "model"):
-        for path in _files(ROOT / top):
+    for top, folder in PACKAGES.items():
+        for path in _files(ROOT / folder):
             if path.suffix != ".py":
-                name = path.relative_to(ROOT).as_posix()
+                name = f"{top}/{path.relative_to(ROOT / folder).as_posix()}"
                 assert name in wheel_names, f"{name}: add it to [tool.setuptools.package-data]"
 
 
