@@ -16,7 +16,13 @@ from PySide6.QtWidgets import QDialog, QFileDialog
 from sleepscorer.errors import Cancelled, SleepScorerError
 from sleepscorer.gui import backend, dialogs
 from sleepscorer.gui.session import ScoringSession
-from sleepscorer.gui.workers import LoadedRecording, Task, prepare_recording, run_scoring
+from sleepscorer.gui.workers import (
+    LoadedRecording,
+    Task,
+    prepare_recording,
+    prepare_with_roles,
+    run_scoring,
+)
 from sleepscorer.hypnogram import Hypnogram, Source
 
 log = logging.getLogger(__name__)
@@ -182,7 +188,11 @@ class FileActions(QObject):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             self._status("no EEG channel chosen: recording not opened")
             return
-        self.open_path(path, roles=dialog.roles(), ask_to_save=False)
+        task = Task(f"Opening {path.name}", prepare_with_roles, recording=rec, roles=dialog.roles(),
+                    epoch_length=self.w.settings.epoch_length)
+        task.returned.connect(lambda loaded: self._loaded(task, path, loaded))
+        task.errored.connect(lambda exc: self._failed(task, exc, f"Cannot open {path.name}"))
+        self._run(task)
 
     # -- the saved session -------------------------------------------------------------
     def show_saved_session(self) -> None:

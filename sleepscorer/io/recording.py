@@ -119,8 +119,10 @@ class Recording:
         raise KeyError(name)
 
     def with_roles(self, roles: dict[str, ChannelKind]) -> Recording:
-        """A copy whose channel kinds are overridden by name (the user knows best)."""
+        """A copy whose channel kinds are overridden by name (the user knows best); kinds may
+        be given as `ChannelKind` or its value ("EEG", "EMG", ...)."""
         channels = [
-            Channel(c.name, roles.get(c.name, c.kind), c.data, c.rate, c.unit) for c in self.channels
+            Channel(c.name, ChannelKind(roles.get(c.name, c.kind)), c.data, c.rate, c.unit)
+            for c in self.channels
         ]
         return Recording(channels, self.source, self.start_time, list(self.warnings))

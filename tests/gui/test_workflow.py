@@ -159,11 +159,18 @@ def test_unknown_channels_ask_for_roles(qtbot, window, tmp_path, monkeypatch):
         seen.append(dict(dialog.roles()))
         return ChannelDialog.DialogCode.Accepted
 
+    from sleepscorer.gui import backend
+
+    reads = []
+    real_load = backend.load_recording
+    monkeypatch.setattr(backend, "load_recording", lambda **kw: reads.append(kw) or real_load(**kw))
     monkeypatch.setattr(ChannelDialog, "exec", accept)
     window.files.open_path(path)
     wait_scored(qtbot, window)
     assert seen and window.session.recording.eeg.name == "ch1"
     assert window.session.recording.emg.name == "ch2"
+    assert len(reads) == 1  # the roles are applied to what was read, not by reading again
+    assert not any("recognised as EEG" in w for w in window.session.recording.warnings)
 
 
 def test_window_stays_responsive_while_scoring(qtbot, window, recording_path, isolated):

@@ -314,3 +314,15 @@ def test_bdf_24_bit_samples(tmp_path):
     a, b = load_recording(edf), load_recording(tmp_path / "m.bdf")
     np.testing.assert_array_equal(a.eeg.data, b.eeg.data)
     np.testing.assert_array_equal(a.emg.data, b.emg.data)
+
+
+def test_with_roles_takes_kinds_or_their_names_and_copies():
+    import numpy as np
+
+    from sleepscorer.io.recording import Channel, ChannelKind, Recording
+
+    rec = Recording([Channel("ch1", ChannelKind.OTHER, np.zeros(10, np.float32), 10.0),
+                     Channel("ch2", ChannelKind.OTHER, np.zeros(10, np.float32), 10.0)], Path("x"))
+    chosen = rec.with_roles({"ch1": "EEG", "ch2": ChannelKind.EMG})
+    assert chosen.eeg.name == "ch1" and chosen.emg.name == "ch2"
+    assert rec.eeg is None  # the original is unchanged
