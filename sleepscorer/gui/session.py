@@ -47,11 +47,11 @@ class ScoringSession(QObject):
     # -- basics -----------------------------------------------------------------------
     @property
     def epoch_length(self) -> float:
-        return self.hypnogram.epoch_length
+        return self.review.epoch_length
 
     @property
     def n_epochs(self) -> int:
-        return len(self.hypnogram)
+        return self.review.n_epochs
 
     def epoch_at(self, seconds: float) -> int:
         return self.review.epoch_at(seconds)
