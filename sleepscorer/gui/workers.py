@@ -124,11 +124,8 @@ def prepare_recording(*, path: str | Path, roles: dict | None, epoch_length: flo
 def prepare_with_roles(*, recording, roles: dict, epoch_length: float,
                        task: Task) -> LoadedRecording:
     """The recording already read, with the channel roles the user chose: no second read of
-    the file. Its load-time notes about unrecognised channels no longer hold and are dropped."""
-    chosen = recording.with_roles(roles)
-    stale = ("no channel is recognised as EEG",) + (("no EMG channel",) if chosen.emg is not None else ())
-    chosen.warnings = [w for w in chosen.warnings if not w.startswith(stale)]
-    return prepare_loaded(chosen, epoch_length, task)
+    the file."""
+    return prepare_loaded(recording.with_roles(roles), epoch_length, task)
 
 
 def prepare_loaded(recording, epoch_length: float, task: Task | None = None) -> LoadedRecording:

@@ -51,13 +51,10 @@ def assemble(path: Path, raw: list[RawChannel], start_time: datetime | None = No
         if roles and ch.name in roles:
             ch.kind = ChannelKind(roles[ch.name])
     eeg = next((c for c in raw if c.kind is ChannelKind.EEG), None)
-    if eeg is None:
+    if eeg is None and not any(c.kind is ChannelKind.OTHER for c in raw):
         names = ", ".join(f"{c.name} ({c.kind.value})" for c in raw)
-        if not any(c.kind is ChannelKind.OTHER for c in raw):
-            raise RecordingError(path, f"no EEG channel (found {names}); a recording needs an "
-                                       "EEG channel, or say which channel is EEG (roles)")
-        warnings.append(f"no channel is recognised as EEG (found {names}); choose which "
-                        "channel is EEG and which EMG before scoring")
+        raise RecordingError(path, f"no EEG channel (found {names}); a recording needs an "
+                                   "EEG channel, or say which channel is EEG (roles)")
     channels = [_to_channel(path, c, warnings) for c in raw]
     lengths = {c.name: c.duration_s for c in channels}
     if max(lengths.values()) - min(lengths.values()) >= 1.0:
@@ -68,8 +65,7 @@ def assemble(path: Path, raw: list[RawChannel], start_time: datetime | None = No
     if recording.duration_s < MIN_DURATION_S:
         raise RecordingError(path, f"the recording lasts {recording.duration_s:.3g} s, shorter "
                                    f"than one {MIN_DURATION_S:g}-s epoch; nothing to score")
-    if eeg is not None and recording.emg is None:
-        warnings.append("no EMG channel: EEG-only scoring (REM and wake are harder to tell apart)")
+    warnings += recording.role_notes()
     for ch in channels:
         flat = flat_note(ch)
         if flat:

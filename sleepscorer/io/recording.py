@@ -118,11 +118,26 @@ class Recording:
                 return c
         raise KeyError(name)
 
+    def role_notes(self) -> list[str]:
+        """The warnings that follow from which channel is EEG and which EMG."""
+        if self.eeg is None:
+            names = ", ".join(f"{c.name} ({c.kind.value})" for c in self.channels)
+            return [f"no channel is recognised as EEG (found {names}); choose which "
+                    "channel is EEG and which EMG before scoring"]
+        if self.emg is None:
+            return ["no EMG channel: EEG-only scoring (REM and wake are harder to tell apart)"]
+        return []
+
     def with_roles(self, roles: dict[str, ChannelKind]) -> Recording:
         """A copy whose channel kinds are overridden by name (the user knows best); kinds may
-        be given as `ChannelKind` or its value ("EEG", "EMG", ...)."""
+        be given as `ChannelKind` or its value ("EEG", "EMG", ...). Its role warnings are
+        those of the new roles."""
         channels = [
             Channel(c.name, ChannelKind(roles.get(c.name, c.kind)), c.data, c.rate, c.unit)
             for c in self.channels
         ]
-        return Recording(channels, self.source, self.start_time, list(self.warnings))
+        stale = self.role_notes()
+        out = Recording(channels, self.source, self.start_time,
+                        [w for w in self.warnings if w not in stale])
+        out.warnings += out.role_notes()
+        return out

@@ -89,6 +89,9 @@ def test_unnamed_channels_are_other_with_warning_and_roles_fix_it(tmp_path):
     rec = load_recording(path)
     assert {c.kind for c in rec.channels} == {ChannelKind.OTHER}
     assert "no channel is recognised as EEG" in rec.warnings[0]
+    chosen = rec.with_roles({"Channel1": ChannelKind.EEG})  # roles set after reading
+    assert chosen.warnings == ["no EMG channel: EEG-only scoring (REM and wake are harder to tell apart)"]
+    assert rec.with_roles({"Channel1": ChannelKind.EEG, "Channel2": ChannelKind.EMG}).warnings == []
     rec = load_recording(path, roles={"Channel1": ChannelKind.EEG, "Channel2": ChannelKind.EMG})
     assert rec.eeg.name == "Channel1" and rec.emg.name == "Channel2" and rec.warnings == []
 
