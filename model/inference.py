@@ -170,6 +170,26 @@ class _Scorer:
         return probs
 
 
+def network_probabilities(loaded: LoadedModel, source: EpochSource, cfg: PreprocessConfig,
+                          modality: str, device: torch.device, batch_size: int = 512,
+                          chunk_epochs: int = 8192,
+                          progress: Callable[[int, int], None] | None = None,
+                          cancel: Callable[[], bool] | None = None) -> np.ndarray:
+    """The network's (n_epochs, C) probabilities for every epoch of `source`, before any
+    decoding. A card with `shape_passes: 2` is read with and without its shape features and
+    the two readings averaged; progress runs once from 0 to n over all readings."""
+    readings = [source]
+    if cfg.shape_passes == 2 and cfg.front_end == "spectral":
+        readings.append(WithoutShape(source))
+    n = source.n_epochs
+    total = np.zeros((n, loaded.module.cfg.n_classes), np.float32)
+    for k, src in enumerate(readings):
+        share = None if progress is None else (
+            lambda done, of, k=k: progress((k * of + done) // len(readings), of))
+        total += _Scorer(loaded, src, modality, device, batch_size).run(n, chunk_epochs, share, cancel)
+    return total / len(readings)
+
+
 def combine_epochs(p1: np.ndarray, epoch_length: float, n_out: int) -> np.ndarray:
     """1-s probabilities -> probabilities per `epoch_length` epoch (overlap-weighted mean)."""
     if abs(epoch_length - 1.0) < 1e-9:
@@ -259,25 +279,14 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
                                              ("EMG", recording.emg, modality != "eeg"))
              if used and ch is not None}
     bad, spans = check_channels(roles, n1)
-    readings = [source]
-    if cfg.shape_passes == 2 and cfg.front_end == "spectral":
-        readings.append(WithoutShape(source))
-
-    def run(mod: str, report: Callable[[int, int], None] | None) -> np.ndarray:
-        """Mean of the readings' probabilities; progress runs once from 0 to n over all."""
-        total = np.zeros((n1, loaded.module.cfg.n_classes), np.float32)
-        for k, src in enumerate(readings):
-            share = None if report is None else (
-                lambda done, n, k=k: report((k * n + done) // len(readings), n))
-            total += _Scorer(loaded, src, mod, dev, batch_size).run(n1, chunk_epochs, share, cancel)
-        return total / len(readings)
-
     with torch.inference_mode():
-        p1 = run(modality, progress)
+        p1 = network_probabilities(loaded, source, cfg, modality, dev, batch_size, chunk_epochs,
+                                   progress, cancel)
         emg_only_bad = (bad["EMG"] & ~bad["EEG"]) if {"EEG", "EMG"} <= bad.keys() else None
         if emg_only_bad is not None and emg_only_bad.any() and "eeg" in loaded.modalities:
-            # the same sources: a scorer of modality "eeg" reads only their EEG channel
-            p_eeg = run("eeg", None)
+            # the same source: a scorer of modality "eeg" reads only its EEG channel
+            p_eeg = network_probabilities(loaded, source, cfg, "eeg", dev, batch_size,
+                                          chunk_epochs, None, cancel)
             p1[emg_only_bad] = p_eeg[emg_only_bad]
     if sequence_prior is not None:
         if rem_rule is None:

@@ -28,11 +28,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from sleepscorer_model.data import stages_to_classes  # noqa: E402
 from sleepscorer_model.decoding import SequencePrior, smooth  # noqa: E402
 from sleepscorer_model.features import scale_by_percentiles, with_context  # noqa: E402
-from sleepscorer_model.inference import _Scorer  # noqa: E402
+from sleepscorer_model.inference import network_probabilities  # noqa: E402
 from sleepscorer_model.metrics import evaluate  # noqa: E402
 from sleepscorer_model.postprocess import apply_rem_rule  # noqa: E402
 from sleepscorer_model.preprocess import PreprocessConfig  # noqa: E402
-from sleepscorer_model.spectral import SpectralSource, WithoutShape  # noqa: E402
+from sleepscorer_model.spectral import SpectralSource  # noqa: E402
 from sleepscorer_model.trees import TreesModel  # noqa: E402
 from sleepscorer_model.weights import load_model  # noqa: E402
 
@@ -88,10 +88,8 @@ def sdreamer_probs(loaded, item: dict, modality: str = "both") -> np.ndarray:  #
     feats = {"eeg": item["eeg"], "emg": item["emg"]}
     source = SpectralSource(_Shape(n), cfg, use_eeg=modality != "emg", use_emg=modality != "eeg",
                             features=feats)
-    readings = [source] + ([WithoutShape(source)] if cfg.shape_passes == 2 else [])
     with torch.inference_mode():
-        return np.mean([_Scorer(loaded, src, modality, torch.device("cpu"), 512).run(n, 8192, None, None)
-                        for src in readings], 0)
+        return network_probabilities(loaded, source, cfg, modality, torch.device("cpu"))
 
 
 def tree_probs(trees: TreesModel, item: dict) -> np.ndarray:
