@@ -8,7 +8,9 @@ the real recordings, and caches per recording the spectral front end's unscaled 
 tree's band features and the labels (work-data/proxy/). Later runs score from the cache in
 seconds, so every candidate (network, tree, fusion, with or without HMM decoding) is judged on
 the same recordings. Real recordings have no labels: they report time in state, agreement with
-the tree reference, and mean bout lengths (MSSV experts: Wake ~130 s, NREM ~104 s, REM ~69 s).
+the tree reference, and mean bout lengths (MSSV experts: Wake ~130 s, NREM ~104 s, REM ~69 s);
+the demo also its agreement with the anchor consensus (tests/data/README.md), the only
+expert-grade reference on real data the project has.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from anchors import consensus_agreement  # noqa: E402
 from sleepscorer_model.data import stages_to_classes  # noqa: E402
 from sleepscorer_model.decoding import SequencePrior, smooth  # noqa: E402
 from sleepscorer_model.features import scale_by_percentiles, with_context  # noqa: E402
@@ -129,7 +132,9 @@ def report(name: str, items: list[dict], probs: list[np.ndarray], reference: lis
             pred = p.argmax(1)
             trains = np.r_[527:547, 1057:1077, 1497:1517]
             out[item["set"]]["look"] = (f" | first 140 s Wake {np.mean(pred[:140] == 0):.2f}, "
-                                        f"stim trains Wake {np.mean(pred[trains] == 0):.2f}")
+                                        f"stim trains Wake {np.mean(pred[trains] == 0):.2f}, "
+                                        f"anchor consensus {consensus_agreement(pred):.3f}")
+            out[item["set"]]["consensus"] = [consensus_agreement(pred)]
     if reference is not None:
         for item, p, r in zip(items, probs, reference, strict=True):
             if item["real"]:
