@@ -30,7 +30,7 @@ LAB_RATES = {"lab_a": 512.0, "lab_b": 256.0, "lab_c": 1000.0, "lab_d": 500.0, "l
 # generators; raw-sample input learned the simulator's waveforms (real demo 0.67-0.87).
 # Shape features (v3): composition-free spectral shape and local EMG activity beside them.
 PREPROCESS = PreprocessConfig(front_end="spectral", scale_lo=10.0, scale_hi=90.0, shape_features=True)
-CORPUS_VERSION = 3  # bump when PREPROCESS or the simulator changes: the cache is per version
+CORPUS_VERSION = 5  # bump when PREPROCESS or the simulator changes: the cache is per version
 
 
 @dataclass(frozen=True)

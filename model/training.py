@@ -56,8 +56,9 @@ class TrainConfig:
     feature_shift: float = 0.0
     # Spectral front end with shape features: per-window random tilt (sd) of the EEG band
     # shares from column `shape_from` on (animals and generators differ in 1/f slope), and,
-    # with probability 1/2, a step (sd `emg_step`) in every EMG feature at a random epoch
-    # (an electrode shift: the level changes, the state does not).
+    # with probability 1/2, a step (sd `emg_step`) in the percentile-scaled EMG features at a
+    # random epoch (an electrode shift: the level changes, the state does not; the demo
+    # mouse's step is as large as its Wake/NREM contrast).
     spectral_tilt: float = 0.0
     emg_step: float = 0.0
     shape_from: int | None = None
@@ -281,8 +282,9 @@ def _fit(model, train_data, val_data, cfg, dist, progress, cancel, loss_fn, para
                 eeg, emg = shift_features(eeg, cfg.feature_shift), shift_features(emg, cfg.feature_shift)
             if cfg.spectral_tilt > 0 and cfg.shape_from is not None:
                 eeg = tilt_features(eeg, cfg.spectral_tilt, cfg.shape_from)
-            if cfg.emg_step > 0:
-                emg = step_features(emg, cfg.emg_step)
+            if cfg.emg_step > 0:  # the shape features subtract their local level: no step
+                cut = emg.shape[-1] if cfg.emg_shape_from is None else cfg.emg_shape_from
+                emg = torch.cat([step_features(emg[..., :cut], cfg.emg_step), emg[..., cut:]], -1)
             if cfg.shape_dropout > 0 and cfg.shape_from is not None:
                 eeg, emg = drop_shape(eeg, emg, cfg.shape_dropout, cfg.shape_from, cfg.emg_shape_from)
             terms = loss_fn(net, eeg, emg, y.to(dist.device))

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from anchors import demo_consensus  # noqa: E402
 from sleepscorer_model.data import stages_to_classes  # noqa: E402
-from sleepscorer_model.features import epoch_band_features, scale_by_percentiles  # noqa: E402
+from sleepscorer_model.features import BANDS, epoch_band_features, scale_by_percentiles  # noqa: E402
 from sleepscorer_model.simulation import simulate_recording  # noqa: E402
 
 from sleepscorer.io import load_recording  # noqa: E402
@@ -57,7 +57,10 @@ def main() -> int:
                 y = stages_to_classes(hyp.stages)[: len(xs)]
                 cs.append(contrast(xs[: len(y)], y))
             rows[f"{gen[:3]} {lab}"] = np.mean(cs, 0)
-    print(f"{'Wake - NREM':12s} " + " ".join(f"{j:>5d}" for j in range(len(real))))
+    heads = [f"P{lo:g}" for lo, _ in BANDS] + [f"F{lo:g}" for lo, _ in BANDS] + ["EMG"]
+    print("columns: P = log power, F = share of 0.5-40 Hz power, of the band starting at that Hz;"
+          " EMG = log power; each percentile-scaled per recording")
+    print(f"{'Wake - NREM':12s} " + " ".join(f"{h:>5s}" for h in heads))
     print(f"{'real demo':12s} " + " ".join(f"{v:5.2f}" for v in real))
     for name, c in rows.items():
         flips = int(np.sum((np.sign(c) != np.sign(real)) & (np.abs(real) > 0.1) & (np.abs(c) > 0.05)))

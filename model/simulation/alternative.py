@@ -5,7 +5,9 @@ another way. Same state plan and per-animal parameters as `signals`, but:
 - waveforms: NREM slow waves are individual asymmetric waves (sharp down, slow up) placed
   at random, theta is a frequency-modulated oscillation with a second harmonic, spindles
   are waxing-waning sinusoids (`signals`: shaped noise for all of them);
-- noise colour: the background is 1/f^(beta+0.3) with no flat knee;
+- noise colour: the background is 1/f^(beta+0.3), flat only below 1 Hz (`signals`: 4 Hz),
+  with its own per-state densities (`ALT_BACKGROUND`); NREM's slow-wave power comes from
+  the waveforms;
 - filters: 4th-order Butterworth acquisition band-pass and EMG band 20-300 Hz (`signals`:
   2nd-order);
 - amplitude law: every component's envelope also drifts by its own slow log-normal
@@ -23,7 +25,12 @@ from sleepscorer_model.simulation.signals import (
     SignalState,
     _power_law_sos,
     envelopes,
+    state_weights,
 )
+
+# Background density per state (AW, QW, NREM, REM, MA, STIMULATED): lower in NREM, so Wake
+# keeps more 16-40 Hz power than NREM, as in real mice.
+ALT_BACKGROUND = (1.0, 0.95, 0.8, 0.85, 1.0, 1.1)
 
 
 def _slow_fluctuation(n: int, rng: np.random.Generator, sd: float = 0.35, tau_s: float = 20.0
@@ -51,9 +58,11 @@ def _slow_waves(weight: np.ndarray, n: int, rate: float, a: AnimalParams,
         dur = rng.uniform(0.25, 0.8) * 2.5 / max(a.delta_peak_hz, 1.0)
         m = max(4, int(dur * rate))
         t = np.linspace(0, 1, m)
-        shape = -np.sin(np.pi * t ** 0.6)  # fast descent, slow return
+        shape = -np.sin(np.pi * t ** 0.75)  # fast descent, slow return
         s0 = int(c * rate / CONTROL_RATE)
         s1 = min(n, s0 + m)
+        if s1 <= s0:  # the control grid runs a little past the last sample
+            continue
         out[s0:s1] += rng.lognormal(0, 0.3) * shape[: s1 - s0]
     return out
 
@@ -76,6 +85,8 @@ def _spindles(weight: np.ndarray, n: int, rate: float, a: AnimalParams,
         t = np.arange(m) / rate
         s0 = int(c * rate / CONTROL_RATE)
         s1 = min(n, s0 + m)
+        if s1 <= s0:  # the control grid runs a little past the last sample
+            continue
         burst = np.exp(-0.5 * ((t - dur / 2) / (dur / 5)) ** 2) * np.sin(
             2 * np.pi * (a.spindle_hz + rng.normal(0, 0.5)) * t)
         out[s0:s1] += burst[: s1 - s0]
@@ -87,16 +98,17 @@ def synthesize_alternative(states: np.ndarray, rate: float, a: AnimalParams,
     """EEG and EMG (float32 volts) for per-second `states`, the alternative way."""
     n = int(round(len(states) * rate))
     env = envelopes(np.asarray(states), a, rng)
+    env["background"] = a.eeg_background * (np.asarray(ALT_BACKGROUND) @ state_weights(states, a.crossfade_s))
     for name in ("background", "delta", "slow", "theta", "spindle", "fast", "gamma", "emg"):
         env[name] = env[name] * _slow_fluctuation(len(env[name]), rng)
     scale = np.sqrt(rate / 2.0)
     nyq = 0.45 * rate
-    background = signal.sosfilt(_power_law_sos(min(2.0, a.beta + 0.3), rate, 10.0, 0.05),
+    background = signal.sosfilt(_power_law_sos(min(2.0, a.beta + 0.3), rate, 10.0, 1.0),
                                 rng.standard_normal(n) * scale)
     eeg = _up(env["background"], n, rate) * background
     # waveform amplitudes matched to the noise components' power at the same density
     delta_w = env["delta"] / max(a.delta_density, 1e-30)
-    eeg += _up(env["delta"] + env["slow"], n, rate) * 2.2 * _slow_waves(delta_w / max(delta_w.max(), 1e-12), n, rate, a, rng)
+    eeg += _up(env["delta"] + env["slow"], n, rate) * 9.0 * _slow_waves(delta_w / max(delta_w.max(), 1e-12), n, rate, a, rng)
     eeg += _up(env["theta"], n, rate) * 1.4 * _theta(n, rate, a, rng)
     spindle_w = np.zeros_like(env["delta"])
     spindle_w[:] = np.asarray(delta_w / max(delta_w.max(), 1e-12))

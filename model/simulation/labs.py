@@ -25,6 +25,7 @@ class AnimalParams:
     eeg_background: float = 2.8e-6
     beta: float = 1.6
     background_knee_hz: float = 4.0    # the 1/f background is flat below this
+    nrem_background: float = 0.95      # background density in NREM / active wake
     delta_density: float = 9e-6        # NREM delta at its peak
     delta_peak_hz: float = 2.5
     slow_density: float = 6e-6         # NREM slow oscillation (0.3-1.2 Hz)
@@ -78,7 +79,8 @@ class AnimalParams:
 # How each parameter varies between animals of one lab: ("log", sd) multiplies by
 # exp(N(0, sd)); ("lin", sd) adds N(0, sd). Missing parameters do not vary.
 VARIATION: dict[str, tuple[str, float]] = {
-    "eeg_background": ("log", 0.25), "beta": ("lin", 0.15), "background_knee_hz": ("log", 0.25), "delta_density": ("log", 0.3),
+    "eeg_background": ("log", 0.25), "beta": ("lin", 0.15), "background_knee_hz": ("log", 0.25),
+    "nrem_background": ("lin", 0.1), "delta_density": ("log", 0.3),
     "delta_peak_hz": ("lin", 0.3), "slow_density": ("log", 0.3), "theta_density": ("log", 0.3),
     "theta_peak_hz": ("lin", 0.35), "theta_width_hz": ("log", 0.2),
     "spindle_density": ("log", 0.3), "spindle_hz": ("lin", 0.6), "spindles_per_min": ("log", 0.3),
@@ -93,7 +95,7 @@ VARIATION: dict[str, tuple[str, float]] = {
 }
 
 LIMITS: dict[str, tuple[float, float]] = {
-    "beta": (0.6, 2.0), "background_knee_hz": (0.5, 12.0), "delta_peak_hz": (1.0, 4.0), "theta_peak_hz": (5.5, 9.5),
+    "beta": (0.6, 2.0), "background_knee_hz": (0.5, 12.0), "nrem_background": (0.75, 1.2), "delta_peak_hz": (1.0, 4.0), "theta_peak_hz": (5.5, 9.5),
     "spindle_hz": (9.5, 16.0), "quiet_wake_fraction": (0.0, 0.8), "crossfade_s": (1.0, 3.0),
     "emg_nrem": (0.05, 0.9), "emg_rem": (0.02, 0.6), "emg_quiet_wake": (0.1, 1.0),
 }

@@ -36,10 +36,13 @@ class SignalState(IntEnum):
 # Relative density of each EEG component per state (AW, QW, NREM, REM, MA, STIMULATED),
 # times the animal's; "theta_high" is theta 1.4 Hz faster than the animal's peak.
 EEG_TABLE: dict[str, tuple[float, ...]] = {
-    "background": (0.9, 1.0, 1.35, 0.85, 1.0, 1.15),
+    # The broadband background's NREM entry is the animal's `nrem_background` (about 0.95,
+    # varying 0.75-1.2): real mice have more 16-40 Hz power awake than in NREM (the demo
+    # mouse 1.5-2.5x) and gain their NREM power below 4 Hz (delta, slow oscillation).
+    "background": (1.0, 0.95, 0.95, 0.85, 1.0, 1.15),
     "delta": (0.08, 0.2, 1.0, 0.1, 0.12, 0.1),
     "slow": (0.1, 0.2, 1.0, 0.1, 0.1, 0.1),
-    "theta": (0.8, 0.45, 0.2, 1.15, 0.35, 0.3),
+    "theta": (1.0, 0.55, 0.2, 1.15, 0.35, 0.3),
     "theta_high": (0.3, 0.0, 0.0, 0.1, 0.0, 0.95),
     "fast": (1.0, 0.7, 0.45, 0.75, 1.0, 1.7),
     # 50-150 Hz: cortical gamma and muscle crosstalk, high in Wake, lowest in NREM
@@ -136,10 +139,19 @@ def state_eeg_power(a: AnimalParams, rate: float, lo: float = 0.5, hi: float = 4
                "theta": a.theta_density, "theta_high": a.theta_density, "fast": a.fast_density}
     power = np.zeros(len(SignalState))
     for name, d in density.items():
-        power += (d * np.asarray(EEG_TABLE[name])) ** 2 * unit[name]
+        power += (d * state_row(name, a)) ** 2 * unit[name]
     spindle_duty = a.spindles_per_min / 60.0 * 1.25 * 0.375  # mean duration x mean hann^2
     power[SignalState.NREM] += a.spindle_density ** 2 * spindle_duty * unit["spindle"]
     return power
+
+
+def state_row(name: str, a: AnimalParams) -> np.ndarray:
+    """EEG_TABLE's row for component `name`, with this animal's NREM background."""
+    row = np.asarray(EEG_TABLE[name], dtype=float)
+    if name == "background":
+        row = row.copy()
+        row[SignalState.NREM] = a.nrem_background
+    return row
 
 
 def _wake_mean(x: np.ndarray, a: AnimalParams) -> float:
@@ -241,7 +253,7 @@ def envelopes(states: np.ndarray, a: AnimalParams, rng: np.random.Generator) -> 
     env = {name: getattr(a, f"{name}_density") * (np.asarray(EEG_TABLE[name]) @ w)
            for name in ("delta", "slow", "theta", "fast")}
     env["theta_high"] = a.theta_density * (np.asarray(EEG_TABLE["theta_high"]) @ w)
-    env["background"] = a.eeg_background * (np.asarray(EEG_TABLE["background"]) @ w)
+    env["background"] = a.eeg_background * (state_row("background", a) @ w)
     env["gamma"] = 0.4 * a.fast_density * (np.asarray(EEG_TABLE["gamma"]) @ w)
     spindles, _ = bursts(w[SignalState.NREM], a.spindles_per_min, (0.5, 2.0), (0.6, 1.4), rng)
     env["spindle"] = a.spindle_density * np.minimum(spindles, 1.6)

@@ -139,6 +139,12 @@ def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noq
     inputs = [path, *([model] if isinstance(model, (str, Path)) else [])]
     check_output_file(out, inputs)
     recording = load_recording(path, rate=rate, roles=roles or None)
+    if recording.eeg is None and recording.emg is None:
+        from sleepscorer.errors import RecordingError
+
+        names = ", ".join(c.name for c in recording.channels)
+        raise RecordingError(path, f"no channel is known to be EEG or EMG (channels: {names}); "
+                                   "name them with --eeg CHANNEL and --emg CHANNEL")
     result = score(recording, model, modality=modality, device=device, progress=progress,
                    cancel=cancel, epoch_length=epoch_length,
                    rem_rule=None if rem_from_wake else REM_RULE, lab_gate=lab_gate,

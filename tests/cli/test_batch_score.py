@@ -63,7 +63,9 @@ def test_channel_roles_on_the_command_line(tmp_path, capsys):
     save_model(build_model("sdreamer-seq", **TINY), model)
     out = tmp_path / "o.csv"
     assert main(["score", str(path), "--out", str(out), "--model", str(model)]) == 2
-    assert "no EEG channel" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Channel1, Channel2" in err and "--eeg CHANNEL and --emg CHANNEL" in err
+    assert not out.exists()
     assert main(["score", str(path), "--out", str(out), "--model", str(model),
                  "--eeg", "Channel1", "--emg", "Channel2"]) == 0
     assert out.exists()
