@@ -14,10 +14,12 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
+    QFrame,
     QInputDialog,
     QLabel,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -71,7 +73,7 @@ class MainWindow(QMainWindow):
         self.statistics.set_colours(self.settings.colours)
         self.model_panel = ModelPanel()
         self.warnings = WarningsPanel()
-        docks = [self._dock("Statistics", self.statistics, Qt.DockWidgetArea.RightDockWidgetArea),
+        docks = [self._dock("Statistics", scrolling(self.statistics), Qt.DockWidgetArea.RightDockWidgetArea),
                  self._dock("Automatic scoring", self.model_panel,
                             Qt.DockWidgetArea.RightDockWidgetArea)]
         self.warnings_dock = self._dock("Warnings", self.warnings,
@@ -264,8 +266,9 @@ class MainWindow(QMainWindow):
     def _warnings_counted(self, n: int) -> None:
         self.warning_count.setText(f"{n} warning{'s' if n != 1 else ''}")
         self.warning_count.setVisible(n > 0)
-        if n:
+        if n and not self.warnings_dock.isVisible():
             self.warnings_dock.show()
+            self.resizeDocks([self.warnings_dock], [110], Qt.Orientation.Vertical)  # a few lines
 
     def _labels_changed(self, start: int, stop: int) -> None:
         hyp = self.session.hypnogram
@@ -420,3 +423,14 @@ class MainWindow(QMainWindow):
             event.accept()
         else:
             event.ignore()
+
+
+def scrolling(widget: QWidget) -> QScrollArea:
+    """`widget` in a vertical scroll area, so a short screen scrolls the dock instead of
+    forcing the window taller than the screen (the statistics panel needs ~650 px)."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area

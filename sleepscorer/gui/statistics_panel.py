@@ -9,7 +9,7 @@ import logging
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -160,6 +160,8 @@ class StatisticsPanel(QWidget):
         for i in range(n):
             for j in range(n):
                 self.transitions.setItem(i, j, QTableWidgetItem(str(int(st.transitions[i, j]))))
+        for table in (self.table, self.transitions):
+            fit_rows(table)
         heights = [st.percent_of_scored[s] for s in st.states]
         brushes = [pg.mkBrush(self.colours[s]) for s in st.states]
         self.bars.setOpts(x=np.arange(n), height=heights, width=0.7, brushes=brushes)
@@ -234,3 +236,12 @@ class StatisticsPanel(QWidget):
         """Show rows for these stages (and any other stage the labels contain)."""
         self.stages = tuple(stages)
         self.refresh()
+
+
+def fit_rows(table: QTableWidget) -> None:
+    """Make `table` exactly as tall as its rows, so its last row is never cut off."""
+    table.resizeRowsToContents()
+    height = table.horizontalHeader().height() + 2 * table.frameWidth()
+    height += sum(table.rowHeight(r) for r in range(table.rowCount()))
+    table.setFixedHeight(height)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -325,9 +325,9 @@ def set_axis_title(plot: pg.PlotItem, name: str, unit: str | None, thin: bool = 
     shown = {"uv": "µV"}.get(unit.lower(), unit)
     title = f"{name} ({shown})" if shown else name
     axis.setToolTip(title)
-    if thin:
+    if thin:  # the unit goes first when the title is too long (it stays in the tooltip)
         limit = 9
-        text = title if len(title) <= limit else title[: limit - 1] + "…"
+        text = next((t for t in (title, name) if len(t) <= limit), name[: limit - 1] + "…")
         plot.setLabel("left", text, **{"font-size": "7pt"})
     else:
         plot.setLabel("left", title)
