@@ -113,7 +113,7 @@ def component_filters(a: AnimalParams, rate: float) -> dict[str, np.ndarray]:
 # states no mouse has. These floors are at the low end of what real recordings show.
 MIN_NREM_WAKE_TOTAL = 1.8   # EEG 0.5-40 Hz power, NREM / Wake (real: 1.3-6)
 MIN_NREM_WAKE_DELTA = 3.0   # EEG 0.5-4 Hz power, NREM / Wake (real: 2-8)
-MIN_WAKE_NREM_EMG = 3.0     # EMG RMS, Wake / NREM (real: 2-10; the demo about 4)
+MIN_WAKE_NREM_EMG = 3.0     # EMG RMS, Wake / NREM (real: 2-10; the demo mouse 2.2, docs/realism.md)
 MAX_REM_NREM_EMG = 0.6      # EMG tone, REM / NREM (real RMS: 0.3-1; twitches add)
 _EEG_GRID = np.linspace(0.25, 45.0, 360)
 
