@@ -25,7 +25,6 @@ from sleepscorer_model.simulation.signals import (
     SignalState,
     _power_law_sos,
     envelopes,
-    state_weights,
 )
 
 # Background density per state (AW, QW, NREM, REM, MA, STIMULATED): lower in NREM, so Wake
@@ -47,6 +46,14 @@ def _up(env: np.ndarray, n: int, rate: float) -> np.ndarray:
     return env[idx] + frac * (env[idx + 1] - env[idx])
 
 
+def _span(at: int, length: int, n: int, rate: float) -> slice | None:
+    """Samples of a wave of `length` samples starting at control step `at`, cut at the
+    recording's end; None when it starts past the last sample (the control grid runs on)."""
+    s0 = int(at * rate / CONTROL_RATE)
+    s1 = min(n, s0 + length)
+    return slice(s0, s1) if s1 > s0 else None
+
+
 def _slow_waves(weight: np.ndarray, n: int, rate: float, a: AnimalParams,
                 rng: np.random.Generator) -> np.ndarray:
     """Asymmetric single waves at ~1.2/s where `weight` (control rate, 0-1) is high."""
@@ -59,11 +66,10 @@ def _slow_waves(weight: np.ndarray, n: int, rate: float, a: AnimalParams,
         m = max(4, int(dur * rate))
         t = np.linspace(0, 1, m)
         shape = -np.sin(np.pi * t ** 0.75)  # fast descent, slow return
-        s0 = int(c * rate / CONTROL_RATE)
-        s1 = min(n, s0 + m)
-        if s1 <= s0:  # the control grid runs a little past the last sample
+        span = _span(c, m, n, rate)
+        if span is None:
             continue
-        out[s0:s1] += rng.lognormal(0, 0.3) * shape[: s1 - s0]
+        out[span] += rng.lognormal(0, 0.3) * shape[: span.stop - span.start]
     return out
 
 
@@ -83,13 +89,12 @@ def _spindles(weight: np.ndarray, n: int, rate: float, a: AnimalParams,
         dur = rng.uniform(0.5, 2.0)
         m = int(dur * rate)
         t = np.arange(m) / rate
-        s0 = int(c * rate / CONTROL_RATE)
-        s1 = min(n, s0 + m)
-        if s1 <= s0:  # the control grid runs a little past the last sample
+        span = _span(c, m, n, rate)
+        if span is None:
             continue
         burst = np.exp(-0.5 * ((t - dur / 2) / (dur / 5)) ** 2) * np.sin(
             2 * np.pi * (a.spindle_hz + rng.normal(0, 0.5)) * t)
-        out[s0:s1] += burst[: s1 - s0]
+        out[span] += burst[: span.stop - span.start]
     return out
 
 
@@ -97,8 +102,7 @@ def synthesize_alternative(states: np.ndarray, rate: float, a: AnimalParams,
                            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """EEG and EMG (float32 volts) for per-second `states`, the alternative way."""
     n = int(round(len(states) * rate))
-    env = envelopes(np.asarray(states), a, rng)
-    env["background"] = a.eeg_background * (np.asarray(ALT_BACKGROUND) @ state_weights(states, a.crossfade_s))
+    env = envelopes(np.asarray(states), a, rng, background=ALT_BACKGROUND)
     for name in ("background", "delta", "slow", "theta", "spindle", "fast", "gamma", "emg"):
         env[name] = env[name] * _slow_fluctuation(len(env[name]), rng)
     scale = np.sqrt(rate / 2.0)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from sleepscorer_model.simulation.alternative import synthesize_alternative
+from sleepscorer_model.simulation.contrasts import with_real_contrasts
 from sleepscorer_model.simulation.hypnograms import (
     MA_MAX_S,
     SemiMarkovModel,
@@ -24,7 +25,7 @@ from sleepscorer_model.simulation.hypnograms import (
     to_one_second,
 )
 from sleepscorer_model.simulation.labs import AnimalParams, LabProfile, get_lab
-from sleepscorer_model.simulation.signals import SignalState, synthesize, with_real_contrasts
+from sleepscorer_model.simulation.signals import SignalState, synthesize
 
 from sleepscorer.hypnogram import Hypnogram, Source
 from sleepscorer.io.recording import Channel, ChannelKind, Recording

@@ -13,7 +13,7 @@ Must not decide the state sequence (see `session`) or know about files or Qt.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
@@ -106,45 +106,7 @@ def component_filters(a: AnimalParams, rate: float) -> dict[str, np.ndarray]:
     }
 
 
-# -- per-state contrasts -------------------------------------------------------------------
-# Real mice, every one of them: NREM has the most EEG power (slow waves), Wake the most EMG
-# tone, REM the least. Animals are drawn with independent log-normal parameters, so a few
-# draws would invert that (NREM quieter than Wake): the simulator would then teach a model
-# states no mouse has. These floors are at the low end of what real recordings show.
-MIN_NREM_WAKE_TOTAL = 1.8   # EEG 0.5-40 Hz power, NREM / Wake (real: 1.3-6)
-MIN_NREM_WAKE_DELTA = 3.0   # EEG 0.5-4 Hz power, NREM / Wake (real: 2-8)
-MIN_WAKE_NREM_EMG = 3.0     # EMG RMS, Wake / NREM (real: 2-10; the demo mouse 2.2, docs/realism.md)
-MAX_REM_NREM_EMG = 0.6      # EMG tone, REM / NREM (real RMS: 0.3-1; twitches add)
-_EEG_GRID = np.linspace(0.25, 45.0, 360)
-
-
-def _component_power(a: AnimalParams, rate: float, lo: float, hi: float) -> dict[str, float]:
-    """Power of each EEG component (at unit density) in [lo, hi) Hz, after the high-pass."""
-    filters = component_filters(a, rate)
-    hp = signal.butter(2, a.highpass_hz, "highpass", fs=rate, output="sos")
-    _, h_hp = signal.sosfreqz(hp, worN=_EEG_GRID, fs=rate)
-    band = (_EEG_GRID >= lo) & (_EEG_GRID < hi)
-    df = _EEG_GRID[1] - _EEG_GRID[0]
-    out = {}
-    for name in ("background", "delta", "slow", "theta", "theta_high", "spindle", "fast"):
-        _, h = signal.sosfreqz(filters[name], worN=_EEG_GRID, fs=rate)
-        out[name] = float(np.sum(np.abs(h[band] * h_hp[band]) ** 2) * df)
-    return out
-
-
-def state_eeg_power(a: AnimalParams, rate: float, lo: float = 0.5, hi: float = 40.0) -> np.ndarray:
-    """Expected EEG power in [lo, hi) Hz of each SignalState (spindles at their mean rate)."""
-    unit = _component_power(a, rate, lo, hi)
-    density = {"background": a.eeg_background, "delta": a.delta_density, "slow": a.slow_density,
-               "theta": a.theta_density, "theta_high": a.theta_density, "fast": a.fast_density}
-    power = np.zeros(len(SignalState))
-    for name, d in density.items():
-        power += (d * state_row(name, a)) ** 2 * unit[name]
-    spindle_duty = a.spindles_per_min / 60.0 * 1.25 * 0.375  # mean duration x mean hann^2
-    power[SignalState.NREM] += a.spindle_density ** 2 * spindle_duty * unit["spindle"]
-    return power
-
-
+# -- per-state densities -------------------------------------------------------------------
 def state_row(name: str, a: AnimalParams) -> np.ndarray:
     """EEG_TABLE's row for component `name`, with this animal's NREM background."""
     row = np.asarray(EEG_TABLE[name], dtype=float)
@@ -153,46 +115,6 @@ def state_row(name: str, a: AnimalParams) -> np.ndarray:
         row[SignalState.NREM] = a.nrem_background
     return row
 
-
-def _wake_mean(x: np.ndarray, a: AnimalParams) -> float:
-    q = a.quiet_wake_fraction
-    return float((1 - q) * x[SignalState.ACTIVE_WAKE] + q * x[SignalState.QUIET_WAKE])
-
-
-def with_real_contrasts(a: AnimalParams, rate: float = 512.0) -> AnimalParams:
-    """`a` with NREM slow-wave power and Wake/REM EMG tone moved, if needed, to the floors above."""
-    total = state_eeg_power(a, rate)
-    delta = state_eeg_power(a, rate, 0.5, 4.0)
-    need = max(MIN_NREM_WAKE_TOTAL * _wake_mean(total, a) / total[SignalState.NREM],
-               MIN_NREM_WAKE_DELTA * _wake_mean(delta, a) / delta[SignalState.NREM], 1.0)
-    if need > 1.0:  # raise the NREM-only components until both floors hold
-        for _ in range(8):
-            k = float(np.sqrt(need))
-            a = replace(a, delta_density=a.delta_density * k, slow_density=a.slow_density * k)
-            total = state_eeg_power(a, rate)
-            delta = state_eeg_power(a, rate, 0.5, 4.0)
-            need = max(MIN_NREM_WAKE_TOTAL * _wake_mean(total, a) / total[SignalState.NREM],
-                       MIN_NREM_WAKE_DELTA * _wake_mean(delta, a) / delta[SignalState.NREM])
-            if need <= 1.0:
-                break
-    # EMG per-second RMS, median per state: tone x (broadband + <10 Hz content) over a floor
-    # of amplifier noise and mains hum that does not follow the state.
-    q = a.quiet_wake_fraction
-    wake_tone = (1 - q) * 1.0 + q * a.emg_quiet_wake
-    band = max(1.0, min(400.0, 0.45 * rate) - min(60.0, 0.2 * rate))
-    unit = a.emg_density ** 2 * band + a.emg_low_density ** 2 / 0.3
-    floor = a.noise_floor ** 2 * rate / 2 + 0.5 * (0.5 * a.line_amplitude) ** 2 * 1.09
-
-    def rms(tone: float) -> float:
-        return float(np.sqrt(tone ** 2 * unit + floor))
-
-    nrem = a.emg_nrem
-    while rms(wake_tone) / rms(nrem) < MIN_WAKE_NREM_EMG and nrem > 0.03:
-        nrem *= 0.9
-    if rms(wake_tone) / rms(nrem) < MIN_WAKE_NREM_EMG:  # floor-bound: more tone
-        return with_real_contrasts(replace(a, emg_density=a.emg_density * 2.0), rate)
-    rem = min(a.emg_rem, MAX_REM_NREM_EMG * nrem)
-    return replace(a, emg_nrem=float(nrem), emg_rem=float(rem))
 
 
 # -- envelopes at CONTROL_RATE -------------------------------------------------------------
@@ -247,13 +169,17 @@ def emg_steps(burst_ends: np.ndarray, n: int, a: AnimalParams,
     return np.exp(level)
 
 
-def envelopes(states: np.ndarray, a: AnimalParams, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Amplitude envelope (spectral density, V/sqrt(Hz)) of every component, plus `eeg_add`."""
+def envelopes(states: np.ndarray, a: AnimalParams, rng: np.random.Generator,
+              background: Sequence[float] | None = None) -> dict[str, np.ndarray]:
+    """Amplitude envelope (spectral density, V/sqrt(Hz)) of every component, plus `eeg_add`.
+    `background`: the background's density per SignalState (default: EEG_TABLE's, with the
+    animal's NREM level)."""
     w = state_weights(states, a.crossfade_s)
     env = {name: getattr(a, f"{name}_density") * (np.asarray(EEG_TABLE[name]) @ w)
            for name in ("delta", "slow", "theta", "fast")}
     env["theta_high"] = a.theta_density * (np.asarray(EEG_TABLE["theta_high"]) @ w)
-    env["background"] = a.eeg_background * (state_row("background", a) @ w)
+    row = state_row("background", a) if background is None else np.asarray(background, dtype=float)
+    env["background"] = a.eeg_background * (row @ w)
     env["gamma"] = 0.4 * a.fast_density * (np.asarray(EEG_TABLE["gamma"]) @ w)
     spindles, _ = bursts(w[SignalState.NREM], a.spindles_per_min, (0.5, 2.0), (0.6, 1.4), rng)
     env["spindle"] = a.spindle_density * np.minimum(spindles, 1.6)
