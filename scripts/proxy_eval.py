@@ -131,10 +131,11 @@ def report(name: str, items: list[dict], probs: list[np.ndarray], reference: lis
         if item["real"] and item["set"].startswith("demo"):
             pred = p.argmax(1)
             trains = np.r_[527:547, 1057:1077, 1497:1517]
+            agree = consensus_agreement(pred)
             out[item["set"]]["look"] = (f" | first 140 s Wake {np.mean(pred[:140] == 0):.2f}, "
                                         f"stim trains Wake {np.mean(pred[trains] == 0):.2f}, "
-                                        f"anchor consensus {consensus_agreement(pred):.3f}")
-            out[item["set"]]["consensus"] = [consensus_agreement(pred)]
+                                        f"anchor consensus {agree:.3f}")
+            out[item["set"]]["consensus"] = [agree]
     if reference is not None:
         for item, p, r in zip(items, probs, reference, strict=True):
             if item["real"]:
