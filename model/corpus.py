@@ -117,13 +117,14 @@ def simulate_animal(a: AnimalSpec, hours: float, mssv_folder: Path):  # noqa: AN
 
 
 def load_corpus(spec: CorpusSpec, cache_dir: Path, mssv_folder: Path,
-                splits: tuple[str, ...] | None = None, log=print) -> dict[str, list[SubjectData]]:  # noqa: ANN001
+                splits: tuple[str, ...] | None = None, log=print,  # noqa: ANN001
+                version: int = CORPUS_VERSION) -> dict[str, list[SubjectData]]:
     """Simulate (or read from cache) every planned animal, grouped by split.
 
-    The cache lives in `cache_dir/v{CORPUS_VERSION}`, so arrays made with other
-    preprocessing are never mixed in.
+    The cache lives in `cache_dir/v{version}`, so arrays made with other preprocessing are
+    never mixed in. Only today's version can be simulated; an earlier one must be cached.
     """
-    cache_dir = Path(cache_dir) / f"v{CORPUS_VERSION}"
+    cache_dir = Path(cache_dir) / f"v{version}"
     cache_dir.mkdir(parents=True, exist_ok=True)
     (cache_dir / "spec.json").write_text(json.dumps(spec.to_dict(), indent=2))
     out: dict[str, list[SubjectData]] = {}
@@ -132,6 +133,9 @@ def load_corpus(spec: CorpusSpec, cache_dir: Path, mssv_folder: Path,
             continue
         files = [cache_dir / f"{a.subject}-{part}.npy" for part in ("eeg", "emg", "labels")]
         if not all(f.exists() for f in files):
+            if version != CORPUS_VERSION:
+                raise FileNotFoundError(f"{files[0]}: corpus v{version} is not cached, and only "
+                                        f"v{CORPUS_VERSION} can be simulated")
             recording, hyp = simulate_animal(a, spec.hours, mssv_folder)
             data = prepare_subject(recording, hyp, subject=a.subject, cfg=PREPROCESS)
             for f, arr in zip(files, (data.eeg, data.emg, data.labels), strict=True):

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from sleepscorer_model.data import SequenceDataset, SubjectData
 from sleepscorer_model.device import pick_device
-from sleepscorer_model.losses import DistillationLoss
+from sleepscorer_model.losses import DistillationLoss, teacher_distillation
 from sleepscorer_model.metrics import evaluate
 from sleepscorer_model.weights import build_model
 from torch import nn
@@ -140,6 +140,31 @@ def drop_shape(eeg: torch.Tensor, emg: torch.Tensor, p: float, eeg_from: int,
 def distillation_loss(cfg: TrainConfig) -> LossFn:
     loss = DistillationLoss(cfg.alpha, cfg.tau_eeg, cfg.tau_emg, cfg.class_weights)
     return lambda model, eeg, emg, y: loss(model(eeg, emg), y)
+
+
+def ensemble_distillation(cfg: TrainConfig, teachers: Sequence[nn.Module], weight: float = 0.5,
+                          tau: float = 2.0) -> LossFn:
+    """The sDREAMER loss on the labels, mixed with KL to an ensemble of frozen teachers that
+    read the same augmented windows (Hinton; the ensemble's geometric mean per pathway).
+
+    Why: averaged networks trained from other seeds score the real demo mouse better than any
+    one of them, but cost one pass each; a student taught by them keeps one network's speed.
+    """
+    own = DistillationLoss(cfg.alpha, cfg.tau_eeg, cfg.tau_emg, cfg.class_weights)
+    frozen = [t.eval().requires_grad_(False) for t in teachers]
+
+    def loss(model: nn.Module, eeg: torch.Tensor, emg: torch.Tensor, y: torch.Tensor) -> dict:
+        logits = model(eeg, emg)
+        terms = own(logits, y)
+        with torch.no_grad():
+            outputs = [t(eeg, emg) for t in frozen]
+            target = {p: torch.stack([F.log_softmax(o[p].float(), -1) for o in outputs]).mean(0)
+                      for p in logits}
+        kd = teacher_distillation(logits, target, torch.ones_like(y, dtype=torch.bool), tau)
+        terms["loss"] = (1 - weight) * terms["loss"] + weight * kd
+        terms["teacher_kd"] = kd.detach()
+        return terms
+    return loss
 
 
 def primary_cross_entropy(primary: str, cfg: TrainConfig) -> LossFn:

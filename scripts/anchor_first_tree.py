@@ -13,9 +13,13 @@ of the 8 epochs before and after appended - trained on ten 3-h animals of the pr
 Training data: made with the OLD simulator (git commit cd4618d) via its CLI, e.g.
 
     git worktree add /tmp/oldsim cd4618d
+    cd /tmp   # NOT the repository root: Python puts the current folder first on sys.path,
+              # so from there the NEW simulator runs, silently
     for i in 1 2 3 4 5; do lab=lab_$(echo a b c d e | cut -d' ' -f$i)
-      PYTHONPATH=/tmp/oldsim .venv/bin/python -m sleepscorer simulate /tmp/oldsim_out \
+      PYTHONPATH=/tmp/oldsim /path/to/repo/.venv/bin/python -m sleepscorer simulate /tmp/oldsim_out \
           --hours 3 --seed $i --lab $lab --animals 2; done
+
+Check that the old simulator ran: the two lab_d animals have 149 and 58 Artifact seconds.
 
 (lab_a seed 1, lab_b seed 2, ..., lab_e seed 5; animals 0 and 1 each; 512 Hz, EDF in uV +
 1-s labels CSV). Artifact-labelled seconds (lab_d disconnections) are kept in the feature

@@ -113,6 +113,11 @@ def main() -> int:
                         help="copies of each training animal scaled by random crops' statistics")
     parser.add_argument("--ffn", type=int, default=128)
     parser.add_argument("--eeg-patch", type=int, default=16)
+    parser.add_argument("--corpus-version", type=int, default=CORPUS_VERSION,
+                        help="read the cached corpus of this simulator version (default: today's)")
+    parser.add_argument("--teachers", type=Path, nargs="*", default=[],
+                        help="distil from these networks (their mean) as well as the labels")
+    parser.add_argument("--teacher-weight", type=float, default=0.5)
     parser.add_argument("--resume", action="store_true",
                         help="continue from the last checkpoint (work-data/checkpoints/) if there is one")
     parser.add_argument("--init", type=Path, default=None,
@@ -121,7 +126,7 @@ def main() -> int:
     torch.set_num_threads(args.threads)
 
     spec = CorpusSpec()
-    corpus = load_corpus(spec, args.cache, MSSV)
+    corpus = load_corpus(spec, args.cache, MSSV, version=args.corpus_version)
     train_set, val = corpus["train"], corpus["val"]
     train_set = train_set + composition_copies(train_set, args.crop_copies, args.seed)
     cfg = TrainConfig(epochs=args.epochs, max_steps_per_epoch=args.steps_per_epoch, patience=4,
@@ -153,14 +158,21 @@ def main() -> int:
             print(f"epoch {info['epoch']} step {info['step']}/{info['steps']} "
                   f"loss {info['loss']:.3f} eta {info['eta_s'] / 60:.1f} min", flush=True)
 
-    result = train(model, train_set, val, cfg, progress)
+    loss = None
+    if args.teachers:
+        from sleepscorer_model.training import ensemble_distillation
+        from sleepscorer_model.weights import load_model
+
+        loss = ensemble_distillation(cfg, [load_model(t).module for t in args.teachers], args.teacher_weight)
+    result = train(model, train_set, val, cfg, progress, loss_fn=loss)
     minutes = (time.perf_counter() - started) / 60
     card = save_model(
-        result.model, args.out, arch=args.arch, name=f"{args.arch} spectral (simulated corpus v{CORPUS_VERSION})",
+        result.model, args.out, arch=args.arch, name=f"{args.arch} spectral (simulated corpus v{args.corpus_version})",
         preprocessing=card_preprocessing(args),
         training_data={"statement": DATA_STATEMENT, "corpus": spec.to_dict(),
                        "splits": summary(corpus), "train_minutes_cpu": round(minutes, 1),
                        "initialised_from": str(args.init) if args.init else None,
+                       "teachers": [t.name for t in args.teachers], "teacher_weight": args.teacher_weight,
                        "history_note": None,
                        "train_config": cfg.to_dict()},
         metrics={"validation_simulated": {k: v for k, v in result.best.items() if k != "confusion"}})

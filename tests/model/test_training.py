@@ -73,3 +73,33 @@ def test_subject_without_emg_zero_filled_for_eeg_models():
     d = subject(16)
     ds = SequenceDataset([SubjectData("x", d.eeg, None, d.labels)], seq_len=8)
     assert float(ds[0][1].abs().sum()) == 0.0
+
+
+def test_a_student_learns_its_teachers_answers_where_labels_are_missing():
+    """Ensemble distillation: on windows with no label the student still moves toward the
+    teachers' mean, and the teachers are left exactly as they were."""
+    import torch
+    from sleepscorer_model.losses import TEACHER
+    from sleepscorer_model.training import ensemble_distillation
+
+    torch.manual_seed(0)
+    teachers = [build_model("sdreamer-seq", **TINY) for _ in range(2)]
+    before = [{k: v.clone() for k, v in t.state_dict().items()} for t in teachers]
+    student = build_model("sdreamer-seq", **TINY)
+    data = subject(16)
+    unlabelled = SubjectData(data.subject, data.eeg, data.emg, np.full(len(data), TEACHER))
+    eeg, emg, _ = SequenceDataset([unlabelled], seq_len=8)[0]
+    eeg, emg = eeg[None], emg[None]
+
+    def gap() -> float:
+        with torch.no_grad():
+            target = torch.stack([torch.log_softmax(t(eeg, emg)["mix"], -1) for t in teachers]).mean(0)
+            return float(torch.nn.functional.kl_div(torch.log_softmax(student(eeg, emg)["mix"], -1),
+                                                    target, log_target=True, reduction="batchmean"))
+
+    cfg = TrainConfig(epochs=30, batch_size=2, stride=8, lr=3e-3, seed=0, device="cpu")
+    start = gap()
+    train(student, [unlabelled], None, cfg, loss_fn=ensemble_distillation(cfg, teachers, weight=1.0))
+    assert gap() < 0.3 * start
+    for t, b in zip(teachers, before, strict=True):
+        assert all(torch.equal(v, b[k]) for k, v in t.state_dict().items())

@@ -19,7 +19,7 @@ from sleepscorer_model.simulation import simulate_recording
 from sleepscorer_model.spectral import percentile_scale, raw_features
 from sleepscorer_model.weights import default_weights_path, load_model
 
-from sleepscorer.io.recording import Channel, Recording
+from sleepscorer.io.recording import Channel, ChannelKind, Recording
 from sleepscorer.stages import Stage
 
 WEIGHTS = default_weights_path()
@@ -118,12 +118,33 @@ def test_the_real_demo_mouse_agrees_with_the_anchor_consensus(shipped, openephys
 
 
 @needs_weights
+def test_the_real_demo_scores_alike_at_200_hz_and_other_gains(shipped, openephys_dir):
+    """Another lab's mouse may be sampled at 200 Hz through other amplifiers: the demo
+    resampled from 1000 to 200 Hz, EEG x0.1 and EMG x10, keeps its labels and its agreement
+    with the anchor consensus (measured: 0.917 at 1000 Hz, 0.918 at 200 Hz)."""
+    from scipy.signal import resample_poly
+
+    from sleepscorer.io import load_recording
+
+    rec = load_recording(openephys_dir)
+    native = stages_to_classes(score(rec, shipped, device="cpu").stages)
+    gain = {ChannelKind.EEG: 0.1, ChannelKind.EMG: 10.0}
+    assert all(c.rate == 1000.0 for c in rec.channels)
+    other = Recording([Channel(c.name, c.kind, (resample_poly(np.asarray(c.data, np.float64), 1, 5)
+                                                * gain.get(c.kind, 1.0)).astype(np.float32), 200.0, c.unit)
+                       for c in rec.channels], rec.source)
+    moved = stages_to_classes(score(other, shipped, device="cpu").stages)
+    n = min(len(native), len(moved))
+    assert np.mean(native[:n] == moved[:n]) >= 0.97
+    assert consensus_agreement(moved) >= CONSENSUS_FLOOR
+
+
+@needs_weights
 def test_misleep_flat_edf_is_not_scored_confident_wake(shipped):
     path = Path(__file__).resolve().parents[2].parent / "shared/data/real/misleep-10min/10mins_example_edf.edf"
     if not path.exists():
         pytest.skip("shared data not present")
     from sleepscorer.io import load_recording
-    from sleepscorer.io.recording import ChannelKind
 
     rec = load_recording(path).with_roles({"Channel1": ChannelKind.EEG, "Channel2": ChannelKind.EMG})
     result = score(rec, shipped, device="cpu")
@@ -137,7 +158,6 @@ def test_the_csv_says_why_a_flat_electrode_is_artifact(tmp_path):
     import csv
 
     from sleepscorer.cli.score import score_file
-    from sleepscorer.io.recording import ChannelKind
 
     path = Path(__file__).resolve().parents[2].parent / "shared/data/real/misleep-10min/10mins_example_edf.edf"
     if not path.exists():
