@@ -67,6 +67,10 @@ class TrainConfig:
     # then averages both readings (PreprocessConfig.shape_passes = 2).
     shape_dropout: float = 0.0
     emg_shape_from: int | None = None
+    # Spectral front end: per-window random stretch of the EEG frequency axis by exp(N(0, sd))
+    # (columns before `shape_from`, and the shape bands after it, alike): theta peaks at 6-9 Hz
+    # and spindles at 9-16 Hz differ between mice, so no exact peak position is a cue.
+    frequency_stretch: float = 0.0
     stride: int | None = None  # window stride for training data (default K/2)
     max_steps_per_epoch: int | None = None
     grad_clip: float = 1.0
@@ -115,6 +119,25 @@ def tilt_features(x: torch.Tensor, sd: float, start: int) -> torch.Tensor:
     return out
 
 
+def stretch_frequencies(x: torch.Tensor, sd: float, stop: int | None = None) -> torch.Tensor:
+    """Resample columns :stop of each window (first dimension) at frequencies scaled by
+    exp(N(0, sd)) (linear interpolation; the axis's ends are held)."""
+    stop = x.shape[-1] if stop is None else stop
+    if stop <= 1:
+        return x
+    b = x.shape[0]
+    grid = torch.arange(stop, device=x.device, dtype=x.dtype)
+    factor = torch.exp(torch.randn(b, device=x.device, dtype=x.dtype) * sd)
+    at = (grid[None, :] / factor[:, None]).clamp(0, stop - 1)  # (B, F): where each column reads
+    lo = at.floor().long().clamp(max=stop - 2)
+    frac = (at - lo)
+    shape = (b,) + (1,) * (x.dim() - 2) + (stop,)
+    lo, frac = lo.reshape(shape).expand(*x.shape[:-1], stop), frac.reshape(shape)
+    part = x[..., :stop]
+    out = part.gather(-1, lo) * (1 - frac) + part.gather(-1, lo + 1) * frac
+    return torch.cat([out, x[..., stop:]], -1)
+
+
 def step_features(x: torch.Tensor, sd: float) -> torch.Tensor:
     """(B, K, F) windows: half of them get a level step N(0, sd) from a random epoch on."""
     if x.dim() < 3:
@@ -124,6 +147,17 @@ def step_features(x: torch.Tensor, sd: float) -> torch.Tensor:
     after = (torch.arange(k, device=x.device)[None, :] >= at).float()
     size = torch.randn((b, 1), device=x.device) * sd * (torch.rand((b, 1), device=x.device) < 0.5)
     return x + (after * size)[..., None]
+
+
+def stretch_eeg_axes(eeg: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
+    """`stretch_frequencies` on the spectrum and, by the same factor, on the shape bands."""
+    if cfg.shape_from is None:
+        return stretch_frequencies(eeg, cfg.frequency_stretch)
+    state = torch.random.get_rng_state()
+    spectrum = stretch_frequencies(eeg[..., :cfg.shape_from], cfg.frequency_stretch)
+    torch.random.set_rng_state(state)  # the same factors for the shape bands
+    shape = stretch_frequencies(eeg[..., cfg.shape_from:], cfg.frequency_stretch)
+    return torch.cat([spectrum, shape], -1)
 
 
 def drop_shape(eeg: torch.Tensor, emg: torch.Tensor, p: float, eeg_from: int,
@@ -305,6 +339,8 @@ def _fit(model, train_data, val_data, cfg, dist, progress, cancel, loss_fn, para
                 emg = jitter_gain(emg, cfg.gain_jitter_emg)
             if cfg.feature_shift > 0:
                 eeg, emg = shift_features(eeg, cfg.feature_shift), shift_features(emg, cfg.feature_shift)
+            if cfg.frequency_stretch > 0:
+                eeg = stretch_eeg_axes(eeg, cfg)
             if cfg.spectral_tilt > 0 and cfg.shape_from is not None:
                 eeg = tilt_features(eeg, cfg.spectral_tilt, cfg.shape_from)
             if cfg.emg_step > 0:  # the shape features subtract their local level: no step

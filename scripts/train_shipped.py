@@ -87,6 +87,35 @@ def composition_copies(subjects: list, copies: int, seed: int) -> list:
     return out
 
 
+def renamed(subject, prefix: str):  # noqa: ANN001, ANN201 - SubjectData
+    from dataclasses import replace
+
+    return replace(subject, subject=prefix + subject.subject)
+
+
+def simulated_recordings(folder: Path, cache: Path) -> list:
+    """Every `*.edf` in `folder` with its 1-s label CSV, through today's front end (cached)."""
+    from sleepscorer_model.data import SubjectData, prepare_subject
+
+    from sleepscorer.io import load_recording
+    from sleepscorer.io.labels import read_labels
+
+    store = cache / f"extra-{folder.name}"
+    store.mkdir(parents=True, exist_ok=True)
+    out = []
+    for edf in sorted(folder.glob("*.edf")):
+        files = [store / f"{edf.stem}-{part}.npy" for part in ("eeg", "emg", "labels")]
+        if not all(f.exists() for f in files):
+            rec = load_recording(edf)
+            data = prepare_subject(rec, read_labels(edf.with_suffix(".csv"), rec.n_epochs(1.0)),
+                                   subject=edf.stem, cfg=PREPROCESS)
+            for f, arr in zip(files, (data.eeg, data.emg, data.labels), strict=True):
+                np.save(f, arr)
+            print(f"prepared {edf.name}", flush=True)
+        out.append(SubjectData(f"extra-{edf.stem}", *(np.load(f) for f in files)))
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--arch", default="sdreamer-seq")
@@ -105,6 +134,8 @@ def main() -> int:
     parser.add_argument("--seq-len", type=int, default=32)
     parser.add_argument("--spectral-tilt", type=float, default=0.3,
                         help="sd of a random tilt of the EEG shape features per window")
+    parser.add_argument("--frequency-stretch", type=float, default=0.0,
+                        help="sd (log) of a random per-window stretch of the EEG frequency axis")
     parser.add_argument("--shape-dropout", type=float, default=0.0,
                         help="probability of zeroing a window's shape features (then scored twice)")
     parser.add_argument("--emg-step", type=float, default=0.5,
@@ -113,8 +144,11 @@ def main() -> int:
                         help="copies of each training animal scaled by random crops' statistics")
     parser.add_argument("--ffn", type=int, default=128)
     parser.add_argument("--eeg-patch", type=int, default=16)
-    parser.add_argument("--corpus-version", type=int, default=CORPUS_VERSION,
-                        help="read the cached corpus of this simulator version (default: today's)")
+    parser.add_argument("--corpus-version", type=int, nargs="+", default=[CORPUS_VERSION],
+                        help="train on the cached corpora of these simulator versions (default: today's)")
+    parser.add_argument("--extra-recordings", type=Path, default=None,
+                        help="also train on the simulated EDF + label CSV pairs in this folder "
+                             "(e.g. `sleepscorer simulate` of an earlier simulator, run from its git commit)")
     parser.add_argument("--teachers", type=Path, nargs="*", default=[],
                         help="distil from these networks (their mean) as well as the labels")
     parser.add_argument("--teacher-weight", type=float, default=0.5)
@@ -126,8 +160,11 @@ def main() -> int:
     torch.set_num_threads(args.threads)
 
     spec = CorpusSpec()
-    corpus = load_corpus(spec, args.cache, MSSV, version=args.corpus_version)
-    train_set, val = corpus["train"], corpus["val"]
+    corpora = {v: load_corpus(spec, args.cache, MSSV, version=v) for v in args.corpus_version}
+    train_set = [renamed(s, f"v{v}-") for v, c in corpora.items() for s in c["train"]]
+    val = [renamed(s, f"v{v}-") for v, c in corpora.items() for s in c["val"]]
+    if args.extra_recordings is not None:
+        train_set += simulated_recordings(args.extra_recordings, args.cache)
     train_set = train_set + composition_copies(train_set, args.crop_copies, args.seed)
     cfg = TrainConfig(epochs=args.epochs, max_steps_per_epoch=args.steps_per_epoch, patience=4,
                       alpha=args.alpha, seed=args.seed, class_weights=shipped_class_weights(train_set),
@@ -136,7 +173,7 @@ def main() -> int:
                       spectral_tilt=args.spectral_tilt, emg_step=args.emg_step,
                       shape_from=EEG_FEATURES if PREPROCESS.shape_features else None,
                       emg_shape_from=EMG_FEATURES if PREPROCESS.shape_features else None,
-                      shape_dropout=args.shape_dropout)
+                      shape_dropout=args.shape_dropout, frequency_stretch=args.frequency_stretch)
     checkpoint = ROOT / "work-data" / "checkpoints" / f"{args.out.stem}-last.safetensors"
     torch.manual_seed(args.seed)
     model = build_model(args.arch, **spectral_config(args))
@@ -170,7 +207,10 @@ def main() -> int:
         result.model, args.out, arch=args.arch, name=f"{args.arch} spectral (simulated corpus v{args.corpus_version})",
         preprocessing=card_preprocessing(args),
         training_data={"statement": DATA_STATEMENT, "corpus": spec.to_dict(),
-                       "splits": summary(corpus), "train_minutes_cpu": round(minutes, 1),
+                       "splits": {f"v{v}": summary(c) for v, c in corpora.items()},
+                       "extra_recordings": (sorted(p.name for p in args.extra_recordings.glob("*.edf"))
+                                            if args.extra_recordings else None),
+                       "train_minutes_cpu": round(minutes, 1),
                        "initialised_from": str(args.init) if args.init else None,
                        "teachers": [t.name for t in args.teachers], "teacher_weight": args.teacher_weight,
                        "history_note": None,

@@ -27,13 +27,22 @@ from PySide6.QtWidgets import (
 from sleepscorer.errors import Cancelled, SleepScorerError
 from sleepscorer.gui import backend, workers
 from sleepscorer.gui.workers import Task
+from sleepscorer.stages import Stage
+
+
+def stage_label(name: str) -> str:
+    """"WAKE" (a manifest's or card's class name) as the app writes it elsewhere: "Wake"."""
+    try:
+        return Stage.from_name(name).label
+    except ValueError:
+        return name
 
 
 def results_text(before: dict, after: dict, classes: list[str]) -> str:
     """An HTML table of validation metrics, base vs fine-tuned."""
     rows = [("Accuracy", before["accuracy"], after["accuracy"]),
             ("Macro-F1", before["macro_f1"], after["macro_f1"])]
-    rows += [(f"F1 {c}", before["f1_per_class"][i], after["f1_per_class"][i])
+    rows += [(f"F1 {stage_label(c)}", before["f1_per_class"][i], after["f1_per_class"][i])
              for i, c in enumerate(classes)]
     cells = "".join(f"<tr><td>{n}</td><td align=right>{b:.3f}</td><td align=right>{a:.3f}</td>"
                     f"<td align=right>{a - b:+.3f}</td></tr>" for n, b, a in rows)
@@ -111,7 +120,7 @@ class FinetuneDialog(QDialog):
             self.start_button.setEnabled(False)
             return
         total = sum(totals.values())
-        per_class = ", ".join(f"{c}: {n}" for c, n in totals.items())
+        per_class = ", ".join(f"{stage_label(c)}: {n}" for c, n in totals.items())
         self.summary_label.setText(f"{recordings} recording(s), {total} labelled epochs "
                                    f"({total / 60:.0f} min)\n{per_class}")
         self.start_button.setEnabled(total > 0)

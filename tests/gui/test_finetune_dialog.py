@@ -40,11 +40,12 @@ def dialog(qtbot, setup, **cfg):
 def test_dialog_shows_summary_runs_and_offers_the_model(qtbot, setup):
     dlg = dialog(qtbot, setup)
     assert "160 labelled epochs" in dlg.summary_label.text()
-    assert "WAKE" in dlg.summary_label.text() and "base.safetensors" in dlg.base_label.text()
+    assert "Wake: " in dlg.summary_label.text() and "WAKE" not in dlg.summary_label.text()
+    assert "base.safetensors" in dlg.base_label.text()
     dlg.start_button.click()
     qtbot.waitUntil(lambda: dlg.result is not None, timeout=120000)  # ~30 s on 2 busy cores
     qtbot.waitUntil(lambda: not dlg.is_running(), timeout=5000)
-    assert "fine-tuned" in dlg.results_label.text()
+    assert "fine-tuned" in dlg.results_label.text() and "F1 Wake" in dlg.results_label.text()
     saved = list(setup[2].glob("*.safetensors")) if setup[2].exists() else []
     assert dlg.use_button.isEnabled() == dlg.result.accepted == bool(saved)
     if dlg.result.accepted:

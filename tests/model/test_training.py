@@ -103,3 +103,19 @@ def test_a_student_learns_its_teachers_answers_where_labels_are_missing():
     assert gap() < 0.3 * start
     for t, b in zip(teachers, before, strict=True):
         assert all(torch.equal(v, b[k]) for k, v in t.state_dict().items())
+
+
+def test_frequency_stretch_moves_a_spectral_peak_and_keeps_the_rest():
+    import torch
+    from sleepscorer_model.training import TrainConfig, stretch_eeg_axes
+
+    torch.manual_seed(1)
+    x = torch.zeros(64, 4, 96)
+    x[..., 14] = 1.0  # a 7.5-Hz theta peak in the 80-bin spectrum
+    x[..., 80 + 3] = 1.0  # and in the 16 shape bands
+    y = stretch_eeg_axes(x, TrainConfig(frequency_stretch=0.1, shape_from=80))
+    peak = (y[:, 0, :80] * torch.arange(80)).sum(1) / y[:, 0, :80].sum(1)
+    band = (y[:, 0, 80:] * torch.arange(16)).sum(1) / y[:, 0, 80:].sum(1)
+    assert peak.std() > 0.5 and 10 < float(peak.mean()) < 18  # moved, around where it was
+    assert torch.corrcoef(torch.stack([peak, band]))[0, 1] > 0.9  # both axes by one factor
+    assert torch.equal(y[:, 1:, :], y[:, :1, :].expand_as(y[:, 1:, :]))  # one factor per window
