@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("b", help="labels to check (e.g. the model's)")
     parser.add_argument("--epoch-length", type=float, default=None,
                         help="epoch length in s of files that do not record it (default 1)")
-    parser.add_argument("--out", default=None, help="also write the figures as .json")
+    parser.add_argument("-o", "--out", default=None, help="also write the figures as .json")
     parser.set_defaults(func=run)
 
 

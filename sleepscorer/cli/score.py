@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="also look for recordings in sub-folders of folder arguments")
     p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                    help="score N recordings at once in separate processes (default 1)")
-    p.add_argument("--out", required=True, type=Path, metavar="OUT", help="CSV file or folder")
+    p.add_argument("-o", "--out", required=True, type=Path, metavar="OUT", help="CSV file or folder")
     p.add_argument("--modality", choices=("both", "eeg", "emg"), default="both",
                    help="signals to score from (default both; EEG-only recordings use eeg)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
@@ -87,7 +87,10 @@ def _channels_of(path: Path, rate: float | None) -> str:
 
 
 def output_path(recording: Path, out: Path, several: bool) -> Path:
-    if several or out.is_dir() or str(out).endswith(("/", "\\")):
+    """`out` itself when it names a file (`labels.csv`); a file inside it when it is a folder,
+    ends in a slash, or is a new name with no suffix (`-o scored` makes the folder `scored`)."""
+    new_folder = not out.exists() and out.suffix == ""
+    if several or new_folder or out.is_dir() or str(out).endswith(("/", "\\")):
         from sleepscorer.io.outputs import distinct_names
 
         return out / distinct_names([recording], OUTPUT_SUFFIX)[0]
@@ -161,10 +164,21 @@ def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noq
     return result
 
 
+def _live(text: str) -> None:
+    """Redraw the progress line in place on a terminal. In a log or a pipe (not a terminal)
+    print nothing, so the log keeps whole lines instead of carriage-return smears."""
+    if sys.stderr.isatty():
+        print("\r" + text, end="", file=sys.stderr, flush=True)
+
+
+def _end_live() -> None:
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+
+
 def _progress_line(name: str) -> Callable[[int, int], None]:
     def show(done: int, total: int) -> None:
-        print(f"\rscoring {name}: {100 * done // max(total, 1):3d}%", end="", file=sys.stderr,
-              flush=True)
+        _live(f"scoring {name}: {100 * done // max(total, 1):3d}%")
     return show
 
 
@@ -250,6 +264,14 @@ def batch_outputs(items: list[tuple[Path, Path]], out: Path) -> list[tuple[Path,
     return [(p, o) for (p, _), o in zip(items, outs, strict=True)]
 
 
+def _batch_progress(done: int, total: int, path: Path) -> None:
+    """The bar on a terminal; in a log, one whole line per finished recording."""
+    if sys.stderr.isatty():
+        _live(_bar(done, total) + f" {path.name[:40]}")
+    else:
+        print(f"{done}/{total} {path}", file=sys.stderr, flush=True)
+
+
 def _bar(done: int, total: int, width: int = 30) -> str:
     filled = width * done // max(total, 1)
     return f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
@@ -311,7 +333,7 @@ def run(args: argparse.Namespace) -> int:
     jobs = max(1, min(args.jobs, len(items)))
     threads = max(1, (os.cpu_count() or 1) // jobs)
     outcomes: list[Outcome] = []
-    print(_bar(0, len(items)), end="", file=sys.stderr, flush=True)
+    _live(_bar(0, len(items)))
     if jobs == 1:
         _init_worker(args.model, args.device, threads)
         for path, out in work:
@@ -320,8 +342,7 @@ def run(args: argparse.Namespace) -> int:
                                              args.allow_rem_from_wake,
                                              not args.no_lab_gate, args.rate,
                                              not args.no_smoothing))
-            print("\r" + _bar(len(outcomes), len(items)) + f" {path.name[:40]}", end="",
-                  file=sys.stderr, flush=True)
+            _batch_progress(len(outcomes), len(items), path)
     else:
         with ProcessPoolExecutor(jobs, get_context("spawn"), _init_worker,
                                  (args.model, args.device, threads)) as pool:
@@ -332,8 +353,8 @@ def run(args: argparse.Namespace) -> int:
                        for p, o in work]
             for future in as_completed(futures):
                 outcomes.append(future.result())
-                print("\r" + _bar(len(outcomes), len(items)), end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
+                _batch_progress(len(outcomes), len(items), outcomes[-1].path)
+    _end_live()
     order = {p: i for i, (p, _) in enumerate(work)}
     outcomes.sort(key=lambda o: order[o.path])
     print_summary(outcomes)
@@ -348,6 +369,7 @@ def _run_single(args: argparse.Namespace, path: Path) -> int:
 
     out = output_path(path, args.out, several=False)
     check_output_file(out, [path, *([args.model] if args.model else [])])  # before any work
+    out.parent.mkdir(parents=True, exist_ok=True)
     model = resolve_model(args.model, pick_device(args.device))
     try:
         result = score_file(path, out, model, args.modality, args.device, args.epoch_length,
@@ -356,12 +378,13 @@ def _run_single(args: argparse.Namespace, path: Path) -> int:
                             lab_gate=not args.no_lab_gate, rate=args.rate,
                             smoothing=not args.no_smoothing)
     except (SleepScorerError, KeyboardInterrupt):
-        print(file=sys.stderr)
+        _end_live()
         raise
     except Exception as exc:  # noqa: BLE001 - a bug must still be one line, naming the file
-        print(file=sys.stderr)
+        _end_live()
         raise SleepScorerError(path, f"unexpected {type(exc).__name__}: {exc}") from exc
-    print(f"\r{path} -> {out} ({len(result.probabilities)} epochs of "
+    _end_live()
+    print(f"{path} -> {out} ({len(result.probabilities)} epochs of "
           f"{result.epoch_length:g} s, {result.model_name}, {result.modality}, "
           f"{result.device_used})", file=sys.stderr)
     for note in result.warnings:

@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "latency; with --recording also per-state EEG power spectra.")
     parser.add_argument("labels", nargs="+", help="label files (our CSV, AccuSleep CSV, BIDS "
                                                   "events.tsv, .mat sleep_scores)")
-    parser.add_argument("--out", default=None,
+    parser.add_argument("-o", "--out", default=None,
                         help="write the figures to this .csv or .json file (one labels file: "
                              "every table; several: one row per file and state in CSV, a list "
                              "in JSON)")

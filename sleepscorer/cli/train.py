@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--arch", type=_arch, default="sdreamer-seq", metavar="ARCH",
                    help="network to train (default sdreamer-seq; an unknown name lists "
                         "the known ones)")
-    p.add_argument("--out", required=True, type=Path, metavar="FILE",
+    p.add_argument("-o", "--out", required=True, type=Path, metavar="FILE",
                    help="weights file to write (.safetensors)")
     p.add_argument("--epochs", type=int, default=30, help="passes over the data (default 30)")
     p.add_argument("--val-fraction", type=float, default=0.2,

@@ -69,3 +69,18 @@ def test_channel_roles_on_the_command_line(tmp_path, capsys):
     assert main(["score", str(path), "--out", str(out), "--model", str(model),
                  "--eeg", "Channel1", "--emg", "Channel2"]) == 0
     assert out.exists()
+
+
+def test_a_log_gets_whole_lines_and_a_bare_out_name_is_a_folder(batch, tmp_path, capsys):
+    """Scoring into a log (stderr not a terminal): no carriage-return progress smears; and
+    `-o scored` for one recording makes the folder `scored`, not a file called `scored`."""
+    root, model = batch
+    out = tmp_path / "scored"
+    assert main(["score", str(root / "mouse1.edf"), "-o", str(out), "--model", str(model)]) == 0
+    err = capsys.readouterr().err
+    assert "\r" not in err and "%" not in err
+    assert out.is_dir() and (out / "mouse1_scored.csv").is_file()
+    assert err.splitlines()[0].startswith(f"{root / 'mouse1.edf'} -> {out / 'mouse1_scored.csv'}")
+    assert main(["score", str(root), "--recursive", "-o", str(tmp_path / "all"), "--model", str(model)]) == 1
+    err = capsys.readouterr().err
+    assert "\r" not in err and "1/3 " in err and "3/3 " in err
