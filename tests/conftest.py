@@ -39,3 +39,22 @@ def misleep_dir() -> Path:
 @pytest.fixture
 def mssv_dir() -> Path:
     return _need(SHARED_DATA / "mssv-hypnograms")
+
+
+def pytest_sessionfinish(session, exitstatus):  # noqa: ARG001
+    """Let Qt's pool threads and deferred deletions finish before Python tears the interpreter
+    down: PySide6 objects destroyed in arbitrary order at exit can crash the process after every
+    test has passed (seen once in CI: SIGSEGV after the summary line)."""
+    import gc
+    import sys
+
+    if "PySide6.QtCore" not in sys.modules:
+        return
+    from PySide6.QtCore import QCoreApplication, QEvent, QThreadPool
+
+    QThreadPool.globalInstance().waitForDone(10000)
+    app = QCoreApplication.instance()
+    if app is not None:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        app.processEvents()
+    gc.collect()
