@@ -203,11 +203,13 @@ def main() -> int:
         loss = ensemble_distillation(cfg, [load_model(t).module for t in args.teachers], args.teacher_weight)
     result = train(model, train_set, val, cfg, progress, loss_fn=loss)
     minutes = (time.perf_counter() - started) / 60
+    corpus_names = " + ".join(f"v{v}" for v in corpora)
     card = save_model(
-        result.model, args.out, arch=args.arch, name=f"{args.arch} spectral (simulated corpus v{args.corpus_version})",
+        result.model, args.out, arch=args.arch, name=f"{args.arch} spectral (simulated corpus {corpus_names})",
         preprocessing=card_preprocessing(args),
         training_data={"statement": DATA_STATEMENT, "corpus": spec.to_dict(),
-                       "splits": {f"v{v}": summary(c) for v, c in corpora.items()},
+                       "splits": (summary(next(iter(corpora.values()))) if len(corpora) == 1
+                                  else {f"v{v}": summary(c) for v, c in corpora.items()}),
                        "extra_recordings": (sorted(p.name for p in args.extra_recordings.glob("*.edf"))
                                             if args.extra_recordings else None),
                        "train_minutes_cpu": round(minutes, 1),
