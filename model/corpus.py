@@ -12,6 +12,7 @@ No figure measured on this corpus is a measurement on real data.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -131,20 +132,29 @@ def load_corpus(spec: CorpusSpec, cache_dir: Path, mssv_folder: Path,
     for a in plan(spec, mssv_folder):
         if splits is not None and a.split not in splits:
             continue
-        files = [cache_dir / f"{a.subject}-{part}.npy" for part in ("eeg", "emg", "labels")]
-        if not all(f.exists() for f in files):
+
+        def simulate(a: AnimalSpec = a) -> SubjectData:
             if version != CORPUS_VERSION:
-                raise FileNotFoundError(f"{files[0]}: corpus v{version} is not cached, and only "
-                                        f"v{CORPUS_VERSION} can be simulated")
+                raise FileNotFoundError(f"{cache_dir / a.subject}: corpus v{version} is not cached, "
+                                        f"and only v{CORPUS_VERSION} can be simulated")
             recording, hyp = simulate_animal(a, spec.hours, mssv_folder)
             data = prepare_subject(recording, hyp, subject=a.subject, cfg=PREPROCESS)
-            for f, arr in zip(files, (data.eeg, data.emg, data.labels), strict=True):
-                np.save(f, arr)
             log(f"simulated {a.subject} ({a.split}, {a.hypnogram or 'sampler'})")
-        eeg, emg, labels = (np.load(f, mmap_mode="r") for f in files)
-        out.setdefault(a.split, []).append(SubjectData(a.subject, np.asarray(eeg),
-                                                       np.asarray(emg), np.asarray(labels)))
+            return data
+        out.setdefault(a.split, []).append(cached_subject(cache_dir, a.subject, a.subject, simulate))
     return out
+
+
+def cached_subject(folder: Path, stem: str, subject: str, make: Callable[[], SubjectData]) -> SubjectData:
+    """`folder/stem-{eeg,emg,labels}.npy` as a SubjectData named `subject`; `make()` fills the
+    cache first when any of the three is missing."""
+    files = [folder / f"{stem}-{part}.npy" for part in ("eeg", "emg", "labels")]
+    if not all(f.exists() for f in files):
+        data = make()
+        for f, arr in zip(files, (data.eeg, data.emg, data.labels), strict=True):
+            np.save(f, arr)
+    eeg, emg, labels = (np.asarray(np.load(f, mmap_mode="r")) for f in files)
+    return SubjectData(subject, eeg, emg, labels)
 
 
 def summary(corpus: dict[str, list[SubjectData]]) -> dict:

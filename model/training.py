@@ -119,23 +119,19 @@ def tilt_features(x: torch.Tensor, sd: float, start: int) -> torch.Tensor:
     return out
 
 
-def stretch_frequencies(x: torch.Tensor, sd: float, stop: int | None = None) -> torch.Tensor:
-    """Resample columns :stop of each window (first dimension) at frequencies scaled by
-    exp(N(0, sd)) (linear interpolation; the axis's ends are held)."""
-    stop = x.shape[-1] if stop is None else stop
-    if stop <= 1:
+def stretch_frequencies(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
+    """Resample the last axis of each window (first dimension) at frequencies scaled by that
+    window's `factor` (linear interpolation; the axis's ends are held)."""
+    f = x.shape[-1]
+    if f <= 1:
         return x
-    b = x.shape[0]
-    grid = torch.arange(stop, device=x.device, dtype=x.dtype)
-    factor = torch.exp(torch.randn(b, device=x.device, dtype=x.dtype) * sd)
-    at = (grid[None, :] / factor[:, None]).clamp(0, stop - 1)  # (B, F): where each column reads
-    lo = at.floor().long().clamp(max=stop - 2)
-    frac = (at - lo)
-    shape = (b,) + (1,) * (x.dim() - 2) + (stop,)
-    lo, frac = lo.reshape(shape).expand(*x.shape[:-1], stop), frac.reshape(shape)
-    part = x[..., :stop]
-    out = part.gather(-1, lo) * (1 - frac) + part.gather(-1, lo + 1) * frac
-    return torch.cat([out, x[..., stop:]], -1)
+    grid = torch.arange(f, device=x.device, dtype=x.dtype)
+    at = (grid[None, :] / factor[:, None]).clamp(0, f - 1)  # (B, F): where each column reads
+    lo = at.floor().long().clamp(max=f - 2)
+    frac = at - lo
+    shape = (x.shape[0],) + (1,) * (x.dim() - 2) + (f,)
+    lo, frac = lo.reshape(shape).expand(x.shape), frac.reshape(shape)
+    return x.gather(-1, lo) * (1 - frac) + x.gather(-1, lo + 1) * frac
 
 
 def step_features(x: torch.Tensor, sd: float) -> torch.Tensor:
@@ -150,14 +146,13 @@ def step_features(x: torch.Tensor, sd: float) -> torch.Tensor:
 
 
 def stretch_eeg_axes(eeg: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
-    """`stretch_frequencies` on the spectrum and, by the same factor, on the shape bands."""
+    """Each window's spectrum and its shape bands stretched by one factor exp(N(0, sd))."""
+    factor = torch.exp(torch.randn(eeg.shape[0], device=eeg.device, dtype=eeg.dtype)
+                       * cfg.frequency_stretch)
     if cfg.shape_from is None:
-        return stretch_frequencies(eeg, cfg.frequency_stretch)
-    state = torch.random.get_rng_state()
-    spectrum = stretch_frequencies(eeg[..., :cfg.shape_from], cfg.frequency_stretch)
-    torch.random.set_rng_state(state)  # the same factors for the shape bands
-    shape = stretch_frequencies(eeg[..., cfg.shape_from:], cfg.frequency_stretch)
-    return torch.cat([spectrum, shape], -1)
+        return stretch_frequencies(eeg, factor)
+    return torch.cat([stretch_frequencies(eeg[..., :cfg.shape_from], factor),
+                      stretch_frequencies(eeg[..., cfg.shape_from:], factor)], -1)
 
 
 def drop_shape(eeg: torch.Tensor, emg: torch.Tensor, p: float, eeg_from: int,

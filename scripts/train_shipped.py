@@ -95,25 +95,23 @@ def renamed(subject, prefix: str):  # noqa: ANN001, ANN201 - SubjectData
 
 def simulated_recordings(folder: Path, cache: Path) -> list:
     """Every `*.edf` in `folder` with its 1-s label CSV, through today's front end (cached)."""
-    from sleepscorer_model.data import SubjectData, prepare_subject
+    from sleepscorer_model.corpus import cached_subject
+    from sleepscorer_model.data import prepare_subject
 
     from sleepscorer.io import load_recording
     from sleepscorer.io.labels import read_labels
 
     store = cache / f"extra-{folder.name}"
     store.mkdir(parents=True, exist_ok=True)
-    out = []
-    for edf in sorted(folder.glob("*.edf")):
-        files = [store / f"{edf.stem}-{part}.npy" for part in ("eeg", "emg", "labels")]
-        if not all(f.exists() for f in files):
-            rec = load_recording(edf)
-            data = prepare_subject(rec, read_labels(edf.with_suffix(".csv"), rec.n_epochs(1.0)),
-                                   subject=edf.stem, cfg=PREPROCESS)
-            for f, arr in zip(files, (data.eeg, data.emg, data.labels), strict=True):
-                np.save(f, arr)
-            print(f"prepared {edf.name}", flush=True)
-        out.append(SubjectData(f"extra-{edf.stem}", *(np.load(f) for f in files)))
-    return out
+
+    def prepared(edf: Path):  # noqa: ANN202 - SubjectData
+        rec = load_recording(edf)
+        data = prepare_subject(rec, read_labels(edf.with_suffix(".csv"), rec.n_epochs(1.0)),
+                               subject=edf.stem, cfg=PREPROCESS)
+        print(f"prepared {edf.name}", flush=True)
+        return data
+    return [cached_subject(store, edf.stem, f"extra-{edf.stem}", lambda edf=edf: prepared(edf))
+            for edf in sorted(folder.glob("*.edf"))]
 
 
 def main() -> int:

@@ -369,7 +369,6 @@ def _run_single(args: argparse.Namespace, path: Path) -> int:
 
     out = output_path(path, args.out, several=False)
     check_output_file(out, [path, *([args.model] if args.model else [])])  # before any work
-    out.parent.mkdir(parents=True, exist_ok=True)
     model = resolve_model(args.model, pick_device(args.device))
     try:
         result = score_file(path, out, model, args.modality, args.device, args.epoch_length,

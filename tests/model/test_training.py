@@ -119,3 +119,18 @@ def test_frequency_stretch_moves_a_spectral_peak_and_keeps_the_rest():
     assert peak.std() > 0.5 and 10 < float(peak.mean()) < 18  # moved, around where it was
     assert torch.corrcoef(torch.stack([peak, band]))[0, 1] > 0.9  # both axes by one factor
     assert torch.equal(y[:, 1:, :], y[:, :1, :].expand_as(y[:, 1:, :]))  # one factor per window
+
+
+def test_cached_subject_makes_once_then_reads_the_cache(tmp_path):
+    from sleepscorer_model.corpus import cached_subject
+
+    made = []
+
+    def make():
+        made.append(1)
+        return subject(16)
+
+    first = cached_subject(tmp_path, "m1", "v3-m1", make)
+    again = cached_subject(tmp_path, "m1", "v3-m1", make)
+    assert len(made) == 1 and again.subject == "v3-m1"
+    assert np.array_equal(first.eeg, again.eeg) and np.array_equal(first.labels, again.labels)
