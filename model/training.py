@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sleepscorer_model.augment import augment
 from sleepscorer_model.data import SequenceDataset, SubjectData
 from sleepscorer_model.device import pick_device
 from sleepscorer_model.losses import DistillationLoss, teacher_distillation
@@ -88,82 +89,6 @@ class TrainResult:
     best: dict = field(default_factory=dict)  # validation metrics of the best epoch
     best_epoch: int = 0
     is_main: bool = True  # False on DDP ranks other than 0: do not save there
-
-
-def jitter_gain(x: torch.Tensor, sd: float) -> torch.Tensor:
-    """Scale each window (first dimension) by exp(N(0, sd))."""
-    shape = (x.shape[0],) + (1,) * (x.dim() - 1)
-    return x * torch.exp(torch.randn(shape, device=x.device) * sd)
-
-
-def shift_features(x: torch.Tensor, sd: float) -> torch.Tensor:
-    """Add to each window (first dimension) one offset N(0, sd) and per-feature N(0, sd/2)."""
-    common = torch.randn((x.shape[0],) + (1,) * (x.dim() - 1), device=x.device) * sd
-    per_feature = torch.randn((x.shape[0],) + (1,) * (x.dim() - 2) + (x.shape[-1],),
-                              device=x.device) * (sd / 2)
-    return x + common + per_feature
-
-
-def tilt_features(x: torch.Tensor, sd: float, start: int) -> torch.Tensor:
-    """Recolour columns start: of each window: add a ramp from -s to +s, s ~ N(0, sd), and a
-    bow of depth N(0, sd/2) (another noise colour or filter roll-off)."""
-    width = x.shape[-1] - start
-    if width <= 1:
-        return x
-    ramp = torch.linspace(-1.0, 1.0, width, device=x.device)
-    shape = (x.shape[0],) + (1,) * (x.dim() - 1)
-    slope = torch.randn(shape, device=x.device) * sd
-    bow = torch.randn(shape, device=x.device) * (sd / 2)
-    out = x.clone()
-    out[..., start:] = out[..., start:] + slope * ramp + bow * (ramp ** 2 - 1.0 / 3.0)
-    return out
-
-
-def stretch_frequencies(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
-    """Resample the last axis of each window (first dimension) at frequencies scaled by that
-    window's `factor` (linear interpolation; the axis's ends are held)."""
-    f = x.shape[-1]
-    if f <= 1:
-        return x
-    grid = torch.arange(f, device=x.device, dtype=x.dtype)
-    at = (grid[None, :] / factor[:, None]).clamp(0, f - 1)  # (B, F): where each column reads
-    lo = at.floor().long().clamp(max=f - 2)
-    frac = at - lo
-    shape = (x.shape[0],) + (1,) * (x.dim() - 2) + (f,)
-    lo, frac = lo.reshape(shape).expand(x.shape), frac.reshape(shape)
-    return x.gather(-1, lo) * (1 - frac) + x.gather(-1, lo + 1) * frac
-
-
-def step_features(x: torch.Tensor, sd: float) -> torch.Tensor:
-    """(B, K, F) windows: half of them get a level step N(0, sd) from a random epoch on."""
-    if x.dim() < 3:
-        return x
-    b, k = x.shape[:2]
-    at = torch.randint(0, k, (b, 1), device=x.device)
-    after = (torch.arange(k, device=x.device)[None, :] >= at).float()
-    size = torch.randn((b, 1), device=x.device) * sd * (torch.rand((b, 1), device=x.device) < 0.5)
-    return x + (after * size)[..., None]
-
-
-def stretch_eeg_axes(eeg: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
-    """Each window's spectrum and its shape bands stretched by one factor exp(N(0, sd))."""
-    factor = torch.exp(torch.randn(eeg.shape[0], device=eeg.device, dtype=eeg.dtype)
-                       * cfg.frequency_stretch)
-    if cfg.shape_from is None:
-        return stretch_frequencies(eeg, factor)
-    return torch.cat([stretch_frequencies(eeg[..., :cfg.shape_from], factor),
-                      stretch_frequencies(eeg[..., cfg.shape_from:], factor)], -1)
-
-
-def drop_shape(eeg: torch.Tensor, emg: torch.Tensor, p: float, eeg_from: int,
-               emg_from: int | None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Zero the shape features of a random fraction p of the windows (first dimension)."""
-    shape = (eeg.shape[0],) + (1,) * (eeg.dim() - 1)
-    keep = (torch.rand(shape, device=eeg.device) >= p).float()
-    eeg = torch.cat([eeg[..., :eeg_from], eeg[..., eeg_from:] * keep], -1)
-    if emg_from is not None:
-        emg = torch.cat([emg[..., :emg_from], emg[..., emg_from:] * keep], -1)
-    return eeg, emg
 
 
 def distillation_loss(cfg: TrainConfig) -> LossFn:
@@ -328,21 +253,7 @@ def _fit(model, train_data, val_data, cfg, dist, progress, cancel, loss_fn, para
             if cancel is not None and cancel():
                 raise Cancelled()
             eeg, emg = eeg.to(dist.device), emg.to(dist.device)
-            if cfg.gain_jitter_eeg > 0:
-                eeg = jitter_gain(eeg, cfg.gain_jitter_eeg)
-            if cfg.gain_jitter_emg > 0:
-                emg = jitter_gain(emg, cfg.gain_jitter_emg)
-            if cfg.feature_shift > 0:
-                eeg, emg = shift_features(eeg, cfg.feature_shift), shift_features(emg, cfg.feature_shift)
-            if cfg.frequency_stretch > 0:
-                eeg = stretch_eeg_axes(eeg, cfg)
-            if cfg.spectral_tilt > 0 and cfg.shape_from is not None:
-                eeg = tilt_features(eeg, cfg.spectral_tilt, cfg.shape_from)
-            if cfg.emg_step > 0:  # the shape features subtract their local level: no step
-                cut = emg.shape[-1] if cfg.emg_shape_from is None else cfg.emg_shape_from
-                emg = torch.cat([step_features(emg[..., :cut], cfg.emg_step), emg[..., cut:]], -1)
-            if cfg.shape_dropout > 0 and cfg.shape_from is not None:
-                eeg, emg = drop_shape(eeg, emg, cfg.shape_dropout, cfg.shape_from, cfg.emg_shape_from)
+            eeg, emg = augment(eeg, emg, cfg)
             terms = loss_fn(net, eeg, emg, y.to(dist.device))
             optimiser.zero_grad(set_to_none=True)
             terms["loss"].backward()

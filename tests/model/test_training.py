@@ -107,7 +107,8 @@ def test_a_student_learns_its_teachers_answers_where_labels_are_missing():
 
 def test_frequency_stretch_moves_a_spectral_peak_and_keeps_the_rest():
     import torch
-    from sleepscorer_model.training import TrainConfig, stretch_eeg_axes
+    from sleepscorer_model.augment import stretch_eeg_axes
+    from sleepscorer_model.training import TrainConfig
 
     torch.manual_seed(1)
     x = torch.zeros(64, 4, 96)
