@@ -24,11 +24,8 @@ Must not import Qt.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,85 +34,20 @@ import numpy as np
 from platformdirs import user_data_dir
 
 from sleepscorer.core.journal import Journal
+from sleepscorer.core.session_files import (
+    FORMAT,
+    read_json,
+    recording_fingerprint,
+    session_key,
+    write_atomic,
+    write_json,
+)
 from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.stages import LABEL_DTYPE, Stage
-
-FORMAT = 1
-SAMPLE_BLOCK = 64 * 1024  # bytes read at each sampled place of a file
-SAMPLES_PER_FILE = 8  # head, tail and evenly spaced blocks between
 
 
 def sessions_dir() -> Path:
     return Path(user_data_dir("SleepScorer", appauthor=False)) / "sessions"
-
-
-# -- identity ---------------------------------------------------------------------------
-def _files_of(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
-    return [path]
-
-
-def recording_fingerprint(path: str | Path) -> str:
-    """sha256 over each file's name (inside a folder), size and sampled blocks: reads at most
-    512 KiB a file, so a 24 h recording is identified in milliseconds."""
-    path = Path(path)
-    h = hashlib.sha256(f"sleepscorer-session-v{FORMAT}".encode())
-    for file in _files_of(path):
-        size = file.stat().st_size
-        h.update(f"|{file.name if path.is_dir() else ''}|{size}|".encode())
-        if size <= SAMPLE_BLOCK * SAMPLES_PER_FILE:
-            offsets = [0]
-            length = size
-        else:
-            last = size - SAMPLE_BLOCK
-            offsets = [round(i * last / (SAMPLES_PER_FILE - 1)) for i in range(SAMPLES_PER_FILE)]
-            length = SAMPLE_BLOCK
-        with file.open("rb") as fh:
-            for offset in offsets:
-                fh.seek(offset)
-                h.update(fh.read(length))
-    return h.hexdigest()
-
-
-def session_key(fingerprint: str) -> str:
-    return fingerprint[:24]
-
-
-# -- atomic files -----------------------------------------------------------------------
-def _write_atomic(path: Path, write) -> None:
-    """`write(fh)` into a temporary file beside `path`, fsync, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:  # the rename itself survives a power cut once the folder is synced
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
-
-
-def _write_json(path: Path, data: dict) -> None:
-    _write_atomic(path, lambda fh: fh.write(json.dumps(data, indent=1).encode()))
-
-
-def _read_json(path: Path) -> dict | None:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def provenance_counts(hyp: Hypnogram) -> dict[str, int]:
@@ -156,7 +88,7 @@ class PersistentSession:
         self.folder = Path(folder)
         self.recording_path = Path(recording_path)
         self.fingerprint = fingerprint
-        self.meta: dict = _read_json(self.meta_path) or {}
+        self.meta: dict = read_json(self.meta_path) or {}
         self.journal: Journal | None = None
         self._hyp: Hypnogram | None = None
         self._listener = None
@@ -264,7 +196,7 @@ class PersistentSession:
                         scored_epochs=int((hyp.stages != Stage.UNSCORED).sum()),
                         **provenance_counts(hyp))
         meta.update(changes)
-        _write_json(self.meta_path, meta)
+        write_json(self.meta_path, meta)
         self.meta = meta
 
     def save(self) -> None:
@@ -276,7 +208,7 @@ class PersistentSession:
         if hyp.probabilities is not None:
             arrays["probabilities"] = hyp.probabilities
             arrays["classes"] = np.asarray([int(c) for c in hyp.classes], np.int16)
-        _write_atomic(self.snapshot_path, lambda fh: np.savez(fh, **arrays))
+        write_atomic(self.snapshot_path, lambda fh: np.savez(fh, **arrays))
         self._update_meta()
         if self.journal is not None:
             self.journal.clear()  # safe: the snapshot holds everything it had
@@ -325,9 +257,9 @@ class PersistentSession:
         aside_dir.mkdir(parents=True, exist_ok=True)
         if self.folder.exists():
             shutil.move(str(self.folder), str(target))
-            meta = _read_json(target / "session.json") or {}
+            meta = read_json(target / "session.json") or {}
             meta["set_aside"] = {"time": time.time(), "reason": reason}
-            _write_json(target / "session.json", meta)
+            write_json(target / "session.json", meta)
         return target
 
 
@@ -346,12 +278,12 @@ class SessionStore:
         return self.directory / "index.json"
 
     def _index(self) -> dict:
-        return _read_json(self.index_path) or {}
+        return read_json(self.index_path) or {}
 
     def _remember(self, path: Path, key: str) -> None:
         index = self._index()
         index[str(path)] = key
-        _write_json(self.index_path, index)
+        write_json(self.index_path, index)
 
     def session_for(self, path: str | Path) -> PersistentSession:
         path = Path(path).resolve()

@@ -1,8 +1,8 @@
 """The main window: wires the views, the session, the workers and the file actions.
 
 Logic lives elsewhere: navigation and labelling in session.py, drawing in the view files,
-background work in workers.py, files in file_actions.py, science in the core
-(through backend.py).
+background work in workers.py, files in file_actions.py, the menu commands and their keys
+in menus.py, science in the core (through backend.py).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 from sleepscorer.gui import backend
 from sleepscorer.gui.file_actions import FileActions
 from sleepscorer.gui.legend import StageLegend
+from sleepscorer.gui.menus import build_menus
 from sleepscorer.gui.model_actions import ModelActions
 from sleepscorer.gui.model_panel import ModelPanel
 from sleepscorer.gui.overview import OverviewBar
@@ -36,7 +36,7 @@ from sleepscorer.gui.task_bar import TaskBar
 from sleepscorer.gui.time_axis import format_time, parse_time
 from sleepscorer.gui.trace_view import TraceView
 from sleepscorer.gui.warnings_panel import WarningsPanel
-from sleepscorer.stages import STAGE_KEYS, Stage
+from sleepscorer.stages import Stage
 
 WINDOW_PRESETS = (("4 s", 4.0), ("10 s", 10.0), ("30 s", 30.0), ("1 min", 60.0),
                   ("5 min", 300.0), ("30 min", 1800.0), ("1 h", 3600.0), ("whole", 0.0))
@@ -97,7 +97,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.model_info)
         self.files = FileActions(self)
         self.models = ModelActions(self)
-        self._build_actions()
+        self.recent_menu, self.label_actions = build_menus(self)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._build_toolbar()
         self._connect_views()
 
     def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
@@ -107,83 +109,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    # -- actions ----------------------------------------------------------------------
-    def _action(self, menu, text: str, slot, keys=(), needs_session: bool = True) -> QAction:
-        action = QAction(text, self)
-        action.setShortcuts([QKeySequence(k) for k in keys])
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        if needs_session:
-            action.triggered.connect(lambda *_: self.session is not None and slot())
-        else:
-            action.triggered.connect(lambda *_: slot())
-        self.addAction(action)
-        if menu is not None:
-            menu.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        f, s = self.files, lambda: self.session
-        file_menu = self.menuBar().addMenu("&File")
-        self._action(file_menu, "&Open...", f.open_dialog, ["Ctrl+O"], False)
-        self._action(file_menu, "Open &Folder...", f.open_folder_dialog, ["Ctrl+Shift+O"], False)
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self._action(file_menu, "&Import labels...", f.import_dialog, ["Ctrl+I"])
-        self._action(file_menu, "&Compare with labels...", f.compare_dialog, ["Ctrl+Shift+I"])
-        file_menu.addSeparator()
-        self._action(file_menu, "&Export labels as CSV...", f.export_csv, ["Ctrl+E", "Ctrl+S"])
-        self._action(file_menu, "Export &BIDS events...", f.export_bids, ["Ctrl+Shift+E"])
-        self._action(file_menu, "Export &statistics as CSV...", f.export_statistics)
-        file_menu.addSeparator()
-        self._action(file_menu, "Saved sessio&n...", f.show_saved_session)
-        self._action(file_menu, "Re&vert to model scoring...", f.revert_to_model)
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, ["Ctrl+Q"], False)
-
-        edit = self.menuBar().addMenu("&Edit")
-        self._action(edit, "&Undo", lambda: s().undo(), ["Ctrl+Z"])
-        self._action(edit, "&Redo", lambda: s().redo(), ["Ctrl+Shift+Z", "Ctrl+Y"])
-        edit.addSeparator()
-        self.label_actions = {}
-        for key, stage in STAGE_KEYS.items():
-            self.label_actions[stage] = self._action(edit, f"Label selection {stage.label}",
-                                                     lambda st=stage: self.label(st), [key])
-        self._action(edit, "&Confirm model labels in selection", lambda: s().confirm(),
-                     ["Return", "Enter"])
-        edit.addSeparator()
-        self._action(edit, "&Preferences...", self.preferences_dialog, ["Ctrl+,"], False)
-
-        nav = self.menuBar().addMenu("&Navigate")
-        self._action(nav, "Next epoch", lambda: s().step(1), ["Right"])
-        self._action(nav, "Previous epoch", lambda: s().step(-1), ["Left"])
-        self._action(nav, "Grow selection right", lambda: s().step(1, True), ["Shift+Right"])
-        self._action(nav, "Grow selection left", lambda: s().step(-1, True), ["Shift+Left"])
-        self._action(nav, "Next window", lambda: s().page(1, self.window_s()), ["PgDown"])
-        self._action(nav, "Previous window", lambda: s().page(-1, self.window_s()), ["PgUp"])
-        self._action(nav, "&Go to time...", self.go_to_dialog, ["Ctrl+G"])
-        self._action(nav, "Next &low-confidence epoch", lambda: s().next_low_confidence(), ["N"])
-        self._action(nav, "Previous low-confidence epoch",
-                     lambda: s().next_low_confidence(backward=True), ["Shift+N"])
-        self._action(nav, "Next &unscored epoch", lambda: s().next_unscored(), ["U"])
-        self._action(nav, "Next &disagreement with the second labels",
-                     lambda: self.next_disagreement(), ["D"])
-        self._action(nav, "Previous disagreement", lambda: self.next_disagreement(True),
-                     ["Shift+D"])
-        self._action(nav, "Zoom in", lambda: self.zoom(0.5), ["Ctrl++", "Ctrl+="])
-        self._action(nav, "Zoom out", lambda: self.zoom(2.0), ["Ctrl+-"])
-
-        scoring = self.menuBar().addMenu("&Scoring")
-        self._action(scoring, "&Score recording", self.files.score_again, ["Ctrl+R"])
-        self._action(scoring, "&Cancel running task", self.task_bar.cancel, ["Esc"], False)
-
-        model = self.menuBar().addMenu("&Model")
-        self._action(model, "&Export corrections...", self.models.export_dialog)
-        self._action(model, "&Fine-tune on my corrections...", self.models.finetune_dialog)
-
-        view = self.menuBar().addMenu("&View")
-        for dock in self.findChildren(QDockWidget):
-            view.addAction(dock.toggleViewAction())
-
+    # -- toolbar ----------------------------------------------------------------------
+    def _build_toolbar(self) -> None:
+        """The window-length box and the stage legend (the menus are in menus.py)."""
         bar = self.addToolBar("Main")
         bar.setObjectName("main toolbar")
         bar.addWidget(QLabel(" window "))
