@@ -21,6 +21,8 @@ def augment(eeg: torch.Tensor, emg: torch.Tensor, cfg: Any) -> tuple[torch.Tenso
         emg = jitter_gain(emg, cfg.gain_jitter_emg)
     if cfg.feature_shift > 0:
         eeg, emg = shift_features(eeg, cfg.feature_shift), shift_features(emg, cfg.feature_shift)
+    if cfg.epoch_noise > 0:
+        eeg, emg = noisy_epochs(eeg, cfg.epoch_noise), noisy_epochs(emg, cfg.epoch_noise)
     if cfg.frequency_stretch > 0:
         eeg = stretch_eeg_axes(eeg, cfg)
     if cfg.spectral_tilt > 0 and cfg.shape_from is not None:
@@ -30,6 +32,8 @@ def augment(eeg: torch.Tensor, emg: torch.Tensor, cfg: Any) -> tuple[torch.Tenso
         emg = torch.cat([step_features(emg[..., :cut], cfg.emg_step), emg[..., cut:]], -1)
     if cfg.shape_dropout > 0 and cfg.shape_from is not None:
         eeg, emg = drop_shape(eeg, emg, cfg.shape_dropout, cfg.shape_from, cfg.emg_shape_from)
+    if cfg.eeg_shape_off and cfg.shape_from is not None:
+        eeg = torch.cat([eeg[..., :cfg.shape_from], torch.zeros_like(eeg[..., cfg.shape_from:])], -1)
     return eeg, emg
 
 
@@ -45,6 +49,16 @@ def shift_features(x: torch.Tensor, sd: float) -> torch.Tensor:
     per_feature = torch.randn((x.shape[0],) + (1,) * (x.dim() - 2) + (x.shape[-1],),
                               device=x.device) * (sd / 2)
     return x + common + per_feature
+
+
+def noisy_epochs(x: torch.Tensor, sd: float) -> torch.Tensor:
+    """Weaker state contrasts: each window gets a noise level U(0, sd) (in units of the
+    recording's percentile range), and each epoch noise of that level, per feature and common
+    to all features. A mouse whose states differ less than the simulator's reads like this."""
+    shape = (x.shape[0],) + (1,) * (x.dim() - 1)
+    level = torch.rand(shape, device=x.device) * sd
+    common = torch.randn(x.shape[:-1] + (1,), device=x.device)
+    return x + level * (torch.randn_like(x) + common) / 2 ** 0.5
 
 
 def tilt_features(x: torch.Tensor, sd: float, start: int) -> torch.Tensor:

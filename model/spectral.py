@@ -180,9 +180,33 @@ def rescaled_by_crop(f: np.ndarray, rng: np.random.Generator, lo_frac: float = 0
     n = len(f)
     length = max(60, int(n * rng.uniform(lo_frac, hi_frac)))
     start = int(rng.integers(0, max(1, n - length)))
+    return _rescaled(f, np.arange(start, min(n, start + length)), p_lo, p_hi, n_scaled)
+
+
+def rescaled_by_state_mix(f: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
+                          p_lo: float = 10.0, p_hi: float = 90.0, n_scaled: int | None = None
+                          ) -> np.ndarray:
+    """Like `rescaled_by_crop`, but the statistics come from a random mix of states: a third
+    of the time almost one state (a file that is all Wake, or all sleep), otherwise a flat
+    Dirichlet draw. Contiguous crops of a mixed hypnogram rarely reach those extremes."""
+    states = [np.flatnonzero(labels == k) for k in np.unique(labels[labels >= 0])]
+    if rng.random() < 1 / 3:
+        weights = np.full(len(states), 0.05 / max(len(states) - 1, 1))
+        weights[rng.integers(len(states))] = 0.95
+    else:
+        weights = rng.dirichlet(np.ones(len(states)))
+    size = max(300, int(len(f) * rng.uniform(0.15, 0.5)))
+    picks = [rng.choice(idx, min(len(idx), int(round(w * size))), replace=False)
+             for idx, w in zip(states, weights, strict=True)]
+    reference = np.sort(np.concatenate(picks))
+    return _rescaled(f, reference if len(reference) >= 60 else np.arange(len(f)), p_lo, p_hi, n_scaled)
+
+
+def _rescaled(f: np.ndarray, reference: np.ndarray, p_lo: float, p_hi: float,
+              n_scaled: int | None) -> np.ndarray:
     k = f.shape[1] if n_scaled is None else n_scaled  # shape features (after k) are not rescaled
     out = f.copy()
-    out[:, :k] = percentile_scale(f[:, :k], p_lo, p_hi, reference=f[start:start + length, :k])
+    out[:, :k] = percentile_scale(f[:, :k], p_lo, p_hi, reference=f[reference, :k])
     return out
 
 

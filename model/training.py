@@ -55,6 +55,7 @@ class TrainConfig:
     # Spectral front end: per-window random offset of every scaled feature (sd), as when a
     # recording's percentile midpoints sit elsewhere (other state mix, other animal).
     feature_shift: float = 0.0
+    epoch_noise: float = 0.0  # model.augment.noisy_epochs
     # Spectral front end with shape features: per-window random tilt (sd) of the EEG band
     # shares from column `shape_from` on (animals and generators differ in 1/f slope), and,
     # with probability 1/2, a step (sd `emg_step`) in the percentile-scaled EMG features at a
@@ -67,6 +68,7 @@ class TrainConfig:
     # `emg_shape_from`) are all zeroed, so the network also scores without them; inference
     # then averages both readings (PreprocessConfig.shape_passes = 2).
     shape_dropout: float = 0.0
+    eeg_shape_off: bool = False  # EEG shape features always zero (kept: EMG's)
     emg_shape_from: int | None = None
     # Spectral front end: per-window random stretch of the EEG frequency axis by exp(N(0, sd))
     # (columns before `shape_from`, and the shape bands after it, alike): theta peaks at 6-9 Hz

@@ -67,23 +67,32 @@ def card_preprocessing(args: argparse.Namespace) -> dict:
     return replace(PREPROCESS, shape_passes=2 if args.shape_dropout > 0 else 1).to_dict()
 
 
-def composition_copies(subjects: list, copies: int, seed: int) -> list:
+def composition_copies(subjects: list, copies: int, seed: int, state_mix: bool = False) -> list:
     """Each training animal again, scaled by the statistics of random 15-50 % crops (mostly
-    Wake or mostly sleep), so labels do not depend on how much of a file is which state."""
+    Wake or mostly sleep), so labels do not depend on how much of a file is which state.
+    `state_mix`: the statistics come from a random mix of the labelled states instead
+    (model.spectral.rescaled_by_state_mix), reaching files that are all one state."""
     from sleepscorer_model.data import SubjectData
-    from sleepscorer_model.spectral import EEG_FEATURES, EMG_FEATURES, rescaled_by_crop
+    from sleepscorer_model.spectral import (
+        EEG_FEATURES,
+        EMG_FEATURES,
+        rescaled_by_crop,
+        rescaled_by_state_mix,
+    )
 
     rng = np.random.default_rng(seed + 17)
     out = []
     for s in subjects:
         for k in range(copies):
             crop_seed = int(rng.integers(2**31))  # the same crop for EEG and EMG
-            out.append(SubjectData(f"{s.subject}-crop{k}",
-                                   rescaled_by_crop(np.asarray(s.eeg), np.random.default_rng(crop_seed),
-                                                    n_scaled=EEG_FEATURES),
-                                   rescaled_by_crop(np.asarray(s.emg), np.random.default_rng(crop_seed),
-                                                    n_scaled=EMG_FEATURES),
-                                   s.labels))
+
+            def rescaled(f: np.ndarray, n_scaled: int, crop_seed: int = crop_seed, s=s) -> np.ndarray:  # noqa: ANN001
+                crop_rng = np.random.default_rng(crop_seed)
+                if state_mix:
+                    return rescaled_by_state_mix(np.asarray(f), np.asarray(s.labels), crop_rng, n_scaled=n_scaled)
+                return rescaled_by_crop(np.asarray(f), crop_rng, n_scaled=n_scaled)
+            out.append(SubjectData(f"{s.subject}-crop{k}", rescaled(s.eeg, EEG_FEATURES),
+                                   rescaled(s.emg, EMG_FEATURES), s.labels))
     return out
 
 
@@ -140,6 +149,12 @@ def main() -> int:
                         help="sd of a random EMG level step inside half of the windows")
     parser.add_argument("--crop-copies", type=int, default=2,
                         help="copies of each training animal scaled by random crops' statistics")
+    parser.add_argument("--epoch-noise", type=float, default=0.0,
+                        help="most per-epoch noise (scaled units) added to a window: weaker contrasts")
+    parser.add_argument("--eeg-shape-off", action="store_true",
+                        help="train with the EEG shape features always zero (the EMG's kept)")
+    parser.add_argument("--state-mix", action="store_true",
+                        help="composition copies scaled by a random mix of states, not a crop")
     parser.add_argument("--ffn", type=int, default=128)
     parser.add_argument("--eeg-patch", type=int, default=16)
     parser.add_argument("--corpus-version", type=int, nargs="+", default=[CORPUS_VERSION],
@@ -150,6 +165,8 @@ def main() -> int:
     parser.add_argument("--teachers", type=Path, nargs="*", default=[],
                         help="distil from these networks (their mean) as well as the labels")
     parser.add_argument("--teacher-weight", type=float, default=0.5)
+    parser.add_argument("--keep-epochs", action="store_true",
+                        help="also keep every epoch's weights (for weight averaging)")
     parser.add_argument("--resume", action="store_true",
                         help="continue from the last checkpoint (work-data/checkpoints/) if there is one")
     parser.add_argument("--init", type=Path, default=None,
@@ -163,7 +180,7 @@ def main() -> int:
     val = [renamed(s, f"v{v}-") for v, c in corpora.items() for s in c["val"]]
     if args.extra_recordings is not None:
         train_set += simulated_recordings(args.extra_recordings, args.cache)
-    train_set = train_set + composition_copies(train_set, args.crop_copies, args.seed)
+    train_set = train_set + composition_copies(train_set, args.crop_copies, args.seed, args.state_mix)
     cfg = TrainConfig(epochs=args.epochs, max_steps_per_epoch=args.steps_per_epoch, patience=4,
                       alpha=args.alpha, seed=args.seed, class_weights=shipped_class_weights(train_set),
                       gain_jitter_eeg=args.gain_jitter_eeg, gain_jitter_emg=args.gain_jitter_emg,
@@ -171,7 +188,8 @@ def main() -> int:
                       spectral_tilt=args.spectral_tilt, emg_step=args.emg_step,
                       shape_from=EEG_FEATURES if PREPROCESS.shape_features else None,
                       emg_shape_from=EMG_FEATURES if PREPROCESS.shape_features else None,
-                      shape_dropout=args.shape_dropout, frequency_stretch=args.frequency_stretch)
+                      shape_dropout=args.shape_dropout, frequency_stretch=args.frequency_stretch,
+                      eeg_shape_off=args.eeg_shape_off, epoch_noise=args.epoch_noise)
     checkpoint = ROOT / "work-data" / "checkpoints" / f"{args.out.stem}-last.safetensors"
     torch.manual_seed(args.seed)
     model = build_model(args.arch, **spectral_config(args))
@@ -189,6 +207,10 @@ def main() -> int:
                               for k, v in info.items()}), flush=True)
             save_model(model, checkpoint, arch=args.arch, name=f"{args.arch} checkpoint",
                        preprocessing=card_preprocessing(args))
+            if args.keep_epochs:
+                save_model(model, checkpoint.with_name(f"{args.out.stem}-e{info['epoch']}.safetensors"),
+                           arch=args.arch, name=f"{args.arch} epoch {info['epoch']}",
+                           preprocessing=card_preprocessing(args))
         elif info.get("step", 0) % 50 == 0:
             print(f"epoch {info['epoch']} step {info['step']}/{info['steps']} "
                   f"loss {info['loss']:.3f} eta {info['eta_s'] / 60:.1f} min", flush=True)

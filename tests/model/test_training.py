@@ -135,3 +135,36 @@ def test_cached_subject_makes_once_then_reads_the_cache(tmp_path):
     again = cached_subject(tmp_path, "m1", "v3-m1", make)
     assert len(made) == 1 and again.subject == "v3-m1"
     assert np.array_equal(first.eeg, again.eeg) and np.array_equal(first.labels, again.labels)
+
+
+def test_state_mix_rescaling_reaches_files_that_are_all_one_state():
+    """The statistics of an almost-all-Wake mix put Wake at the middle of the scale, those of
+    a mixed file put it below; shape features (after n_scaled) are never touched."""
+    from sleepscorer_model.spectral import percentile_scale, rescaled_by_state_mix
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1, 0, 2, 1], 400)
+    level = np.array([0.0, 2.0, 0.5])[labels]
+    raw = np.stack([level + 0.1 * rng.standard_normal(len(labels)), rng.standard_normal(len(labels))], 1)
+    scaled = percentile_scale(raw)
+    wake_means = []
+    for seed in range(40):
+        out = rescaled_by_state_mix(scaled, labels, np.random.default_rng(seed), n_scaled=1)
+        assert np.array_equal(out[:, 1], scaled[:, 1])
+        wake_means.append(float(out[labels == 0, 0].mean()))
+    assert float(scaled[labels == 0, 0].mean()) < -0.5
+    assert max(wake_means) > -0.2  # some draws scale as a file of (almost) only Wake would be
+
+
+def test_epoch_noise_varies_by_window_and_eeg_shape_off_zeroes_only_eeg_shape():
+    import torch
+    from sleepscorer_model.augment import augment, noisy_epochs
+
+    torch.manual_seed(0)
+    x = torch.zeros(400, 8, 96)
+    y = noisy_epochs(x, 0.6)
+    per_window = y.std(dim=(1, 2))
+    assert 0.2 < float(y.std()) < 0.5 and float(per_window.min()) < 0.1 < 0.4 < float(per_window.max())
+    cfg = TrainConfig(gain_jitter_eeg=0.0, shape_from=80, emg_shape_from=12, eeg_shape_off=True)
+    eeg, emg = augment(torch.ones(4, 8, 96), torch.ones(4, 8, 16), cfg)
+    assert torch.all(eeg[..., 80:] == 0) and torch.all(eeg[..., :80] == 1) and torch.all(emg == 1)
