@@ -28,9 +28,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sleepscorer_model.corrections import base_sha256, summarise
+from sleepscorer_model.corrections import summarise
 from sleepscorer_model.data import SequenceDataset, SubjectData, class_weights
 from sleepscorer_model.device import pick_device
+from sleepscorer_model.domain import LabGate
+from sleepscorer_model.finetune_run import Candidate, CorrectionSplit, result_card
 from sleepscorer_model.forgetting import (
     anchor_hits,
     choose_mix,
@@ -47,7 +49,6 @@ from sleepscorer_model.weights import (
     card_path,
     resolve_model,
     save_model,
-    tensors_sha256,
 )
 from torch import nn
 
@@ -204,11 +205,36 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
     cfg = cfg or FinetuneConfig()
     started = time.perf_counter()
     device = pick_device(cfg.device)
+    base = _load_base(base)
+    split = _split_corrections(base, corrections, cfg)
+    before = _score_base(base, split.windows, device, progress)
+    cand = _train_candidate(base, split, cfg, device, progress, cancel)
+    cand.gate = _fit_lab_gate(base, corrections, cfg, progress)
+    _check_forgetting(base, cand, split.windows, before, cfg, progress)
+    accepted, reason = _verdict(before, cand, cfg)
+    card = result_card(base, cfg.to_dict(), split, before, cand, accepted, reason)
+    own = {k: v for k, v in base.card.items() if k != "file_sha256"}
+    chosen = LoadedModel(cand.model, {**own, **card}, parent=base) if accepted else base
+    if progress is not None:
+        progress({"stage": "done", "accepted": accepted, "reason": reason, "eta_s": 0.0})
+    return FinetuneResult(chosen, card, before, cand.after, accepted, reason, base, cand.model,
+                          cand.fit.history, time.perf_counter() - started)
+
+
+def _load_base(base: LoadedModel | str | Path) -> LoadedModel:
+    """On the CPU (the device only scores it); only a self-distilled network has the pathways
+    that the fine-tuning loss (eq. 14) trains."""
     base = resolve_model(base if isinstance(base, LoadedModel) else Path(base), "cpu")
     if base.module.training_recipe != "self-distillation":
         raise ModelError(base.path, f"fine-tuning needs a self-distilled network (sDREAMER); "
                                     f"{base.architecture} is trained by "
                                     f"{base.module.training_recipe}: retrain it instead")
+    return base
+
+
+def _split_corrections(base: LoadedModel, corrections: Sequence[SubjectData],
+                       cfg: FinetuneConfig) -> CorrectionSplit:
+    """Blocks shrink with few corrections so that there are still several to validate on."""
     classes = [str(c) for c in base.card["classes"]]
     k = base.module.seq_len
     n_labelled = int(sum((s.labels >= 0).sum() for s in corrections))
@@ -218,17 +244,48 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
         raise ModelError(None, "the corrections hold no labelled epoch in the model's classes; "
                                "label some epochs (expert or imported) and export again")
     summary = summarise(corrections, classes)
-    freeze = bool(cfg.freeze_encoder)
-    val_windows = SequenceDataset(val_set, k, k) if val_set else None
+    windows = SequenceDataset(val_set, k, k) if val_set else None
+    return CorrectionSplit(train_set, val_set, windows, summary)
+
+
+def _score_base(base: LoadedModel, windows: SequenceDataset | None, device: torch.device,
+                progress: Callable[[dict], None] | None) -> dict:
+    """The bar the fine-tuned model must reach on the held-out corrections to be kept."""
     if progress is not None:
         progress({"stage": "evaluate", "eta_s": None})
-    before = validation_metrics(base.module.to(device), val_windows, device) if val_windows else {}
+    before = validation_metrics(base.module.to(device), windows, device) if windows else {}
     base.module.to("cpu")
+    return before
 
+
+def _train_candidate(base: LoadedModel, split: CorrectionSplit, cfg: FinetuneConfig,
+                     device: torch.device, progress: Callable[[dict], None] | None,
+                     cancel: Callable[[], bool] | None) -> Candidate:
+    """Trains a copy, so that the base stays untouched as the L2-SP anchor, the replay
+    teacher and the fallback."""
     model = copy.deepcopy(base.module)
-    frozen = _freeze(model, freeze)
-    weights = class_weights(train_set, model.cfg.n_classes) if cfg.class_balance else None
-    replay = []
+    frozen = _freeze(model, bool(cfg.freeze_encoder))
+    weights = class_weights(split.train, model.cfg.n_classes) if cfg.class_balance else None
+    replay = _replay(base, cfg, split.summary, progress, cancel)
+    model.to(device)
+    teacher = copy.deepcopy(base.module).to(device) if cfg.replay_targets == "soft" else None
+    loss = L2SPDistillation(model, cfg, weights, teacher)
+    tcfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, weight_decay=0.0,
+                       patience=cfg.patience, alpha=cfg.alpha, class_weights=weights,
+                       seed=cfg.seed, device=str(device))
+    fit = train(model, split.train + replay, split.val or None, tcfg, progress, cancel,
+                loss_fn=loss)
+    for p in model.parameters():
+        p.requires_grad = True
+    model.to("cpu").eval()
+    return Candidate(model, fit, frozen, weights, replay, fit.best if split.windows else {})
+
+
+def _replay(base: LoadedModel, cfg: FinetuneConfig, summary: dict,
+            progress: Callable[[dict], None] | None,
+            cancel: Callable[[], bool] | None) -> list[SubjectData]:
+    """Sized to the corrections (with a floor per lab) so the anchor keeps pace with what is
+    learnt; simulating it takes a while, hence the cancel check first."""
     if cfg.replay > 0:
         if cancel is not None and cancel():
             raise Cancelled()
@@ -237,69 +294,56 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
         from sleepscorer_model.corpus import TRAIN_LABS
 
         per_lab = max(cfg.replay_min_minutes, cfg.replay * summary["minutes"] / len(TRAIN_LABS))
-        replay = replay_data(base, per_lab, cfg.seed, soft=cfg.replay_targets == "soft",
-                             animals=cfg.replay_animals)
-    model.to(device)
-    teacher = copy.deepcopy(base.module).to(device) if cfg.replay_targets == "soft" else None
-    loss = L2SPDistillation(model, cfg, weights, teacher)
-    tcfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, weight_decay=0.0,
-                       patience=cfg.patience, alpha=cfg.alpha, class_weights=weights,
-                       seed=cfg.seed, device=str(device))
-    fit = train(model, train_set + replay, val_set or None, tcfg, progress, cancel, loss_fn=loss)
-    for p in model.parameters():
-        p.requires_grad = True
-    model.to("cpu").eval()
-    after = fit.best if val_windows else {}
-    gate = None
-    if cfg.lab_gate is not False:
-        if progress is not None:
-            progress({"stage": "lab gate", "eta_s": None})
-        gate = fit_gate(corrections, training_lab_data(
-            base, cfg.gate_minutes * cfg.gate_animals, cfg.seed + 2, relabel=False,
-            animals=cfg.gate_animals), base.module.to("cpu"))
-    mixing = {}
+        return replay_data(base, per_lab, cfg.seed, soft=cfg.replay_targets == "soft",
+                           animals=cfg.replay_animals)
+    return []
+
+
+def _fit_lab_gate(base: LoadedModel, corrections: Sequence[SubjectData], cfg: FinetuneConfig,
+                  progress: Callable[[dict], None] | None) -> LabGate | None:
+    """Fitted unless switched off: the forgetting check measures through it, and only then is
+    it known whether an automatic gate is needed."""
+    if cfg.lab_gate is False:
+        return None
+    if progress is not None:
+        progress({"stage": "lab gate", "eta_s": None})
+    return fit_gate(corrections, training_lab_data(
+        base, cfg.gate_minutes * cfg.gate_animals, cfg.seed + 2, relabel=False,
+        animals=cfg.gate_animals), base.module.to("cpu"))
+
+
+def _check_forgetting(base: LoadedModel, cand: Candidate, windows: SequenceDataset | None,
+                      before: dict, cfg: FinetuneConfig,
+                      progress: Callable[[dict], None] | None) -> None:
+    """Updates `cand` in place: blended toward the base until the training labs keep their
+    accuracy, and without an automatic gate that the network alone turns out not to need."""
     if cfg.max_forgetting is not None and cfg.anchor_minutes > 0:
         if progress is not None:
             progress({"stage": "forgetting check", "eta_s": None})
         anchors = training_lab_data(base, cfg.anchor_minutes, cfg.seed + 1, relabel=False,
                                     animals=cfg.anchor_animals)  # not the gate's animals
         base_hits = anchor_hits(base.module, anchors)
-        mixed, mixing = choose_mix(base.module, model, cfg.mixes, cfg.max_forgetting,
-                                   val_windows, before, anchors, base_hits, gate)
-        if mixing["mix"] is not None:
-            model, after = mixed, mixing.pop("validation_after")
-        if gate is not None and cfg.lab_gate is None:
-            mixing["network_forgetting_per_lab"] = forgetting_per_lab(base_hits, model, anchors)
-            if max(mixing["network_forgetting_per_lab"].values()) <= cfg.max_forgetting:
-                gate = None  # the network alone keeps every training lab: no gate needed
+        mixed, cand.mixing = choose_mix(base.module, cand.model, cfg.mixes, cfg.max_forgetting,
+                                        windows, before, anchors, base_hits, cand.gate)
+        if cand.mixing["mix"] is not None:
+            cand.model, cand.after = mixed, cand.mixing.pop("validation_after")
+        if cand.gate is not None and cfg.lab_gate is None:
+            lost = forgetting_per_lab(base_hits, cand.model, anchors)
+            cand.mixing["network_forgetting_per_lab"] = lost
+            if max(lost.values()) <= cfg.max_forgetting:
+                cand.gate = None  # the network alone keeps every training lab: no gate needed
 
-    accepted, reason = _decide(before, after)
-    if accepted and mixing and mixing["mix"] is None:
+
+def _verdict(before: dict, cand: Candidate, cfg: FinetuneConfig) -> tuple[bool, str]:
+    """Better on the held-out corrections is not enough when no blend keeps the training
+    labs."""
+    accepted, reason = _decide(before, cand.after)
+    if accepted and cand.mixing and cand.mixing["mix"] is None:
         accepted, reason = False, (f"every blend of the fine-tuned and base weights either lost "
                                    f"more than {100 * cfg.max_forgetting:.0f} points on the "
                                    "training labs or did not beat the base on your held-out "
                                    "corrections; the base model is kept")
-    info = {"config": cfg.to_dict(), "frozen_encoder": freeze, "frozen_parameters": len(frozen),
-            "class_weights": weights, "replay_epochs": int(sum(len(r) for r in replay)),
-            "best_epoch": fit.best_epoch, "accepted": accepted, "interpolation": mixing,
-            "reason": reason, "base_name": base.name,
-            "base_path": str(base.path) if base.path else None}
-    card = {"name": f"{base.name} (fine-tuned)", "parent_sha256": base_sha256(base.card),
-            "training_data": {**summary, "validation_epochs": int(sum(
-                (s.labels >= 0).sum() for s in val_set))},
-            "metrics": {"validation_before": before, "validation_after": after,
-                        "history": fit.history},
-            "preprocessing": base.card.get("preprocessing"), "finetune": info,
-            "lab_gate": gate.to_card() if gate is not None else None}
-    # The new model's own hash from the moment it exists (not its parent's); no file hash
-    # until it is saved.
-    card["weights_sha256"] = tensors_sha256(model.state_dict())
-    own = {k: v for k, v in base.card.items() if k != "file_sha256"}
-    chosen = LoadedModel(model, {**own, **card}, parent=base) if accepted else base
-    if progress is not None:
-        progress({"stage": "done", "accepted": accepted, "reason": reason, "eta_s": 0.0})
-    return FinetuneResult(chosen, card, before, after, accepted, reason, base, model, fit.history,
-                          time.perf_counter() - started)
+    return accepted, reason
 
 
 def _decide(before: dict, after: dict) -> tuple[bool, str]:

@@ -1,0 +1,64 @@
+"""What one fine-tuning run (`model.finetune`) produced, and the card that reports it.
+
+Kept apart from the steps so that the card's contents are in one place: `save_finetuned`
+writes it, and a refused run returns it too, to say why. Must not read recordings or import Qt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sleepscorer_model.corrections import base_sha256
+from sleepscorer_model.data import SequenceDataset, SubjectData
+from sleepscorer_model.domain import LabGate
+from sleepscorer_model.training import TrainResult
+from sleepscorer_model.weights import LoadedModel, tensors_sha256
+from torch import nn
+
+
+@dataclass
+class CorrectionSplit:
+    """The corrections as training sees them, kept together because the card reports them."""
+    train: list[SubjectData]
+    val: list[SubjectData]
+    windows: SequenceDataset | None  # of `val`; None when too few corrections to validate
+    summary: dict
+
+
+@dataclass
+class Candidate:
+    """What training produced, carried through the forgetting guards (which may blend its
+    weights, replace its metrics and drop its gate) to the verdict and the card."""
+    model: nn.Module
+    fit: TrainResult
+    frozen: list[str]
+    weights: list[float] | None
+    replay: list[SubjectData]
+    after: dict
+    gate: LabGate | None = None
+    mixing: dict = field(default_factory=dict)
+
+
+def result_card(base: LoadedModel, config: dict, split: CorrectionSplit, before: dict,
+                cand: Candidate, accepted: bool, reason: str) -> dict:
+    """Built whether or not the result is kept, so a refused run still reports why.
+
+    `config`: `FinetuneConfig.to_dict()` (this module may not import `model.finetune`).
+    """
+    info = {"config": config, "frozen_encoder": bool(config["freeze_encoder"]),
+            "frozen_parameters": len(cand.frozen), "class_weights": cand.weights,
+            "replay_epochs": int(sum(len(r) for r in cand.replay)),
+            "best_epoch": cand.fit.best_epoch, "accepted": accepted, "interpolation": cand.mixing,
+            "reason": reason, "base_name": base.name,
+            "base_path": str(base.path) if base.path else None}
+    card = {"name": f"{base.name} (fine-tuned)", "parent_sha256": base_sha256(base.card),
+            "training_data": {**split.summary, "validation_epochs": int(sum(
+                (s.labels >= 0).sum() for s in split.val))},
+            "metrics": {"validation_before": before, "validation_after": cand.after,
+                        "history": cand.fit.history},
+            "preprocessing": base.card.get("preprocessing"), "finetune": info,
+            "lab_gate": cand.gate.to_card() if cand.gate is not None else None}
+    # The new model's own hash from the moment it exists (not its parent's); no file hash
+    # until it is saved.
+    card["weights_sha256"] = tensors_sha256(cand.model.state_dict())
+    return card
