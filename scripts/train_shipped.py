@@ -73,27 +73,28 @@ def composition_copies(subjects: list, copies: int, seed: int, state_mix: bool =
     `state_mix`: the statistics come from a random mix of the labelled states instead
     (model.spectral.rescaled_by_state_mix), reaching files that are all one state."""
     from sleepscorer_model.data import SubjectData
-    from sleepscorer_model.spectral import (
-        EEG_FEATURES,
-        EMG_FEATURES,
-        rescaled_by_crop,
-        rescaled_by_state_mix,
-    )
+    from sleepscorer_model.spectral import EEG_FEATURES, EMG_FEATURES
 
     rng = np.random.default_rng(seed + 17)
     out = []
     for s in subjects:
         for k in range(copies):
             crop_seed = int(rng.integers(2**31))  # the same crop for EEG and EMG
-
-            def rescaled(f: np.ndarray, n_scaled: int, crop_seed: int = crop_seed, s=s) -> np.ndarray:  # noqa: ANN001
-                crop_rng = np.random.default_rng(crop_seed)
-                if state_mix:
-                    return rescaled_by_state_mix(np.asarray(f), np.asarray(s.labels), crop_rng, n_scaled=n_scaled)
-                return rescaled_by_crop(np.asarray(f), crop_rng, n_scaled=n_scaled)
-            out.append(SubjectData(f"{s.subject}-crop{k}", rescaled(s.eeg, EEG_FEATURES),
-                                   rescaled(s.emg, EMG_FEATURES), s.labels))
+            out.append(SubjectData(f"{s.subject}-crop{k}",
+                                   _rescaled_copy(s.eeg, s.labels, crop_seed, EEG_FEATURES, state_mix),
+                                   _rescaled_copy(s.emg, s.labels, crop_seed, EMG_FEATURES, state_mix),
+                                   s.labels))
     return out
+
+
+def _rescaled_copy(f: np.ndarray, labels: np.ndarray, crop_seed: int, n_scaled: int,
+                   state_mix: bool) -> np.ndarray:
+    from sleepscorer_model.spectral import rescaled_by_crop, rescaled_by_state_mix
+
+    rng = np.random.default_rng(crop_seed)
+    if state_mix:
+        return rescaled_by_state_mix(np.asarray(f), np.asarray(labels), rng, n_scaled=n_scaled)
+    return rescaled_by_crop(np.asarray(f), rng, n_scaled=n_scaled)
 
 
 def renamed(subject, prefix: str):  # noqa: ANN001, ANN201 - SubjectData
@@ -152,7 +153,8 @@ def main() -> int:
     parser.add_argument("--epoch-noise", type=float, default=0.0,
                         help="most per-epoch noise (scaled units) added to a window: weaker contrasts")
     parser.add_argument("--eeg-shape-off", action="store_true",
-                        help="train with the EEG shape features always zero (the EMG's kept)")
+                        help="train with the EEG shape features always zero, the EMG's kept (an "
+                             "experiment: scoring does not zero them, so such weights are not shippable)")
     parser.add_argument("--state-mix", action="store_true",
                         help="composition copies scaled by a random mix of states, not a crop")
     parser.add_argument("--ffn", type=int, default=128)
