@@ -330,35 +330,39 @@ def run(args: argparse.Namespace) -> int:
     for _, out in work:  # every output checked before any scoring starts
         check_output_file(out, inputs)
     args.out.mkdir(parents=True, exist_ok=True)
-    jobs = max(1, min(args.jobs, len(items)))
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    outcomes: list[Outcome] = []
-    _live(_bar(0, len(items)))
-    if jobs == 1:
-        _init_worker(args.model, args.device, threads)
-        for path, out in work:
-            outcomes.append(_score_in_worker(path, out, args.modality, args.device,
-                                             args.epoch_length, roles_from(args),
-                                             args.allow_rem_from_wake,
-                                             not args.no_lab_gate, args.rate,
-                                             not args.no_smoothing))
-            _batch_progress(len(outcomes), len(items), path)
-    else:
-        with ProcessPoolExecutor(jobs, get_context("spawn"), _init_worker,
-                                 (args.model, args.device, threads)) as pool:
-            futures = [pool.submit(_score_in_worker, p, o, args.modality, args.device,
-                                   args.epoch_length, roles_from(args),
-                                   args.allow_rem_from_wake, not args.no_lab_gate, args.rate,
-                                   not args.no_smoothing)
-                       for p, o in work]
-            for future in as_completed(futures):
-                outcomes.append(future.result())
-                _batch_progress(len(outcomes), len(items), outcomes[-1].path)
-    _end_live()
+    outcomes = _score_batch(args, work)
     order = {p: i for i, (p, _) in enumerate(work)}
     outcomes.sort(key=lambda o: order[o.path])
     print_summary(outcomes)
     return 1 if any(o.error for o in outcomes) else 0
+
+
+def _score_batch(args: argparse.Namespace, work: list[tuple[Path, Path]]) -> list[Outcome]:
+    """Outcomes in the order they finish; the CPU is shared out so N jobs do not oversubscribe."""
+    jobs = max(1, min(args.jobs, len(work)))
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    outcomes: list[Outcome] = []
+    _live(_bar(0, len(work)))
+    if jobs == 1:
+        _init_worker(args.model, args.device, threads)
+        for path, out in work:
+            outcomes.append(_score_in_worker(*_worker_args(args, path, out)))
+            _batch_progress(len(outcomes), len(work), path)
+    else:
+        with ProcessPoolExecutor(jobs, get_context("spawn"), _init_worker,
+                                 (args.model, args.device, threads)) as pool:
+            futures = [pool.submit(_score_in_worker, *_worker_args(args, p, o)) for p, o in work]
+            for future in as_completed(futures):
+                outcomes.append(future.result())
+                _batch_progress(len(outcomes), len(work), outcomes[-1].path)
+    _end_live()
+    return outcomes
+
+
+def _worker_args(args: argparse.Namespace, path: Path, out: Path) -> tuple:
+    """One argument list, so scoring in this process and in a pool cannot drift apart."""
+    return (path, out, args.modality, args.device, args.epoch_length, roles_from(args),
+            args.allow_rem_from_wake, not args.no_lab_gate, args.rate, not args.no_smoothing)
 
 
 def _run_single(args: argparse.Namespace, path: Path) -> int:

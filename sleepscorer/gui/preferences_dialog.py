@@ -32,6 +32,14 @@ class PreferencesDialog(QDialog):
         self.setWindowTitle("Preferences")
         self.settings = settings
         layout = QVBoxLayout(self)
+        layout.addLayout(self._build_form(settings))
+        layout.addWidget(self._build_stages(settings))
+        layout.addWidget(self._build_colours(settings))
+        self._show_colours()
+        layout.addWidget(self._build_buttons())
+
+    def _build_form(self, settings: Settings) -> QFormLayout:
+        """Export and scoring options, each showing the value `accept` will write back."""
         form = QFormLayout()
         self.export_epoch = QComboBox()
         for seconds in EXPORT_EPOCH_LENGTHS:
@@ -60,8 +68,10 @@ class PreferencesDialog(QDialog):
             "a fine-tuned model normally scores only recordings that look like the ones it "
             "was corrected on, and sends others to its parent model")
         form.addRow("", self.ignore_lab_gate)
-        layout.addLayout(form)
+        return form
 
+    def _build_stages(self, settings: Settings) -> QGroupBox:
+        """Only the optional stages get boxes: the core ones cannot be switched off."""
         stages_box = QGroupBox("Stages in use (Wake, NREM and REM always are)")
         row = QHBoxLayout(stages_box)
         self.optional: dict[Stage, QCheckBox] = {}
@@ -71,8 +81,10 @@ class PreferencesDialog(QDialog):
             row.addWidget(box)
             self.optional[stage] = box
         row.addStretch(1)
-        layout.addWidget(stages_box)
+        return stages_box
 
+    def _build_colours(self, settings: Settings) -> QGroupBox:
+        """Colours are edited on a copy, so Cancel leaves the settings untouched."""
         colours_box = QGroupBox("Stage colours")
         colours_form = QFormLayout(colours_box)
         self.colours = {s: settings.colours[s] for s in COLOURED_STAGES}
@@ -88,14 +100,15 @@ class PreferencesDialog(QDialog):
                          "deficiency")
         reset.clicked.connect(self.reset_colours)
         colours_form.addRow(reset)
-        layout.addWidget(colours_box)
-        self._show_colours()
+        return colours_box
 
+    def _build_buttons(self) -> QDialogButtonBox:
+        """Ok goes through `accept`, the only place the settings are written."""
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        return buttons
 
     def _show_colours(self) -> None:
         for stage, button in self.colour_buttons.items():

@@ -50,6 +50,19 @@ class StatisticsPanel(QWidget):
         self.stages: tuple[Stage, ...] = (Stage.WAKE, Stage.NREM, Stage.REM, Stage.MA,
                                           Stage.ARTIFACT)
         layout = QVBoxLayout(self)
+        self._build_time_plot(layout)
+        self._build_tables(layout)
+        self._build_labels(layout)
+        self._build_spectra(layout)
+        export = QPushButton("Export statistics as CSV...")
+        export.clicked.connect(self.exportRequested.emit)
+        layout.addWidget(export)
+        layout.addStretch(1)
+        self._timer = QTimer(self, singleShot=True, interval=300)
+        self._timer.timeout.connect(self.refresh)
+
+    def _build_time_plot(self, layout: QVBoxLayout) -> None:
+        """A fixed, non-interactive glance at time per state; the table holds the figures."""
         self.plot = pg.PlotWidget(background="w")
         self.plot.setFixedHeight(130)
         self.plot.setMouseEnabled(False, False)
@@ -58,6 +71,9 @@ class StatisticsPanel(QWidget):
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7)
         self.plot.addItem(self.bars)
         layout.addWidget(self.plot)
+
+    def _build_tables(self, layout: QVBoxLayout) -> None:
+        """Read-only tables: the figures come from the hypnogram, not from typing here."""
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["time", "%", "bouts", "mean bout"])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -68,6 +84,9 @@ class StatisticsPanel(QWidget):
         self.transitions.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.transitions.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.transitions)
+
+    def _build_labels(self, layout: QVBoxLayout) -> None:
+        """Latencies always; the comparison only once a second scoring is loaded."""
         self.latency = QLabel("")
         self.latency.setWordWrap(True)
         layout.addWidget(self.latency)
@@ -75,6 +94,9 @@ class StatisticsPanel(QWidget):
         self.comparison.setStyleSheet("font-family: monospace")
         self.comparison.setVisible(False)
         layout.addWidget(self.comparison)
+
+    def _build_spectra(self, layout: QVBoxLayout) -> None:
+        """Fixed dB and Hz axes: pyqtgraph's automatic SI prefixes would rescale the units."""
         self.spectra = pg.PlotWidget(background="w")
         self.spectra.setFixedHeight(160)
         self.spectra.setMouseEnabled(False, False)
@@ -86,12 +108,6 @@ class StatisticsPanel(QWidget):
         self.spectra_legend = self.spectra.addLegend(offset=(-5, 5), labelTextSize="7pt")
         self.spectra_items: dict[Stage, tuple] = {}
         layout.addWidget(self.spectra)
-        export = QPushButton("Export statistics as CSV...")
-        export.clicked.connect(self.exportRequested.emit)
-        layout.addWidget(export)
-        layout.addStretch(1)
-        self._timer = QTimer(self, singleShot=True, interval=300)
-        self._timer.timeout.connect(self.refresh)
 
     def set_hypnogram(self, hyp: Hypnogram | None, start_time=None, spectrogram=None) -> None:
         self.hypnogram = hyp

@@ -95,24 +95,41 @@ def _check_layout(path: Path) -> tuple[_Layout, int]:
     size = path.stat().st_size
     with path.open("rb") as f:
         head = f.read(256)
-        if len(head) < 256 and head[:1] in (b"0", b"\xff"):
-            raise RecordingError(path, f"truncated EDF header ({len(head)} of at least 256 "
-                                       "bytes); copy the file again")
-        if len(head) < 256 or not (head[:8] == b"0       " or head[:8] == b"\xffBIOSEMI"):
-            raise RecordingError(path, "not an EDF/BDF file (its first bytes are not an EDF "
-                                       "header); check the file type")
-        header_bytes = int(_number(path, head[184:192], "number of bytes in header record", whole=True))
-        n_signals = int(_number(path, head[252:256], "number of signals", whole=True))
-        if size < header_bytes or header_bytes != 256 * (n_signals + 1):
-            raise RecordingError(path, f"truncated EDF header ({min(size, header_bytes)} of "
-                                       f"{256 * (n_signals + 1)} bytes); copy the file again")
-        if n_signals < 1:
-            raise RecordingError(path, f"the EDF header lists {n_signals} signals; the file "
-                                       "holds no signals, export the EEG/EMG again")
-        n_records = int(_number(path, head[236:244], "number of data records", whole=True))
-        record_s = _number(path, head[244:252], "duration of a data record")
+        header_bytes, n_signals, n_records, record_s = _fixed_fields(path, head, size)
         fields = f.read(256 * n_signals)
+    layout = _signal_layout(path, head, fields, n_signals, (header_bytes, n_records, record_s))
+    _check_signals(path, layout)
+    record_bytes = sum(layout.n_samples) * layout.sample_bytes
+    available = (size - header_bytes) // record_bytes if record_bytes > 0 else 0
+    return layout, available
 
+
+def _fixed_fields(path: Path, head: bytes, size: int) -> tuple[int, int, int, float]:
+    """Header bytes, signals, records and record length, checked before the per-signal fields
+    are read, so a foreign or cut-off file is named as such instead of as a bad field."""
+    if len(head) < 256 and head[:1] in (b"0", b"\xff"):
+        raise RecordingError(path, f"truncated EDF header ({len(head)} of at least 256 "
+                                   "bytes); copy the file again")
+    if len(head) < 256 or not (head[:8] == b"0       " or head[:8] == b"\xffBIOSEMI"):
+        raise RecordingError(path, "not an EDF/BDF file (its first bytes are not an EDF "
+                                   "header); check the file type")
+    header_bytes = int(_number(path, head[184:192], "number of bytes in header record", whole=True))
+    n_signals = int(_number(path, head[252:256], "number of signals", whole=True))
+    if size < header_bytes or header_bytes != 256 * (n_signals + 1):
+        raise RecordingError(path, f"truncated EDF header ({min(size, header_bytes)} of "
+                                   f"{256 * (n_signals + 1)} bytes); copy the file again")
+    if n_signals < 1:
+        raise RecordingError(path, f"the EDF header lists {n_signals} signals; the file "
+                                   "holds no signals, export the EEG/EMG again")
+    n_records = int(_number(path, head[236:244], "number of data records", whole=True))
+    record_s = _number(path, head[244:252], "duration of a data record")
+    return header_bytes, n_signals, n_records, record_s
+
+
+def _signal_layout(path: Path, head: bytes, fields: bytes, n_signals: int,
+                   fixed: tuple[int, int, float]) -> _Layout:
+    """The per-signal columns as a `_Layout`; only the sample counts are checked here,
+    because they size the data records that everything after depends on."""
     def column(offset: int, width: int) -> list[str]:
         base = offset * n_signals
         return [fields[base + width * i: base + width * (i + 1)].decode("latin-1").strip()
@@ -127,9 +144,16 @@ def _check_layout(path: Path) -> tuple[_Layout, int]:
     physical = tuple(zip(column(104, 8), column(112, 8), strict=True))
     digital = tuple(zip(column(120, 8), column(128, 8), strict=True))
     sample_bytes = 3 if head[:8] != b"0       " else 2
-    layout = _Layout(header_bytes, n_records, record_s, n_samples, sample_bytes, labels,
-                     tuple(column(96, 8)), physical, digital)
-    signals = [i for i in range(n_signals) if layout.is_signal(i)]
+    header_bytes, n_records, record_s = fixed
+    return _Layout(header_bytes, n_records, record_s, n_samples, sample_bytes, labels,
+                   tuple(column(96, 8)), physical, digital)
+
+
+def _check_signals(path: Path, layout: _Layout) -> None:
+    """Reject headers whose signals cannot be read as recordings (annotations only, no or
+    absurd sampling rates), each with the fix the user can make."""
+    labels, n_samples, record_s = layout.labels, layout.n_samples, layout.record_s
+    signals = [i for i in range(len(labels)) if layout.is_signal(i)]
     if not signals:
         raise RecordingError(path, "the file holds only EDF+ annotations, no signals; export "
                                    "the EEG/EMG recording itself")
@@ -147,9 +171,6 @@ def _check_layout(path: Path) -> tuple[_Layout, int]:
             raise RecordingError(path, f"corrupt EDF header: signal {labels[i]!r} has "
                                        f"{n_samples[i]} samples per {record_s:g}-s record "
                                        f"({rate:g} Hz); the file is damaged; export it again")
-    record_bytes = sum(n_samples) * sample_bytes
-    available = (size - header_bytes) // record_bytes if record_bytes > 0 else 0
-    return layout, available
 
 
 def _kind(name: str, mne_type: str) -> ChannelKind:
