@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 from sleepscorer_model.data import SubjectData, stages_to_classes
 from sleepscorer_model.frontend import make_source
-from sleepscorer_model.preprocess import PreprocessConfig
+from sleepscorer_model.preprocess import EpochSource, PreprocessConfig
+from sleepscorer_model.spectral import SpectralSource
 
 from sleepscorer.errors import LabelsError, ModelError
 from sleepscorer.hypnogram import Hypnogram
@@ -114,12 +115,8 @@ def export_corrections(recording: Recording, hypnogram: Hypnogram, out_dir: str 
     out = Path(out_dir)
     card = base_model_card
     classes = [str(c) for c in card["classes"]]
-    prep = preprocessing if preprocessing is not None else card.get("preprocessing", {})
-    prep = PreprocessConfig(**prep) if isinstance(prep, dict) else prep
+    prep = _base_preprocessing(out, card, preprocessing)
     prep_dict = prep.to_dict()
-    if prep_dict != PreprocessConfig(**card.get("preprocessing", {})).to_dict():
-        raise ModelError(out, "preprocessing differs from the base model's; corrections must be "
-                              "preprocessed as the model expects (leave it at the default)")
     n = recording.n_epochs(BASE_EPOCH)
     labels = person_targets(hypnogram, stages_from_names(classes), n)
     context = int(card.get("config", {}).get("seq_len", 16)) // 2
@@ -136,15 +133,7 @@ def export_corrections(recording: Recording, hypnogram: Hypnogram, out_dir: str 
     _check_fits(out / MANIFEST, manifest, classes, prep_dict)
     source = make_source(recording, prep)  # the front end the base model reads
     rec_id = f"rec{len(manifest['recordings']):03d}"
-    entry_runs = []
-    for j, (a, b) in enumerate(runs):
-        stem = f"{rec_id}-run{j:03d}"
-        files = {"labels": f"{stem}-labels.npy"}
-        np.save(out / files["labels"], labels[a:b])
-        for name in source.channels:
-            files[name] = f"{stem}-{name}.npy"
-            np.save(out / files[name], source.epochs(name, a, b))
-        entry_runs.append({"start": a, "stop": b, "files": files})
+    entry_runs = _save_runs(out, rec_id, runs, labels, source)
     counts = np.bincount(labels[labels >= 0], minlength=len(classes))
     entry = {
         "id": rec_id, "recording": str(recording.source),
@@ -159,12 +148,47 @@ def export_corrections(recording: Recording, hypnogram: Hypnogram, out_dir: str 
         "base_model_sha256": base_sha256(card),
         "created": datetime.now(UTC).isoformat(timespec="seconds")}
     manifest["recordings"].append(entry)
-    total = np.zeros(len(classes), dtype=np.int64)
-    for r in manifest["recordings"]:
-        total += np.array([r["label_counts"].get(c, 0) for c in classes])
-    manifest["label_counts"] = dict(zip(classes, total.tolist(), strict=True))
+    manifest["label_counts"] = _total_counts(manifest["recordings"], classes)
     _atomic_json(out / MANIFEST, manifest)  # last: a failed export leaves the manifest as it was
     return entry
+
+
+def _base_preprocessing(out: Path, card: dict,
+                        preprocessing: PreprocessConfig | dict | None) -> PreprocessConfig:
+    """The preprocessing to store the arrays with; refused unless it is the base model's,
+    since the arrays are model input."""
+    prep = preprocessing if preprocessing is not None else card.get("preprocessing", {})
+    prep = PreprocessConfig(**prep) if isinstance(prep, dict) else prep
+    if prep.to_dict() != PreprocessConfig(**card.get("preprocessing", {})).to_dict():
+        raise ModelError(out, "preprocessing differs from the base model's; corrections must be "
+                              "preprocessed as the model expects (leave it at the default)")
+    return prep
+
+
+def _save_runs(out: Path, rec_id: str, runs: list[tuple[int, int]], labels: np.ndarray,
+               source: EpochSource | SpectralSource) -> list[dict]:
+    """One labels .npy and one signal .npy per channel for each run, named after the
+    recording's id so appended recordings never overwrite each other; returns the runs'
+    manifest entries."""
+    entry_runs = []
+    for j, (a, b) in enumerate(runs):
+        stem = f"{rec_id}-run{j:03d}"
+        files = {"labels": f"{stem}-labels.npy"}
+        np.save(out / files["labels"], labels[a:b])
+        for name in source.channels:
+            files[name] = f"{stem}-{name}.npy"
+            np.save(out / files[name], source.epochs(name, a, b))
+        entry_runs.append({"start": a, "stop": b, "files": files})
+    return entry_runs
+
+
+def _total_counts(recordings: list[dict], classes: list[str]) -> dict[str, int]:
+    """Epochs per class over every recording in the folder, recounted from the entries so
+    the total stays right however many exports appended to it."""
+    total = np.zeros(len(classes), dtype=np.int64)
+    for r in recordings:
+        total += np.array([r["label_counts"].get(c, 0) for c in classes])
+    return dict(zip(classes, total.tolist(), strict=True))
 
 
 def _load_array(folder: Path, name: str, dtype: type) -> np.ndarray:

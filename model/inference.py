@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -275,36 +276,65 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
         loaded, note = route_to_lab_model(loaded, source, dev)
         warnings += [note] if note else []
     batch_size = batch_size or (4096 if dev.type == "cuda" else 512)
-    roles = {role: ch for role, ch, used in (("EEG", recording.eeg, modality != "emg"),
-                                             ("EMG", recording.emg, modality != "eeg"))
-             if used and ch is not None}
-    bad, spans = check_channels(roles, n1)
+    bad, spans = check_channels(_used_channels(recording, modality), n1)
+    read = partial(network_probabilities, loaded, source, cfg, device=dev, batch_size=batch_size,
+                   chunk_epochs=chunk_epochs, cancel=cancel)
     with torch.inference_mode():
-        p1 = network_probabilities(loaded, source, cfg, modality, dev, batch_size, chunk_epochs,
-                                   progress, cancel)
-        emg_only_bad = (bad["EMG"] & ~bad["EEG"]) if {"EEG", "EMG"} <= bad.keys() else None
-        if emg_only_bad is not None and emg_only_bad.any() and "eeg" in loaded.modalities:
-            # the same source: a scorer of modality "eeg" reads only its EEG channel
-            p_eeg = network_probabilities(loaded, source, cfg, "eeg", dev, batch_size,
-                                          chunk_epochs, None, cancel)
-            p1[emg_only_bad] = p_eeg[emg_only_bad]
+        p1 = read(modality, progress=progress)
+        _eeg_where_only_emg_bad(p1, bad, loaded.modalities, read)
+    p1 = _decode(p1, loaded.classes, sequence_prior, rem_rule, warnings)
+    p1, classes = gate_unusable(p1, loaded.classes, bad, modality)
+    warnings += _quality_warnings(spans, modality)
+    probs = combine_epochs(p1, epoch_length, n_out)
+    return ScoreResult(probs, classes, loaded.name, str(dev), modality, epoch_length,
+                       warnings, spans)
+
+
+def _used_channels(recording: Recording, modality: str) -> dict:
+    """The channels scored from, by role: only these are checked, so a bad channel the
+    modality leaves out raises no warning and gates no epoch."""
+    return {role: ch for role, ch, used in (("EEG", recording.eeg, modality != "emg"),
+                                            ("EMG", recording.emg, modality != "eeg"))
+            if used and ch is not None}
+
+
+def _eeg_where_only_emg_bad(p1: np.ndarray, bad: dict[str, np.ndarray],
+                            modalities: tuple[str, ...],
+                            read: Callable[..., np.ndarray]) -> None:
+    """Epochs whose EMG alone is unusable take the EEG-only reading (in place), so a lost
+    EMG electrode does not cost epochs the EEG can still score."""
+    emg_only_bad = (bad["EMG"] & ~bad["EEG"]) if {"EEG", "EMG"} <= bad.keys() else None
+    if emg_only_bad is not None and emg_only_bad.any() and "eeg" in modalities:
+        # the same source: a scorer of modality "eeg" reads only its EEG channel
+        p_eeg = read("eeg", progress=None)
+        p1[emg_only_bad] = p_eeg[emg_only_bad]
+
+
+def _decode(p1: np.ndarray, classes: tuple[Stage, ...], sequence_prior: SequencePrior | None,
+            rem_rule: RemRule | None, warnings: list[str]) -> np.ndarray:
+    """The HMM first, then the REM rule on what it decoded; without the rule the HMM must
+    allow Wake -> REM itself. Appends a warning when the rule changed anything."""
     if sequence_prior is not None:
         if rem_rule is None:
             sequence_prior = replace(sequence_prior, allow_wake_to_rem=True)
-        p1 = smooth(p1, loaded.classes, sequence_prior, BASE_EPOCH)
+        p1 = smooth(p1, classes, sequence_prior, BASE_EPOCH)
     if rem_rule is not None:
-        p1, changed = apply_rem_rule(p1, loaded.classes, BASE_EPOCH, rem_rule)
+        p1, changed = apply_rem_rule(p1, classes, BASE_EPOCH, rem_rule)
         if changed:
             warnings.append(f"{changed} s of REM with no NREM before it scored Wake (rodents "
                             "enter REM from NREM; turn this off for narcolepsy models)")
-    p1, classes = gate_unusable(p1, loaded.classes, bad, modality)
+    return p1
+
+
+def _quality_warnings(spans: list[QualitySpan], modality: str) -> list[str]:
+    """One line per bad span, saying how its epochs were scored, so a reviewer knows which
+    ones to check."""
+    warnings = []
     for span in spans:
         fallback = span.channel == "EMG" and modality == "both"
         warnings.append(f"{span.describe()}: " + ("scored from EEG alone where the EEG is usable" if fallback
                                                   else "scored Artifact, please review"))
-    probs = combine_epochs(p1, epoch_length, n_out)
-    return ScoreResult(probs, classes, loaded.name, str(dev), modality, epoch_length,
-                       warnings, spans)
+    return warnings
 
 
 ARTIFACT_PROBABILITY = 0.5  # gated epochs: Artifact, at a confidence `N` stops at

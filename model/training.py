@@ -234,67 +234,129 @@ def _fit(model, train_data, val_data, cfg, dist, progress, cancel, loss_fn, para
     train_set = SequenceDataset(train_data, seq_len, cfg.stride)
     val_set = SequenceDataset(val_data, seq_len, seq_len) if val_data else None
     model.to(dist.device)
+    loader, sampler, stepper, clock = _optimisation_setup(model, train_set, cfg, dist,
+                                                          parameters, loss_fn)
+    result = TrainResult(model, is_main=dist.rank == 0)
+    report = progress if result.is_main else None
+    best = _Best()
+    for epoch in range(1, cfg.epochs + 1):
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        stepper.net.train()
+        losses = _train_epoch(stepper, loader, clock, epoch, report, cancel)
+        record = {"epoch": epoch, "loss": float(np.mean(losses)) if losses else math.nan}
+        if val_set is not None and len(val_set):
+            _validate(model, val_set, dist.device, record, best, result)
+        result.history.append(record)
+        if report is not None:
+            report({"stage": "epoch_end", **record, "eta_s": clock.eta()})
+        if val_set is not None and best.waited >= cfg.patience:
+            break
+    if best.state is not None:
+        model.load_state_dict(best.state)
+    else:
+        result.best_epoch = len(result.history)
+    model.eval()
+    return result
+
+
+@dataclass
+class _Clock:
+    """Optimiser steps done against all planned, so each progress report can carry an ETA."""
+
+    steps: int  # per epoch: the loader's batches, capped by `max_steps_per_epoch`
+    total: int
+    done: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+    def eta(self) -> float:
+        return (time.perf_counter() - self.started) / max(1, self.done) * (self.total - self.done)
+
+
+@dataclass
+class _Stepper:
+    """One optimiser step per batch; kept together so the epoch loop stays readable."""
+
+    net: nn.Module  # the DDP wrapper when distributed, else the model itself
+    loss_fn: LossFn
+    params: list[nn.Parameter]
+    optimiser: torch.optim.Optimizer
+    schedule: torch.optim.lr_scheduler.LRScheduler | None
+    cfg: TrainConfig
+    device: torch.device
+
+    def step(self, eeg: torch.Tensor, emg: torch.Tensor, y: torch.Tensor) -> float:
+        eeg, emg = eeg.to(self.device), emg.to(self.device)
+        eeg, emg = augment(eeg, emg, self.cfg)
+        terms = self.loss_fn(self.net, eeg, emg, y.to(self.device))
+        self.optimiser.zero_grad(set_to_none=True)
+        terms["loss"].backward()
+        if self.cfg.grad_clip:
+            nn.utils.clip_grad_norm_(self.params, self.cfg.grad_clip)
+        self.optimiser.step()
+        if self.schedule is not None:
+            self.schedule.step()
+        return float(terms["loss"].detach())
+
+
+@dataclass
+class _Best:
+    """The best validation epoch so far: early stopping restores its weights at the end."""
+
+    f1: float = -math.inf
+    state: dict | None = None
+    waited: int = 0  # epochs since the best one
+
+
+def _optimisation_setup(model: nn.Module, train_set: SequenceDataset, cfg: TrainConfig,
+                        dist: _Distributed, parameters: Sequence[nn.Parameter] | None,
+                        loss_fn: LossFn) -> tuple[DataLoader, object | None, _Stepper, _Clock]:
+    """Optimiser, loader and step budget, built in one place since the cosine schedule's
+    length depends on the loader's."""
     net = dist.wrap(model)
     params = [p for p in (parameters or model.parameters()) if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     loader, sampler = _loader(train_set, cfg, dist)
     steps = len(loader) if cfg.max_steps_per_epoch is None else min(len(loader), cfg.max_steps_per_epoch)
-    total_steps, done_steps, started = max(1, steps * cfg.epochs), 0, time.perf_counter()
-    schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, total_steps)
+    clock = _Clock(steps, max(1, steps * cfg.epochs))
+    schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, clock.total)
                 if cfg.cosine else None)
-    result = TrainResult(model, is_main=dist.rank == 0)
-    best_f1, best_state, waited = -math.inf, None, 0
-    for epoch in range(1, cfg.epochs + 1):
-        if sampler is not None:
-            sampler.set_epoch(epoch)
-        net.train()
-        losses = []
-        for step, (eeg, emg, y) in enumerate(loader, 1):
-            if step > steps:
-                break
-            if cancel is not None and cancel():
-                raise Cancelled()
-            eeg, emg = eeg.to(dist.device), emg.to(dist.device)
-            eeg, emg = augment(eeg, emg, cfg)
-            terms = loss_fn(net, eeg, emg, y.to(dist.device))
-            optimiser.zero_grad(set_to_none=True)
-            terms["loss"].backward()
-            if cfg.grad_clip:
-                nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-            optimiser.step()
-            if schedule is not None:
-                schedule.step()
-            losses.append(float(terms["loss"].detach()))
-            done_steps += 1
-            if progress is not None and result.is_main:
-                elapsed = time.perf_counter() - started
-                progress({"stage": "train", "epoch": epoch, "epochs": cfg.epochs, "step": step,
-                          "steps": steps, "loss": losses[-1],
-                          "eta_s": elapsed / done_steps * (total_steps - done_steps)})
-        record = {"epoch": epoch, "loss": float(np.mean(losses)) if losses else math.nan}
-        if val_set is not None and len(val_set):
-            y_true, y_pred = predict_dataset(model, val_set, dist.device)
-            metrics = evaluate(y_true, y_pred, model.cfg.n_classes)
-            record.update({f"val_{k}": v for k, v in metrics.items() if k != "confusion"})
-            if metrics["macro_f1"] > best_f1:
-                best_f1, waited = metrics["macro_f1"], 0
-                best_state = copy.deepcopy(model.state_dict())
-                result.best, result.best_epoch = metrics, epoch
-            else:
-                waited += 1
-        result.history.append(record)
-        if progress is not None and result.is_main:
-            progress({"stage": "epoch_end", **record,
-                      "eta_s": (time.perf_counter() - started) / max(1, done_steps)
-                      * (total_steps - done_steps)})
-        if val_set is not None and waited >= cfg.patience:
+    return loader, sampler, _Stepper(net, loss_fn, params, optimiser, schedule, cfg,
+                                     dist.device), clock
+
+
+def _train_epoch(stepper: _Stepper, loader: DataLoader, clock: _Clock, epoch: int,
+                 report: Callable[[dict], None] | None,
+                 cancel: Callable[[], bool] | None) -> list[float]:
+    """One pass over the loader, checking `cancel` before every step so a stop is prompt;
+    `report` is None where nothing is reported (no callback, or a DDP rank other than 0)."""
+    losses = []
+    for step, (eeg, emg, y) in enumerate(loader, 1):
+        if step > clock.steps:
             break
-    if best_state is not None:
-        model.load_state_dict(best_state)
+        if cancel is not None and cancel():
+            raise Cancelled()
+        losses.append(stepper.step(eeg, emg, y))
+        clock.done += 1
+        if report is not None:
+            report({"stage": "train", "epoch": epoch, "epochs": stepper.cfg.epochs, "step": step,
+                    "steps": clock.steps, "loss": losses[-1], "eta_s": clock.eta()})
+    return losses
+
+
+def _validate(model: nn.Module, val_set: SequenceDataset, device: torch.device, record: dict,
+              best: _Best, result: TrainResult) -> None:
+    """Early stopping: the epoch's `record` gains its validation metrics, and a better
+    macro-F1 keeps a copy of the weights (else patience runs down)."""
+    y_true, y_pred = predict_dataset(model, val_set, device)
+    metrics = evaluate(y_true, y_pred, model.cfg.n_classes)
+    record.update({f"val_{k}": v for k, v in metrics.items() if k != "confusion"})
+    if metrics["macro_f1"] > best.f1:
+        best.f1, best.waited = metrics["macro_f1"], 0
+        best.state = copy.deepcopy(model.state_dict())
+        result.best, result.best_epoch = metrics, record["epoch"]
     else:
-        result.best_epoch = len(result.history)
-    model.eval()
-    return result
+        best.waited += 1
 
 
 def fit_architecture(arch: str, train_data: Sequence[SubjectData],
