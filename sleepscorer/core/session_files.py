@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from sleepscorer.io.atomic import write_bytes_atomic
 
 FORMAT = 1  # of the session folder; part of every fingerprint
 SAMPLE_BLOCK = 64 * 1024  # bytes read at each sampled place of a file
@@ -53,26 +53,9 @@ def session_key(fingerprint: str) -> str:
 
 # -- atomic files -----------------------------------------------------------------------
 def write_atomic(path: Path, write) -> None:
-    """`write(fh)` into a temporary file beside `path`, fsync, then rename over `path`."""
+    """`write(fh)` into `path`, creating the session folder if needed; whole or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:  # the rename itself survives a power cut once the folder is synced
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
+    write_bytes_atomic(path, write)
 
 
 def write_json(path: Path, data: dict) -> None:

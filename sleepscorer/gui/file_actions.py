@@ -172,6 +172,8 @@ class FileActions(QObject):
         for note in found.notes:
             self.w.warnings.add(path.name, note)
         if found.restored:
+            models = found.session.meta.get("models") if found.session is not None else None
+            self.w.model_panel.show_restored(models[-1].get("name") if models else None)
             n_person = int(hyp.is_person_labelled().sum())
             self._status(f"reopened your session of {path.name}: {n_person} epoch(s) labelled "
                          "by a person (File > Saved session shows it; File > Revert to model "

@@ -171,3 +171,9 @@ class ModelPanel(QWidget):
 
     def show_result(self, model_name: str, device: str) -> None:
         self.info.setText(f"last scored by {model_name} on {device}")
+
+    def show_restored(self, model_name: str | None) -> None:
+        """Labels came back from the saved session, not from a scoring run of this one."""
+        by = f" (scored by {model_name})" if model_name else ""
+        self.info.setText(f"labels restored from your last session{by}; "
+                          "Re-score to score again")

@@ -78,6 +78,8 @@ def test_label_export_label_more_close_reopen_with_the_real_model(qtbot, window,
     assert np.array_equal(again.sources, expected[1])
     assert (again.stages[10:30] == Stage.REM).all() and (again.stages[100:120] == Stage.NREM).all()
     assert again.stages[200] == model_stages[200] and again.sources[200] == Source.MODEL
+    info = second.model_panel.info.text()  # says where the labels came from, not "no scoring"
+    assert info.startswith("labels restored from your last session (scored by ") and "sdreamer" in info
     assert isolated.score.calls == ["both"]  # not scored afresh over the expert's work
     second.files.score_again()  # re-scoring keeps the expert's labels (the default answer)
     qtbot.waitUntil(lambda: not second.files.busy(), timeout=60000)
