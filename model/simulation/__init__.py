@@ -5,30 +5,27 @@ are calibrated on real unlabelled recordings (`scripts/calibrate_simulator.py`);
 and labs vary (`labs`). Entry point: `simulate_recording`. No Qt, no file writing.
 """
 
-from sleepscorer_model.simulation.hypnograms import (
-    SemiMarkovModel,
-    default_sampler,
-    load_mssv,
-    to_one_second,
-)
-from sleepscorer_model.simulation.labs import (
-    CALIBRATED_LAB,
-    LABS,
-    TRAINING_LABS,
-    AnimalParams,
-    LabProfile,
-    get_lab,
-    shifted_lab,
-)
-from sleepscorer_model.simulation.session import (
-    SimulatedSession,
-    simulate_recording,
-    simulate_session,
-)
-from sleepscorer_model.simulation.signals import SignalState
+from importlib import import_module
 
-__all__ = [
-    "AnimalParams", "CALIBRATED_LAB", "LABS", "LabProfile", "SemiMarkovModel", "SignalState",
-    "SimulatedSession", "TRAINING_LABS", "default_sampler", "get_lab", "load_mssv",
-    "shifted_lab", "simulate_recording", "simulate_session", "to_one_second",
-]
+# Names are loaded on first use (PEP 562): the scorer needs only `hypnograms` (the MSSV
+# transitions of its decoding), and importing the signal generators would pull in
+# scipy.signal, about 1.5 s of every CLI run and every app start.
+_WHERE = {
+    "SemiMarkovModel": "hypnograms", "default_sampler": "hypnograms", "load_mssv": "hypnograms",
+    "to_one_second": "hypnograms",
+    "CALIBRATED_LAB": "labs", "LABS": "labs", "TRAINING_LABS": "labs", "AnimalParams": "labs",
+    "LabProfile": "labs", "get_lab": "labs", "shifted_lab": "labs",
+    "SimulatedSession": "session", "simulate_recording": "session", "simulate_session": "session",
+    "SignalState": "signals",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
