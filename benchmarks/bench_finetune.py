@@ -93,6 +93,10 @@ def gate_check(model, lab: str, minutes: float = 30.0, per_lab: int = 3) -> list
     from sleepscorer_model.preprocess import EpochSource, PreprocessConfig
 
     lab_gate = LabGate.from_card(model.card.get("lab_gate"))
+    if lab_gate is None:  # fine-tuning drops the gate when the network alone keeps every lab
+        return ["No lab gate: the fine-tuned network alone kept every training lab within "
+                "`max_forgetting` on fresh animals, so it scores every recording (the rows "
+                "\"as the app scores them\" and \"fine-tuned network alone\" are the same)."]
     cfg = PreprocessConfig(**model.card["preprocessing"])
     out = ["| animals (fresh, 30 min each) | scored by the fine-tuned model | by the parent |",
            "|---|---|---|"]
