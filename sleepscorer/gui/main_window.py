@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
         session.revealRequested.connect(self._reveal)
         session.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.setWindowTitle(f"SleepScorer - {loaded.recording.source.name}")
-        self._apply_window(self.window_combo.currentData(), centre=0.0)
+        self._apply_window(self.settings.window_s, centre=0.0)  # the user's length, not the empty plot's
         session.select(0)
 
     # -- a second scoring ----------------------------------------------------------------

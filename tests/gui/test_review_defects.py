@@ -218,3 +218,21 @@ def test_an_unsupported_drop_says_what_is_read(qtbot, window, tmp_path):
     drop(window, path)
     assert window.session is None and not window.files.busy()
     assert "not a file SleepScorer reads" in window.statusBar().currentMessage()
+
+
+def test_a_recording_opens_in_the_chosen_window_length(qtbot, window, recording_path, isolated,
+                                                        tmp_path):
+    """A fresh install opened the demo 1 s wide: the empty plot's range had become the
+    window box's entry before any recording, and opening used the box instead of the
+    user's setting (30 s unless they chose another)."""
+    window.resize(1600, 1000)
+    qtbot.wait(200)  # the empty plot lays out and reports its range
+    open_and_score(qtbot, window, recording_path)
+    assert abs(window.window_s() - 30.0) < 0.5 and window.window_combo.currentText() == "30 s"
+    window._preset_chosen(1)  # 10 s, remembered for the next recording
+    other = write_edf(tmp_path / "mouse2.edf")
+    window.files.open_path(other)
+    qtbot.waitUntil(lambda: window.session.recording.source == other and not window.files.busy(),
+                    timeout=60000)
+    assert abs(window.window_s() - 10.0) < 0.5 and window.window_combo.currentText() == "10 s"
+
