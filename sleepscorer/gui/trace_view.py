@@ -129,8 +129,12 @@ class TraceView(pg.GraphicsLayoutWidget):
             plot.addItem(curve)
             self.curves[channel.name] = curve
             self.trace_plots[channel.name] = plot
-            lo, hi = self.pyramids[channel.name].robust_range()
+            # a thin track (trigger, TTL, accelerometer) keeps the whole file's range, so its
+            # baseline looks flat and a pulse stands out; EEG and EMG follow what is on screen
+            lo, hi = self.pyramids[channel.name].robust_range(*((0.0, 100.0) if thin else ()))
             plot.setYRange(lo, hi, padding=0)
+            if thin:
+                _thin_ticks(plot, lo, hi)
             band = StageStrip(plot, z=-10, opacity=BAND_OPACITY)
             band.y, band.height = lo, hi - lo
             plot.band = band
@@ -282,7 +286,7 @@ class TraceView(pg.GraphicsLayoutWidget):
         """Scale to the robust amplitude of what is visible (the 99.5th percentile of the
         samples or envelope on screen); small changes are ignored so panning does not jitter."""
         span = backend.robust_span(values=y)
-        if span is None:
+        if span is None or plot.thin:
             return
         (_, _), (lo, hi) = plot.vb.viewRange()
         new_lo, new_hi = span
@@ -292,11 +296,13 @@ class TraceView(pg.GraphicsLayoutWidget):
             return
         plot.setYRange(new_lo, new_hi, padding=0)
         plot.band.set_y(new_lo, new_hi - new_lo)
-        if plot.thin:  # room for two labels only: the centre +- a round amplitude
-            step = _round_down((new_hi - new_lo) / 2 * 0.8)
-            centre = _round_down(abs((new_lo + new_hi) / 2), step) * np.sign(new_lo + new_hi)
-            ticks = [(v, f"{v:g}") for v in (centre - step, centre + step)]
-            plot.getAxis("left").setTicks([ticks, []])
+
+
+def _thin_ticks(plot: pg.PlotItem, lo: float, hi: float) -> None:
+    """Room for two labels only: the centre +- a round amplitude."""
+    step = _round_down((hi - lo) / 2 * 0.8)
+    centre = _round_down(abs((lo + hi) / 2), step) * np.sign(lo + hi)
+    plot.getAxis("left").setTicks([[(v, f"{v:g}") for v in (centre - step, centre + step)], []])
 
 
 UNIT_PREFIXES = {"": 1.0, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "μ": 1e-6, "m": 1e-3, "k": 1e3}

@@ -41,7 +41,9 @@ def _open_raw(path: Path, bdf: bool, shown: Path | None = None):  # noqa: ANN202
     reader = mne.io.read_raw_bdf if bdf else mne.io.read_raw_edf
     real, path = path, shown or path
     try:
-        return reader(real, preload=False, verbose="error")
+        # stim_channel=None: mne would otherwise read a signal named Trigger or Status as a
+        # stim channel, unscaled (digital counts), which then read as 1e11 uV
+        return reader(real, preload=False, stim_channel=None, verbose="error")
     except FileNotFoundError as exc:
         raise RecordingError(path, "the file does not exist; check the path") from exc
     except PermissionError as exc:

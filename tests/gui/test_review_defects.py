@@ -236,3 +236,35 @@ def test_a_recording_opens_in_the_chosen_window_length(qtbot, window, recording_
                     timeout=60000)
     assert abs(window.window_s() - 10.0) < 0.5 and window.window_combo.currentText() == "10 s"
 
+
+
+def test_a_trigger_track_keeps_the_whole_files_range(qtbot, window, tmp_path, isolated):
+    """Between pulses a trigger is a flat baseline: scaled to what was on screen it drew its
+    noise as a busy trace (0.055-0.065 on the demo). A thin track keeps the file's range."""
+    import edfio
+
+    from tests.gui.conftest import MINUTES, RATE
+
+    n = int(RATE * 60 * MINUTES)
+    rng = np.random.default_rng(1)
+    t = np.arange(n) / RATE
+    trigger = 0.5 * rng.normal(size=n)
+    trigger[(t >= 200) & (t < 210)] = 400.0  # one stimulation train
+    signals = [edfio.EdfSignal(50 * np.sin(2 * np.pi * f * t) + 10 * rng.normal(size=n), RATE,
+                               label=label, physical_dimension="uV", physical_range=(-500, 500))
+               for label, f in (("EEG1", 2), ("EMG1", 6))]
+    signals.append(edfio.EdfSignal(trigger, RATE, label="Trigger", physical_dimension="uV",
+                                   physical_range=(-500, 500)))
+    path = tmp_path / "stim.edf"
+    edfio.Edf(signals).write(path)
+    window.resize(1600, 1000)
+    open_and_score(qtbot, window, path)
+    plot = window.trace_view.trace_plots["Trigger"]
+    ranges = []
+    for t0 in (20.0, 190.0, 20.0):  # no pulse, the pulse, no pulse again
+        window.trace_view.set_x_range(t0, t0 + 30.0)
+        qtbot.wait(50)
+        ranges.append(tuple(plot.vb.viewRange()[1]))
+    assert ranges[0] == ranges[1] == ranges[2]
+    lo, hi = ranges[0]
+    assert lo <= -1.0 and hi >= 400.0  # the baseline's noise and the pulse, in one scale

@@ -329,3 +329,25 @@ def test_with_roles_takes_kinds_or_their_names_and_copies():
     chosen = rec.with_roles({"ch1": "EEG", "ch2": ChannelKind.EMG})
     assert chosen.eeg.name == "ch1" and chosen.emg.name == "ch2"
     assert rec.eeg is None  # the original is unchanged
+
+
+@pytest.mark.parametrize("name", ["Trigger", "STATUS", "trigger 1"])
+def test_a_signal_named_like_a_stim_channel_reads_in_its_physical_units(tmp_path, name):
+    """mne takes an EDF signal called Trigger or Status for a stim channel and returns it
+    unscaled: a 400 uV pulse read as 1.3e11 uV. Every signal is read as recorded."""
+    import edfio
+
+    rate, n = 128.0, 128 * 60
+    pulse = np.zeros(n)
+    pulse[1280:2560] = 400.0
+    eeg = np.sin(np.arange(n) / 10.0) * 50
+    signals = [edfio.EdfSignal(eeg, rate, label="EEG1", physical_dimension="uV",
+                               physical_range=(-500, 500)),
+               edfio.EdfSignal(pulse, rate, label=name, physical_dimension="uV",
+                               physical_range=(-500, 500))]
+    path = tmp_path / "stim.edf"
+    edfio.Edf(signals).write(path)
+    rec = load_recording(path)
+    trigger = next(c for c in rec.channels if c.name == name)
+    assert abs(float(np.max(trigger.data)) - 400.0) < 0.1 and abs(float(np.min(trigger.data))) < 0.1
+    assert np.allclose(rec.channels[0].data, eeg, atol=0.05)
