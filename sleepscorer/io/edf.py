@@ -276,9 +276,25 @@ def _read_opened(path: Path, raw, layout: _Layout, available: int, notes: list[s
                 notes.append(clipped)
     meas = raw.info.get("meas_date")
     start = meas.replace(tzinfo=None) if meas is not None else None
-    channels = [RawChannel(name, _kind(name, kind), data, rate, "uV")
-                for name, kind, data, rate in zip(names, types, outs, rates, strict=True)]
+    units = _recorded_units(layout, signals, len(names))
+    channels = []
+    for name, kind, data, rate, unit in zip(names, types, outs, rates, units, strict=True):
+        if unit is not None:  # not a voltage: both paths scaled it as volts to microvolts
+            data /= 1e6
+        channels.append(RawChannel(name, _kind(name, kind), data, rate, unit or "uV"))
     return channels, start, notes
+
+
+_VOLTAGE_UNITS = {"", "v", "mv", "uv", "\u03bcv", "\u00b5v", "nv"}
+
+
+def _recorded_units(layout: _Layout, signals: list[int], n: int) -> list[str | None]:
+    """Each signal's unit when it is not a voltage (g, Boolean, degC...), else None: such a
+    channel is kept in its own unit, never shown as microvolts a million times too large."""
+    if not layout.units or len(signals) != n:
+        return [None] * n
+    found = [layout.units[i].strip() for i in signals]
+    return [u if u.lower() not in _VOLTAGE_UNITS else None for u in found]
 
 
 def _read_mne(path: Path, raw) -> list[np.ndarray]:  # noqa: ANN001

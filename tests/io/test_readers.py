@@ -351,3 +351,22 @@ def test_a_signal_named_like_a_stim_channel_reads_in_its_physical_units(tmp_path
     trigger = next(c for c in rec.channels if c.name == name)
     assert abs(float(np.max(trigger.data)) - 400.0) < 0.1 and abs(float(np.min(trigger.data))) < 0.1
     assert np.allclose(rec.channels[0].data, eeg, atol=0.05)
+
+
+def test_a_signal_that_is_not_a_voltage_keeps_its_unit(tmp_path):
+    """An accelerometer in g (or a Boolean status line) is read as recorded, not as volts
+    turned into microvolts a million times too large."""
+    import edfio
+
+    rate, n = 128.0, 128 * 60
+    accel = np.linspace(0.0, 2.0, n)
+    signals = [edfio.EdfSignal(np.sin(np.arange(n) / 10.0) * 50, rate, label="EEG1",
+                               physical_dimension="uV", physical_range=(-500, 500)),
+               edfio.EdfSignal(accel, rate, label="Accel", physical_dimension="g",
+                               physical_range=(-4, 4))]
+    path = tmp_path / "accel.edf"
+    edfio.Edf(signals).write(path)
+    rec = load_recording(path)
+    channel = next(c for c in rec.channels if c.name == "Accel")
+    assert channel.unit == "g" and np.allclose(channel.data, accel, atol=1e-3)
+    assert rec.channels[0].unit in ("uV", "µV") and float(np.max(np.abs(rec.channels[0].data))) > 40
