@@ -26,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sleepscorer.core.compare import compare, format_comparison
+    from sleepscorer.io.atomic import write_text_atomic
     from sleepscorer.io.labels import read_labels
 
     a = read_labels(args.a, epoch_length=args.epoch_length)
@@ -39,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.out)
         if out.suffix.lower() != ".json":
             raise SleepScorerError(out, "--out must end with .json")
-        out.write_text(json.dumps(result.as_dict(), indent=1))
+        if any(Path(p).resolve() == out.resolve() for p in (args.a, args.b)):
+            raise SleepScorerError(out, "--out is one of the label files compared; choose "
+                                        "another name")
+        write_text_atomic(out, json.dumps(result.as_dict(), indent=1))
         print(f"wrote {out}")
     return 0

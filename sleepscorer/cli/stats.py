@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         statistics_dict,
         write_statistics,
     )
+    from sleepscorer.io.atomic import write_text_atomic
     from sleepscorer.io.labels import read_labels
 
     start_time = _start_time(args.start_time)
@@ -83,8 +84,8 @@ def run(args: argparse.Namespace) -> int:
         if len(results) == 1:
             write_statistics(results[0][1], out)
         elif out.suffix.lower() == ".json":
-            out.write_text(json.dumps([{"file": str(p), **statistics_dict(s)}
-                                       for p, s in results], indent=1))
+            write_text_atomic(out, json.dumps([{"file": str(p), **statistics_dict(s)}
+                                              for p, s in results], indent=1))
         else:
             _write_many_csv(results, out)
         print(f"wrote {out}")
@@ -110,8 +111,11 @@ def summary(path, stats) -> str:
 
 def _write_many_csv(results, out: Path) -> None:
     import csv
+    import io
 
-    with out.open("w", newline="") as fh:
+    from sleepscorer.io.atomic import write_text_atomic
+
+    with io.StringIO(newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["file", "state", "time_s", "percent_of_scored", "bouts", "mean_bout_s",
                     "sleep_latency_s", "rem_latency_s"])
@@ -121,3 +125,4 @@ def _write_many_csv(results, out: Path) -> None:
                             st.bout_count[s], f"{st.mean_bout_s[s]:.2f}",
                             "" if st.sleep_latency_s is None else f"{st.sleep_latency_s:g}",
                             "" if st.rem_latency_s is None else f"{st.rem_latency_s:g}"])
+        write_text_atomic(out, fh.getvalue())

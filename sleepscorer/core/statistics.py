@@ -11,6 +11,7 @@ Must not import Qt.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from sleepscorer.hypnogram import Hypnogram
+from sleepscorer.io.atomic import write_text_atomic
 from sleepscorer.stages import Stage, mask_runs, runs
 
 DEFAULT_STATES = (Stage.WAKE, Stage.NREM, Stage.REM, Stage.MA, Stage.ARTIFACT)
@@ -233,7 +235,7 @@ def write_statistics(stats: SleepStatistics, path: str | Path) -> Path:
     """JSON when `path` ends with .json, else CSV."""
     path = Path(path)
     if path.suffix.lower() == ".json":
-        path.write_text(json.dumps(statistics_dict(stats), indent=1))
+        write_text_atomic(path, json.dumps(statistics_dict(stats), indent=1))
         return path
     return write_statistics_csv(stats, path)
 
@@ -241,7 +243,7 @@ def write_statistics(stats: SleepStatistics, path: str | Path) -> Path:
 def write_statistics_csv(stats: SleepStatistics, path: str | Path) -> Path:
     """One row per state (time, %, bouts, mean bout), then the transition matrix."""
     path = Path(path)
-    with path.open("w", newline="") as fh:
+    with io.StringIO(newline="") as fh:
         out = csv.writer(fh)
         out.writerow(["state", "time_s", "percent_of_scored", "bouts", "mean_bout_s"])
         for s in stats.states:
@@ -275,6 +277,7 @@ def write_statistics_csv(stats: SleepStatistics, path: str | Path) -> Path:
             for j, f in enumerate(sp.freqs):
                 out.writerow([f"{f:g}", *[_num(sp.mean_db[s][j]) for s in stats.states],
                               *[_num(sp.sd_db[s][j]) for s in stats.states]])
+        write_text_atomic(path, fh.getvalue())
     return path
 
 

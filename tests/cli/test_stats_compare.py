@@ -59,3 +59,4 @@ def test_compare_reports_agreement_kappa_f1_confusion(tmp_path, capsys):
     assert "agreement: 95.0%" in out and "Cohen's kappa" in out and "F1" in out
     data = json.loads((tmp_path / "c.json").read_text())
     assert data["confusion"]["NREM"]["Wake"] == 10 and data["epochs_compared"] == 200
+
