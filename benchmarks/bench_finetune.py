@@ -89,8 +89,9 @@ def gate_check(model, lab: str, minutes: float = 30.0, per_lab: int = 3) -> list
     """Where the lab gate sends fresh animals of the lab and of each training lab."""
     from sleepscorer_model.corpus import TRAIN_LABS
     from sleepscorer_model.domain import LabGate, token_encoder
+    from sleepscorer_model.frontend import make_source  # the front end the card names
     from sleepscorer_model.inference import source_profile
-    from sleepscorer_model.preprocess import EpochSource, PreprocessConfig
+    from sleepscorer_model.preprocess import PreprocessConfig
 
     lab_gate = LabGate.from_card(model.card.get("lab_gate"))
     if lab_gate is None:  # fine-tuning drops the gate when the network alone keeps every lab
@@ -103,7 +104,7 @@ def gate_check(model, lab: str, minutes: float = 30.0, per_lab: int = 3) -> list
     for name in (lab, *TRAIN_LABS):
         recs = animals(name, per_lab, minutes, seed=7300)
         encoder = token_encoder(model.parent.module)
-        through = sum(lab_gate.matches(source_profile(EpochSource(r, cfg), encoder))
+        through = sum(lab_gate.matches(source_profile(make_source(r, cfg), encoder))
                       for r, _ in recs)
         out.append(f"| {name}{' (the corrected lab)' if name == lab else ''} | {through} | "
                    f"{per_lab - through} |")

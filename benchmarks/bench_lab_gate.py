@@ -28,8 +28,9 @@ def main() -> None:
     from sleepscorer_model.domain import token_encoder
     from sleepscorer_model.finetune import FinetuneConfig
     from sleepscorer_model.forgetting import fit_gate, training_lab_data
+    from sleepscorer_model.frontend import make_source  # the front end the card names
     from sleepscorer_model.inference import source_profile
-    from sleepscorer_model.preprocess import EpochSource, PreprocessConfig
+    from sleepscorer_model.preprocess import PreprocessConfig
     from sleepscorer_model.weights import default_weights_path, load_model
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -55,7 +56,7 @@ def main() -> None:
         through = {}
         for name in (lab, *TRAIN_LABS):
             recs = animals(name, args.animals, 30.0, seed=7400)
-            through[name] = sum(gate.matches(source_profile(EpochSource(r, prep), encoder))
+            through[name] = sum(gate.matches(source_profile(make_source(r, prep), encoder))
                                 for r, _ in recs)
         foreign = ", ".join(str(through[t]) for t in TRAIN_LABS)
         rows.append(f"| {lab} | {through[lab]} of {args.animals} | {foreign} (of "

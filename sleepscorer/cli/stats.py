@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "h / dark split and hour labels)")
     parser.add_argument("--recording", default=None,
                         help="the recording the labels are for (one labels file): its start "
-                             "time, and per-state EEG power spectra")
+                             "time, per-state EEG power spectra, and the states during and after "
+                             "each stimulation train when it has a trigger channel (in --out .json)")
     parser.set_defaults(func=run)
 
 
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         if recording.eeg is not None:
             spectrogram = make_spectrogram(recording.eeg.data, recording.eeg.rate)
         n_epochs = recording.n_epochs(args.epoch_length or 1.0)
-    results = []
+    results, stimulation = [], None
     for path in args.labels:
         hyp = read_labels(path, n_epochs=n_epochs, epoch_length=args.epoch_length)
         stats = compute_statistics(hyp, start_time=start_time, spectrogram=spectrogram)
@@ -80,8 +81,13 @@ def run(args: argparse.Namespace) -> int:
         print(summary(path, stats))
         for warning in getattr(hyp, "warnings", []):
             print(f"  warning: {warning}")
+        if args.recording:
+            stimulation = _stimulation(recording, hyp)
     if out is not None:
-        if len(results) == 1:
+        if len(results) == 1 and stimulation is not None and out.suffix.lower() == ".json":
+            write_text_atomic(out, json.dumps({**statistics_dict(results[0][1]),
+                                               "stimulation": stimulation}, indent=1))
+        elif len(results) == 1:
             write_statistics(results[0][1], out)
         elif out.suffix.lower() == ".json":
             write_text_atomic(out, json.dumps([{"file": str(p), **statistics_dict(s)}
@@ -90,6 +96,19 @@ def run(args: argparse.Namespace) -> int:
             _write_many_csv(results, out)
         print(f"wrote {out}")
     return 0
+
+
+def _stimulation(recording, hyp) -> dict | None:  # noqa: ANN001
+    """Print the states around each stimulation train when the recording has a trigger."""
+    from sleepscorer.core.stimulation import around_trains, find_trains, trains_dict, trains_text
+
+    found = find_trains(recording, len(hyp.stages), hyp.epoch_length)
+    if found is None:
+        return None
+    channel, ranges = found
+    trains = around_trains(hyp.stages, ranges, hyp.epoch_length)
+    print(trains_text(channel, trains))
+    return trains_dict(channel, trains)
 
 
 def summary(path, stats) -> str:

@@ -1,0 +1,90 @@
+"""Optogenetic stimulation trains found on a trigger channel, and the states around each.
+
+Labs that stimulate ask what each train did: the states during it, in the minute after it,
+and how long until the animal slept again. Whole-file statistics mix stimulated and quiet
+time, so these figures are reported per train. Must not import Qt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sleepscorer.io.recording import Recording
+from sleepscorer.stages import Stage, mask_runs
+
+AFTER_S = 60.0  # the window after each train that is summarised
+SLEEP = (Stage.NREM, Stage.REM)
+
+
+@dataclass(frozen=True)
+class Train:
+    start_s: float
+    stop_s: float
+    during: dict[Stage, float]  # share of the train's scored epochs in each state
+    after: dict[Stage, float]  # the same for the AFTER_S that follow it
+    sleep_after_s: float | None  # from the train's end to the first NREM or REM epoch
+
+
+def find_trains(recording: Recording, n_epochs: int, epoch_length: float = 1.0
+                ) -> tuple[str, list[tuple[int, int]]] | None:
+    """(trigger channel name, epoch ranges of each train), or None without a trigger."""
+    from sleepscorer.core.state_rules import find_trigger, stimulation_epochs
+
+    trigger = find_trigger(recording)
+    if trigger is None:
+        return None
+    mask = stimulation_epochs(trigger, n_epochs, epoch_length, pad_s=0.0)
+    return trigger.name, mask_runs(mask)
+
+
+def around_trains(stages: np.ndarray, trains: list[tuple[int, int]], epoch_length: float = 1.0,
+                  after_s: float = AFTER_S) -> list[Train]:
+    stages = np.asarray(stages)
+    after_n = max(1, int(round(after_s / epoch_length)))
+    out = []
+    for a, b in trains:
+        later = stages[b:]
+        asleep = np.flatnonzero(np.isin(later, SLEEP))
+        out.append(Train(a * epoch_length, b * epoch_length, _shares(stages[a:b]),
+                         _shares(stages[b:b + after_n]),
+                         float(asleep[0]) * epoch_length if len(asleep) else None))
+    return out
+
+
+def _shares(stages: np.ndarray) -> dict[Stage, float]:
+    scored = stages[stages != Stage.UNSCORED]
+    if len(scored) == 0:
+        return {}
+    values, counts = np.unique(scored, return_counts=True)
+    return {Stage(int(v)): float(c) / len(scored) for v, c in zip(values, counts, strict=True)}
+
+
+def trains_text(channel: str, trains: list[Train], after_s: float = AFTER_S) -> str:
+    """One line per train, as `sleepscorer stats --recording` prints it."""
+    if not trains:
+        return f"stimulation: trigger channel {channel!r}, no train found"
+
+    def shares(d: dict[Stage, float]) -> str:
+        return ", ".join(f"{s.label} {100 * v:.0f} %" for s, v in sorted(d.items())) or "unscored"
+
+    lines = [f"stimulation: {len(trains)} train(s) on {channel!r}"]
+    for t in trains:
+        sleep = "no sleep after" if t.sleep_after_s is None else f"asleep after {t.sleep_after_s:g} s"
+        lines.append(f"  {_clock(t.start_s)}-{_clock(t.stop_s)}: during {shares(t.during)}; "
+                     f"next {after_s:g} s {shares(t.after)}; {sleep}")
+    return "\n".join(lines)
+
+
+def trains_dict(channel: str, trains: list[Train]) -> dict:
+    return {"trigger_channel": channel, "after_s": AFTER_S, "trains": [
+        {"start_s": t.start_s, "stop_s": t.stop_s,
+         "during": {s.label: v for s, v in t.during.items()},
+         "after": {s.label: v for s, v in t.after.items()},
+         "sleep_after_s": t.sleep_after_s} for t in trains]}
+
+
+def _clock(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
