@@ -76,7 +76,7 @@ def score_corpus(model, subjects, gate: bool = True) -> dict:  # noqa: ANN001
     for s in subjects:
         m = model
         if (lab_gate is not None and model.parent
-                and not lab_gate.matches(profile(s.eeg, s.emg, encoder))):
+                and not lab_gate.matches(profile(s.eeg, s.emg, encoder, lab_gate.version))):
             m = model.parent
         data = SequenceDataset([s], m.module.seq_len, m.module.seq_len)
         y, p = predict_dataset(m.module, data, torch.device("cpu"), batch_size=32)

@@ -33,6 +33,8 @@ def main() -> None:
     from sleepscorer_model.preprocess import PreprocessConfig
     from sleepscorer_model.weights import default_weights_path, load_model
 
+    from sleepscorer.io.atomic import write_text_atomic
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--labs", nargs="+", default=["lab_c_shifted", "lab_e_shifted",
                                                   "lab_a_shifted"])
@@ -73,6 +75,17 @@ def main() -> None:
         "",
         *rows,
         "",
+        "**Release 8 (spectral sDREAMER): the gate lets no fresh animal of a corrected lab "
+        "through.** The fingerprint of a spectral model is now its features' own percentiles "
+        "(v3; v2 took an FFT of the feature vector and gave the same 0 of 8). Its scaled "
+        "features are scaled per recording, so every lab's look alike, and a lab's fresh "
+        "animals are no nearer its corrected recordings than the training animals are. "
+        "Fine-tuning keeps a gate only when the fine-tuned network alone loses more than 1 point "
+        "on a training lab (in `docs/finetune-benchmark.md` it never did, so the fine-tuned "
+        "network scored every recording); when it keeps one, new recordings go to the parent: "
+        "safe, but without the gain. A fingerprint that tells labs apart after scaling is "
+        "open work. The history below is of the raw-sample model.",
+        "",
         "The gate is conservative by design: a recording goes to the fine-tuned model only when "
         "it is at least 10 % nearer one of the corrected recordings than any training-lab "
         "animal. Animals of "
@@ -88,7 +101,7 @@ def main() -> None:
         "animals; a training-lab recording scored by the fine-tuned network can lose more than "
         "10 points, so the rule stays strict.",
         ""])
-    args.out.write_text(text)
+    write_text_atomic(args.out, text)
     print(text)
 
 

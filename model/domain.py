@@ -23,7 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-PROFILE_VERSION = 2  # 2: band percentiles + parent-model token statistics
+PROFILE_VERSION = 3  # 2: band percentiles + parent-model token statistics; 3: spectral
+# inputs are described by their own feature percentiles (v2 took an FFT of the features)
+READABLE_VERSIONS = (2, 3)
 EEG_BANDS = ((1, 2), (2, 4), (4, 6), (6, 9), (9, 12), (12, 16), (16, 25), (25, 40), (40, 48),
              (48, 52), (52, 58), (58, 62), (62, 90), (90, 200))
 EMG_BANDS = ((10, 40), (40, 100), (100, 250))
@@ -61,6 +63,7 @@ class TokenEncoder:
     def __init__(self, module):  # noqa: ANN001
         self.module = module
         self.dim = int(module.cfg.d_model)
+        self.spectral = bool(getattr(module.cfg, "eeg_features", None))  # features, not samples
 
     def __call__(self, x: np.ndarray, modality: str) -> np.ndarray:
         import torch
@@ -83,16 +86,21 @@ def token_encoder(module) -> TokenEncoder | None:  # noqa: ANN001
 
 
 def profile(eeg: np.ndarray | None, emg: np.ndarray | None,
-            encoder: TokenEncoder | None = None) -> np.ndarray:
-    """Fingerprint of normalised (n, T) EEG/EMG epochs; NaN where a channel is missing."""
+            encoder: TokenEncoder | None = None, version: int = PROFILE_VERSION) -> np.ndarray:
+    """Fingerprint of normalised (n, T) EEG/EMG epochs, or of a spectral model's (n, F)
+    features; NaN where a channel is missing. `version` is the gate's, so a gate stored by
+    an earlier release is compared with the fingerprint it was fitted on."""
+    spectral = encoder is not None and encoder.spectral and version >= 3
     parts = []
-    for x, bands in ((eeg, EEG_BANDS), (emg, EMG_BANDS)):
+    for x, bands, name in ((eeg, EEG_BANDS, "eeg"), (emg, EMG_BANDS, "emg")):
         if x is None or len(x) == 0:
-            parts.append(np.full(len(bands) * len(PERCENTILES), np.nan))
+            width = int(getattr(encoder.module.cfg, f"{name}_features")) if spectral else len(bands)
+            parts.append(np.full(width * len(PERCENTILES), np.nan))
             continue
         x = np.asarray(x, dtype=np.float64)
         x = x[spread_epochs(len(x))]
-        parts.append(np.percentile(_band_log_power(x, bands), PERCENTILES, axis=0).ravel())
+        described = x if spectral else _band_log_power(x, bands)
+        parts.append(np.percentile(described, PERCENTILES, axis=0).ravel())
     if encoder is not None:
         for x, modality in ((eeg, "eeg"), (emg, "emg")):
             if x is None or len(x) == 0:
@@ -110,6 +118,7 @@ class LabGate:
     lab: np.ndarray  # (m, F)
     training: np.ndarray  # (k, F)
     scale: np.ndarray  # (F,)
+    version: int = PROFILE_VERSION  # of the profiles it holds
 
     @classmethod
     def fit(cls, lab: Sequence[np.ndarray], training: Sequence[np.ndarray]) -> LabGate:
@@ -140,15 +149,15 @@ class LabGate:
     def to_card(self) -> dict:
         def rows(a: np.ndarray) -> list:  # NaN (a channel missing) -> null: JSON has no NaN
             return [[None if not np.isfinite(v) else round(float(v), 4) for v in r] for r in a]
-        return {"version": PROFILE_VERSION, "lab": rows(self.lab),
+        return {"version": self.version, "lab": rows(self.lab),
                 "training": rows(self.training), "scale": rows(self.scale[None])[0]}
 
     @classmethod
     def from_card(cls, card: dict | None) -> LabGate | None:
-        """The gate a model card holds, or None (none stored, or another profile version)."""
-        if not card or card.get("version") != PROFILE_VERSION:
+        """The gate a model card holds, or None (none stored, or a profile version unknown here)."""
+        if not card or card.get("version") not in READABLE_VERSIONS:
             return None
         arr = {k: np.asarray(card[k], dtype=float) for k in ("lab", "training", "scale")}
         if arr["lab"].ndim != 2 or arr["training"].ndim != 2 or not len(arr["lab"]):
             return None
-        return cls(arr["lab"], arr["training"], arr["scale"])
+        return cls(arr["lab"], arr["training"], arr["scale"], int(card["version"]))

@@ -96,7 +96,7 @@ def choose_mix(base: nn.Module, tuned: nn.Module, mixes: Sequence[float], max_fo
     are scored by the parent (`base_hits`), so only those it lets through can lose accuracy.
     """
     encoder = token_encoder(base)
-    through = np.array([gate is None or gate.matches(profile(a.eeg, a.emg, encoder))
+    through = np.array([gate is None or gate.matches(profile(a.eeg, a.emg, encoder, gate.version))
                         for a in anchors], dtype=bool)
     passed = [a for a, t in zip(anchors, through, strict=True) if t]
     cpu = torch.device("cpu")

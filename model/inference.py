@@ -20,7 +20,15 @@ import numpy as np
 import torch
 from sleepscorer_model.decoding import SequencePrior, smooth
 from sleepscorer_model.device import pick_device
-from sleepscorer_model.domain import RUN, LabGate, TokenEncoder, profile, run_starts, token_encoder
+from sleepscorer_model.domain import (
+    PROFILE_VERSION,
+    RUN,
+    LabGate,
+    TokenEncoder,
+    profile,
+    run_starts,
+    token_encoder,
+)
 from sleepscorer_model.frontend import make_source
 from sleepscorer_model.postprocess import RemRule, apply_rem_rule
 from sleepscorer_model.preprocess import EpochSource, PreprocessConfig
@@ -211,7 +219,8 @@ def combine_epochs(p1: np.ndarray, epoch_length: float, n_out: int) -> np.ndarra
     return (acc[:n_out] / np.maximum(wsum[:n_out, None], 1e-12)).astype(np.float32)
 
 
-def source_profile(source: EpochSource, encoder: TokenEncoder | None = None) -> np.ndarray:
+def source_profile(source: EpochSource, encoder: TokenEncoder | None = None,
+                   version: int = PROFILE_VERSION) -> np.ndarray:
     """model.domain.profile of a recording, read as evenly spread runs of epochs."""
     starts = run_starts(source.n_epochs)
 
@@ -220,7 +229,7 @@ def source_profile(source: EpochSource, encoder: TokenEncoder | None = None) -> 
             return None
         return np.concatenate([source.epochs(name, a, min(source.n_epochs, a + RUN))
                                for a in starts])
-    return profile(take("eeg"), take("emg"), encoder)
+    return profile(take("eeg"), take("emg"), encoder, version)
 
 
 def route_to_lab_model(loaded: LoadedModel, source: EpochSource, device: torch.device
@@ -235,7 +244,7 @@ def route_to_lab_model(loaded: LoadedModel, source: EpochSource, device: torch.d
     if parent is None or parent.card.get("preprocessing") != loaded.card.get("preprocessing"):
         return loaded, None
     parent.module.to(device).eval()
-    fingerprint = source_profile(source, token_encoder(parent.module))
+    fingerprint = source_profile(source, token_encoder(parent.module), gate.version)
     if gate.matches(fingerprint):
         return loaded, None
     d_lab, d_train = gate.distances(fingerprint)

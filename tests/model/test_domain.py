@@ -80,3 +80,25 @@ def test_lab_gate_can_be_ignored_at_scoring_time():
     tuned = _model("tuned", gate.to_card(), parent)
     result = score(other_rec, tuned, device="cpu", lab_gate=False)
     assert result.model_name == "tuned" and not result.warnings
+
+
+def test_a_spectral_models_fingerprint_is_its_feature_percentiles(shipped_model):
+    """Release 8 found the gate fingerprint of spectral models took an FFT of the feature
+    vector (v2), and fresh animals of the corrected lab were sent to the parent (0 of 8).
+    v3 describes the features themselves; a v2 gate stored in an older card is still read
+    and compared with the v2 fingerprint it was fitted on."""
+    from sleepscorer_model.preprocess import PreprocessConfig
+    from sleepscorer_model.spectral import SpectralSource
+
+    cfg = PreprocessConfig(**shipped_model.card["preprocessing"])
+    source = SpectralSource(make_recording(600), cfg)
+    eeg, emg = source.channels["eeg"], source.channels["emg"]
+    enc = token_encoder(shipped_model.module)
+    v3, v2 = profile(eeg, emg, enc), profile(eeg, emg, enc, version=2)
+    n_eeg, n_emg = eeg.shape[1], emg.shape[1]
+    assert len(v3) == 3 * (n_eeg + n_emg) + 4 * enc.dim and np.isfinite(v3).all()
+    assert np.allclose(v3[:3 * n_eeg], np.percentile(eeg[spread_epochs(len(eeg))], (20, 50, 80), axis=0).ravel())
+    assert len(v2) == 51 + 4 * enc.dim
+    assert len(profile(eeg, None, enc)) == len(v3)  # a missing channel keeps the layout
+    old = {"version": 2, "lab": [[0.0] * 3], "training": [[1.0] * 3], "scale": [1.0] * 3}
+    assert LabGate.from_card(old).version == 2 and LabGate.from_card(old).to_card()["version"] == 2
