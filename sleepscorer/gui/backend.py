@@ -88,6 +88,23 @@ def comparison_text(*, a, b, name_a: str, name_b: str) -> str:
     return _compare.format_comparison(_compare.compare(a, b), name_a, name_b)
 
 
+def find_trains(*, recording) -> tuple[str, list[tuple[int, int]]] | None:
+    """(trigger channel, 1-s epoch ranges of each stimulation train), or None."""
+    from sleepscorer.core.stimulation import find_trains as find
+
+    return find(recording, recording.n_epochs(1.0), 1.0)
+
+
+def trains_text(*, channel: str, stages, ranges_s: list[tuple[int, int]], epoch_length: float
+                ) -> str:
+    """What `sleepscorer stats --recording` prints about each train, for these labels."""
+    from sleepscorer.core.stimulation import around_trains
+    from sleepscorer.core.stimulation import trains_text as text
+
+    ranges = [(int(a // epoch_length), -int(-b // epoch_length)) for a, b in ranges_s]
+    return text(channel, around_trains(stages, ranges, epoch_length))
+
+
 # -- files (sleepscorer.io) ----------------------------------------------------------------
 def load_recording(*, path: str | Path, rate: float | None = None, roles: dict | None = None):
     from sleepscorer.io import load_recording as load

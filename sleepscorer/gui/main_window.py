@@ -160,6 +160,7 @@ class MainWindow(QMainWindow):
         hyp = session.hypnogram
         self.trace_view.set_recording(loaded, hyp)
         self.statistics.set_stages(self.settings.stages)
+        self.statistics.set_stimulation(loaded.stimulation)
         self.statistics.set_hypnogram(hyp, loaded.recording.start_time, loaded.spectrogram)
         self.trace_view.confidence.set_threshold(session.low_confidence)
         self.overview.set_labels(self.trace_view.rgba, hyp.epoch_length,

@@ -94,6 +94,11 @@ class StatisticsPanel(QWidget):
         self.comparison.setStyleSheet("font-family: monospace")
         self.comparison.setVisible(False)
         layout.addWidget(self.comparison)
+        self.stimulation = QLabel("")  # only when the recording has a trigger channel
+        self.stimulation.setWordWrap(True)
+        self.stimulation.setVisible(False)
+        layout.addWidget(self.stimulation)
+        self.trains = None
 
     def _build_spectra(self, layout: QVBoxLayout) -> None:
         """Fixed dB and Hz axes: pyqtgraph's automatic SI prefixes would rescale the units."""
@@ -187,9 +192,25 @@ class StatisticsPanel(QWidget):
         self._show_latency(st)
         self._show_spectra(st)
         self._show_comparison()
+        self._show_stimulation()
         for table in (self.table, self.transitions):  # as tall as their rows, no blank area
             table.setFixedHeight(table.horizontalHeader().height() + 2 * table.frameWidth() + 2
                                  + sum(table.rowHeight(r) for r in range(table.rowCount())))
+
+    def set_stimulation(self, trains: tuple[str, list] | None) -> None:
+        """The trigger channel and its trains (seconds), or None: shown per train with
+        the statistics, from the next refresh (set before the recording's labels)."""
+        self.trains = trains
+
+    def _show_stimulation(self) -> None:
+        if self.trains is None or self.hypnogram is None:
+            self.stimulation.setVisible(False)
+            return
+        channel, ranges = self.trains
+        self.stimulation.setText(backend.trains_text(
+            channel=channel, stages=self.hypnogram.stages, ranges_s=ranges,
+            epoch_length=self.hypnogram.epoch_length))
+        self.stimulation.setVisible(True)
 
     def set_comparison(self, other: Hypnogram | None, name: str = "") -> None:
         self.other, self.other_name = other, name

@@ -110,6 +110,7 @@ class LoadedRecording:
     epoch_length: float
     pyramids: dict[str, backend.MinMaxPyramid]
     spectrogram: backend.Spectrogram | None  # EEG power in 4-s windows, 1-s steps
+    stimulation: tuple[str, list[tuple[int, int]]] | None = None  # trigger, trains in seconds
 
 
 def prepare_recording(*, path: str | Path, roles: dict | None, epoch_length: float,
@@ -142,7 +143,8 @@ def prepare_loaded(recording, epoch_length: float, task: Task | None = None) -> 
         if task is not None:
             task.report(len(channels), len(channels) + 1, "computing EEG spectrogram")
         power = backend.spectrogram(data=eeg.data, rate=eeg.rate)
-    return LoadedRecording(recording, epoch_length, pyramids, power)
+    return LoadedRecording(recording, epoch_length, pyramids, power,
+                           backend.find_trains(recording=recording))
 
 
 def run_scoring(*, recording, epoch_length: float, modality: str,

@@ -268,3 +268,30 @@ def test_a_trigger_track_keeps_the_whole_files_range(qtbot, window, tmp_path, is
     assert ranges[0] == ranges[1] == ranges[2]
     lo, hi = ranges[0]
     assert lo <= -1.0 and hi >= 400.0  # the baseline's noise and the pulse, in one scale
+
+
+def test_the_statistics_say_what_each_stimulation_train_did(qtbot, window, tmp_path, isolated):
+    """Labs that stimulate ask for the states during and after each train (PEERS item 8):
+    the panel shows what `sleepscorer stats --recording` prints, and follows edits."""
+    import edfio
+
+    from tests.gui.conftest import MINUTES, RATE
+
+    n = int(RATE * 60 * MINUTES)
+    rng = np.random.default_rng(2)
+    t = np.arange(n) / RATE
+    laser = np.where((t >= 60) & (t < 80) & (t % 0.1 < 0.02), 5.0, 0.0) + 0.01 * rng.normal(size=n)
+    signals = [edfio.EdfSignal(50 * np.sin(2 * np.pi * f * t) + 10 * rng.normal(size=n), RATE,
+                               label=label, physical_dimension="uV", physical_range=(-500, 500))
+               for label, f in (("EEG1", 2), ("EMG1", 6))]
+    signals.append(edfio.EdfSignal(laser, RATE, label="Laser", physical_dimension="V",
+                                   physical_range=(-10, 10)))
+    path = tmp_path / "opto.edf"
+    edfio.Edf(signals).write(path)
+    session = open_and_score(qtbot, window, path)
+    label = window.statistics.stimulation
+    assert not label.isHidden() and "1 train(s) on 'Laser'" in label.text()
+    assert "0:01:00-0:01:20" in label.text()
+    session.drag(60.0, 79.9)
+    qtbot.keyClick(window, Qt.Key.Key_1)  # the expert: Wake during the whole train
+    qtbot.waitUntil(lambda: "during Wake 100 %" in label.text(), timeout=5000)
