@@ -61,8 +61,10 @@ def _shares(stages: np.ndarray) -> dict[Stage, float]:
     return {Stage(int(v)): float(c) / len(scored) for v, c in zip(values, counts, strict=True)}
 
 
-def trains_text(channel: str, trains: list[Train], after_s: float = AFTER_S) -> str:
-    """One line per train, as `sleepscorer stats --recording` prints it."""
+def trains_text(channel: str, trains: list[Train], after_s: float = AFTER_S,
+                narrow: bool = False) -> str:
+    """One line per train, as `sleepscorer stats --recording` prints it (`narrow`: a line for
+    each part, for the app's side panel)."""
     if not trains:
         return f"stimulation: trigger channel {channel!r}, no train found"
 
@@ -72,8 +74,9 @@ def trains_text(channel: str, trains: list[Train], after_s: float = AFTER_S) -> 
     lines = [f"stimulation: {len(trains)} train(s) on {channel!r}"]
     for t in trains:
         sleep = "no sleep after" if t.sleep_after_s is None else f"asleep after {t.sleep_after_s:g} s"
-        lines.append(f"  {_clock(t.start_s)}-{_clock(t.stop_s)}: during {shares(t.during)}; "
-                     f"next {after_s:g} s {shares(t.after)}; {sleep}")
+        sep = "\n      " if narrow else "; "
+        lines.append(f"  {_clock(t.start_s)}-{_clock(t.stop_s)}:{sep if narrow else ' '}during "
+                     f"{shares(t.during)}{sep}next {after_s:g} s {shares(t.after)}{sep}{sleep}")
     return "\n".join(lines)
 
 

@@ -102,7 +102,7 @@ def trains_text(*, channel: str, stages, ranges_s: list[tuple[int, int]], epoch_
     from sleepscorer.core.stimulation import trains_text as text
 
     ranges = [(int(a // epoch_length), -int(-b // epoch_length)) for a, b in ranges_s]
-    return text(channel, around_trains(stages, ranges, epoch_length))
+    return text(channel, around_trains(stages, ranges, epoch_length), narrow=True)
 
 
 # -- files (sleepscorer.io) ----------------------------------------------------------------
