@@ -238,9 +238,8 @@ def test_a_recording_opens_in_the_chosen_window_length(qtbot, window, recording_
 
 
 
-def test_a_trigger_track_keeps_the_whole_files_range(qtbot, window, tmp_path, isolated):
-    """Between pulses a trigger is a flat baseline: scaled to what was on screen it drew its
-    noise as a busy trace (0.055-0.065 on the demo). A thin track keeps the file's range."""
+def with_trigger(path, label: str, unit: str, physical_range, make):
+    """An EEG+EMG EDF with one more signal, `make(t, rng)` over the sample times `t`."""
     import edfio
 
     from tests.gui.conftest import MINUTES, RATE
@@ -248,15 +247,22 @@ def test_a_trigger_track_keeps_the_whole_files_range(qtbot, window, tmp_path, is
     n = int(RATE * 60 * MINUTES)
     rng = np.random.default_rng(1)
     t = np.arange(n) / RATE
-    trigger = 0.5 * rng.normal(size=n)
-    trigger[(t >= 200) & (t < 210)] = 400.0  # one stimulation train
     signals = [edfio.EdfSignal(50 * np.sin(2 * np.pi * f * t) + 10 * rng.normal(size=n), RATE,
-                               label=label, physical_dimension="uV", physical_range=(-500, 500))
-               for label, f in (("EEG1", 2), ("EMG1", 6))]
-    signals.append(edfio.EdfSignal(trigger, RATE, label="Trigger", physical_dimension="uV",
-                                   physical_range=(-500, 500)))
-    path = tmp_path / "stim.edf"
+                               label=name, physical_dimension="uV", physical_range=(-500, 500))
+               for name, f in (("EEG1", 2), ("EMG1", 6))]
+    signals.append(edfio.EdfSignal(make(t, rng), RATE, label=label, physical_dimension=unit,
+                                   physical_range=physical_range))
     edfio.Edf(signals).write(path)
+    return path
+
+
+def test_a_trigger_track_keeps_the_whole_files_range(qtbot, window, tmp_path, isolated):
+    """Between pulses a trigger is a flat baseline: scaled to what was on screen it drew its
+    noise as a busy trace (0.055-0.065 on the demo). A thin track keeps the file's range."""
+    def trigger(t, rng):  # baseline noise and one stimulation train
+        return np.where((t >= 200) & (t < 210), 400.0, 0.5 * rng.normal(size=len(t)))
+
+    path = with_trigger(tmp_path / "stim.edf", "Trigger", "uV", (-500, 500), trigger)
     window.resize(1600, 1000)
     open_and_score(qtbot, window, path)
     plot = window.trace_view.trace_plots["Trigger"]
@@ -273,21 +279,11 @@ def test_a_trigger_track_keeps_the_whole_files_range(qtbot, window, tmp_path, is
 def test_the_statistics_say_what_each_stimulation_train_did(qtbot, window, tmp_path, isolated):
     """Labs that stimulate ask for the states during and after each train (PEERS item 8):
     the panel shows what `sleepscorer stats --recording` prints, and follows edits."""
-    import edfio
+    def laser(t, rng):  # 10-Hz pulses of 20 ms for 20 s
+        pulses = (t >= 60) & (t < 80) & (t % 0.1 < 0.02)
+        return np.where(pulses, 5.0, 0.0) + 0.01 * rng.normal(size=len(t))
 
-    from tests.gui.conftest import MINUTES, RATE
-
-    n = int(RATE * 60 * MINUTES)
-    rng = np.random.default_rng(2)
-    t = np.arange(n) / RATE
-    laser = np.where((t >= 60) & (t < 80) & (t % 0.1 < 0.02), 5.0, 0.0) + 0.01 * rng.normal(size=n)
-    signals = [edfio.EdfSignal(50 * np.sin(2 * np.pi * f * t) + 10 * rng.normal(size=n), RATE,
-                               label=label, physical_dimension="uV", physical_range=(-500, 500))
-               for label, f in (("EEG1", 2), ("EMG1", 6))]
-    signals.append(edfio.EdfSignal(laser, RATE, label="Laser", physical_dimension="V",
-                                   physical_range=(-10, 10)))
-    path = tmp_path / "opto.edf"
-    edfio.Edf(signals).write(path)
+    path = with_trigger(tmp_path / "opto.edf", "Laser", "V", (-10, 10), laser)
     session = open_and_score(qtbot, window, path)
     label = window.statistics.stimulation
     assert not label.isHidden() and "1 train(s) on 'Laser'" in label.text()
