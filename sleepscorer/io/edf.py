@@ -259,15 +259,16 @@ def _read_opened(path: Path, raw, layout: _Layout, available: int, notes: list[s
     names, types = raw.ch_names, raw.get_channel_types()
     signals = [i for i in range(len(layout.n_samples)) if layout.is_signal(i)]
     rates = [layout.n_samples[i] / layout.record_s for i in signals]
+    units = _recorded_units(layout, signals, len(names))
     if len(set(rates)) > 1 and len(signals) == len(names):
         records = available if layout.n_records < 0 else min(layout.n_records, available)
-        outs = _read_records(path, layout, signals, records)
+        outs = _read_records(path, layout, signals, records, units)
         rates = [float(r) for r in rates]
     else:
         if len(set(rates)) > 1:  # mne names the signals differently: it resamples them
             notes.append(f"signals recorded at {', '.join(f'{r:g}' for r in sorted(set(rates)))}"
                          f" Hz were resampled to {raw.info['sfreq']:g} Hz")
-        outs = _read_mne(path, raw)
+        outs = _read_mne(path, raw, units)
         rates = [float(raw.info["sfreq"])] * len(names)
     for name, data in zip(names, outs, strict=True):
         if name in ranges:
@@ -276,16 +277,10 @@ def _read_opened(path: Path, raw, layout: _Layout, available: int, notes: list[s
                 notes.append(clipped)
     meas = raw.info.get("meas_date")
     start = meas.replace(tzinfo=None) if meas is not None else None
-    units = _recorded_units(layout, signals, len(names))
-    channels = []
-    for name, kind, data, rate, unit in zip(names, types, outs, rates, units, strict=True):
-        if unit is not None:  # not a voltage: both paths scaled it as volts to microvolts
-            data /= 1e6
-        channels.append(RawChannel(name, _kind(name, kind), data, rate, unit or "uV"))
+    channels = [RawChannel(name, _kind(name, kind), data, rate, unit or "uV")
+                for name, kind, data, rate, unit in zip(names, types, outs, rates, units,
+                                                        strict=True)]
     return channels, start, notes
-
-
-_VOLTAGE_UNITS = {"", "v", "mv", "uv", "\u03bcv", "\u00b5v", "nv"}
 
 
 def _recorded_units(layout: _Layout, signals: list[int], n: int) -> list[str | None]:
@@ -297,16 +292,18 @@ def _recorded_units(layout: _Layout, signals: list[int], n: int) -> list[str | N
     return [u if u.lower() not in _VOLTAGE_UNITS else None for u in found]
 
 
-def _read_mne(path: Path, raw) -> list[np.ndarray]:  # noqa: ANN001
-    """Every channel through mne (one rate), copied in chunks to float32 microvolts."""
+def _read_mne(path: Path, raw, units: list[str | None]) -> list[np.ndarray]:  # noqa: ANN001
+    """Every channel through mne (one rate), copied in chunks to float32 microvolts (a
+    signal with a unit of its own, `units`, as recorded)."""
+    to_uv = [1e6 if u is None else 1.0 for u in units]  # mne gives volts, or the own unit
     n = raw.n_times
     outs = [np.empty(n, dtype=np.float32) for _ in raw.ch_names]
     try:
         for a in range(0, n, CHUNK_SAMPLES):
             b = min(n, a + CHUNK_SAMPLES)
             block = raw.get_data(start=a, stop=b)
-            for out, row in zip(outs, block, strict=True):
-                out[a:b] = row * 1e6  # mne gives volts; rodent EEG/EMG reads best in uV
+            for out, row, factor in zip(outs, block, to_uv, strict=True):
+                out[a:b] = row * factor  # rodent EEG/EMG reads best in uV
     except Exception as exc:  # a data section shorter than the header promises
         raise RecordingError(path, f"the data section cannot be read ({exc}); the file is "
                                    "truncated or damaged; copy or export it again") from None
@@ -316,17 +313,19 @@ def _read_mne(path: Path, raw) -> list[np.ndarray]:  # noqa: ANN001
 # mne's unit scaling (to volts) expressed in microvolts: uV and mV are known, anything
 # else is taken as volts, so the two read paths give the same numbers for one file
 _MNE_UV = {"uV": 1.0, "\u03bcV": 1.0, "\u00b5V": 1.0, "mV": 1e3}
+_VOLTAGE_UNITS = {"", *(u.lower() for u in (*_UV_PER_UNIT, *_MNE_UV))}
 
 
-def _read_records(path: Path, layout: _Layout, signals: list[int], records: int
-                  ) -> list[np.ndarray]:
+def _read_records(path: Path, layout: _Layout, signals: list[int], records: int,
+                  units: list[str | None]) -> list[np.ndarray]:
     """The `signals` of the first `records` data records, each at its own rate, as float32
-    microvolts scaled as mne scales them: for mixed-rate files, which mne would resample."""
+    microvolts scaled as mne scales them (a signal with a unit of its own, `units`, as
+    recorded): for mixed-rate files, which mne would resample."""
     per_record = sum(layout.n_samples)
     starts = np.concatenate([[0], np.cumsum(layout.n_samples)])
     width = layout.sample_bytes
     scales = []
-    for i in signals:
+    for i, own_unit in zip(signals, units, strict=True):
         try:
             pmin, pmax = (float(v) for v in layout.physical[i])
             dmin, dmax = (float(v) for v in layout.digital[i])
@@ -335,7 +334,7 @@ def _read_records(path: Path, layout: _Layout, signals: list[int], records: int
                                        "an unreadable physical or digital range; export it "
                                        "again") from None
         gain = (pmax - pmin) / (dmax - dmin) if dmax != dmin else 0.0
-        to_uv = _MNE_UV.get(layout.units[i] if layout.units else "", 1e6)
+        to_uv = 1.0 if own_unit else _MNE_UV.get(layout.units[i] if layout.units else "", 1e6)
         scales.append((gain * to_uv, (pmin - dmin * gain) * to_uv))
     outs = [np.empty(records * layout.n_samples[i], dtype=np.float32) for i in signals]
     step = max(1, CHUNK_SAMPLES // max(per_record, 1))
