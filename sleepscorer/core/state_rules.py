@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage, signal
 
-from sleepscorer.io.recording import Channel, ChannelKind, Recording
+from sleepscorer.core.stimulation import find_trigger, stimulation_epochs
+from sleepscorer.io.recording import Channel, Recording
 from sleepscorer.stages import LABEL_DTYPE, Stage, mask_runs
 
 DELTA_BAND = (0.5, 4.0)
 THETA_BAND = (6.0, 9.0)
 EMG_BAND = (25.0, 200.0)
-TRIGGER_NAMES = ("trig", "stim", "ttl", "adc", "laser", "opto")
 
 
 @dataclass(frozen=True)
@@ -123,31 +123,6 @@ def epoch_features(rec: Recording, settings: RuleSettings = RuleSettings()) -> E
     baseline = ndimage.percentile_filter(rms[:n], settings.baseline_percentile, size=size,
                                          mode="nearest")
     return EpochFeatures(band(*DELTA_BAND)[:n], band(*THETA_BAND)[:n], rms[:n], baseline)
-
-
-def find_trigger(rec: Recording) -> Channel | None:
-    """The stimulation trigger channel, recognised by name (Trigger, ADC1, TTL, stim...)."""
-    for c in rec.channels:
-        if c.kind is ChannelKind.OTHER and any(k in c.name.lower() for k in TRIGGER_NAMES):
-            return c
-    return None
-
-
-def stimulation_epochs(trigger: Channel, n_epochs: int, epoch_length: float = 1.0,
-                       pad_s: float = 1.0) -> np.ndarray:
-    """Epochs during a stimulation train: the trigger above half its range, gaps < 2 s bridged."""
-    x = np.asarray(trigger.data, dtype=np.float64)
-    lo, hi = np.percentile(x, 1), x.max()
-    mask = np.zeros(n_epochs, dtype=bool)
-    if hi - lo <= 1e-9:
-        return mask
-    on = np.flatnonzero(x > lo + 0.5 * (hi - lo)) / trigger.rate
-    idx = np.unique((on / epoch_length).astype(np.int64))
-    mask[idx[idx < n_epochs]] = True
-    bridge = max(1, int(round(2.0 / epoch_length)))
-    mask = ndimage.binary_closing(mask, np.ones(bridge + 1, bool)) | mask
-    pad = int(round(pad_s / epoch_length))
-    return ndimage.binary_dilation(mask, np.ones(2 * pad + 1, bool)) if pad else mask
 
 
 def _quantile(x: np.ndarray, mask: np.ndarray, q: float) -> float:

@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
 
-from sleepscorer.io.recording import Recording
+from sleepscorer.io.recording import Channel, ChannelKind, Recording
 from sleepscorer.stages import Stage, mask_runs
 
 AFTER_S = 60.0  # the window after each train that is summarised
 SLEEP = (Stage.NREM, Stage.REM)
+TRIGGER_NAMES = ("trig", "stim", "ttl", "adc", "laser", "opto")
 
 
 @dataclass(frozen=True)
@@ -27,11 +29,34 @@ class Train:
     sleep_after_s: float | None  # from the train's end to the first NREM or REM epoch
 
 
+def find_trigger(rec: Recording) -> Channel | None:
+    """The stimulation trigger channel, recognised by name (Trigger, ADC1, TTL, stim...)."""
+    for c in rec.channels:
+        if c.kind is ChannelKind.OTHER and any(k in c.name.lower() for k in TRIGGER_NAMES):
+            return c
+    return None
+
+
+def stimulation_epochs(trigger: Channel, n_epochs: int, epoch_length: float = 1.0,
+                       pad_s: float = 1.0) -> np.ndarray:
+    """Epochs during a stimulation train: the trigger above half its range, gaps < 2 s bridged."""
+    x = np.asarray(trigger.data, dtype=np.float64)
+    lo, hi = np.percentile(x, 1), x.max()
+    mask = np.zeros(n_epochs, dtype=bool)
+    if hi - lo <= 1e-9:
+        return mask
+    on = np.flatnonzero(x > lo + 0.5 * (hi - lo)) / trigger.rate
+    idx = np.unique((on / epoch_length).astype(np.int64))
+    mask[idx[idx < n_epochs]] = True
+    bridge = max(1, int(round(2.0 / epoch_length)))
+    mask = ndimage.binary_closing(mask, np.ones(bridge + 1, bool)) | mask
+    pad = int(round(pad_s / epoch_length))
+    return ndimage.binary_dilation(mask, np.ones(2 * pad + 1, bool)) if pad else mask
+
+
 def find_trains(recording: Recording, n_epochs: int, epoch_length: float = 1.0
                 ) -> tuple[str, list[tuple[int, int]]] | None:
     """(trigger channel name, epoch ranges of each train), or None without a trigger."""
-    from sleepscorer.core.state_rules import find_trigger, stimulation_epochs
-
     trigger = find_trigger(recording)
     if trigger is None:
         return None
