@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from sleepscorer.core.compare import compare, format_comparison
     from sleepscorer.io.atomic import write_text_atomic
     from sleepscorer.io.labels import read_labels
+    from sleepscorer.io.outputs import check_output_file
 
     a = read_labels(args.a, epoch_length=args.epoch_length)
     b = read_labels(args.b, epoch_length=args.epoch_length)
@@ -40,9 +41,7 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.out)
         if out.suffix.lower() != ".json":
             raise SleepScorerError(out, "--out must end with .json")
-        if any(Path(p).resolve() == out.resolve() for p in (args.a, args.b)):
-            raise SleepScorerError(out, "--out is one of the label files compared; choose "
-                                        "another name")
+        check_output_file(out, [args.a, args.b])
         write_text_atomic(out, json.dumps(result.as_dict(), indent=1))
         print(f"wrote {out}")
     return 0

@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from sleepscorer.io.atomic import write_text_atomic
     from sleepscorer.io.labels import read_labels
+    from sleepscorer.io.outputs import check_output_file
 
     start_time = _start_time(args.start_time)
     if args.recording and len(args.labels) > 1:
@@ -60,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix.lower() not in (".csv", ".json"):
         raise SleepScorerError(out, "--out must end with .csv or .json")
-    if out is not None and any(Path(p).resolve() == out.resolve() for p in args.labels):
-        raise SleepScorerError(out, "--out is one of the input label files; choose another name")
+    if out is not None:  # before any reading: not an input (the recording included), a device...
+        check_output_file(out, [*args.labels, *([args.recording] if args.recording else [])])
     spectrogram = None
     n_epochs = None
     if args.recording:

@@ -60,3 +60,15 @@ def test_compare_reports_agreement_kappa_f1_confusion(tmp_path, capsys):
     data = json.loads((tmp_path / "c.json").read_text())
     assert data["confusion"]["NREM"]["Wake"] == 10 and data["epochs_compared"] == 200
 
+
+
+def test_stats_out_never_lands_on_the_recording_or_a_label_file(tmp_path, capsys):
+    a = labels(tmp_path, "a.csv", np.repeat([W, N], 100))
+    recording = tmp_path / "mouse.csv"  # a table recording: a .csv like the output
+    recording.write_text("time,EEG,EMG\n")
+    before = recording.read_bytes(), a.read_bytes()
+    assert main(["stats", str(a), "--recording", str(recording), "--out", str(recording)]) == 2
+    assert main(["stats", str(a), "--out", str(a)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("writing it would destroy the input") == 2 and "Traceback" not in err
+    assert (recording.read_bytes(), a.read_bytes()) == before
