@@ -40,6 +40,10 @@ class PreprocessConfig:
     # 2: score with and without the shape features and average (a network trained with
     # TrainConfig.shape_dropout reads both ways: one network, two readings)
     shape_passes: int = 1
+    # spectral: rescale by a reference drawn from the model's own labels with these Wake, NREM
+    # and REM shares, `mixture_passes` times (model.spectral.mixture_reference); None: off
+    mixture_shares: tuple[float, float, float] | None = None
+    mixture_passes: int = 2
 
     def to_dict(self) -> dict:
         return asdict(self)

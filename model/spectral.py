@@ -152,20 +152,53 @@ class SpectralSource:
 
     def __init__(self, recording: Recording, cfg: PreprocessConfig | None = None,
                  use_eeg: bool = True, use_emg: bool = True,
-                 features: dict[str, np.ndarray] | None = None):
+                 features: dict[str, np.ndarray] | None = None,
+                 reference: np.ndarray | None = None):
+        """`reference`: indices of the epochs whose percentiles scale the features (default:
+        every epoch; see `mixture_reference`)."""
         self.cfg = cfg = cfg or PreprocessConfig()
         self.recording = recording
         self.n_epochs = recording.n_epochs(1.0)
         lo, hi = cfg.scale_lo, cfg.scale_hi
         raw = features if features is not None else raw_features(recording, use_eeg, use_emg)
-        raw = {name: f for name, f in raw.items() if (use_eeg if name == "eeg" else use_emg)}
-        self.channels = {name: percentile_scale(f, lo, hi) for name, f in raw.items()}
+        self.raw = raw = {name: f for name, f in raw.items() if (use_eeg if name == "eeg" else use_emg)}
+        self.channels = {name: percentile_scale(f, lo, hi, None if reference is None else f[reference])
+                         for name, f in raw.items()}
         if cfg.shape_features:
             for name, extra in shape_features(raw).items():
                 self.channels[name] = np.concatenate([self.channels[name], extra], 1)
 
+    def rescaled(self, reference: np.ndarray) -> SpectralSource:
+        """The same recording scaled by the percentiles of the `reference` epochs."""
+        return SpectralSource(self.recording, self.cfg, features=self.raw, reference=reference)
+
     def epochs(self, name: str, start: int, stop: int) -> np.ndarray:
         return self.channels[name][start:stop]
+
+
+def mixture_reference(labels: np.ndarray, shares: dict[int, float], min_share: float = 0.02,
+                      size: int = 100_000, seed: int = 0) -> np.ndarray | None:
+    """Epoch indices drawn so that each labelled state makes up its `shares` part, whatever
+    the recording's own mix (mixture scaling, as AccuSleep's mixture z-scoring, with the
+    model's first labels instead of an expert's).
+
+    Why: percentiles of a file that is 80 % Wake sit inside Wake, so its drowsy Wake is
+    scaled to where sleep sits in a balanced file. `labels` holds class indices (-1: not
+    used); a state under `min_share` of the labelled epochs is left out and the others keep
+    their proportions. None when no state is left.
+    """
+    used = labels[labels >= 0]
+    if len(used) == 0:
+        return None
+    pools = {k: np.flatnonzero(labels == k) for k in shares}
+    weights = {k: w for k, w in shares.items() if len(pools[k]) >= max(1, min_share * len(used))}
+    total = sum(weights.values())
+    if total <= 0:
+        return None
+    rng = np.random.default_rng(seed)
+    n = min(size, max(len(used), 1000))
+    return np.concatenate([rng.choice(pools[k], int(round(w / total * n)), replace=True)
+                           for k, w in weights.items()])
 
 
 def rescaled_by_crop(f: np.ndarray, rng: np.random.Generator, lo_frac: float = 0.15,

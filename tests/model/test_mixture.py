@@ -1,0 +1,81 @@
+"""Mixture scaling: each recording rescaled by a reference with fixed state shares, drawn
+from the model's own labels (model.spectral.mixture_reference, model.inference)."""
+
+from dataclasses import replace
+
+import numpy as np
+from sleepscorer_model.inference import MIXTURE_RUN, mixture_scaled, score
+from sleepscorer_model.preprocess import PreprocessConfig
+from sleepscorer_model.spectral import SpectralSource, mixture_reference, percentile_scale
+
+from tests.model.conftest import make_recording
+
+
+def test_the_reference_holds_each_state_at_its_share_whatever_the_file_holds():
+    labels = np.r_[np.zeros(900, int), np.ones(100, int), -np.ones(50, int)]  # 90 % Wake, no REM
+    ref = mixture_reference(labels, {0: 0.35, 1: 0.58, 2: 0.07})
+    counts = np.bincount(labels[ref], minlength=3)
+    assert counts[2] == 0 and -1 not in labels[ref]
+    assert abs(counts[1] / counts.sum() - 0.58 / 0.93) < 0.01  # REM's share goes to the others
+    rare = np.r_[np.zeros(995, int), np.ones(5, int)]  # 0.5 % NREM: too few to stand for 58 %
+    assert set(labels_of := rare[mixture_reference(rare, {0: 0.35, 1: 0.58})]) == {0}, labels_of
+    assert mixture_reference(-np.ones(10, int), {0: 0.5}) is None
+    np.testing.assert_array_equal(ref, mixture_reference(labels, {0: 0.35, 1: 0.58, 2: 0.07}))
+
+
+def test_a_rescaled_source_is_scaled_by_the_reference_epochs_only():
+    source = SpectralSource(make_recording(120), PreprocessConfig(front_end="spectral"))
+    ref = np.arange(0, 120, 3)
+    again = source.rescaled(ref)
+    for name, raw in source.raw.items():
+        np.testing.assert_allclose(again.channels[name], percentile_scale(raw, reference=raw[ref]))
+    assert again.n_epochs == source.n_epochs
+
+
+def test_a_refinement_that_loses_a_state_keeps_the_previous_scaling(shipped_model):
+    """Pass 1 labels half the file NREM, pass 2 none of it: pass 2's reference would be all
+    Wake, so the scaling of pass 1 is kept rather than one from a state's last few epochs."""
+    cfg = replace(PreprocessConfig(**shipped_model.card["preprocessing"]),
+                  mixture_shares=(0.35, 0.58, 0.07), mixture_passes=3)
+    n = 2 * MIXTURE_RUN
+    source = SpectralSource(make_recording(n), cfg)
+    calls = []
+
+    def read(src, progress=None):
+        calls.append(src.n_epochs)
+        p = np.zeros((src.n_epochs, 3), np.float32)
+        p[:, 0] = 1.0
+        if len(calls) == 1:
+            p[n // 2:] = [0.0, 1.0, 0.0]
+        return p
+
+    out = mixture_scaled(shipped_model, source, read, cfg)
+    assert calls == [n, n]  # the third pass never runs
+    first = np.r_[np.zeros(n // 2, int), np.ones(n // 2, int)]
+    expected = source.rescaled(mixture_reference(first, {0: 0.35, 1: 0.58, 2: 0.07}))
+    for name in source.channels:
+        np.testing.assert_allclose(out.channels[name], expected.channels[name])
+
+
+def test_the_shipped_card_scores_with_mixture_scaling_and_reports_every_pass(shipped_model):
+    assert shipped_model.card["preprocessing"]["mixture_shares"]
+    rec = make_recording(700)
+    calls = []
+    result = score(rec, shipped_model, device="cpu", progress=lambda d, t: calls.append((d, t)))
+    assert calls[-1] == (700, 700) and all(t == 700 for _, t in calls)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert 0 < calls[len(calls) // 2][0] < 700  # the first passes move the bar too
+    assert result.probabilities.shape == (700, 3)
+
+
+def test_emg_alone_is_read_by_the_files_own_percentiles(shipped_model):
+    """Without the EEG the first labels hold no REM, and the rescaling lost 3.6 points on the
+    alternative generator, so EMG-only scoring skips it; EEG-only and both use it."""
+    card = dict(shipped_model.card, preprocessing=dict(shipped_model.card["preprocessing"],
+                                                       mixture_shares=None))
+    plain = replace(shipped_model, card=card)
+    rec = make_recording(700, seed=3)
+    emg = [score(rec, m, device="cpu", modality="emg").probabilities for m in (shipped_model, plain)]
+    np.testing.assert_array_equal(*emg)
+    both = [score(rec, m, device="cpu").probabilities for m in (shipped_model, plain)]
+    assert not np.array_equal(*both)
