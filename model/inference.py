@@ -223,7 +223,8 @@ def _read(loaded: LoadedModel, source: EpochSource, cfg: PreprocessConfig, modal
 
 
 MIXTURE_SAMPLE = 7200  # the labels that choose the scaling come from at most 2 h of epochs,
-MIXTURE_RUN = 600  # read as evenly spread 10-min runs (a 24 h file costs 8 % more per pass)
+MIXTURE_RUN = 600  # read as evenly spread 10-min runs (a 24 h file costs 8 % more per pass);
+# a file with under 5 min of usable epochs keeps its own percentiles: too few labels to draw from
 
 
 class _EpochSubset:

@@ -235,6 +235,15 @@ def rescaled_by_state_mix(f: np.ndarray, labels: np.ndarray, rng: np.random.Gene
     return _rescaled(f, reference if len(reference) >= 60 else np.arange(len(f)), p_lo, p_hi, n_scaled)
 
 
+def rescaled_by_mixture(f: np.ndarray, labels: np.ndarray, shares: dict[int, float],
+                        p_lo: float = 10.0, p_hi: float = 90.0, n_scaled: int | None = None
+                        ) -> np.ndarray:
+    """Percentile-scaled features re-scaled by a `mixture_reference` of their own labels: a
+    training animal as mixture scaling shows it at inference, with an expert's labels."""
+    reference = mixture_reference(np.asarray(labels), shares)
+    return f.copy() if reference is None else _rescaled(f, reference, p_lo, p_hi, n_scaled)
+
+
 def _rescaled(f: np.ndarray, reference: np.ndarray, p_lo: float, p_hi: float,
               n_scaled: int | None) -> np.ndarray:
     k = f.shape[1] if n_scaled is None else n_scaled  # shape features (after k) are not rescaled

@@ -61,10 +61,27 @@ def spectral_config(args: argparse.Namespace) -> dict:
 
 
 def card_preprocessing(args: argparse.Namespace) -> dict:
-    """The front end the card records: the corpus's, read twice if trained with shape dropout."""
+    """The front end the card records: the corpus's, read twice if trained with shape dropout,
+    rescaled by its own labels if trained with mixture scaling."""
     from dataclasses import replace
 
-    return replace(PREPROCESS, shape_passes=2 if args.shape_dropout > 0 else 1).to_dict()
+    shares = tuple(args.mixture_shares) if args.mixture_shares else None
+    return replace(PREPROCESS, shape_passes=2 if args.shape_dropout > 0 else 1,
+                   mixture_shares=shares).to_dict()
+
+
+def mixture_scaled(subjects: list, shares: list[float]) -> list:
+    """Each animal scaled by a reference with these Wake/NREM/REM shares drawn from its labels
+    (model.spectral.rescaled_by_mixture): what mixture scaling shows the network at inference."""
+    from dataclasses import replace
+
+    from sleepscorer_model.spectral import EEG_FEATURES, EMG_FEATURES, rescaled_by_mixture
+
+    by_class = dict(enumerate(shares))
+    return [replace(s, eeg=rescaled_by_mixture(np.asarray(s.eeg), s.labels, by_class, n_scaled=EEG_FEATURES),
+                    emg=None if s.emg is None else
+                    rescaled_by_mixture(np.asarray(s.emg), s.labels, by_class, n_scaled=EMG_FEATURES))
+            for s in subjects]
 
 
 def composition_copies(subjects: list, copies: int, seed: int, state_mix: bool = False) -> list:
@@ -157,6 +174,9 @@ def main() -> int:
                              "experiment: scoring does not zero them, so such weights are not shippable)")
     parser.add_argument("--state-mix", action="store_true",
                         help="composition copies scaled by a random mix of states, not a crop")
+    parser.add_argument("--mixture-shares", type=float, nargs=3, default=None,
+                        help="Wake NREM REM shares: train on animals mixture-scaled by their labels "
+                             "(the crop copies keep their crop statistics) and record it in the card")
     parser.add_argument("--ffn", type=int, default=128)
     parser.add_argument("--eeg-patch", type=int, default=16)
     parser.add_argument("--corpus-version", type=int, nargs="+", default=[CORPUS_VERSION],
@@ -182,7 +202,10 @@ def main() -> int:
     val = [renamed(s, f"v{v}-") for v, c in corpora.items() for s in c["val"]]
     if args.extra_recordings is not None:
         train_set += simulated_recordings(args.extra_recordings, args.cache)
-    train_set = train_set + composition_copies(train_set, args.crop_copies, args.seed, args.state_mix)
+    copies = composition_copies(train_set, args.crop_copies, args.seed, args.state_mix)
+    if args.mixture_shares:
+        train_set = mixture_scaled(train_set, args.mixture_shares)
+    train_set = train_set + copies
     cfg = TrainConfig(epochs=args.epochs, max_steps_per_epoch=args.steps_per_epoch, patience=4,
                       alpha=args.alpha, seed=args.seed, class_weights=shipped_class_weights(train_set),
                       gain_jitter_eeg=args.gain_jitter_eeg, gain_jitter_emg=args.gain_jitter_emg,

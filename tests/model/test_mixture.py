@@ -79,3 +79,20 @@ def test_emg_alone_is_read_by_the_files_own_percentiles(shipped_model):
     np.testing.assert_array_equal(*emg)
     both = [score(rec, m, device="cpu").probabilities for m in (shipped_model, plain)]
     assert not np.array_equal(*both)
+
+
+def test_training_animals_are_rescaled_as_inference_rescales_them():
+    """`train_shipped.py --mixture-shares` rescales the corpus's already scaled features;
+    percentiles commute with the scaling, so that equals scaling the raw features by the
+    mixture reference, as inference does (shape columns, after `n_scaled`, untouched)."""
+    from sleepscorer_model.spectral import rescaled_by_mixture
+
+    rng = np.random.default_rng(1)
+    labels = np.r_[np.zeros(800, int), np.ones(150, int), np.full(50, 2)]
+    raw = rng.normal(0, 1, (1000, 6)) + labels[:, None] * [1.0, -0.5, 0.2, 0.0, 2.0, 0.3]
+    shares = {0: 0.35, 1: 0.58, 2: 0.07}
+    scaled = np.c_[percentile_scale(raw[:, :4]), raw[:, 4:]]
+    out = rescaled_by_mixture(scaled, labels, shares, n_scaled=4)
+    ref = mixture_reference(labels, shares)
+    np.testing.assert_allclose(out[:, :4], percentile_scale(raw[:, :4], reference=raw[ref, :4]), atol=1e-4)
+    np.testing.assert_array_equal(out[:, 4:], scaled[:, 4:])
