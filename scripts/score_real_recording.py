@@ -27,7 +27,8 @@ from sleepscorer_model.metrics import evaluate  # noqa: E402
 from sleepscorer_model.trees import TreesModel  # noqa: E402
 from sleepscorer_model.weights import load_model  # noqa: E402
 
-from sleepscorer.core.state_rules import find_trigger, segment, volts  # noqa: E402
+from sleepscorer.core.state_rules import segment, volts  # noqa: E402
+from sleepscorer.core.stimulation import AFTER_S, around_trains, find_trigger  # noqa: E402
 from sleepscorer.errors import ModelError  # noqa: E402
 from sleepscorer.io import load_recording  # noqa: E402
 from sleepscorer.stages import MODEL_CLASSES_3, STAGE_COLORS, mask_runs  # noqa: E402
@@ -45,7 +46,6 @@ AMBIGUOUS = (143, 165)  # s: theta-rich, low-EMG stretch right after waking (qui
 def ambiguous_span(source: Path) -> tuple[int, int] | None:
     """The demo's known ambiguous stretch; other recordings have none marked."""
     return AMBIGUOUS if "openephys" in str(source).lower() else None
-AFTER_S = 60  # seconds looked at after each stimulation train
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -60,6 +60,11 @@ def fractions(stages: np.ndarray) -> dict[str, float]:
 
 def fmt_frac(stages: np.ndarray) -> str:
     return ", ".join(f"{k} {v:.0%}" for k, v in fractions(stages).items() if v > 0) or "-"
+
+
+def fmt_shares(shares: dict) -> str:
+    """core.stimulation's {Stage: share} in the report's words."""
+    return ", ".join(f"{s.label} {v:.0%}" for s, v in sorted(shares.items()) if v > 0) or "-"
 
 
 def load_weights(path: Path):  # noqa: ANN201
@@ -277,15 +282,17 @@ def report(a: dict, weights: Path, loaded, rec_path: Path, png: Path) -> str:  #
                  + f"{len(runs(rules == 2))}.")
     lines += ["", "## Stimulation trains", "",
               f"Trains found from the trigger channel (epochs padded by 1 s); the model's states "
-              f"during each train and in the {AFTER_S} s after it:", "",
+              f"during each train and in the {AFTER_S:g} s after it:", "",
               "| train | during | next 60 s | first non-Wake epoch after the train | rules, next 60 s |",
               "| --- | --- | --- | --- | --- |"]
-    for s, e in runs(stim):
-        after = model[e:min(n, e + AFTER_S)]
-        nonwake = np.flatnonzero(model[e:] != 0)
-        first = f"{e + int(nonwake[0])} s (+{int(nonwake[0])} s)" if len(nonwake) else "none"
-        lines.append(f"| {s}-{e} s | {fmt_frac(model[s:e])} | {fmt_frac(after)} | {first} | "
-                     f"{fmt_frac(rules[e:min(n, e + AFTER_S)])} |")
+    trains = runs(stim)
+    as_stages = np.asarray(MODEL_CLASSES_3)
+    by_rules = around_trains(as_stages[rules], trains, after_s=AFTER_S)
+    for (s, e), t, r in zip(trains, around_trains(as_stages[model], trains, after_s=AFTER_S), by_rules,
+                            strict=True):
+        first = "none" if t.sleep_after_s is None else f"{e + t.sleep_after_s:.0f} s (+{t.sleep_after_s:.0f} s)"
+        lines.append(f"| {s}-{e} s | {fmt_shares(t.during)} | {fmt_shares(t.after)} | {first} | "
+                     f"{fmt_shares(r.after)} |")
     # assessment: flags a model that misses the quiet, delta-rich stretches the rules call NREM
     quiet = (rules == 1) & ~stim
     missed = float(((model == 0) & quiet).sum() / max(1, quiet.sum()))
