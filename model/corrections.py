@@ -95,9 +95,14 @@ def _check_fits(path: Path, manifest: dict, classes: list[str], preprocessing: d
         raise ModelError(path, f"corrections are for classes {', '.join(manifest['classes'])} but "
                                f"the model has {', '.join(classes)}; use a model with the same "
                                "classes or export to a new folder")
-    if manifest["preprocessing"] != preprocessing:
-        diff = sorted(k for k in set(manifest["preprocessing"]) | set(preprocessing)
-                      if manifest["preprocessing"].get(k) != preprocessing.get(k))
+    try:
+        stored = PreprocessConfig(**manifest["preprocessing"]).array_dict()
+    except TypeError as exc:  # a setting this version does not know
+        raise ModelError(path, f"corrections were preprocessed with settings this version does not "
+                               f"know ({exc}); export them again with this model as --base") from None
+    wanted = PreprocessConfig(**preprocessing).array_dict()
+    if stored != wanted:
+        diff = sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k))
         raise ModelError(path, f"corrections were preprocessed differently from this model "
                                f"({', '.join(diff)} differ); export them again with this model "
                                "as --base")
@@ -159,7 +164,7 @@ def _base_preprocessing(out: Path, card: dict,
     since the arrays are model input."""
     prep = preprocessing if preprocessing is not None else card.get("preprocessing", {})
     prep = PreprocessConfig(**prep) if isinstance(prep, dict) else prep
-    if prep.to_dict() != PreprocessConfig(**card.get("preprocessing", {})).to_dict():
+    if prep.array_dict() != PreprocessConfig(**card.get("preprocessing", {})).array_dict():
         raise ModelError(out, "preprocessing differs from the base model's; corrections must be "
                               "preprocessed as the model expects (leave it at the default)")
     return prep

@@ -48,6 +48,16 @@ class PreprocessConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def array_dict(self) -> dict:
+        """The settings that shape the arrays a recording becomes (a corrections export),
+        without those of how a model then reads them."""
+        return {k: v for k, v in asdict(self).items() if k not in READING_ONLY}
+
+
+# how a model reads its input, not what the input is: corrections exported before a model
+# gained one of these still fit it
+READING_ONLY = ("shape_passes", "mixture_shares", "mixture_passes")
+
 
 @dataclass(frozen=True)
 class ChannelStats:

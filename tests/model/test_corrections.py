@@ -73,6 +73,25 @@ def test_missing_corrupt_and_mismatched_manifests_are_refused(tmp_path, base_car
         export_corrections(make_recording(60), hyp, tmp_path / "c", other)
 
 
+def test_corrections_fit_a_model_that_only_reads_them_differently(tmp_path, base_card):
+    """Release 9 added mixture scaling to the card: corrections exported for release 8 are the
+    same arrays and must still fine-tune it (and take more recordings)."""
+    hyp, _ = mixed_hypnogram()
+    export_corrections(make_recording(60), hyp, tmp_path / "c", base_card)
+    manifest = json.loads((tmp_path / "c" / "manifest.json").read_text())
+    for key in ("mixture_shares", "mixture_passes"):
+        manifest["preprocessing"].pop(key, None)  # as release 8 wrote it
+    (tmp_path / "c" / "manifest.json").write_text(json.dumps(manifest))
+    newer = dict(base_card, preprocessing=dict(base_card["preprocessing"], mixture_shares=[0.35, 0.58, 0.07],
+                                               shape_passes=2))
+    assert len(load_corrections([tmp_path / "c"], newer)) >= 1
+    export_corrections(make_recording(60, seed=1), hyp, tmp_path / "c", newer)
+    manifest["preprocessing"]["from_the_future"] = 1
+    (tmp_path / "c" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="settings this version does not know"):
+        load_corrections([tmp_path / "c"], newer)
+
+
 def test_recording_without_person_labels_exports_nothing(tmp_path, base_card):
     hyp = Hypnogram.from_arrays(np.zeros(60, np.int8), source=Source.MODEL)
     with pytest.raises(LabelsError, match="no epoch has a label set by a person"):
