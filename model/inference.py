@@ -308,6 +308,10 @@ def source_profile(source: EpochSource, encoder: TokenEncoder | None = None,
     return profile(take("eeg"), take("emg"), encoder, version)
 
 
+def _arrays(loaded: LoadedModel) -> dict:
+    return PreprocessConfig(**loaded.card.get("preprocessing", {})).array_dict()
+
+
 def route_to_lab_model(loaded: LoadedModel, source: EpochSource, device: torch.device
                        ) -> tuple[LoadedModel, str | None]:
     """A fine-tuned model with a lab gate, or its parent for recordings unlike its lab."""
@@ -317,7 +321,7 @@ def route_to_lab_model(loaded: LoadedModel, source: EpochSource, device: torch.d
     from sleepscorer_model.registry import find_parent
 
     parent = loaded.parent or find_parent(loaded)
-    if parent is None or parent.card.get("preprocessing") != loaded.card.get("preprocessing"):
+    if parent is None or _arrays(parent) != _arrays(loaded):
         return loaded, None
     parent.module.to(device).eval()
     fingerprint = source_profile(source, token_encoder(parent.module), gate.version)
