@@ -252,7 +252,10 @@ def write_report(args, base_path, base, lines, timings, gates) -> None:  # noqa:
         "corpus (forgetting check, labs the base was trained on). The corrected animals and "
         "animal 4 are scored through the app's scoring path (`model.inference.score`), which "
         "applies the fine-tuned model's lab gate; the held-out animals are shown both as the "
-        "app scores them (through the gate) and with the fine-tuned network alone.",
+        "app routes them (through the gate) and with the fine-tuned network alone, read from "
+        "the corpus's cached arrays window by window (each file's own percentiles, no mixture "
+        "scaling, one reading, no decoding): base and fine-tuned network on equal terms, not "
+        "the deployed reading.",
         "",
         *header, *lines, "",
         "Fine-tuning time (CPU, includes validation passes; 20 % of 3 animals = 1 hour = "
