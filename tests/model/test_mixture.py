@@ -4,6 +4,7 @@ from the model's own labels (model.spectral.mixture_reference, model.inference).
 from dataclasses import replace
 
 import numpy as np
+import torch
 from sleepscorer_model.inference import MIXTURE_RUN, mixture_scaled, score
 from sleepscorer_model.preprocess import PreprocessConfig
 from sleepscorer_model.spectral import SpectralSource, mixture_reference, percentile_scale
@@ -96,3 +97,22 @@ def test_training_animals_are_rescaled_as_inference_rescales_them():
     ref = mixture_reference(labels, shares)
     np.testing.assert_allclose(out[:, :4], percentile_scale(raw[:, :4], reference=raw[ref, :4]), atol=1e-4)
     np.testing.assert_array_equal(out[:, 4:], scaled[:, 4:])
+
+
+def test_scoring_can_be_cancelled_while_the_first_labels_are_read(shipped_model):
+    import pytest
+    from sleepscorer_model.inference import network_probabilities
+
+    from sleepscorer.errors import Cancelled
+
+    cfg = PreprocessConfig(**shipped_model.card["preprocessing"])
+    source = SpectralSource(make_recording(700), cfg)
+    seen = []
+
+    def cancel() -> bool:
+        seen.append(1)
+        return True
+
+    with pytest.raises(Cancelled):
+        network_probabilities(shipped_model, source, cfg, "both", torch.device("cpu"), cancel=cancel)
+    assert len(seen) == 1  # stopped at the first check, inside the first label pass
