@@ -121,3 +121,17 @@ def drop_shape(eeg: torch.Tensor, emg: torch.Tensor, p: float, eeg_from: int,
     if emg_from is not None:
         emg = torch.cat([emg[..., :emg_from], emg[..., emg_from:] * keep], -1)
     return eeg, emg
+
+
+def rem_with_wake_eeg(eeg: torch.Tensor, y: torch.Tensor, p: float, wake: int = 0, rem: int = 2
+                      ) -> torch.Tensor:
+    """(B, K, F) windows whose REM epochs, in a random `p` of the windows, take the EEG of
+    random Wake epochs of the batch (labels `y`, (B, K)); the EMG and the label stay REM's."""
+    donors = eeg[y == wake]
+    chosen = (torch.rand(eeg.shape[0], 1, device=eeg.device) < p) & (y == rem)
+    if len(donors) == 0 or not chosen.any():
+        return eeg
+    out = eeg.clone()
+    pick = torch.randint(len(donors), (int(chosen.sum()),), device=eeg.device)
+    out[chosen] = donors[pick]
+    return out

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sleepscorer_model.augment import augment
+from sleepscorer_model.augment import augment, rem_with_wake_eeg
 from sleepscorer_model.data import SequenceDataset, SubjectData
 from sleepscorer_model.device import pick_device
 from sleepscorer_model.losses import DistillationLoss, teacher_distillation
@@ -56,6 +56,10 @@ class TrainConfig:
     # recording's percentile midpoints sit elsewhere (other state mix, other animal).
     feature_shift: float = 0.0
     epoch_noise: float = 0.0  # model.augment.noisy_epochs
+    # Probability per window that its REM epochs carry the EEG of random Wake epochs of the
+    # batch (model.augment.rem_with_wake_eeg): REM is an awake-looking cortex with atonia, so
+    # where the EEG alone cannot tell REM from Wake, the EMG and the sequence must.
+    rem_wake_eeg: float = 0.0
     # Spectral front end with shape features: per-window random tilt (sd) of the EEG band
     # shares from column `shape_from` on (animals and generators differ in 1/f slope), and,
     # with probability 1/2, a step (sd `emg_step`) in the percentile-scaled EMG features at a
@@ -288,6 +292,8 @@ class _Stepper:
     def step(self, eeg: torch.Tensor, emg: torch.Tensor, y: torch.Tensor) -> float:
         eeg, emg = eeg.to(self.device), emg.to(self.device)
         eeg, emg = augment(eeg, emg, self.cfg)
+        if self.cfg.rem_wake_eeg > 0:
+            eeg = rem_with_wake_eeg(eeg, y.to(self.device), self.cfg.rem_wake_eeg)
         terms = self.loss_fn(self.net, eeg, emg, y.to(self.device))
         self.optimiser.zero_grad(set_to_none=True)
         terms["loss"].backward()

@@ -177,6 +177,8 @@ def main() -> int:
     parser.add_argument("--mixture-shares", type=float, nargs=3, default=None,
                         help="Wake NREM REM shares: train on animals mixture-scaled by their labels "
                              "(the crop copies keep their crop statistics) and record it in the card")
+    parser.add_argument("--rem-wake-eeg", type=float, default=0.0,
+                        help="probability per window that its REM epochs carry Wake epochs' EEG")
     parser.add_argument("--ffn", type=int, default=128)
     parser.add_argument("--eeg-patch", type=int, default=16)
     parser.add_argument("--corpus-version", type=int, nargs="+", default=[CORPUS_VERSION],
@@ -214,7 +216,8 @@ def main() -> int:
                       shape_from=EEG_FEATURES if PREPROCESS.shape_features else None,
                       emg_shape_from=EMG_FEATURES if PREPROCESS.shape_features else None,
                       shape_dropout=args.shape_dropout, frequency_stretch=args.frequency_stretch,
-                      eeg_shape_off=args.eeg_shape_off, epoch_noise=args.epoch_noise)
+                      eeg_shape_off=args.eeg_shape_off, epoch_noise=args.epoch_noise,
+                      rem_wake_eeg=args.rem_wake_eeg)
     checkpoint = ROOT / "work-data" / "checkpoints" / f"{args.out.stem}-last.safetensors"
     torch.manual_seed(args.seed)
     model = build_model(args.arch, **spectral_config(args))

@@ -168,3 +168,18 @@ def test_epoch_noise_varies_by_window_and_eeg_shape_off_zeroes_only_eeg_shape():
     cfg = TrainConfig(gain_jitter_eeg=0.0, shape_from=80, emg_shape_from=12, eeg_shape_off=True)
     eeg, emg = augment(torch.ones(4, 8, 96), torch.ones(4, 8, 16), cfg)
     assert torch.all(eeg[..., 80:] == 0) and torch.all(eeg[..., :80] == 1) and torch.all(emg == 1)
+
+
+def test_rem_epochs_can_take_the_eeg_of_wake_and_keep_their_emg_and_label():
+    import torch
+    from sleepscorer_model.augment import rem_with_wake_eeg
+
+    eeg = torch.randn(8, 6, 5)
+    y = torch.tensor([[0, 1, 2, 2, 1, -1]] * 8)
+    out = rem_with_wake_eeg(eeg, y, 1.0)
+    wake = eeg[y == 0]
+    for row in out[y == 2]:  # every REM epoch now holds some Wake epoch's EEG
+        assert (row == wake).all(1).any()
+    assert torch.equal(out[y != 2], eeg[y != 2])
+    assert torch.equal(rem_with_wake_eeg(eeg, y, 0.0), eeg)
+    assert torch.equal(rem_with_wake_eeg(eeg, torch.full_like(y, 2), 1.0), eeg)  # no Wake to borrow
