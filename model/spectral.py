@@ -10,8 +10,11 @@ becomes:
   from 200 Hz up carries.
 Each feature is then scaled per recording by the midpoint and half-width of its
 `scale_lo`-`scale_hi` percentile range. A fixed filter, electrode gain or 1/f slope is an
-additive constant per log-power bin, so it cancels; and the midpoint of a wide percentile
-range barely moves with how much of the file is Wake or sleep, unlike a mean or median.
+additive constant per log-power bin, so it cancels. The midpoint of a wide percentile range
+moves less with how much of the file is Wake than a mean or median would, but it still moves: a
+file that is 80 % Wake has its midpoint inside Wake. So a card with `mixture_shares` takes the
+percentiles from a reference with fixed state shares, drawn from the model's own labels
+(`mixture_reference`, `SpectralSource.rescaled`; model.inference.mixture_scaled).
 
 With `shape_features` (model card `preprocessing.shape_features`) each epoch also carries
 features that no per-recording scaling touches, so they mean the same in a file that is all
