@@ -1,10 +1,10 @@
 """Mixed precision and batch size for scoring: CUDA (fp32 / fp16 / bf16 autocast) and CPU bf16.
 
 CUDA section (default): a simulated 24 h recording at 512 Hz scored with the shipped weights
-through the pieces of `model.inference` (`make_source` front end, `_Scorer.run`: epoch
+through the pieces of `model.inference` and `model.reading` (`make_source` front end, `_Scorer.run`: epoch
 encoder, then the sequence pass), once per precision and batch size. The scorer's own
 autocast (`_Scorer.autocast`, bf16 where the GPU has it, else fp16) is replaced per row from
-here; inference.py is not changed. Prints seconds (whole run, epoch encoder, sequence pass),
+here; model/reading.py is not changed. Prints seconds (whole run, epoch encoder, sequence pass),
 peak GPU memory, and 1-s label agreement with fp32 at the first batch size, then the
 shipped `score()` end to end. Without a CUDA device it prints "no CUDA device: nothing to
 measure" and exits with status 0.
@@ -98,7 +98,7 @@ def score_pieces(loaded, source, device, batch_size: int, encode_ctx: Callable, 
     """One run of `_Scorer` over the whole source with the given autocast per stage."""
     import numpy as np
     import torch
-    from sleepscorer_model.inference import _Scorer
+    from sleepscorer_model.reading import _Scorer
 
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     scorer = _Scorer(loaded, source, "both", device, batch_size)

@@ -19,12 +19,13 @@ without a Python loop per epoch. Must not import Qt.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+from sleepscorer_model.postprocess import RemRule, apply_rem_rule
 from sleepscorer_model.simulation.hypnograms import SemiMarkovModel, default_sampler
 
-from sleepscorer.stages import Stage
+from sleepscorer.stages import BASE_EPOCH, Stage
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class SequencePrior:
 
     sharpness: float = 2.0
     allow_wake_to_rem: bool = False  # True for narcolepsy / cataplexy models
+
+
+SEQUENCE_PRIOR = SequencePrior()  # what scoring decodes with unless told otherwise
 
 
 def transition_matrix(classes: Sequence[Stage], prior: SequencePrior | None = None,
@@ -120,3 +124,19 @@ def smooth(probabilities: np.ndarray, classes: Sequence[Stage],
         post[:-1] *= beta_tail
     post /= np.maximum(post.sum(1, keepdims=True), 1e-300)
     return post.astype(np.float32)
+
+
+def decode(p1: np.ndarray, classes: tuple[Stage, ...], sequence_prior: SequencePrior | None,
+            rem_rule: RemRule | None, warnings: list[str]) -> np.ndarray:
+    """The HMM first, then the REM rule on what it decoded; without the rule the HMM must
+    allow Wake -> REM itself. Appends a warning when the rule changed anything."""
+    if sequence_prior is not None:
+        if rem_rule is None:
+            sequence_prior = replace(sequence_prior, allow_wake_to_rem=True)
+        p1 = smooth(p1, classes, sequence_prior, BASE_EPOCH)
+    if rem_rule is not None:
+        p1, changed = apply_rem_rule(p1, classes, BASE_EPOCH, rem_rule)
+        if changed:
+            warnings.append(f"{changed} s of REM with no NREM before it scored Wake (rodents "
+                            "enter REM from NREM; turn this off for narcolepsy models)")
+    return p1

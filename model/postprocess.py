@@ -29,6 +29,9 @@ class RemRule:
     min_nrem_s: float = 10.0
 
 
+REM_RULE = RemRule()  # what scoring applies unless told otherwise
+
+
 def rem_without_nrem(states: np.ndarray, wake: int, nrem: int, rem: int, epoch_length: float = 1.0,
                      rule: RemRule | None = None) -> np.ndarray:
     """Boolean mask of the REM epochs whose bout no NREM precedes (see RemRule)."""

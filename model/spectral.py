@@ -14,7 +14,7 @@ additive constant per log-power bin, so it cancels. The midpoint of a wide perce
 moves less with how much of the file is Wake than a mean or median would, but it still moves: a
 file that is 80 % Wake has its midpoint inside Wake. So a card with `mixture_shares` takes the
 percentiles from a reference with fixed state shares, drawn from the model's own labels
-(`mixture_reference`, `SpectralSource.rescaled`; model.inference.mixture_scaled).
+(`mixture_reference`, `SpectralSource.rescaled`; model.reading.mixture_scaled).
 
 With `shape_features` (model card `preprocessing.shape_features`) each epoch also carries
 features that no per-recording scaling touches, so they mean the same in a file that is all
@@ -33,6 +33,8 @@ recording. No Qt, no files.
 """
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 from sleepscorer_model.preprocess import PreprocessConfig, resample_segment
@@ -155,25 +157,28 @@ class SpectralSource:
 
     def __init__(self, recording: Recording, cfg: PreprocessConfig | None = None,
                  use_eeg: bool = True, use_emg: bool = True,
-                 features: dict[str, np.ndarray] | None = None,
-                 reference: np.ndarray | None = None):
-        """`reference`: indices of the epochs whose percentiles scale the features (default:
-        every epoch; see `mixture_reference`)."""
+                 features: dict[str, np.ndarray] | None = None):
         self.cfg = cfg = cfg or PreprocessConfig()
         self.recording = recording
         self.n_epochs = recording.n_epochs(1.0)
         lo, hi = cfg.scale_lo, cfg.scale_hi
         raw = features if features is not None else raw_features(recording, use_eeg, use_emg)
         self.raw = raw = {name: f for name, f in raw.items() if (use_eeg if name == "eeg" else use_emg)}
-        self.channels = {name: percentile_scale(f, lo, hi, None if reference is None else f[reference])
-                         for name, f in raw.items()}
+        self.channels = {name: percentile_scale(f, lo, hi) for name, f in raw.items()}
         if cfg.shape_features:
             for name, extra in shape_features(raw).items():
                 self.channels[name] = np.concatenate([self.channels[name], extra], 1)
 
     def rescaled(self, reference: np.ndarray) -> SpectralSource:
-        """The same recording scaled by the percentiles of the `reference` epochs."""
-        return SpectralSource(self.recording, self.cfg, features=self.raw, reference=reference)
+        """The same recording scaled by the percentiles of the `reference` epochs (see
+        `mixture_reference`); the shape features, which no scaling touches, are kept."""
+        out = copy.copy(self)
+        out.channels = {}
+        for name, f in self.raw.items():
+            scaled = percentile_scale(f, self.cfg.scale_lo, self.cfg.scale_hi, f[reference])
+            shape = self.channels[name][:, f.shape[1]:]
+            out.channels[name] = np.concatenate([scaled, shape], 1) if shape.shape[1] else scaled
+        return out
 
     def epochs(self, name: str, start: int, stop: int) -> np.ndarray:
         return self.channels[name][start:stop]
@@ -255,19 +260,28 @@ def _rescaled(f: np.ndarray, reference: np.ndarray, p_lo: float, p_hi: float,
     return out
 
 
-class WithoutShape:
+class FeatureView:
+    """Features already computed, read by range as a SpectralSource is: some of its epochs,
+    or all of them with some columns changed."""
+
+    def __init__(self, cfg: PreprocessConfig, channels: dict[str, np.ndarray], n_epochs: int):
+        self.cfg = cfg
+        self.channels = channels
+        self.n_epochs = n_epochs
+
+    def epochs(self, name: str, start: int, stop: int) -> np.ndarray:
+        return self.channels[name][start:stop]
+
+
+class WithoutShape(FeatureView):
     """A SpectralSource's features with the shape features zeroed: the second reading of a
     network trained with shape dropout (PreprocessConfig.shape_passes = 2)."""
 
     def __init__(self, source: SpectralSource):
-        self.n_epochs = source.n_epochs
-        self.cfg = source.cfg
         widths = {"eeg": EEG_FEATURES, "emg": EMG_FEATURES}
-        self.channels = {}
+        channels = {}
         for name, f in source.channels.items():
             g = f.copy()
             g[:, widths[name]:] = 0.0
-            self.channels[name] = g
-
-    def epochs(self, name: str, start: int, stop: int) -> np.ndarray:
-        return self.channels[name][start:stop]
+            channels[name] = g
+        super().__init__(source.cfg, channels, source.n_epochs)

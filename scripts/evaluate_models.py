@@ -20,7 +20,7 @@ Resumable: trained models are kept in work-data/eval/ (safetensors + card, Light
 evaluations in work-data/eval/<name>-eval.json keyed by the weights' hash, so a re-run only
 trains / evaluates what is missing or changed. Results: docs/evaluation.json.
 
-Evaluation uses the deployed inference path (model.inference._Scorer: every epoch encoded
+Evaluation uses the deployed inference path (model.reading._Scorer: every epoch encoded
 once, overlapping windows of K epochs with stride K/2, each epoch scored once from the window
 where it sits in the central half) on the cached preprocessed arrays of each animal.
 """
@@ -47,9 +47,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from sleepscorer_model.corpus import HELD_OUT_LAB, PREPROCESS, CorpusSpec, load_corpus, summary  # noqa: E402
 from sleepscorer_model.data import SubjectData  # noqa: E402
-from sleepscorer_model.inference import _Scorer  # noqa: E402
 from sleepscorer_model.metrics import evaluate  # noqa: E402
 from sleepscorer_model.postprocess import apply_rem_rule  # noqa: E402
+from sleepscorer_model.reading import _Scorer  # noqa: E402
 from sleepscorer_model.training import TrainConfig, train  # noqa: E402
 from sleepscorer_model.weights import build_model, file_sha256, load_model, save_model  # noqa: E402
 
@@ -363,7 +363,7 @@ def write_results(corpus: dict, budget_s: float, jitter: tuple[float, float] = (
                              "jitter as they were when each run started (per model: "
                              "training.recipe; recipe_differs_from_current lists what has "
                              "changed since)"},
-        "inference": "deployed path (model.inference._Scorer): overlapping windows of K=16 epochs, "
+        "inference": "deployed path (model.reading._Scorer): overlapping windows of K=16 epochs, "
                      "stride 8, every 1-s epoch scored once; metrics pooled over all animals of a "
                      "split (per-animal values under per_animal)",
         "models": models,

@@ -31,10 +31,10 @@ from anchors import consensus_agreement  # noqa: E402
 from sleepscorer_model.data import stages_to_classes  # noqa: E402
 from sleepscorer_model.decoding import SequencePrior, smooth  # noqa: E402
 from sleepscorer_model.features import scale_by_percentiles, with_context  # noqa: E402
-from sleepscorer_model.inference import network_probabilities  # noqa: E402
 from sleepscorer_model.metrics import evaluate  # noqa: E402
 from sleepscorer_model.postprocess import apply_rem_rule  # noqa: E402
 from sleepscorer_model.preprocess import PreprocessConfig  # noqa: E402
+from sleepscorer_model.reading import network_probabilities  # noqa: E402
 from sleepscorer_model.spectral import SpectralSource  # noqa: E402
 from sleepscorer_model.trees import TreesModel  # noqa: E402
 from sleepscorer_model.weights import load_model  # noqa: E402

@@ -133,7 +133,9 @@ def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noq
     is checked before anything is read (never an input, a device or a folder); the
     recording's own warnings come first in the result's `warnings`.
     """
-    from sleepscorer_model.inference import REM_RULE, SEQUENCE_PRIOR, score, to_hypnogram
+    from sleepscorer_model.decoding import SEQUENCE_PRIOR
+    from sleepscorer_model.inference import score, to_hypnogram
+    from sleepscorer_model.postprocess import REM_RULE
 
     from sleepscorer.io import load_recording
     from sleepscorer.io.labels import write_labels_csv

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 import torch
-from sleepscorer_model.inference import combine_epochs, score, to_hypnogram, window_starts
+from sleepscorer_model.inference import combine_epochs, score, to_hypnogram
+from sleepscorer_model.reading import window_starts
 from sleepscorer_model.weights import LoadedModel, build_model, load_model, save_model
 
 from sleepscorer.errors import Cancelled, ModelError

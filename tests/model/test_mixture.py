@@ -1,12 +1,13 @@
 """Mixture scaling: each recording rescaled by a reference with fixed state shares, drawn
-from the model's own labels (model.spectral.mixture_reference, model.inference)."""
+from the model's own labels (model.spectral.mixture_reference, model.reading)."""
 
 from dataclasses import replace
 
 import numpy as np
 import torch
-from sleepscorer_model.inference import MIXTURE_RUN, mixture_scaled, score
+from sleepscorer_model.inference import score
 from sleepscorer_model.preprocess import PreprocessConfig
+from sleepscorer_model.reading import MIXTURE_RUN, mixture_scaled
 from sleepscorer_model.spectral import SpectralSource, mixture_reference, percentile_scale
 
 from tests.model.conftest import make_recording
@@ -101,7 +102,7 @@ def test_training_animals_are_rescaled_as_inference_rescales_them():
 
 def test_scoring_can_be_cancelled_while_the_first_labels_are_read(shipped_model):
     import pytest
-    from sleepscorer_model.inference import network_probabilities
+    from sleepscorer_model.reading import network_probabilities
 
     from sleepscorer.errors import Cancelled
 

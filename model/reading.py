@@ -1,0 +1,199 @@
+"""The network's reading of a recording: per-epoch class probabilities, before decoding.
+
+The recording is processed in chunks of epochs (bounded memory). Sequence models encode
+every 1-s epoch once and then run the sequence encoder on overlapping windows of K epochs
+(stride K/2); each epoch takes its prediction from the one window in which it sits in the
+central half, so it has context on both sides (at the recording's edges, the nearest
+window). The window layout is global, so chunked scoring equals scoring whole. A card may
+ask for two readings (with and without shape features) and for mixture scaling first.
+Must not import Qt; progress and cancel are plain callables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import nullcontext
+from functools import partial
+
+import numpy as np
+import torch
+from sleepscorer_model.decoding import SEQUENCE_PRIOR, decode
+from sleepscorer_model.domain import spread_epochs
+from sleepscorer_model.postprocess import REM_RULE
+from sleepscorer_model.preprocess import EpochSource, PreprocessConfig
+from sleepscorer_model.spectral import FeatureView, SpectralSource, WithoutShape, mixture_reference
+from sleepscorer_model.weights import LoadedModel
+
+from sleepscorer.errors import Cancelled
+from sleepscorer.stages import Stage
+
+
+def window_starts(n: int, k: int) -> tuple[np.ndarray, int]:
+    """Start epoch of each window (stride K/2) and the stride; window j owns epochs
+    [j*S, (j+1)*S), which sit in its central half except at the recording's edges."""
+    s = max(1, k // 2)
+    j = np.arange((n + s - 1) // s)
+    starts = np.clip(j * s - (k - s) // 2, 0, max(n - k, 0))
+    return starts, s
+
+
+class _Scorer:
+    """Runs one loaded model over one EpochSource, chunk by chunk."""
+
+    def __init__(self, loaded: LoadedModel, source: EpochSource, modality: str,
+                 device: torch.device, batch_size: int):
+        self.model = loaded.module
+        self.source = source
+        self.modality = modality
+        self.device = device
+        self.batch_size = batch_size
+        if device.type == "cuda":
+            dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+            self.autocast = lambda: torch.autocast("cuda", dtype=dtype)
+        else:
+            self.autocast = nullcontext
+
+    def _signals(self, a: int, b: int) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        out = []
+        for name in ("eeg", "emg"):
+            if name in self.source.channels and self.modality in ("both", name):
+                out.append(torch.from_numpy(self.source.epochs(name, a, b)).to(self.device))
+            else:
+                out.append(None)
+        return out[0], out[1]
+
+    def encode(self, a: int, b: int, cancel: Callable[[], bool] | None) -> torch.Tensor:
+        """Per-epoch outputs for epochs [a, b): tokens (sequence models) or logits."""
+        parts = []
+        for s in range(a, b, self.batch_size):
+            if cancel is not None and cancel():
+                raise Cancelled()
+            eeg, emg = self._signals(s, min(b, s + self.batch_size))
+            with self.autocast():
+                if self.model.seq_len == 1:
+                    parts.append(self.model.predict(eeg, emg, self.modality).float())
+                else:
+                    parts.append(self.model.encode_epochs(eeg, emg, self.modality))
+        return torch.cat(parts)
+
+    def sequence(self, tokens: torch.Tensor, starts: np.ndarray, offset: int, k: int
+                 ) -> torch.Tensor:
+        """Logits (n_windows, k, C) for windows starting at `starts` (epoch indices)."""
+        idx = torch.as_tensor(starts - offset)[:, None] + torch.arange(k)
+        out = []
+        n_win = max(1, self.batch_size // k)
+        for s in range(0, len(idx), n_win):
+            with self.autocast():
+                windows = tokens[idx[s: s + n_win].to(tokens.device)]
+                out.append(self.model.forward_sequence(windows, self.modality).float())
+        return torch.cat(out)
+
+    def run(self, n: int, chunk_epochs: int, progress: Callable[[int, int], None] | None,
+            cancel: Callable[[], bool] | None) -> np.ndarray:
+        n_classes = self.model.cfg.n_classes
+        probs = np.empty((n, n_classes), dtype=np.float32)
+        k = min(self.model.seq_len, n)
+        if self.model.seq_len == 1:
+            for a in range(0, n, chunk_epochs):
+                b = min(n, a + chunk_epochs)
+                probs[a:b] = torch.softmax(self.encode(a, b, cancel), -1).cpu().numpy()
+                if progress is not None:
+                    progress(b, n)
+            return probs
+        starts, s = window_starts(n, k)
+        per_chunk = max(1, chunk_epochs // s)
+        for j0 in range(0, len(starts), per_chunk):
+            j1 = min(len(starts), j0 + per_chunk)
+            a, b = int(starts[j0:j1].min()), int(starts[j0:j1].max()) + k
+            logits = self.sequence(self.encode(a, b, cancel), starts[j0:j1], a, k)
+            p = torch.softmax(logits, -1).cpu().numpy()
+            owned = np.arange(j0 * s, min(n, j1 * s))  # epoch i is owned by window i // s
+            w = owned // s - j0
+            probs[owned] = p[w, owned - starts[owned // s]]
+            if progress is not None:
+                progress(int(owned[-1]) + 1, n)
+        return probs
+
+
+def network_probabilities(loaded: LoadedModel, source: EpochSource, cfg: PreprocessConfig,
+                          modality: str, device: torch.device, batch_size: int = 512,
+                          chunk_epochs: int = 8192,
+                          progress: Callable[[int, int], None] | None = None,
+                          cancel: Callable[[], bool] | None = None,
+                          usable: np.ndarray | None = None) -> np.ndarray:
+    """The network's (n_epochs, C) probabilities for every epoch of `source`, before any
+    decoding. A card with `shape_passes: 2` is read with and without its shape features and
+    the two readings averaged; one with `mixture_shares` is first rescaled by its own labels
+    (`mixture_scaled`; `usable`: the epochs those labels may come from), unless it reads the
+    EMG alone: without the EEG its labels hold no REM and the rescaling lost 3.6 points on the
+    alternative generator. Progress runs once from 0 to n over all passes."""
+    read = partial(_read, loaded, cfg=cfg, modality=modality, device=device, batch_size=batch_size,
+                   chunk_epochs=chunk_epochs, cancel=cancel)
+    if not (cfg.mixture_shares and isinstance(source, SpectralSource) and modality != "emg"):
+        return read(source, progress=progress)
+    n = source.n_epochs
+    first = min(n, MIXTURE_SAMPLE) * cfg.mixture_passes  # about the epochs read before the last pass
+    report = None if progress is None else (
+        lambda done, _of: progress(min(n, done * n // (first + n)), n))
+    source = mixture_scaled(loaded, source, read, cfg, usable, report)
+    final = None if progress is None else (
+        lambda done, of: progress(min(n, (first + done * n // max(of, 1)) * n // (first + n)), n))
+    return read(source, progress=final)
+
+
+def _read(loaded: LoadedModel, source: EpochSource, cfg: PreprocessConfig, modality: str,
+          device: torch.device, batch_size: int, chunk_epochs: int,
+          progress: Callable[[int, int], None] | None,
+          cancel: Callable[[], bool] | None) -> np.ndarray:
+    readings = [source]
+    if cfg.shape_passes == 2 and cfg.front_end == "spectral":
+        readings.append(WithoutShape(source))
+    n = source.n_epochs
+    total = np.zeros((n, loaded.module.cfg.n_classes), np.float32)
+    for k, src in enumerate(readings):
+        share = None if progress is None else (
+            lambda done, of, k=k: progress((k * of + done) // len(readings), of))
+        total += _Scorer(loaded, src, modality, device, batch_size).run(n, chunk_epochs, share, cancel)
+    return total / len(readings)
+
+
+MIXTURE_SAMPLE = 7200  # the labels that choose the scaling come from at most 2 h of epochs,
+MIXTURE_RUN = 600  # read as evenly spread 10-min runs (a 24 h file costs 8 % more per pass);
+# a file with under 5 min of usable epochs keeps its own percentiles: too few labels to draw from
+
+
+def mixture_scaled(loaded: LoadedModel, source: SpectralSource,
+                   read: Callable[..., np.ndarray], cfg: PreprocessConfig,
+                   usable: np.ndarray | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> SpectralSource:
+    """`source` rescaled by a reference with the card's state shares, drawn from the model's
+    own decoded labels, `cfg.mixture_passes` times (model.spectral.mixture_reference).
+
+    A refinement that would leave out a state the previous one had stops early and keeps
+    the previous scaling: a state's last few epochs cannot stand for a fixed share of it.
+    """
+    picked = spread_epochs(source.n_epochs, MIXTURE_SAMPLE, MIXTURE_RUN)
+    if usable is not None:
+        picked = picked[usable[picked]]
+    shares = {loaded.classes.index(stage): w for stage, w in
+              zip((Stage.WAKE, Stage.NREM, Stage.REM), cfg.mixture_shares, strict=True)
+              if stage in loaded.classes}
+    current, states = source, None
+    for k in range(cfg.mixture_passes):
+        if len(picked) < MIXTURE_RUN // 2:
+            break
+        done = None if progress is None else (
+            lambda d, of, k=k: progress(k * len(picked) + d * len(picked) // max(of, 1), 0))
+        part = FeatureView(current.cfg, {name: f[picked] for name, f in current.channels.items()},
+                           len(picked))
+        p = decode(read(part, progress=done), loaded.classes, SEQUENCE_PRIOR, REM_RULE, [])
+        labels = np.full(source.n_epochs, -1)
+        labels[picked] = p.argmax(1)
+        reference = mixture_reference(labels, shares)
+        if reference is None:
+            break
+        found = set(np.unique(labels[reference]).tolist())
+        if states is not None and not states <= found:
+            break
+        current, states = source.rescaled(reference), found
+    return current
