@@ -290,11 +290,11 @@ class _Stepper:
     device: torch.device
 
     def step(self, eeg: torch.Tensor, emg: torch.Tensor, y: torch.Tensor) -> float:
-        eeg, emg = eeg.to(self.device), emg.to(self.device)
+        eeg, emg, y = eeg.to(self.device), emg.to(self.device), y.to(self.device)
         eeg, emg = augment(eeg, emg, self.cfg)
         if self.cfg.rem_wake_eeg > 0:
-            eeg = rem_with_wake_eeg(eeg, y.to(self.device), self.cfg.rem_wake_eeg)
-        terms = self.loss_fn(self.net, eeg, emg, y.to(self.device))
+            eeg = rem_with_wake_eeg(eeg, y, self.cfg.rem_wake_eeg)
+        terms = self.loss_fn(self.net, eeg, emg, y)
         self.optimiser.zero_grad(set_to_none=True)
         terms["loss"].backward()
         if self.cfg.grad_clip:
