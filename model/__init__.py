@@ -5,7 +5,8 @@ Public entry points (import from the submodules; this package imports nothing he
   -> `ScoreResult`; `model.inference.to_hypnogram(result, hypnogram=None)`.
 - `model.weights`: `ARCHITECTURES`, `build_model`, `save_model`, `load_model`,
   `resolve_model`, `default_weights_path`, `LoadedModel`.
-- `model.training`: `TrainConfig`, `train`, `fit_architecture`; `model.data`:
+- `model.training`: `TrainConfig`, `train`, `fit_architecture` (losses: `model.objectives`);
+  `model.data`:
   `prepare_subject`, `split_subjects`, `SequenceDataset`; `model.metrics.evaluate`.
 - `model.trees.TreesModel` (LightGBM on `model.features`).
 - `model.interface.ScoringNetwork`: what every network declares (docs/architecture.md);

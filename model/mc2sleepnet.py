@@ -152,7 +152,7 @@ class MC2SleepNet(nn.Module):
         return self.cfg.n_classes
 
     @staticmethod
-    def recipe_losses():  # noqa: ANN205 - (pretrain loss, finetune loss), model.training.LossFn
+    def recipe_losses():  # noqa: ANN205 - (pretrain loss, finetune loss), model.objectives.LossFn
         """Stage 1: InfoNCE + cross-masked sequence training of everything. Stage 2:
         backbones frozen, sequence encoder and head fine-tuned without masking."""
         return pretrain_loss, finetune_loss

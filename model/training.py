@@ -2,7 +2,8 @@
 
 `train` takes prepared `SubjectData`, reports progress (with an ETA) through a callable
 and stops when `cancel()` turns true. Launched with `torchrun` (WORLD_SIZE > 1) it uses
-torch.distributed DDP with a DistributedSampler; only rank 0 should save (`is_main`).
+torch.distributed DDP (model.distributed); only rank 0 should save (`is_main`). The
+losses of each recipe are in model.objectives.
 Networks are used only through `model.interface.ScoringNetwork` (`seq_len`, `primary`,
 `training_recipe`); `fit_architecture` builds one by registry name and trains it by its
 declared recipe. Must not read files or import Qt.
@@ -12,27 +13,22 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from sleepscorer_model.augment import augment, rem_with_wake_eeg
 from sleepscorer_model.data import SequenceDataset, SubjectData
-from sleepscorer_model.device import pick_device
-from sleepscorer_model.losses import DistillationLoss, teacher_distillation
+from sleepscorer_model.distributed import Distributed, shuffled_loader
 from sleepscorer_model.metrics import evaluate
+from sleepscorer_model.objectives import LossFn, default_loss
 from sleepscorer_model.weights import build_model
 from torch import nn
 from torch.utils.data import DataLoader
 
 from sleepscorer.errors import Cancelled
-
-# loss(model, eeg, emg, labels) -> {"loss": tensor, ...}
-LossFn = Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Tensor], dict]
 
 
 @dataclass
@@ -97,57 +93,6 @@ class TrainResult:
     is_main: bool = True  # False on DDP ranks other than 0: do not save there
 
 
-def distillation_loss(cfg: TrainConfig) -> LossFn:
-    loss = DistillationLoss(cfg.alpha, cfg.tau_eeg, cfg.tau_emg, cfg.class_weights)
-    return lambda model, eeg, emg, y: loss(model(eeg, emg), y)
-
-
-def ensemble_distillation(cfg: TrainConfig, teachers: Sequence[nn.Module], weight: float = 0.5,
-                          tau: float = 2.0) -> LossFn:
-    """The sDREAMER loss on the labels, mixed with KL to an ensemble of frozen teachers that
-    read the same augmented windows (Hinton; the ensemble's geometric mean per pathway).
-
-    Why: averaged networks trained from other seeds score the real demo mouse better than any
-    one of them, but cost one pass each; a student taught by them keeps one network's speed.
-    """
-    own = DistillationLoss(cfg.alpha, cfg.tau_eeg, cfg.tau_emg, cfg.class_weights)
-    frozen = [t.eval().requires_grad_(False) for t in teachers]
-
-    def loss(model: nn.Module, eeg: torch.Tensor, emg: torch.Tensor, y: torch.Tensor) -> dict:
-        logits = model(eeg, emg)
-        terms = own(logits, y)
-        with torch.no_grad():
-            outputs = [t(eeg, emg) for t in frozen]
-            target = {p: torch.stack([F.log_softmax(o[p].float(), -1) for o in outputs]).mean(0)
-                      for p in logits}
-        kd = teacher_distillation(logits, target, torch.ones_like(y, dtype=torch.bool), tau)
-        terms["loss"] = (1 - weight) * terms["loss"] + weight * kd
-        terms["teacher_kd"] = kd.detach()
-        return terms
-    return loss
-
-
-def primary_cross_entropy(primary: str, cfg: TrainConfig) -> LossFn:
-    """The "supervised" recipe: cross-entropy on the network's scoring output."""
-    weight = None if cfg.class_weights is None else torch.as_tensor(cfg.class_weights,
-                                                                    dtype=torch.float32)
-
-    def loss(model: nn.Module, eeg: torch.Tensor, emg: torch.Tensor, y: torch.Tensor) -> dict:
-        logits = model(eeg, emg)[primary]
-        w = None if weight is None else weight.to(logits.device)
-        ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), y.reshape(-1),
-                             weight=w, ignore_index=-1)
-        return {"loss": torch.nan_to_num(ce)}  # a batch with no scored epoch: 0
-    return loss
-
-
-def default_loss(model: nn.Module, cfg: TrainConfig) -> LossFn:
-    """The loss of the network's declared recipe (one-stage recipes)."""
-    if model.training_recipe == "self-distillation":
-        return distillation_loss(cfg)
-    return primary_cross_entropy(model.primary, cfg)
-
-
 def primary_logits(model: nn.Module, eeg: torch.Tensor, emg: torch.Tensor) -> torch.Tensor:
     """The output used for validation: the network's declared `primary` output."""
     return model(eeg, emg)[model.primary]
@@ -170,48 +115,6 @@ def predict_dataset(model: nn.Module, data: SequenceDataset, device: torch.devic
     return np.concatenate(ys), np.concatenate(preds)
 
 
-class _Distributed:
-    """torch.distributed setup when launched by torchrun; a no-op otherwise."""
-
-    def __init__(self, device_name: str):
-        self.world = int(os.environ.get("WORLD_SIZE", "1"))
-        self.rank = int(os.environ.get("RANK", "0"))
-        local = int(os.environ.get("LOCAL_RANK", "0"))
-        self.device = pick_device(device_name, local)
-        self.started = False
-        if self.world > 1 and not torch.distributed.is_initialized():
-            backend = "nccl" if self.device.type == "cuda" else "gloo"
-            if self.device.type == "cuda":
-                torch.cuda.set_device(self.device)
-            torch.distributed.init_process_group(backend)
-            self.started = True
-
-    @property
-    def active(self) -> bool:
-        return self.world > 1
-
-    def wrap(self, model: nn.Module) -> nn.Module:
-        if not self.active:
-            return model
-        ids = [self.device.index] if self.device.type == "cuda" else None
-        return nn.parallel.DistributedDataParallel(model, device_ids=ids)
-
-    def close(self) -> None:
-        if self.started:
-            torch.distributed.destroy_process_group()
-
-
-def _loader(data: SequenceDataset, cfg: TrainConfig, dist: _Distributed
-            ) -> tuple[DataLoader, object | None]:
-    generator = torch.Generator().manual_seed(cfg.seed)
-    if dist.active:
-        sampler = torch.utils.data.DistributedSampler(data, dist.world, dist.rank,
-                                                      shuffle=True, seed=cfg.seed)
-        return DataLoader(data, batch_size=cfg.batch_size, sampler=sampler, drop_last=True), sampler
-    return DataLoader(data, batch_size=cfg.batch_size, shuffle=True, generator=generator,
-                      drop_last=len(data) > cfg.batch_size), None
-
-
 def train(model: nn.Module, train_data: Sequence[SubjectData],
           val_data: Sequence[SubjectData] | None = None, cfg: TrainConfig | None = None,
           progress: Callable[[dict], None] | None = None,
@@ -225,7 +128,7 @@ def train(model: nn.Module, train_data: Sequence[SubjectData],
     cfg = cfg or TrainConfig()
     torch.manual_seed(cfg.seed)
     np.random.seed(cfg.seed % 2**32)
-    dist = _Distributed(cfg.device)
+    dist = Distributed(cfg.device)
     try:
         return _fit(model, train_data, val_data, cfg, dist, progress, cancel,
                     loss_fn or default_loss(model, cfg), parameters)
@@ -315,14 +218,14 @@ class _Best:
 
 
 def _optimisation_setup(model: nn.Module, train_set: SequenceDataset, cfg: TrainConfig,
-                        dist: _Distributed, parameters: Sequence[nn.Parameter] | None,
+                        dist: Distributed, parameters: Sequence[nn.Parameter] | None,
                         loss_fn: LossFn) -> tuple[DataLoader, object | None, _Stepper, _Clock]:
     """Optimiser, loader and step budget, built in one place since the cosine schedule's
     length depends on the loader's."""
     net = dist.wrap(model)
     params = [p for p in (parameters or model.parameters()) if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    loader, sampler = _loader(train_set, cfg, dist)
+    loader, sampler = shuffled_loader(train_set, cfg, dist)
     steps = len(loader) if cfg.max_steps_per_epoch is None else min(len(loader), cfg.max_steps_per_epoch)
     clock = _Clock(steps, max(1, steps * cfg.epochs))
     schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, clock.total)

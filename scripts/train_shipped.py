@@ -245,7 +245,7 @@ def main() -> int:
 
     loss = None
     if args.teachers:
-        from sleepscorer_model.training import ensemble_distillation
+        from sleepscorer_model.objectives import ensemble_distillation
         from sleepscorer_model.weights import load_model
 
         loss = ensemble_distillation(cfg, [load_model(t).module for t in args.teachers], args.teacher_weight)

@@ -80,7 +80,7 @@ def test_a_student_learns_its_teachers_answers_where_labels_are_missing():
     teachers' mean, and the teachers are left exactly as they were."""
     import torch
     from sleepscorer_model.losses import TEACHER
-    from sleepscorer_model.training import ensemble_distillation
+    from sleepscorer_model.objectives import ensemble_distillation
 
     torch.manual_seed(0)
     teachers = [build_model("sdreamer-seq", **TINY) for _ in range(2)]
