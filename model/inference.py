@@ -28,7 +28,7 @@ from sleepscorer_model.domain import (
 from sleepscorer_model.frontend import make_source
 from sleepscorer_model.postprocess import REM_RULE, RemRule
 from sleepscorer_model.preprocess import EpochSource, PreprocessConfig
-from sleepscorer_model.quality import QualitySpan, check_channels
+from sleepscorer_model.quality import QualitySpan, check_channels, stretches
 from sleepscorer_model.reading import network_probabilities
 from sleepscorer_model.weights import LoadedModel, resolve_model
 
@@ -212,13 +212,14 @@ def _eeg_where_only_emg_bad(p1: np.ndarray, bad: dict[str, np.ndarray],
 
 
 def _quality_warnings(spans: list[QualitySpan], modality: str) -> list[str]:
-    """One line per bad span, saying how its epochs were scored, so a reviewer knows which
-    ones to check."""
+    """One line per stretch of bad signal (nearby spans of a channel merged), saying how its
+    epochs were scored, so a reviewer knows which ones to check; the CSV's note column
+    names every epoch."""
     warnings = []
-    for span in spans:
-        fallback = span.channel == "EMG" and modality == "both"
-        warnings.append(f"{span.describe()}: " + ("scored from EEG alone where the EEG is usable" if fallback
-                                                  else "scored Artifact, please review"))
+    for stretch in stretches(spans):
+        fallback = stretch.first.channel == "EMG" and modality == "both"
+        warnings.append(f"{stretch.describe()}: " + ("scored from EEG alone where the EEG is usable"
+                                                     if fallback else "scored Artifact, please review"))
     return warnings
 
 

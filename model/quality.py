@@ -26,6 +26,7 @@ FLAT_FRACTION = 0.02
 CLIP_FRACTION = 0.05
 RAIL_FRACTION = 0.001
 MIN_FLOOR_S = 5  # noise-floor stretches shorter than this are quiet EEG, not a lost electrode
+REPORT_GAP_S = 10  # one channel's bad spans closer than this are reported as one stretch
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,42 @@ class QualitySpan:
         what = {"flat": "flat (disconnected electrode?)",
                 "clipped": "clipped at the amplifier's range"}[self.reason]
         return f"{self.channel} {self.name} {what} from {self.start} s to {self.stop} s"
+
+
+@dataclass(frozen=True)
+class QualityStretch:
+    """Bad spans of one channel, for one reason, with gaps under REPORT_GAP_S: one warning
+    line for a failing electrode, not one per second it recovers."""
+
+    first: QualitySpan
+    stop: int  # one past the last bad epoch
+    bad_s: int  # epochs actually bad in [first.start, stop)
+    pieces: int
+
+    def describe(self) -> str:
+        line = QualitySpan(self.first.channel, self.first.name, self.first.reason,
+                           self.first.start, self.stop).describe()
+        if self.pieces == 1:
+            return line
+        return f"{line} ({self.bad_s} s of it, in {self.pieces} pieces)"
+
+
+def stretches(spans: list[QualitySpan], gap: int = REPORT_GAP_S) -> list[QualityStretch]:
+    """`spans` merged per channel and reason where less than `gap` epochs apart, in order
+    of their first epoch."""
+    out: list[QualityStretch] = []
+    open_: dict[tuple[str, str], int] = {}  # (channel, reason) -> index in out
+    for span in sorted(spans, key=lambda s: (s.start, s.channel)):
+        key = (span.channel, span.reason)
+        i = open_.get(key)
+        if i is not None and span.start - out[i].stop < gap:
+            last = out[i]
+            out[i] = QualityStretch(last.first, span.stop, last.bad_s + span.stop - span.start,
+                                    last.pieces + 1)
+        else:
+            open_[key] = len(out)
+            out.append(QualityStretch(span, span.stop, span.stop - span.start, 1))
+    return out
 
 
 def _epoch_stats(ch: Channel, n: int, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray, float, float]:
