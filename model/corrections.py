@@ -136,7 +136,10 @@ def export_corrections(recording: Recording, hypnogram: Hypnogram, out_dir: str 
         "base_model": {"name": card.get("name"), "sha256": base_sha256(card)},
         "recordings": []}
     _check_fits(out / MANIFEST, manifest, classes, prep_dict)
-    source = make_source(recording, prep)  # the front end the base model reads
+    # the front end the base model reads, each file scaled by its own percentiles, as the
+    # corpus and the replay animals are; mixture-scaled corrections forgot 3 points more
+    # (docs/finetune-benchmark.md)
+    source = make_source(recording, prep)
     rec_id = f"rec{len(manifest['recordings']):03d}"
     entry_runs = _save_runs(out, rec_id, runs, labels, source)
     counts = np.bincount(labels[labels >= 0], minlength=len(classes))
