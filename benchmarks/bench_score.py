@@ -1,7 +1,7 @@
 """Seconds and memory to score 512 Hz EEG+EMG with the default sequence sDREAMER on CPU.
 
 Each length runs in its own process (so peak RSS is per run) with torch threads = 2.
-Signal: synthetic noise. Usage: python benchmarks/bench_score.py [--hours 6 24]
+Signal: synthetic noise. Usage: python benchmarks/bench_score.py [--hours 6 24] [--model FILE]
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def _rss_mb() -> float:
     return float("nan")
 
 
-def worker(hours: float, threads: int) -> dict:
+def worker(hours: float, threads: int, weights: str | None = None) -> dict:
     import numpy as np
     import torch
     from sleepscorer_model.inference import score
@@ -33,7 +33,7 @@ def worker(hours: float, threads: int) -> dict:
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = load_model(default_weights_path())  # the shipped network and its front end
+    model = load_model(Path(weights) if weights else default_weights_path())  # network and front end
     base = _rss_mb()
     n = int(hours * 3600 * 512)
     rng = np.random.default_rng(0)
@@ -55,17 +55,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--hours", type=float, nargs="+", default=[6.0, 24.0])
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--model", default=None, help="a .safetensors model (default: the bundled one)")
     parser.add_argument("--worker", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker is not None:
-        print(json.dumps(worker(args.worker, args.threads)))
+        print(json.dumps(worker(args.worker, args.threads, args.model)))
         return
     rows = []
     for hours in args.hours:
+        model = ["--model", args.model] if args.model else []
         out = subprocess.run([sys.executable, __file__, "--worker", str(hours), "--threads",
-                              str(args.threads)], check=True, capture_output=True, text=True)
+                              str(args.threads), *model], check=True, capture_output=True, text=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    print(f"shipped sequence sDREAMER, CPU, torch threads = {args.threads}")
+    print(f"{args.model or 'shipped sequence sDREAMER'}, CPU, torch threads = {args.threads}")
     print(f"{'hours':>6} {'epochs':>8} {'seconds':>8} {'epochs/s':>9} {'signal MB':>10} "
           f"{'peak RSS MB':>12} {'peak - (model+signal) MB':>25}")
     for r in rows:

@@ -44,6 +44,9 @@ class PreprocessConfig:
     # and REM shares, `mixture_passes` times (model.spectral.mixture_reference); None: off
     mixture_shares: tuple[float, float, float] | None = None
     mixture_passes: int = 2
+    # REM is an activated cortex with atonia: where the EEG pathway says Wake and the EMG
+    # pathway says NREM, add this times P_EEG(Wake) x P_EMG(NREM) to P(REM) (model.reading)
+    rem_conflict: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -56,7 +59,7 @@ class PreprocessConfig:
 
 # how a model reads its input, not what the input is: corrections exported before a model
 # gained one of these still fit it
-READING_ONLY = ("shape_passes", "mixture_shares", "mixture_passes")
+READING_ONLY = ("shape_passes", "mixture_shares", "mixture_passes", "rem_conflict")
 
 
 @dataclass(frozen=True)

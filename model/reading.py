@@ -41,12 +41,15 @@ class _Scorer:
     """Runs one loaded model over one EpochSource, chunk by chunk."""
 
     def __init__(self, loaded: LoadedModel, source: EpochSource, modality: str,
-                 device: torch.device, batch_size: int):
+                 device: torch.device, batch_size: int, rem_conflict: float = 0.0):
         self.model = loaded.module
         self.source = source
         self.modality = modality
         self.device = device
         self.batch_size = batch_size
+        self.conflict = None
+        if rem_conflict > 0 and modality == "both" and {Stage.WAKE, Stage.NREM, Stage.REM} <= set(loaded.classes):
+            self.conflict = (rem_conflict, *(loaded.classes.index(s) for s in (Stage.WAKE, Stage.NREM, Stage.REM)))
         if device.type == "cuda":
             dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
             self.autocast = lambda: torch.autocast("cuda", dtype=dtype)
@@ -85,8 +88,21 @@ class _Scorer:
         for s in range(0, len(idx), n_win):
             with self.autocast():
                 windows = tokens[idx[s: s + n_win].to(tokens.device)]
-                out.append(self.model.forward_sequence(windows, self.modality).float())
+                logits = self.model.forward_sequence(windows, self.modality).float()
+                if self.conflict is not None:
+                    logits = self._with_conflict(logits, windows)
+                out.append(logits)
         return torch.cat(out)
+
+    def _with_conflict(self, logits: torch.Tensor, windows: torch.Tensor) -> torch.Tensor:
+        """Log-probabilities with lam x P_EEG(Wake) x P_EMG(NREM) added to P(REM), the two
+        pathways read from the same epoch tokens (PreprocessConfig.rem_conflict)."""
+        lam, wake, nrem, rem = self.conflict
+        p_eeg = torch.softmax(self.model.forward_sequence(windows[:, :, 0:1], "eeg").float(), -1)
+        p_emg = torch.softmax(self.model.forward_sequence(windows[:, :, 1:2], "emg").float(), -1)
+        p = torch.softmax(logits, -1)
+        p[..., rem] += lam * p_eeg[..., wake] * p_emg[..., nrem]
+        return torch.log(p / p.sum(-1, keepdim=True))
 
     def run(self, n: int, chunk_epochs: int, progress: Callable[[int, int], None] | None,
             cancel: Callable[[], bool] | None) -> np.ndarray:
@@ -153,7 +169,8 @@ def _read(loaded: LoadedModel, source: EpochSource, cfg: PreprocessConfig, modal
     for k, src in enumerate(readings):
         share = None if progress is None else (
             lambda done, of, k=k: progress((k * of + done) // len(readings), of))
-        total += _Scorer(loaded, src, modality, device, batch_size).run(n, chunk_epochs, share, cancel)
+        scorer = _Scorer(loaded, src, modality, device, batch_size, cfg.rem_conflict)
+        total += scorer.run(n, chunk_epochs, share, cancel)
     return total / len(readings)
 
 
