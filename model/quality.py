@@ -3,10 +3,12 @@
 A flat (disconnected) or rail-clipped electrode carries no sleep information, but a model
 still returns a confident-looking label for it (the MiSleep EDF after 30 s was scored 97 %
 Wake at 0.7). So each 1-s epoch of every channel in use is checked on its own samples:
-- flat: its standard deviation is below 2 % of the recording's typical (98th percentile
-  of epoch standard deviations, so a mostly flat file still has a reference) or exactly 0,
-  or it lies in a stretch of 5 s or more at the amplifier's noise floor
-  (`sleepscorer.io.assemble.flat_windows`, the reader's own test);
+- flat: its standard deviation is below 2 % (EEG) or 0.5 % (EMG) of the recording's typical
+  (98th percentile of epoch standard deviations, so a mostly flat file still has a reference)
+  or exactly 0, or it lies in a stretch of 5 s or more at the amplifier's noise floor
+  (`sleepscorer.io.assemble.flat_windows`, the reader's own test). The EMG's bound is lower
+  because REM atonia is real signal: simulated REM of another generator sat at 1-2 % of its
+  Wake bursts and was read as a lost electrode, which sent that REM to the EEG alone;
 - clipped: at least 5 % of its samples sit on the channel's minimum or maximum while that
   value is a rail (hit by at least 0.1 % of all samples).
 Numpy only; reads the native samples chunk by chunk, never a full float64 copy.
@@ -19,10 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from sleepscorer.io.assemble import flat_windows
-from sleepscorer.io.recording import Channel
+from sleepscorer.io.recording import Channel, ChannelKind
 from sleepscorer.stages import mask_runs
 
 FLAT_FRACTION = 0.02
+EMG_FLAT_FRACTION = 0.005  # atonia is far quieter than the EMG's bursts, yet still signal
 CLIP_FRACTION = 0.05
 RAIL_FRACTION = 0.001
 MIN_FLOOR_S = 5  # noise-floor stretches shorter than this are quiet EEG, not a lost electrode
@@ -113,7 +116,8 @@ def bad_epochs(ch: Channel, n: int) -> dict[str, np.ndarray]:
     """{"flat": mask, "clipped": mask} over the first n 1-s epochs of one channel."""
     std, at_rail, rail_share, span = _epoch_stats(ch, n)
     reference = float(np.percentile(std, 98)) if n else 0.0
-    flat = (std <= FLAT_FRACTION * reference) | (std == 0)
+    fraction = EMG_FLAT_FRACTION if ch.kind is ChannelKind.EMG else FLAT_FRACTION
+    flat = (std <= fraction * reference) | (std == 0)
     floor = np.zeros(n, dtype=bool)  # at the amplifier's noise floor, as the reader warns
     found = flat_windows(ch)[:n]
     floor[:len(found)] = found

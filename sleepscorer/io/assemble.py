@@ -171,12 +171,10 @@ def flat_windows(channel: Channel) -> np.ndarray:
         return np.zeros(0, dtype=bool)
     flat = sd <= max(float(np.percentile(sd, 95)) * 1e-3, 1e-12)
     to_uv = _UV_PER_UNIT.get(channel.unit.strip())
-    if to_uv is not None:
-        sd_uv = sd * to_uv
-        if channel.kind is ChannelKind.EMG:
-            flat |= sd_uv < NOISE_FLOOR_UV / 3
-        else:
-            flat |= (sd_uv < NOISE_FLOOR_UV) & (rough > 0.7)
+    # the EMG is judged dead only: atonia in REM can sit near an amplifier's noise after
+    # filtering, and calling it a lost electrode would hide the REM it shows
+    if to_uv is not None and channel.kind is not ChannelKind.EMG:
+        flat |= (sd * to_uv < NOISE_FLOOR_UV) & (rough > 0.7)
     return flat
 
 

@@ -15,3 +15,25 @@ def test_nearby_spans_of_one_channel_are_one_stretch_and_others_stay_apart():
                                    "(209 s of it, in 3 pieces)")
     assert found[1].describe() == "EEG Ch1 flat (disconnected electrode?) from 40 s to 600 s"
     assert stretches([]) == []
+
+
+def test_quiet_but_living_emg_is_not_a_lost_electrode():
+    """Two simulated animals of the alternative generator whose EMG was read as flat: REM
+    atonia at 1-2 % of the Wake bursts (lab_e, seed 8709) and NREM tone under 2 uV (lab_b,
+    200 Hz, seed 8701). Scoring sent those epochs to the EEG alone, which lost their REM
+    (REM F1 0.94 -> 0.43). A dead EMG is still found."""
+    import numpy as np
+    from sleepscorer_model.quality import bad_epochs
+    from sleepscorer_model.simulation import simulate_recording
+
+    from sleepscorer.io.recording import Channel
+
+    for lab, rate, seed in (("lab_e", 500.0, 8709), ("lab_b", 200.0, 8701)):
+        rec, hyp = simulate_recording(7200.0, rate=rate, seed=seed, lab=lab, generator="alt")
+        n = rec.n_epochs(1.0)
+        flat = bad_epochs(rec.emg, n)["flat"]
+        assert flat.sum() == 0, (lab, seed, int(flat.sum()), np.bincount(hyp.stages[:n][flat]))
+        dead = np.asarray(rec.emg.data, np.float32).copy()
+        dead[int(600 * rate):int(900 * rate)] = dead[int(600 * rate)]
+        found = bad_epochs(Channel(rec.emg.name, rec.emg.kind, dead, rate, rec.emg.unit), n)["flat"]
+        assert found[601:899].all() and found.sum() <= 302
