@@ -6,16 +6,13 @@ torch.distributed DDP with a DistributedSampler, NCCL on CUDA and gloo on CPU.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import Any
 
 import torch
 from sleepscorer_model.data import SequenceDataset
 from sleepscorer_model.device import pick_device
 from torch import nn
 from torch.utils.data import DataLoader
-
-if TYPE_CHECKING:
-    from sleepscorer_model.training import TrainConfig
 
 
 class Distributed:
@@ -49,10 +46,10 @@ class Distributed:
             torch.distributed.destroy_process_group()
 
 
-def shuffled_loader(data: SequenceDataset, cfg: TrainConfig, dist: Distributed
+def shuffled_loader(data: SequenceDataset, cfg: Any, dist: Distributed
                     ) -> tuple[DataLoader, object | None]:
     """Training batches, reshuffled each epoch; split between ranks (with the sampler,
-    whose epoch must be set each pass) when distributed."""
+    whose epoch must be set each pass) when distributed. `cfg`: a model.training.TrainConfig."""
     generator = torch.Generator().manual_seed(cfg.seed)
     if dist.active:
         sampler = torch.utils.data.DistributedSampler(data, dist.world, dist.rank,

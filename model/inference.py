@@ -26,7 +26,7 @@ from sleepscorer_model.domain import (
     token_encoder,
 )
 from sleepscorer_model.frontend import make_source
-from sleepscorer_model.postprocess import REM_RULE, RemRule
+from sleepscorer_model.postprocess import REM_RULE, RemRule, atonia_to_rem
 from sleepscorer_model.preprocess import EpochSource, PreprocessConfig
 from sleepscorer_model.quality import QualitySpan, check_channels, stretches
 from sleepscorer_model.reading import network_probabilities
@@ -183,6 +183,7 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     with torch.inference_mode():
         p1 = read(modality, progress=progress)
         _eeg_where_only_emg_bad(p1, bad, loaded.modalities, read)
+    p1 = _with_atonia(p1, source, cfg, loaded.classes, modality, bad, sequence_prior, rem_rule)
     p1 = decode(p1, loaded.classes, sequence_prior, rem_rule, warnings)
     p1, classes = gate_unusable(p1, loaded.classes, bad, modality)
     warnings += _quality_warnings(spans, modality)
@@ -209,6 +210,19 @@ def _eeg_where_only_emg_bad(p1: np.ndarray, bad: dict[str, np.ndarray],
         # the same source: a scorer of modality "eeg" reads only its EEG channel
         p_eeg = read("eeg", progress=None)
         p1[emg_only_bad] = p_eeg[emg_only_bad]
+
+
+def _with_atonia(p1: np.ndarray, source: EpochSource, cfg: PreprocessConfig,
+                 classes: tuple[Stage, ...], modality: str, bad: dict[str, np.ndarray],
+                 sequence_prior: SequencePrior | None, rem_rule: RemRule | None) -> np.ndarray:
+    """The card's atonia rule (PreprocessConfig.atonia_rem), judged against the NREM of a
+    first decoding, on the epochs whose EMG is usable; unchanged when off or without an EMG."""
+    level = source.emg_level() if hasattr(source, "emg_level") else None
+    if cfg.atonia_rem is None or modality != "both" or level is None:
+        return p1
+    labels = decode(p1, classes, sequence_prior, rem_rule, []).argmax(1)
+    usable = ~bad["EMG"] if "EMG" in bad else None
+    return atonia_to_rem(p1, level, labels, classes, cfg.atonia_rem, usable)
 
 
 def _quality_warnings(spans: list[QualitySpan], modality: str) -> list[str]:

@@ -2,32 +2,30 @@
 
 The sDREAMER recipe is self-distillation (Eq. 14, model.losses); the "supervised" one is
 cross-entropy on the network's primary output; `ensemble_distillation` adds frozen teachers.
-`cfg` is a model.training.TrainConfig (alpha, temperatures, class weights).
+`cfg` is a model.training.TrainConfig (alpha, temperatures, class weights), typed Any: training
+imports this module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from sleepscorer_model.losses import DistillationLoss, teacher_distillation
 from torch import nn
 
-if TYPE_CHECKING:
-    from sleepscorer_model.training import TrainConfig
-
 # loss(model, eeg, emg, labels) -> {"loss": tensor, ...}
 LossFn = Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Tensor], dict]
 
 
-def distillation_loss(cfg: TrainConfig) -> LossFn:
+def distillation_loss(cfg: Any) -> LossFn:
     loss = DistillationLoss(cfg.alpha, cfg.tau_eeg, cfg.tau_emg, cfg.class_weights)
     return lambda model, eeg, emg, y: loss(model(eeg, emg), y)
 
 
-def ensemble_distillation(cfg: TrainConfig, teachers: Sequence[nn.Module], weight: float = 0.5,
+def ensemble_distillation(cfg: Any, teachers: Sequence[nn.Module], weight: float = 0.5,
                           tau: float = 2.0) -> LossFn:
     """The sDREAMER loss on the labels, mixed with KL to an ensemble of frozen teachers that
     read the same augmented windows (Hinton; the ensemble's geometric mean per pathway).
@@ -52,7 +50,7 @@ def ensemble_distillation(cfg: TrainConfig, teachers: Sequence[nn.Module], weigh
     return loss
 
 
-def primary_cross_entropy(primary: str, cfg: TrainConfig) -> LossFn:
+def primary_cross_entropy(primary: str, cfg: Any) -> LossFn:
     """The "supervised" recipe: cross-entropy on the network's scoring output."""
     weight = None if cfg.class_weights is None else torch.as_tensor(cfg.class_weights,
                                                                     dtype=torch.float32)
@@ -66,7 +64,7 @@ def primary_cross_entropy(primary: str, cfg: TrainConfig) -> LossFn:
     return loss
 
 
-def default_loss(model: nn.Module, cfg: TrainConfig) -> LossFn:
+def default_loss(model: nn.Module, cfg: Any) -> LossFn:
     """The loss of the network's declared recipe (one-stage recipes)."""
     if model.training_recipe == "self-distillation":
         return distillation_loss(cfg)

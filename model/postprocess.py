@@ -1,4 +1,4 @@
-"""Physiology the network does not know: rodents enter REM from NREM.
+"""Physiology the network does not know: rodents enter REM from NREM, and REM has atonia.
 
 Normalising each recording by its own statistics (needed across amplifiers and electrodes)
 has a blind spot: in a recording with no sleep at all, quiet wake with theta and the
@@ -6,6 +6,11 @@ recording's lowest EMG looks like REM. Sleep-onset REM straight from wake is not
 mice (it is the hallmark of narcolepsy/cataplexy models, for which this rule must be turned
 off). So a REM bout is kept only when NREM comes before it; otherwise it is scored Wake.
 Thresholds were chosen on the simulated validation animals, not on the test animals.
+
+A network that reads a wake-like cortex can call a whole REM bout Wake even where the EMG lies
+far below NREM's tone (simulated animals of another generator: 0.5 decades of power below). An
+awake mouse keeps its tone, so `atonia_to_rem` gives such epochs' Wake probability to REM before
+decoding; the REM rule above still removes REM that no NREM precedes.
 Must not import Qt.
 """
 
@@ -72,3 +77,32 @@ def apply_rem_rule(probabilities: np.ndarray, classes: Sequence[Stage], epoch_le
     out[drop, w] += out[drop, r]
     out[drop, r] = 0.0
     return out, int(drop.sum())
+
+
+ATONIA_SPAN = 0.3  # decades over which the share of P(Wake) moved grows from none to all
+ATONIA_MIN_NREM = 0.05  # a recording with less NREM than this has no NREM level to compare with
+
+
+def atonia_to_rem(probabilities: np.ndarray, emg_level: np.ndarray, labels: np.ndarray,
+                  classes: Sequence[Stage], below: float, usable: np.ndarray | None = None
+                  ) -> np.ndarray:
+    """Probabilities (a copy) where epochs whose EMG lies more than `below` decades under the
+    median of the NREM epochs in `labels` (class indices, e.g. a first decoding) give a share
+    of P(Wake) to REM: none at `below`, all of it ATONIA_SPAN further down. `usable`: epochs
+    whose EMG may be read (a flat electrode is not atonia). Unchanged without Wake, NREM and
+    REM, or with too little NREM."""
+    index = {Stage(int(c)): i for i, c in enumerate(classes)}
+    if not {Stage.WAKE, Stage.NREM, Stage.REM} <= index.keys() or len(probabilities) == 0:
+        return probabilities
+    w, n, r = index[Stage.WAKE], index[Stage.NREM], index[Stage.REM]
+    ok = np.ones(len(labels), bool) if usable is None else usable[:len(labels)]
+    nrem = (labels == n) & ok
+    if nrem.sum() < ATONIA_MIN_NREM * ok.sum() or not nrem.any():
+        return probabilities
+    depth = np.median(emg_level[nrem]) - emg_level[:len(labels)]
+    share = np.where(ok, np.clip((depth - below) / ATONIA_SPAN, 0.0, 1.0), 0.0)
+    out = probabilities.copy()
+    moved = share * out[:, w]
+    out[:, w] -= moved
+    out[:, r] += moved
+    return out

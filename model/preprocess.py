@@ -47,6 +47,10 @@ class PreprocessConfig:
     # REM is an activated cortex with atonia: where the EEG pathway says Wake and the EMG
     # pathway says NREM, add this times P_EEG(Wake) x P_EMG(NREM) to P(REM) (model.reading)
     rem_conflict: float = 0.0
+    # REM is sleep with atonia: an epoch whose EMG lies more than this many decades of power
+    # below the recording's NREM level gives Wake's probability to REM (model.postprocess
+    # .atonia_to_rem); None: off
+    atonia_rem: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -59,7 +63,7 @@ class PreprocessConfig:
 
 # how a model reads its input, not what the input is: corrections exported before a model
 # gained one of these still fit it
-READING_ONLY = ("shape_passes", "mixture_shares", "mixture_passes", "rem_conflict")
+READING_ONLY = ("shape_passes", "mixture_shares", "mixture_passes", "rem_conflict", "atonia_rem")
 
 
 @dataclass(frozen=True)

@@ -183,6 +183,11 @@ class SpectralSource:
     def epochs(self, name: str, start: int, stop: int) -> np.ndarray:
         return self.channels[name][start:stop]
 
+    def emg_level(self) -> np.ndarray | None:
+        """Per epoch, the mean log10 power of the EMG's 10-Hz bands (10-90 Hz), unscaled:
+        muscle tone against the recording's own levels. None without an EMG."""
+        return self.raw["emg"][:, :len(EMG_BANDS)].mean(1) if "emg" in self.raw else None
+
 
 def mixture_reference(labels: np.ndarray, shares: dict[int, float], min_share: float = 0.02,
                       size: int = 100_000, seed: int = 0) -> np.ndarray | None:
