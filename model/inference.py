@@ -29,7 +29,7 @@ from sleepscorer_model.frontend import make_source
 from sleepscorer_model.postprocess import REM_RULE, RemRule, atonia_to_rem
 from sleepscorer_model.preprocess import EpochSource, PreprocessConfig
 from sleepscorer_model.quality import QualitySpan, check_channels, stretches
-from sleepscorer_model.reading import network_probabilities
+from sleepscorer_model.reading import calibration_reference, network_probabilities
 from sleepscorer_model.weights import LoadedModel, resolve_model
 
 from sleepscorer.errors import ModelError
@@ -150,7 +150,8 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
           cancel: Callable[[], bool] | None = None, epoch_length: float = 1.0,
           batch_size: int | None = None, chunk_epochs: int = 8192,
           rem_rule: RemRule | None = REM_RULE, lab_gate: bool = True,
-          sequence_prior: SequencePrior | None = SEQUENCE_PRIOR) -> ScoreResult:
+          sequence_prior: SequencePrior | None = SEQUENCE_PRIOR,
+          calibration: Hypnogram | None = None) -> ScoreResult:
     """Score every whole epoch of `recording`; raises Cancelled if `cancel()` turns true.
 
     `sequence_prior`: the network's probabilities are decoded with the HMM of real expert
@@ -161,6 +162,8 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     this off (narcolepsy / cataplexy models, where REM straight from wake is the finding).
     `lab_gate`: a fine-tuned model scores only recordings like its lab's (model.domain);
     False uses it on every recording.
+    `calibration`: a hypnogram whose person-set epochs choose the file's scaling
+    (model.reading.calibration_reference) when there are enough of them.
     """
     dev = pick_device(device)
     loaded = resolve_model(weights, dev)
@@ -178,8 +181,14 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     batch_size = batch_size or (4096 if dev.type == "cuda" else 512)
     bad, spans = check_channels(_used_channels(recording, modality), n1)
     usable = ~np.logical_or.reduce(list(bad.values())) if bad else None
+    person = _person_classes(calibration, loaded.classes, n1)
+    if calibration_reference(person, source, loaded, cfg, modality, usable) is not None:
+        counts = ", ".join(f"{s.label} {int((person == i).sum())}" for i, s in enumerate(loaded.classes)
+                           if (person == i).any())
+        warnings.append(f"scaled by your {int((person >= 0).sum())} labelled epochs ({counts}), "
+                        "not by the model's first reading")
     read = partial(network_probabilities, loaded, source, cfg, device=dev, batch_size=batch_size,
-                   chunk_epochs=chunk_epochs, cancel=cancel, usable=usable)
+                   chunk_epochs=chunk_epochs, cancel=cancel, usable=usable, calibration=person)
     with torch.inference_mode():
         p1 = read(modality, progress=progress)
         _eeg_where_only_emg_bad(p1, bad, loaded.modalities, read)
@@ -190,6 +199,20 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     probs = combine_epochs(p1, epoch_length, n_out)
     return ScoreResult(probs, classes, loaded.name, str(dev), modality, epoch_length,
                        warnings, spans)
+
+
+def _person_classes(hypnogram: Hypnogram | None, classes: tuple[Stage, ...], n: int
+                    ) -> np.ndarray | None:
+    """Class index per 1-s epoch where a person set the label, else -1 (None: no hypnogram)."""
+    if hypnogram is None:
+        return None
+    hyp = hypnogram if abs(hypnogram.epoch_length - BASE_EPOCH) < 1e-9 else hypnogram.to_epoch_length(BASE_EPOCH)
+    out = np.full(n, -1, dtype=np.int64)
+    m = min(n, len(hyp))
+    stages = hyp.stages[:m]
+    for i, stage in enumerate(classes):
+        out[:m][(stages == int(stage)) & hyp.is_person_labelled()[:m]] = i
+    return out
 
 
 def _used_channels(recording: Recording, modality: str) -> dict:

@@ -136,17 +136,23 @@ def network_probabilities(loaded: LoadedModel, source: EpochSource, cfg: Preproc
                           chunk_epochs: int = 8192,
                           progress: Callable[[int, int], None] | None = None,
                           cancel: Callable[[], bool] | None = None,
-                          usable: np.ndarray | None = None) -> np.ndarray:
+                          usable: np.ndarray | None = None,
+                          calibration: np.ndarray | None = None) -> np.ndarray:
     """The network's (n_epochs, C) probabilities for every epoch of `source`, before any
     decoding. A card with `shape_passes: 2` is read with and without its shape features and
     the two readings averaged; one with `mixture_shares` is first rescaled by its own labels
     (`mixture_scaled`; `usable`: the epochs those labels may come from), unless it reads the
     EMG alone: without the EEG its labels hold no REM and the rescaling lost 3.6 points on the
-    alternative generator. Progress runs once from 0 to n over all passes."""
+    alternative generator. `calibration` (class index per epoch, -1 where none; see
+    `calibration_reference`) holds a person's labels: when they suffice, they choose the
+    scaling instead. Progress runs once from 0 to n over all passes."""
     read = partial(_read, loaded, cfg=cfg, modality=modality, device=device, batch_size=batch_size,
                    chunk_epochs=chunk_epochs, cancel=cancel)
     if not (cfg.mixture_shares and isinstance(source, SpectralSource) and modality != "emg"):
         return read(source, progress=progress)
+    reference = calibration_reference(calibration, source, loaded, cfg, modality, usable)
+    if reference is not None:
+        return read(source.rescaled(reference), progress=progress)
     n = source.n_epochs
     first = min(n, MIXTURE_SAMPLE) * cfg.mixture_passes  # about the epochs read before the last pass
     report = None if progress is None else (
@@ -192,9 +198,7 @@ def mixture_scaled(loaded: LoadedModel, source: SpectralSource,
     picked = spread_epochs(source.n_epochs, MIXTURE_SAMPLE, MIXTURE_RUN)
     if usable is not None:
         picked = picked[usable[picked]]
-    shares = {loaded.classes.index(stage): w for stage, w in
-              zip((Stage.WAKE, Stage.NREM, Stage.REM), cfg.mixture_shares, strict=True)
-              if stage in loaded.classes}
+    shares = class_shares(loaded, cfg)
     current, states = source, None
     for k in range(cfg.mixture_passes):
         if len(picked) < MIXTURE_RUN // 2:
@@ -214,3 +218,38 @@ def mixture_scaled(loaded: LoadedModel, source: SpectralSource,
             break
         current, states = source.rescaled(reference), found
     return current
+
+
+def class_shares(loaded: LoadedModel, cfg: PreprocessConfig) -> dict[int, float]:
+    """The card's Wake / NREM / REM mixture shares, by the model's class index."""
+    return {loaded.classes.index(stage): w for stage, w in
+            zip((Stage.WAKE, Stage.NREM, Stage.REM), cfg.mixture_shares, strict=True)
+            if stage in loaded.classes}
+
+
+CALIBRATION_MIN = 120  # a person's labels scale the file from 2 min on,
+CALIBRATION_STATE_MIN = 30  # covering at least two states with 30 s each
+
+
+def calibration_reference(labels: np.ndarray | None, source: EpochSource, loaded: LoadedModel,
+                          cfg: PreprocessConfig, modality: str,
+                          usable: np.ndarray | None = None) -> np.ndarray | None:
+    """Mixture scaling's reference drawn from a person's labels (AccuSleep's calibration), or
+    None when they are too few to stand for the states.
+
+    Why: the reference otherwise comes from the model's first reading, and in a file that is
+    almost all Wake that reading calls quiet wake NREM and the scaling keeps the error (a
+    simulated 2-h animal, 97 % Wake: 0.58; scaled by its first 5 min of true labels: 0.996).
+    """
+    if (labels is None or not cfg.mixture_shares or not isinstance(source, SpectralSource)
+            or modality == "emg"):
+        return None
+    labels = np.asarray(labels).copy()
+    if usable is not None:
+        labels[:len(usable)][~usable[:len(labels)]] = -1
+    shares = class_shares(loaded, cfg)
+    labels[~np.isin(labels, list(shares))] = -1
+    counts = np.bincount(labels[labels >= 0], minlength=max(shares) + 1)
+    if counts.sum() < CALIBRATION_MIN or (counts >= CALIBRATION_STATE_MIN).sum() < 2:
+        return None
+    return mixture_reference(labels, shares)

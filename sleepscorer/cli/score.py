@@ -60,6 +60,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-lab-gate", action="store_true",
                    help="with a fine-tuned --model: use it on every recording, also on those "
                         "that do not look like its lab (by default they go to its parent)")
+    p.add_argument("--calibrate", type=Path, default=None, metavar="LABELS",
+                   help="a label file of this one recording (any format convert-labels reads): "
+                        "its epochs choose the recording's scaling when they cover 2 min and two "
+                        "states; for a file that is almost all one state, label a few minutes")
     p.set_defaults(func=run)
 
 
@@ -125,13 +129,14 @@ def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noq
                cancel: Callable[[], bool] | None = None,
                roles: dict | None = None, rem_from_wake: bool = False,
                lab_gate: bool = True, rate: float | None = None,
-               smoothing: bool = True):  # noqa: ANN201
+               smoothing: bool = True, calibration: Path | None = None):  # noqa: ANN201
     """Read one recording, score it, write `out` (our CSV). Returns the ScoreResult.
 
     `model` is None (bundled), a path, or a `model.weights.LoadedModel` (load once, reuse).
-    `roles` overrides channel kinds by name. `rate` is for CSV/Parquet tables. The output
-    is checked before anything is read (never an input, a device or a folder); the
-    recording's own warnings come first in the result's `warnings`.
+    `roles` overrides channel kinds by name. `rate` is for CSV/Parquet tables. `calibration`
+    is a label file of this recording whose epochs choose its scaling. The output is checked
+    before anything is read (never an input, a device or a folder); the recording's own
+    warnings come first in the result's `warnings`.
     """
     from sleepscorer_model.decoding import SEQUENCE_PRIOR
     from sleepscorer_model.inference import score, to_hypnogram
@@ -141,9 +146,16 @@ def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noq
     from sleepscorer.io.labels import write_labels_csv
     from sleepscorer.io.outputs import check_output_file
 
-    inputs = [path, *([model] if isinstance(model, (str, Path)) else [])]
+    inputs = [path, *([model] if isinstance(model, (str, Path)) else []),
+              *([calibration] if calibration else [])]
     check_output_file(out, inputs)
     recording = load_recording(path, rate=rate, roles=roles or None)
+    person = None
+    if calibration is not None:
+        from sleepscorer.io.labels import read_labels
+        from sleepscorer.stages import BASE_EPOCH
+
+        person = read_labels(calibration, n_epochs=recording.n_epochs(BASE_EPOCH), epoch_length=BASE_EPOCH)
     if recording.eeg is None and recording.emg is None:
         from sleepscorer.errors import RecordingError
 
@@ -153,9 +165,13 @@ def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noq
     result = score(recording, model, modality=modality, device=device, progress=progress,
                    cancel=cancel, epoch_length=epoch_length,
                    rem_rule=None if rem_from_wake else REM_RULE, lab_gate=lab_gate,
-                   sequence_prior=SEQUENCE_PRIOR if smoothing else None)
+                   sequence_prior=SEQUENCE_PRIOR if smoothing else None, calibration=person)
     result.warnings = [*recording.warnings, *(w for w in result.warnings
                                               if w not in recording.warnings)]
+    if calibration is not None and not any(w.startswith("scaled by your") for w in result.warnings):
+        result.warnings.append(f"{calibration.name}: its person-set labels are too few to scale by "
+                               "(2 min covering two states, 30 s each, are needed); scaled by the "
+                               "model's own first reading")
     check_output_file(out, inputs)  # still safe after the long work
     out.parent.mkdir(parents=True, exist_ok=True)
     from sleepscorer_model.quality import epoch_notes
@@ -326,6 +342,9 @@ def run(args: argparse.Namespace) -> int:
     one = args.paths[0]
     if len(items) == 1 and len(args.paths) == 1 and (not one.is_dir() or is_openephys_folder(one)):
         return _run_single(args, items[0][0])  # one file or one Open Ephys folder
+    if args.calibrate is not None:
+        raise SleepScorerError(args.calibrate, "--calibrate labels one recording; score that "
+                                               "recording on its own")
     check_output_folder(args.out, args.paths)
     inputs = [p for p, _ in items] + ([args.model] if args.model else [])
     work = batch_outputs(items, args.out)
@@ -374,14 +393,15 @@ def _run_single(args: argparse.Namespace, path: Path) -> int:
     from sleepscorer.io.outputs import check_output_file
 
     out = output_path(path, args.out, several=False)
-    check_output_file(out, [path, *([args.model] if args.model else [])])  # before any work
+    check_output_file(out, [path, *([args.model] if args.model else []),
+                            *([args.calibrate] if args.calibrate else [])])  # before any work
     model = resolve_model(args.model, pick_device(args.device))
     try:
         result = score_file(path, out, model, args.modality, args.device, args.epoch_length,
                             progress=_progress_line(path.name), roles=roles_from(args),
                             rem_from_wake=args.allow_rem_from_wake,
                             lab_gate=not args.no_lab_gate, rate=args.rate,
-                            smoothing=not args.no_smoothing)
+                            smoothing=not args.no_smoothing, calibration=args.calibrate)
     except (SleepScorerError, KeyboardInterrupt):
         _end_live()
         raise

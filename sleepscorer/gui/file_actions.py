@@ -244,10 +244,14 @@ class FileActions(QObject):
         session = self.session
         modality = self.w.model_panel.modality_name
         weights = self.w.model_panel.weights or self.w.settings.active_model  # None: bundled
+        # the person's labels as they are now (not as edited while scoring runs) choose the
+        # file's scaling when there are enough of them
+        hyp = session.hypnogram
+        person = copy_of(hyp) if hyp.is_person_labelled().any() else None
         task = Task("Automatic scoring", run_scoring, recording=session.recording,
                     epoch_length=session.epoch_length, modality=modality, weights=weights,
                     rem_from_wake=self.w.settings.rem_from_wake,
-                    lab_gate=not self.w.settings.ignore_lab_gate)
+                    lab_gate=not self.w.settings.ignore_lab_gate, calibration=person)
         task.returned.connect(lambda result: self._scored(task, session, result, overwrite))
         task.errored.connect(lambda exc: self._score_failed(task, exc))
         task.status.connect(self.w.model_info.setText)

@@ -149,14 +149,17 @@ def prepare_loaded(recording, epoch_length: float, task: Task | None = None) -> 
 
 def run_scoring(*, recording, epoch_length: float, modality: str,
                 weights: str | Path | None = None, rem_from_wake: bool = False,
-                lab_gate: bool = True, task: Task):
+                lab_gate: bool = True, calibration=None, task: Task):
     """Automatic scoring through `backend.score` with the model file `weights` (None: the
-    bundled one); returns its ScoreResult."""
+    bundled one); returns its ScoreResult. `calibration`: a hypnogram whose person-set
+    epochs choose the recording's scaling when there are enough of them."""
     task.report(0, 0, "starting the model")
     device = backend.device_name(requested="auto")
     task.report(0, 0, f"scoring on {device}")
     extra = ({"rem_rule": None} if rem_from_wake else {}) | ({} if lab_gate else
                                                              {"lab_gate": False})
+    if calibration is not None:
+        extra["calibration"] = calibration
     result = backend.score(recording=recording, weights=weights, modality=modality,
                            device="auto", progress=task.report, cancel=task.cancelled,
                            epoch_length=epoch_length, **extra)

@@ -124,6 +124,21 @@ def test_rescore_keeps_person_labels_unless_asked(qtbot, window, recording_path,
     assert (hyp.sources[:5] == Source.MODEL).all()
 
 
+def test_rescore_after_labelling_scales_by_the_persons_labels(qtbot, window, recording_path, isolated):
+    """A person's labels of two states (2 min or more) choose the file's scaling on the next
+    scoring, through the real model; the app says so, and the labels stay the person's."""
+    session = open_and_score(qtbot, window, recording_path)
+    assert not any("scaled by your" in w for w in isolated.score.results[-1].warnings)
+    hyp = session.hypnogram
+    hyp.set_stage(0, 90, Stage.WAKE)
+    hyp.set_stage(90, 180, Stage.NREM)
+    qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not window.files.busy() and len(isolated.score.results) == 2)
+    assert any(w.startswith("scaled by your 180 labelled epochs (Wake 90, NREM 90)")
+               for w in isolated.score.results[-1].warnings)
+    assert (hyp.stages[:90] == Stage.WAKE).all() and (hyp.sources[:180] == Source.EXPERT).all()
+
+
 def test_drop_recording_then_labels(qtbot, window, recording_path, tmp_path):
     drop(window, recording_path)
     wait_scored(qtbot, window)
