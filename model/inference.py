@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from sleepscorer_model.corrections import person_targets
 from sleepscorer_model.decoding import SEQUENCE_PRIOR, SequencePrior, decode
 from sleepscorer_model.device import pick_device
 from sleepscorer_model.domain import (
@@ -181,7 +182,7 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     batch_size = batch_size or (4096 if dev.type == "cuda" else 512)
     bad, spans = check_channels(_used_channels(recording, modality), n1)
     usable = ~np.logical_or.reduce(list(bad.values())) if bad else None
-    person = _person_classes(calibration, loaded.classes, n1)
+    person = None if calibration is None else person_targets(calibration, loaded.classes, n1)
     if calibration_reference(person, source, loaded, cfg, modality, usable) is not None:
         counts = ", ".join(f"{s.label} {int((person == i).sum())}" for i, s in enumerate(loaded.classes)
                            if (person == i).any())
@@ -199,20 +200,6 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     probs = combine_epochs(p1, epoch_length, n_out)
     return ScoreResult(probs, classes, loaded.name, str(dev), modality, epoch_length,
                        warnings, spans)
-
-
-def _person_classes(hypnogram: Hypnogram | None, classes: tuple[Stage, ...], n: int
-                    ) -> np.ndarray | None:
-    """Class index per 1-s epoch where a person set the label, else -1 (None: no hypnogram)."""
-    if hypnogram is None:
-        return None
-    hyp = hypnogram if abs(hypnogram.epoch_length - BASE_EPOCH) < 1e-9 else hypnogram.to_epoch_length(BASE_EPOCH)
-    out = np.full(n, -1, dtype=np.int64)
-    m = min(n, len(hyp))
-    stages = hyp.stages[:m]
-    for i, stage in enumerate(classes):
-        out[:m][(stages == int(stage)) & hyp.is_person_labelled()[:m]] = i
-    return out
 
 
 def _used_channels(recording: Recording, modality: str) -> dict:
