@@ -183,13 +183,14 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     bad, spans = check_channels(_used_channels(recording, modality), n1)
     usable = ~np.logical_or.reduce(list(bad.values())) if bad else None
     person = None if calibration is None else person_targets(calibration, loaded.classes, n1)
-    if calibration_reference(person, source, loaded, cfg, modality, usable) is not None:
+    reference = calibration_reference(person, source, loaded, cfg, modality, usable)
+    if reference is not None:
         counts = ", ".join(f"{s.label} {int((person == i).sum())}" for i, s in enumerate(loaded.classes)
                            if (person == i).any())
         warnings.append(f"scaled by your {int((person >= 0).sum())} labelled epochs ({counts}), "
                         "not by the model's first reading")
     read = partial(network_probabilities, loaded, source, cfg, device=dev, batch_size=batch_size,
-                   chunk_epochs=chunk_epochs, cancel=cancel, usable=usable, calibration=person)
+                   chunk_epochs=chunk_epochs, cancel=cancel, usable=usable, reference=reference)
     with torch.inference_mode():
         p1 = read(modality, progress=progress)
         _eeg_where_only_emg_bad(p1, bad, loaded.modalities, read)

@@ -62,14 +62,22 @@ def rem_without_nrem(states: np.ndarray, wake: int, nrem: int, rem: int, epoch_l
     return drop
 
 
+def wake_nrem_rem(classes: Sequence[Stage]) -> tuple[int, int, int] | None:
+    """The class indices of Wake, NREM and REM, or None when the model lacks one of them."""
+    index = {Stage(int(c)): i for i, c in enumerate(classes)}
+    if not {Stage.WAKE, Stage.NREM, Stage.REM} <= index.keys():
+        return None
+    return index[Stage.WAKE], index[Stage.NREM], index[Stage.REM]
+
+
 def apply_rem_rule(probabilities: np.ndarray, classes: Sequence[Stage], epoch_length: float = 1.0,
                    rule: RemRule | None = None) -> tuple[np.ndarray, int]:
     """Probabilities with each dropped REM epoch's REM probability given to Wake (a copy), and
     how many epochs changed. Unchanged when the model lacks Wake, NREM or REM."""
-    index = {Stage(int(c)): i for i, c in enumerate(classes)}
-    if not {Stage.WAKE, Stage.NREM, Stage.REM} <= index.keys() or len(probabilities) == 0:
+    found = wake_nrem_rem(classes)
+    if found is None or len(probabilities) == 0:
         return probabilities, 0
-    w, n, r = index[Stage.WAKE], index[Stage.NREM], index[Stage.REM]
+    w, n, r = found
     drop = rem_without_nrem(probabilities.argmax(1), w, n, r, epoch_length, rule)
     if not drop.any():
         return probabilities, 0
@@ -91,10 +99,10 @@ def atonia_to_rem(probabilities: np.ndarray, emg_level: np.ndarray, labels: np.n
     of P(Wake) to REM: none at `below`, all of it ATONIA_SPAN further down. `usable`: epochs
     whose EMG may be read (a flat electrode is not atonia). Unchanged without Wake, NREM and
     REM, or with too little NREM."""
-    index = {Stage(int(c)): i for i, c in enumerate(classes)}
-    if not {Stage.WAKE, Stage.NREM, Stage.REM} <= index.keys() or len(probabilities) == 0:
+    found = wake_nrem_rem(classes)
+    if found is None or len(probabilities) == 0:
         return probabilities
-    w, n, r = index[Stage.WAKE], index[Stage.NREM], index[Stage.REM]
+    w, n, r = found
     ok = np.ones(len(labels), bool) if usable is None else usable[:len(labels)]
     nrem = (labels == n) & ok
     if nrem.sum() < ATONIA_MIN_NREM * ok.sum() or not nrem.any():

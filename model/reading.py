@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from sleepscorer_model.decoding import SEQUENCE_PRIOR, decode
 from sleepscorer_model.domain import spread_epochs
-from sleepscorer_model.postprocess import REM_RULE
+from sleepscorer_model.postprocess import REM_RULE, wake_nrem_rem
 from sleepscorer_model.preprocess import EpochSource, PreprocessConfig
 from sleepscorer_model.spectral import FeatureView, SpectralSource, WithoutShape, mixture_reference
 from sleepscorer_model.weights import LoadedModel
@@ -47,9 +47,9 @@ class _Scorer:
         self.modality = modality
         self.device = device
         self.batch_size = batch_size
-        self.conflict = None
-        if rem_conflict > 0 and modality == "both" and {Stage.WAKE, Stage.NREM, Stage.REM} <= set(loaded.classes):
-            self.conflict = (rem_conflict, *(loaded.classes.index(s) for s in (Stage.WAKE, Stage.NREM, Stage.REM)))
+        found = wake_nrem_rem(loaded.classes)
+        self.conflict = ((rem_conflict, *found)
+                         if rem_conflict > 0 and modality == "both" and found is not None else None)
         if device.type == "cuda":
             dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
             self.autocast = lambda: torch.autocast("cuda", dtype=dtype)
@@ -137,20 +137,19 @@ def network_probabilities(loaded: LoadedModel, source: EpochSource, cfg: Preproc
                           progress: Callable[[int, int], None] | None = None,
                           cancel: Callable[[], bool] | None = None,
                           usable: np.ndarray | None = None,
-                          calibration: np.ndarray | None = None) -> np.ndarray:
+                          reference: np.ndarray | None = None) -> np.ndarray:
     """The network's (n_epochs, C) probabilities for every epoch of `source`, before any
     decoding. A card with `shape_passes: 2` is read with and without its shape features and
     the two readings averaged; one with `mixture_shares` is first rescaled by its own labels
     (`mixture_scaled`; `usable`: the epochs those labels may come from), unless it reads the
     EMG alone: without the EEG its labels hold no REM and the rescaling lost 3.6 points on the
-    alternative generator. `calibration` (class index per epoch, -1 where none; see
-    `calibration_reference`) holds a person's labels: when they suffice, they choose the
-    scaling instead. Progress runs once from 0 to n over all passes."""
+    alternative generator. A given `reference` (epoch indices, e.g. `calibration_reference` of
+    a person's labels) chooses the scaling instead. Progress runs once from 0 to n over all
+    passes."""
     read = partial(_read, loaded, cfg=cfg, modality=modality, device=device, batch_size=batch_size,
                    chunk_epochs=chunk_epochs, cancel=cancel)
     if not (cfg.mixture_shares and isinstance(source, SpectralSource) and modality != "emg"):
         return read(source, progress=progress)
-    reference = calibration_reference(calibration, source, loaded, cfg, modality, usable)
     if reference is not None:
         return read(source.rescaled(reference), progress=progress)
     n = source.n_epochs
