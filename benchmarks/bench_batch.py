@@ -90,7 +90,7 @@ def score_files(paths: list[Path], out: Path, weights: Path, clear_each: bool) -
     """Score each file through `score_file` with the weights given as a path."""
     import sleepscorer_model.weights as mw
 
-    from sleepscorer.cli.score import OUTPUT_SUFFIX, score_file
+    from sleepscorer.cli.scoring import OUTPUT_SUFFIX, score_file
 
     tally = Pass()
     mw._CACHE.clear()

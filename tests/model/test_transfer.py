@@ -161,7 +161,7 @@ def test_misleep_flat_edf_is_not_scored_confident_wake(shipped):
 def test_the_csv_says_why_a_flat_electrode_is_artifact(tmp_path):
     import csv
 
-    from sleepscorer.cli.score import score_file
+    from sleepscorer.cli.scoring import score_file
 
     path = Path(__file__).resolve().parents[2].parent / "shared/data/real/misleep-10min/10mins_example_edf.edf"
     if not path.exists():

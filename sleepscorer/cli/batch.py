@@ -1,0 +1,163 @@
+"""Batches for `sleepscorer score`: the recordings named or found, their output names, and
+scoring them here or in N worker processes; a failure in one file never stops the others,
+and the summary lists them at the end."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+from sleepscorer.cli.scoring import OUTPUT_SUFFIX, end_live, live, score_file
+from sleepscorer.errors import SleepScorerError
+
+
+@dataclass
+class Outcome:
+    path: Path
+    out: Path | None = None
+    epochs: int = 0
+    fractions: dict[str, float] | None = None
+    seconds: float = 0.0
+    note: str = ""
+    error: str = ""
+
+
+def _summarise(path: Path, out: Path, result, seconds: float) -> Outcome:  # noqa: ANN001
+    stages = result.stages
+    fractions = {c.label: float((stages == int(c)).mean()) for c in result.classes}
+    return Outcome(path, out, len(stages), fractions, seconds, "\n".join(result.warnings))
+
+
+_WORKER_MODEL = None  # one model per worker process, loaded by _init_worker
+
+
+def _init_worker(model_path: Path | None, device: str, threads: int) -> None:
+    global _WORKER_MODEL
+    import torch
+    from sleepscorer_model.inference import pick_device
+    from sleepscorer_model.weights import resolve_model
+
+    torch.set_num_threads(threads)
+    _WORKER_MODEL = resolve_model(model_path, pick_device(device))
+
+
+def _score_in_worker(path: Path, out: Path, modality: str, device: str,
+                     epoch_length: float, roles: dict, rem_from_wake: bool = False,
+                     lab_gate: bool = True, rate: float | None = None,
+                     smoothing: bool = True) -> Outcome:
+    started = time.perf_counter()
+    try:
+        result = score_file(path, out, _WORKER_MODEL, modality, device, epoch_length,
+                            roles=roles, rem_from_wake=rem_from_wake, lab_gate=lab_gate,
+                            rate=rate, smoothing=smoothing)
+    except SleepScorerError as exc:
+        return Outcome(path, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
+        return Outcome(path, error=f"{path}: unexpected {type(exc).__name__}: {exc}")
+    return _summarise(path, out, result, time.perf_counter() - started)
+
+
+def collect(paths: list[Path], recursive: bool) -> list[tuple[Path, Path]]:
+    """(recording, path relative to its argument) for every recording named or found."""
+    from sleepscorer.io.discover import find_recordings, is_openephys_folder
+
+    found = []
+    seen: set[Path] = set()
+    for arg in paths:
+        if arg.is_dir() and not is_openephys_folder(arg):
+            items = [(p, p.relative_to(arg)) for p in find_recordings(arg, recursive)]
+        else:
+            items = [(arg, Path(arg.name))]
+        for p, rel in items:
+            key = p.resolve() if p.exists() else p.absolute()
+            if key not in seen:  # the same recording named twice is scored once
+                seen.add(key)
+                found.append((p, rel))
+    return found
+
+
+def batch_outputs(items: list[tuple[Path, Path]], out: Path) -> list[tuple[Path, Path]]:
+    """(recording, output CSV) for a batch: the sub-folder layout is kept, and names that
+    would collide (rec.edf beside rec.mat, d1/rec.edf and d2/rec.edf given as files) get
+    distinct names derived from the input path."""
+    from sleepscorer.io.outputs import distinct_names
+
+    groups: dict[str, list[int]] = {}
+    for i, (_, rel) in enumerate(items):
+        groups.setdefault(str(rel.parent).lower(), []).append(i)
+    outs: list[Path] = [Path()] * len(items)
+    for indices in groups.values():
+        names = distinct_names([items[i][0] for i in indices], OUTPUT_SUFFIX)
+        for i, name in zip(indices, names, strict=True):
+            outs[i] = out / items[i][1].parent / name
+    return [(p, o) for (p, _), o in zip(items, outs, strict=True)]
+
+
+def _batch_progress(done: int, total: int, path: Path) -> None:
+    """The bar on a terminal; in a log, one whole line per finished recording."""
+    if sys.stderr.isatty():
+        live(_bar(done, total) + f" {path.name[:40]}")
+    else:
+        print(f"{done}/{total} {path}", file=sys.stderr, flush=True)
+
+
+def _bar(done: int, total: int, width: int = 30) -> str:
+    filled = width * done // max(total, 1)
+    return f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+
+
+def _percent(fraction: float) -> str:
+    return f"{100 * fraction:5.1f}%" if fraction < 0.9995 else " 100 %"
+
+
+def print_summary(outcomes: list[Outcome]) -> None:
+    """The table of what was scored, each row with the file written; then warnings, failures."""
+    ok = [o for o in outcomes if not o.error]
+    if ok:
+        classes = list(ok[0].fractions or {})
+        width = max(9, *(len(str(o.path)) for o in ok))
+        header = (f"{'recording':{width}s} {'epochs':>7s} " + " ".join(f"{c:>6s}" for c in classes)
+                  + "  seconds  written")
+        print(header)
+        for o in ok:
+            cells = " ".join(_percent((o.fractions or {}).get(c, 0)) for c in classes)
+            print(f"{str(o.path):{width}s} {o.epochs:7d} {cells} {o.seconds:8.1f}  {o.out}")
+    for o in ok:
+        for note in o.note.splitlines():  # one line per warning
+            print(f"warning: {o.path}: {note}", file=sys.stderr)
+    failed = [o for o in outcomes if o.error]
+    if failed:
+        print(f"\n{len(failed)} of {len(outcomes)} recording(s) failed (nothing written for "
+              "them):", file=sys.stderr)
+        for o in failed:
+            print(f"error: {o.error}", file=sys.stderr)
+    print(f"wrote {len(ok)} label file(s)" + (f" into {ok[0].out.parent}" if ok and len(
+        {o.out.parent for o in ok}) == 1 else ""), file=sys.stderr)
+
+
+def score_batch(tasks: list[tuple], model: Path | None, device: str, jobs: int) -> list[Outcome]:
+    """Outcomes in the order they finish, one per task (`_score_in_worker`'s arguments, the
+    recording first); the CPU is shared out so N jobs do not oversubscribe."""
+    jobs = max(1, min(jobs, len(tasks)))
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    outcomes: list[Outcome] = []
+    live(_bar(0, len(tasks)))
+    if jobs == 1:
+        _init_worker(model, device, threads)
+        for task in tasks:
+            outcomes.append(_score_in_worker(*task))
+            _batch_progress(len(outcomes), len(tasks), task[0])
+    else:
+        with ProcessPoolExecutor(jobs, get_context("spawn"), _init_worker,
+                                 (model, device, threads)) as pool:
+            futures = [pool.submit(_score_in_worker, *task) for task in tasks]
+            for future in as_completed(futures):
+                outcomes.append(future.result())
+                _batch_progress(len(outcomes), len(tasks), outcomes[-1].path)
+    end_live()
+    return outcomes

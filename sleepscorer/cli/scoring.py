@@ -1,0 +1,91 @@
+"""Score one recording to our label CSV, with a live progress line on a terminal.
+
+Reading is `sleepscorer.io`, scoring is `model.inference.score`, writing is
+`write_labels_csv`; `sleepscorer score`, its batches and other commands all go through
+`score_file`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+OUTPUT_SUFFIX = "_scored.csv"
+
+
+def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noqa: ANN001
+               device: str = "auto", epoch_length: float = 1.0,
+               progress: Callable[[int, int], None] | None = None,
+               cancel: Callable[[], bool] | None = None,
+               roles: dict | None = None, rem_from_wake: bool = False,
+               lab_gate: bool = True, rate: float | None = None,
+               smoothing: bool = True, calibration: Path | None = None):  # noqa: ANN201
+    """Read one recording, score it, write `out` (our CSV). Returns the ScoreResult.
+
+    `model` is None (bundled), a path, or a `model.weights.LoadedModel` (load once, reuse).
+    `roles` overrides channel kinds by name. `rate` is for CSV/Parquet tables. `calibration`
+    is a label file of this recording whose epochs choose its scaling. The output is checked
+    before anything is read (never an input, a device or a folder); the recording's own
+    warnings come first in the result's `warnings`.
+    """
+    from sleepscorer_model.decoding import SEQUENCE_PRIOR
+    from sleepscorer_model.inference import score, to_hypnogram
+    from sleepscorer_model.postprocess import REM_RULE
+
+    from sleepscorer.io import load_recording
+    from sleepscorer.io.labels import write_labels_csv
+    from sleepscorer.io.outputs import check_output_file
+
+    inputs = [path, *([model] if isinstance(model, (str, Path)) else []),
+              *([calibration] if calibration else [])]
+    check_output_file(out, inputs)
+    recording = load_recording(path, rate=rate, roles=roles or None)
+    person = None
+    if calibration is not None:
+        from sleepscorer.io.labels import read_labels
+        from sleepscorer.stages import BASE_EPOCH
+
+        person = read_labels(calibration, n_epochs=recording.n_epochs(BASE_EPOCH), epoch_length=BASE_EPOCH)
+    if recording.eeg is None and recording.emg is None:
+        from sleepscorer.errors import RecordingError
+
+        names = ", ".join(c.name for c in recording.channels)
+        raise RecordingError(path, f"no channel is known to be EEG or EMG (channels: {names}); "
+                                   "name them with --eeg CHANNEL and --emg CHANNEL")
+    result = score(recording, model, modality=modality, device=device, progress=progress,
+                   cancel=cancel, epoch_length=epoch_length,
+                   rem_rule=None if rem_from_wake else REM_RULE, lab_gate=lab_gate,
+                   sequence_prior=SEQUENCE_PRIOR if smoothing else None, calibration=person)
+    result.warnings = [*recording.warnings, *(w for w in result.warnings
+                                              if w not in recording.warnings)]
+    if calibration is not None and not any(w.startswith("scaled by your") for w in result.warnings):
+        result.warnings.append(f"{calibration.name}: its person-set labels are too few to scale by "
+                               "(2 min covering two states, 30 s each, are needed); scaled by the "
+                               "model's own first reading")
+    check_output_file(out, inputs)  # still safe after the long work
+    out.parent.mkdir(parents=True, exist_ok=True)
+    from sleepscorer_model.quality import epoch_notes
+
+    notes = (epoch_notes(result.quality, len(result.probabilities), result.epoch_length,
+                         result.modality) if result.quality else None)
+    write_labels_csv(to_hypnogram(result), out, notes=notes)
+    return result
+
+
+def live(text: str) -> None:
+    """Redraw the progress line in place on a terminal. In a log or a pipe (not a terminal)
+    print nothing, so the log keeps whole lines instead of carriage-return smears."""
+    if sys.stderr.isatty():
+        print("\r" + text, end="", file=sys.stderr, flush=True)
+
+
+def end_live() -> None:
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+
+
+def progress_line(name: str) -> Callable[[int, int], None]:
+    def show(done: int, total: int) -> None:
+        live(f"scoring {name}: {100 * done // max(total, 1):3d}%")
+    return show
