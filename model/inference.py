@@ -27,7 +27,7 @@ from sleepscorer_model.domain import (
     token_encoder,
 )
 from sleepscorer_model.frontend import make_source
-from sleepscorer_model.postprocess import REM_RULE, RemRule, atonia_to_rem
+from sleepscorer_model.postprocess import REM_RULE, RemRule, atonia_to_rem, tone_to_wake
 from sleepscorer_model.preprocess import EpochSource, PreprocessConfig
 from sleepscorer_model.quality import QualitySpan, check_channels, stretches
 from sleepscorer_model.reading import calibration_reference, network_probabilities
@@ -194,7 +194,7 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     with torch.inference_mode():
         p1 = read(modality, progress=progress)
         _eeg_where_only_emg_bad(p1, bad, loaded.modalities, read)
-    p1 = _with_atonia(p1, source, cfg, loaded.classes, modality, bad, sequence_prior, rem_rule)
+    p1 = _with_emg_rules(p1, source, cfg, loaded.classes, modality, bad, sequence_prior, rem_rule)
     p1 = decode(p1, loaded.classes, sequence_prior, rem_rule, warnings)
     p1, classes = gate_unusable(p1, loaded.classes, bad, modality)
     warnings += _quality_warnings(spans, modality)
@@ -223,17 +223,22 @@ def _eeg_where_only_emg_bad(p1: np.ndarray, bad: dict[str, np.ndarray],
         p1[emg_only_bad] = p_eeg[emg_only_bad]
 
 
-def _with_atonia(p1: np.ndarray, source: EpochSource, cfg: PreprocessConfig,
-                 classes: tuple[Stage, ...], modality: str, bad: dict[str, np.ndarray],
-                 sequence_prior: SequencePrior | None, rem_rule: RemRule | None) -> np.ndarray:
-    """The card's atonia rule (PreprocessConfig.atonia_rem), judged against the NREM of a
-    first decoding, on the epochs whose EMG is usable; unchanged when off or without an EMG."""
+def _with_emg_rules(p1: np.ndarray, source: EpochSource, cfg: PreprocessConfig,
+                    classes: tuple[Stage, ...], modality: str, bad: dict[str, np.ndarray],
+                    sequence_prior: SequencePrior | None, rem_rule: RemRule | None) -> np.ndarray:
+    """The card's atonia and tone rules (PreprocessConfig.atonia_rem, .tone_wake), both judged
+    against the NREM of one first decoding, on the epochs whose EMG is usable; unchanged when
+    off or without an EMG."""
     level = source.emg_level() if hasattr(source, "emg_level") else None
-    if cfg.atonia_rem is None or modality != "both" or level is None:
+    if (cfg.atonia_rem is None and cfg.tone_wake is None) or modality != "both" or level is None:
         return p1
     labels = decode(p1, classes, sequence_prior, rem_rule, []).argmax(1)
     usable = ~bad["EMG"] if "EMG" in bad else None
-    return atonia_to_rem(p1, level, labels, classes, cfg.atonia_rem, usable)
+    if cfg.atonia_rem is not None:
+        p1 = atonia_to_rem(p1, level, labels, classes, cfg.atonia_rem, usable)
+    if cfg.tone_wake is not None:
+        p1 = tone_to_wake(p1, level, labels, classes, cfg.tone_wake, usable)
+    return p1
 
 
 def _quality_warnings(spans: list[QualitySpan], modality: str) -> list[str]:

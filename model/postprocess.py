@@ -1,4 +1,4 @@
-"""Physiology the network does not know: rodents enter REM from NREM, and REM has atonia.
+"""Physiology the network does not know: rodents enter REM from NREM, REM has atonia, sleep has little tone.
 
 Normalising each recording by its own statistics (needed across amplifiers and electrodes)
 has a blind spot: in a recording with no sleep at all, quiet wake with theta and the
@@ -10,7 +10,8 @@ Thresholds were chosen on the simulated validation animals, not on the test anim
 A network that reads a wake-like cortex can call a whole REM bout Wake even where the EMG lies
 far below NREM's tone (simulated animals of another generator: 0.5 decades of power below). An
 awake mouse keeps its tone, so `atonia_to_rem` gives such epochs' Wake probability to REM before
-decoding; the REM rule above still removes REM that no NREM precedes.
+decoding; the REM rule above still removes REM that no NREM precedes. Sleep has low tone too:
+`tone_to_wake` gives NREM's probability to Wake where the EMG lies well above the file's NREM.
 Must not import Qt.
 """
 
@@ -87,8 +88,28 @@ def apply_rem_rule(probabilities: np.ndarray, classes: Sequence[Stage], epoch_le
     return out, int(drop.sum())
 
 
-ATONIA_SPAN = 0.3  # decades over which the share of P(Wake) moved grows from none to all
+ATONIA_SPAN = 0.3  # decades over which the share moved grows from none to all (both EMG rules)
 ATONIA_MIN_NREM = 0.05  # a recording with less NREM than this has no NREM level to compare with
+TONE_SPREAD = 1.0  # tone_to_wake's threshold in widths (10th-90th percentile) of NREM's own EMG
+
+
+def _nrem_emg(emg_level: np.ndarray, labels: np.ndarray, nrem: int,
+              usable: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The EMG levels of the NREM epochs in `labels` (whose EMG may be read), and the usable
+    mask; None with too little NREM to stand for the recording's sleeping tone."""
+    ok = np.ones(len(labels), bool) if usable is None else usable[:len(labels)]
+    found = (labels == nrem) & ok
+    if found.sum() < ATONIA_MIN_NREM * ok.sum() or not found.any():
+        return None
+    return emg_level[:len(labels)][found], ok
+
+
+def _moved(probabilities: np.ndarray, share: np.ndarray, source: int, target: int) -> np.ndarray:
+    out = probabilities.copy()
+    moved = share * out[:, source]
+    out[:, source] -= moved
+    out[:, target] += moved
+    return out
 
 
 def atonia_to_rem(probabilities: np.ndarray, emg_level: np.ndarray, labels: np.ndarray,
@@ -100,17 +121,34 @@ def atonia_to_rem(probabilities: np.ndarray, emg_level: np.ndarray, labels: np.n
     whose EMG may be read (a flat electrode is not atonia). Unchanged without Wake, NREM and
     REM, or with too little NREM."""
     found = wake_nrem_rem(classes)
-    if found is None or len(probabilities) == 0:
+    nrem = None if found is None or len(probabilities) == 0 else _nrem_emg(emg_level, labels, found[1], usable)
+    if nrem is None:
         return probabilities
-    w, n, r = found
-    ok = np.ones(len(labels), bool) if usable is None else usable[:len(labels)]
-    nrem = (labels == n) & ok
-    if nrem.sum() < ATONIA_MIN_NREM * ok.sum() or not nrem.any():
-        return probabilities
-    depth = np.median(emg_level[nrem]) - emg_level[:len(labels)]
+    (w, _, r), (levels, ok) = found, nrem
+    depth = np.median(levels) - emg_level[:len(labels)]
     share = np.where(ok, np.clip((depth - below) / ATONIA_SPAN, 0.0, 1.0), 0.0)
-    out = probabilities.copy()
-    moved = share * out[:, w]
-    out[:, w] -= moved
-    out[:, r] += moved
-    return out
+    return _moved(probabilities, share, w, r)
+
+
+def tone_to_wake(probabilities: np.ndarray, emg_level: np.ndarray, labels: np.ndarray,
+                 classes: Sequence[Stage], above: float, usable: np.ndarray | None = None
+                 ) -> np.ndarray:
+    """Probabilities (a copy) where epochs whose EMG lies well above the tone of the NREM
+    epochs in `labels` give a share of P(NREM) to Wake: none at the threshold (the NREM
+    median plus the larger of `above` decades and TONE_SPREAD widths of NREM's own EMG), all
+    of it ATONIA_SPAN further up.
+
+    Why: a network reading a slow-wave cortex can call quiet wake NREM although the muscle
+    holds tone that the file's sleep never has (simulated animals of another generator: whole
+    wake bouts 0.5 decades above NREM, whose EMG spans 0.24); an expert calls those Wake. The
+    threshold follows NREM's own spread so that a lab whose sleeping EMG wanders keeps its NREM.
+    Unchanged without Wake, NREM and REM, or with too little NREM."""
+    found = wake_nrem_rem(classes)
+    nrem = None if found is None or len(probabilities) == 0 else _nrem_emg(emg_level, labels, found[1], usable)
+    if nrem is None:
+        return probabilities
+    (w, n, _), (levels, ok) = found, nrem
+    width = float(np.percentile(levels, 90) - np.percentile(levels, 10))
+    height = emg_level[:len(labels)] - np.median(levels) - max(above, TONE_SPREAD * width)
+    share = np.where(ok, np.clip(height / ATONIA_SPAN, 0.0, 1.0), 0.0)
+    return _moved(probabilities, share, n, w)

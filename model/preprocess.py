@@ -51,6 +51,10 @@ class PreprocessConfig:
     # below the recording's NREM level gives Wake's probability to REM (model.postprocess
     # .atonia_to_rem); None: off
     atonia_rem: float | None = None
+    # NREM is sleep with little tone: an epoch whose EMG lies more than this many decades (or
+    # TONE_SPREAD widths of NREM's own EMG, if more) above the recording's NREM level gives
+    # NREM's probability to Wake (model.postprocess.tone_to_wake); None: off
+    tone_wake: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -63,7 +67,8 @@ class PreprocessConfig:
 
 # how a model reads its input, not what the input is: corrections exported before a model
 # gained one of these still fit it
-READING_ONLY = ("shape_passes", "mixture_shares", "mixture_passes", "rem_conflict", "atonia_rem")
+READING_ONLY = ("shape_passes", "mixture_shares", "mixture_passes", "rem_conflict", "atonia_rem",
+                "tone_wake")
 
 
 @dataclass(frozen=True)
