@@ -1,4 +1,4 @@
-"""Physiology the network does not know: rodents enter REM from NREM, REM has atonia, sleep has little tone.
+"""Physiology the network does not know: mice enter REM from NREM; REM has atonia, sleep low tone.
 
 Normalising each recording by its own statistics (needed across amplifiers and electrodes)
 has a blind spot: in a recording with no sleep at all, quiet wake with theta and the
@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import minimum_filter
 
 from sleepscorer.stages import Stage, runs
 
@@ -91,17 +92,26 @@ def apply_rem_rule(probabilities: np.ndarray, classes: Sequence[Stage], epoch_le
 ATONIA_SPAN = 0.3  # decades over which the share moved grows from none to all (both EMG rules)
 ATONIA_MIN_NREM = 0.05  # a recording with less NREM than this has no NREM level to compare with
 TONE_SPREAD = 1.0  # tone_to_wake's threshold in widths (10th-90th percentile) of NREM's own EMG
+TONE_HOLD = 3  # tone_to_wake needs the EMG high in an epoch and its neighbours (a running minimum):
+# one second of EMG (a twitch) is not tone, nor is the second in which a waking's EMG starts to
+# rise; read per second, the real demo got five 1-s Wake flickers inside NREM, and every Wake bout
+# of a simulated 30-min animal rich in arousals grew by a second at each end (-1.1 points)
 
 
-def _nrem_emg(emg_level: np.ndarray, labels: np.ndarray, nrem: int,
-              usable: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
-    """The EMG levels of the NREM epochs in `labels` (whose EMG may be read), and the usable
-    mask; None with too little NREM to stand for the recording's sleeping tone."""
-    ok = np.ones(len(labels), bool) if usable is None else usable[:len(labels)]
-    found = (labels == nrem) & ok
-    if found.sum() < ATONIA_MIN_NREM * ok.sum() or not found.any():
+def _nrem_reference(probabilities: np.ndarray, emg_level: np.ndarray, labels: np.ndarray,
+                    classes: Sequence[Stage], usable: np.ndarray | None
+                    ) -> tuple[tuple[int, int, int], np.ndarray, np.ndarray] | None:
+    """(Wake, NREM, REM indices, EMG levels of the NREM epochs in `labels` whose EMG may be
+    read, that usable mask), or None without those classes or with too little NREM to stand
+    for the recording's sleeping tone."""
+    found = wake_nrem_rem(classes)
+    if found is None or len(probabilities) == 0:
         return None
-    return emg_level[:len(labels)][found], ok
+    ok = np.ones(len(labels), bool) if usable is None else usable[:len(labels)]
+    nrem = (labels == found[1]) & ok
+    if nrem.sum() < ATONIA_MIN_NREM * ok.sum() or not nrem.any():
+        return None
+    return found, emg_level[:len(labels)][nrem], ok
 
 
 def _moved(probabilities: np.ndarray, share: np.ndarray, source: int, target: int) -> np.ndarray:
@@ -120,11 +130,10 @@ def atonia_to_rem(probabilities: np.ndarray, emg_level: np.ndarray, labels: np.n
     of P(Wake) to REM: none at `below`, all of it ATONIA_SPAN further down. `usable`: epochs
     whose EMG may be read (a flat electrode is not atonia). Unchanged without Wake, NREM and
     REM, or with too little NREM."""
-    found = wake_nrem_rem(classes)
-    nrem = None if found is None or len(probabilities) == 0 else _nrem_emg(emg_level, labels, found[1], usable)
-    if nrem is None:
+    reference = _nrem_reference(probabilities, emg_level, labels, classes, usable)
+    if reference is None:
         return probabilities
-    (w, _, r), (levels, ok) = found, nrem
+    (w, _, r), levels, ok = reference
     depth = np.median(levels) - emg_level[:len(labels)]
     share = np.where(ok, np.clip((depth - below) / ATONIA_SPAN, 0.0, 1.0), 0.0)
     return _moved(probabilities, share, w, r)
@@ -136,19 +145,19 @@ def tone_to_wake(probabilities: np.ndarray, emg_level: np.ndarray, labels: np.nd
     """Probabilities (a copy) where epochs whose EMG lies well above the tone of the NREM
     epochs in `labels` give a share of P(NREM) to Wake: none at the threshold (the NREM
     median plus the larger of `above` decades and TONE_SPREAD widths of NREM's own EMG), all
-    of it ATONIA_SPAN further up.
+    of it ATONIA_SPAN further up; the EMG must stay that high for TONE_HOLD epochs running.
 
     Why: a network reading a slow-wave cortex can call quiet wake NREM although the muscle
     holds tone that the file's sleep never has (simulated animals of another generator: whole
     wake bouts 0.5 decades above NREM, whose EMG spans 0.24); an expert calls those Wake. The
     threshold follows NREM's own spread so that a lab whose sleeping EMG wanders keeps its NREM.
     Unchanged without Wake, NREM and REM, or with too little NREM."""
-    found = wake_nrem_rem(classes)
-    nrem = None if found is None or len(probabilities) == 0 else _nrem_emg(emg_level, labels, found[1], usable)
-    if nrem is None:
+    reference = _nrem_reference(probabilities, emg_level, labels, classes, usable)
+    if reference is None:
         return probabilities
-    (w, n, _), (levels, ok) = found, nrem
+    (w, n, _), levels, ok = reference
     width = float(np.percentile(levels, 90) - np.percentile(levels, 10))
-    height = emg_level[:len(labels)] - np.median(levels) - max(above, TONE_SPREAD * width)
+    held = minimum_filter(emg_level[:len(labels)], size=TONE_HOLD, mode="nearest")
+    height = held - np.median(levels) - max(above, TONE_SPREAD * width)
     share = np.where(ok, np.clip(height / ATONIA_SPAN, 0.0, 1.0), 0.0)
     return _moved(probabilities, share, n, w)

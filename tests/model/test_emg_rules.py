@@ -49,32 +49,40 @@ def test_rem_the_network_calls_wake_is_found_by_its_atonia(shipped_model):
 
 
 def test_nrem_probability_moves_to_wake_with_tone_above_nrems_own_range():
-    p = np.tile([[0.1, 0.8, 0.1]], (8, 1))
-    labels = np.array([N, N, N, N, N, W, W, W])
-    level = np.array([0.0, 0.05, -0.05, 0.0, 0.0, 0.3, 0.3 + ATONIA_SPAN / 2, 2.0])
+    p = np.tile([[0.1, 0.8, 0.1]], (12, 1))
+    labels = np.array([N] * 6 + [W] * 6)
+    level = np.array([0.0, 0.05, -0.05, 0.0, 0.0, 0.0,  # NREM: median 0, width 0.1
+                      0.3, 0.3, 0.3 + ATONIA_SPAN / 2, 0.3 + ATONIA_SPAN / 2, 2.0, 2.0])
     out = tone_to_wake(p, level, labels, MODEL_CLASSES_3, above=0.3)
-    np.testing.assert_allclose(out[:6], p[:6])  # NREM's own tone, and just at the threshold
-    np.testing.assert_allclose(out[6], [0.5, 0.4, 0.1])  # half way: half of P(NREM)
-    np.testing.assert_allclose(out[7], [0.9, 0.0, 0.1])  # far above: all of it
-    # a lab whose sleeping EMG wanders (10th-90th percentile 1 decade wide) keeps that NREM
-    wide = np.array([-0.5, -0.4, 0.0, 0.4, 0.5, 0.6, 0.8, 0.9])
+    np.testing.assert_allclose(out[:8], p[:8])  # NREM's own tone, and just at the threshold
+    np.testing.assert_allclose(out[9], [0.5, 0.4, 0.1])  # half way, held: half of P(NREM)
+    np.testing.assert_allclose(out[11], [0.9, 0.0, 0.1])  # far above, held: all of it
+    # a lab whose sleeping EMG wanders (10th-90th percentile about 1 decade wide) keeps that NREM
+    wide = np.array([-0.5, -0.4, 0.0, 0.0, 0.4, 0.5, 0.6, 0.6, 0.8, 0.8, 0.9, 0.9])
     np.testing.assert_allclose(tone_to_wake(p, wide, labels, MODEL_CLASSES_3, 0.3), p)
-    unusable = np.array([True] * 7 + [False])  # a noisy electrode is not tone
-    np.testing.assert_allclose(tone_to_wake(p, level, labels, MODEL_CLASSES_3, 0.3, unusable)[7], p[7])
+    unusable = np.array([True] * 11 + [False])  # a noisy electrode is not tone
+    kept = tone_to_wake(p, level, labels, MODEL_CLASSES_3, 0.3, unusable)
+    np.testing.assert_allclose(kept[11], p[11])
+    spike = np.zeros(12)
+    spike[3] = 2.0  # one second of EMG inside NREM (a twitch) is not tone
+    np.testing.assert_allclose(tone_to_wake(p, spike, labels, MODEL_CLASSES_3, 0.3), p)
 
 
 def test_quiet_wake_the_network_calls_nrem_is_found_by_its_tone(shipped_model):
     """Through the app's scoring path, on a simulated animal of the alternative generator
     whose quiet wake the network calls NREM although its EMG lies 0.5 decades above NREM's
-    (lab_d, 1000 Hz, seed 8708: accuracy 0.808 without the rule, 0.856 with it, measured):
-    the tone rule gives back much of that Wake and costs NREM little."""
+    (lab_d, 1000 Hz, seed 8708, measured: accuracy 0.808 without the rule, 0.834 with it;
+    Wake recall 0.728 and 0.768, NREM 0.983 both): the tone rule gives back part of that Wake
+    and costs NREM nothing."""
     rec, hyp = simulate_recording(7200.0, rate=1000.0, seed=8708, lab="lab_d", generator="alt")
     pre = shipped_model.card["preprocessing"]
     results = {}
     for name, value in (("with", 0.3), ("without", None)):
-        model = replace(shipped_model, card=dict(shipped_model.card, preprocessing=dict(pre, tone_wake=value)))
+        card = dict(shipped_model.card, preprocessing=dict(pre, tone_wake=value))
+        model = replace(shipped_model, card=card)
         stages = score(rec, model, device="cpu").stages
         n = min(len(stages), len(hyp.stages))
-        results[name] = {k: np.mean(stages[:n][hyp.stages[:n] == k] == k) for k in (Stage.WAKE, Stage.NREM)}
-    assert results["with"][Stage.WAKE] > results["without"][Stage.WAKE] + 0.05, results
-    assert results["with"][Stage.NREM] > results["without"][Stage.NREM] - 0.02, results
+        truth = hyp.stages[:n]
+        results[name] = {k: np.mean(stages[:n][truth == k] == k) for k in (Stage.WAKE, Stage.NREM)}
+    assert results["with"][Stage.WAKE] > results["without"][Stage.WAKE] + 0.03, results
+    assert results["with"][Stage.NREM] > results["without"][Stage.NREM] - 0.01, results
