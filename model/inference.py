@@ -152,7 +152,7 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
           batch_size: int | None = None, chunk_epochs: int = 8192,
           rem_rule: RemRule | None = REM_RULE, lab_gate: bool = True,
           sequence_prior: SequencePrior | None = SEQUENCE_PRIOR,
-          calibration: Hypnogram | None = None) -> ScoreResult:
+          calibration: Hypnogram | None = None, emg_rules: bool = True) -> ScoreResult:
     """Score every whole epoch of `recording`; raises Cancelled if `cancel()` turns true.
 
     `sequence_prior`: the network's probabilities are decoded with the HMM of real expert
@@ -165,6 +165,8 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     False uses it on every recording.
     `calibration`: a hypnogram whose person-set epochs choose the file's scaling
     (model.reading.calibration_reference) when there are enough of them.
+    `emg_rules`: the card's atonia and tone rules (model.postprocess); False turns them off
+    for models of REM without atonia (REM sleep behaviour disorder), whose REM keeps tone.
     """
     dev = pick_device(device)
     loaded = resolve_model(weights, dev)
@@ -194,7 +196,9 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     with torch.inference_mode():
         p1 = read(modality, progress=progress)
         _eeg_where_only_emg_bad(p1, bad, loaded.modalities, read)
-    p1 = _with_emg_rules(p1, source, cfg, loaded.classes, modality, bad, sequence_prior, rem_rule)
+    if emg_rules:
+        p1 = _with_emg_rules(p1, source, cfg, loaded.classes, modality, bad, sequence_prior,
+                             rem_rule)
     p1 = decode(p1, loaded.classes, sequence_prior, rem_rule, warnings)
     p1, classes = gate_unusable(p1, loaded.classes, bad, modality)
     warnings += _quality_warnings(spans, modality)

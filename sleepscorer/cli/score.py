@@ -47,6 +47,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-rem-from-wake", action="store_true",
                    help="keep REM that no NREM precedes (narcolepsy / cataplexy models); by "
                         "default such REM is scored Wake")
+    p.add_argument("--no-emg-rules", action="store_true",
+                   help="do not let the EMG's tone against NREM's move labels (by default an "
+                        "awake-looking epoch with atonia is REM and a sleeping one with sustained "
+                        "tone is Wake); for models of REM without atonia (REM sleep behaviour "
+                        "disorder)")
     p.add_argument("--no-smoothing", action="store_true",
                    help="the network's own per-epoch labels, without decoding them with the "
                         "bout lengths and transitions of real expert hypnograms (flickers more)")
@@ -155,7 +160,8 @@ def _worker_args(args: argparse.Namespace, path: Path, out: Path) -> tuple:
     """One argument list for `batch._score_in_worker`, so scoring in this process and in a
     pool cannot drift apart."""
     return (path, out, args.modality, args.device, args.epoch_length, roles_from(args),
-            args.allow_rem_from_wake, not args.no_lab_gate, args.rate, not args.no_smoothing)
+            args.allow_rem_from_wake, not args.no_lab_gate, args.rate, not args.no_smoothing,
+            not args.no_emg_rules)
 
 
 def _run_single(args: argparse.Namespace, path: Path) -> int:
@@ -173,7 +179,8 @@ def _run_single(args: argparse.Namespace, path: Path) -> int:
                             progress=progress_line(path.name), roles=roles_from(args),
                             rem_from_wake=args.allow_rem_from_wake,
                             lab_gate=not args.no_lab_gate, rate=args.rate,
-                            smoothing=not args.no_smoothing, calibration=args.calibrate)
+                            smoothing=not args.no_smoothing, calibration=args.calibrate,
+                            emg_rules=not args.no_emg_rules)
     except (SleepScorerError, KeyboardInterrupt):
         end_live()
         raise

@@ -20,7 +20,8 @@ def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noq
                cancel: Callable[[], bool] | None = None,
                roles: dict | None = None, rem_from_wake: bool = False,
                lab_gate: bool = True, rate: float | None = None,
-               smoothing: bool = True, calibration: Path | None = None):  # noqa: ANN201
+               smoothing: bool = True, calibration: Path | None = None,
+               emg_rules: bool = True):  # noqa: ANN201
     """Read one recording, score it, write `out` (our CSV). Returns the ScoreResult.
 
     `model` is None (bundled), a path, or a `model.weights.LoadedModel` (load once, reuse).
@@ -56,7 +57,8 @@ def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noq
     result = score(recording, model, modality=modality, device=device, progress=progress,
                    cancel=cancel, epoch_length=epoch_length,
                    rem_rule=None if rem_from_wake else REM_RULE, lab_gate=lab_gate,
-                   sequence_prior=SEQUENCE_PRIOR if smoothing else None, calibration=person)
+                   sequence_prior=SEQUENCE_PRIOR if smoothing else None, calibration=person,
+                   emg_rules=emg_rules)
     result.warnings = [*recording.warnings, *(w for w in result.warnings
                                               if w not in recording.warnings)]
     if calibration is not None and not any(w.startswith("scaled by your") for w in result.warnings):

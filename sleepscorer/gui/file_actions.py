@@ -251,6 +251,7 @@ class FileActions(QObject):
         task = Task("Automatic scoring", run_scoring, recording=session.recording,
                     epoch_length=session.epoch_length, modality=modality, weights=weights,
                     rem_from_wake=self.w.settings.rem_from_wake,
+                    emg_rules=not self.w.settings.rem_keeps_tone,
                     lab_gate=not self.w.settings.ignore_lab_gate, calibration=person)
         task.returned.connect(lambda result: self._scored(task, session, result, overwrite))
         task.errored.connect(lambda exc: self._score_failed(task, exc))

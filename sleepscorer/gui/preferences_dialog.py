@@ -63,6 +63,12 @@ class PreferencesDialog(QDialog):
             "rodents enter REM from NREM, so by default REM that no NREM precedes is scored "
             "Wake; allow it for narcolepsy / cataplexy models")
         form.addRow("automatic scoring", self.rem_from_wake)
+        self.rem_keeps_tone = _checkbox(
+            "REM may keep muscle tone", settings.rem_keeps_tone,
+            "by default an awake-looking epoch whose EMG lies far below NREM's is scored REM, "
+            "and a sleeping-looking one whose EMG stays far above it Wake; turn this on for "
+            "models of REM without atonia (REM sleep behaviour disorder)")
+        form.addRow("", self.rem_keeps_tone)
         self.ignore_lab_gate = _checkbox(
             "Use a fine-tuned model on every recording", settings.ignore_lab_gate,
             "a fine-tuned model normally scores only recordings that look like the ones it "
@@ -136,6 +142,7 @@ class PreferencesDialog(QDialog):
         s.export_epoch_length = float(self.export_epoch.currentData())
         s.low_confidence = float(self.threshold.value())
         s.rem_from_wake = self.rem_from_wake.isChecked()
+        s.rem_keeps_tone = self.rem_keeps_tone.isChecked()
         s.ignore_lab_gate = self.ignore_lab_gate.isChecked()
         s.stages = tuple(CORE_STAGES) + tuple(st for st, box in self.optional.items()
                                               if box.isChecked())

@@ -83,6 +83,16 @@ class Settings:
         self.q.setValue("scoring/rem_from_wake", bool(value))
 
     @property
+    def rem_keeps_tone(self) -> bool:
+        """REM may keep muscle tone (REM sleep behaviour disorder models): the model's EMG
+        rules (atonia is REM, tone is Wake) are off."""
+        return self._bool("scoring/rem_keeps_tone")
+
+    @rem_keeps_tone.setter
+    def rem_keeps_tone(self, value: bool) -> None:
+        self.q.setValue("scoring/rem_keeps_tone", bool(value))
+
+    @property
     def ignore_lab_gate(self) -> bool:
         """Score every recording with a fine-tuned model, also those unlike its lab."""
         return self._bool("scoring/ignore_lab_gate")

@@ -149,7 +149,7 @@ def prepare_loaded(recording, epoch_length: float, task: Task | None = None) -> 
 
 def run_scoring(*, recording, epoch_length: float, modality: str,
                 weights: str | Path | None = None, rem_from_wake: bool = False,
-                lab_gate: bool = True, calibration=None, task: Task):
+                emg_rules: bool = True, lab_gate: bool = True, calibration=None, task: Task):
     """Automatic scoring through `backend.score` with the model file `weights` (None: the
     bundled one); returns its ScoreResult. `calibration`: a hypnogram whose person-set
     epochs choose the recording's scaling when there are enough of them."""
@@ -160,6 +160,8 @@ def run_scoring(*, recording, epoch_length: float, modality: str,
                                                              {"lab_gate": False})
     if calibration is not None:
         extra["calibration"] = calibration
+    if not emg_rules:
+        extra["emg_rules"] = False
     result = backend.score(recording=recording, weights=weights, modality=modality,
                            device="auto", progress=task.report, cancel=task.cancelled,
                            epoch_length=epoch_length, **extra)

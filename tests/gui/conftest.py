@@ -69,6 +69,7 @@ class ScoreSpy:
         self.weights = []
         self.rem_rules = []
         self.lab_gates = []
+        self.emg_rules = []
         self.warnings = []
         self.results = []
 
@@ -76,6 +77,7 @@ class ScoreSpy:
         self.calls.append(kwargs.get("modality", "both"))
         self.rem_rules.append(kwargs.get("rem_rule", "default"))
         self.lab_gates.append(kwargs.get("lab_gate", True))
+        self.emg_rules.append(kwargs.get("emg_rules", True))
         self.weights.append(kwargs.get("weights"))
         cancel, progress = kwargs.get("cancel"), kwargs.get("progress")
         for i in range(10 if self.delay else 0):

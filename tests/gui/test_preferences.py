@@ -67,11 +67,14 @@ def test_scoring_preferences_reach_the_model_and_notes_are_shown(qtbot, window, 
     dialog = PreferencesDialog(window.settings, window)
     qtbot.addWidget(dialog)
     assert not dialog.rem_from_wake.isChecked() and not dialog.ignore_lab_gate.isChecked()
-    assert isolated.score.lab_gates[-1] is True
+    assert not dialog.rem_keeps_tone.isChecked()
+    assert isolated.score.lab_gates[-1] is True and isolated.score.emg_rules[-1] is True
     dialog.rem_from_wake.setChecked(True)
     dialog.ignore_lab_gate.setChecked(True)
+    dialog.rem_keeps_tone.setChecked(True)  # a lab studying REM without atonia
     dialog.accept()
-    assert Settings().rem_from_wake and Settings().ignore_lab_gate
+    assert Settings().rem_from_wake and Settings().ignore_lab_gate and Settings().rem_keeps_tone
     window.files.start_scoring()
     qtbot.waitUntil(lambda: len(isolated.score.rem_rules) == 2, timeout=5000)
     assert isolated.score.rem_rules[-1] is None and isolated.score.lab_gates[-1] is False
+    assert isolated.score.emg_rules[-1] is False

@@ -86,3 +86,18 @@ def test_quiet_wake_the_network_calls_nrem_is_found_by_its_tone(shipped_model):
         results[name] = {k: np.mean(stages[:n][truth == k] == k) for k in (Stage.WAKE, Stage.NREM)}
     assert results["with"][Stage.WAKE] > results["without"][Stage.WAKE] + 0.03, results
     assert results["with"][Stage.NREM] > results["without"][Stage.NREM] - 0.01, results
+
+
+def test_the_emg_rules_can_be_turned_off_for_rem_without_atonia(shipped_model):
+    """`score(emg_rules=False)` (CLI --no-emg-rules, the app's "REM may keep muscle tone") reads
+    the recording as a card without the atonia and tone rules would, and the default uses them:
+    a lab studying REM sleep behaviour disorder must be able to keep REM with tone."""
+    rec, _ = simulate_recording(3600.0, rate=400.0, seed=7704, lab="lab_e", generator="alt")
+    pre = shipped_model.card["preprocessing"]
+    assert pre["atonia_rem"] is not None and pre["tone_wake"] is not None
+    plain = replace(shipped_model, card=dict(shipped_model.card, preprocessing=dict(
+        pre, atonia_rem=None, tone_wake=None)))
+    off = score(rec, shipped_model, device="cpu", emg_rules=False).probabilities
+    np.testing.assert_allclose(off, score(rec, plain, device="cpu").probabilities, atol=1e-6)
+    on = score(rec, shipped_model, device="cpu").probabilities
+    assert (on.argmax(1) != off.argmax(1)).sum() > 50  # its REM atonia moves labels by default
