@@ -11,7 +11,8 @@ A network that reads a wake-like cortex can call a whole REM bout Wake even wher
 far below NREM's tone (simulated animals of another generator: 0.5 decades of power below). An
 awake mouse keeps its tone, so `atonia_to_rem` gives such epochs' Wake probability to REM before
 decoding; the REM rule above still removes REM that no NREM precedes. Sleep has low tone too:
-`tone_to_wake` gives NREM's probability to Wake where the EMG lies well above the file's NREM.
+`tone_to_wake` gives NREM's and REM's probability to Wake where the EMG stays well above the
+file's NREM.
 Must not import Qt.
 """
 
@@ -143,21 +144,24 @@ def tone_to_wake(probabilities: np.ndarray, emg_level: np.ndarray, labels: np.nd
                  classes: Sequence[Stage], above: float, usable: np.ndarray | None = None
                  ) -> np.ndarray:
     """Probabilities (a copy) where epochs whose EMG lies well above the tone of the NREM
-    epochs in `labels` give a share of P(NREM) to Wake: none at the threshold (the NREM
-    median plus the larger of `above` decades and TONE_SPREAD widths of NREM's own EMG), all
-    of it ATONIA_SPAN further up; the EMG must stay that high for TONE_HOLD epochs running.
+    epochs in `labels` give a share of P(NREM) and of P(REM) to Wake: none at the threshold
+    (the NREM median plus the larger of `above` decades and TONE_SPREAD widths of NREM's own
+    EMG), all of it ATONIA_SPAN further up; the EMG must stay that high for TONE_HOLD epochs
+    running.
 
     Why: a network reading a slow-wave cortex can call quiet wake NREM although the muscle
     holds tone that the file's sleep never has (simulated animals of another generator: whole
     wake bouts 0.5 decades above NREM, whose EMG spans 0.24); an expert calls those Wake. The
     threshold follows NREM's own spread so that a lab whose sleeping EMG wanders keeps its NREM.
-    Unchanged without Wake, NREM and REM, or with too little NREM."""
+    REM, whose EMG lies below NREM's in a normal mouse, cannot hold that tone either (models of
+    REM without atonia turn the rule off). Unchanged without Wake, NREM and REM, or with too
+    little NREM."""
     reference = _nrem_reference(probabilities, emg_level, labels, classes, usable)
     if reference is None:
         return probabilities
-    (w, n, _), levels, ok = reference
+    (w, n, r), levels, ok = reference
     width = float(np.percentile(levels, 90) - np.percentile(levels, 10))
     held = minimum_filter(emg_level[:len(labels)], size=TONE_HOLD, mode="nearest")
     height = held - np.median(levels) - max(above, TONE_SPREAD * width)
     share = np.where(ok, np.clip(height / ATONIA_SPAN, 0.0, 1.0), 0.0)
-    return _moved(probabilities, share, n, w)
+    return _moved(_moved(probabilities, share, n, w), share, r, w)

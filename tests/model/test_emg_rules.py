@@ -55,8 +55,8 @@ def test_nrem_probability_moves_to_wake_with_tone_above_nrems_own_range():
                       0.3, 0.3, 0.3 + ATONIA_SPAN / 2, 0.3 + ATONIA_SPAN / 2, 2.0, 2.0])
     out = tone_to_wake(p, level, labels, MODEL_CLASSES_3, above=0.3)
     np.testing.assert_allclose(out[:8], p[:8])  # NREM's own tone, and just at the threshold
-    np.testing.assert_allclose(out[9], [0.5, 0.4, 0.1])  # half way, held: half of P(NREM)
-    np.testing.assert_allclose(out[11], [0.9, 0.0, 0.1])  # far above, held: all of it
+    np.testing.assert_allclose(out[9], [0.55, 0.4, 0.05])  # half way, held: half of NREM, REM
+    np.testing.assert_allclose(out[11], [1.0, 0.0, 0.0])  # far above, held: all of them
     # a lab whose sleeping EMG wanders (10th-90th percentile about 1 decade wide) keeps that NREM
     wide = np.array([-0.5, -0.4, 0.0, 0.0, 0.4, 0.5, 0.6, 0.6, 0.8, 0.8, 0.9, 0.9])
     np.testing.assert_allclose(tone_to_wake(p, wide, labels, MODEL_CLASSES_3, 0.3), p)
