@@ -51,9 +51,9 @@ class PreprocessConfig:
     # below the recording's NREM level gives Wake's probability to REM (model.postprocess
     # .atonia_to_rem); None: off
     atonia_rem: float | None = None
-    # NREM is sleep with little tone: an epoch whose EMG lies more than this many decades (or
+    # sleep has little tone: an epoch whose EMG stays more than this many decades (or
     # TONE_SPREAD widths of NREM's own EMG, if more) above the recording's NREM level gives
-    # NREM's probability to Wake (model.postprocess.tone_to_wake); None: off
+    # NREM's and REM's probability to Wake (model.postprocess.tone_to_wake); None: off
     tone_wake: float | None = None
 
     def to_dict(self) -> dict:

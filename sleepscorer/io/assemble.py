@@ -164,8 +164,9 @@ def flat_note(channel: Channel) -> str | None:
 
 
 def flat_windows(channel: Channel) -> np.ndarray:
-    """Per FLAT_WINDOW_S window: is the channel flat there (dead, or at the amplifier's noise
-    floor)? Shared by the reader's warning and the scorer's signal-quality gate."""
+    """Per FLAT_WINDOW_S window: is the channel flat there (dead, or, for an EEG, at the
+    amplifier's noise floor)? Shared by the reader's warning and the scorer's signal-quality
+    gate."""
     sd, rough = _window_stats(channel)
     if len(sd) == 0:
         return np.zeros(0, dtype=bool)
