@@ -89,6 +89,7 @@ def simulate_batch(folder: Path, n_files: int, minutes: float, seed: int = 0) ->
 def score_files(paths: list[Path], out: Path, weights: Path, clear_each: bool) -> Pass:
     """Score each file through `score_file` with the weights given as a path."""
     import sleepscorer_model.weights as mw
+    from sleepscorer_model.options import ScoringOptions
 
     from sleepscorer.cli.scoring import OUTPUT_SUFFIX, score_file
 
@@ -100,7 +101,8 @@ def score_files(paths: list[Path], out: Path, weights: Path, clear_each: bool) -
             t0 = time.perf_counter()
             if clear_each:
                 mw._CACHE.clear()
-            score_file(path, out / f"{path.stem}{OUTPUT_SUFFIX}", model=weights, device="cpu")
+            score_file(path, out / f"{path.stem}{OUTPUT_SUFFIX}", model=weights,
+                       options=ScoringOptions(device="cpu"))
             tally.file_seconds.append(time.perf_counter() - t0)
         tally.total = time.perf_counter() - start
     return tally

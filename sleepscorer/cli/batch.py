@@ -46,15 +46,11 @@ def _init_worker(model_path: Path | None, device: str, threads: int) -> None:
     _WORKER_MODEL = resolve_model(model_path, pick_device(device))
 
 
-def _score_in_worker(path: Path, out: Path, modality: str, device: str,
-                     epoch_length: float, roles: dict, rem_from_wake: bool = False,
-                     lab_gate: bool = True, rate: float | None = None,
-                     smoothing: bool = True, emg_rules: bool = True) -> Outcome:
+def _score_in_worker(path: Path, out: Path, options, roles: dict,  # noqa: ANN001
+                     rate: float | None = None) -> Outcome:
     started = time.perf_counter()
     try:
-        result = score_file(path, out, _WORKER_MODEL, modality, device, epoch_length,
-                            roles=roles, rem_from_wake=rem_from_wake, lab_gate=lab_gate,
-                            rate=rate, smoothing=smoothing, emg_rules=emg_rules)
+        result = score_file(path, out, _WORKER_MODEL, options, roles=roles, rate=rate)
     except SleepScorerError as exc:
         return Outcome(path, error=str(exc))
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch

@@ -159,9 +159,17 @@ def run(args: argparse.Namespace) -> int:
 def _worker_args(args: argparse.Namespace, path: Path, out: Path) -> tuple:
     """One argument list for `batch._score_in_worker`, so scoring in this process and in a
     pool cannot drift apart."""
-    return (path, out, args.modality, args.device, args.epoch_length, roles_from(args),
-            args.allow_rem_from_wake, not args.no_lab_gate, args.rate, not args.no_smoothing,
-            not args.no_emg_rules)
+    return path, out, options_from(args), roles_from(args), args.rate
+
+
+def options_from(args: argparse.Namespace):  # noqa: ANN201
+    """The command line's scoring choices as one `model.options.ScoringOptions`."""
+    from sleepscorer_model.options import ScoringOptions
+
+    return ScoringOptions(modality=args.modality, epoch_length=args.epoch_length,
+                          device=args.device, rem_from_wake=args.allow_rem_from_wake,
+                          emg_rules=not args.no_emg_rules, lab_gate=not args.no_lab_gate,
+                          smoothing=not args.no_smoothing)
 
 
 def _run_single(args: argparse.Namespace, path: Path) -> int:
@@ -175,12 +183,9 @@ def _run_single(args: argparse.Namespace, path: Path) -> int:
                             *([args.calibrate] if args.calibrate else [])])  # before any work
     model = resolve_model(args.model, pick_device(args.device))
     try:
-        result = score_file(path, out, model, args.modality, args.device, args.epoch_length,
+        result = score_file(path, out, model, options_from(args),
                             progress=progress_line(path.name), roles=roles_from(args),
-                            rem_from_wake=args.allow_rem_from_wake,
-                            lab_gate=not args.no_lab_gate, rate=args.rate,
-                            smoothing=not args.no_smoothing, calibration=args.calibrate,
-                            emg_rules=not args.no_emg_rules)
+                            rate=args.rate, calibration=args.calibrate)
     except (SleepScorerError, KeyboardInterrupt):
         end_live()
         raise

@@ -14,25 +14,22 @@ from pathlib import Path
 OUTPUT_SUFFIX = "_scored.csv"
 
 
-def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noqa: ANN001
-               device: str = "auto", epoch_length: float = 1.0,
+def score_file(path: Path, out: Path, model=None, options=None,  # noqa: ANN001
                progress: Callable[[int, int], None] | None = None,
                cancel: Callable[[], bool] | None = None,
-               roles: dict | None = None, rem_from_wake: bool = False,
-               lab_gate: bool = True, rate: float | None = None,
-               smoothing: bool = True, calibration: Path | None = None,
-               emg_rules: bool = True):  # noqa: ANN201
+               roles: dict | None = None, rate: float | None = None,
+               calibration: Path | None = None):  # noqa: ANN201
     """Read one recording, score it, write `out` (our CSV). Returns the ScoreResult.
 
     `model` is None (bundled), a path, or a `model.weights.LoadedModel` (load once, reuse).
+    `options`: a `model.options.ScoringOptions` (None: the defaults).
     `roles` overrides channel kinds by name. `rate` is for CSV/Parquet tables. `calibration`
     is a label file of this recording whose epochs choose its scaling. The output is checked
     before anything is read (never an input, a device or a folder); the recording's own
     warnings come first in the result's `warnings`.
     """
-    from sleepscorer_model.decoding import SEQUENCE_PRIOR
     from sleepscorer_model.inference import score, to_hypnogram
-    from sleepscorer_model.postprocess import REM_RULE
+    from sleepscorer_model.options import ScoringOptions
 
     from sleepscorer.io import load_recording
     from sleepscorer.io.labels import write_labels_csv
@@ -54,11 +51,9 @@ def score_file(path: Path, out: Path, model=None, modality: str = "both",  # noq
         names = ", ".join(c.name for c in recording.channels)
         raise RecordingError(path, f"no channel is known to be EEG or EMG (channels: {names}); "
                                    "name them with --eeg CHANNEL and --emg CHANNEL")
-    result = score(recording, model, modality=modality, device=device, progress=progress,
-                   cancel=cancel, epoch_length=epoch_length,
-                   rem_rule=None if rem_from_wake else REM_RULE, lab_gate=lab_gate,
-                   sequence_prior=SEQUENCE_PRIOR if smoothing else None, calibration=person,
-                   emg_rules=emg_rules)
+    options = options or ScoringOptions()
+    result = score(recording, model, progress=progress, cancel=cancel, calibration=person,
+                   **options.score_keywords())
     result.warnings = [*recording.warnings, *(w for w in result.warnings
                                               if w not in recording.warnings)]
     if calibration is not None and not any(w.startswith("scaled by your") for w in result.warnings):

@@ -210,6 +210,13 @@ def model_sha256(*, weights: str | Path | None) -> str | None:
         return None
 
 
+def scoring_options(**choices):  # noqa: ANN003, ANN201
+    """The person's scoring choices as one `model.options.ScoringOptions` (no torch)."""
+    from sleepscorer_model.options import ScoringOptions
+
+    return ScoringOptions(**choices)
+
+
 def score(*, recording, **kwargs):
     """Automatic scoring; raises ModelError when no weights are available."""
     try:

@@ -248,11 +248,13 @@ class FileActions(QObject):
         # file's scaling when there are enough of them
         hyp = session.hypnogram
         person = copy_of(hyp) if hyp.is_person_labelled().any() else None
+        settings = self.w.settings
+        options = backend.scoring_options(modality=modality, epoch_length=session.epoch_length,
+                                          rem_from_wake=settings.rem_from_wake,
+                                          emg_rules=not settings.rem_keeps_tone,
+                                          lab_gate=not settings.ignore_lab_gate)
         task = Task("Automatic scoring", run_scoring, recording=session.recording,
-                    epoch_length=session.epoch_length, modality=modality, weights=weights,
-                    rem_from_wake=self.w.settings.rem_from_wake,
-                    emg_rules=not self.w.settings.rem_keeps_tone,
-                    lab_gate=not self.w.settings.ignore_lab_gate, calibration=person)
+                    options=options, weights=weights, calibration=person)
         task.returned.connect(lambda result: self._scored(task, session, result, overwrite))
         task.errored.connect(lambda exc: self._score_failed(task, exc))
         task.status.connect(self.w.model_info.setText)

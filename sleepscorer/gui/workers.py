@@ -147,24 +147,18 @@ def prepare_loaded(recording, epoch_length: float, task: Task | None = None) -> 
                            backend.find_trains(recording=recording))
 
 
-def run_scoring(*, recording, epoch_length: float, modality: str,
-                weights: str | Path | None = None, rem_from_wake: bool = False,
-                emg_rules: bool = True, lab_gate: bool = True, calibration=None, task: Task):
+def run_scoring(*, recording, options, weights: str | Path | None = None, calibration=None,
+                task: Task):
     """Automatic scoring through `backend.score` with the model file `weights` (None: the
-    bundled one); returns its ScoreResult. `calibration`: a hypnogram whose person-set
-    epochs choose the recording's scaling when there are enough of them."""
+    bundled one) and the person's choices `options` (`backend.scoring_options`); returns its
+    ScoreResult. `calibration`: a hypnogram whose person-set epochs choose the recording's
+    scaling when there are enough of them."""
     task.report(0, 0, "starting the model")
-    device = backend.device_name(requested="auto")
+    device = backend.device_name(requested=options.device)
     task.report(0, 0, f"scoring on {device}")
-    extra = ({"rem_rule": None} if rem_from_wake else {}) | ({} if lab_gate else
-                                                             {"lab_gate": False})
-    if calibration is not None:
-        extra["calibration"] = calibration
-    if not emg_rules:
-        extra["emg_rules"] = False
-    result = backend.score(recording=recording, weights=weights, modality=modality,
-                           device="auto", progress=task.report, cancel=task.cancelled,
-                           epoch_length=epoch_length, **extra)
+    result = backend.score(recording=recording, weights=weights, progress=task.report,
+                           cancel=task.cancelled, calibration=calibration,
+                           **options.score_keywords())
     task.check()
     try:  # provenance for the saved session: which model file scored
         result.model_sha256 = backend.model_sha256(weights=weights)

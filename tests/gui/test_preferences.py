@@ -61,7 +61,9 @@ def test_scoring_preferences_reach_the_model_and_notes_are_shown(qtbot, window, 
                                                                  isolated):
     isolated.score.warnings = ["12 s of REM with no NREM before it scored Wake"]
     open_and_score(qtbot, window, recording_path)
-    assert isolated.score.rem_rules[-1] == "default"  # the model's default rule applies
+    from sleepscorer_model.postprocess import REM_RULE
+
+    assert isolated.score.rem_rules[-1] is REM_RULE  # the model's default rule applies
     assert "12 s of REM" in window.statusBar().currentMessage()
     assert "12 s of REM" in window.model_info.toolTip()
     dialog = PreferencesDialog(window.settings, window)

@@ -161,13 +161,16 @@ def test_misleep_flat_edf_is_not_scored_confident_wake(shipped):
 def test_the_csv_says_why_a_flat_electrode_is_artifact(tmp_path):
     import csv
 
+    from sleepscorer_model.options import ScoringOptions
+
     from sleepscorer.cli.scoring import score_file
 
     path = Path(__file__).resolve().parents[2].parent / "shared/data/real/misleep-10min/10mins_example_edf.edf"
     if not path.exists():
         pytest.skip("shared data not present")
     out = tmp_path / "labels.csv"
-    score_file(path, out, device="cpu", roles={"Channel1": ChannelKind.EEG, "Channel2": ChannelKind.EMG})
+    score_file(path, out, options=ScoringOptions(device="cpu"),
+               roles={"Channel1": ChannelKind.EEG, "Channel2": ChannelKind.EMG})
     rows = list(csv.DictReader(out.open()))
     assert rows[0].keys() >= {"stage", "confidence", "note"}
     gated = [r for r in rows[40:] if r["stage"] == "Artifact"]
