@@ -35,6 +35,7 @@ from sleepscorer_model.weights import LoadedModel, resolve_model
 
 from sleepscorer.errors import ModelError
 from sleepscorer.hypnogram import Hypnogram
+from sleepscorer.io.assemble import MIN_SIGNAL_RATE, too_slow_to_score
 from sleepscorer.io.recording import Recording
 from sleepscorer.stages import BASE_EPOCH, Stage
 
@@ -171,6 +172,9 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     dev = pick_device(device)
     loaded = resolve_model(weights, dev)
     modality, warnings = choose_modality(recording, modality, loaded.modalities)
+    for ch in _used_channels(recording, modality).values():
+        if ch.rate < MIN_SIGNAL_RATE:  # epochs of a few samples: nothing to read, for minutes
+            raise ModelError(recording.source, too_slow_to_score(ch))
     n1 = recording.n_epochs(BASE_EPOCH)
     n_out = recording.n_epochs(epoch_length)
     if n1 == 0 or n_out == 0:

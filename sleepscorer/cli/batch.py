@@ -50,7 +50,8 @@ def _score_in_worker(path: Path, out: Path, options, roles: dict,  # noqa: ANN00
                      rate: float | None = None) -> Outcome:
     started = time.perf_counter()
     try:
-        result = score_file(path, out, _WORKER_MODEL, options, roles=roles, rate=rate)
+        result = score_file(path, out, _WORKER_MODEL, options, roles=roles, rate=rate,
+                            roles_if_named=True)
     except SleepScorerError as exc:
         return Outcome(path, error=str(exc))
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from sleepscorer.errors import SleepScorerError
@@ -30,18 +31,34 @@ def run(args: argparse.Namespace) -> int:
     from sleepscorer.io.labels import read_labels
     from sleepscorer.io.outputs import check_output_file
 
+    out = Path(args.out) if args.out else None
+    if out is not None:  # a bad --out is refused before any figure is printed
+        if out.suffix.lower() != ".json":
+            raise SleepScorerError(out, "--out must end with .json")
+        check_output_file(out, [args.a, args.b])
     a = read_labels(args.a, epoch_length=args.epoch_length)
     b = read_labels(args.b, epoch_length=args.epoch_length)
     result = compare(a, b)
     if result.n_compared == 0:
         raise SleepScorerError(Path(args.b), "no epoch is scored in both files; check that they "
                                              "are for the same recording")
+    warning = length_mismatch(a, b, Path(args.a).name, Path(args.b).name)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     print(format_comparison(result, Path(args.a).name, Path(args.b).name))
-    if args.out:
-        out = Path(args.out)
-        if out.suffix.lower() != ".json":
-            raise SleepScorerError(out, "--out must end with .json")
-        check_output_file(out, [args.a, args.b])
+    if out is not None:
         write_text_atomic(out, json.dumps(result.as_dict(), indent=1))
         print(f"wrote {out}")
     return 0
+
+
+def length_mismatch(a, b, name_a: str, name_b: str) -> str:  # noqa: ANN001
+    """A warning when the two files cover clearly different durations (more than 2 epochs
+    of the coarser length and 1 %): two scorings of one recording end together, so such a
+    pair is most likely two recordings, and its figures mean nothing."""
+    da, db = len(a) * a.epoch_length, len(b) * b.epoch_length
+    slack = max(2 * max(a.epoch_length, b.epoch_length), 0.01 * max(da, db))
+    if abs(da - db) <= slack:
+        return ""
+    return (f"{name_a} covers {da:g} s and {name_b} {db:g} s: are they scorings of the same "
+            "recording? Only the seconds both cover are compared")

@@ -40,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--epoch-length", type=float, default=1.0, metavar="S",
                    help="seconds per output epoch (default 1); 1-s scores are averaged")
     p.add_argument("--eeg", metavar="CHANNEL", default=None,
-                   help="name of the EEG channel, when names do not tell (e.g. Channel1)")
+                   help="name of the EEG channel, when names do not tell (e.g. Channel1); "
+                        "in a batch, files without a channel of that name keep their own names")
     p.add_argument("--emg", metavar="CHANNEL", default=None, help="name of the EMG channel")
     p.add_argument("--rate", type=float, default=None, metavar="HZ",
                    help="sampling rate in Hz of CSV/Parquet/TSV tables (they do not store it)")
@@ -142,6 +143,10 @@ def run(args: argparse.Namespace) -> int:
     if args.calibrate is not None:
         raise SleepScorerError(args.calibrate, "--calibrate labels one recording; score that "
                                                "recording on its own")
+    if len(items) > 1 and args.out.suffix.lower() in (".csv", ".tsv") and not args.out.is_dir():
+        raise SleepScorerError(args.out, f"names one label file, but {len(items)} recordings "
+                                         "are to be scored; give a folder for their label "
+                                         "files (e.g. -o scored/)")
     check_output_folder(args.out, args.paths)
     inputs = [p for p, _ in items] + ([args.model] if args.model else [])
     work = batch_outputs(items, args.out)

@@ -18,12 +18,14 @@ def score_file(path: Path, out: Path, model=None, options=None,  # noqa: ANN001
                progress: Callable[[int, int], None] | None = None,
                cancel: Callable[[], bool] | None = None,
                roles: dict | None = None, rate: float | None = None,
-               calibration: Path | None = None):  # noqa: ANN201
+               calibration: Path | None = None, roles_if_named: bool = False):  # noqa: ANN201
     """Read one recording, score it, write `out` (our CSV). Returns the ScoreResult.
 
     `model` is None (bundled), a path, or a `model.weights.LoadedModel` (load once, reuse).
     `options`: a `model.options.ScoringOptions` (None: the defaults).
-    `roles` overrides channel kinds by name. `rate` is for CSV/Parquet tables. `calibration`
+    `roles` overrides channel kinds by name; with `roles_if_named` (a batch) only in a file
+    that has one of those names, so unnamed EDFs and files with named channels can be scored
+    in one run. `rate` is for CSV/Parquet tables. `calibration`
     is a label file of this recording whose epochs choose its scaling. The output is checked
     before anything is read (never an input, a device or a folder); the recording's own
     warnings come first in the result's `warnings`.
@@ -31,14 +33,22 @@ def score_file(path: Path, out: Path, model=None, options=None,  # noqa: ANN001
     from sleepscorer_model.inference import score, to_hypnogram
     from sleepscorer_model.options import ScoringOptions
 
-    from sleepscorer.io import load_recording
+    from sleepscorer.io import check_roles, load_recording
     from sleepscorer.io.labels import write_labels_csv
     from sleepscorer.io.outputs import check_output_file
 
     inputs = [path, *([model] if isinstance(model, (str, Path)) else []),
               *([calibration] if calibration else [])]
     check_output_file(out, inputs)
-    recording = load_recording(path, rate=rate, roles=roles or None)
+    recording = load_recording(path, rate=rate, roles=None if roles_if_named else roles or None)
+    if roles_if_named and roles:
+        names = [c.name for c in recording.channels]
+        if set(names) & set(roles):
+            check_roles(path, names, roles)
+            recording = recording.with_roles(roles)
+        else:
+            recording.warnings.append(f"no channel named {' or '.join(map(repr, roles))}: scored "
+                                      "by its own channel names")
     person = None
     if calibration is not None:
         from sleepscorer.io.labels import read_labels

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sleepscorer.errors import SleepScorerError
 
-LABEL_SUFFIXES = ("_labels.csv", ".labels.csv", "_labels.tsv", "_events.tsv")
+LABEL_SUFFIXES = ("_labels.csv", ".labels.csv", "_labels.tsv", "_events.tsv", ".csv")  # last: simulate's
 RECORDING_SUFFIXES = (".edf", ".bdf", ".mat")
 
 PAIRS_HELP = f"""\
@@ -74,7 +74,9 @@ def find_pairs(items: list[str]) -> list[tuple[Path, Path]]:
             if found:
                 pairs.append((rec, found[0]))
         if not pairs:
-            raise SleepScorerError(folder, "no recording with a label file beside it found")
+            raise SleepScorerError(folder, "no recording (.edf, .bdf, .mat) with a label file "
+                                           "beside it found; label files are named like the "
+                                           "recording: NAME" + ", NAME".join(LABEL_SUFFIXES))
     return pairs
 
 

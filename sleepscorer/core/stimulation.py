@@ -12,14 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from sleepscorer.io.recording import Channel, ChannelKind, Recording
+from sleepscorer.io.recording import Channel, Recording, is_trigger
 from sleepscorer.stages import Stage, mask_runs
 
 AFTER_S = 60.0  # the window after each train that is summarised
 SLEEP = (Stage.NREM, Stage.REM)
-TRIGGER_NAMES = ("trig", "stim", "ttl", "adc", "laser", "opto")
-
-
 @dataclass(frozen=True)
 class Train:
     start_s: float
@@ -32,7 +29,7 @@ class Train:
 def find_trigger(rec: Recording) -> Channel | None:
     """The stimulation trigger channel, recognised by name (Trigger, ADC1, TTL, stim...)."""
     for c in rec.channels:
-        if c.kind is ChannelKind.OTHER and any(k in c.name.lower() for k in TRIGGER_NAMES):
+        if is_trigger(c.name, c.kind):
             return c
     return None
 

@@ -22,7 +22,7 @@ import numpy as np
 from sleepscorer.errors import RecordingError
 from sleepscorer.io.assemble import RawChannel, percent
 from sleepscorer.io.atomic import atomic_path
-from sleepscorer.io.recording import ChannelKind, Recording, kind_from_name
+from sleepscorer.io.recording import ChannelKind, Recording, is_trigger, kind_from_name
 
 CHUNK_SAMPLES = 1 << 21  # per channel and read: 2 M samples (16 MB of float64 per channel)
 _UV_PER_UNIT = {"uV": 1.0, "µV": 1.0, "mV": 1e3, "V": 1e6, "nV": 1e-3}
@@ -271,7 +271,7 @@ def _read_opened(path: Path, raw, layout: _Layout, available: int, notes: list[s
         outs = _read_mne(path, raw, units)
         rates = [float(raw.info["sfreq"])] * len(names)
     for name, data in zip(names, outs, strict=True):
-        if name in ranges:
+        if name in ranges and not is_trigger(name, kind_from_name(name)):
             clipped = _clipping_note(name, data, *ranges[name])
             if clipped:
                 notes.append(clipped)

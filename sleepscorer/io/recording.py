@@ -24,6 +24,15 @@ _EEG_NAME = re.compile(r"^(eeg|ecog|lfp|fp|fc|par|front|cortex)", re.IGNORECASE)
 _EMG_NAME = re.compile(r"^(emg|nuchal|muscle)", re.IGNORECASE)
 
 
+TRIGGER_NAMES = ("trig", "stim", "ttl", "adc", "laser", "opto")
+
+
+def is_trigger(name: str, kind: ChannelKind) -> bool:
+    """A stimulation trigger (Trigger, ADC1, TTL, stim...): flat between pulses and at its
+    rails during them by nature, so neither is a fault of it."""
+    return kind is ChannelKind.OTHER and any(k in name.lower() for k in TRIGGER_NAMES)
+
+
 def kind_from_name(name: str) -> ChannelKind:
     """Guess a channel's role from its label (EEG1, EEG_P, EMG_DIFF, ...)."""
     stripped = name.strip()

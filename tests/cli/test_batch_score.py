@@ -84,3 +84,31 @@ def test_a_log_gets_whole_lines_and_a_bare_out_name_is_a_folder(batch, tmp_path,
     assert main(["score", str(root), "--recursive", "-o", str(tmp_path / "all"), "--model", str(model)]) == 1
     err = capsys.readouterr().err
     assert "\r" not in err and "1/3 " in err and "3/3 " in err
+
+
+def test_a_batch_applies_channel_names_only_where_they_exist(batch, tmp_path, capsys):
+    """--eeg/--emg name the channels of the unnamed EDFs; a file with named channels in the
+    same folder keeps its own names instead of failing."""
+    from sleepscorer.io import write_edf
+    from sleepscorer.io.recording import Channel, Recording
+
+    root, model = batch
+    (root / "broken.edf").unlink()
+    rec = make_recording(20, seed=3)
+    write_edf(Recording([Channel(f"Channel{i + 1}", c.kind, c.data, c.rate, c.unit)
+                         for i, c in enumerate(rec.channels)], rec.source), root / "unnamed.edf")
+    out = tmp_path / "mixed"
+    assert main(["score", str(root), "-o", str(out), "--model", str(model), "--device", "cpu",
+                 "--eeg", "Channel1", "--emg", "Channel2"]) == 0
+    assert (out / "unnamed_scored.csv").is_file() and (out / "mouse1_scored.csv").is_file()
+    assert "no channel named 'Channel1' or 'Channel2': scored by its own channel names" in (
+        capsys.readouterr().err)
+
+
+def test_several_recordings_into_one_csv_name_are_refused(batch, tmp_path, capsys):
+    root, model = batch
+    out = tmp_path / "many.csv"
+    assert main(["score", str(root / "mouse1.edf"), str(root / "day2" / "mouse2.edf"),
+                 "-o", str(out), "--model", str(model)]) == 2
+    assert "names one label file, but 2 recordings" in capsys.readouterr().err
+    assert not out.exists()

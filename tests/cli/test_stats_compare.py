@@ -72,3 +72,31 @@ def test_stats_out_never_lands_on_the_recording_or_a_label_file(tmp_path, capsys
     err = capsys.readouterr().err
     assert err.count("writing it would destroy the input") == 2 and "Traceback" not in err
     assert (recording.read_bytes(), a.read_bytes()) == before
+
+
+def test_compare_warns_when_the_files_cover_different_durations(tmp_path, capsys):
+    a = labels(tmp_path, "long.csv", np.repeat([W, N], 500))
+    b = labels(tmp_path, "short.csv", np.repeat([W, N], 150))
+    assert main(["compare", str(a), str(b)]) == 0
+    err = capsys.readouterr().err
+    assert "long.csv covers 1000 s and short.csv 300 s" in err
+    c = labels(tmp_path, "same.csv", np.repeat([W, N], 500))
+    assert main(["compare", str(a), str(c)]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_compare_refuses_a_bad_out_before_printing_figures(tmp_path, capsys):
+    a = labels(tmp_path, "a.csv", np.repeat([W, N], 100))
+    assert main(["compare", str(a), str(a), "--out", str(tmp_path / "c.txt")]) == 2
+    assert "agreement" not in capsys.readouterr().out
+
+
+def test_a_closed_pipe_ends_a_command_quietly(tmp_path, monkeypatch):
+    import os
+
+    a = labels(tmp_path, "a.csv", np.repeat([W, N], 100))
+    read, write = os.pipe()
+    os.close(read)  # the reader (`| head`) has gone
+    pipe = os.fdopen(write, "w", buffering=1)
+    monkeypatch.setattr("sys.stdout", pipe)
+    assert main(["compare", str(a), str(a)]) == 141

@@ -162,3 +162,15 @@ def test_epoch_length_is_validated(tmp_path, tiny_model, capsys, value):
     assert score(path, tmp_path / "o.csv", tiny_model, "--epoch-length", value) == 2
     assert "--epoch-length" in capsys.readouterr().err
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_a_stimulation_trigger_is_neither_flat_nor_clipped(tmp_path):
+    """A TTL channel rests at one rail and pulses to the other: every simulated file with
+    optogenetic trains printed 'Trigger ... clipped' and 'Trigger is flat' on each score."""
+    from sleepscorer_model.simulation import simulate_recording
+
+    rec, _ = simulate_recording(900.0, rate=256.0, seed=3, stim_onsets_s=[300.0, 600.0])
+    assert any(c.name == "Trigger" for c in rec.channels)
+    write_edf(rec, tmp_path / "sim.edf")
+    warnings = load_recording(tmp_path / "sim.edf").warnings
+    assert not [w for w in warnings if "Trigger" in w], warnings

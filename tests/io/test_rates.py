@@ -73,3 +73,25 @@ def test_channels_at_different_non_integer_rates_line_up():
     data = np.sin(2 * np.pi * 3 * np.arange(int(20 * 250.3)) / 250.3).astype(np.float32)
     out = resample(data, 250.3, 512.0)
     assert abs(len(out) - 20 * 512) <= 1
+
+
+def test_an_eeg_too_slow_to_score_is_refused_and_a_slow_one_warned(tmp_path):
+    """`--rate 1` on a table used to run for minutes on 'epochs' of one sample each."""
+    import numpy as np
+    import pytest
+    from sleepscorer_model.inference import score
+
+    from sleepscorer.errors import ModelError
+    from sleepscorer.io import load_recording
+
+    table = tmp_path / "rec.csv"
+    rows = np.random.default_rng(0).normal(size=(3000, 2))
+    np.savetxt(table, rows, delimiter=",", header="EEG,EMG", comments="")
+    too_slow = load_recording(table, rate=10)  # still readable: info and the app show it
+    assert any("sampled at 10 Hz; sleep scoring needs at least 32" in w for w in too_slow.warnings)
+    with pytest.raises(ModelError, match="sampled at 10 Hz; sleep scoring needs at least 32"):
+        score(too_slow, device="cpu")
+    slow = load_recording(table, rate=64)
+    assert any("EMG channel EMG is sampled at 64 Hz, so it holds nothing above 32 Hz" in w
+               for w in slow.warnings)
+    assert not [w for w in load_recording(table, rate=128).warnings if "sampled at" in w]

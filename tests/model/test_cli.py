@@ -62,3 +62,16 @@ def test_train_cli_writes_model_that_scores(tmp_path, capsys):
                  "--model", str(out)]) == 0
     assert main(["train", pair, "--out", str(tmp_path / "t2.safetensors"), "--epochs", "1",
                  "--arch", "sdreamer-epoch"]) == 0
+
+
+def test_train_finds_the_label_files_simulate_writes(tmp_path):
+    """`simulate` writes NAME.edf beside NAME.csv; `train FOLDER` must take that folder."""
+    from sleepscorer.cli.train import find_pairs
+    from sleepscorer.errors import SleepScorerError
+
+    (tmp_path / "a.edf").write_bytes(b"")
+    with pytest.raises(SleepScorerError, match="NAME_labels.csv, .*NAME.csv"):
+        find_pairs([str(tmp_path)])
+    (tmp_path / "a.csv").write_text("")
+    (tmp_path / "a_scored.csv").write_text("")  # a model's output is not a label file for it
+    assert find_pairs([str(tmp_path)]) == [(tmp_path / "a.edf", tmp_path / "a.csv")]
