@@ -64,8 +64,11 @@ def score_file(path: Path, out: Path, model=None, options=None,  # noqa: ANN001
     options = options or ScoringOptions()
     result = score(recording, model, progress=progress, cancel=cancel, calibration=person,
                    **options.score_keywords())
-    result.warnings = [*recording.warnings, *(w for w in result.warnings
-                                              if w not in recording.warnings)]
+    gated = {span.name for span in result.quality if span.reason == "flat"
+             and any(f" {span.name} flat (" in w for w in result.warnings)}
+    file_notes = [w for w in recording.warnings  # the gate's own lines say it more exactly
+                  if not any(w.startswith(f"channel {name} is flat") for name in gated)]
+    result.warnings = [*file_notes, *(w for w in result.warnings if w not in file_notes)]
     if calibration is not None and not any(w.startswith("scaled by your") for w in result.warnings):
         result.warnings.append(f"{calibration.name}: its person-set labels are too few to scale by "
                                "(2 min covering two states, 30 s each, are needed); scaled by the "
