@@ -206,6 +206,9 @@ def _header_notes(path: Path, layout: _Layout) -> tuple[list[str], dict[str, tup
     return notes, ranges
 
 
+UNKNOWN_START = datetime(1985, 1, 1)  # EDF+ writes 01.01.85 00.00.00 when there is no start
+
+
 def _clipping_note(name: str, data: np.ndarray, lo: float, hi: float) -> str | None:
     """A warning when many samples sit on the rails of the channel's physical range."""
     if len(data) == 0:
@@ -277,6 +280,8 @@ def _read_opened(path: Path, raw, layout: _Layout, available: int, notes: list[s
                 notes.append(clipped)
     meas = raw.info.get("meas_date")
     start = meas.replace(tzinfo=None) if meas is not None else None
+    if start == UNKNOWN_START:  # EDF's placeholder for an unknown or anonymised date
+        start = None
     channels = [RawChannel(name, _kind(name, kind), data, rate, unit or "uV")
                 for name, kind, data, rate, unit in zip(names, types, outs, rates, units,
                                                         strict=True)]

@@ -174,3 +174,16 @@ def test_a_stimulation_trigger_is_neither_flat_nor_clipped(tmp_path):
     write_edf(rec, tmp_path / "sim.edf")
     warnings = load_recording(tmp_path / "sim.edf").warnings
     assert not [w for w in warnings if "Trigger" in w], warnings
+
+
+def test_edfs_placeholder_start_is_no_clock(tmp_path):
+    """A file written without a start (the simulator's) carries 01.01.85 00:00, which stats
+    must not read as a clock for its light/dark split."""
+    from datetime import datetime
+
+    rec = make_recording(20, seed=1)
+    write_edf(rec, tmp_path / "none.edf")
+    assert load_recording(tmp_path / "none.edf").start_time is None
+    rec.start_time = datetime(2026, 3, 1, 19, 30)
+    write_edf(rec, tmp_path / "clock.edf")
+    assert load_recording(tmp_path / "clock.edf").start_time == datetime(2026, 3, 1, 19, 30)
