@@ -61,5 +61,6 @@ def run(args: argparse.Namespace) -> int:
     verdict = "passed" if report.ok else "FAILED"
     print(f"self-test {verdict}: {passed}/{len(report.checks)} checks in {report.seconds:.1f} s")
     if report.csv_path is not None and report.csv_path.exists():
-        print(f"kept {report.csv_path}")
+        kept = [report.csv_path, *sorted(report.csv_path.parent.glob("selftest-*.edf"))]
+        print("kept " + ", ".join(str(p) for p in kept))
     return 0 if report.ok else 1
