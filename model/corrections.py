@@ -5,14 +5,17 @@ EXPERT or IMPORTED; model-only epochs never become targets) together with K/2 ep
 context either side (label -1) so that sequence windows of K epochs work. Signals are stored
 preprocessed exactly as the base model expects (float32 .npy per contiguous run, int64
 labels), and `manifest.json` describes everything needed to check they still fit a model.
-Several recordings can be appended to one folder; `load_corrections` reads folders back as
+Several recordings can be appended to one folder (exporting one again replaces its earlier
+entry, so no epoch counts twice); `load_corrections` reads folders back as
 `SubjectData` (one per run) and refuses data preprocessed differently from the base model.
 Must not import Qt or torch training code.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,9 +116,10 @@ def export_corrections(recording: Recording, hypnogram: Hypnogram, out_dir: str 
                        preprocessing: PreprocessConfig | dict | None = None) -> dict:
     """Append one recording's person-labelled epochs to the corrections folder `out_dir`.
 
+    The same recording (same signal) exported again replaces its earlier entry and files;
+    the returned manifest entry then lists the replaced ids under "replaced".
     `preprocessing` defaults to the base model card's (it must match it: the arrays are
-    model input). Returns the recording's manifest entry. Raises LabelsError when no epoch
-    carries a person's label.
+    model input). Raises LabelsError when no epoch carries a person's label.
     """
     out = Path(out_dir)
     card = base_model_card
@@ -140,14 +144,19 @@ def export_corrections(recording: Recording, hypnogram: Hypnogram, out_dir: str 
     # corpus and the replay animals are; mixture-scaled corrections forgot 3 points more
     # (docs/finetune-benchmark.md)
     source = make_source(recording, prep)
-    rec_id = f"rec{len(manifest['recordings']):03d}"
+    used = {name: ch for name, ch in (("eeg", recording.eeg), ("emg", recording.emg))
+            if name in source.channels}
+    signal = signal_sha256(used)
+    resolved = str(Path(recording.source).resolve())
+    earlier = [r for r in manifest["recordings"] if _same_recording(r, signal, resolved)]
+    rec_id = _next_id(manifest["recordings"])
     entry_runs = _save_runs(out, rec_id, runs, labels, source)
     counts = np.bincount(labels[labels >= 0], minlength=len(classes))
     entry = {
         "id": rec_id, "recording": str(recording.source),
+        "source_path": resolved, "signal_sha256": signal,
         "channels": {name: {"name": ch.name, "sampling_rate": ch.rate}
-                     for name, ch in (("eeg", recording.eeg), ("emg", recording.emg))
-                     if name in source.channels},
+                     for name, ch in used.items()},
         "sampling_rate": recording.rate,  # the EEG's; each channel's is under "channels"
         "epoch_length": BASE_EPOCH, "n_epochs": n,
         "context_epochs": context, "runs": entry_runs,
@@ -155,10 +164,51 @@ def export_corrections(recording: Recording, hypnogram: Hypnogram, out_dir: str 
         "labelled_epochs": int(counts.sum()),
         "base_model_sha256": base_sha256(card),
         "created": datetime.now(UTC).isoformat(timespec="seconds")}
-    manifest["recordings"].append(entry)
+    if earlier:  # exported before: this export takes its place (and its position)
+        entry["replaced"] = [r.get("id") for r in earlier]
+    recordings = [r for r in manifest["recordings"] if not any(r is e for e in earlier)]
+    at = manifest["recordings"].index(earlier[0]) if earlier else len(recordings)
+    manifest["recordings"] = recordings[:at] + [entry] + recordings[at:]
     manifest["label_counts"] = _total_counts(manifest["recordings"], classes)
     _atomic_json(out / MANIFEST, manifest)  # last: a failed export leaves the manifest as it was
+    _remove_runs(out, earlier)  # after: a failed export keeps the earlier entry's files
     return entry
+
+
+def signal_sha256(channels: dict) -> str:
+    """Identity of a recording's signal (`channels`: role -> Channel), whatever its path:
+    exporting it again replaces its earlier corrections instead of counting them twice."""
+    h = hashlib.sha256()
+    for role, ch in sorted(channels.items()):
+        h.update(f"{role}:{ch.name}:{float(ch.rate)!r}:{len(ch.data)}\n".encode())
+        for i in range(0, len(ch.data), 1 << 22):  # chunks: a memory-mapped day stays unread
+            h.update(np.ascontiguousarray(ch.data[i:i + (1 << 22)], dtype=np.float32))
+    return h.hexdigest()
+
+
+def _same_recording(entry: dict, signal: str, resolved: str) -> bool:
+    """By signal hash; entries written before it was stored match by their source path,
+    if that path still exists (a bare name like "synthetic" identifies nothing)."""
+    if "signal_sha256" in entry:
+        return entry["signal_sha256"] == signal
+    path = Path(str(entry.get("recording", "")))
+    return path.exists() and str(path.resolve()) == resolved
+
+
+def _next_id(recordings: list[dict]) -> str:
+    """Above every id in use: with replaced entries gone, the count could reuse one."""
+    numbers = [int(m.group(1)) for r in recordings
+               if (m := re.fullmatch(r"rec(\d+)", str(r.get("id", ""))))]
+    return f"rec{max(numbers, default=-1) + 1:03d}"
+
+
+def _remove_runs(out: Path, entries: list[dict]) -> None:
+    """The array files of replaced entries (plain names inside the folder only)."""
+    for entry in entries:
+        for run in entry.get("runs", []):
+            for name in run.get("files", {}).values():
+                if Path(str(name)).name == name:
+                    (out / name).unlink(missing_ok=True)
 
 
 def _base_preprocessing(out: Path, card: dict,

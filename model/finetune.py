@@ -10,8 +10,9 @@ distributions. The loss is the sDREAMER cross-entropy plus self-distillation (eq
 Where the lab's labels conflict with a training lab's look-alike signal no single network
 keeps both, so the result carries a lab gate (`model.domain`): it scores recordings like the
 corrected ones, its parent scores the rest. The result is accepted only if its validation
-macro-F1 is at least the base model's and, through the gate, it forgets at most
-`max_forgetting` on fresh training-lab animals; otherwise the base is returned unchanged.
+macro-F1 (both averaged over the classes in the held-out labels) is at least the base
+model's and, through the gate, it forgets at most `max_forgetting` on fresh training-lab
+animals; otherwise the base is returned unchanged.
 `save_finetuned` writes the new model atomically beside, never over, the base.
 Must not read recordings or import Qt."""
 
@@ -32,7 +33,12 @@ from sleepscorer_model.corrections import summarise
 from sleepscorer_model.data import SequenceDataset, SubjectData, class_weights
 from sleepscorer_model.device import pick_device
 from sleepscorer_model.domain import LabGate
-from sleepscorer_model.finetune_run import Candidate, CorrectionSplit, result_card
+from sleepscorer_model.finetune_run import (
+    Candidate,
+    CorrectionSplit,
+    result_card,
+    validation_warnings,
+)
 from sleepscorer_model.forgetting import (
     anchor_hits,
     choose_mix,
@@ -43,6 +49,7 @@ from sleepscorer_model.forgetting import (
     validation_metrics,
 )
 from sleepscorer_model.losses import TEACHER, DistillationLoss, teacher_distillation
+from sleepscorer_model.metrics import over_reference
 from sleepscorer_model.training import TrainConfig, train
 from sleepscorer_model.weights import (
     LoadedModel,
@@ -121,6 +128,7 @@ class FinetuneResult:
     candidate: nn.Module | None = None  # what training produced, even when not accepted
     history: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)  # what the validation could not check
 
 
 # -- data -----------------------------------------------------------------------------------
@@ -212,13 +220,15 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
     cand.gate = _fit_lab_gate(base, corrections, cfg, progress)
     _check_forgetting(base, cand, split.windows, before, cfg, progress)
     accepted, reason = _verdict(before, cand, cfg)
+    warnings = validation_warnings(split, [str(c) for c in base.card["classes"]])
     card = result_card(base, cfg.to_dict(), split, before, cand, accepted, reason)
+    card["finetune"]["warnings"] = warnings
     own = {k: v for k, v in base.card.items() if k != "file_sha256"}
     chosen = LoadedModel(cand.model, {**own, **card}, parent=base) if accepted else base
     if progress is not None:
         progress({"stage": "done", "accepted": accepted, "reason": reason, "eta_s": 0.0})
     return FinetuneResult(chosen, card, before, cand.after, accepted, reason, base, cand.model,
-                          cand.fit.history, time.perf_counter() - started)
+                          cand.fit.history, time.perf_counter() - started, warnings)
 
 
 def _load_base(base: LoadedModel | str | Path) -> LoadedModel:
@@ -274,7 +284,7 @@ def _train_candidate(base: LoadedModel, split: CorrectionSplit, cfg: FinetuneCon
                        patience=cfg.patience, alpha=cfg.alpha, class_weights=weights,
                        seed=cfg.seed, device=str(device))
     fit = train(model, split.train + replay, split.val or None, tcfg, progress, cancel,
-                loss_fn=loss)
+                loss_fn=loss, macro_over="reference")  # as the base is scored
     for p in model.parameters():
         p.requires_grad = True
     model.to("cpu").eval()
@@ -350,7 +360,8 @@ def _decide(before: dict, after: dict) -> tuple[bool, str]:
     if not before or not after:
         return False, ("too few corrections for a validation split (need at least "
                        "5 blocks of labelled epochs); label more epochs and try again")
-    b, a = before["macro_f1"], after["macro_f1"]
+    # over the held-out labels' classes for both, whoever computed the dicts
+    b, a = over_reference(before)["macro_f1"], over_reference(after)["macro_f1"]
     if a >= b:
         return True, f"validation macro-F1 {b:.3f} -> {a:.3f}"
     return False, (f"fine-tuned model was not better on the held-out corrections "

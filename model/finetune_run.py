@@ -6,14 +6,22 @@ writes it, and a refused run returns it too, to say why. Must not read recording
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from sleepscorer_model.corrections import base_sha256
 from sleepscorer_model.data import SequenceDataset, SubjectData
 from sleepscorer_model.domain import LabGate
 from sleepscorer_model.training import TrainResult
 from sleepscorer_model.weights import LoadedModel, tensors_sha256
 from torch import nn
+
+from sleepscorer.stages import display_name
+
+# Below this many held-out labelled epochs (5 min) a handful of epochs moves a class's F1 by
+# several points, so the keep/discard comparison is noisy: said, not refused.
+MIN_VALIDATION_EPOCHS = 300
 
 
 @dataclass
@@ -62,3 +70,27 @@ def result_card(base: LoadedModel, config: dict, split: CorrectionSplit, before:
     # until it is saved.
     card["weights_sha256"] = tensors_sha256(cand.model.state_dict())
     return card
+
+
+def validation_warnings(split: CorrectionSplit, classes: Sequence[str]) -> list[str]:
+    """What the held-out comparison cannot vouch for: a class with no held-out epochs has no
+    F1 for either model (it is left out of macro-F1), and a small held-out part is noisy."""
+    held = np.zeros(len(classes), dtype=np.int64)
+    for s in split.val:
+        held += np.bincount(s.labels[s.labels >= 0], minlength=len(classes))[:len(classes)]
+    notes = []
+    for c, n_held in zip(classes, held.tolist(), strict=True):
+        name = display_name(c)
+        if split.summary["epochs_per_class"].get(c, 0) == 0:
+            notes.append(f"the corrections hold no {name}: the fine-tuned model's {name} is "
+                         f"not checked (macro-F1 leaves {name} out); label some {name} and "
+                         "export again")
+        elif split.windows is not None and n_held == 0:
+            notes.append(f"the held-out part of the corrections holds no {name}: the "
+                         f"fine-tuned model's {name} is not checked (macro-F1 leaves it out)")
+    n_val = int(held.sum())
+    if split.windows is not None and n_val < MIN_VALIDATION_EPOCHS:
+        notes.append(f"only {n_val} labelled epochs are held out for validation (under "
+                     f"{MIN_VALIDATION_EPOCHS}, about 5 min): the base vs fine-tuned "
+                     "comparison is noisy; label more epochs for a firmer check")
+    return notes

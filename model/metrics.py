@@ -32,17 +32,43 @@ def cohen_kappa(cm: np.ndarray) -> float:
     return 0.0 if expected >= 1 else float((observed - expected) / (1 - expected))
 
 
-def evaluate(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> dict:
-    """Accuracy, macro-F1 (over classes present in reference or prediction), per-class F1,
-    Cohen's kappa, confusion matrix (as nested lists, JSON-ready) and the epoch count."""
+def macro_f1(cm: np.ndarray, over: str = "either") -> float:
+    """Mean F1 over the classes in the reference or the prediction ("either"), or in the
+    reference only ("reference"): two models compared on the same labels must be averaged
+    over the same classes, else a stray prediction of an absent class counts as an F1 of 0
+    for one model and not at all for the other."""
+    cm = np.asarray(cm)
+    if over not in ("either", "reference"):
+        raise ValueError(f"macro-F1 over {over!r}: 'either' or 'reference'")
+    present = cm.sum(1) > 0 if over == "reference" else (cm.sum(0) + cm.sum(1)) > 0
+    return float(f1_per_class(cm)[present].mean()) if present.any() else 0.0
+
+
+def reference_counts(metrics: dict) -> list[int]:
+    """Reference epochs per class of an `evaluate` result (a class with none has no F1)."""
+    return [int(sum(row)) for row in metrics.get("confusion", [])]
+
+
+def over_reference(metrics: dict) -> dict:
+    """`metrics` with its macro-F1 averaged over the reference's classes only (see
+    `macro_f1`); for results that `evaluate` computed the default way."""
+    if "confusion" not in metrics:
+        return dict(metrics)
+    return {**metrics, "macro_f1": macro_f1(np.asarray(metrics["confusion"]), "reference")}
+
+
+def evaluate(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int,
+             macro_over: str = "either") -> dict:
+    """Accuracy, macro-F1 (over classes present in reference or prediction, or with
+    `macro_over="reference"` in the reference only), per-class F1, Cohen's kappa, confusion
+    matrix (as nested lists, JSON-ready) and the epoch count."""
     cm = confusion_matrix(y_true, y_pred, n_classes)
     n = int(cm.sum())
     f1 = f1_per_class(cm)
-    present = (cm.sum(0) + cm.sum(1)) > 0
     return {
         "n_epochs": n,
         "accuracy": float(np.trace(cm) / n) if n else 0.0,
-        "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
+        "macro_f1": macro_f1(cm, macro_over),
         "f1_per_class": [float(v) for v in f1],
         "kappa": cohen_kappa(cm),
         "confusion": cm.tolist(),

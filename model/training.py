@@ -119,11 +119,14 @@ def train(model: nn.Module, train_data: Sequence[SubjectData],
           val_data: Sequence[SubjectData] | None = None, cfg: TrainConfig | None = None,
           progress: Callable[[dict], None] | None = None,
           cancel: Callable[[], bool] | None = None, loss_fn: LossFn | None = None,
-          parameters: Sequence[nn.Parameter] | None = None) -> TrainResult:
+          parameters: Sequence[nn.Parameter] | None = None,
+          macro_over: str = "either") -> TrainResult:
     """Fit `model`; returns it with the weights of its best validation epoch.
 
     Without validation data the last epoch is kept. `parameters` restricts what is
-    optimised (e.g. fine-tuning with frozen backbones).
+    optimised (e.g. fine-tuning with frozen backbones). `macro_over`: which classes the
+    validation macro-F1 averages (`metrics.macro_f1`); fine-tuning compares against a base
+    scored over the held-out labels' classes, so it passes "reference".
     """
     cfg = cfg or TrainConfig()
     torch.manual_seed(cfg.seed)
@@ -131,12 +134,13 @@ def train(model: nn.Module, train_data: Sequence[SubjectData],
     dist = Distributed(cfg.device)
     try:
         return _fit(model, train_data, val_data, cfg, dist, progress, cancel,
-                    loss_fn or default_loss(model, cfg), parameters)
+                    loss_fn or default_loss(model, cfg), parameters, macro_over)
     finally:
         dist.close()
 
 
-def _fit(model, train_data, val_data, cfg, dist, progress, cancel, loss_fn, parameters):  # noqa: ANN001, ANN202, PLR0913
+def _fit(model, train_data, val_data, cfg, dist, progress, cancel, loss_fn, parameters,  # noqa: ANN001, ANN202, PLR0913
+         macro_over: str = "either"):
     seq_len = model.seq_len
     train_set = SequenceDataset(train_data, seq_len, cfg.stride)
     val_set = SequenceDataset(val_data, seq_len, seq_len) if val_data else None
@@ -153,7 +157,7 @@ def _fit(model, train_data, val_data, cfg, dist, progress, cancel, loss_fn, para
         losses = _train_epoch(stepper, loader, clock, epoch, report, cancel)
         record = {"epoch": epoch, "loss": float(np.mean(losses)) if losses else math.nan}
         if val_set is not None and len(val_set):
-            _validate(model, val_set, dist.device, record, best, result)
+            _validate(model, val_set, dist.device, record, best, result, macro_over)
         result.history.append(record)
         if report is not None:
             report({"stage": "epoch_end", **record, "eta_s": clock.eta()})
@@ -254,11 +258,11 @@ def _train_epoch(stepper: _Stepper, loader: DataLoader, clock: _Clock, epoch: in
 
 
 def _validate(model: nn.Module, val_set: SequenceDataset, device: torch.device, record: dict,
-              best: _Best, result: TrainResult) -> None:
+              best: _Best, result: TrainResult, macro_over: str = "either") -> None:
     """Early stopping: the epoch's `record` gains its validation metrics, and a better
     macro-F1 keeps a copy of the weights (else patience runs down)."""
     y_true, y_pred = predict_dataset(model, val_set, device)
-    metrics = evaluate(y_true, y_pred, model.cfg.n_classes)
+    metrics = evaluate(y_true, y_pred, model.cfg.n_classes, macro_over)
     record.update({f"val_{k}": v for k, v in metrics.items() if k != "confusion"})
     if metrics["macro_f1"] > best.f1:
         best.f1, best.waited = metrics["macro_f1"], 0

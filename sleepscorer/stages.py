@@ -108,6 +108,14 @@ def stage_names(classes) -> list[str]:  # noqa: ANN001 - any iterable of stage c
     return [Stage(int(c)).name for c in classes]
 
 
+def display_name(name: str) -> str:
+    """A card's class name as people read it ("WAKE" -> "Wake"); an unknown name as it is."""
+    try:
+        return Stage.from_name(name).label
+    except ValueError:
+        return name
+
+
 def stages_from_names(names) -> tuple[Stage, ...]:  # noqa: ANN001 - iterable of str
     """The inverse of `stage_names`; KeyError on a name that is not a stage."""
     return tuple(Stage[str(n)] for n in names)

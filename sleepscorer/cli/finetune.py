@@ -17,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "export-corrections", help="save a recording's person-set labels for fine-tuning",
         description="Append the epochs a person labelled (rows with source expert or imported "
                     "in our CSV; every label of other formats) and the signal around them to "
-                    "the corrections folder DIR. Model-only labels are never used.")
+                    "the corrections folder DIR. Model-only labels are never used; a "
+                    "recording exported to DIR before is replaced, not added twice.")
     p.add_argument("recording", type=Path, metavar="RECORDING")
     p.add_argument("labels", type=Path, metavar="LABELS")
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="corrections folder")
@@ -61,7 +62,7 @@ def run_export(args: argparse.Namespace) -> int:
     from sleepscorer.io import load_recording
     from sleepscorer.io.labels import read_labels
     from sleepscorer.io.outputs import check_output_folder
-    from sleepscorer.stages import BASE_EPOCH
+    from sleepscorer.stages import BASE_EPOCH, display_name
 
     check_output_folder(args.out, [args.recording, args.labels])
     base = _base(args.base)
@@ -72,9 +73,10 @@ def run_export(args: argparse.Namespace) -> int:
         named = note if note.startswith(str(args.labels)) else f"{args.labels}: {note}"
         print(f"warning: {named}", file=sys.stderr)
     entry = export_corrections(rec, hyp, args.out, base.card)
-    counts = ", ".join(f"{c} {n}" for c, n in entry["label_counts"].items())
-    print(f"{args.out}: added {args.recording.name}: {entry['labelled_epochs']} labelled epochs "
-          f"({counts}) in {len(entry['runs'])} run(s)")
+    counts = ", ".join(f"{display_name(c)} {n}" for c, n in entry["label_counts"].items())
+    verb = "replaced" if entry.get("replaced") else "added"
+    print(f"{args.out}: {verb} {args.recording.name}: {entry['labelled_epochs']} labelled "
+          f"epochs ({counts}) in {len(entry['runs'])} run(s)")
     return 0
 
 
@@ -101,14 +103,29 @@ def _show(info: dict) -> None:
 
 
 def table(before: dict, after: dict, classes: list[str]) -> str:
+    """A class with no held-out epochs has no F1 for either model: shown as n/a, not 0."""
+    from sleepscorer_model.metrics import reference_counts
+
+    from sleepscorer.stages import display_name
+
     rows = [("accuracy", "accuracy"), ("macro-F1", "macro_f1"), ("kappa", "kappa")]
     lines = [f"{'validation':<12}{'base':>8}{'fine-tuned':>12}{'change':>9}"]
     for label, key in rows:
         b, a = before.get(key, float("nan")), after.get(key, float("nan"))
         lines.append(f"{label:<12}{b:>8.3f}{a:>12.3f}{a - b:>+9.3f}")
+    held = reference_counts(before) or [1] * len(classes)
     for i, c in enumerate(classes):
+        name = "F1 " + display_name(c)
+        if held[i] == 0:
+            lines.append(f"{name:<12}{'n/a':>8}{'n/a':>12}   (none in the held-out corrections)")
+            continue
         b, a = before["f1_per_class"][i], after["f1_per_class"][i]
-        lines.append(f"{'F1 ' + c:<12}{b:>8.3f}{a:>12.3f}{a - b:>+9.3f}")
+        lines.append(f"{name:<12}{b:>8.3f}{a:>12.3f}{a - b:>+9.3f}")
+    missing = [display_name(c) for c, n in zip(classes, held, strict=False) if n == 0]
+    if missing:
+        kept = [display_name(c) for c, n in zip(classes, held, strict=False) if n > 0]
+        lines.append(f"(macro-F1 over {', '.join(kept)} for both models; no "
+                     f"{', '.join(missing)} held out)")
     return "\n".join(lines)
 
 
@@ -145,6 +162,8 @@ def run_finetune(args: argparse.Namespace) -> int:
     s = result.card["training_data"]
     print(f"corrections: {s['labelled_epochs']} labelled epochs ({s['minutes']:g} min) from "
           f"{len(s['recordings'])} recording(s); fine-tuned in {result.seconds:.0f} s")
+    for note in getattr(result, "warnings", []):
+        print(f"warning: {note}", file=sys.stderr)
     if result.metrics_before and result.metrics_after:
         print(table(result.metrics_before, result.metrics_after, list(base.card["classes"])))
     if not result.accepted:

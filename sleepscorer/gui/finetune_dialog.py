@@ -9,6 +9,7 @@ folder before "Use this model" is offered; a cancelled run writes nothing.
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from pathlib import Path
 
@@ -27,27 +28,26 @@ from PySide6.QtWidgets import (
 from sleepscorer.errors import Cancelled, SleepScorerError
 from sleepscorer.gui import backend, workers
 from sleepscorer.gui.workers import Task
-from sleepscorer.stages import Stage
+from sleepscorer.stages import display_name
 
 
-def stage_label(name: str) -> str:
-    """"WAKE" (a manifest's or card's class name) as the app writes it elsewhere: "Wake"."""
-    try:
-        return Stage.from_name(name).label
-    except ValueError:
-        return name
-
-
-def results_text(before: dict, after: dict, classes: list[str]) -> str:
-    """An HTML table of validation metrics, base vs fine-tuned."""
+def results_text(before: dict, after: dict, classes: list[str],
+                 warnings: list[str] | tuple = ()) -> str:
+    """An HTML table of validation metrics, base vs fine-tuned, then what it cannot vouch
+    for. A class with no held-out epochs has no F1 for either model: "n/a", not 0.000."""
+    held = [sum(row) for row in before.get("confusion", [])] or [1] * len(classes)
     rows = [("Accuracy", before["accuracy"], after["accuracy"]),
             ("Macro-F1", before["macro_f1"], after["macro_f1"])]
-    rows += [(f"F1 {stage_label(c)}", before["f1_per_class"][i], after["f1_per_class"][i])
-             for i, c in enumerate(classes)]
-    cells = "".join(f"<tr><td>{n}</td><td align=right>{b:.3f}</td><td align=right>{a:.3f}</td>"
-                    f"<td align=right>{a - b:+.3f}</td></tr>" for n, b, a in rows)
+    rows += [(f"F1 {display_name(c)}", before["f1_per_class"][i] if held[i] else None,
+              after["f1_per_class"][i] if held[i] else None) for i, c in enumerate(classes)]
+    cells = "".join(
+        f"<tr><td>{n}</td><td align=right>{b:.3f}</td><td align=right>{a:.3f}</td>"
+        f"<td align=right>{a - b:+.3f}</td></tr>" if b is not None else
+        f"<tr><td>{n}</td><td align=right>n/a</td><td align=right>n/a</td>"
+        "<td>none held out</td></tr>" for n, b, a in rows)
+    notes = "".join(f"<p>Note: {html.escape(w)}.</p>" for w in warnings)
     return ("<table cellspacing=6><tr><th align=left>validation</th><th>base</th>"
-            f"<th>fine-tuned</th><th>change</th></tr>{cells}</table>")
+            f"<th>fine-tuned</th><th>change</th></tr>{cells}</table>{notes}")
 
 
 class FinetuneDialog(QDialog):
@@ -86,6 +86,7 @@ class FinetuneDialog(QDialog):
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.status_label)
         self.results_label = QLabel()
+        self.results_label.setWordWrap(True)
         layout.addWidget(self.results_label)
         buttons = QDialogButtonBox()
         self.start_button = QPushButton("Fine-tune")
@@ -120,7 +121,7 @@ class FinetuneDialog(QDialog):
             self.start_button.setEnabled(False)
             return
         total = sum(totals.values())
-        per_class = ", ".join(f"{stage_label(c)}: {n}" for c, n in totals.items())
+        per_class = ", ".join(f"{display_name(c)}: {n}" for c, n in totals.items())
         self.summary_label.setText(f"{recordings} recording(s), {total} labelled epochs "
                                    f"({total / 60:.0f} min)\n{per_class}")
         self.start_button.setEnabled(total > 0)
@@ -165,7 +166,8 @@ class FinetuneDialog(QDialog):
         self.progress_bar.setValue(100)
         if result.metrics_before and result.metrics_after:
             self.results_label.setText(results_text(result.metrics_before, result.metrics_after,
-                                                    list(result.base.card["classes"])))
+                                                    list(result.base.card["classes"]),
+                                                    getattr(result, "warnings", ())))
         if saved is not None:
             self.model_path = Path(saved)
             self.use_button.setEnabled(True)

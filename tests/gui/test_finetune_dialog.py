@@ -69,3 +69,17 @@ def test_bad_corrections_folder_disables_start(qtbot, setup, tmp_path):
     qtbot.addWidget(dlg)
     assert "Cannot use these corrections" in dlg.summary_label.text()
     assert not dlg.start_button.isEnabled()
+
+
+def test_a_class_with_no_held_out_epochs_reads_n_a_and_warnings_are_shown():
+    from sleepscorer.gui.finetune_dialog import results_text
+
+    confusion = [[19, 0, 0], [2, 235, 0], [0, 0, 0]]  # no REM held out
+    before = {"accuracy": 0.99, "macro_f1": 0.97, "f1_per_class": [0.95, 0.99, 0.0],
+              "confusion": confusion}
+    after = {**before, "accuracy": 1.0, "macro_f1": 1.0, "f1_per_class": [1.0, 1.0, 0.0]}
+    text = results_text(before, after, ["WAKE", "NREM", "REM"],
+                        ["the corrections hold no REM: its F1 is not checked"])
+    rem_row = text[text.index("F1 REM"):].split("</tr>")[0]
+    assert "n/a" in rem_row and "0.000" not in rem_row
+    assert "Note: the corrections hold no REM" in text

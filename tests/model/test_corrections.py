@@ -115,7 +115,12 @@ def test_cli_export_corrections(tmp_path, base_card, capsys):
     args = ["export-corrections", str(rec_path), str(labels_path), "--out", str(tmp_path / "c"),
             "--base", str(tmp_path / "base.safetensors")]
     assert main(args) == 0
-    assert "15 labelled epochs" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert ": added m1.edf: 15 labelled epochs (Wake " in out and "WAKE" not in out
+    assert main(args) == 0  # the same recording again: replaced, not doubled
+    assert ": replaced m1.edf: 15 labelled epochs" in capsys.readouterr().out
+    manifest = json.loads((tmp_path / "c" / "manifest.json").read_text())
+    assert len(manifest["recordings"]) == 1 and sum(manifest["label_counts"].values()) == 15
     args[2] = str(tmp_path / "missing.csv")
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -137,3 +142,48 @@ def test_the_shipped_spectral_model_fine_tunes_on_exported_corrections(tmp_path,
     result = finetune(shipped_model, runs, FinetuneConfig(epochs=1, replay=0.2, replay_min_minutes=1.0,
                                                           replay_animals=1, device="cpu"))
     assert result.model is not None and result.card["preprocessing"] == shipped_model.card["preprocessing"]
+
+
+def test_exporting_a_recording_again_replaces_it(tmp_path, base_card):
+    """Twice the same recording: one entry and one copy of its epochs (a second copy would
+    count twice in fine-tuning and could land in both training and validation)."""
+    hyp, _ = mixed_hypnogram()
+    first = export_corrections(make_recording(60), hyp, tmp_path / "c", base_card)
+    second = export_corrections(make_recording(60), hyp, tmp_path / "c", base_card)
+    manifest = json.loads((tmp_path / "c" / "manifest.json").read_text())
+    assert "replaced" not in first and second["replaced"] == ["rec000"]
+    assert [r["id"] for r in manifest["recordings"]] == ["rec001"]
+    assert sum(manifest["label_counts"].values()) == 15
+    assert not list((tmp_path / "c").glob("rec000-*"))  # the replaced entry's files are gone
+    assert sum(int((r.labels >= 0).sum()) for r in load_corrections(tmp_path / "c")) == 15
+    export_corrections(make_recording(60, seed=1), hyp, tmp_path / "c", base_card)  # another
+    third = export_corrections(make_recording(60), hyp, tmp_path / "c", base_card)
+    manifest = json.loads((tmp_path / "c" / "manifest.json").read_text())
+    assert third["replaced"] == ["rec001"]
+    assert [r["id"] for r in manifest["recordings"]] == ["rec003", "rec002"]  # kept its place
+    assert sum(manifest["label_counts"].values()) == 30
+
+
+def test_manifests_without_a_signal_hash_match_by_source_path(tmp_path, base_card):
+    """Folders exported before the hash was stored stay readable; a recording whose path
+    they list is replaced, duplicates included."""
+    from dataclasses import replace
+
+    source = tmp_path / "m1.edf"
+    source.write_bytes(b"")
+    rec, hyp = replace(make_recording(60), source=source), mixed_hypnogram()[0]
+    export_corrections(rec, hyp, tmp_path / "c", base_card)
+    path = tmp_path / "c" / "manifest.json"
+    old = json.loads(path.read_text())
+    entry = old["recordings"][0]
+    for key in ("signal_sha256", "source_path"):
+        entry.pop(key)
+    old["recordings"] = [entry, dict(entry, id="rec001")]  # as the old version doubled it
+    old["label_counts"] = {k: 2 * v for k, v in old["label_counts"].items()}
+    path.write_text(json.dumps(old))
+    assert len(load_corrections(tmp_path / "c", base_card)) == 4
+    again = export_corrections(rec, hyp, tmp_path / "c", base_card)
+    manifest = json.loads(path.read_text())
+    assert again["replaced"] == ["rec000", "rec001"]
+    assert [r["id"] for r in manifest["recordings"]] == ["rec002"]
+    assert sum(manifest["label_counts"].values()) == 15

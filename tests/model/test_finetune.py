@@ -1,15 +1,27 @@
+import re
 from dataclasses import replace
 
 import numpy as np
 import pytest
 import torch
-from sleepscorer_model.corrections import export_corrections
+from sleepscorer_model.corrections import export_corrections, summarise
 from sleepscorer_model.data import SequenceDataset, SubjectData, class_weights, prepare_subject
 from sleepscorer_model.domain import LabGate, profile, token_encoder
-from sleepscorer_model.finetune import FinetuneConfig, finetune, save_finetuned, split_blocks
+from sleepscorer_model.finetune import (
+    FinetuneConfig,
+    _decide,
+    finetune,
+    save_finetuned,
+    split_blocks,
+)
+from sleepscorer_model.finetune_run import (
+    MIN_VALIDATION_EPOCHS,
+    CorrectionSplit,
+    validation_warnings,
+)
 from sleepscorer_model.forgetting import interpolate, replay_data
 from sleepscorer_model.losses import TEACHER
-from sleepscorer_model.metrics import evaluate
+from sleepscorer_model.metrics import evaluate, over_reference
 from sleepscorer_model.registry import find_parent, list_models
 from sleepscorer_model.training import predict_dataset
 from sleepscorer_model.weights import (
@@ -214,3 +226,83 @@ def test_interpolation_runs_from_base_to_fine_tuned():
     half = interpolate(base, tuned, 0.5).state_dict()
     name = next(k for k, v in base.state_dict().items() if v.is_floating_point())
     assert torch.allclose(half[name], (base.state_dict()[name] + tuned.state_dict()[name]) / 2)
+
+
+def _no_rem_validation():
+    """The reported case: 256 held-out epochs, 19 Wake and 237 NREM, no REM. The base scores
+    3 NREM epochs REM; the fine-tuned model scores no REM but misses 3 Wake epochs."""
+    y = np.array([0] * 19 + [1] * 237)
+    base, tuned = y.copy(), y.copy()
+    base[30:33] = 2
+    tuned[:3] = 1
+    return y, base, tuned
+
+
+def test_validation_macro_f1_is_over_the_classes_in_the_validation_labels():
+    y, base, tuned = _no_rem_validation()
+    # averaged over predicted classes too, REM counts 0 for the base and not at all for the
+    # fine-tuned model: 0.665 vs 0.954, though the base is the better of the two
+    assert evaluate(y, base, 3)["macro_f1"] == pytest.approx(0.665, abs=1e-3)
+    assert evaluate(y, tuned, 3)["macro_f1"] > 0.95
+    b, a = (evaluate(y, p, 3, macro_over="reference") for p in (base, tuned))
+    assert b["macro_f1"] == pytest.approx(np.mean(b["f1_per_class"][:2]))  # Wake and NREM
+    assert a["macro_f1"] == pytest.approx(np.mean(a["f1_per_class"][:2]))
+    assert b["macro_f1"] > a["macro_f1"]
+    assert over_reference(evaluate(y, base, 3)) == b
+
+
+def test_acceptance_compares_both_models_over_the_same_classes():
+    y, base, tuned = _no_rem_validation()
+    accepted, reason = _decide(evaluate(y, base, 3), evaluate(y, tuned, 3))
+    assert not accepted and "macro-F1 0.954 vs base 0.997" in reason
+    accepted, reason = _decide(evaluate(y, tuned, 3), evaluate(y, base, 3))
+    assert accepted and reason == "validation macro-F1 0.954 -> 0.997"
+
+
+CLASSES = ["WAKE", "NREM", "REM"]
+
+
+def _split(labels, block):  # noqa: ANN001, ANN202
+    data = [SubjectData("m1-run000", np.zeros((len(labels), 4), np.float32), None, labels)]
+    train, val = split_blocks(data, every=5, block=block, context=4)
+    return CorrectionSplit(train, val, SequenceDataset(val, 8, 8), summarise(data, CLASSES))
+
+
+def test_warnings_name_unchecked_classes_and_a_small_validation_part():
+    notes = validation_warnings(_split(np.arange(400) // 8 % 2, 16), CLASSES)  # no REM
+    assert len(notes) == 2
+    assert notes[0].startswith("the corrections hold no REM: the fine-tuned model's REM is "
+                               "not checked")
+    assert notes[1].startswith(f"only 80 labelled epochs are held out for validation (under "
+                               f"{MIN_VALIDATION_EPOCHS}")
+    labels = np.arange(400) // 8 % 2
+    labels[:8] = 2  # REM only in a training block
+    notes = validation_warnings(_split(labels, 16), CLASSES)
+    assert notes[0].startswith("the held-out part of the corrections holds no REM")
+    assert validation_warnings(_split(np.arange(1600) // 8 % 3, 64), CLASSES) == []  # 320 held
+
+
+def test_cli_finetune_without_rem_warns_and_shows_rem_as_not_applicable(
+        base_path, tmp_path, capsys, monkeypatch):
+    stages = np.arange(N) // 8 % 2  # Wake and NREM only
+    export_corrections(make_recording(N, stages=stages), Hypnogram.from_arrays(stages),
+                       tmp_path / "c", load_model(base_path).card)
+    import sleepscorer_model.finetune as ft
+
+    real, results = ft.finetune, []
+    monkeypatch.setattr(ft, "finetune", lambda base, data, cfg, **k: results.append(
+        real(base, data, FinetuneConfig(**FAST), **k)) or results[-1])
+    args = ["finetune", str(tmp_path / "c"), "--base", str(base_path), "--out",
+            str(tmp_path / "ft.safetensors"), "--device", "cpu"]
+    assert main(args) in (0, 1)
+    out, err = capsys.readouterr()
+    result = results[0]
+    assert "warning: the corrections hold no REM: the fine-tuned model's REM is not checked" in err
+    assert "warning: only 32 labelled epochs are held out" in err
+    assert result.warnings == result.card["finetune"]["warnings"] and len(result.warnings) == 2
+    assert re.search(r"F1 REM +n/a +n/a +\(none in the held-out corrections\)", out)
+    assert "macro-F1 over Wake, NREM for both models" in out
+    for m in (result.metrics_before, result.metrics_after):  # the same classes for both
+        assert m["macro_f1"] == pytest.approx(np.mean(m["f1_per_class"][:2]))
+    for r in result.history:  # early stopping too
+        assert r["val_macro_f1"] == pytest.approx(np.mean(r["val_f1_per_class"][:2]))
