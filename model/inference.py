@@ -35,8 +35,7 @@ from sleepscorer_model.weights import LoadedModel, resolve_model
 
 from sleepscorer.errors import ModelError
 from sleepscorer.hypnogram import Hypnogram
-from sleepscorer.io.assemble import MIN_SIGNAL_RATE, too_slow_to_score
-from sleepscorer.io.recording import Recording
+from sleepscorer.io.recording import MIN_SIGNAL_RATE, Recording, too_slow_to_score
 from sleepscorer.stages import BASE_EPOCH, Stage
 
 MODALITIES = ("both", "eeg", "emg")

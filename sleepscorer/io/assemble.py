@@ -25,8 +25,6 @@ from sleepscorer.io.recording import Channel, ChannelKind, Recording, is_trigger
 from sleepscorer.stages import mask_runs
 
 MIN_DURATION_S = 1.0   # one (shortest) scoring epoch
-MIN_SIGNAL_RATE = 32.0  # Hz: below it an EEG holds nothing above 16 Hz, not a sleep EEG
-LOW_SIGNAL_RATE = 100.0  # Hz: below it the EMG band (10-90 Hz) and the EEG's top are lost
 FLAT_MIN_S = 30.0      # a flat stretch shorter than this is not reported
 FLAT_WINDOW_S = 1.0
 NOISE_FLOOR_UV = 6.0   # a connected rodent EEG/EMG is well above this amplifier noise
@@ -58,8 +56,6 @@ def assemble(path: Path, raw: list[RawChannel], start_time: datetime | None = No
         raise RecordingError(path, f"no EEG channel (found {names}); a recording needs an "
                                    "EEG channel, or say which channel is EEG (roles)")
     channels = [_to_channel(path, c, warnings) for c in raw]
-    for ch in channels:
-        warnings += _rate_notes(ch)
     lengths = {c.name: c.duration_s for c in channels}
     if max(lengths.values()) - min(lengths.values()) >= 1.0:
         listed = ", ".join(f"{n} {d:g} s" for n, d in lengths.items())
@@ -83,24 +79,6 @@ def percent(fraction: float) -> str:
     if value >= 10:
         return f"{value:.0f}%"
     return f"{value:.2g}%" if value >= 0.01 else f"{value:.1e}%"
-
-
-def _rate_notes(ch: Channel) -> list[str]:
-    """A warning for an EEG or EMG too slow to score well, or at all (scoring refuses it:
-    `too_slow_to_score`); viewing it stays possible."""
-    if ch.kind not in (ChannelKind.EEG, ChannelKind.EMG) or ch.rate >= LOW_SIGNAL_RATE:
-        return []
-    if ch.rate < MIN_SIGNAL_RATE:
-        return [too_slow_to_score(ch)]
-    reads = "up to 40 Hz" if ch.kind is ChannelKind.EEG else "from 10 to 90 Hz"
-    return [f"{ch.kind.value} channel {ch.name} is sampled at {ch.rate:g} Hz, so it holds nothing "
-            f"above {ch.rate / 2:g} Hz; the model reads the {ch.kind.value} {reads}: expect "
-            "poorer scores (it is checked at 128 Hz and above)"]
-
-
-def too_slow_to_score(ch: Channel) -> str:
-    return (f"{ch.kind.value} channel {ch.name} is sampled at {ch.rate:g} Hz; sleep scoring needs "
-            f"at least {MIN_SIGNAL_RATE:g} Hz (for a table, check --rate)")
 
 
 def _to_channel(path: Path, raw: RawChannel, warnings: list[str]) -> Channel:

@@ -24,6 +24,28 @@ _EEG_NAME = re.compile(r"^(eeg|ecog|lfp|fp|fc|par|front|cortex)", re.IGNORECASE)
 _EMG_NAME = re.compile(r"^(emg|nuchal|muscle)", re.IGNORECASE)
 
 
+MIN_SIGNAL_RATE = 32.0  # Hz: below it an EEG holds nothing above 16 Hz, not a sleep EEG
+LOW_SIGNAL_RATE = 100.0  # Hz: below it the EMG band (10-90 Hz) and the EEG's top are lost
+
+
+def too_slow_to_score(ch: Channel) -> str:
+    return (f"{ch.kind.value} channel {ch.name} is sampled at {ch.rate:g} Hz; sleep scoring needs "
+            f"at least {MIN_SIGNAL_RATE:g} Hz (for a table, check --rate)")
+
+
+def rate_note(ch: Channel) -> str | None:
+    """A warning for an EEG or EMG too slow to score well, or at all (scoring refuses that
+    one); viewing it stays possible."""
+    if ch.rate >= LOW_SIGNAL_RATE:
+        return None
+    if ch.rate < MIN_SIGNAL_RATE:
+        return too_slow_to_score(ch)
+    reads = "up to 40 Hz" if ch.kind is ChannelKind.EEG else "from 10 to 90 Hz"
+    return (f"{ch.kind.value} channel {ch.name} is sampled at {ch.rate:g} Hz, so it holds nothing "
+            f"above {ch.rate / 2:g} Hz; the model reads the {ch.kind.value} {reads}: expect "
+            "poorer scores (it is checked at 128 Hz and above)")
+
+
 TRIGGER_NAMES = ("trig", "stim", "ttl", "adc", "laser", "opto")
 
 
@@ -133,9 +155,12 @@ class Recording:
             names = ", ".join(f"{c.name} ({c.kind.value})" for c in self.channels)
             return [f"no channel is recognised as EEG (found {names}); choose which "
                     "channel is EEG and which EMG before scoring"]
+        slow = [note for ch in (self.eeg, self.emg) if ch is not None
+                for note in [rate_note(ch)] if note]
         if self.emg is None:
-            return ["no EMG channel: EEG-only scoring (REM and wake are harder to tell apart)"]
-        return []
+            return ["no EMG channel: EEG-only scoring (REM and wake are harder to tell apart)",
+                    *slow]
+        return slow
 
     def with_roles(self, roles: dict[str, ChannelKind]) -> Recording:
         """A copy whose channel kinds are overridden by name (the user knows best); kinds may

@@ -95,3 +95,10 @@ def test_an_eeg_too_slow_to_score_is_refused_and_a_slow_one_warned(tmp_path):
     assert any("EMG channel EMG is sampled at 64 Hz, so it holds nothing above 32 Hz" in w
                for w in slow.warnings)
     assert not [w for w in load_recording(table, rate=128).warnings if "sampled at" in w]
+    from sleepscorer.io.recording import Channel, ChannelKind, Recording
+
+    other = ChannelKind.OTHER  # roles chosen afterwards (the app's dialog, a batch)
+    unnamed = Recording([Channel(name, other, rows[:, i].astype(np.float32), 64.0)
+                         for i, name in enumerate("ab")], table)
+    chosen = unnamed.with_roles({"a": "EEG", "b": "EMG"})
+    assert any("EEG channel a is sampled at 64 Hz" in w for w in chosen.warnings)
