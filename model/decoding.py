@@ -138,5 +138,5 @@ def decode(p1: np.ndarray, classes: tuple[Stage, ...], sequence_prior: SequenceP
         p1, changed = apply_rem_rule(p1, classes, BASE_EPOCH, rem_rule)
         if changed:
             warnings.append(f"{changed} s of REM with no NREM before it scored Wake (rodents "
-                            "enter REM from NREM; turn this off for narcolepsy models)")
+                            "enter REM from NREM; narcolepsy models may allow REM straight from Wake)")
     return p1

@@ -24,6 +24,7 @@ Must not import Qt.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import time
@@ -44,6 +45,17 @@ from sleepscorer.core.session_files import (
 )
 from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.stages import LABEL_DTYPE, Stage
+
+NEVER_EXPORTED = "never exported"
+
+
+def person_labels_sha256(hypnogram: Hypnogram) -> str:
+    """Which epochs a person labelled and as what, as one hash (model labels and confidence
+    left out): what "changed since the last export" compares."""
+    person = hypnogram.is_person_labelled()
+    digest = hashlib.sha256(np.packbits(person).tobytes())
+    digest.update(np.where(person, hypnogram.stages, -1).astype(np.int8).tobytes())
+    return digest.hexdigest()
 
 
 def sessions_dir() -> Path:
@@ -220,10 +232,23 @@ class PersistentSession:
                   {"name": name, "sha256": file_hash, "time": time.time()}]
         self._update_meta(models=models)
 
-    def record_export(self, path: str | Path) -> None:
+    def record_export(self, path: str | Path, labels: str | None = None) -> None:
+        """`labels`: `person_labels_sha256` of what was exported, so that a reopened
+        session still knows whether its labels differ from the last export."""
         exports = [*self.meta.get("exports", []),
-                   {"path": str(Path(path).resolve()), "time": time.time()}][-50:]
+                   {"path": str(Path(path).resolve()), "time": time.time(),
+                    **({"person_sha256": labels} if labels else {})}][-50:]
         self._update_meta(exports=exports)
+
+    def exported_labels(self, current: str, person_labelled: bool) -> str:
+        """The person-label hash that counts as exported when this session is reopened: the
+        last export's; with no export, `current` unless a person labelled something (never
+        exported work is not saved for others); for an export recorded before the hash was,
+        `current` (as before)."""
+        exports = self.meta.get("exports") or []
+        if exports:
+            return exports[-1].get("person_sha256", current)
+        return NEVER_EXPORTED if person_labelled else current
 
     def describe(self) -> str:
         """A few lines for File > Saved session."""

@@ -25,6 +25,7 @@ from sleepscorer.core.journal import Journal as Journal
 from sleepscorer.core.review import Review as Review
 from sleepscorer.core.selftest import Check as Check
 from sleepscorer.core.session_store import SessionStore as SessionStore
+from sleepscorer.core.session_store import person_labels_sha256 as person_labels_sha256
 from sleepscorer.core.statistics import SleepStatistics as SleepStatistics
 from sleepscorer.errors import Cancelled, ModelError
 

@@ -33,7 +33,20 @@ class ChannelDialog(QDialog):
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.missing = QLabel("Choose one channel as EEG: scoring needs it.")
+        self.missing.setStyleSheet("color: #b00020")
+        layout.addWidget(self.missing)
         layout.addWidget(buttons)
+        for box in self.boxes.values():
+            box.currentIndexChanged.connect(self._check)
+        self._check()
+
+    def _check(self) -> None:
+        """OK only with an EEG chosen: without one the dialog came back unexplained."""
+        has_eeg = backend.ChannelKind.EEG in self.roles().values()
+        self.ok.setEnabled(has_eeg)
+        self.missing.setVisible(not has_eeg)
 
     def roles(self) -> dict:  # channel name -> ChannelKind
         return {name: box.currentData() for name, box in self.boxes.items()}

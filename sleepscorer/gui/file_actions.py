@@ -167,10 +167,7 @@ class FileActions(QObject):
         self.w.set_session(session, loaded)
         self.w.settings.add_recent(path)
         self.w.warnings.clear_for(path.name)
-        for warning in rec.warnings:
-            self.w.warnings.add(path.name, warning)
-        for note in found.notes:
-            self.w.warnings.add(path.name, note)
+        self.w.warnings.replace_source(path.name, [*rec.warnings, *found.notes])
         if found.restored:
             models = found.session.meta.get("models") if found.session is not None else None
             self.w.model_panel.show_restored(models[-1].get("name") if models else None)
@@ -232,6 +229,9 @@ class FileActions(QObject):
     # -- scoring ----------------------------------------------------------------------
     def score_again(self) -> None:
         session = self.session
+        if session is None:  # the model panel's button, before any recording is open
+            self._status("open a recording first (File > Open or drop a file here)")
+            return
         n_person = int(session.hypnogram.is_person_labelled().sum())
         overwrite = False
         if n_person:
@@ -274,8 +274,7 @@ class FileActions(QObject):
         low = int(((session.hypnogram.sources == Source.MODEL)
                    & (session.hypnogram.confidence < session.low_confidence)).sum())
         notes = list(getattr(result, "warnings", []))
-        for note in notes:
-            self.w.warnings.add("scoring", note)
+        self.w.warnings.replace_source("scoring", notes)
         self.w.model_info.setToolTip("\n".join(notes))
         self._status(f"scored {len(result.probabilities)} epochs; {low} below "
                      f"{session.low_confidence:.0%} confidence in {session.low_confidence_runs()}"
@@ -363,9 +362,9 @@ class FileActions(QObject):
         except (SleepScorerError, ValueError, OSError) as exc:
             dialogs.show_error(self.w, "Export failed", f"error: {exc}")
             return False
-        self.session.mark_saved()  # a copy went out; the session itself is unchanged
+        exported = self.session.mark_saved()  # a copy went out; the session is unchanged
         if self.session.store is not None:
-            self.session.store.record_export(path)
+            self.session.store.record_export(path, exported)
         self._status(f"exported a copy to {path}")
         return True
 

@@ -22,8 +22,9 @@ from sleepscorer.hypnogram import Hypnogram
 log = logging.getLogger(__name__)
 
 
-def _list_models(*, extra: str | None, task: Task) -> list:
-    """The listed models, plus `extra` (a model file chosen by hand) when it is not one."""
+def _list_models(*, extra: str | None, task: Task) -> tuple[list, str]:
+    """The listed models, plus `extra` (a model file chosen by hand) when it is not one;
+    and why `extra` could not be added ("" when it was, or there was none)."""
     task.report(0, 0, "listing models")
     entries = list(backend.list_models())
     if extra and Path(extra).exists():
@@ -33,7 +34,8 @@ def _list_models(*, extra: str | None, task: Task) -> list:
                 entries.append(backend.model_entry(path=extra))
             except SleepScorerError as exc:
                 log.warning("cannot list %s: %s", extra, exc)
-    return entries
+                return entries, str(exc)
+    return entries, ""
 
 
 def _export(*, recording, hypnogram: Hypnogram, folder: Path, card: dict, task: Task) -> Path:
@@ -75,11 +77,17 @@ class ModelActions(QObject):
         """List the models in a worker; select `then_select` or the saved active model."""
         active = then_select or self.settings.active_model
         task = Task("Listing models", _list_models, extra=str(active) if active else None)
-        task.returned.connect(lambda entries: self._listed(entries, active))
+        task.returned.connect(lambda found: self._listed(*found, active))
         task.errored.connect(lambda exc: self._status(f"cannot list models: {exc}"))
         return self._start(task)
 
-    def _listed(self, entries: list, active) -> None:
+    def _listed(self, entries: list, problem: str, active) -> None:
+        if problem:  # a file chosen by hand that is not a model: say so, keep the one in use
+            self._status(f"cannot use it as a model: {problem}", 15000)
+            self.w.warnings.add("models", problem)
+            self.panel.set_models(entries, self.panel.weights)
+            self.settings.active_model = self.panel.weights
+            return
         self.panel.set_models(entries, Path(active) if active else None)
         if active and self.panel.weights is not None:
             self.settings.active_model = self.panel.weights

@@ -37,7 +37,9 @@ class ScoringSession(QObject):
         self.review.on_centre = self.centreRequested.emit
         self.review.on_reveal = self.revealRequested.emit
         self.review.on_message = self.message.emit
-        self._reference = self._person_state()
+        current = backend.person_labels_sha256(hypnogram)
+        self._reference = current if store is None else store.exported_labels(
+            current, bool(hypnogram.is_person_labelled().any()))
         hypnogram.add_listener(self._changed)
         if journal is not None and store is None:
             journal.attach(hypnogram)
@@ -81,25 +83,20 @@ class ScoringSession(QObject):
             self._snapshot.start()
         self.labelsChanged.emit(start, stop)
 
-    def _person_state(self) -> tuple[np.ndarray, np.ndarray]:
-        hyp = self.hypnogram
-        person = hyp.is_person_labelled()
-        return person, np.where(person, hyp.stages, -1)
-
     @property
     def dirty(self) -> bool:
-        """A person's labels differ from when the recording was opened or last exported.
+        """A person's labels differ from the last export (or, never exported, from when the
+        recording was opened), also across a reopen: the app's record remembers what went
+        out. Model scoring is not a person's work, so it never makes the session dirty."""
+        return backend.person_labels_sha256(self.hypnogram) != self._reference
 
-        Model scoring is not a person's work, so it never makes the session dirty."""
-        person, stages = self._person_state()
-        ref_person, ref_stages = self._reference
-        return not (np.array_equal(person, ref_person) and np.array_equal(stages, ref_stages))
-
-    def mark_saved(self) -> None:
-        """The labels were exported: what the app holds is unchanged (and still saved)."""
-        self._reference = self._person_state()
+    def mark_saved(self) -> str:
+        """The labels were exported: what the app holds is unchanged (and still saved).
+        Returns the hash of the person labels that went out."""
+        self._reference = backend.person_labels_sha256(self.hypnogram)
         if self.store is None and self.journal is not None:
             self.journal.clear()
+        return self._reference
 
     def save(self) -> None:
         """Write the whole state to the persistent session now (edits are journalled at

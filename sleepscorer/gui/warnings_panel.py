@@ -29,6 +29,17 @@ class WarningsPanel(QWidget):
         self.list.addItem(item)
         self.countChanged.emit(self.list.count())
 
+    def replace_source(self, source: str, texts: list[str]) -> None:
+        """`source`'s warnings become `texts`: a re-scoring's notes replace the last one's,
+        which may no longer hold for the labels shown."""
+        prefix = f"{source}: "
+        for i in reversed(range(self.list.count())):
+            if self.list.item(i).text().startswith(prefix):
+                self.list.takeItem(i)
+        for text in texts:
+            self.add(source, text)
+        self.countChanged.emit(self.list.count())
+
     def clear_for(self, _source: str | None = None) -> None:
         """A new recording: its warnings replace the old ones."""
         self.list.clear()

@@ -43,7 +43,8 @@ def test_crash_then_reopen_every_edit(qtbot, window, recording_path, isolated):
     assert (hyp.stages[30:50] == Stage.MA).all() and hyp.stages[60] == Stage.ARTIFACT
     assert isolated.score.calls == ["both"]  # restored model labels are not re-scored
     assert not [a for a in isolated.asked if a[0] in ("restore", "save")]  # nothing to ask
-    assert not second.session.dirty and "reopened your session" in second.statusBar().currentMessage()
+    assert "reopened your session" in second.statusBar().currentMessage()
+    assert second.session.dirty  # never exported: closing will offer to export it
     second.files.shutdown()
 
 
@@ -81,6 +82,11 @@ def test_label_export_label_more_close_reopen_with_the_real_model(qtbot, window,
     info = second.model_panel.info.text()  # says where the labels came from, not "no scoring"
     assert info.startswith("labels restored from your last session (scored by ") and "sdreamer" in info
     assert isolated.score.calls == ["both"]  # not scored afresh over the expert's work
+    # labelled after the export: the CSV is stale, and a reopened session still knows it
+    assert second.session.dirty
+    asked = len(isolated.asked)
+    assert second.files.may_close()  # "discard" answers the question
+    assert ("save",) in isolated.asked[asked:]
     second.files.score_again()  # re-scoring keeps the expert's labels (the default answer)
     qtbot.waitUntil(lambda: not second.files.busy(), timeout=60000)
     assert (again.stages[10:30] == Stage.REM).all() and (again.sources[10:30] == Source.EXPERT).all()

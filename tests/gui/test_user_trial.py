@@ -1,0 +1,70 @@
+"""Defects a user trial of the app found (session 12): each test drives the real window."""
+
+from __future__ import annotations
+
+from sleepscorer.gui.settings import Settings
+from tests.gui.conftest import open_and_score, wait_scored
+
+
+def test_the_rescore_button_before_any_recording_says_what_to_do(qtbot, window):
+    window.model_panel.button.click()  # raised AttributeError on the empty window
+    assert "open a recording first" in window.statusBar().currentMessage()
+
+
+def test_a_rescore_replaces_the_last_scorings_notes(qtbot, window, recording_path, isolated):
+    isolated.score.warnings = ["12 s of REM with no NREM before it scored Wake"]
+    open_and_score(qtbot, window, recording_path)
+    assert any("12 s of REM" in t for t in window.warnings.texts())
+    isolated.score.warnings = []  # e.g. REM from Wake now allowed: the note no longer holds
+    window.files.start_scoring(overwrite=False)
+    qtbot.waitUntil(lambda: len(isolated.score.calls) == 2 and not window.files.busy())
+    wait_scored(qtbot, window)
+    assert not any(t.startswith("scoring:") for t in window.warnings.texts())
+
+
+def test_the_channel_dialog_needs_an_eeg_before_ok(qtbot, tmp_path):
+    from sleepscorer.gui import backend
+    from sleepscorer.gui.channel_dialog import ChannelDialog
+    from tests.gui.conftest import write_edf
+
+    path = write_edf(tmp_path / "unnamed.edf", labels=("Channel1", "Channel2"))
+    dialog = ChannelDialog(backend.load_recording(path=path))
+    qtbot.addWidget(dialog)
+    assert dialog.ok.isEnabled()  # its guess: Channel1 is EEG
+    for box in dialog.boxes.values():  # every channel "other": the dialog came back unexplained
+        box.setCurrentIndex(list(backend.ChannelKind).index(backend.ChannelKind.OTHER))
+    assert not dialog.ok.isEnabled() and not dialog.missing.isHidden()
+    dialog.boxes["Channel2"].setCurrentIndex(list(backend.ChannelKind).index(backend.ChannelKind.EEG))
+    assert dialog.ok.isEnabled() and dialog.missing.isHidden()
+
+
+def test_a_file_that_is_no_model_is_said_and_the_model_in_use_kept(qtbot, window, tmp_path):
+    junk = tmp_path / "labels.safetensors"
+    junk.write_text("epoch,stage\n0,Wake\n")
+    task = window.models.use_model(junk)
+    qtbot.waitUntil(lambda: not window.models.tasks and task not in window.models.tasks)
+    assert "cannot use it as a model" in window.statusBar().currentMessage()
+    assert any(t.startswith("models:") for t in window.warnings.texts())
+    assert Settings().active_model is None  # the bundled model still scores
+
+
+def test_a_reopened_session_knows_whether_its_labels_are_exported(qtbot, window, recording_path,
+                                                                  isolated, tmp_path):
+    """Exported, closed and reopened unchanged: nothing to ask. Labelled after the export:
+    the CSV is stale, and closing the reopened recording asks (it did not)."""
+    from tests.gui.test_recovery import reopen
+
+    session = open_and_score(qtbot, window, recording_path)
+    session.hypnogram.set_stage(5, 15, 2)
+    assert window.files.export_csv(tmp_path / "labels.csv")
+    window.close()
+    second = reopen(qtbot, recording_path)
+    assert not second.session.dirty
+    second.session.hypnogram.set_stage(40, 45, 1)
+    isolated.save = "discard"
+    second.close()
+    third = reopen(qtbot, recording_path)
+    assert third.session.dirty
+    third.session.hypnogram.set_stage(40, 45, 1)  # the same label again changes nothing
+    assert third.session.dirty
+    third.files.shutdown()
