@@ -237,8 +237,11 @@ class MainWindow(QMainWindow):
                                          4000)
 
     def _show_stages_in_use(self) -> None:
+        """A stage not in use stays in the menu, marked, so its key still says why it does
+        nothing (a hidden action's shortcut is dead, and the key was silently ignored)."""
         for stage, action in self.label_actions.items():
-            action.setVisible(stage == Stage.UNSCORED or stage in self.settings.stages)
+            in_use = stage == Stage.UNSCORED or stage in self.settings.stages
+            action.setText(f"Label selection {stage.label}" + ("" if in_use else " (not in use)"))
 
     def preferences_dialog(self) -> None:
         from sleepscorer.gui.preferences_dialog import PreferencesDialog

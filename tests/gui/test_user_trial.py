@@ -68,3 +68,19 @@ def test_a_reopened_session_knows_whether_its_labels_are_exported(qtbot, window,
     third.session.hypnogram.set_stage(40, 45, 1)  # the same label again changes nothing
     assert third.session.dirty
     third.files.shutdown()
+
+
+def test_the_key_of_a_stage_not_in_use_says_so(qtbot, window, recording_path):
+    from PySide6.QtCore import Qt
+
+    from sleepscorer.stages import Stage
+
+    session = open_and_score(qtbot, window, recording_path)
+    window.settings.stages = (Stage.WAKE, Stage.NREM, Stage.REM)  # MA and Artifact off
+    window._show_stages_in_use()
+    before = session.hypnogram.stages.copy()
+    session.click(20.5)
+    qtbot.keyClick(window, Qt.Key.Key_4)  # MA: was silently ignored (its action was hidden)
+    assert (session.hypnogram.stages == before).all()
+    assert "MA is not in use" in window.statusBar().currentMessage()
+    assert window.label_actions[Stage.MA].text().endswith("(not in use)")
