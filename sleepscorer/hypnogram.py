@@ -90,6 +90,17 @@ class Hypnogram:
             hyp.confidence[:] = confidence
         return hyp
 
+    def snapshot(self) -> Hypnogram:
+        """The labels, sources, confidences and probabilities with no history or listeners:
+        what an export writes or a worker reads is a copy, never the live record."""
+        out = Hypnogram.from_arrays(self.stages.copy(), self.epoch_length,
+                                    sources=self.sources.copy(), confidence=self.confidence.copy())
+        if self.probabilities is not None:
+            out.probabilities = self.probabilities.copy()
+        out.classes = tuple(self.classes)
+        out.warnings = list(self.warnings)
+        return out
+
     def __len__(self) -> int:
         return len(self.stages)
 

@@ -240,6 +240,18 @@ class PersistentSession:
                     **({"person_sha256": labels} if labels else {})}][-50:]
         self._update_meta(exports=exports)
 
+    def record_roles(self, roles: dict[str, str]) -> str | None:
+        """Remember the channel roles a person chose (channel name -> "EEG", "EMG", "other")
+        for the next opening; returns a note when the labels kept here were scored with
+        other roles."""
+        before = self.meta.get("roles")
+        self._update_meta(roles=dict(roles))
+        if before and before != roles and self.meta.get("models"):
+            chosen = ", ".join(f"{k} {v}" for k, v in roles.items() if v != "other")
+            return (f"the saved labels were scored with other channel roles ({chosen} now); "
+                    "Ctrl+R re-scores with these")
+        return None
+
     def exported_labels(self, current: str, person_labelled: bool) -> str:
         """The person-label hash that counts as exported when this session is reopened: the
         last export's; with no export, `current` unless a person labelled something (never
@@ -309,6 +321,11 @@ class SessionStore:
         index = self._index()
         index[str(path)] = key
         write_json(self.index_path, index)
+
+    def saved_roles(self, path: str | Path) -> dict[str, str] | None:
+        """The channel roles last chosen for the recording at `path` (None: never asked)."""
+        session = self.session_for(path)
+        return session.meta.get("roles") if session.exists() else None
 
     def session_for(self, path: str | Path) -> PersistentSession:
         path = Path(path).resolve()

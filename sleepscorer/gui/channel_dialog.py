@@ -8,7 +8,9 @@ from sleepscorer.gui import backend
 
 
 class ChannelDialog(QDialog):
-    def __init__(self, recording, parent=None):
+    def __init__(self, recording, parent=None, chosen: dict | None = None):
+        """`chosen`: the roles picked last time for this recording (channel -> "EEG", ...),
+        offered first so that reopening is one OK."""
         super().__init__(parent)
         self.setWindowTitle("Which channel is which?")
         layout = QVBoxLayout(self)
@@ -25,6 +27,8 @@ class ChannelDialog(QDialog):
                 guess = backend.ChannelKind.EEG
             elif recording.emg is None and i == 1 and guess is backend.ChannelKind.OTHER:
                 guess = backend.ChannelKind.EMG
+            if chosen and channel.name in chosen:
+                guess = backend.ChannelKind(chosen[channel.name])
             box.setCurrentIndex(list(backend.ChannelKind).index(guess))
             form.addRow(f"{channel.name} ({channel.rate:g} Hz)", box)
             self.boxes[channel.name] = box

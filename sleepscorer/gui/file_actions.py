@@ -36,18 +36,6 @@ def recording_filter() -> str:
     return f"Recordings ({patterns});;All files (*)"
 
 
-def copy_of(hyp: Hypnogram) -> Hypnogram:
-    """The labels, sources, confidences and probabilities with no history or listeners:
-    what an export writes is a copy, never the live record."""
-    out = Hypnogram.from_arrays(hyp.stages.copy(), hyp.epoch_length, sources=hyp.sources.copy(),
-                                confidence=hyp.confidence.copy())
-    if hyp.probabilities is not None:
-        out.probabilities = hyp.probabilities.copy()
-    out.classes = tuple(hyp.classes)
-    out.warnings = list(hyp.warnings)
-    return out
-
-
 class FileActions(QObject):
     def __init__(self, window):
         super().__init__(window)
@@ -142,7 +130,8 @@ class FileActions(QObject):
             log.error("%s", title, exc_info=exc)
             dialogs.show_error(self.w, title, f"unexpected error: {type(exc).__name__}: {exc}")
 
-    def _loaded(self, task: Task, path: Path, loaded: LoadedRecording) -> None:
+    def _loaded(self, task: Task, path: Path, loaded: LoadedRecording,
+                roles: dict | None = None) -> None:
         if task is not self.task:
             return
         rec = loaded.recording
@@ -167,6 +156,9 @@ class FileActions(QObject):
         self.w.set_session(session, loaded)
         self.w.settings.add_recent(path)
         self.w.warnings.clear_for(path.name)
+        if roles and found.session is not None:  # asked: remembered for the next opening
+            found.notes += filter(None, [found.session.record_roles(
+                {name: backend.ChannelKind(kind).value for name, kind in roles.items()})])
         self.w.warnings.replace_source(path.name, [*rec.warnings, *found.notes])
         if found.restored:
             models = found.session.meta.get("models") if found.session is not None else None
@@ -183,13 +175,18 @@ class FileActions(QObject):
     def _ask_roles(self, path: Path, rec) -> None:
         from sleepscorer.gui.channel_dialog import ChannelDialog
 
-        dialog = ChannelDialog(rec, self.w)
+        try:
+            chosen = self.store.saved_roles(path)
+        except OSError:
+            chosen = None
+        dialog = ChannelDialog(rec, self.w, chosen)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             self._status("no EEG channel chosen: recording not opened")
             return
-        task = Task(f"Opening {path.name}", prepare_with_roles, recording=rec, roles=dialog.roles(),
+        roles = dialog.roles()
+        task = Task(f"Opening {path.name}", prepare_with_roles, recording=rec, roles=roles,
                     epoch_length=self.w.settings.epoch_length)
-        task.returned.connect(lambda loaded: self._loaded(task, path, loaded))
+        task.returned.connect(lambda loaded: self._loaded(task, path, loaded, roles))
         task.errored.connect(lambda exc: self._failed(task, exc, f"Cannot open {path.name}"))
         self._run(task)
 
@@ -247,7 +244,7 @@ class FileActions(QObject):
         # the person's labels as they are now (not as edited while scoring runs) choose the
         # file's scaling when there are enough of them
         hyp = session.hypnogram
-        person = copy_of(hyp) if hyp.is_person_labelled().any() else None
+        person = hyp.snapshot() if hyp.is_person_labelled().any() else None
         settings = self.w.settings
         options = backend.scoring_options(modality=modality, epoch_length=session.epoch_length,
                                           rem_from_wake=settings.rem_from_wake,
@@ -358,7 +355,7 @@ class FileActions(QObject):
 
     def _export(self, writer, path, **kwargs) -> bool:
         try:
-            writer(hypnogram=copy_of(self.session.hypnogram), path=Path(path), **kwargs)
+            writer(hypnogram=self.session.hypnogram.snapshot(), path=Path(path), **kwargs)
         except (SleepScorerError, ValueError, OSError) as exc:
             dialogs.show_error(self.w, "Export failed", f"error: {exc}")
             return False

@@ -100,3 +100,20 @@ def test_replace_is_one_undoable_step_over_the_changed_span():
     hyp.undo()
     hyp.undo()
     assert np.array_equal(hyp.stages, before) and not hyp.can_undo
+
+
+def test_a_snapshot_is_a_copy_without_history_or_listeners():
+    import numpy as np
+
+    from sleepscorer.hypnogram import Hypnogram, Source
+    from sleepscorer.stages import Stage
+
+    hyp = Hypnogram(10)
+    hyp.add_listener(lambda a, b: None)
+    hyp.set_stage(0, 4, Stage.NREM)
+    hyp.probabilities = np.full((10, 3), 1 / 3, np.float32)
+    copy = hyp.snapshot()
+    hyp.set_stage(0, 4, Stage.REM)
+    assert (copy.stages[:4] == Stage.NREM).all() and (copy.sources[:4] == Source.EXPERT).all()
+    assert not copy.can_undo and not copy._listeners
+    assert copy.probabilities is not hyp.probabilities

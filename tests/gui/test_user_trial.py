@@ -84,3 +84,32 @@ def test_the_key_of_a_stage_not_in_use_says_so(qtbot, window, recording_path):
     assert (session.hypnogram.stages == before).all()
     assert "MA is not in use" in window.statusBar().currentMessage()
     assert window.label_actions[Stage.MA].text().endswith("(not in use)")
+
+
+def test_channel_roles_are_offered_as_chosen_last_time(qtbot, window, tmp_path, monkeypatch):
+    """The role question came back with the default guess on every reopening, and labels
+    scored with other roles came back without a word."""
+    from PySide6.QtWidgets import QDialog
+
+    from sleepscorer.gui import backend
+    from sleepscorer.gui.channel_dialog import ChannelDialog
+    from tests.gui.conftest import write_edf
+
+    path = write_edf(tmp_path / "unnamed.edf", labels=("Channel1", "Channel2"))
+    offered = []
+
+    def answer(dialog, eeg):
+        offered.append({n: b.currentData() for n, b in dialog.boxes.items()})
+        for name, box in dialog.boxes.items():
+            kind = backend.ChannelKind.EEG if name == eeg else backend.ChannelKind.OTHER
+            box.setCurrentIndex(list(backend.ChannelKind).index(kind))
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ChannelDialog, "exec", lambda d: answer(d, "Channel2"))
+    window.files.open_path(path)
+    wait_scored(qtbot, window)
+    monkeypatch.setattr(ChannelDialog, "exec", lambda d: answer(d, "Channel1"))
+    window.files.open_path(path)  # reopened: offered as chosen, answered otherwise
+    qtbot.waitUntil(lambda: len(offered) == 2 and not window.files.busy(), timeout=20000)
+    assert offered[1]["Channel2"] == backend.ChannelKind.EEG  # last time's choice offered
+    assert any("scored with other channel roles" in t for t in window.warnings.texts())
