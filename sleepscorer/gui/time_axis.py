@@ -24,7 +24,12 @@ def parse_time(text: str) -> float:
         raise ValueError(f"cannot read time {text!r}")
     total = 0.0
     for part in parts:
-        total = total * 60 + float(part)
+        try:
+            value = float(part)
+        except ValueError:
+            raise ValueError("not a time; give hh:mm:ss, mm:ss or seconds, e.g. 1:05:30 or "
+                             "930") from None
+        total = total * 60 + value
     if total < 0:
         raise ValueError("time must not be negative")
     return total

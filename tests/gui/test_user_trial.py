@@ -113,3 +113,13 @@ def test_channel_roles_are_offered_as_chosen_last_time(qtbot, window, tmp_path, 
     qtbot.waitUntil(lambda: len(offered) == 2 and not window.files.busy(), timeout=20000)
     assert offered[1]["Channel2"] == backend.ChannelKind.EEG  # last time's choice offered
     assert any("scored with other channel roles" in t for t in window.warnings.texts())
+
+
+def test_an_unreadable_time_says_how_to_write_one():
+    import pytest
+
+    from sleepscorer.gui.time_axis import parse_time
+
+    assert parse_time("1:05:30") == 3930 and parse_time("930 s") == 930
+    with pytest.raises(ValueError, match="give hh:mm:ss, mm:ss or seconds"):
+        parse_time("banana")  # was Python's "could not convert string to float"
