@@ -267,7 +267,8 @@ class FileActions(QObject):
             session.save()
         text = f"model: {result.model_name} on {result.device_used}"
         self.w.model_info.setText(text)
-        self.w.model_panel.show_result(result.model_name, str(result.device_used))
+        self.w.model_panel.show_result(result.model_name, str(result.device_used),
+                                       str(getattr(result, "modality", "both")))
         low = int(((session.hypnogram.sources == Source.MODEL)
                    & (session.hypnogram.confidence < session.low_confidence)).sum())
         notes = list(getattr(result, "warnings", []))

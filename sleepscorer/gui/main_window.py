@@ -246,8 +246,14 @@ class MainWindow(QMainWindow):
     def preferences_dialog(self) -> None:
         from sleepscorer.gui.preferences_dialog import PreferencesDialog
 
+        s = self.settings
+        scoring = lambda: (s.rem_from_wake, s.rem_keeps_tone, s.ignore_lab_gate)  # noqa: E731
+        before = scoring()
         if PreferencesDialog(self.settings, self).exec():
             self.apply_settings()
+            if scoring() != before and self.session is not None:  # labels shown are unchanged
+                self.statusBar().showMessage("scoring options changed: Ctrl+R re-scores this "
+                                             "recording with them", 10000)
 
     def apply_settings(self) -> None:
         """Re-read colours, stages in use and the threshold from the settings."""

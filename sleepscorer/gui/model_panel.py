@@ -53,6 +53,8 @@ class ModelPanel(QWidget):
         form.addRow("model", self.models)
         self.modality = QComboBox()
         self.modality.addItems(list(MODALITIES))
+        self.modality.currentIndexChanged.connect(  # the labels shown are unchanged until then
+            lambda _: self.info.setText("signals changed: Ctrl+R re-scores with them"))
         form.addRow("signals", self.modality)
         layout.addLayout(form)
         self.details = QLabel("")
@@ -169,8 +171,9 @@ class ModelPanel(QWidget):
         self.card_dialog = dialog  # tests look at it
         dialog.open()
 
-    def show_result(self, model_name: str, device: str) -> None:
-        self.info.setText(f"last scored by {model_name} on {device}")
+    def show_result(self, model_name: str, device: str, modality: str = "both") -> None:
+        signals = {"eeg": " from the EEG alone", "emg": " from the EMG alone"}.get(modality, "")
+        self.info.setText(f"last scored by {model_name}{signals} on {device}")
 
     def show_restored(self, model_name: str | None) -> None:
         """Labels came back from the saved session, not from a scoring run of this one."""

@@ -123,3 +123,13 @@ def test_an_unreadable_time_says_how_to_write_one():
     assert parse_time("1:05:30") == 3930 and parse_time("930 s") == 930
     with pytest.raises(ValueError, match="give hh:mm:ss, mm:ss or seconds"):
         parse_time("banana")  # was Python's "could not convert string to float"
+
+
+def test_changed_signals_say_a_rescore_applies_them(qtbot, window, recording_path):
+    open_and_score(qtbot, window, recording_path)
+    panel = window.model_panel
+    panel.modality.setCurrentIndex(1)
+    assert "Ctrl+R re-scores" in panel.info.text()
+    window.files.start_scoring()
+    qtbot.waitUntil(lambda: not window.files.busy() and "last scored" in panel.info.text())
+    assert "alone" in panel.info.text()  # which signal the labels came from
