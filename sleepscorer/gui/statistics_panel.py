@@ -33,6 +33,11 @@ def _compute(*, task: Task, **options):
     return backend.compute_statistics(**options)
 
 
+
+def duration_text(seconds: float) -> str:
+    """Minutes up to 100 min, hours beyond: "342.6 min" wrapped in the dock at 12 h."""
+    return f"{seconds / 60:.1f} min" if seconds < 6000 else f"{seconds / 3600:.2f} h"
+
 class StatisticsPanel(QWidget):
     exportRequested = Signal()  # noqa: N815
 
@@ -75,7 +80,8 @@ class StatisticsPanel(QWidget):
     def _build_tables(self, layout: QVBoxLayout) -> None:
         """Read-only tables: the figures come from the hypnogram, not from typing here."""
         self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["time", "%", "bouts", "mean bout"])
+        self.table.setHorizontalHeaderLabels(["time", "%", "bouts", "mean"])
+        self.table.horizontalHeaderItem(3).setToolTip("mean bout length")
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         layout.addWidget(self.table)
@@ -165,11 +171,11 @@ class StatisticsPanel(QWidget):
         self.table.setRowCount(len(st.states) + 1)
         self.table.setVerticalHeaderLabels([s.label for s in st.states] + ["Unscored"])
         for row, s in enumerate(st.states):
-            values = [f"{st.time_s[s] / 60:.1f} min", f"{st.percent_of_scored[s]:.1f}",
+            values = [duration_text(st.time_s[s]), f"{st.percent_of_scored[s]:.1f}",
                       str(st.bout_count[s]), f"{st.mean_bout_s[s]:.1f} s"]
             for col, text in enumerate(values):
                 self.table.setItem(row, col, QTableWidgetItem(text))
-        self.table.setItem(len(st.states), 0, QTableWidgetItem(f"{st.unscored_s / 60:.1f} min"))
+        self.table.setItem(len(st.states), 0, QTableWidgetItem(duration_text(st.unscored_s)))
         for col in range(1, 4):
             self.table.setItem(len(st.states), col, QTableWidgetItem(""))
         n = len(st.states)

@@ -133,3 +133,9 @@ def test_changed_signals_say_a_rescore_applies_them(qtbot, window, recording_pat
     window.files.start_scoring()
     qtbot.waitUntil(lambda: not window.files.busy() and "last scored" in panel.info.text())
     assert "alone" in panel.info.text()  # which signal the labels came from
+
+
+def test_long_times_read_in_hours_in_the_statistics():
+    from sleepscorer.gui.statistics_panel import duration_text
+
+    assert duration_text(570) == "9.5 min" and duration_text(20556) == "5.71 h"
