@@ -181,7 +181,7 @@ def signal_sha256(channels: dict) -> str:
     h = hashlib.sha256()
     for role, ch in sorted(channels.items()):
         h.update(f"{role}:{ch.name}:{float(ch.rate)!r}:{len(ch.data)}\n".encode())
-        for i in range(0, len(ch.data), 1 << 22):  # chunks: a memory-mapped day stays unread
+        for i in range(0, len(ch.data), 1 << 22):  # chunks: no float copy of a whole day
             h.update(np.ascontiguousarray(ch.data[i:i + (1 << 22)], dtype=np.float32))
     return h.hexdigest()
 

@@ -171,7 +171,8 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     dev = pick_device(device)
     loaded = resolve_model(weights, dev)
     modality, warnings = choose_modality(recording, modality, loaded.modalities)
-    for ch in _used_channels(recording, modality).values():
+    used = _used_channels(recording, modality)
+    for ch in used.values():
         if ch.rate < MIN_SIGNAL_RATE:  # epochs of a few samples: nothing to read, for minutes
             raise ModelError(recording.source, too_slow_to_score(ch))
     n1 = recording.n_epochs(BASE_EPOCH)
@@ -185,7 +186,7 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
         loaded, note = route_to_lab_model(loaded, source, dev)
         warnings += [note] if note else []
     batch_size = batch_size or (4096 if dev.type == "cuda" else 512)
-    bad, spans = check_channels(_used_channels(recording, modality), n1)
+    bad, spans = check_channels(used, n1)
     usable = ~np.logical_or.reduce(list(bad.values())) if bad else None
     person = None if calibration is None else person_targets(calibration, loaded.classes, n1)
     reference = calibration_reference(person, source, loaded, cfg, modality, usable)
