@@ -207,6 +207,10 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     p1, classes = gate_unusable(p1, loaded.classes, bad, modality)
     warnings += _quality_warnings(spans, modality)
     probs = combine_epochs(p1, epoch_length, n_out)
+    tail = n_out * epoch_length - n1
+    if tail > 1e-9:  # finer epochs than the model's 1 s: a partial last second is not read
+        warnings.append(f"the last {tail:g} s come after the last whole second the model reads: "
+                        "they take that second's label")
     return ScoreResult(probs, classes, loaded.name, str(dev), modality, epoch_length,
                        warnings, spans)
 

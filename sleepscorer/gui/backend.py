@@ -289,6 +289,12 @@ def gate_text(*, card: dict) -> str:
     return text(card)
 
 
+def reference_counts(*, metrics: dict) -> list[int]:
+    from sleepscorer_model.metrics import reference_counts as counts
+
+    return counts(metrics)
+
+
 # -- corrections and fine-tuning ---------------------------------------------------------
 def export_corrections(*, recording, hypnogram, out_dir: str | Path, card: dict) -> dict:
     """Append the person-labelled epochs of one recording to a corrections folder."""

@@ -35,7 +35,7 @@ def results_text(before: dict, after: dict, classes: list[str],
                  warnings: list[str] | tuple = ()) -> str:
     """An HTML table of validation metrics, base vs fine-tuned, then what it cannot vouch
     for. A class with no held-out epochs has no F1 for either model: "n/a", not 0.000."""
-    held = [sum(row) for row in before.get("confusion", [])] or [1] * len(classes)
+    held = backend.reference_counts(metrics=before) or [1] * len(classes)
     rows = [("Accuracy", before["accuracy"], after["accuracy"]),
             ("Macro-F1", before["macro_f1"], after["macro_f1"])]
     rows += [(f"F1 {display_name(c)}", before["f1_per_class"][i] if held[i] else None,

@@ -74,6 +74,17 @@ def test_progress_cancel_and_longer_epochs(seq_model):
     assert len(hyp) == 10 and hyp.epoch_length == 4.0 and (hyp.sources == Source.MODEL).all()
 
 
+def test_half_second_epochs_say_what_the_partial_last_second_gets(seq_model):
+    rec = make_recording(40)
+    cut = type(rec)([type(c)(c.name, c.kind, c.data[:int(10.5 * c.rate)], c.rate, c.unit)
+                     for c in rec.channels], rec.source)
+    half = score(cut, seq_model, device="cpu", epoch_length=0.5)
+    assert len(half.probabilities) == 21
+    np.testing.assert_array_equal(half.probabilities[20], half.probabilities[19])
+    assert any("last 0.5 s" in w for w in half.warnings)
+    assert not any("last" in w for w in score(rec, seq_model, device="cpu", epoch_length=0.5).warnings)
+
+
 def test_combine_epochs_fractional():
     p = np.eye(3, dtype=np.float32)[[0, 0, 1, 1, 2]]
     out = combine_epochs(p, 2.5, 2)
