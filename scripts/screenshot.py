@@ -157,6 +157,13 @@ def main() -> int:
     dialogs.show_error = lambda parent, title, text: print(f"{title}: {text}", file=sys.stderr)
     if args.stand_in:
         backend.score = stand_in_score
+    from PySide6.QtWidgets import QDialog
+
+    from sleepscorer.gui.channel_dialog import ChannelDialog
+
+    # Unnamed channels: take the dialog's own guess of the roles, as a person pressing OK
+    # would; a picture taken unattended must not wait on a modal dialog.
+    ChannelDialog.exec = lambda self: QDialog.DialogCode.Accepted
     app = create_app()
     if args.model:
         from sleepscorer.gui.settings import Settings
