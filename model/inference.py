@@ -61,6 +61,11 @@ class ScoreResult:
     def confidence(self) -> np.ndarray:
         return self.probabilities.max(axis=1)
 
+    @property
+    def flat_channels(self) -> set[str]:
+        """Names of the channels the signal-quality gate found flat somewhere."""
+        return {span.name for span in self.quality if span.reason == "flat"}
+
 
 def choose_modality(recording: Recording, requested: str, model_modalities: tuple[str, ...]
                     ) -> tuple[str, list[str]]:

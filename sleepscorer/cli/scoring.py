@@ -34,6 +34,7 @@ def score_file(path: Path, out: Path, model=None, options=None,  # noqa: ANN001
     from sleepscorer_model.options import ScoringOptions
 
     from sleepscorer.io import check_roles, load_recording
+    from sleepscorer.io.assemble import without_flat_notes
     from sleepscorer.io.labels import write_labels_csv
     from sleepscorer.io.outputs import check_output_file
 
@@ -64,10 +65,7 @@ def score_file(path: Path, out: Path, model=None, options=None,  # noqa: ANN001
     options = options or ScoringOptions()
     result = score(recording, model, progress=progress, cancel=cancel, calibration=person,
                    **options.score_keywords())
-    gated = {span.name for span in result.quality if span.reason == "flat"
-             and any(f" {span.name} flat (" in w for w in result.warnings)}
-    file_notes = [w for w in recording.warnings  # the gate's own lines say it more exactly
-                  if not any(w.startswith(f"channel {name} is flat") for name in gated)]
+    file_notes = without_flat_notes(recording.warnings, result.flat_channels)
     result.warnings = [*file_notes, *(w for w in result.warnings if w not in file_notes)]
     if calibration is not None and not any(w.startswith("scaled by your") for w in result.warnings):
         result.warnings.append(f"{calibration.name}: its person-set labels are too few to scale by "

@@ -170,6 +170,12 @@ def read_labels(*, path: str | Path, n_epochs: int | None = None, epoch_length: 
     return read(path, n_epochs=n_epochs, epoch_length=epoch_length)
 
 
+def without_flat_notes(*, notes: list[str], names: set[str]) -> list[str]:
+    from sleepscorer.io.assemble import without_flat_notes as without
+
+    return without(notes, names)
+
+
 def write_labels_csv(*, hypnogram, path: str | Path, epoch_length: float | None = None):
     from sleepscorer.io.labels import write_labels_csv as write
 

@@ -1,7 +1,6 @@
 """What the window does with files: open (in a worker, then auto-score), import labels,
 export labels / BIDS events / statistics, keep the persistent session of each recording
-(backend.SessionStore: reopened as it was, whatever happened), revert it, ask before closing.
-"""
+(backend.SessionStore: reopened as it was, whatever happened), revert it, ask before closing."""
 
 from __future__ import annotations
 
@@ -42,6 +41,7 @@ class FileActions(QObject):
         self.w = window
         self.task: Task | None = None
         self.path: Path | None = None
+        self.file_notes: list[str] = []  # the open file's own warnings (reader, session)
         self.store = backend.SessionStore()
 
     @property
@@ -159,7 +159,8 @@ class FileActions(QObject):
         if roles and found.session is not None:  # asked: remembered for the next opening
             found.notes += filter(None, [found.session.record_roles(
                 {name: backend.ChannelKind(kind).value for name, kind in roles.items()})])
-        self.w.warnings.replace_source(path.name, [*rec.warnings, *found.notes])
+        self.file_notes = [*rec.warnings, *found.notes]
+        self.w.warnings.replace_source(path.name, self.file_notes)
         if found.restored:
             models = found.session.meta.get("models") if found.session is not None else None
             self.w.model_panel.show_restored(models[-1].get("name") if models else None)
@@ -272,6 +273,9 @@ class FileActions(QObject):
         low = int(((session.hypnogram.sources == Source.MODEL)
                    & (session.hypnogram.confidence < session.low_confidence)).sum())
         notes = list(getattr(result, "warnings", []))
+        flat = getattr(result, "flat_channels", set())  # the gate's flat lines replace the reader's
+        self.w.warnings.replace_source(self.path.name, backend.without_flat_notes(
+            notes=self.file_notes, names=flat))
         self.w.warnings.replace_source("scoring", notes)
         self.w.model_info.setToolTip("\n".join(notes))
         self._status(f"scored {len(result.probabilities)} epochs; {low} below "

@@ -157,10 +157,23 @@ def flat_note(channel: Channel) -> str | None:
     first = long_runs[0][0] * FLAT_WINDOW_S
     if len(long_runs) == 1 and long_runs[0][1] == n:
         where = "for the whole recording" if first == 0 else f"from {first:g} s to the end"
-        return (f"channel {channel.name} is flat {where} ({total:g} s of "
+        return (f"{_flat_prefix(channel.name)} {where} ({total:g} s of "
                 f"{channel.duration_s:g} s): disconnected electrode? check the recording")
-    return (f"channel {channel.name} is flat for {total:g} s in {len(long_runs)} stretch(es), "
+    return (f"{_flat_prefix(channel.name)} for {total:g} s in {len(long_runs)} stretch(es), "
             f"the first from {first:g} s: disconnected electrode? check the recording")
+
+
+def _flat_prefix(name: str) -> str:
+    return f"channel {name} is flat"
+
+
+def without_flat_notes(notes: list[str], names: set[str]) -> list[str]:
+    """`notes` less `flat_note`'s lines for the channels `names`.
+
+    Why: once scoring's signal-quality gate has reported those channels' flat spans (per
+    epoch, and what it scored them), the reader's coarser line says the same problem twice.
+    """
+    return [n for n in notes if not any(n.startswith(_flat_prefix(name)) for name in names)]
 
 
 def flat_windows(channel: Channel) -> np.ndarray:

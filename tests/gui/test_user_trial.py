@@ -139,3 +139,26 @@ def test_long_times_read_in_hours_in_the_statistics():
     from sleepscorer.gui.statistics_panel import duration_text
 
     assert duration_text(570) == "9.5 min" and duration_text(20556) == "5.71 h"
+
+
+def test_a_flat_electrode_is_listed_once_after_scoring(qtbot, window, tmp_path):
+    """The reader's line ("channel EEG1 is flat from ...") and the scorer's gate line both
+    listed the same lost electrode; after scoring the gate's more exact line stands alone."""
+    import edfio
+    import numpy as np
+
+    from tests.gui.conftest import RATE
+
+    n = int(RATE * 120)
+    t = np.arange(n) / RATE
+    eeg = 50 * np.sin(2 * np.pi * 2 * t) + 10 * np.random.default_rng(1).normal(size=n)
+    eeg[int(RATE * 40):] = 0.0
+    emg = 20 * np.random.default_rng(2).normal(size=n)
+    path = tmp_path / "lost-electrode.edf"
+    edfio.Edf([edfio.EdfSignal(x, RATE, label=name, physical_dimension="uV",
+                               physical_range=(-500, 500))
+               for name, x in (("EEG1", eeg), ("EMG1", emg))]).write(path)
+    window.files.open_path(path)
+    wait_scored(qtbot, window)
+    flat_lines = [t for t in window.warnings.texts() if "EEG1" in t and "flat" in t]
+    assert len(flat_lines) == 1 and flat_lines[0].startswith("scoring: EEG EEG1 flat")
