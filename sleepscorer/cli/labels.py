@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
 
     from sleepscorer.errors import SleepScorerError
     from sleepscorer.io.labels import read_labels, write_bids_events, write_labels_csv
-    from sleepscorer.io.outputs import check_output_file
+    from sleepscorer.io.outputs import check_label_output, check_output_file
     from sleepscorer.stages import on_grid
 
     if args.epoch_length is not None:
@@ -40,11 +40,12 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     check_output_file(args.output, [args.input])
+    check_label_output(args.output, bids=str(args.output).lower().endswith("events.tsv"))
     hyp = read_labels(args.input, n_epochs=args.n_epochs, epoch_length=args.epoch_length)
     for warning in hyp.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    if str(args.output).endswith("events.tsv"):
+    if str(args.output).lower().endswith("events.tsv"):
         write_bids_events(hyp, args.output)
     else:
         write_labels_csv(hyp, args.output)

@@ -181,11 +181,12 @@ def _run_single(args: argparse.Namespace, path: Path) -> int:
     from sleepscorer_model.inference import pick_device
     from sleepscorer_model.weights import resolve_model
 
-    from sleepscorer.io.outputs import check_output_file
+    from sleepscorer.io.outputs import check_label_output, check_output_file
 
     out = output_path(path, args.out, several=False)
     check_output_file(out, [path, *([args.model] if args.model else []),
                             *([args.calibrate] if args.calibrate else [])])  # before any work
+    check_label_output(out)
     model = resolve_model(args.model, pick_device(args.device))
     try:
         result = score_file(path, out, model, options_from(args),

@@ -36,11 +36,12 @@ def score_file(path: Path, out: Path, model=None, options=None,  # noqa: ANN001
     from sleepscorer.io import check_roles, load_recording
     from sleepscorer.io.assemble import without_flat_notes
     from sleepscorer.io.labels import write_labels_csv
-    from sleepscorer.io.outputs import check_output_file
+    from sleepscorer.io.outputs import check_label_output, check_output_file
 
     inputs = [path, *([model] if isinstance(model, (str, Path)) else []),
               *([calibration] if calibration else [])]
     check_output_file(out, inputs)
+    check_label_output(out)
     recording = load_recording(path, rate=rate, roles=None if roles_if_named else roles or None)
     if roles_if_named and roles:
         names = [c.name for c in recording.channels]

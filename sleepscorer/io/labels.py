@@ -23,6 +23,7 @@ import numpy as np
 from sleepscorer.errors import LabelsError
 from sleepscorer.hypnogram import Hypnogram, Source
 from sleepscorer.io.atomic import write_text_atomic
+from sleepscorer.io.outputs import check_label_output
 from sleepscorer.io.label_tables import (
     MSSV_STAGES,
     SUPPORTED,
@@ -54,7 +55,7 @@ def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | Non
     `notes` (one string per written epoch, "" for none) adds a last `note` column saying why
     an epoch is what it is (e.g. a flat electrode); readers ignore it.
     """
-    path = Path(path)
+    path = check_label_output(path)
     out = hyp
     if epoch_length is not None and not math.isclose(epoch_length, hyp.epoch_length):
         try:
@@ -89,6 +90,7 @@ def write_bids_events(hyp: Hypnogram, path: str | Path) -> None:
     Stages are MSSV-coded: 1 Wake, 2 NREM, 3 REM, 4 Artifact; MA is written as 1 (Wake)
     because the coding has no micro-arousal; Unscored epochs are omitted.
     """
+    check_label_output(path, bids=True)
     lines = ["onset\tduration\tstage"]
     el = hyp.epoch_length
     for i, code in enumerate(hyp.stages):

@@ -116,6 +116,25 @@ def check_output_file(out: str | Path, inputs: Sequence[str | Path] = (),
     return out
 
 
+def check_label_output(out: str | Path, bids: bool = False) -> Path:
+    """`out` if its name says what is written into it: our CSV (`.csv`) or, with `bids`, BIDS
+    events (`events.tsv`); else a `SleepScorerError`.
+
+    Why: a label file written under a recording's name (a tab-completed `mouse1.edf`)
+    replaced the recording with CSV text, and a `.mat` or plain `.tsv` holding CSV text
+    misleads every program that later reads it.
+    """
+    out = Path(out)
+    name = out.name.lower()
+    if bids and not name.endswith("events.tsv"):
+        raise SleepScorerError(out, "BIDS events are written to a file whose name ends with "
+                                    "events.tsv (e.g. sub-01_events.tsv); choose such a name")
+    if not bids and not name.endswith(".csv"):
+        raise SleepScorerError(out, "labels are written as CSV, so the name must end with .csv "
+                                    "(or with events.tsv for BIDS events); nothing was written")
+    return out
+
+
 def check_output_folder(out: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
     """`out` if results can be written into it as a folder (made if missing)."""
     out = Path(out)

@@ -100,3 +100,17 @@ def test_a_closed_pipe_ends_a_command_quietly(tmp_path, monkeypatch):
     pipe = os.fdopen(write, "w", buffering=1)
     monkeypatch.setattr("sys.stdout", pipe)
     assert main(["compare", str(a), str(a)]) == 141
+
+
+def test_label_outputs_never_take_a_recordings_name(tmp_path, capsys):
+    """A tab-completed `convert-labels mouse1.csv mouse1.edf` replaced the recording with
+    CSV text (and `.mat` / plain `.tsv` got CSV text too): refused, the file untouched."""
+    source = labels(tmp_path, "mouse1.csv", [W, N, N, R, W])
+    for name in ("mouse1.edf", "x.mat", "plain.tsv"):
+        victim = tmp_path / name
+        victim.write_bytes(b"0       recording bytes")
+        assert main(["convert-labels", str(source), str(victim)]) != 0
+        assert victim.read_bytes() == b"0       recording bytes"
+        assert "must end with .csv" in capsys.readouterr().err
+    assert main(["convert-labels", str(source), str(tmp_path / "sub-01_events.tsv")]) == 0
+    assert main(["convert-labels", str(source), str(tmp_path / "copy.CSV")]) == 0
