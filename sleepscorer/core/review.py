@@ -20,6 +20,22 @@ def _nothing(*_args) -> None:
     pass
 
 
+def import_parts(hyp: Hypnogram, other: Hypnogram) -> tuple[np.ndarray, np.ndarray]:
+    """Masks over the first min(len) epochs (at `hyp`'s epoch length): where `other` holds a
+    person's label, and where it holds a model's label over an epoch no person labelled in
+    `hyp`.
+
+    Why: our CSV says who set each label. Read as a person's, a model's exported scoring
+    became labels that fine-tuning trains on, and overwrote an expert's corrections.
+    """
+    if other.epoch_length != hyp.epoch_length:
+        other = other.to_epoch_length(hyp.epoch_length)
+    n = min(len(hyp), len(other))
+    labelled = other.stages[:n] != Stage.UNSCORED
+    from_model = other.sources[:n] == Source.MODEL
+    return labelled & ~from_model, labelled & from_model & ~hyp.is_person_labelled()[:n]
+
+
 class Review:
     """Selection [start, stop) of epochs with an anchor (where Shift extends from), and the
     commands that move it or label it. What happens is told to the callbacks:
@@ -171,14 +187,17 @@ class Review:
         self._show_edit(self.hypnogram.redo(), "redo")
 
     def import_labels(self, other: Hypnogram) -> Edit | None:
-        """Take every labelled epoch of `other` as imported (a person's) labels, one edit."""
+        """Take `other`'s labels in one edit (see `import_parts`): a person's become imported
+        labels, a model's fill only epochs no person labelled here, as model labels."""
         hyp = self.hypnogram
         if other.epoch_length != hyp.epoch_length:
             other = other.to_epoch_length(hyp.epoch_length)
-        n = min(len(hyp), len(other))
+        person, model = import_parts(hyp, other)
+        n = len(person)
         stages, sources, conf = hyp.stages.copy(), hyp.sources.copy(), hyp.confidence.copy()
-        labelled = other.stages[:n] != Stage.UNSCORED
-        stages[:n][labelled] = other.stages[:n][labelled]
-        sources[:n][labelled] = Source.IMPORTED
-        conf[:n][labelled] = np.nan
+        stages[:n][person | model] = other.stages[:n][person | model]
+        sources[:n][person] = Source.IMPORTED
+        conf[:n][person] = np.nan
+        sources[:n][model] = Source.MODEL
+        conf[:n][model] = other.confidence[:n][model]
         return hyp.replace(0, stages, sources, conf, "import labels")

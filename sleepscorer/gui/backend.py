@@ -176,6 +176,12 @@ def without_flat_notes(*, notes: list[str], names: set[str]) -> list[str]:
     return without(notes, names)
 
 
+def import_parts(*, hyp, other):  # noqa: ANN201 - two boolean masks
+    from sleepscorer.core.review import import_parts as parts
+
+    return parts(hyp, other)
+
+
 def write_labels_csv(*, hypnogram, path: str | Path, epoch_length: float | None = None):
     from sleepscorer.io.labels import write_labels_csv as write
 

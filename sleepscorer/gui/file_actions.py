@@ -313,12 +313,8 @@ class FileActions(QObject):
 
     def compare_with(self, path: Path) -> bool:
         """Show a second labels file beside the session's (nothing of the session changes)."""
-        hyp = self.session.hypnogram
-        try:
-            other = backend.read_labels(path=path, n_epochs=len(hyp),
-                                       epoch_length=hyp.epoch_length)
-        except (SleepScorerError, ValueError, OSError) as exc:
-            dialogs.show_error(self.w, f"Cannot read {Path(path).name}", f"error: {exc}")
+        other = self._read_labels(path, "Cannot read")
+        if other is None:
             return False
         self.w.set_comparison(other, Path(path).name)
         n = int(np.count_nonzero(self.w._disagreements()))
@@ -327,16 +323,24 @@ class FileActions(QObject):
         return True
 
     def import_labels(self, path: Path) -> None:
+        other = self._read_labels(path, "Cannot import")
+        if other is None:
+            return
+        person, model = backend.import_parts(hyp=self.session.hypnogram, other=other)
+        self.session.import_labels(other)
+        self._status(f"imported {int(person.sum())} person-set and {int(model.sum())} model "
+                     f"label(s) from {path.name}; Ctrl+Z undoes")
+
+    def _read_labels(self, path: Path, failure: str):  # noqa: ANN202 - Hypnogram | None
+        """A label file at the session's epochs, its reading notes listed; None if unreadable."""
         hyp = self.session.hypnogram
         try:
-            other = backend.read_labels(path=path, n_epochs=len(hyp),
-                                       epoch_length=hyp.epoch_length)
+            other = backend.read_labels(path=path, n_epochs=len(hyp), epoch_length=hyp.epoch_length)
         except (SleepScorerError, ValueError, OSError) as exc:
-            dialogs.show_error(self.w, f"Cannot import {path.name}", f"error: {exc}")
-            return
-        edit = self.session.import_labels(other)
-        n = 0 if edit is None else int(np.count_nonzero(edit.new_sources == Source.IMPORTED))
-        self._status(f"imported {n} labelled epoch(s) from {path.name} (Ctrl+Z undoes)")
+            dialogs.show_error(self.w, f"{failure} {Path(path).name}", f"error: {exc}")
+            return None
+        self.w.warnings.replace_source(Path(path).name, list(other.warnings))
+        return other
 
     def _save_name(self, title: str, suffix: str, filters: str) -> str:
         base = self.path.stem if self.path else "labels"
@@ -347,16 +351,12 @@ class FileActions(QObject):
 
     def export_csv(self, path: str | Path | None = None) -> bool:
         path = path or self._save_name("Export labels", "_labels.csv", "CSV (*.csv)")
-        if not path:
-            return False
-        return self._export(backend.write_labels_csv, path,
-                            epoch_length=self.w.settings.export_epoch_length)
+        return bool(path) and self._export(backend.write_labels_csv, path,
+                                           epoch_length=self.w.settings.export_epoch_length)
 
     def export_bids(self, path: str | Path | None = None) -> bool:
         path = path or self._save_name("Export BIDS events", "_events.tsv", "TSV (*.tsv)")
-        if not path:
-            return False
-        return self._export(backend.write_bids_events, path)
+        return bool(path) and self._export(backend.write_bids_events, path)
 
     def _export(self, writer, path, **kwargs) -> bool:
         try:

@@ -23,7 +23,6 @@ import numpy as np
 from sleepscorer.errors import LabelsError
 from sleepscorer.hypnogram import Hypnogram, Source
 from sleepscorer.io.atomic import write_text_atomic
-from sleepscorer.io.outputs import check_label_output
 from sleepscorer.io.label_tables import (
     MSSV_STAGES,
     SUPPORTED,
@@ -35,6 +34,7 @@ from sleepscorer.io.label_tables import (
     read_mat_scores,
     read_table,
 )
+from sleepscorer.io.outputs import check_label_output
 from sleepscorer.stages import Stage
 
 HEADER = ("epoch", "onset_s", "duration_s", "stage", "confidence", "source")

@@ -157,3 +157,22 @@ def test_import_labels_is_one_edit_of_imported_labels(review):
     assert edit is not None and np.isnan(hyp.confidence[5:9]).all()
     review.undo()
     assert (hyp.sources == Source.MODEL).all()
+
+
+def test_imported_model_labels_stay_model_labels_and_never_cover_a_persons(review):
+    """An exported scoring (our CSV says source=model) dropped back on the window became a
+    person's labels: fine-tuning then trained on the model's own output."""
+    from sleepscorer.core.review import import_parts
+
+    hyp = review.hypnogram
+    hyp.set_stage(0, 4, Stage.NREM)  # an expert's corrections (set_stage: a person's edit)
+    other = Hypnogram.from_arrays(np.full(len(hyp), Stage.REM, np.int8), source=Source.MODEL)
+    other.confidence[:] = 0.7
+    other.set_stage(50, 52, Stage.WAKE)  # and two epochs a person set in the imported file
+    person, model = import_parts(hyp, other)
+    assert person.sum() == 2 and model.sum() == len(hyp) - 6
+    review.import_labels(other)
+    assert (hyp.stages[:4] == Stage.NREM).all() and (hyp.sources[:4] == Source.EXPERT).all()
+    assert (hyp.stages[4:50] == Stage.REM).all() and (hyp.sources[4:50] == Source.MODEL).all()
+    assert np.allclose(hyp.confidence[4:50], 0.7)
+    assert (hyp.sources[50:52] == Source.IMPORTED).all()

@@ -162,3 +162,25 @@ def test_a_flat_electrode_is_listed_once_after_scoring(qtbot, window, tmp_path):
     wait_scored(qtbot, window)
     flat_lines = [t for t in window.warnings.texts() if "EEG1" in t and "flat" in t]
     assert len(flat_lines) == 1 and flat_lines[0].startswith("scoring: EEG EEG1 flat")
+
+
+def test_a_dropped_scoring_export_stays_model_labels(qtbot, window, recording_path, tmp_path):
+    """Session 13's trial: the app's own exported scoring, dropped back on the window, turned
+    every epoch into a person's label (a fine-tuning target). A label file's reading notes
+    (here: it is shorter than the recording) were shown nowhere."""
+    import numpy as np
+
+    from sleepscorer.hypnogram import Source
+
+    session = open_and_score(qtbot, window, recording_path)
+    hyp = session.hypnogram
+    hyp.set_stage(0, 3, hyp.stages[0] % 3 + 1)  # a person's correction before the import
+    out = tmp_path / "scored.csv"
+    assert window.files.export_csv(out)
+    rows = out.read_text().splitlines()
+    out.write_text("\n".join(rows[:-50]) + "\n")  # a shorter file: the reader pads and says so
+    window.files.dropped(out)
+    assert int(hyp.is_person_labelled().sum()) == 3
+    assert (hyp.sources[3:] == Source.MODEL).all() and np.isfinite(hyp.confidence[3:]).all()
+    assert "imported 3 person-set and 247 model label(s)" in window.statusBar().currentMessage()
+    assert any(t.startswith("scored.csv:") for t in window.warnings.texts())
