@@ -46,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     if str(args.output).lower().endswith("events.tsv"):
-        write_bids_events(hyp, args.output)
+        for note in write_bids_events(hyp, args.output):
+            print(f"warning: {note}", file=sys.stderr)
     else:
         write_labels_csv(hyp, args.output)
     print(f"wrote {len(hyp)} epochs of {hyp.epoch_length:g} s to {args.output}")

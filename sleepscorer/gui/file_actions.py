@@ -360,14 +360,14 @@ class FileActions(QObject):
 
     def _export(self, writer, path, **kwargs) -> bool:
         try:
-            writer(hypnogram=self.session.hypnogram.snapshot(), path=Path(path), **kwargs)
+            notes = writer(hypnogram=self.session.hypnogram.snapshot(), path=Path(path), **kwargs)
         except (SleepScorerError, ValueError, OSError) as exc:
             dialogs.show_error(self.w, "Export failed", f"error: {exc}")
             return False
         exported = self.session.mark_saved()  # a copy went out; the session is unchanged
         if self.session.store is not None:
             self.session.store.record_export(path, exported)
-        self._status(f"exported a copy to {path}")
+        self._status(f"exported a copy to {path}" + "".join(f"; note: {n}" for n in notes or []))
         return True
 
     def export_statistics(self, path: str | Path | None = None) -> bool:

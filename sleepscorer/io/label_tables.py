@@ -18,7 +18,7 @@ import numpy as np
 
 from sleepscorer.errors import LabelsError
 from sleepscorer.hypnogram import Hypnogram, Source
-from sleepscorer.stages import LABEL_DTYPE, Stage
+from sleepscorer.stages import LABEL_DTYPE, Stage, on_grid
 
 MSSV_STAGES: dict[int, Stage] = {1: Stage.WAKE, 2: Stage.NREM, 3: Stage.REM, 4: Stage.ARTIFACT}
 MAX_EPOCHS = 20_000_000  # 231 days of 1-s epochs: beyond this an onset is a typo, not a recording
@@ -130,8 +130,10 @@ def bids_from_rows(path: Path, header: list[str], rows: list[list[str]]) -> Hypn
         if not np.isfinite(duration) or duration <= 0:
             raise LabelsError(path, f"event row {i + 1}: duration {format_number(duration) or 'empty'}"
                                     " must be a positive number of seconds; fix that row")
-    epoch_length = Counter(np.round(positive, 6).tolist()).most_common(1)[0][0]
     ends = onsets + durations
+    inner = np.unique(np.concatenate([onsets, np.delete(ends, np.argmax(ends))]))  # last: partial?
+    epoch_length, moved = _events_grid(Counter(np.round(positive, 6).tolist()).most_common(1)[0][0],
+                                       inner)
     if np.max(ends) / epoch_length > MAX_EPOCHS:
         raise LabelsError(path, f"an event ends at {np.max(ends):g} s, more than "
                                 f"{MAX_EPOCHS * epoch_length / 86400:.0f} days; fix that onset")
@@ -147,8 +149,28 @@ def bids_from_rows(path: Path, header: list[str], rows: list[list[str]]) -> Hypn
     for onset, end, value in zip(onsets, ends, stage_values, strict=True):
         stages[int(round(onset / epoch_length)):int(round(end / epoch_length))] = _stage_of(path, value)
     hyp = Hypnogram.from_arrays(stages, epoch_length, source=Source.IMPORTED)
-    hyp.warnings = []
+    hyp.warnings = [f"{path}: {moved} event boundaries are not on whole seconds; each is placed "
+                    "at the nearest second"] if moved else []
     return hyp
+
+
+def _events_grid(common: float, times: np.ndarray) -> tuple[float, int]:
+    """The epoch length to read events at, and how many event boundaries it moves.
+
+    Epoch-per-row files: their common duration. Bout-per-row files (BIDS's usual form) have
+    no common duration: the coarsest step on the epoch grid that every boundary lies on, so
+    each bout keeps its length; else 1 s, moving the boundaries that lie off it.
+    """
+    def fits(step: float) -> np.ndarray:
+        return np.abs(times / step - np.round(times / step)) <= 1e-6 * max(1.0, 1 / step)
+
+    if fits(common).all():
+        return common, 0
+    millis = np.round(times * 1000).astype(np.int64)
+    step = float(np.gcd.reduce(millis[millis > 0])) / 1000 if (millis > 0).any() else 1.0
+    if step >= 0.5 and on_grid(step) and fits(step).all():
+        return step, 0
+    return 1.0, int((~fits(1.0)).sum())
 
 
 def _epoch_length_of(path: Path, header: list[str], rows: list[list[str]]) -> float:

@@ -84,8 +84,9 @@ def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | Non
     write_text_atomic(path, buf.getvalue())
 
 
-def write_bids_events(hyp: Hypnogram, path: str | Path) -> None:
-    """Write a BIDS events.tsv (`onset`,`duration`,`stage`), one row per scored epoch.
+def write_bids_events(hyp: Hypnogram, path: str | Path) -> list[str]:
+    """Write a BIDS events.tsv (`onset`,`duration`,`stage`), one row per scored epoch, and
+    return what the file cannot hold (for the person to read).
 
     Stages are MSSV-coded: 1 Wake, 2 NREM, 3 REM, 4 Artifact; MA is written as 1 (Wake)
     because the coding has no micro-arousal; Unscored epochs are omitted.
@@ -99,6 +100,9 @@ def write_bids_events(hyp: Hypnogram, path: str | Path) -> None:
             continue
         lines.append(f"{format_number(i * el)}\t{format_number(el)}\t{MSSV_CODES[stage]}")
     write_text_atomic(Path(path), "\n".join(lines) + "\n")
+    n_ma = int(np.count_nonzero(hyp.stages == Stage.MA))
+    return [f"{n_ma} MA epoch(s) written as Wake: the MSSV stage codes of BIDS events have no "
+            "microarousal (our CSV keeps MA)"] if n_ma else []
 
 
 # -- reading ----------------------------------------------------------------------------
