@@ -24,6 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="corrections folder")
     p.add_argument("--base", type=Path, default=None, metavar="MODEL",
                    help="model the corrections are for (default: the bundled model)")
+    p.add_argument("--epoch-length", type=float, default=None, metavar="S",
+                   help="epoch length in s of label files that do not record it (AccuSleep "
+                        "CSV or .mat; default 1)")
     p.set_defaults(func=run_export)
 
     f = subparsers.add_parser(
@@ -59,19 +62,26 @@ def _base(path: Path | None):  # noqa: ANN202
 def run_export(args: argparse.Namespace) -> int:
     from sleepscorer_model.corrections import export_corrections
 
+    from sleepscorer.cli.score import check_epoch_length
     from sleepscorer.io import load_recording
     from sleepscorer.io.labels import read_labels
     from sleepscorer.io.outputs import check_output_folder
     from sleepscorer.stages import BASE_EPOCH, display_name
 
+    if args.epoch_length is not None:
+        check_epoch_length(args.epoch_length)
     check_output_folder(args.out, [args.recording, args.labels])
     base = _base(args.base)
     rec = load_recording(args.recording)
-    hyp = read_labels(args.labels, n_epochs=rec.n_epochs(BASE_EPOCH),
-                      epoch_length=BASE_EPOCH)
+    el = args.epoch_length or BASE_EPOCH
+    hyp = read_labels(args.labels, n_epochs=rec.n_epochs(el), epoch_length=el)
     for note in getattr(hyp, "warnings", []):
         named = note if note.startswith(str(args.labels)) else f"{args.labels}: {note}"
         print(f"warning: {named}", file=sys.stderr)
+    if args.epoch_length is None and any("are Unscored" in w for w in hyp.warnings):
+        print(f"hint: if {args.labels.name} holds one label per epoch of more than 1 s, give "
+              "its epoch length with --epoch-length", file=sys.stderr)
+    hyp = hyp.to_epoch_length(BASE_EPOCH) if el != BASE_EPOCH else hyp
     entry = export_corrections(rec, hyp, args.out, base.card)
     counts = ", ".join(f"{display_name(c)} {n}" for c, n in entry["label_counts"].items())
     verb = "replaced" if entry.get("replaced") else "added"

@@ -127,6 +127,22 @@ def test_cli_export_corrections(tmp_path, base_card, capsys):
     assert len(err) == 1 and err[0].startswith("error:") and "missing.csv" in err[0]
 
 
+def test_cli_export_corrections_reads_longer_epochs_of_untimed_labels(tmp_path, base_card, capsys):
+    """AccuSleep labels do not record their epoch length: 4-s labels were squeezed onto the
+    first quarter of the recording as 1-s training targets, with no way to say otherwise."""
+    from sleepscorer.io import write_edf
+
+    rec_path, labels_path = tmp_path / "m1.edf", tmp_path / "accu4.csv"
+    write_edf(make_recording(60), rec_path)
+    labels_path.write_text("brain_state\n" + "\n".join(["2"] * 10 + ["3"] * 5) + "\n")
+    args = ["export-corrections", str(rec_path), str(labels_path), "--out", str(tmp_path / "c"),
+            "--base", str(tmp_path / "base.safetensors")]
+    assert main(args) == 0
+    assert "hint: if accu4.csv holds one label per epoch of more than 1 s" in capsys.readouterr().err
+    assert main([*args, "--epoch-length", "4"]) == 0
+    assert ": replaced m1.edf: 60 labelled epochs (Wake 40, NREM 20, REM 0)" in capsys.readouterr().out
+
+
 def test_the_shipped_spectral_model_fine_tunes_on_exported_corrections(tmp_path, shipped_model):
     """Corrections are exported through the base model's own front end (spectral, with shape
     features), so the arrays have its input width and fine-tuning runs on them."""
