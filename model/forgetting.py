@@ -47,7 +47,8 @@ def training_lab_data(base: LoadedModel, minutes: float, seed: int, relabel: boo
         elif relabel:
             data.labels[:] = 0  # every window is kept, then labelled by the base model
             windows = SequenceDataset([data], k, k)
-            _, pred = predict_dataset(base.module.to(device), windows, torch.device(device))
+            _, pred = predict_dataset(base.module.to(device), windows, torch.device(device),
+                                      each_epoch_once=False)
             for (_, a), p in zip(windows.index, pred.reshape(len(windows.index), k), strict=True):
                 data.labels[a:a + k] = p
     return out

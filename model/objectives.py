@@ -69,3 +69,36 @@ def default_loss(model: nn.Module, cfg: Any) -> LossFn:
     if model.training_recipe == "self-distillation":
         return distillation_loss(cfg)
     return primary_cross_entropy(model.primary, cfg)
+
+
+def scale_consistency(cfg: Any, weight: float, sd: float = 0.1) -> LossFn:
+    """The sDREAMER loss, plus a symmetric KL between the scoring outputs of the window and of
+    the same window with its scaling moved a little (`augment.shift_features` at `sd`, and each
+    feature's width by exp(N(0, sd/3))).
+
+    Why: another stretch of the same mouse gives the per-recording scaling percentiles that
+    differ by a few hundredths of their width, and that moved whole bout edges of the real demo
+    (docs/transfer.md, short crops). Shift augmentation alone teaches the right label for each
+    shift, not labels that change smoothly with it.
+    """
+    from sleepscorer_model.augment import shift_features
+
+    own = DistillationLoss(cfg.alpha, cfg.tau_eeg, cfg.tau_emg, cfg.class_weights)
+
+    def moved(x: torch.Tensor) -> torch.Tensor:
+        widths = torch.exp(torch.randn((x.shape[0],) + (1,) * (x.dim() - 2) + (x.shape[-1],),
+                                       device=x.device) * sd / 3)
+        return shift_features(x * widths, sd)
+
+    def loss(model: nn.Module, eeg: torch.Tensor, emg: torch.Tensor, y: torch.Tensor) -> dict:
+        logits = model(eeg, emg)
+        terms = own(logits, y)
+        other = model(moved(eeg), moved(emg))["mix"]
+        log_p, log_q = (F.log_softmax(z.reshape(-1, z.shape[-1]).float(), -1)
+                        for z in (logits["mix"], other))
+        sym_kl = 0.5 * ((log_p.exp() * (log_p - log_q)).sum(-1)
+                        + (log_q.exp() * (log_q - log_p)).sum(-1)).mean()
+        terms["loss"] = terms["loss"] + weight * sym_kl
+        terms["consistency"] = sym_kl.detach()
+        return terms
+    return loss

@@ -100,19 +100,37 @@ def primary_logits(model: nn.Module, eeg: torch.Tensor, emg: torch.Tensor) -> to
 
 @torch.no_grad()
 def predict_dataset(model: nn.Module, data: SequenceDataset, device: torch.device,
-                    batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """(labels, predicted class) over all windows of a dataset."""
+                    batch_size: int = 64, each_epoch_once: bool = True
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, predicted class) of every epoch the dataset's windows cover, each epoch once
+    (at the first window covering it; `each_epoch_once=False`: every window's, in order).
+
+    Why once: a subject's last window is laid to end at its last epoch, so it overlaps the one
+    before; counted twice, those epochs weighed double in the score that keeps or drops a
+    fine-tuned model, and its epoch count disagreed with the held-out count.
+    """
     was_training = model.training
     model.eval()
     ys, preds = [], []
     for eeg, emg, y in DataLoader(data, batch_size=batch_size):
         logits = primary_logits(model, eeg.to(device), emg.to(device))
-        ys.append(y.reshape(-1).numpy())
-        preds.append(logits.argmax(-1).reshape(-1).cpu().numpy())
+        ys.append(y.reshape(len(y), -1).numpy())
+        preds.append(logits.argmax(-1).reshape(len(y), -1).cpu().numpy())
     model.train(was_training)
-    if not ys:
-        return np.zeros(0, int), np.zeros(0, int)
-    return np.concatenate(ys), np.concatenate(preds)
+    if ys:
+        keep = _first_readings(data.index, data.seq_len) if each_epoch_once else slice(None)
+        return np.concatenate(ys)[keep].reshape(-1), np.concatenate(preds)[keep].reshape(-1)
+    return np.zeros(0, int), np.zeros(0, int)
+
+
+def _first_readings(index: Sequence[tuple[int, int]], seq_len: int) -> np.ndarray:
+    """(windows, seq_len) mask: each (subject, epoch) at the first window that covers it."""
+    keep = np.ones((len(index), seq_len), bool)
+    covered: dict[int, int] = {}  # subject -> end of the windows so far (starts ascend)
+    for w, (subject, start) in enumerate(index):
+        keep[w, :max(0, covered.get(subject, 0) - start)] = False
+        covered[subject] = max(covered.get(subject, 0), start + seq_len)
+    return keep
 
 
 def train(model: nn.Module, train_data: Sequence[SubjectData],

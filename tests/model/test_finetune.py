@@ -306,3 +306,14 @@ def test_cli_finetune_without_rem_warns_and_shows_rem_as_not_applicable(
         assert m["macro_f1"] == pytest.approx(np.mean(m["f1_per_class"][:2]))
     for r in result.history:  # early stopping too
         assert r["val_macro_f1"] == pytest.approx(np.mean(r["val_f1_per_class"][:2]))
+
+
+def test_validation_counts_each_epoch_once(corrections):
+    """A subject's last window overlaps the one before it; its epochs were scored twice, so
+    the held-out count (240) and the metrics' n_epochs (256) disagreed."""
+    from sleepscorer_model.training import _first_readings
+
+    data = SequenceDataset([corrections[0].slice(0, 150)], 8, 8)  # 150: the last window overlaps
+    y, _ = predict_dataset(build_model("sdreamer-seq", **TINY), data, torch.device("cpu"))
+    assert len(y) == sum(len(s) for s in data.subjects)
+    assert _first_readings([(0, 0), (0, 8), (0, 5), (1, 0)], 8).sum(1).tolist() == [8, 8, 0, 8]
