@@ -13,6 +13,7 @@ rule). `sleepscorer --help` and `--version` therefore never import torch
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import os
 import sys
@@ -58,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     commands = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()
+    if argv and argv[0] not in commands and not argv[0].startswith("-") \
+            and not os.path.exists(argv[0]):  # a mistyped command is not a recording to open
+        close = difflib.get_close_matches(argv[0], sorted(commands), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        print(f"error: {argv[0]!r} is neither a command{hint} nor a file or folder; commands: "
+              f"{', '.join(sorted(commands))}", file=sys.stderr)
+        return 2
     if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
         argv = ["gui", *argv]  # `sleepscorer` or `sleepscorer PATH` opens the app
     args = parser.parse_args(argv)

@@ -114,3 +114,10 @@ def test_label_outputs_never_take_a_recordings_name(tmp_path, capsys):
         assert "must end with .csv" in capsys.readouterr().err
     assert main(["convert-labels", str(source), str(tmp_path / "sub-01_events.tsv")]) == 0
     assert main(["convert-labels", str(source), str(tmp_path / "copy.CSV")]) == 0
+
+
+def test_a_mistyped_command_is_not_opened_as_a_recording(capsys):
+    assert main(["labels"]) == 2
+    err = capsys.readouterr().err
+    assert "'labels' is neither a command (did you mean convert-labels?)" in err
+    assert "xvfb-run" not in err  # it was taken as a recording for the app to open
