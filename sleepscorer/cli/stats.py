@@ -113,6 +113,8 @@ def _stimulation(recording, hyp) -> dict | None:  # noqa: ANN001
 
 
 def summary(path, stats) -> str:
+    from sleepscorer.core.statistics import LIGHTS_OFF_HOUR, LIGHTS_ON_HOUR
+
     def minutes(s: float) -> str:
         return f"{s / 60:.1f} min"
 
@@ -126,6 +128,12 @@ def summary(path, stats) -> str:
     rem = "none" if stats.rem_latency_s is None else minutes(stats.rem_latency_s)
     lines.append(f"  sleep latency {latency}, REM latency {rem}; "
                  f"{int(stats.transitions.sum())} transitions")
+    if stats.light_s is not None:  # a known clock: the 12:12 split
+        on, off = LIGHTS_ON_HOUR, LIGHTS_OFF_HOUR
+        for phase, times in ((f"light ({on:02d}-{off:02d} h)", stats.light_s),
+                             (f"dark ({off:02d}-{on:02d} h)", stats.dark_s)):
+            lines.append(f"  {phase}: " + (", ".join(f"{s.label} {minutes(times[s])}" for s in
+                                                     stats.states if times[s]) or "none"))
     return "\n".join(lines)
 
 

@@ -26,10 +26,12 @@ class Comparison:
     precision: dict[Stage, float]  # B's stage s is right (taking A as reference)
     recall: dict[Stage, float]
     f1: dict[Stage, float]
+    epoch_length: float = 1.0  # compared at the coarser of the two files' epochs
 
     def as_dict(self) -> dict:
         names = [s.label for s in self.states]
-        return {"epochs_compared": self.n_compared, "epochs_left_out": self.n_left_out,
+        return {"epoch_length_s": self.epoch_length,
+                "epochs_compared": self.n_compared, "epochs_left_out": self.n_left_out,
                 "agreement": self.agreement, "kappa": self.kappa,
                 "f1": {s.label: self.f1[s] for s in self.states},
                 "precision": {s.label: self.precision[s] for s in self.states},
@@ -93,15 +95,15 @@ def compare(a: Hypnogram, b: Hypnogram, states: tuple[Stage, ...] | None = None)
             0.0 if (col or row) else float("nan"))
     left_out = int(len(sa) - n) + extra
     return Comparison(tuple(states), confusion, n, left_out, observed, float(kappa),
-                      precision, recall, f1)
+                      precision, recall, f1, max(a.epoch_length, b.epoch_length))
 
 
 def format_comparison(c: Comparison, name_a: str = "A", name_b: str = "B") -> str:
     """The comparison as a few lines of text (CLI output, the app's tooltip)."""
     names = [s.label for s in c.states]
     width = max(8, *(len(n) for n in names)) + 1
-    lines = [f"epochs compared: {c.n_compared} (left out, unscored or beyond the shorter: "
-             f"{c.n_left_out})",
+    lines = [f"epochs compared: {c.n_compared} of {c.epoch_length:g} s (left out, unscored or "
+             f"beyond the shorter: {c.n_left_out})",
              f"agreement: {c.agreement:.1%}   Cohen's kappa: {c.kappa:.3f}",
              "per-state F1: " + ", ".join(f"{s.label} {c.f1[s]:.3f}" for s in c.states),
              f"confusion (rows {name_a}, columns {name_b}):",

@@ -28,6 +28,7 @@ def test_stats_prints_and_writes_the_panels_numbers(tmp_path, capsys):
                  "--start-time", "2024-03-01T06:55"]) == 0
     out = capsys.readouterr().out
     assert "a.csv" in out and "sleep latency 5.0 min" in out and "REM latency" in out
+    assert "  dark (19-07 h): Wake 5.0 min\n" in out and "  light (07-19 h): Wake 1.7 min," in out
     data = json.loads((tmp_path / "s.json").read_text())
     from datetime import datetime
 
@@ -59,6 +60,10 @@ def test_compare_reports_agreement_kappa_f1_confusion(tmp_path, capsys):
     assert "agreement: 95.0%" in out and "Cohen's kappa" in out and "F1" in out
     data = json.loads((tmp_path / "c.json").read_text())
     assert data["confusion"]["NREM"]["Wake"] == 10 and data["epochs_compared"] == 200
+    four = tmp_path / "model4.csv"  # a 4-s file: compared at 4 s, and said so
+    write_labels_csv(Hypnogram.from_arrays(other[::4], 4.0), four)
+    assert main(["compare", str(a), str(four)]) == 0
+    assert "epochs compared: 50 of 4 s" in capsys.readouterr().out
 
 
 
