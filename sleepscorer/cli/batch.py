@@ -78,6 +78,29 @@ def collect(paths: list[Path], recursive: bool) -> list[tuple[Path, Path]]:
     return found
 
 
+def unscored_tables(paths: list[Path], recursive: bool, found: list[tuple[Path, Path]],
+                    out: Path) -> str | None:
+    """A note on the table files (.csv/.tsv/.txt) in the folders given that a batch does not
+    score; those named after a recording beside them (its labels) and earlier outputs are
+    left out. None when there are none.
+
+    Why: a folder of AccuSleep-style table recordings was skipped without a word."""
+    recordings = {(p.parent, p.stem) for p, _ in found}
+    out = out.resolve()
+
+    def is_labels(t: Path) -> bool:
+        return any((t.parent, stem) in recordings for stem in (t.stem, t.stem.rsplit("_", 1)[0]))
+    tables = [t for arg in paths if arg.is_dir()
+              for t in (arg.rglob("*") if recursive else arg.glob("*"))
+              if t.suffix.lower() in (".csv", ".tsv", ".txt") and not t.name.startswith(".")
+              and t.is_file() and not is_labels(t) and out not in t.resolve().parents]
+    if not tables:
+        return None
+    return (f"{len(tables)} table file(s) not scored (e.g. {tables[0]}): a batch scores "
+            ".edf/.bdf/.mat/.parquet and Open Ephys folders; a table may be labels, so name a "
+            "table recording on its own (with --rate) to score it")
+
+
 def batch_outputs(items: list[tuple[Path, Path]], out: Path) -> list[tuple[Path, Path]]:
     """(recording, output CSV) for a batch: the sub-folder layout is kept, and names that
     would collide (rec.edf beside rec.mat, d1/rec.edf and d2/rec.edf given as files) get
@@ -119,11 +142,11 @@ def print_summary(outcomes: list[Outcome]) -> None:
         classes = list(ok[0].fractions or {})
         width = max(9, *(len(str(o.path)) for o in ok))
         header = (f"{'recording':{width}s} {'epochs':>7s} " + " ".join(f"{c:>6s}" for c in classes)
-                  + "  seconds  written")
+                  + "  took s  written")  # time spent scoring, not the recording's length
         print(header)
         for o in ok:
             cells = " ".join(_percent((o.fractions or {}).get(c, 0)) for c in classes)
-            print(f"{str(o.path):{width}s} {o.epochs:7d} {cells} {o.seconds:8.1f}  {o.out}")
+            print(f"{str(o.path):{width}s} {o.epochs:7d} {cells} {o.seconds:7.1f}  {o.out}")
     for o in ok:
         for note in o.note.splitlines():  # one line per warning
             print(f"warning: {o.path}: {note}", file=sys.stderr)

@@ -12,7 +12,13 @@ import math
 import sys
 from pathlib import Path
 
-from sleepscorer.cli.batch import batch_outputs, collect, print_summary, score_batch
+from sleepscorer.cli.batch import (
+    batch_outputs,
+    collect,
+    print_summary,
+    score_batch,
+    unscored_tables,
+)
 from sleepscorer.cli.scoring import OUTPUT_SUFFIX, end_live, progress_line, score_file
 from sleepscorer.errors import SleepScorerError
 
@@ -148,6 +154,9 @@ def run(args: argparse.Namespace) -> int:
                                          "are to be scored; give a folder for their label "
                                          "files (e.g. -o scored/)")
     check_output_folder(args.out, args.paths)
+    note = unscored_tables(args.paths, args.recursive, items, args.out)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     inputs = [p for p, _ in items] + ([args.model] if args.model else [])
     work = batch_outputs(items, args.out)
     for _, out in work:  # every output checked before any scoring starts

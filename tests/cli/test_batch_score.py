@@ -112,3 +112,16 @@ def test_several_recordings_into_one_csv_name_are_refused(batch, tmp_path, capsy
                  "-o", str(out), "--model", str(model)]) == 2
     assert "names one label file, but 2 recordings" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_batch_names_the_tables_it_does_not_score(batch, tmp_path, capsys):
+    """A folder's table recordings were skipped without a word; a recording's own label file
+    beside it is not mentioned."""
+    root, model = batch
+    (root / "broken.edf").unlink()
+    (root / "mouse1.csv").write_text("epoch,stage\n0,Wake\n")  # mouse1.edf's labels
+    (root / "mouse1_scored.csv").write_text("epoch,stage\n0,Wake\n")  # an earlier output
+    (root / "accusleep_mouse3.csv").write_text("EEG,EMG\n1,2\n")
+    assert main(["score", str(root), "--out", str(tmp_path / "o"), "--model", str(model)]) == 0
+    err = capsys.readouterr().err
+    assert "note: 1 table file(s) not scored (e.g. " in err and "accusleep_mouse3.csv" in err
