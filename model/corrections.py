@@ -74,6 +74,9 @@ def _atomic_json(path: Path, data: dict) -> None:
 def read_manifest(folder: str | Path) -> dict:
     """The manifest of a corrections folder, checked for the fields this version needs."""
     path = Path(folder) / MANIFEST
+    if not Path(folder).exists():
+        raise LabelsError(folder, "not found; give a corrections folder made with "
+                                  "`sleepscorer export-corrections RECORDING LABELS --out DIR`")
     if not path.is_file():
         raise LabelsError(folder, "not a corrections folder (no manifest.json); create one with "
                                   "`sleepscorer export-corrections RECORDING LABELS --out DIR`")

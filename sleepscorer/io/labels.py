@@ -158,13 +158,15 @@ def _read_labels(path: Path, n_epochs: int | None, epoch_length: float | None,
             raise LabelsError(path, "not a label file this program knows (columns: "
                               f"{', '.join(header) or 'none'}); supported: {'; '.join(SUPPORTED)}")
     if epoch_length is not None and not math.isclose(epoch_length, hyp.epoch_length):
-        notes = hyp.warnings
+        notes, covered = hyp.warnings, len(hyp) * hyp.epoch_length
         try:
             hyp = hyp.to_epoch_length(epoch_length)
         except ValueError as exc:
             raise LabelsError(path, f"cannot put {hyp.epoch_length:g}-s labels onto "
                                     f"{epoch_length:g}-s epochs ({exc})") from exc
-        hyp.warnings = notes
+        left = covered - len(hyp) * epoch_length
+        hyp.warnings = notes + ([f"{path}: the last {left:g} s are shorter than one "
+                                 f"{epoch_length:g}-s epoch and are left out"] if left > 1e-6 else [])
     if n_epochs is not None:
         hyp = _fit_length(path, hyp, n_epochs)
     return hyp
