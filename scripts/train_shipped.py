@@ -189,6 +189,10 @@ def main() -> int:
     parser.add_argument("--teachers", type=Path, nargs="*", default=[],
                         help="distil from these networks (their mean) as well as the labels")
     parser.add_argument("--teacher-weight", type=float, default=0.5)
+    parser.add_argument("--consistency", type=float, default=0.0,
+                        help="weight of a KL between outputs under two slightly different scalings "
+                             "(model.objectives.scale_consistency)")
+    parser.add_argument("--consistency-sd", type=float, default=0.1)
     parser.add_argument("--keep-epochs", action="store_true",
                         help="also keep every epoch's weights (for weight averaging)")
     parser.add_argument("--resume", action="store_true",
@@ -249,6 +253,10 @@ def main() -> int:
         from sleepscorer_model.weights import load_model
 
         loss = ensemble_distillation(cfg, [load_model(t).module for t in args.teachers], args.teacher_weight)
+    elif args.consistency > 0:
+        from sleepscorer_model.objectives import scale_consistency
+
+        loss = scale_consistency(cfg, args.consistency, args.consistency_sd)
     result = train(model, train_set, val, cfg, progress, loss_fn=loss)
     minutes = (time.perf_counter() - started) / 60
     corpus_names = " + ".join(f"v{v}" for v in corpora)
