@@ -88,8 +88,13 @@ def grid_ratio(fine: float, coarse: float) -> tuple[int, int]:
     `coarse` epoch (1 s -> 2 s is (1, 2); 1 s -> 2.5 s is (2, 5)). ValueError when the two
     lengths have no simple common divisor."""
     ratio = coarse / fine
+    if ratio <= 0:
+        raise ValueError(f"epoch length {coarse} s and {fine} s have no simple common divisor")
+    if ratio < 1 and coarse >= BASE_EPOCH and abs(1 / ratio - round(1 / ratio)) < 1e-9:
+        # long epochs onto whole seconds (60-s labels onto 1-s epochs): split each one
+        return int(round(1 / ratio)), 1
     refine = next((r for r in range(1, 11) if abs(ratio * r - round(ratio * r)) < 1e-9), None)
-    if refine is None or ratio <= 0:
+    if refine is None:
         raise ValueError(f"epoch length {coarse} s and {fine} s have no simple common divisor")
     return refine, int(round(ratio * refine))
 

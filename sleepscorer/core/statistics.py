@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sleepscorer.errors import SleepScorerError
 from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.io.atomic import write_text_atomic
 from sleepscorer.stages import Stage, mask_runs, runs
@@ -232,8 +233,12 @@ def statistics_dict(stats: SleepStatistics) -> dict:
 
 
 def write_statistics(stats: SleepStatistics, path: str | Path) -> Path:
-    """JSON when `path` ends with .json, else CSV."""
+    """JSON when `path` ends with .json, CSV when .csv; any other name is refused, so that
+    statistics never replace a recording (an export named mouse1.edf did)."""
     path = Path(path)
+    if path.suffix.lower() not in (".csv", ".json"):
+        raise SleepScorerError(path, "statistics are written as .csv or .json; choose a name "
+                                     "ending with one of them (nothing was written)")
     if path.suffix.lower() == ".json":
         write_text_atomic(path, json.dumps(statistics_dict(stats), indent=1))
         return path

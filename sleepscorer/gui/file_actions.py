@@ -379,7 +379,7 @@ class FileActions(QObject):
             return False
         try:
             backend.write_statistics(stats=self.w.statistics.compute(), path=path)  # as shown
-        except OSError as exc:
+        except (SleepScorerError, OSError) as exc:
             dialogs.show_error(self.w, "Export failed", f"error: {exc}")
             return False
         self._status(f"saved {path}")

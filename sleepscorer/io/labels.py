@@ -211,7 +211,10 @@ def _fit_length(path: Path, hyp: Hypnogram, n_epochs: int) -> Hypnogram:
         notes.append(f"{path}: the labels have one epoch more than the recording; the last "
                      "one was dropped")
     else:
-        notes.append(f"{path}: the labels cover {n} of {n_epochs} epochs; the last "
-                     f"{n_epochs - n} ({(n_epochs - n) * el:g} s) are Unscored")
+        fits = [k for k in (2, 2.5, 4, 5, 10, 30) if n and abs(n * k - n_epochs) <= k]
+        notes.append(f"{path}: the labels cover {n} of {n_epochs} epochs; the file has no label "
+                     f"for the last {n_epochs - n} ({(n_epochs - n) * el:g} s)"
+                     + (f". One label per {fits[0]:g} s would cover the recording: if that is "
+                        "the file's epoch length, give it (CLI: --epoch-length)" if fits else ""))
     out.warnings = notes
     return out

@@ -1,6 +1,8 @@
 import numpy as np
+import pytest
 
 from sleepscorer.core.statistics import compute_statistics, write_statistics_csv
+from sleepscorer.errors import SleepScorerError
 from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.stages import Stage
 
@@ -78,5 +80,10 @@ def test_state_spectra_and_exports(tmp_path):
     data = json.loads(write_statistics(st, tmp_path / "s.json").read_text())
     assert data == json.loads(json.dumps(statistics_dict(st)))
     assert len(data["spectra_db"]["freqs_hz"]) == len(data["spectra_db"]["NREM"]["mean"])
+    victim = tmp_path / "mouse1.edf"  # an export named after the recording replaced it
+    victim.write_bytes(b"EDF bytes")
+    with pytest.raises(SleepScorerError, match="written as .csv or .json"):
+        write_statistics(st, victim)
+    assert victim.read_bytes() == b"EDF bytes"
     text = write_statistics(st, tmp_path / "s.csv").read_text()
     assert "freq_hz,Wake_mean_db" in text and "latency,seconds" in text

@@ -161,3 +161,16 @@ def test_bout_per_row_events_keep_every_boundary(tmp_path):
     half = tmp_path / "half_events.tsv"  # on a half-second grid: read at 0.5 s, nothing moved
     half.write_text("onset\tduration\tstage\n0\t2.5\t1\n2.5\t4\t2\n6.5\t2.5\t1\n")
     assert read_bids_events(half).epoch_length == 0.5
+
+
+def test_coarse_bouts_and_30_s_epochs_go_onto_whole_seconds(tmp_path):
+    """Bouts on a 60-s grid were refused ("60-s labels onto 1-s epochs ... no simple common
+    divisor"): long epochs could not be split finer than tenfold."""
+    path = tmp_path / "bouts60_events.tsv"
+    path.write_text("onset\tduration\tstage\n0\t60\t2\n60\t60\t1\n120\t7080\t2\n")
+    hyp = read_labels(path)
+    assert hyp.epoch_length == 1.0 and len(hyp) == 7200
+    assert list(hyp.stages[[0, 59, 60, 119, 120]]) == [1, 1, 0, 0, 1]
+    thirty = tmp_path / "thirty.csv"
+    write_labels_csv(Hypnogram.from_arrays([0, 1, 2], 30.0), thirty)
+    assert list(read_labels(thirty).stages[[0, 29, 30, 89]]) == [0, 0, 1, 2]
