@@ -120,12 +120,14 @@ class Review:
         self.select(epoch, centre=True)
 
     # -- navigation -------------------------------------------------------------------
-    def next_in(self, mask: np.ndarray, what: str, backward: bool = False) -> None:
+    def next_in(self, mask: np.ndarray, what: str, backward: bool = False,
+                none: str | None = None) -> None:
         """Select the next (previous) run of consecutive epochs where `mask` holds, whole,
-        wrapping once: a run of 40 uncertain epochs is one stop, not 40."""
+        wrapping once: a run of 40 uncertain epochs is one stop, not 40. `none`: the message
+        when there is no such run (default "no {what} epochs")."""
         mask = np.asarray(mask, bool)
         if not mask.any():
-            self.on_message(f"no {what} epochs")
+            self.on_message(none or f"no {what} epochs")
             return
         starts, stops = (np.array(side) for side in zip(*mask_runs(mask), strict=True))
         if backward:
@@ -146,7 +148,8 @@ class Review:
 
     def next_low_confidence(self, backward: bool = False) -> None:
         self.next_in(self.low_confidence_mask(),
-                     f"model epochs below {self.low_confidence:.0%} confidence", backward)
+                     f"model epochs below {self.low_confidence:.0%} confidence", backward,
+                     none=f"no model epoch is below {self.low_confidence:.0%} confidence")
 
     def low_confidence_runs(self) -> int:
         """How many stops `N` makes through the whole recording."""

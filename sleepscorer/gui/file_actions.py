@@ -323,8 +323,7 @@ class FileActions(QObject):
         return True
 
     def import_labels(self, path: Path) -> None:
-        other = self._read_labels(path, "Cannot import")
-        if other is None:
+        if (other := self._read_labels(path, "Cannot import")) is None:
             return
         person, model = backend.import_parts(hyp=self.session.hypnogram, other=other)
         self.session.import_labels(other)
@@ -339,7 +338,8 @@ class FileActions(QObject):
         except (SleepScorerError, ValueError, OSError) as exc:
             dialogs.show_error(self.w, f"{failure} {Path(path).name}", f"error: {exc}")
             return None
-        self.w.warnings.replace_source(Path(path).name, list(other.warnings))
+        self.w.warnings.replace_source(Path(path).name, [w.removeprefix(f"{path}: ")
+                                                         for w in other.warnings])
         return other
 
     def _save_name(self, title: str, suffix: str, filters: str) -> str:

@@ -190,7 +190,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("no second labels to compare with (File > Compare "
                                          "with labels)", 5000)
             return
-        self.session.next_in(self._disagreements(), "disagreements", backward)
+        self.session.next_in(self._disagreements(), "disagreements", backward,
+                             none="no epoch disagrees with the comparison")
 
     def _warnings_counted(self, n: int) -> None:
         self.warning_count.setText(f"{n} warning{'s' if n != 1 else ''}")

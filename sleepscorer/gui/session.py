@@ -146,8 +146,9 @@ class ScoringSession(QObject):
     def next_unscored(self) -> None:
         self.review.next_unscored()
 
-    def next_in(self, mask: np.ndarray, what: str, backward: bool = False) -> None:
-        self.review.next_in(mask, what, backward)
+    def next_in(self, mask: np.ndarray, what: str, backward: bool = False,
+                none: str | None = None) -> None:
+        self.review.next_in(mask, what, backward, none)
 
     def label(self, stage: Stage) -> None:
         self.review.label(stage)
