@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -98,6 +99,8 @@ class StatisticsPanel(QWidget):
         layout.addWidget(self.latency)
         self.comparison = QLabel("")
         self.comparison.setStyleSheet("font-family: monospace")
+        self.comparison.setWordWrap(True)  # its long lines widened the dock and cut the tables
+        self.comparison.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.comparison.setVisible(False)
         layout.addWidget(self.comparison)
         self.stimulation = QLabel("")  # only when the recording has a trigger channel
