@@ -209,7 +209,12 @@ class Hypnogram:
             self.probabilities = np.full((len(self), len(classes)), np.nan, dtype=np.float32)
         self.probabilities[sl] = probabilities
         self.classes = tuple(Stage(int(c)) for c in classes)
-        return self._commit(start, new_stages, new_sources, new_conf, "automatic scoring")
+        edit = self._commit(start, new_stages, new_sources, new_conf, "automatic scoring")
+        if edit is not None and not edit.old_sources.any() and self._undo[-1] is edit:
+            # a first scoring replaced nothing: undoing it would only empty the hypnogram
+            # (a Ctrl+Z too many after a failed import did, and the session saved it so)
+            self._undo.pop()
+        return edit
 
     def confirm(self, start: int, stop: int) -> Edit | None:
         """A person checked model labels in [start, stop) and agrees: they become expert labels."""

@@ -176,3 +176,14 @@ def test_imported_model_labels_stay_model_labels_and_never_cover_a_persons(revie
     assert (hyp.stages[4:50] == Stage.REM).all() and (hyp.sources[4:50] == Source.MODEL).all()
     assert np.allclose(hyp.confidence[4:50], 0.7)
     assert (hyp.sources[50:52] == Source.IMPORTED).all()
+
+
+def test_a_first_scoring_is_not_an_undo_step():
+    """A Ctrl+Z too many (after a failed import) emptied every label: the first automatic
+    scoring, which replaced nothing, was on the undo stack. A re-scoring still is."""
+    hyp = Hypnogram(20)
+    probs = np.eye(3, dtype=np.float32)[np.arange(20) % 3]
+    hyp.apply_model(probs, (Stage.WAKE, Stage.NREM, Stage.REM))
+    assert not hyp.can_undo() and (hyp.sources == Source.MODEL).all()
+    hyp.apply_model(probs[::-1].copy(), (Stage.WAKE, Stage.NREM, Stage.REM))
+    assert hyp.can_undo()
