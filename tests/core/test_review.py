@@ -184,6 +184,6 @@ def test_a_first_scoring_is_not_an_undo_step():
     hyp = Hypnogram(20)
     probs = np.eye(3, dtype=np.float32)[np.arange(20) % 3]
     hyp.apply_model(probs, (Stage.WAKE, Stage.NREM, Stage.REM))
-    assert not hyp.can_undo() and (hyp.sources == Source.MODEL).all()
+    assert not hyp.can_undo and (hyp.sources == Source.MODEL).all()
     hyp.apply_model(probs[::-1].copy(), (Stage.WAKE, Stage.NREM, Stage.REM))
-    assert hyp.can_undo()
+    assert hyp.can_undo
