@@ -11,6 +11,7 @@ No figure measured on this corpus is a measurement on real data.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -158,10 +159,27 @@ def cached_subject(folder: Path, stem: str, subject: str, make: Callable[[], Sub
 
 
 def summary(corpus: dict[str, list[SubjectData]]) -> dict:
-    """Counts per split for the model card."""
+    """Counts per split for the model card, and a hash of each split's arrays.
+
+    Why the hash: release 8's corpus could not be regenerated later (same spec and simulator
+    version, other class counts) and nothing recorded could say where the two parted. Floats
+    may differ in the last bit between machines, so a differing hash says "look", not "wrong".
+    """
     info = {}
     for split, subjects in corpus.items():
         labels = np.concatenate([s.labels for s in subjects])
         info[split] = {"animals": len(subjects), "epochs": int(len(labels)),
-                       "class_counts": np.bincount(labels[labels >= 0], minlength=3).tolist()}
+                       "class_counts": np.bincount(labels[labels >= 0], minlength=3).tolist(),
+                       "sha256": split_sha256(subjects)}
     return info
+
+
+def split_sha256(subjects: list[SubjectData]) -> str:
+    """SHA-256 over each subject's name, labels and features, in the order given."""
+    digest = hashlib.sha256()
+    for s in subjects:
+        digest.update(s.subject.encode())
+        for part in (s.labels, s.eeg, s.emg):
+            if part is not None:
+                digest.update(np.ascontiguousarray(part).tobytes())
+    return digest.hexdigest()

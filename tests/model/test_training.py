@@ -183,3 +183,16 @@ def test_rem_epochs_can_take_the_eeg_of_wake_and_keep_their_emg_and_label():
     assert torch.equal(out[y != 2], eeg[y != 2])
     assert torch.equal(rem_with_wake_eeg(eeg, y, 0.0), eeg)
     assert torch.equal(rem_with_wake_eeg(eeg, torch.full_like(y, 2), 1.0), eeg)  # no Wake to borrow
+
+
+def test_the_corpus_summary_hashes_each_split():
+    """A card records a hash of its training arrays, so a later regeneration that differs
+    (release 8's corpus did, unnoticed) can be told from one that matches."""
+    from sleepscorer_model.corpus import summary
+    from sleepscorer_model.data import SubjectData
+
+    def subject(label: int) -> SubjectData:
+        return SubjectData("a", np.zeros((4, 3), np.float32), None, np.full(4, label))
+    one, other = summary({"train": [subject(0)]}), summary({"train": [subject(1)]})
+    assert one["train"]["class_counts"] == [4, 0, 0]
+    assert one == summary({"train": [subject(0)]}) and one["train"]["sha256"] != other["train"]["sha256"]
