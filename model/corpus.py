@@ -161,9 +161,9 @@ def cached_subject(folder: Path, stem: str, subject: str, make: Callable[[], Sub
 def summary(corpus: dict[str, list[SubjectData]]) -> dict:
     """Counts per split for the model card, and a hash of each split's arrays.
 
-    Why the hash: release 8's corpus could not be regenerated later (same spec and simulator
-    version, other class counts) and nothing recorded could say where the two parted. Floats
-    may differ in the last bit between machines, so a differing hash says "look", not "wrong".
+    Why the hash: a card named its corpus only by spec and version, so a corpus made again
+    (or made by another simulator version) could not be checked against it. Floats may differ
+    in the last bit between machines, so a differing hash says "look", not "wrong".
     """
     info = {}
     for split, subjects in corpus.items():

@@ -186,8 +186,8 @@ def test_rem_epochs_can_take_the_eeg_of_wake_and_keep_their_emg_and_label():
 
 
 def test_the_corpus_summary_hashes_each_split():
-    """A card records a hash of its training arrays, so a later regeneration that differs
-    (release 8's corpus did, unnoticed) can be told from one that matches."""
+    """A card records a hash of its training arrays, so a corpus made again can be checked
+    against it."""
     from sleepscorer_model.corpus import summary
     from sleepscorer_model.data import SubjectData
 
