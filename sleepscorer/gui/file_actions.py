@@ -327,8 +327,8 @@ class FileActions(QObject):
             return
         person, model = backend.import_parts(hyp=self.session.hypnogram, other=other)
         self.session.import_labels(other)
-        self._status(f"imported {int(person.sum())} person-set and {int(model.sum())} model "
-                     f"label(s) from {path.name}; Ctrl+Z undoes")
+        self._status(f"imported {int(person.sum())} person-set and {int(model.sum())} model label(s) "
+                     f"from {path.name}; {len(other.warnings)} note(s) in Warnings; Ctrl+Z undoes")
 
     def _read_labels(self, path: Path, failure: str):  # noqa: ANN202 - Hypnogram | None
         """A label file at the session's epochs, its reading notes listed; None if unreadable."""
