@@ -200,6 +200,8 @@ def main() -> int:
     parser.add_argument("--init", type=Path, default=None,
                         help="start from these weights (e.g. a checkpoint of an earlier run)")
     args = parser.parse_args()
+    if args.teachers and args.consistency > 0:  # one loss each: the second would be ignored
+        parser.error("--teachers and --consistency cannot be combined")
     torch.set_num_threads(args.threads)
 
     spec = CorpusSpec()
@@ -271,6 +273,8 @@ def main() -> int:
                        "train_minutes_cpu": round(minutes, 1),
                        "initialised_from": str(args.init) if args.init else None,
                        "teachers": [t.name for t in args.teachers], "teacher_weight": args.teacher_weight,
+                       "consistency": ({"weight": args.consistency, "sd": args.consistency_sd}
+                                       if args.consistency > 0 else None),
                        "history_note": None,
                        "train_config": cfg.to_dict()},
         metrics={"validation_simulated": {k: v for k, v in result.best.items() if k != "confusion"}})

@@ -40,12 +40,13 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     check_output_file(args.output, [args.input])
-    check_label_output(args.output, bids=str(args.output).lower().endswith("events.tsv"))
+    bids = str(args.output).lower().endswith("events.tsv")
+    check_label_output(args.output, bids=bids)
     hyp = read_labels(args.input, n_epochs=args.n_epochs, epoch_length=args.epoch_length)
     for warning in hyp.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    if str(args.output).lower().endswith("events.tsv"):
+    if bids:
         for note in write_bids_events(hyp, args.output):
             print(f"warning: {note}", file=sys.stderr)
     else:

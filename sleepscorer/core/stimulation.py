@@ -17,6 +17,8 @@ from sleepscorer.stages import Stage, mask_runs
 
 AFTER_S = 60.0  # the window after each train that is summarised
 SLEEP = (Stage.NREM, Stage.REM)
+
+
 @dataclass(frozen=True)
 class Train:
     start_s: float
