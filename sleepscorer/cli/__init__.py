@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import errno
 import importlib
 import os
 import sys
@@ -80,6 +81,18 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as cat does
         _silence_stdout()
         return 141
+    except OSError as exc:
+        if exc.errno not in STORAGE_ERRORS:
+            raise  # a program error: its traceback is what a bug report needs
+        where = exc.filename or "output"
+        print(f"error: {where}: could not be written or read ({exc.strerror}); no output was "
+              "replaced by a partial file", file=sys.stderr)
+        return 2
+
+
+# what a user can act on: a full disk or quota, permissions, a read-only mount. Checked
+# before long work where possible (io.outputs), yet a disk can fill during a 24 h batch.
+STORAGE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS)
 
 
 def _silence_stdout() -> None:

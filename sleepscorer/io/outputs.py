@@ -72,13 +72,30 @@ def _check_folder_writable(out: Path, folder: Path, create: bool) -> None:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise SleepScorerError(out, f"cannot write into {folder} (permission denied); choose "
                                     "a writable output folder")
-    try:  # os.access does not see read-only mounts or ACLs: try it for real
+    if _read_only_mount(folder):
+        raise SleepScorerError(out, f"cannot write into {folder} (it is on a read-only file "
+                                    "system); choose a writable output folder")
+
+
+def _read_only_mount(folder: Path) -> bool:
+    """Whether `folder` lies on a read-only mount, which `os.access` does not see.
+
+    Asked of the file system, not tried with a probe file: a probe changes the folder's
+    modification time, and a refused output (often the input's own folder) must leave no trace.
+    Where `statvfs` is missing (Windows) a probe is the only way to know.
+    """
+    if hasattr(os, "statvfs"):
+        try:
+            return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+        except OSError:
+            return False
+    try:
         fd, probe = tempfile.mkstemp(prefix=".sleepscorer-write-test.", dir=folder)
         os.close(fd)
         os.unlink(probe)
-    except OSError as exc:
-        raise SleepScorerError(out, f"cannot write into {folder} ({exc.strerror or exc}); "
-                                    "choose a writable output folder") from None
+    except OSError:
+        return True
+    return False
 
 
 def check_output_file(out: str | Path, inputs: Sequence[str | Path] = (),

@@ -76,6 +76,41 @@ def test_convert_labels_refuses_its_input_and_an_existing_folder(tmp_path, capsy
     assert digest(labels) == before
 
 
+def test_a_refused_output_leaves_its_folder_untouched(tmp_path, capsys):
+    """A label name that would replace a recording is refused without a trace: no probe file
+    comes and goes in the recording's folder (its modification time stays)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    labels = tmp_path / "a.csv"
+    labels.write_text("epoch,onset_s,duration_s,stage\n0,0,1,Wake\n1,1,1,NREM\n")
+    recording = data / "mouse1.edf"
+    recording.write_bytes(b"0" * 256)
+    os.utime(data, (1_000_000_000, 1_000_000_000))
+    assert main(["convert-labels", str(labels), str(recording)]) == 2
+    assert "must end with .csv" in capsys.readouterr().err
+    assert data.stat().st_mtime == 1_000_000_000 and sorted(data.iterdir()) == [recording]
+
+
+def test_a_full_disk_is_one_line_naming_the_file(tmp_path, capsys, monkeypatch):
+    """A disk that fills after the checks (a long batch) ends in one line, not a traceback,
+    and the old output is still whole."""
+    import errno
+    import tempfile
+
+    labels = tmp_path / "a.csv"
+    labels.write_text("epoch,onset_s,duration_s,stage\n0,0,1,Wake\n1,1,1,NREM\n")
+    out = tmp_path / "b.csv"
+    out.write_text("old")
+
+    def full(*_args, dir=None, **_kw):  # noqa: A002 - mkstemp's own keyword
+        raise OSError(errno.ENOSPC, "No space left on device", str(dir))
+    monkeypatch.setattr(tempfile, "mkstemp", full)
+    assert main(["convert-labels", str(labels), str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "No space left on device" in err[0] and str(tmp_path) in err[0]
+    assert out.read_text() == "old"
+
+
 def test_unwritable_output_is_an_error_before_any_work(rec, tiny_model, tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("x")
