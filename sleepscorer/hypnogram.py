@@ -70,6 +70,9 @@ class Hypnogram:
         self.probabilities: np.ndarray | None = None  # (n_epochs, n_classes) from the model
         self.classes: tuple[Stage, ...] = ()
         self.warnings: list[str] = []  # problems found when reading labels (padding, codes...)
+        # set by a label reader: a file with no epoch length of its own, too short for the
+        # recording, would cover it at this many seconds per label
+        self.covering_epoch_length: float | None = None
         self._undo: list[Edit] = []
         self._redo: list[Edit] = []
         self._listeners: list[Callable[[int, int], None]] = []
@@ -233,6 +236,10 @@ class Hypnogram:
     @property
     def can_redo(self) -> bool:
         return bool(self._redo)
+
+    def is_applied(self, edit: Edit) -> bool:
+        """Whether `edit` is in effect (done or redone, not undone)."""
+        return any(e is edit for e in self._undo)
 
     def undo(self) -> Edit | None:
         if not self._undo:

@@ -78,9 +78,9 @@ def run_export(args: argparse.Namespace) -> int:
     for note in getattr(hyp, "warnings", []):
         named = note if note.startswith(str(args.labels)) else f"{args.labels}: {note}"
         print(f"warning: {named}", file=sys.stderr)
-    if args.epoch_length is None and any("has no label for" in w for w in hyp.warnings):
-        print(f"hint: if {args.labels.name} holds one label per epoch of more than 1 s, give "
-              "its epoch length with --epoch-length", file=sys.stderr)
+    if args.epoch_length is None and hyp.covering_epoch_length:
+        print(f"hint: if {args.labels.name} holds one label per {hyp.covering_epoch_length:g} s, "
+              f"give --epoch-length {hyp.covering_epoch_length:g}", file=sys.stderr)
     hyp = hyp.to_epoch_length(BASE_EPOCH) if el != BASE_EPOCH else hyp
     entry = export_corrections(rec, hyp, args.out, base.card)
     counts = ", ".join(f"{display_name(c)} {n}" for c, n in entry["label_counts"].items())

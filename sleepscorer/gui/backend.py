@@ -164,10 +164,12 @@ def _mat_names(path: Path) -> set[str]:
             return set()
 
 
-def read_labels(*, path: str | Path, n_epochs: int | None = None, epoch_length: float = 1.0):
+def read_labels(*, path: str | Path, n_epochs: int | None = None, epoch_length: float = 1.0,
+                file_epoch_length: float | None = None):
     from sleepscorer.io.labels import read_labels as read
 
-    return read(path, n_epochs=n_epochs, epoch_length=epoch_length)
+    return read(path, n_epochs=n_epochs, epoch_length=epoch_length,
+                file_epoch_length=file_epoch_length)
 
 
 def without_flat_notes(*, notes: list[str], names: set[str]) -> list[str]:

@@ -73,3 +73,14 @@ def ask_rescore(parent: QWidget | None, n_person: int) -> tuple[bool, bool]:
     box.setCheckBox(check)
     go = box.exec() == Button.Ok
     return go, go and check.isChecked()
+
+
+def ask_file_epoch_length(parent: QWidget | None, name: str, length: float, note: str) -> bool:
+    """A label file that records no epoch length (AccuSleep, .mat) and is too short at the
+    session's: read it as one label per `length` s instead?"""
+    answer = QMessageBox.question(
+        parent, "Epoch length of the labels",
+        f"{name} does not say how long its epochs are. Read at the session's epoch length, "
+        f"{note}.\n\nRead it as one label per {length:g} s instead?",
+        Button.Yes | Button.No, Button.Yes)
+    return answer == Button.Yes

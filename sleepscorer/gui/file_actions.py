@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog
 
 from sleepscorer.errors import Cancelled, SleepScorerError
 from sleepscorer.gui import backend, dialogs
+from sleepscorer.gui.label_files import LABEL_SUFFIXES, LabelFiles
 from sleepscorer.gui.session import ScoringSession
 from sleepscorer.gui.workers import (
     LoadedRecording,
@@ -25,8 +26,6 @@ from sleepscorer.gui.workers import (
 from sleepscorer.hypnogram import Hypnogram, Source
 
 log = logging.getLogger(__name__)
-LABEL_SUFFIXES = {".csv", ".tsv", ".mat", ".txt"}
-LABEL_FILTER = "Label files (*.csv *.tsv *.mat *.txt);;All files (*)"
 
 
 def recording_filter() -> str:
@@ -43,6 +42,7 @@ class FileActions(QObject):
         self.path: Path | None = None
         self.file_notes: list[str] = []  # the open file's own warnings (reader, session)
         self.store = backend.SessionStore()
+        self.labels = LabelFiles(window, self._status)
 
     @property
     def session(self) -> ScoringSession | None:
@@ -99,11 +99,11 @@ class FileActions(QObject):
         if self.session is None or "labels" not in holds:
             self.open_path(path)
         elif "signals" not in holds:
-            self.import_labels(path)
+            self.labels.import_labels(path)
         else:
             choice = dialogs.ask_drop_kind(self.w, path.name)
             if choice == "labels":
-                self.import_labels(path)
+                self.labels.import_labels(path)
             elif choice == "recording":
                 self.open_path(path)
 
@@ -156,6 +156,7 @@ class FileActions(QObject):
         self.w.set_session(session, loaded)
         self.w.settings.add_recent(path)
         self.w.warnings.clear_for(path.name)
+        self.labels.opened(session)
         if roles and found.session is not None:  # asked: remembered for the next opening
             found.notes += filter(None, [found.session.record_roles(
                 {name: backend.ChannelKind(kind).value for name, kind in roles.items()})])
@@ -298,50 +299,7 @@ class FileActions(QObject):
             self.w.model_info.setText("scoring failed")
             self._status(f"automatic scoring failed: {type(exc).__name__}: {exc}", 20000)
 
-    # -- labels in and out ------------------------------------------------------------
-    def import_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.w, "Import labels",
-                                              self.w.settings.last_folder, LABEL_FILTER)
-        if path:
-            self.import_labels(Path(path))
-
-    def compare_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.w, "Compare with labels",
-                                              self.w.settings.last_folder, LABEL_FILTER)
-        if path:
-            self.compare_with(Path(path))
-
-    def compare_with(self, path: Path) -> bool:
-        """Show a second labels file beside the session's (nothing of the session changes)."""
-        other = self._read_labels(path, "Cannot read")
-        if other is None:
-            return False
-        self.w.set_comparison(other, Path(path).name)
-        n = int(np.count_nonzero(self.w._disagreements()))
-        self._status(f"comparing with {Path(path).name}: {n} epoch(s) disagree (D jumps to the "
-                     "next)", 10000)
-        return True
-
-    def import_labels(self, path: Path) -> None:
-        if (other := self._read_labels(path, "Cannot import")) is None:
-            return
-        person, model = backend.import_parts(hyp=self.session.hypnogram, other=other)
-        self.session.import_labels(other)
-        self._status(f"imported {int(person.sum())} person-set and {int(model.sum())} model label(s) "
-                     f"from {path.name}; {len(other.warnings)} note(s) in Warnings; Ctrl+Z undoes")
-
-    def _read_labels(self, path: Path, failure: str):  # noqa: ANN202 - Hypnogram | None
-        """A label file at the session's epochs, its reading notes listed; None if unreadable."""
-        hyp = self.session.hypnogram
-        try:
-            other = backend.read_labels(path=path, n_epochs=len(hyp), epoch_length=hyp.epoch_length)
-        except (SleepScorerError, ValueError, OSError) as exc:
-            dialogs.show_error(self.w, f"{failure} {Path(path).name}", f"error: {exc}")
-            return None
-        self.w.warnings.replace_source(Path(path).name, [w.removeprefix(f"{path}: ")
-                                                         for w in other.warnings])
-        return other
-
+    # -- labels out ---------------------------------------------------------------------
     def _save_name(self, title: str, suffix: str, filters: str) -> str:
         base = self.path.stem if self.path else "labels"
         folder = self.path.parent if self.path else Path(self.w.settings.last_folder)

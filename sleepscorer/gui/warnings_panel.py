@@ -47,3 +47,4 @@ class WarningsPanel(QWidget):
 
     def texts(self) -> list[str]:
         return [self.list.item(i).text() for i in range(self.list.count())]
+

@@ -107,13 +107,15 @@ def write_bids_events(hyp: Hypnogram, path: str | Path) -> list[str]:
 
 # -- reading ----------------------------------------------------------------------------
 def read_labels(path: str | Path, n_epochs: int | None = None, epoch_length: float | None = 1.0,
-                accusleep_stages: Mapping[int, Stage] | None = None) -> Hypnogram:
+                accusleep_stages: Mapping[int, Stage] | None = None,
+                file_epoch_length: float | None = None) -> Hypnogram:
     """Read any supported label file, at `epoch_length` seconds per epoch.
 
     Files that record their own epoch length (our CSV, BIDS events) are converted to
     `epoch_length` (majority vote when coarser, repeated when finer); `epoch_length=None`
     keeps the file's own. AccuSleep CSV and .mat files have one label per epoch of
-    `epoch_length` (1 s when None). With `n_epochs` (of the recording, at the same epoch
+    `epoch_length` (1 s when None), or of `file_epoch_length` when given (then converted to
+    `epoch_length`; files with their own epoch length ignore it). With `n_epochs` (of the recording, at the same epoch
     length), shorter labels are padded with Unscored (a warning), one extra epoch is
     dropped (a warning), and more than one extra epoch is a `LabelsError`.
     The result's `warnings` attribute lists what was noted.
@@ -124,11 +126,12 @@ def read_labels(path: str | Path, n_epochs: int | None = None, epoch_length: flo
     if not path.is_file():
         kind = "a folder" if path.is_dir() else "not a regular file (a FIFO or device)"
         raise LabelsError(path, f"is {kind}, not a label file; choose the label file itself")
-    if epoch_length is not None and not (math.isfinite(epoch_length) and epoch_length > 0):
-        raise LabelsError(path, f"epoch length {epoch_length:g} s is not a positive number of "
-                                "seconds; use e.g. 1, 2, 2.5, 4, 5 or 10")
+    for length in (epoch_length, file_epoch_length):
+        if length is not None and not (math.isfinite(length) and length > 0):
+            raise LabelsError(path, f"epoch length {length:g} s is not a positive number of "
+                                    "seconds; use e.g. 1, 2, 2.5, 4, 5 or 10")
     try:
-        return _read_labels(path, n_epochs, epoch_length, accusleep_stages)
+        return _read_labels(path, n_epochs, epoch_length, accusleep_stages, file_epoch_length)
     except LabelsError:
         raise
     except MemoryError:
@@ -141,15 +144,20 @@ def read_labels(path: str | Path, n_epochs: int | None = None, epoch_length: flo
 
 
 def _read_labels(path: Path, n_epochs: int | None, epoch_length: float | None,
-                 accusleep_stages: Mapping[int, Stage] | None) -> Hypnogram:
+                 accusleep_stages: Mapping[int, Stage] | None,
+                 file_epoch_length: float | None) -> Hypnogram:
+    own_length = True  # the file says how long its epochs are
+    untimed = file_epoch_length or epoch_length or 1.0  # the epoch length of one that does not
     if path.suffix.lower() == ".mat":
-        hyp = from_codes(path, read_mat_scores(path), MAT_STAGES, epoch_length or 1.0, ".mat")
+        hyp = from_codes(path, read_mat_scores(path), MAT_STAGES, untimed, ".mat")
+        own_length = False
     else:
         header, rows = read_table(path)
         if "brain_state" in header:
             mapping = dict(accusleep_stages or ACCUSLEEP_STAGES)
             codes = column(path, header, rows, "brain_state")
-            hyp = from_codes(path, codes, mapping, epoch_length or 1.0, "AccuSleep")
+            hyp = from_codes(path, codes, mapping, untimed, "AccuSleep")
+            own_length = False
         elif {"onset", "duration", "stage"} <= set(header):
             hyp = bids_from_rows(path, header, rows)
         elif {"epoch", "stage"} <= set(header):
@@ -168,7 +176,7 @@ def _read_labels(path: Path, n_epochs: int | None, epoch_length: float | None,
         hyp.warnings = notes + ([f"{path}: the last {left:g} s are shorter than one "
                                  f"{epoch_length:g}-s epoch and are left out"] if left > 1e-6 else [])
     if n_epochs is not None:
-        hyp = _fit_length(path, hyp, n_epochs)
+        hyp = _fit_length(path, hyp, n_epochs, own_length)
     return hyp
 
 
@@ -188,7 +196,7 @@ def read_bids_events(path: str | Path) -> Hypnogram:
     return bids_from_rows(path, header, rows)
 
 
-def _fit_length(path: Path, hyp: Hypnogram, n_epochs: int) -> Hypnogram:
+def _fit_length(path: Path, hyp: Hypnogram, n_epochs: int, own_length: bool) -> Hypnogram:
     notes = list(hyp.warnings)
     n = len(hyp)
     el = hyp.epoch_length
@@ -211,10 +219,21 @@ def _fit_length(path: Path, hyp: Hypnogram, n_epochs: int) -> Hypnogram:
         notes.append(f"{path}: the labels have one epoch more than the recording; the last "
                      "one was dropped")
     else:
-        fits = [k for k in (2, 2.5, 4, 5, 10, 30) if n and abs(n * k - n_epochs) <= k]
+        fits = None if own_length else covering_epoch_length(n, n_epochs * el)
         notes.append(f"{path}: the labels cover {n} of {n_epochs} epochs; the file has no label "
                      f"for the last {n_epochs - n} ({(n_epochs - n) * el:g} s)"
-                     + (f". One label per {fits[0]:g} s would cover the recording: if that is "
+                     + (f". One label per {fits:g} s would cover the recording: if that is "
                         "the file's epoch length, give it (CLI: --epoch-length)" if fits else ""))
+        out.covering_epoch_length = fits
     out.warnings = notes
     return out
+
+
+def covering_epoch_length(n_labels: int, duration_s: float) -> float | None:
+    """The common epoch length (2-30 s) at which `n_labels` labels cover `duration_s` to
+    within one epoch, or None: a guess offered to a person, never taken silently (a 4-s
+    AccuSleep file read as 1-s labels covered a quarter of the recording)."""
+    for length in (2.0, 2.5, 4.0, 5.0, 10.0, 30.0):
+        if n_labels and abs(n_labels * length - duration_s) <= length:
+            return length
+    return None

@@ -23,7 +23,7 @@ def test_second_labels_band_and_next_disagreement(qtbot, window, recording_path,
     other[200] = Stage.MA
     path = tmp_path / "scorer2.csv"
     backend.write_labels_csv(hypnogram=Hypnogram.from_arrays(other), path=path)
-    assert window.files.compare_with(path)
+    assert window.files.labels.compare_with(path)
     plot = window.trace_view.compare_plot
     assert plot is not None and len(plot.compare_strip.rgba) == len(hyp)
     marks = plot.disagree_strip.rgba[:, 3] > 0

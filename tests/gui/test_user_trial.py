@@ -184,4 +184,45 @@ def test_a_dropped_scoring_export_stays_model_labels(qtbot, window, recording_pa
     assert (hyp.sources[3:] == Source.MODEL).all() and np.isfinite(hyp.confidence[3:]).all()
     message = window.statusBar().currentMessage()
     assert "imported 3 person-set and 247 model label(s)" in message and "1 note(s) in" in message
-    assert any(t.startswith("scored.csv:") for t in window.warnings.texts())
+    assert any(t.startswith("scored.csv (imported):") for t in window.warnings.texts())
+    window.session.undo()  # the import taken back: its notes describe nothing shown
+    assert not any(t.startswith("scored.csv") for t in window.warnings.texts())
+    window.session.redo()
+    assert any(t.startswith("scored.csv (imported):") for t in window.warnings.texts())
+
+
+def test_a_comparisons_notes_leave_with_it(qtbot, window, recording_path, tmp_path):
+    """Session 13's note: the Warnings panel kept a compared file's notes after another file
+    replaced the comparison."""
+    session = open_and_score(qtbot, window, recording_path)
+    short, full = tmp_path / "short.csv", tmp_path / "full.csv"
+    assert window.files.export_csv(full)
+    rows = full.read_text().splitlines()
+    short.write_text("\n".join(rows[:-50]) + "\n")
+    assert window.files.labels.compare_with(short)
+    assert any(t.startswith("short.csv (compared):") for t in window.warnings.texts())
+    assert window.files.labels.compare_with(full)
+    assert not any(t.startswith("short.csv") for t in window.warnings.texts())
+    assert window.comparison[1] == "full.csv" and session.hypnogram is window.session.hypnogram
+
+
+def test_untimed_labels_are_offered_at_the_epoch_length_that_covers(qtbot, window, recording_path,
+                                                                      tmp_path, monkeypatch):
+    """Session 13's note: the app could not be told that an AccuSleep file holds 4-s labels,
+    which then covered the first quarter of the recording. It now asks, and reads them so."""
+    from sleepscorer.gui import dialogs
+    from sleepscorer.stages import Stage
+
+    session = open_and_score(qtbot, window, recording_path)
+    n = len(session.hypnogram)
+    accu = tmp_path / "accu4.csv"
+    codes = ["2" if (i // 10) % 2 else "3" for i in range(n // 4)]  # 40-s bouts: NREM (3), Wake (2)
+    accu.write_text("brain_state\n" + "\n".join(codes) + "\n")
+    asked = []
+    monkeypatch.setattr(dialogs, "ask_file_epoch_length",
+                        lambda _w, name, length, note: asked.append((name, length, note)) or True)
+    window.files.labels.import_labels(accu)
+    assert asked == [("accu4.csv", 4.0, "its labels cover only 25% of the recording")]
+    hyp = session.hypnogram
+    assert hyp.is_person_labelled()[:(n // 4) * 4].all()
+    assert hyp.stages[0] == hyp.stages[39] == Stage.NREM and hyp.stages[40] == Stage.WAKE
