@@ -47,4 +47,3 @@ class WarningsPanel(QWidget):
 
     def texts(self) -> list[str]:
         return [self.list.item(i).text() for i in range(self.list.count())]
-
