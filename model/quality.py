@@ -4,7 +4,8 @@ A flat (disconnected) or rail-clipped electrode carries no sleep information, bu
 still returns a confident-looking label for it (the MiSleep EDF after 30 s was scored 97 %
 Wake at 0.7). So each 1-s epoch of every channel in use is checked on its own samples:
 - flat: its standard deviation is below 2 % (EEG) or 0.5 % (EMG) of the recording's typical
-  (98th percentile of epoch standard deviations, so a mostly flat file still has a reference)
+  (98th percentile of the standard deviations of its unclipped epochs, so a mostly flat file
+  still has a reference and rail-hitting artefacts do not set it)
   or exactly 0, or it lies in a stretch of 5 s or more at the amplifier's noise floor
   (`sleepscorer.io.assemble.flat_windows`, the reader's own test). The EMG's bound is lower
   because REM atonia is real signal: simulated REM of another generator sat at 1-2 % of its
@@ -115,7 +116,11 @@ def _epoch_stats(ch: Channel, n: int, chunk: int = 4096) -> tuple[np.ndarray, np
 def bad_epochs(ch: Channel, n: int) -> dict[str, np.ndarray]:
     """{"flat": mask, "clipped": mask} over the first n 1-s epochs of one channel."""
     std, at_rail, rail_share, span = _epoch_stats(ch, n)
-    reference = float(np.percentile(std, 98)) if n else 0.0
+    clipped = (at_rail >= CLIP_FRACTION) & (rail_share >= RAIL_FRACTION) & (span > 0)
+    # the typical level leaves clipped epochs out: in a file whose artefacts hit the rails in
+    # more than 2 % of its seconds, they set the 98th percentile and living signal read as flat
+    living = std[~clipped] if (~clipped).any() else std
+    reference = float(np.percentile(living, 98)) if n else 0.0
     fraction = EMG_FLAT_FRACTION if ch.kind is ChannelKind.EMG else FLAT_FRACTION
     flat = (std <= fraction * reference) | (std == 0)
     floor = np.zeros(n, dtype=bool)  # at the amplifier's noise floor, as the reader warns
@@ -124,8 +129,7 @@ def bad_epochs(ch: Channel, n: int) -> dict[str, np.ndarray]:
     for a, b in mask_runs(floor):
         if b - a >= MIN_FLOOR_S:
             flat[a:b] = True
-    clipped = (at_rail >= CLIP_FRACTION) & (rail_share >= RAIL_FRACTION) & (span > 0) & ~flat
-    return {"flat": flat, "clipped": clipped}
+    return {"flat": flat, "clipped": clipped & ~flat}
 
 
 def check_channels(channels: dict[str, Channel], n: int) -> tuple[dict[str, np.ndarray], list[QualitySpan]]:

@@ -37,3 +37,25 @@ def test_quiet_but_living_emg_is_not_a_lost_electrode():
         dead[int(600 * rate):int(900 * rate)] = dead[int(600 * rate)]
         found = bad_epochs(Channel(rec.emg.name, rec.emg.kind, dead, rate, rec.emg.unit), n)["flat"]
         assert found[601:899].all() and found.sum() <= 302
+
+
+def test_artefacts_on_the_rails_do_not_make_living_signal_flat():
+    """Session 13's note: the typical level was the 98th percentile of every epoch's standard
+    deviation, so a file whose movement artefacts hit the amplifier's rails in more than 2 % of
+    its seconds had that level set by them, and its EEG (0.4 % of it) was gated as flat."""
+    import numpy as np
+    from sleepscorer_model.quality import bad_epochs
+
+    from sleepscorer.io.recording import Channel, ChannelKind
+
+    rate, n = 256, 1200
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(n * rate) * 20.0  # EEG, 20 uV
+    for start in rng.choice(n - 1, 60, replace=False):  # 5 % of seconds: artefacts on the rails
+        seg = slice(start * rate, (start + 1) * rate)
+        x[seg] = np.clip(rng.standard_normal(rate) * 20000.0, -5000.0, 5000.0)
+    x[600 * rate:700 * rate] = 0.0  # and a real disconnection, which must still be found
+    found = bad_epochs(Channel("EEG", ChannelKind.EEG, x.astype(np.float32), float(rate)), n)
+    assert found["clipped"].sum() >= 50  # a few fell inside the disconnection
+    assert found["flat"][600:700].all()
+    assert found["flat"].sum() <= 100 + 2
