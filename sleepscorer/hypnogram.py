@@ -70,8 +70,10 @@ class Hypnogram:
         self.probabilities: np.ndarray | None = None  # (n_epochs, n_classes) from the model
         self.classes: tuple[Stage, ...] = ()
         self.warnings: list[str] = []  # problems found when reading labels (padding, codes...)
-        # set by a label reader: a file with no epoch length of its own, too short for the
-        # recording, would cover it at this many seconds per label
+        # set by a label reader: False for a file that does not say how long its epochs are
+        # (AccuSleep, .mat); and if such a file is too short for its recording, the epoch
+        # length at which it would cover it
+        self.recorded_epoch_length = True
         self.covering_epoch_length: float | None = None
         self._undo: list[Edit] = []
         self._redo: list[Edit] = []

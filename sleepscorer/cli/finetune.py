@@ -70,18 +70,15 @@ def run_export(args: argparse.Namespace) -> int:
 
     if args.epoch_length is not None:
         check_epoch_length(args.epoch_length)
-    check_output_folder(args.out, [args.recording, args.labels])
+    check_output_folder(args.out, [args.recording, args.labels], "--out is the corrections folder")
     base = _base(args.base)
     rec = load_recording(args.recording)
-    el = args.epoch_length or BASE_EPOCH
-    hyp = read_labels(args.labels, n_epochs=rec.n_epochs(el), epoch_length=el)
+    # --epoch-length is that of a file that records none; one that records its own keeps it
+    hyp = read_labels(args.labels, n_epochs=rec.n_epochs(BASE_EPOCH), epoch_length=BASE_EPOCH,
+                      file_epoch_length=args.epoch_length)
     for note in getattr(hyp, "warnings", []):
         named = note if note.startswith(str(args.labels)) else f"{args.labels}: {note}"
         print(f"warning: {named}", file=sys.stderr)
-    if args.epoch_length is None and hyp.covering_epoch_length:
-        print(f"hint: if {args.labels.name} holds one label per {hyp.covering_epoch_length:g} s, "
-              f"give --epoch-length {hyp.covering_epoch_length:g}", file=sys.stderr)
-    hyp = hyp.to_epoch_length(BASE_EPOCH) if el != BASE_EPOCH else hyp
     entry = export_corrections(rec, hyp, args.out, base.card)
     counts = ", ".join(f"{display_name(c)} {n}" for c, n in entry["label_counts"].items())
     verb = "replaced" if entry.get("replaced") else "added"
@@ -139,17 +136,26 @@ def table(before: dict, after: dict, classes: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _check_model_out(args: argparse.Namespace) -> None:
-    """OUT.safetensors and its OUT.json card: safe to write (see sleepscorer.io.outputs)."""
+def _check_model_out(args: argparse.Namespace) -> Path:
+    """OUT.safetensors, whose OUT.json card goes beside it: safe to write (see
+    sleepscorer.io.outputs). A name with no suffix gets .safetensors; another suffix is refused,
+    as `manifest.json` or `labels.csv` would be written as `manifest.json.safetensors` and
+    `.json.json` beside the file the user named."""
     from sleepscorer_model.weights import card_path
 
+    from sleepscorer.errors import SleepScorerError
     from sleepscorer.io.outputs import check_output_file
 
-    out = args.out if args.out.suffix == ".safetensors" else args.out.with_name(
-        args.out.name + ".safetensors")
+    out = args.out
+    if out.suffix.lower() not in ("", ".safetensors"):
+        raise SleepScorerError(out, "a model is written as NAME.safetensors with its card "
+                                    "NAME.json; give a name ending with .safetensors")
+    if out.suffix.lower() != ".safetensors":
+        out = out.with_name(out.name + ".safetensors")
     inputs = [*args.corrections, *([args.base, card_path(args.base)] if args.base else [])]
     check_output_file(out, inputs)
     check_output_file(card_path(out), inputs)
+    return out
 
 
 def run_finetune(args: argparse.Namespace) -> int:
@@ -179,9 +185,9 @@ def run_finetune(args: argparse.Namespace) -> int:
     if not result.accepted:
         print(f"not saved: {result.reason}", file=sys.stderr)
         return 1
-    _check_model_out(args)
-    save_finetuned(result, args.out)
-    print(f"wrote {args.out} ({result.reason})")
+    out = _check_model_out(args)
+    save_finetuned(result, out)
+    print(f"wrote {out} and its card {out.with_suffix('.json').name} ({result.reason})")
     if result.card.get("lab_gate"):
         print(f"lab gate: recordings that look more like the training labs than like these "
               f"{len(s['recordings'])} recording(s) are scored by {base.name!r} instead")

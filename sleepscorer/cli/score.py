@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
         raise SleepScorerError(args.out, f"names one label file, but {len(items)} recordings "
                                          "are to be scored; give a folder for their label "
                                          "files (e.g. -o scored/)")
-    check_output_folder(args.out, args.paths)
+    check_output_folder(args.out, args.paths, "with several recordings, --out must be a folder")
     note = unscored_tables(args.paths, args.recursive, items, args.out)
     if note:
         print(f"note: {note}", file=sys.stderr)

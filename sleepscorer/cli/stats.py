@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         write_statistics,
     )
     from sleepscorer.io.atomic import write_text_atomic
-    from sleepscorer.io.labels import read_labels
+    from sleepscorer.io.labels import read_labels_as_recorded
     from sleepscorer.io.outputs import check_output_file
 
     start_time = _start_time(args.start_time)
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     if out is not None:  # before any reading: not an input (the recording included), a device...
         check_output_file(out, [*args.labels, *([args.recording] if args.recording else [])])
     spectrogram = None
-    n_epochs = None
+    duration = None
     if args.recording:
         from sleepscorer.core.display import spectrogram as make_spectrogram
         from sleepscorer.io import load_recording
@@ -73,10 +73,14 @@ def run(args: argparse.Namespace) -> int:
         start_time = start_time or recording.start_time
         if recording.eeg is not None:
             spectrogram = make_spectrogram(recording.eeg.data, recording.eeg.rate)
-        n_epochs = recording.n_epochs(args.epoch_length or 1.0)
+        duration = recording.duration_s
     results, stimulation = [], None
     for path in args.labels:
-        hyp = read_labels(path, n_epochs=n_epochs, epoch_length=args.epoch_length)
+        hyp = read_labels_as_recorded(path, args.epoch_length, duration)
+        if not hyp.recorded_epoch_length and args.epoch_length is None and duration is None:
+            hyp.warnings.append(f"{path} does not record its epoch length: read as one label "
+                                "per 1 s; give --epoch-length (or --recording) if its epochs "
+                                "are longer")
         stats = compute_statistics(hyp, start_time=start_time, spectrogram=spectrogram)
         results.append((path, stats))
         print(summary(path, stats))

@@ -62,7 +62,11 @@ class LabelFiles:
             return
         person, model = backend.import_parts(hyp=self.session.hypnogram, other=other)
         edit = self.session.import_labels(other)
-        notes = self._notes(path, other) if edit is not None else []
+        if edit is None:  # Ctrl+Z would undo the step before: say so, and claim nothing
+            self._status(f"nothing imported from {path.name}: its labels are those already "
+                         "shown", 10000)
+            return
+        notes = self._notes(path, other)
         self.notes.imported(edit, path.name, notes, self.session.hypnogram)
         self._status(f"imported {int(person.sum())} person-set and {int(model.sum())} model label(s) "
                      f"from {path.name}; {len(notes)} note(s) in Warnings; Ctrl+Z undoes")
@@ -80,6 +84,8 @@ class LabelFiles:
                     f"its labels cover only {self._coverage(other)} of the recording"):
                 other = backend.read_labels(path=path, n_epochs=len(hyp),
                                             epoch_length=hyp.epoch_length, file_epoch_length=length)
+                other.warnings.append(f"{path}: read as one label per {length:g} s, as chosen "
+                                      "(the file does not record its epoch length)")
         except (SleepScorerError, ValueError, OSError) as exc:
             dialogs.show_error(self.w, f"{failure} {Path(path).name}", f"error: {exc}")
             return None

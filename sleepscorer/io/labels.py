@@ -177,7 +177,23 @@ def _read_labels(path: Path, n_epochs: int | None, epoch_length: float | None,
                                  f"{epoch_length:g}-s epoch and are left out"] if left > 1e-6 else [])
     if n_epochs is not None:
         hyp = _fit_length(path, hyp, n_epochs, own_length)
+    hyp.recorded_epoch_length = own_length
     return hyp
+
+
+def read_labels_as_recorded(path: str | Path, file_epoch_length: float | None = None,
+                            duration_s: float | None = None) -> Hypnogram:
+    """A label file at its own epoch length; a file that records none (AccuSleep, .mat) at
+    `file_epoch_length` (1 s when None). With `duration_s`, fitted to a recording that long.
+
+    Why: an `--epoch-length` meant for files that do not record theirs re-binned those that
+    do (a 4-s file spread onto 3-s epochs, a 1-s hypnogram's bouts merged), without a word.
+    """
+    hyp = read_labels(path, epoch_length=None, file_epoch_length=file_epoch_length)
+    if duration_s is None:
+        return hyp
+    return read_labels(path, n_epochs=int(duration_s // hyp.epoch_length),
+                       epoch_length=hyp.epoch_length, file_epoch_length=file_epoch_length)
 
 
 def read_bids_events(path: str | Path) -> Hypnogram:
@@ -223,7 +239,8 @@ def _fit_length(path: Path, hyp: Hypnogram, n_epochs: int, own_length: bool) -> 
         notes.append(f"{path}: the labels cover {n} of {n_epochs} epochs; the file has no label "
                      f"for the last {n_epochs - n} ({(n_epochs - n) * el:g} s)"
                      + (f". One label per {fits:g} s would cover the recording: if that is "
-                        "the file's epoch length, give it (CLI: --epoch-length)" if fits else ""))
+                        f"the file's epoch length, read it so (the app asks when importing; "
+                        f"CLI: --epoch-length {fits:g})" if fits else ""))
         out.covering_epoch_length = fits
     out.warnings = notes
     return out

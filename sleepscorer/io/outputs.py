@@ -69,12 +69,12 @@ def _check_folder_writable(out: Path, folder: Path, create: bool) -> None:
             raise SleepScorerError(out, f"{base} is a file, so the folder {folder} cannot be "
                                         "made; choose another output path")
         folder = base
+    if _read_only_mount(folder):  # first: os.access calls that "permission denied" too
+        raise SleepScorerError(out, f"cannot write into {folder} (it is on a read-only file "
+                                    "system); choose a writable output folder")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise SleepScorerError(out, f"cannot write into {folder} (permission denied); choose "
                                     "a writable output folder")
-    if _read_only_mount(folder):
-        raise SleepScorerError(out, f"cannot write into {folder} (it is on a read-only file "
-                                    "system); choose a writable output folder")
 
 
 def _read_only_mount(folder: Path) -> bool:
@@ -152,12 +152,13 @@ def check_label_output(out: str | Path, bids: bool = False) -> Path:
     return out
 
 
-def check_output_folder(out: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
-    """`out` if results can be written into it as a folder (made if missing)."""
+def check_output_folder(out: str | Path, inputs: Sequence[str | Path] = (),
+                        why: str = "--out must be a folder") -> Path:
+    """`out` if results can be written into it as a folder (made if missing); `why` ends the
+    message when it is a file."""
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise SleepScorerError(out, "exists and is not a folder; with several recordings, --out "
-                                    "must be a folder")
+        raise SleepScorerError(out, f"exists and is not a folder; {why}")
     for item in inputs:
         p = Path(item)
         if p.exists() and not p.is_dir() and out.exists() and _same_file(out, p):

@@ -126,3 +126,30 @@ def test_a_mistyped_command_is_not_opened_as_a_recording(capsys):
     err = capsys.readouterr().err
     assert "'labels' is neither a command (did you mean convert-labels?)" in err
     assert "xvfb-run" not in err  # it was taken as a recording for the app to open
+
+
+def test_epoch_lengths_of_files_that_do_not_record_them(tmp_path, capsys):
+    """Session 14's trial: 4-s AccuSleep labels compared with the 1-s truth agreed 54 %
+    (kappa -0.06) with no hint; `--epoch-length` meant for such files re-binned files that
+    record theirs (a 1-s hypnogram's bouts merged by `stats --epoch-length 4`); `stats` of an
+    AccuSleep file assumed 1-s epochs without a word."""
+    truth = np.repeat([W, N, R, W, N], [300, 200, 60, 100, 140])
+    ours = labels(tmp_path, "truth.csv", truth)
+    accu = tmp_path / "accu4.csv"
+    code = {W: "2", N: "3", R: "1"}
+    accu.write_text("brain_state\n" + "\n".join(code[Stage(s)] for s in truth[::4]) + "\n")
+
+    assert main(["compare", str(ours), str(accu)]) == 0
+    err = capsys.readouterr().err
+    assert "accu4.csv does not record its epoch length" in err and "--epoch-length 4" in err
+    assert main(["compare", str(ours), str(accu), "--epoch-length", "4"]) == 0
+    captured = capsys.readouterr()
+    assert "agreement: 100.0%" in captured.out and captured.err == ""
+
+    assert main(["stats", str(ours)]) == 0
+    plain = capsys.readouterr().out
+    assert main(["stats", str(ours), "--epoch-length", "4"]) == 0
+    assert capsys.readouterr().out == plain  # a file that records its epochs keeps them
+    assert main(["stats", str(accu)]) == 0
+    assert "accu4.csv does not record its epoch length: read as one label per 1 s" in \
+        capsys.readouterr().out

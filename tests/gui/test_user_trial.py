@@ -226,3 +226,9 @@ def test_untimed_labels_are_offered_at_the_epoch_length_that_covers(qtbot, windo
     hyp = session.hypnogram
     assert hyp.is_person_labelled()[:(n // 4) * 4].all()
     assert hyp.stages[0] == hyp.stages[39] == Stage.NREM and hyp.stages[40] == Stage.WAKE
+    assert "accu4.csv (imported): read as one label per 4 s, as chosen" in " ".join(
+        window.warnings.texts())  # the choice is on record while its labels are shown
+    window.files.labels.import_labels(accu)  # the same again changes nothing: said, not undoable
+    assert window.statusBar().currentMessage().startswith("nothing imported from accu4.csv")
+    window.session.undo()
+    assert not hyp.is_person_labelled().any()  # the one real import was undone, nothing else

@@ -111,6 +111,29 @@ def test_a_full_disk_is_one_line_naming_the_file(tmp_path, capsys, monkeypatch):
     assert out.read_text() == "old"
 
 
+def test_finetune_names_what_it_writes_and_refuses_other_suffixes(tmp_path, capsys):
+    """Session 14's trial: `finetune --out manifest.json` trained, then printed 'wrote
+    manifest.json' while writing manifest.json.safetensors and manifest.json.json beside the
+    corrections' manifest."""
+    missing = str(tmp_path / "no-such-corrections")
+    for name in ("manifest.json", "labels.csv"):
+        assert main(["finetune", missing, "--out", str(tmp_path / name)]) == 2
+        err = capsys.readouterr().err
+        assert "give a name ending with .safetensors" in err and "corrections folder" not in err
+    (tmp_path / "file").write_text("x")
+    assert main(["export-corrections", "r.edf", "l.csv", "--out", str(tmp_path / "file")]) == 2
+    assert "--out is the corrections folder" in capsys.readouterr().err
+
+
+def test_a_read_only_file_system_is_named_as_such(tmp_path, monkeypatch):
+    """os.access answers a read-only mount as 'permission denied'; the mount is asked first."""
+    from sleepscorer.io import outputs
+
+    monkeypatch.setattr(outputs, "_read_only_mount", lambda _folder: True)
+    with pytest.raises(SleepScorerError, match="read-only file system"):
+        check_output_file(tmp_path / "a.csv")
+
+
 def test_unwritable_output_is_an_error_before_any_work(rec, tiny_model, tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("x")
