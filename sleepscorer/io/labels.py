@@ -115,9 +115,10 @@ def read_labels(path: str | Path, n_epochs: int | None = None, epoch_length: flo
     `epoch_length` (majority vote when coarser, repeated when finer); `epoch_length=None`
     keeps the file's own. AccuSleep CSV and .mat files have one label per epoch of
     `epoch_length` (1 s when None), or of `file_epoch_length` when given (then converted to
-    `epoch_length`; files with their own epoch length ignore it). With `n_epochs` (of the recording, at the same epoch
-    length), shorter labels are padded with Unscored (a warning), one extra epoch is
-    dropped (a warning), and more than one extra epoch is a `LabelsError`.
+    `epoch_length`; files with their own epoch length ignore it). With `n_epochs` (of the
+    recording, at the same epoch length), shorter labels are padded with Unscored (a
+    warning), one extra epoch is dropped (a warning), and more than one extra epoch is a
+    `LabelsError`.
     The result's `warnings` attribute lists what was noted.
     """
     path = Path(path)
