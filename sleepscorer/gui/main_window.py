@@ -1,7 +1,8 @@
 """The main window: wires the views, the session, the workers and the file actions.
 
 Logic lives elsewhere: navigation and labelling in session.py, drawing in the view files,
-background work in workers.py, files in file_actions.py, the menu commands and their keys
+background work in workers.py, recordings and exports in file_actions.py, label files brought
+in (import, comparison) in label_files.py, the menu commands and their keys
 in menus.py, science in the core (through backend.py).
 """
 
