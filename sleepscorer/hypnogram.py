@@ -215,11 +215,34 @@ class Hypnogram:
         self.probabilities[sl] = probabilities
         self.classes = tuple(Stage(int(c)) for c in classes)
         edit = self._commit(start, new_stages, new_sources, new_conf, "automatic scoring")
-        if edit is not None and not edit.old_sources.any() and self._undo[-1] is edit:
-            # a first scoring replaced nothing: undoing it would only empty the hypnogram
-            # (a Ctrl+Z too many after a failed import did, and the session saved it so)
+        if edit is not None and self._undo[-1] is edit and self._first_scoring(edit):
+            # a first scoring only filled gaps: undoing it would only empty the hypnogram (a
+            # Ctrl+Z too many after a failed import did, and the session saved it so), or,
+            # after labels typed while it ran, undo all of it instead of the last label
             self._undo.pop()
+            self._model_under(start, predicted, confidence)
         return edit
+
+    @staticmethod
+    def _first_scoring(edit: Edit) -> bool:
+        """No model label was there before, and every epoch it changed was unlabelled."""
+        changed = (edit.old_stages != edit.new_stages) | (edit.old_sources != edit.new_sources)
+        return not (edit.old_sources == Source.MODEL).any() and \
+            bool((edit.old_sources[changed] == Source.NONE).all())
+
+    def _model_under(self, start: int, predicted: np.ndarray, confidence: np.ndarray) -> None:
+        """A first scoring taken out of the undo history counts as done before the edits still
+        in it: undoing a label typed while it ran gives back the model's label, not Unscored."""
+        stop = start + len(predicted)
+        for edit in self._undo:
+            a, b = max(edit.start, start), min(edit.stop, stop)
+            if a >= b:
+                continue
+            sl = slice(a - edit.start, b - edit.start)
+            gap = edit.old_sources[sl] == Source.NONE
+            edit.old_stages[sl][gap] = predicted[a - start:b - start][gap]
+            edit.old_sources[sl][gap] = Source.MODEL
+            edit.old_confidence[sl][gap] = confidence[a - start:b - start][gap]
 
     def confirm(self, start: int, stop: int) -> Edit | None:
         """A person checked model labels in [start, stop) and agrees: they become expert labels."""
@@ -307,14 +330,16 @@ class Hypnogram:
         mean_conf = np.where(counted > 0, filled.sum(axis=1) / np.maximum(counted, 1), np.nan)
         # Provenance (README, "The label CSV"): a window is a person's only where the person
         # decided it: the person's epochs of the winning stage are more than half the window,
-        # or no model epoch is in it. Expert if expert epochs are most of those, else imported.
+        # or half with every epoch of it that stage, or no model epoch is in it. Expert if
+        # expert epochs are most of those, else imported.
         blocks_src = self.sources[: n * k].reshape(n, k)
         agrees = blocks == winner[:, None]
         has_model = (blocks_src == Source.MODEL).any(axis=1)
         decided = np.where(has_model[:, None], agrees, True)
         n_expert = (decided & (blocks_src == Source.EXPERT)).sum(axis=1)
         n_imported = (decided & (blocks_src == Source.IMPORTED)).sum(axis=1)
-        person = ~has_model | (2 * (n_expert + n_imported) > k)
+        n_person = n_expert + n_imported
+        person = ~has_model | (2 * n_person > k) | ((2 * n_person == k) & agrees.all(axis=1))
         sources = np.select([winner == Stage.UNSCORED, person & (n_expert >= n_imported), person],
                             [Source.NONE, Source.EXPERT, Source.IMPORTED], Source.MODEL)
         out = Hypnogram.from_arrays(winner, epoch_length, sources=sources.astype(np.int8))

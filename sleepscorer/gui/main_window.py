@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks(docks, [520, 380], Qt.Orientation.Vertical)  # room for the card
         self.task_bar = TaskBar()
         self.position = QLabel("drop a recording (file or folder) here, or File > Open")
-        self.position.setMinimumWidth(120)  # long texts are cut, never push the bar wider
+        self.position.setMinimumWidth(340)  # room for "epoch N  h:mm:ss  stage (source, ...)"
         self.model_info = QLabel("")
         self.model_info.setMaximumWidth(360)
         self.warning_count = QPushButton("")
@@ -92,7 +92,8 @@ class MainWindow(QMainWindow):
         self.warning_count.hide()
         self.warning_count.clicked.connect(self.warnings_dock.show)
         self.warnings.countChanged.connect(self._warnings_counted)
-        self.statusBar().addWidget(self.position, 1)
+        # permanent: a passing message (left) never hides where the selection is
+        self.statusBar().addPermanentWidget(self.position)
         self.statusBar().addPermanentWidget(self.warning_count)
         self.statusBar().addPermanentWidget(self.task_bar)
         self.statusBar().addPermanentWidget(self.model_info)
@@ -142,7 +143,7 @@ class MainWindow(QMainWindow):
         tv.dragSelected.connect(lambda a, b, _done: self.session and self.session.drag(a, b))
         tv.rangeChanged.connect(self.overview.show_window)
         tv.rangeChanged.connect(self._show_window_length)
-        self.overview.jumpRequested.connect(self._centre)
+        self.overview.jumpRequested.connect(self._jump)
         self.overview.windowMoved.connect(lambda a, b: tv.set_x_range(a, b))
         self.statistics.exportRequested.connect(self.files.export_statistics)
         self.model_panel.scoreRequested.connect(self.files.score_again)
@@ -231,12 +232,28 @@ class MainWindow(QMainWindow):
 
     # -- labelling and preferences -----------------------------------------------------
     def label(self, stage: Stage) -> None:
-        """A stage key: stages switched off in Preferences are ignored."""
-        if stage == Stage.UNSCORED or stage in self.settings.stages:
-            self.session.label(stage)
-        else:
+        """A stage key: stages switched off in Preferences are ignored, and so is a selection
+        panned out of view (the key would label epochs the person cannot see)."""
+        if stage != Stage.UNSCORED and stage not in self.settings.stages:
             self.statusBar().showMessage(f"{stage.label} is not in use (Edit > Preferences)",
                                          4000)
+            return
+        s = self.session
+        if s is None:
+            return
+        t0, t1 = self.trace_view.x_range()
+        if s.stop * s.epoch_length <= t0 or s.start * s.epoch_length >= t1:
+            self.statusBar().showMessage(
+                f"the selection (epochs {s.start}-{s.stop - 1}) is out of view, so nothing was "
+                "labelled: click an epoch in view, or press Left or Right to go back to it", 8000)
+            return
+        s.label(stage)
+
+    def _jump(self, seconds: float) -> None:
+        """A click on the overview: that epoch is selected and centred, so the next key labels
+        what is then on screen."""
+        if self.session is not None:
+            self.session.go_to(seconds)
 
     def _show_stages_in_use(self) -> None:
         """A stage not in use stays in the menu, marked, so its key still says why it does
@@ -273,6 +290,11 @@ class MainWindow(QMainWindow):
             self.trace_view.confidence.set_threshold(self.settings.low_confidence)
 
     # -- view -------------------------------------------------------------------------
+    def page(self, direction: int) -> None:
+        """PageDown / PageUp: the view moves by its width and its first epoch is selected."""
+        if self.session is not None:
+            self.trace_view.set_x_range(*self.session.page(direction, self.trace_view.x_range()))
+
     def window_s(self) -> float:
         t0, t1 = self.trace_view.x_range()
         return t1 - t0
@@ -338,13 +360,18 @@ class MainWindow(QMainWindow):
         self.trace_view.set_x_range(centre - half, centre + half)
 
     def go_to_dialog(self) -> None:
+        if self.session is None:
+            return
         text, ok = QInputDialog.getText(self, "Go to time", "time (hh:mm:ss or seconds):")
         if not ok:
             return
         try:
-            self.session.go_to(parse_time(text))
+            seconds = parse_time(text)
         except ValueError as exc:
             self.statusBar().showMessage(f"cannot go to {text!r}: {exc}", 5000)
+            return
+        self.statusBar().clearMessage()  # an earlier failure's message is no longer true
+        self.session.go_to(seconds)
 
     # -- Qt events --------------------------------------------------------------------
     def dragEnterEvent(self, event):  # noqa: N802

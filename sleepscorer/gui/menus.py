@@ -70,8 +70,8 @@ def build_menus(window) -> tuple[QMenu, dict[Stage, QAction]]:
     add_action(w, nav, "Previous epoch", lambda: s().step(-1), ["Left"])
     add_action(w, nav, "Grow selection right", lambda: s().step(1, True), ["Shift+Right"])
     add_action(w, nav, "Grow selection left", lambda: s().step(-1, True), ["Shift+Left"])
-    add_action(w, nav, "Next window", lambda: s().page(1, w.window_s()), ["PgDown"])
-    add_action(w, nav, "Previous window", lambda: s().page(-1, w.window_s()), ["PgUp"])
+    add_action(w, nav, "Next window", lambda: w.page(1), ["PgDown"])
+    add_action(w, nav, "Previous window", lambda: w.page(-1), ["PgUp"])
     add_action(w, nav, "&Go to time...", w.go_to_dialog, ["Ctrl+G"])
     add_action(w, nav, "Next &low-confidence epoch", lambda: s().next_low_confidence(), ["N"])
     add_action(w, nav, "Previous low-confidence epoch",

@@ -116,23 +116,33 @@ class ScoringSession(QObject):
             self.store.detach()
 
     # -- selection, navigation, labelling: the review's ------------------------------
+    # Every selection made here is brought into view if it is not (a no-op for the mouse,
+    # which selects what is shown): a stage key never labels what is out of view.
     def select(self, start: int, stop: int | None = None, centre: bool = False) -> None:
         self.review.select(start, stop, centre)
+        self._reveal_selection()
 
     def click(self, seconds: float, extend: bool = False) -> None:
         self.review.click(seconds, extend)
+        self._reveal_selection()
 
     def drag(self, t0: float, t1: float) -> None:
         self.review.drag(t0, t1)
+        self._reveal_selection()
 
     def select_bout(self, seconds: float) -> None:
         self.review.select_bout(seconds)
+        self._reveal_selection()
+
+    def _reveal_selection(self) -> None:
+        el = self.epoch_length
+        self.review.on_reveal(self.start * el, self.stop * el)
 
     def step(self, delta: int, extend: bool = False) -> None:
         self.review.step(delta, extend)
 
-    def page(self, direction: int, window_s: float) -> None:
-        self.review.page(direction, window_s)
+    def page(self, direction: int, view: tuple[float, float]) -> tuple[float, float]:
+        return self.review.page(direction, view)
 
     def go_to(self, seconds: float) -> None:
         self.review.go_to(seconds)

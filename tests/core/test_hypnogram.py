@@ -40,6 +40,26 @@ def test_apply_model_keeps_expert_labels():
     assert hyp.stages[1] == Stage.WAKE
 
 
+def test_labels_typed_during_the_first_scoring_undo_one_by_one():
+    """Session 14's trial: labels typed while the first scoring ran, then Ctrl+Z, took back
+    the whole scoring (297 of 300 epochs Unscored) instead of the last label."""
+    hyp = Hypnogram(6)
+    hyp.set_stage(1, 2, Stage.REM)
+    hyp.set_stage(2, 3, Stage.NREM)
+    hyp.apply_model(np.array([[0.9, 0.05, 0.05]] * 6, np.float32), MODEL_CLASSES_3)
+    assert list(hyp.stages) == [Stage.WAKE, Stage.REM, Stage.NREM, Stage.WAKE, Stage.WAKE, Stage.WAKE]
+    assert hyp.undo().description == "NREM for epochs 2-2"  # the last label, not the scoring
+    assert hyp.stages[2] == Stage.WAKE and hyp.sources[2] == Source.MODEL  # the model's, as if first
+    hyp.undo()
+    assert (hyp.stages == Stage.WAKE).all() and (hyp.sources == Source.MODEL).all()
+    assert not hyp.can_undo
+    hyp.redo()
+    hyp.redo()
+    assert hyp.stages[1] == Stage.REM and hyp.stages[2] == Stage.NREM
+    second = hyp.apply_model(np.array([[0.05, 0.9, 0.05]] * 6, np.float32), MODEL_CLASSES_3)
+    assert second is not None and hyp.undo() is second  # a re-scoring stays undoable
+
+
 @pytest.mark.parametrize("length", [2.0, 2.5, 4.0, 5.0, 10.0])
 def test_to_epoch_length_majority(length):
     one_s = np.repeat([Stage.WAKE, Stage.NREM, Stage.REM, Stage.NREM], 20)  # 80 s
@@ -60,6 +80,17 @@ def test_from_2_5_s_back_to_1_s():
     fine = Hypnogram.from_arrays([0, 1, 2, 1], 2.5).to_epoch_length(1.0)
     # 10 s -> 10 epochs of 1 s; a 1-s epoch straddling two 2.5-s epochs takes the earlier
     assert fine.stages.tolist() == [0, 0, 0, 1, 1, 2, 2, 2, 1, 1]
+
+
+def test_a_window_half_labelled_by_a_person_with_the_model_agreeing_stays_theirs():
+    """Session 14's trial: two person REM seconds and two model REM seconds exported at 4 s
+    as `REM,model`, so the person's work came back as model labels. With the model agreeing
+    on the rest, half is the person's; against it, half stays the model's."""
+    hyp = Hypnogram.from_arrays([2, 2, 2, 2, 2, 2, 1, 1], 1.0,
+                                sources=np.array([1, 1, 2, 2, 1, 1, 2, 2], np.int8))
+    coarse = hyp.to_epoch_length(4.0)
+    assert list(coarse.sources) == [Source.EXPERT, Source.MODEL]
+    assert np.isnan(coarse.confidence[0])
 
 
 def test_unscored_stays_unscored():

@@ -65,8 +65,10 @@ def test_step_extends_from_the_anchor_and_centres(review):
     assert (review.start, review.stop, review.anchor) == (51, 55, 51)
     review.step(-5, extend=True)
     assert (review.start, review.stop) == (49, 52)  # from the far edge, 54 - 5
-    review.page(+1, window_s=10.0)
-    assert (review.start, review.stop) == (61, 62)
+    assert review.page(+1, view=(44.5, 54.5)) == (54.5, 64.5)  # by the view, not the selection
+    assert (review.start, review.stop, review.anchor) == (55, 56, 55)  # its first whole epoch
+    assert review.page(-1, view=(3.0, 13.0)) == (0.0, 10.0)  # clamped at the start
+    assert (review.start, review.stop) == (0, 1)
 
 
 def test_next_low_confidence_stops_once_per_run_and_wraps(review):
@@ -187,3 +189,15 @@ def test_a_first_scoring_is_not_an_undo_step():
     assert not hyp.can_undo and (hyp.sources == Source.MODEL).all()
     hyp.apply_model(probs[::-1].copy(), (Stage.WAKE, Stage.NREM, Stage.REM))
     assert hyp.can_undo
+
+
+def test_go_to_past_the_end_says_so(review):
+    """Session 14's review trial: Ctrl+G to 2:00:00 on a 5-min file landed on the last epoch
+    without a word."""
+    end = review.n_epochs * review.epoch_length
+    review.go_to(end + 100.0)
+    assert (review.start, review.stop) == (review.n_epochs - 1, review.n_epochs)
+    assert review.events[-1] == ("message", f"{end + 100.0:g} s is past the end of the recording "
+                                            f"({end:g} s): went to its last epoch")
+    review.go_to(3.0)
+    assert review.events[-1][0] == "centre"  # an ordinary go-to says nothing

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from sleepscorer.gui.settings import Settings
+from sleepscorer.hypnogram import Source
 from tests.gui.conftest import open_and_score, wait_scored
 
 
@@ -232,3 +235,50 @@ def test_untimed_labels_are_offered_at_the_epoch_length_that_covers(qtbot, windo
     assert window.statusBar().currentMessage().startswith("nothing imported from accu4.csv")
     window.session.undo()
     assert not hyp.is_person_labelled().any()  # the one real import was undone, nothing else
+
+
+def test_a_key_labels_only_what_is_in_view(qtbot, window, recording_path):
+    """Session 14's review trial: an overview click moved the view but not the selection, so
+    the next key labelled an epoch off screen; after panning away, the same."""
+    from PySide6.QtCore import Qt
+
+    from sleepscorer.stages import Stage
+
+    session = open_and_score(qtbot, window, recording_path)
+    hyp = session.hypnogram
+    session.click(20.5)
+    window.overview.jumpRequested.emit(250.0)  # "jump there": the epoch there is selected
+    assert (session.start, session.stop) == (250, 251)
+    qtbot.keyClick(window, Qt.Key.Key_3)
+    assert hyp.stages[250] == Stage.REM and hyp.sources[20] == Source.MODEL
+    before = hyp.stages.copy()
+    window.trace_view.set_x_range(100.0, 130.0)  # panned away from the selection (251)
+    qtbot.keyClick(window, Qt.Key.Key_2)
+    assert np.array_equal(hyp.stages, before)
+    assert "out of view, so nothing was labelled" in window.statusBar().currentMessage()
+    assert window.trace_view.x_range() == (100.0, 130.0)  # and the view stays
+
+
+def test_page_down_shows_the_next_window_whole(qtbot, window, recording_path):
+    """Session 14's review trial: PageDown paged from the selection, so with epoch 29 selected
+    in a 0-30 s view it showed 44.5-74.5 and seconds 30-44.5 were never seen."""
+    from PySide6.QtCore import Qt
+
+    session = open_and_score(qtbot, window, recording_path)
+    window.trace_view.set_x_range(0.0, 30.0)
+    session.select(29)
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)
+    t0, t1 = window.trace_view.x_range()
+    assert abs(t0 - 30.0) < 1e-6 and abs(t1 - 60.0) < 1e-6 and session.start == 30
+    qtbot.keyClick(window, Qt.Key.Key_PageUp)
+    t0, _ = window.trace_view.x_range()
+    assert abs(t0) < 1e-6 and session.start == 0
+
+
+def test_the_position_stays_visible_beside_a_message(qtbot, window, recording_path):
+    """Session 14's review trial: any status message hid the selection's readout."""
+    session = open_and_score(qtbot, window, recording_path)
+    window.statusBar().showMessage("a passing message", 10000)
+    session.select(12)
+    qtbot.waitUntil(lambda: window.position.text().startswith("epoch 12 "), timeout=3000)
+    assert window.position.isVisible()

@@ -99,8 +99,10 @@ def test_confirm_bout_and_navigation(qtbot, window, recording_path):
     window._preset_chosen(1)
     t0, t1 = window.trace_view.x_range()
     assert abs((t1 - t0) - 10) < 0.01
-    qtbot.keyClick(window, Qt.Key.Key_PageDown)
-    assert session.start == 161
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)  # the next 10 s, contiguous: 156.5-166.5
+    t0, t1 = window.trace_view.x_range()
+    assert abs(t0 - 156.5) < 0.01 and abs(t1 - 166.5) < 0.01
+    assert session.start == 157  # its first whole epoch
     session.go_to(125.0)
     assert session.start == 125
 
