@@ -29,7 +29,7 @@ class ConfidencePlot(pg.PlotItem):
         self.addItem(self.threshold)
         self.setLabel("left", "conf.")
         self.getAxis("left").setTicks([[(0, "0"), (0.5, ".5"), (1, "1")]])
-        self.setYRange(0, 1.02, padding=0)
+        self.setYRange(0, 1.12, padding=0)  # a certain epoch (1.0) clear of the track above
         self.hideButtons()
 
     def set_confidence(self, confidence: np.ndarray, epoch_length: float) -> None:
