@@ -85,6 +85,8 @@ class MainWindow(QMainWindow):
         self.task_bar = TaskBar()
         self.position = QLabel("drop a recording (file or folder) here, or File > Open")
         self.position.setMinimumWidth(340)  # room for "epoch N  h:mm:ss  stage (source, ...)"
+        self.position.setStyleSheet("QLabel { border-left: 1px solid palette(mid); "
+                                    "padding-left: 6px; }")  # apart from a long message
         self.model_info = QLabel("")
         self.model_info.setMaximumWidth(360)
         self.warning_count = QPushButton("")
