@@ -68,8 +68,11 @@ class LabelFiles:
             return
         notes = self._notes(path, other)
         self.notes.imported(edit, path.name, notes, self.session.hypnogram)
+        changed = int(((edit.old_stages != edit.new_stages)
+                       | (edit.old_sources != edit.new_sources)).sum())
         self._status(f"imported {int(person.sum())} person-set and {int(model.sum())} model label(s) "
-                     f"from {path.name}; {len(notes)} note(s) in Warnings; Ctrl+Z undoes")
+                     f"from {path.name} ({changed} epoch(s) changed); {len(notes)} note(s) in "
+                     "Warnings; Ctrl+Z undoes")
 
     def _read_labels(self, path: Path, failure: str):  # noqa: ANN202 - Hypnogram | None
         """A label file at the session's epochs; None if unreadable (said in a dialog). A file

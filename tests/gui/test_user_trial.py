@@ -186,7 +186,8 @@ def test_a_dropped_scoring_export_stays_model_labels(qtbot, window, recording_pa
     assert int(hyp.is_person_labelled().sum()) == 3
     assert (hyp.sources[3:] == Source.MODEL).all() and np.isfinite(hyp.confidence[3:]).all()
     message = window.statusBar().currentMessage()
-    assert "imported 3 person-set and 247 model label(s)" in message and "1 note(s) in" in message
+    assert "imported 3 person-set and 247 model label(s) from scored.csv (3 epoch(s) changed)" \
+        in message and "1 note(s) in" in message
     assert any(t.startswith("scored.csv (imported):") for t in window.warnings.texts())
     window.session.undo()  # the import taken back: its notes describe nothing shown
     assert not any(t.startswith("scored.csv") for t in window.warnings.texts())
