@@ -34,7 +34,7 @@ from sleepscorer.gui.overview import OverviewBar
 from sleepscorer.gui.settings import Settings
 from sleepscorer.gui.statistics_panel import StatisticsPanel
 from sleepscorer.gui.task_bar import TaskBar
-from sleepscorer.gui.time_axis import format_time, parse_time
+from sleepscorer.gui.time_axis import parse_time
 from sleepscorer.gui.trace_view import TraceView
 from sleepscorer.gui.warnings_panel import WarningsPanel
 from sleepscorer.stages import Stage
@@ -218,19 +218,8 @@ class MainWindow(QMainWindow):
         self._pos_timer.start()
 
     def _show_position(self) -> None:
-        s = self.session
-        if s is None:
-            return
-        hyp, el = s.hypnogram, s.epoch_length
-        stage = Stage(int(hyp.stages[s.start]))
-        conf = hyp.confidence[s.start]
-        source = ["none", "model", "you", "imported"][int(hyp.sources[s.start])]
-        text = (f"epoch {s.start}  {format_time(s.start * el)}  {stage.label} ({source}"
-                + ("" if conf != conf else f", confidence {conf:.2f}") + ")")
-        if s.stop - s.start > 1:
-            text = (f"epochs {s.start}-{s.stop - 1}  {format_time(s.start * el)}-"
-                    f"{format_time(s.stop * el)}  ({(s.stop - s.start) * el:g} s)")
-        self.position.setText(text)
+        if self.session is not None:
+            self.position.setText(self.session.position_text())
 
     # -- labelling and preferences -----------------------------------------------------
     def label(self, stage: Stage) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from sleepscorer.gui import backend
+from sleepscorer.gui.time_axis import format_time
 from sleepscorer.hypnogram import Edit, Hypnogram
 from sleepscorer.stages import Stage
 
@@ -116,6 +117,17 @@ class ScoringSession(QObject):
             self.store.detach()
 
     # -- selection, navigation, labelling: the review's ------------------------------
+    def position_text(self) -> str:
+        """The status bar's readout of the selection: where, what, and who said so."""
+        hyp, el, a, b = self.hypnogram, self.epoch_length, self.start, self.stop
+        if b - a > 1:
+            return (f"epochs {a}-{b - 1}  {format_time(a * el)}-{format_time(b * el)}  "
+                    f"({(b - a) * el:g} s)")
+        conf = hyp.confidence[a]
+        source = ["none", "model", "you", "imported"][int(hyp.sources[a])]
+        return (f"epoch {a}  {format_time(a * el)}  {Stage(int(hyp.stages[a])).label} ({source}"
+                + ("" if conf != conf else f", confidence {conf:.2f}") + ")")
+
     # Every selection made here is brought into view if it is not (a no-op for the mouse,
     # which selects what is shown): a stage key never labels what is out of view.
     def select(self, start: int, stop: int | None = None, centre: bool = False) -> None:
