@@ -1,6 +1,7 @@
 """What the window does with files: open (in a worker, then auto-score), hand dropped label
-files to label_files.py, export labels / BIDS events / statistics, keep the persistent session of each recording
-(backend.SessionStore: reopened as it was, whatever happened), revert it, ask before closing."""
+files to label_files.py, export labels / BIDS events / statistics, keep the persistent session
+of each recording (backend.SessionStore: reopened as it was, whatever happened), revert it, ask
+before closing."""
 
 from __future__ import annotations
 

@@ -193,8 +193,10 @@ def read_labels_as_recorded(path: str | Path, file_epoch_length: float | None = 
     hyp = read_labels(path, epoch_length=None, file_epoch_length=file_epoch_length)
     if duration_s is None:
         return hyp
-    return read_labels(path, n_epochs=int(duration_s // hyp.epoch_length),
-                       epoch_length=hyp.epoch_length, file_epoch_length=file_epoch_length)
+    fitted = _fit_length(Path(path), hyp, int(duration_s // hyp.epoch_length),
+                         hyp.recorded_epoch_length)
+    fitted.recorded_epoch_length = hyp.recorded_epoch_length
+    return fitted
 
 
 def read_bids_events(path: str | Path) -> Hypnogram:

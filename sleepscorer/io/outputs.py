@@ -69,33 +69,36 @@ def _check_folder_writable(out: Path, folder: Path, create: bool) -> None:
             raise SleepScorerError(out, f"{base} is a file, so the folder {folder} cannot be "
                                         "made; choose another output path")
         folder = base
-    if _read_only_mount(folder):  # first: os.access calls that "permission denied" too
-        raise SleepScorerError(out, f"cannot write into {folder} (it is on a read-only file "
-                                    "system); choose a writable output folder")
+    blocked = _unwritable(folder)
+    if blocked:  # first: os.access calls a read-only mount "permission denied" too
+        raise SleepScorerError(out, f"cannot write into {folder} ({blocked}); choose a writable "
+                                    "output folder")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise SleepScorerError(out, f"cannot write into {folder} (permission denied); choose "
                                     "a writable output folder")
 
 
-def _read_only_mount(folder: Path) -> bool:
-    """Whether `folder` lies on a read-only mount, which `os.access` does not see.
+def _unwritable(folder: Path) -> str | None:
+    """Why `folder` cannot be written where `os.access` does not see it (a read-only mount),
+    or None.
 
     Asked of the file system, not tried with a probe file: a probe changes the folder's
     modification time, and a refused output (often the input's own folder) must leave no trace.
-    Where `statvfs` is missing (Windows) a probe is the only way to know.
+    Where `statvfs` is missing (Windows) a probe is the only way to know, and its error says why.
     """
     if hasattr(os, "statvfs"):
         try:
-            return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+            read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
         except OSError:
-            return False
+            return None
+        return "it is on a read-only file system" if read_only else None
     try:
         fd, probe = tempfile.mkstemp(prefix=".sleepscorer-write-test.", dir=folder)
         os.close(fd)
         os.unlink(probe)
-    except OSError:
-        return True
-    return False
+    except OSError as exc:
+        return str(exc.strerror or exc)
+    return None
 
 
 def check_output_file(out: str | Path, inputs: Sequence[str | Path] = (),

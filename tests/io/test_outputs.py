@@ -129,7 +129,7 @@ def test_a_read_only_file_system_is_named_as_such(tmp_path, monkeypatch):
     """os.access answers a read-only mount as 'permission denied'; the mount is asked first."""
     from sleepscorer.io import outputs
 
-    monkeypatch.setattr(outputs, "_read_only_mount", lambda _folder: True)
+    monkeypatch.setattr(outputs, "_unwritable", lambda _folder: "it is on a read-only file system")
     with pytest.raises(SleepScorerError, match="read-only file system"):
         check_output_file(tmp_path / "a.csv")
 
