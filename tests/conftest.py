@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -41,13 +42,17 @@ def mssv_dir() -> Path:
     return _need(SHARED_DATA / "mssv-hypnograms")
 
 
+_FINAL_STATUS: list[int] = []
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session, exitstatus):  # noqa: ARG001
-    """Let Qt's pool threads and deferred deletions finish before Python tears the interpreter
-    down: PySide6 objects destroyed in arbitrary order at exit can crash the process after every
-    test has passed (seen once in CI: SIGSEGV after the summary line)."""
+    """Let Qt's pool threads and deferred deletions finish, and keep the run's exit status for
+    `pytest_unconfigure`."""
     import gc
     import sys
 
+    _FINAL_STATUS[:] = [int(exitstatus)]
     if "PySide6.QtCore" not in sys.modules:
         return
     from PySide6.QtCore import QCoreApplication, QEvent, QThreadPool
@@ -58,3 +63,19 @@ def pytest_sessionfinish(session, exitstatus):  # noqa: ARG001
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         app.processEvents()
     gc.collect()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):  # noqa: ARG001
+    """Leave before Python tears the interpreter down when Qt was loaded. PySide6 and pyqtgraph
+    objects destroyed in arbitrary order at interpreter exit can crash the process after every
+    test has passed and been reported: CI saw SIGSEGV after the summary line twice, the second
+    time with the drain above in place. Every report and cache is written by now, so the run
+    exits with pytest's own status (pyqtgraph documents this as its second remedy, `pg.exit`)."""
+    import sys
+
+    if "PySide6.QtCore" not in sys.modules or not _FINAL_STATUS:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_FINAL_STATUS[0])

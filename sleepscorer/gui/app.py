@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -50,8 +51,12 @@ def open_window(path: str | Path | None = None):
 
 def run(path: str | Path | None = None) -> int:
     app = create_app()
-    window = open_window(path)  # noqa: F841 (kept alive until the loop ends)
-    return app.exec()
+    window = open_window(path)
+    status = app.exec()
+    # the window (saved by its closeEvent) goes while QApplication still lives: left to the
+    # interpreter's teardown, Qt objects die in arbitrary order and can crash the process
+    shiboken6.delete(window)
+    return status
 
 
 def demo_path() -> Path:
