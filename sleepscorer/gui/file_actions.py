@@ -29,6 +29,11 @@ from sleepscorer.hypnogram import Hypnogram, Source
 log = logging.getLogger(__name__)
 
 
+def _cancel(task: Task | None) -> None:
+    if task is not None and task.running:
+        task.cancel()
+
+
 def recording_filter() -> str:
     """The Open dialog's filter, from the readers' own list of suffixes."""
     patterns = " ".join(f"*{s}" for s in backend.recording_suffixes())
@@ -39,7 +44,9 @@ class FileActions(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.w = window
-        self.task: Task | None = None
+        self.task: Task | None = None  # the open recording's scoring
+        self.opening: Task | None = None  # a recording being opened: the open one stays until
+        # it has opened, so a file that fails to open costs nothing (its scoring goes on)
         self.path: Path | None = None
         self.file_notes: list[str] = []  # the open file's own warnings (reader, session)
         self.store = backend.SessionStore()
@@ -54,20 +61,26 @@ class FileActions(QObject):
 
     # -- tasks ------------------------------------------------------------------------
     def _run(self, task: Task) -> None:
-        if self.task is not None and self.task.running:
-            self.task.cancel()
+        """Start the open recording's scoring, in place of any still running."""
+        _cancel(self.task)
         self.task = task
         self.w.task_bar.watch(task)
         task.start()
 
+    def _open(self, task: Task) -> None:
+        _cancel(self.opening)  # the file chosen last is the one opened
+        self.opening = task
+        self.w.task_bar.watch(task)
+        task.start()
+
     def busy(self) -> bool:
-        return self.task is not None and self.task.running
+        return any(t is not None and t.running for t in (self.task, self.opening))
 
     def shutdown(self) -> None:
         if self.session is not None:
             self.session.save()
-        if self.task is not None:
-            self.task.cancel()
+        _cancel(self.opening)
+        _cancel(self.task)
         QThreadPool.globalInstance().waitForDone(5000)
 
     # -- opening ----------------------------------------------------------------------
@@ -118,11 +131,12 @@ class FileActions(QObject):
                     epoch_length=epoch_length)
         task.returned.connect(lambda loaded: self._loaded(task, path, loaded))
         task.errored.connect(lambda exc: self._failed(task, exc, f"Cannot open {path.name}"))
-        self._run(task)
+        self._open(task)
 
     def _failed(self, task: Task, exc: BaseException, title: str) -> None:
-        if task is not self.task:
+        if task is not self.opening:
             return
+        self.opening = None
         if isinstance(exc, Cancelled):
             self._status(f"{task.name}: cancelled")
         elif isinstance(exc, SleepScorerError):
@@ -133,12 +147,14 @@ class FileActions(QObject):
 
     def _loaded(self, task: Task, path: Path, loaded: LoadedRecording,
                 roles: dict | None = None) -> None:
-        if task is not self.task:
+        if task is not self.opening:
             return
+        self.opening = None
         rec = loaded.recording
         if rec.eeg is None:
             self._ask_roles(path, rec)
             return
+        _cancel(self.task)  # the recording being left: its scoring stops, its labels are kept
         if self.session is not None:
             self.session.save()  # the recording being left is on disk before the next opens
         try:
@@ -163,6 +179,8 @@ class FileActions(QObject):
                 {name: backend.ChannelKind(kind).value for name, kind in roles.items()})])
         self.file_notes = [*rec.warnings, *found.notes]
         self.w.warnings.replace_source(path.name, self.file_notes)
+        self.w.model_info.setText("")  # what was said of the recording left
+        self.w.model_panel.show_unscored()
         if found.restored:
             models = found.session.meta.get("models") if found.session is not None else None
             self.w.model_panel.show_restored(models[-1].get("name") if models else None)
@@ -191,7 +209,7 @@ class FileActions(QObject):
                     epoch_length=self.w.settings.epoch_length)
         task.returned.connect(lambda loaded: self._loaded(task, path, loaded, roles))
         task.errored.connect(lambda exc: self._failed(task, exc, f"Cannot open {path.name}"))
-        self._run(task)
+        self._open(task)
 
     # -- the saved session -------------------------------------------------------------
     def show_saved_session(self) -> None:
@@ -256,7 +274,7 @@ class FileActions(QObject):
         task = Task("Automatic scoring", run_scoring, recording=session.recording,
                     options=options, weights=weights, calibration=person)
         task.returned.connect(lambda result: self._scored(task, session, result, overwrite))
-        task.errored.connect(lambda exc: self._score_failed(task, exc))
+        task.errored.connect(lambda exc: self._score_failed(task, session, exc))
         task.status.connect(self.w.model_info.setText)
         self._run(task)
 
@@ -285,7 +303,9 @@ class FileActions(QObject):
                      " runs (N jumps to the next run)"
                      + "".join(f"; note: {n}" for n in notes), 30000 if notes else 8000)
 
-    def _score_failed(self, task: Task, exc: BaseException) -> None:
+    def _score_failed(self, task: Task, session: ScoringSession, exc: BaseException) -> None:
+        if session is not self.session:  # a recording left while it was scored
+            return
         if isinstance(exc, Cancelled):
             self.w.model_info.setText("scoring cancelled")
             self._status("automatic scoring cancelled; labels unchanged")

@@ -175,6 +175,9 @@ class ModelPanel(QWidget):
         signals = {"eeg": " from the EEG alone", "emg": " from the EMG alone"}.get(modality, "")
         self.info.setText(f"last scored by {model_name}{signals} on {device}")
 
+    def show_unscored(self) -> None:
+        self.info.setText("this recording is not scored yet")
+
     def show_restored(self, model_name: str | None) -> None:
         """Labels came back from the saved session, not from a scoring run of this one."""
         by = f" (scored by {model_name})" if model_name else ""

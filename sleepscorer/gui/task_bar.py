@@ -1,4 +1,7 @@
-"""Status-bar widget for the running task: what it does, a progress bar, ETA, Cancel."""
+"""Status-bar widget for the running task: what it does, a progress bar, ETA, Cancel.
+
+Several tasks can run at once (a recording opening while the open one is still scored): the
+bar shows the latest, and goes back to an earlier one still running when the latest ends."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from sleepscorer.gui.workers import Task
 class TaskBar(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.task: Task | None = None
+        self.tasks: list[Task] = []  # running, oldest first; the last is shown
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.text = QLabel()
@@ -26,15 +29,22 @@ class TaskBar(QWidget):
             layout.addWidget(w)
         self.hide()
 
+    @property
+    def task(self) -> Task | None:
+        return self.tasks[-1] if self.tasks else None
+
     def watch(self, task: Task) -> None:
-        self.task = task
-        self.text.setText(task.name)
-        self.bar.setRange(0, 0)  # busy until the first progress report
-        self.eta.setText("")
-        self.cancel_button.setEnabled(True)
+        self.tasks.append(task)
         task.progress.connect(lambda d, t: self._progress(task, d, t))
         task.status.connect(lambda text: task is self.task and self.text.setText(text))
         task.finished.connect(lambda: self._finished(task))
+        self._show(task)
+
+    def _show(self, task: Task) -> None:
+        self.text.setText(task.name)
+        self.bar.setRange(0, 0)  # busy until the next progress report
+        self.eta.setText("")
+        self.cancel_button.setEnabled(True)
         self.show()
 
     def _progress(self, task: Task, done: int, total: int) -> None:
@@ -55,6 +65,10 @@ class TaskBar(QWidget):
             self.cancel_button.setEnabled(False)
 
     def _finished(self, task: Task) -> None:
-        if task is self.task:
-            self.task = None
+        shown = task is self.task
+        if task in self.tasks:
+            self.tasks.remove(task)
+        if self.task is None:
             self.hide()
+        elif shown:
+            self._show(self.task)

@@ -49,7 +49,7 @@ def test_model_list_card_and_active_model(qtbot, window, recording_path, isolate
     assert isolated.score.weights[-1] == mine.path  # the active model scores
     session.hypnogram.set_stage(0, 5, Stage.MA)
     window.model_panel.button.click()
-    qtbot.waitUntil(lambda: not window.files.busy() and len(isolated.score.weights) == 2)
+    qtbot.waitUntil(lambda: not window.files.busy() and len(isolated.score.weights) == 2, timeout=60000)
     assert (session.hypnogram.stages[:5] == Stage.MA).all()  # person labels kept
 
 

@@ -134,7 +134,7 @@ def test_changed_signals_say_a_rescore_applies_them(qtbot, window, recording_pat
     panel.modality.setCurrentIndex(1)
     assert "Ctrl+R re-scores" in panel.info.text()
     window.files.start_scoring()
-    qtbot.waitUntil(lambda: not window.files.busy() and "last scored" in panel.info.text())
+    qtbot.waitUntil(lambda: not window.files.busy() and "last scored" in panel.info.text(), timeout=60000)
     assert "alone" in panel.info.text()  # which signal the labels came from
 
 

@@ -117,12 +117,12 @@ def test_rescore_keeps_person_labels_unless_asked(qtbot, window, recording_path,
     hyp = session.hypnogram
     hyp.set_stage(0, 5, Stage.MA)
     qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: not window.files.busy())
+    qtbot.waitUntil(lambda: not window.files.busy(), timeout=60000)
     assert ("rescore", 5) in isolated.asked
     assert (hyp.stages[:5] == Stage.MA).all()
     isolated.rescore = (True, True)
     window.files.score_again()
-    qtbot.waitUntil(lambda: not window.files.busy() and hyp.stages[0] != Stage.MA)
+    qtbot.waitUntil(lambda: not window.files.busy() and hyp.stages[0] != Stage.MA, timeout=60000)
     assert (hyp.sources[:5] == Source.MODEL).all()
 
 
@@ -135,7 +135,7 @@ def test_rescore_after_labelling_scales_by_the_persons_labels(qtbot, window, rec
     hyp.set_stage(0, 90, Stage.WAKE)
     hyp.set_stage(90, 180, Stage.NREM)
     qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: not window.files.busy() and len(isolated.score.results) == 2)
+    qtbot.waitUntil(lambda: not window.files.busy() and len(isolated.score.results) == 2, timeout=60000)
     assert any(w.startswith("scaled by your 180 labelled epochs (Wake 90, NREM 90)")
                for w in isolated.score.results[-1].warnings)
     assert (hyp.stages[:90] == Stage.WAKE).all() and (hyp.sources[:180] == Source.EXPERT).all()
@@ -204,6 +204,30 @@ def test_window_stays_responsive_while_scoring(qtbot, window, recording_path, is
     wait_scored(qtbot, window)
     timer.stop()
     assert sum(ticks) >= 20  # the GUI thread ran many times while the task was busy
+
+
+def test_a_file_that_fails_to_open_leaves_the_open_recording_scoring(
+        qtbot, window, recording_path, isolated, tmp_path, monkeypatch):
+    """A user trial: opening a broken file while the open recording was scored stopped that
+    scoring ("cancelled", every epoch Unscored) although nothing was cancelled."""
+    from sleepscorer.gui import dialogs
+
+    shown = []
+    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, text: shown.append(title))
+    bad = tmp_path / "broken.edf"
+    bad.write_bytes(b"not an EDF at all")
+    isolated.score.delay = 2.0
+    window.files.open_path(recording_path)
+    qtbot.waitUntil(lambda: window.session is not None and window.files.task is not None)
+    session = window.session
+    window.files.open_path(bad, ask_to_save=False)
+    qtbot.waitUntil(lambda: bool(shown), timeout=10000)
+    assert shown == ["Cannot open broken.edf"]
+    wait_scored(qtbot, window)
+    assert window.session is session and window.files.path == recording_path
+    assert (session.hypnogram.stages != Stage.UNSCORED).all()
+    assert "cancelled" not in window.model_info.text()
+    qtbot.waitUntil(lambda: not window.task_bar.isVisible(), timeout=5000)
 
 
 def test_cancel_scoring_leaves_labels_alone(qtbot, window, recording_path, isolated):
