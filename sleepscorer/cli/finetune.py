@@ -137,25 +137,13 @@ def table(before: dict, after: dict, classes: list[str]) -> str:
 
 
 def _check_model_out(args: argparse.Namespace) -> Path:
-    """OUT.safetensors, whose OUT.json card goes beside it: safe to write (see
-    sleepscorer.io.outputs). A name with no suffix gets .safetensors; another suffix is refused,
-    as `manifest.json` or `labels.csv` would be written as `manifest.json.safetensors` and
-    `.json.json` beside the file the user named."""
+    """OUT.safetensors and its card OUT.json: safe to write (sleepscorer.io.outputs)."""
     from sleepscorer_model.weights import card_path
 
-    from sleepscorer.errors import SleepScorerError
-    from sleepscorer.io.outputs import check_output_file
+    from sleepscorer.io.outputs import check_model_output
 
-    out = args.out
-    if out.suffix.lower() not in ("", ".safetensors"):
-        raise SleepScorerError(out, "a model is written as NAME.safetensors with its card "
-                                    "NAME.json; give a name ending with .safetensors")
-    if out.suffix.lower() != ".safetensors":
-        out = out.with_name(out.name + ".safetensors")
     inputs = [*args.corrections, *([args.base, card_path(args.base)] if args.base else [])]
-    check_output_file(out, inputs)
-    check_output_file(card_path(out), inputs)
-    return out
+    return check_model_output(args.out, inputs)
 
 
 def run_finetune(args: argparse.Namespace) -> int:

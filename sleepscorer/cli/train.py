@@ -120,9 +120,12 @@ def run(args: argparse.Namespace) -> int:
     from sleepscorer_model.training import TrainConfig, fit_architecture
     from sleepscorer_model.weights import ARCHITECTURES, save_model
 
+    from sleepscorer.io.outputs import check_model_output
     from sleepscorer.stages import MODEL_CLASSES_3
 
     pairs = find_pairs(args.pairs)
+    # before any training: never an input (a recording or its labels), a device or a folder
+    out = check_model_output(args.out, [p for pair in pairs for p in pair])
     need_emg = "emg" in ARCHITECTURES[args.arch].modalities
     subjects = load_subjects(pairs, MODEL_CLASSES_3, need_emg)
     if len(subjects) >= 2:
@@ -144,10 +147,11 @@ def run(args: argparse.Namespace) -> int:
                "val_subjects": [s.subject for s in val_set],
                "train_epochs": int(sum(len(s) for s in train_set)),
                "train_config": cfg.to_dict()}
-    save_model(result.model, args.out, args.arch, MODEL_CLASSES_3, training_data=summary,
+    check_model_output(out, [p for pair in pairs for p in pair])  # still safe after training
+    save_model(result.model, out, args.arch, MODEL_CLASSES_3, training_data=summary,
                metrics={"validation": result.best, "best_epoch": result.best_epoch,
                         "history": result.history})
     f1 = result.best.get("macro_f1")
-    print(f"wrote {args.out}" + (f" (validation macro-F1 {f1:.3f})" if f1 is not None else ""),
+    print(f"wrote {out} and its card {out.with_suffix('.json').name}" + (f" (validation macro-F1 {f1:.3f})" if f1 is not None else ""),
           file=sys.stderr)
     return 0

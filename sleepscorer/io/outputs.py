@@ -1,9 +1,11 @@
 """Output paths that can never destroy anything: checked before any long work starts.
 
 `check_output_file` refuses an output that is (or resolves to) one of the inputs, a device,
-FIFO or other non-regular file, or an existing folder where a file is meant, and checks that
-its folder exists (or can be made) and is writable. `check_output_folder` does the same for
-a folder of results. `distinct_names` gives batch outputs names that cannot collide.
+FIFO or other non-regular file, an existing folder where a file is meant, or an existing file
+that holds someone's work (`_held_work`: a recording, or labels not all set by a model), and
+checks that its folder exists (or can be made) and is writable. `check_output_folder` does the
+same for a folder of results; `check_model_output` for a weights file and its card.
+`distinct_names` gives batch outputs names that cannot collide.
 Every refusal is a `SleepScorerError` naming the output path.
 """
 
@@ -132,7 +134,75 @@ def check_output_file(out: str | Path, inputs: Sequence[str | Path] = (),
         if mode is not None and not os.access(out, os.W_OK):
             raise SleepScorerError(out, "exists and is read-only; choose another output path "
                                         "or make it writable")
+        held = _held_work(out) if mode is not None else None
+        if held:
+            raise SleepScorerError(out, f"exists and holds {held}; SleepScorer replaces only "
+                                        "files of model output, so choose another output path "
+                                        "(or move that file away first)")
     _check_folder_writable(out, out.parent if str(out.parent) else Path("."), create_parents)
+    return out
+
+
+RECORDING_SUFFIXES = (".edf", ".bdf", ".rec", ".mat", ".continuous", ".parquet", ".npy", ".npz",
+                      ".h5", ".nwb", ".dat", ".smrx", ".smr", ".abf")
+LABEL_COLUMNS = {"stage", "brain_state", "sleep_stage", "label", "score", "trial_type"}
+MODEL_SOURCES = {"model", ""}  # what our CSV's `source` column says of a model's label
+
+
+def _held_work(path: Path) -> str | None:
+    """What of someone's work the existing file `path` holds, or None when replacing it loses
+    nothing: a recording, or labels any of which a person set (our CSV says who set each;
+    labels of another layout say nothing, so they are a person's). Our own model output and
+    result tables (statistics, comparisons) are replaced, so a batch can be run again.
+
+    Why: rerunning `score` into its output folder replaced the CSV an expert had corrected, and
+    `score -o`, `convert-labels` and `stats -o` replaced a truth label file or a recording."""
+    if path.suffix.lower() in RECORDING_SUFFIXES:
+        return "a recording"
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(256)
+    except OSError:
+        return None
+    if head.startswith((b"0       ", b"\xffBIOSEMI")):
+        return "a recording (EDF/BDF)"
+    if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
+        return None
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            header = [c.strip().strip('"').lower()
+                      for c in fh.readline().replace("\t", ",").replace(";", ",").split(",")]
+            if {"eeg", "emg"} & set(header):
+                return "a recording (signal columns)"
+            if not LABEL_COLUMNS & set(header):
+                return None  # a table of results
+            if "source" not in header or "stage" not in header:
+                return "labels (of a layout that does not say who set them)"
+            column = header.index("source")
+            person = sum(1 for line in fh if line.strip() and _field(line, column) not in MODEL_SOURCES)
+    except OSError:
+        return None
+    return f"{person} label(s) set by a person" if person else None
+
+
+def _field(line: str, index: int) -> str:
+    fields = line.rstrip("\r\n").replace("\t", ",").split(",")
+    return fields[index].strip().strip('"').lower() if index < len(fields) else ""
+
+
+def check_model_output(out: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
+    """The weights file to write for `out` (a name with no suffix gets .safetensors), its card
+    NAME.json beside it checked too; another suffix is refused before any training, as
+    `manifest.json` or `mouse1.edf` would be written as `manifest.json.safetensors` and
+    `.json.json` beside the file the user named."""
+    out = Path(out)
+    if out.suffix.lower() not in ("", ".safetensors"):
+        raise SleepScorerError(out, "a model is written as NAME.safetensors with its card "
+                                    "NAME.json; give a name ending with .safetensors")
+    if out.suffix.lower() != ".safetensors":
+        out = out.with_name(out.name + ".safetensors")
+    check_output_file(out, inputs)
+    check_output_file(out.with_suffix(".json"), inputs)
     return out
 
 

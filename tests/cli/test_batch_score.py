@@ -125,3 +125,53 @@ def test_a_batch_names_the_tables_it_does_not_score(batch, tmp_path, capsys):
     assert main(["score", str(root), "--out", str(tmp_path / "o"), "--model", str(model)]) == 0
     err = capsys.readouterr().err
     assert "note: 1 table file(s) not scored (e.g. " in err and "accusleep_mouse3.csv" in err
+
+
+def test_a_rerun_replaces_model_output_but_never_a_persons_labels(batch, tmp_path, capsys):
+    """A user trial: rerunning a batch into its output folder replaced the CSV an expert had
+    corrected (source=expert) with model rows, without a word. Model output is replaced (a
+    batch can be run again); a file holding a person's labels stops the batch before any work."""
+    root, model = batch
+    (root / "broken.edf").unlink()
+    out = tmp_path / "out"
+    args = ["score", str(root), "--recursive", "--out", str(out), "--model", str(model)]
+    assert main(args) == 0
+    scored = out / "mouse1_scored.csv"
+    assert main(args) == 0  # model output only: replaced
+    lines = scored.read_text().splitlines()
+    lines[3] = lines[3].replace(",model,", ",expert,")
+    scored.write_text("\n".join(lines) + "\n")
+    corrected = scored.read_bytes()
+    capsys.readouterr()
+    assert main(args) == 2  # every output is checked before any scoring starts
+    err = capsys.readouterr().err
+    assert "mouse1_scored.csv: exists and holds 1 label(s) set by a person" in err
+    assert scored.read_bytes() == corrected
+
+
+def test_outputs_never_replace_a_recording_or_someone_elses_labels(batch, tmp_path, capsys):
+    """`score -o` onto an AccuSleep signal table, `stats -o` and `convert-labels` onto a label
+    file without provenance, and `train -o` onto its own recording or labels replaced them."""
+    root, model = batch
+    rec = root / "mouse1.edf"
+    table = tmp_path / "signals.csv"
+    table.write_text("eeg,emg\n0.1,0.2\n0.3,0.4\n")
+    truth = tmp_path / "truth.csv"
+    truth.write_text("epoch,stage\n" + "".join(f"{i},NREM\n" for i in range(20)))
+    before = {p: p.read_bytes() for p in (rec, table, truth)}
+    runs = [["score", str(rec), "-o", str(table), "--model", str(model)],
+            ["stats", str(truth), "-o", str(truth)],
+            ["convert-labels", str(truth), str(truth.with_name("truth_copy.csv"))],
+            ["convert-labels", str(truth.with_name("truth_copy.csv")), str(truth)],
+            ["train", f"{rec}={truth}", "--epochs", "1", "-o", str(rec)],
+            ["train", f"{rec}={truth}", "--epochs", "1", "-o", str(truth)]]
+    statuses = [main(r) for r in runs]
+    err = capsys.readouterr().err
+    assert statuses == [2, 2, 0, 2, 2, 2]
+    assert "signals.csv: exists and holds a recording (signal columns)" in err
+    assert "truth.csv: exists and holds labels (of a layout that does not say who set them)" in err
+    assert "give a name ending with .safetensors" in err and "Traceback" not in err
+    assert all(p.read_bytes() == b for p, b in before.items())
+    stats = tmp_path / "stats.csv"
+    assert main(["stats", str(truth), "-o", str(stats)]) == 0
+    assert main(["stats", str(truth), "-o", str(stats)]) == 0  # our own table: replaced

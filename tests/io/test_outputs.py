@@ -87,7 +87,7 @@ def test_a_refused_output_leaves_its_folder_untouched(tmp_path, capsys):
     recording.write_bytes(b"0" * 256)
     os.utime(data, (1_000_000_000, 1_000_000_000))
     assert main(["convert-labels", str(labels), str(recording)]) == 2
-    assert "must end with .csv" in capsys.readouterr().err
+    assert "holds a recording" in capsys.readouterr().err
     assert data.stat().st_mtime == 1_000_000_000 and sorted(data.iterdir()) == [recording]
 
 
