@@ -340,8 +340,12 @@ class FileActions(QObject):
     def _export(self, writer, path, **kwargs) -> bool:
         try:
             notes = writer(hypnogram=self.session.hypnogram.snapshot(), path=Path(path), **kwargs)
-        except (SleepScorerError, ValueError, OSError) as exc:
+        except (SleepScorerError, ValueError) as exc:
             dialogs.show_error(self.w, "Export failed", f"error: {exc}")
+            return False
+        except OSError as exc:  # the user's path and why, not a temporary file's
+            dialogs.show_error(self.w, "Export failed", f"error: could not write {path} "
+                               f"({exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''})")
             return False
         exported = self.session.mark_saved()  # a copy went out; the session is unchanged
         if self.session.store is not None:

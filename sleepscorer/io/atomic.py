@@ -30,6 +30,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
         kind = "an existing folder" if path.is_dir() else "not a regular file (a device or FIFO)"
         raise SleepScorerError(path, f"is {kind}; choose an ordinary file as output")
+    path.parent.mkdir(parents=True, exist_ok=True)  # the output checks allow a folder to be made
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:

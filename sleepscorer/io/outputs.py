@@ -115,6 +115,10 @@ def check_output_file(out: str | Path, inputs: Sequence[str | Path] = (),
     if str(out) in ("", ".", "..") or out.name in ("", ".", ".."):
         raise SleepScorerError(out, "is a folder, not a file name; give a file name such as "
                                     "labels.csv")
+    if len(out.name.encode("utf-8", "surrogateescape")) > NAME_MAX:
+        raise SleepScorerError(out, f"the file name is {len(out.name.encode('utf-8', 'surrogateescape'))} "
+                                    f"bytes long; file systems allow at most {NAME_MAX}, so "
+                                    "choose a shorter name")
     for item in _input_files(inputs):
         if item.exists() and out.exists() and _same_file(out, item) or \
                 _resolved(out) == _resolved(item):
@@ -143,6 +147,7 @@ def check_output_file(out: str | Path, inputs: Sequence[str | Path] = (),
     return out
 
 
+NAME_MAX = 255  # bytes in one file name on ext4, NTFS (UTF-16 units), APFS
 RECORDING_SUFFIXES = (".edf", ".bdf", ".rec", ".mat", ".continuous", ".parquet", ".npy", ".npz",
                       ".h5", ".nwb", ".dat", ".smrx", ".smr", ".abf")
 LABEL_COLUMNS = {"stage", "brain_state", "sleep_stage", "label", "score", "trial_type"}
@@ -246,6 +251,13 @@ def safe_name(text: str) -> str:
     return keep.strip(".") or "recording"
 
 
+def _fitted(base: str, suffix: str) -> str:
+    """`base + suffix` cut to a file name every file system takes (a 248-character recording
+    name failed only after its scoring); 8 bytes are left for a number that tells names apart."""
+    room = NAME_MAX - 8 - len(suffix.encode())
+    return base.encode()[:room].decode(errors="ignore") + suffix
+
+
 def distinct_names(inputs: Sequence[Path], suffix: str) -> list[str]:
     """One output file name per input (`NAME<suffix>`), distinct even where stems repeat.
 
@@ -258,7 +270,7 @@ def distinct_names(inputs: Sequence[Path], suffix: str) -> list[str]:
         parts = [stem + (f"_{p.suffix[1:]}" if with_ext and p.suffix else "")]
         parents = _resolved(p).parent.parts[::-1]
         parts = [*reversed(parents[:depth]), *parts]
-        return safe_name("_".join(x for x in parts if x not in ("/", "\\"))) + suffix
+        return _fitted(safe_name("_".join(x for x in parts if x not in ("/", "\\"))), suffix)
 
     names = [candidate(p, 0, False) for p in inputs]
     for depth, with_ext in [(d, e) for d in range(64) for e in (False, True)][1:]:

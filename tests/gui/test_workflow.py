@@ -238,3 +238,16 @@ def test_cancel_scoring_leaves_labels_alone(qtbot, window, recording_path, isola
     qtbot.waitUntil(lambda: not window.files.busy(), timeout=5000)
     assert (window.session.hypnogram.stages == Stage.UNSCORED).all()
     assert "cancelled" in window.model_info.text()
+
+
+def test_an_export_that_cannot_be_written_names_the_users_file(qtbot, window, recording_path,
+                                                               monkeypatch):
+    """A user trial: the error named a hidden temporary file ('.labels.csv.oxbrr_ft.tmp')."""
+    from sleepscorer.gui import dialogs
+
+    shown = []
+    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, text: shown.append(text))
+    open_and_score(qtbot, window, recording_path)
+    assert not window.files.export_csv("/proc/nope/labels.csv")
+    assert len(shown) == 1 and "could not write /proc/nope/labels.csv" in shown[0]
+    assert ".tmp" not in shown[0]

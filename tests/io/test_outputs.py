@@ -209,3 +209,27 @@ def test_distinct_names_are_distinct_and_stable():
     assert names == ["d1_rec_scored.csv", "d2_rec_scored.csv", "x_scored.csv"]
     names = distinct_names([Path("/s/REC.edf"), Path("/s/rec.edf")], ".csv")
     assert len({n.lower() for n in names}) == 2
+
+
+def test_results_go_into_a_folder_that_is_made_and_long_names_are_one_line(tmp_path, capsys):
+    """A user trial: `stats -o newdir/s.json` and `compare -o newdir/c.json` ended in a
+    FileNotFoundError traceback (score and convert-labels made the folder), and a 300-character
+    output name in an `OSError: File name too long` traceback."""
+    a = tmp_path / "a.csv"
+    a.write_text("epoch,stage\n0,Wake\n1,NREM\n2,NREM\n")
+    assert main(["stats", str(a), "-o", str(tmp_path / "new1" / "s.json")]) == 0
+    assert main(["compare", str(a), str(a), "-o", str(tmp_path / "new2" / "c.json")]) == 0
+    assert (tmp_path / "new1" / "s.json").is_file() and (tmp_path / "new2" / "c.json").is_file()
+    long = tmp_path / ("a" * 300 + ".csv")
+    assert main(["convert-labels", str(a), str(long)]) == 2
+    assert main(["stats", str(a), "-o", str(tmp_path / ("b" * 300 + ".json"))]) == 2
+    err = capsys.readouterr().err
+    assert err.count("the file name is 304 bytes long; file systems allow at most 255") == 1
+    assert "305 bytes long" in err and "Traceback" not in err
+
+
+def test_batch_names_fit_a_file_system():
+    names = distinct_names([Path("/d1/" + "r" * 248 + ".edf"), Path("/d2/" + "r" * 248 + ".edf")],
+                           "_scored.csv")
+    assert len(set(names)) == 2 and all(len(n.encode()) <= 255 for n in names)
+    assert all(n.endswith("_scored.csv") for n in names)
