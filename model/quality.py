@@ -11,17 +11,20 @@ Wake at 0.7). So each 1-s epoch of every channel in use is checked on its own sa
   because REM atonia is real signal: simulated REM of another generator sat at 1-2 % of its
   Wake bursts and was read as a lost electrode, which sent that REM to the EEG alone;
 - clipped: at least 5 % of its samples sit on the channel's minimum or maximum while that
-  value is a rail (hit by at least 0.1 % of all samples).
+  value is a rail (hit by at least 0.1 % of all samples);
+- missing: at least half of its samples were not in the file (NaN/inf, an EDF+D gap;
+  `Channel.missing`), which the reader set to 0: the rest is too little to score, and the
+  zeros are no electrode's fault, so such an epoch is neither flat nor clipped.
 Numpy only; reads the native samples chunk by chunk, never a full float64 copy.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sleepscorer.io.assemble import flat_windows
+from sleepscorer.io.assemble import flat_windows, missing_epochs
 from sleepscorer.io.recording import Channel, ChannelKind
 from sleepscorer.stages import mask_runs
 
@@ -37,14 +40,19 @@ REPORT_GAP_S = 10  # one channel's bad spans closer than this are reported as on
 class QualitySpan:
     channel: str  # "EEG" or "EMG" (the role), with the channel name in `name`
     name: str
-    reason: str  # "flat" or "clipped"
+    reason: str  # "flat", "clipped" or "missing"
     start: int  # first 1-s epoch
     stop: int  # one past the last
+    # where the missing samples themselves begin and end, in seconds: they rarely fall on
+    # epoch edges, and a reviewer looks for the hole in the file, not for its epochs
+    seconds: tuple[float, float] | None = None
 
     def describe(self) -> str:
-        what = {"flat": "flat (disconnected electrode?)",
+        what = {"flat": "flat (disconnected electrode?)", "missing": "missing (NaN)",
                 "clipped": "clipped at the amplifier's range"}[self.reason]
-        return f"{self.channel} {self.name} {what} from {self.start} s to {self.stop} s"
+        start, stop = self.seconds or (self.start, self.stop)
+        return (f"{self.channel} {self.name} {what} from {round(start, 2):.10g} s to "
+                f"{round(stop, 2):.10g} s")
 
 
 @dataclass(frozen=True)
@@ -53,13 +61,19 @@ class QualityStretch:
     line for a failing electrode, not one per second it recovers."""
 
     first: QualitySpan
-    stop: int  # one past the last bad epoch
+    last: QualitySpan
     bad_s: int  # epochs actually bad in [first.start, stop)
     pieces: int
 
+    @property
+    def stop(self) -> int:
+        """One past the last bad epoch."""
+        return self.last.stop
+
     def describe(self) -> str:
-        line = QualitySpan(self.first.channel, self.first.name, self.first.reason,
-                           self.first.start, self.stop).describe()
+        seconds = self.first.seconds and self.last.seconds and (self.first.seconds[0],
+                                                                self.last.seconds[1])
+        line = replace(self.first, stop=self.stop, seconds=seconds).describe()
         if self.pieces == 1:
             return line
         return f"{line} ({self.bad_s} s of it, in {self.pieces} pieces)"
@@ -75,11 +89,11 @@ def stretches(spans: list[QualitySpan], gap: int = REPORT_GAP_S) -> list[Quality
         i = open_.get(key)
         if i is not None and span.start - out[i].stop < gap:
             last = out[i]
-            out[i] = QualityStretch(last.first, span.stop, last.bad_s + span.stop - span.start,
+            out[i] = QualityStretch(last.first, span, last.bad_s + span.stop - span.start,
                                     last.pieces + 1)
         else:
             open_[key] = len(out)
-            out.append(QualityStretch(span, span.stop, span.stop - span.start, 1))
+            out.append(QualityStretch(span, span, span.stop - span.start, 1))
     return out
 
 
@@ -114,12 +128,14 @@ def _epoch_stats(ch: Channel, n: int, chunk: int = 4096) -> tuple[np.ndarray, np
 
 
 def bad_epochs(ch: Channel, n: int) -> dict[str, np.ndarray]:
-    """{"flat": mask, "clipped": mask} over the first n 1-s epochs of one channel."""
+    """{"missing": mask, "flat": mask, "clipped": mask} over the first n 1-s epochs of one
+    channel; an epoch has at most one reason, the first of these."""
+    missing = missing_epochs(ch, n)
     std, at_rail, rail_share, span = _epoch_stats(ch, n)
-    clipped = (at_rail >= CLIP_FRACTION) & (rail_share >= RAIL_FRACTION) & (span > 0)
+    clipped = (at_rail >= CLIP_FRACTION) & (rail_share >= RAIL_FRACTION) & (span > 0) & ~missing
     # the typical level leaves clipped epochs out: in a file whose artefacts hit the rails in
     # more than 2 % of its seconds, they set the 98th percentile and living signal read as flat
-    living = std[~clipped] if (~clipped).any() else std
+    living = std[~clipped & ~missing] if (~clipped & ~missing).any() else std
     reference = float(np.percentile(living, 98)) if n else 0.0
     fraction = EMG_FLAT_FRACTION if ch.kind is ChannelKind.EMG else FLAT_FRACTION
     flat = (std <= fraction * reference) | (std == 0)
@@ -129,7 +145,24 @@ def bad_epochs(ch: Channel, n: int) -> dict[str, np.ndarray]:
     for a, b in mask_runs(floor):
         if b - a >= MIN_FLOOR_S:
             flat[a:b] = True
-    return {"flat": flat, "clipped": clipped & ~flat}
+    flat &= ~missing
+    return {"missing": missing, "flat": flat, "clipped": clipped & ~flat}
+
+
+def _missing_seconds(ch: Channel, a: int, b: int) -> tuple[float, float]:
+    """Where the missing samples behind bad epochs [a, b) begin and end: the hole may start
+    or end inside a neighbouring epoch, which holds less than half of it (so look one epoch
+    further on either side, no more)."""
+    lo = int(np.floor(max(a - 1, 0) * ch.rate))
+    hi = min(len(ch.missing), int(np.floor((b + 1) * ch.rate)))
+    core_lo, core_hi = int(np.floor(a * ch.rate)), int(np.floor(b * ch.rate))
+    inside = np.flatnonzero(ch.missing[core_lo:core_hi])
+    first, last = core_lo + int(inside[0]), core_lo + int(inside[-1]) + 1
+    present_before = np.flatnonzero(~ch.missing[lo:first])
+    present_after = np.flatnonzero(~ch.missing[last:hi])
+    first = lo + int(present_before[-1]) + 1 if len(present_before) else lo
+    last = last + int(present_after[0]) if len(present_after) else hi
+    return first / ch.rate, last / ch.rate
 
 
 def check_channels(channels: dict[str, Channel], n: int) -> tuple[dict[str, np.ndarray], list[QualitySpan]]:
@@ -137,9 +170,11 @@ def check_channels(channels: dict[str, Channel], n: int) -> tuple[dict[str, np.n
     masks, spans = {}, []
     for role, ch in channels.items():
         found = bad_epochs(ch, n)
-        masks[role] = found["flat"] | found["clipped"]
+        masks[role] = np.logical_or.reduce(list(found.values()))
         for reason, mask in found.items():
-            spans += [QualitySpan(role, ch.name, reason, a, b) for a, b in mask_runs(mask)]
+            spans += [QualitySpan(role, ch.name, reason, a, b,
+                                  _missing_seconds(ch, a, b) if reason == "missing" else None)
+                      for a, b in mask_runs(mask)]
     spans.sort(key=lambda s: (s.start, s.channel))
     return masks, spans
 

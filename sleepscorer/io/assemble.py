@@ -1,12 +1,12 @@
 """From what a reader found to a checked `Recording`: roles, rates, validation.
 
 Readers return `RawChannel`s (any rates); `assemble` applies the user's roles, checks each
-channel's rate, replaces NaN/inf, and notes problems that do not stop scoring in
-`Recording.warnings` (no EMG, flat channels, different lengths). Every channel keeps its
-own rate and samples: nothing is resampled here (the model's front end resamples each
-channel once, from its own rate, see `model.preprocess.resample_segment`), so a 2 kHz EMG
-keeps its high band and the display shows the samples as recorded. Unusable input raises
-`RecordingError`. Must not know about file formats.
+channel's rate, replaces NaN/inf by 0 (marked in `Channel.missing`), and notes problems that
+do not stop scoring in `Recording.warnings` (no EMG, flat channels, different lengths). Every
+channel keeps its own rate and samples: nothing is resampled here (the model's front end
+resamples each channel once, from its own rate, see `model.preprocess.resample_segment`), so
+a 2 kHz EMG keeps its high band and the display shows the samples as recorded. Unusable input
+raises `RecordingError`. Must not know about file formats.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ MIN_DURATION_S = 1.0   # one (shortest) scoring epoch
 FLAT_MIN_S = 30.0      # a flat stretch shorter than this is not reported
 FLAT_WINDOW_S = 1.0
 NOISE_FLOOR_UV = 6.0   # a connected rodent EEG/EMG is well above this amplifier noise
+MOSTLY_MISSING = 0.5   # an epoch with at least this share of missing samples holds no signal
 _UV_PER_UNIT = {"uV": 1.0, "µV": 1.0, "μV": 1.0, "mV": 1e3, "V": 1e6, "nV": 1e-3}
 
 
@@ -38,6 +39,7 @@ class RawChannel:
     data: np.ndarray
     rate: float
     unit: str = ""
+    missing: np.ndarray | None = None  # samples the file did not hold (see Channel.missing)
 
 
 def assemble(path: Path, raw: list[RawChannel], start_time: datetime | None = None,
@@ -85,7 +87,7 @@ def _to_channel(path: Path, raw: RawChannel, warnings: list[str]) -> Channel:
     if not raw.rate or not math.isfinite(raw.rate) or raw.rate <= 0:
         raise RecordingError(path, f"channel {raw.name} has sampling rate {raw.rate}; the file "
                                    "header is damaged or the rate must be given")
-    data = raw.data
+    data, missing = raw.data, raw.missing
     if data.dtype != np.float32:
         data = data.astype(np.float32)
     # a float64 sum is finite exactly when every float32 sample is: no full-size temporary
@@ -93,9 +95,10 @@ def _to_channel(path: Path, raw: RawChannel, warnings: list[str]) -> Channel:
         bad = ~np.isfinite(data)
         n_bad = int(np.count_nonzero(bad))
         data = np.where(bad, np.float32(0), data)
+        missing = bad if missing is None else missing | bad
         warnings.append(f"channel {raw.name}: {n_bad} NaN/inf samples "
                         f"({percent(n_bad / len(data))}) were set to 0")
-    return Channel(raw.name, raw.kind, data, float(raw.rate), raw.unit)
+    return Channel(raw.name, raw.kind, data, float(raw.rate), raw.unit, missing)
 
 
 MAX_PHASES = 1 << 19  # largest up/down factor; beyond it the ratio is rounded (< 1e-11)
@@ -189,7 +192,25 @@ def flat_windows(channel: Channel) -> np.ndarray:
     # filtering, and calling it a lost electrode would hide the REM it shows
     if to_uv is not None and channel.kind is not ChannelKind.EMG:
         flat |= (sd * to_uv < NOISE_FLOOR_UV) & (rough > 0.7)
-    return flat
+    # zeros standing in for missing samples are no electrode's fault
+    return flat & ~missing_epochs(channel, len(flat))
+
+
+def missing_epochs(channel: Channel, n: int) -> np.ndarray:
+    """Per 1-s epoch (the first `n`): did the file lack at least MOSTLY_MISSING of its
+    samples? Such an epoch is zeros, not signal, whatever its share of real samples says.
+    Shared by the reader's flat warning and the scorer's signal-quality gate."""
+    if channel.missing is None or n == 0:
+        return np.zeros(n, dtype=bool)
+    end = len(channel.missing)
+    bounds = np.minimum(np.floor(np.arange(n + 1) * channel.rate).astype(np.int64), end)
+    lengths = np.diff(bounds)
+    starts = bounds[:-1][bounds[:-1] < end]
+    counts = np.zeros(n, dtype=np.int64)
+    if len(starts):
+        counts[:len(starts)] = np.add.reduceat(channel.missing, starts, dtype=np.int64)
+    counts[lengths == 0] = 0  # reduceat gives an empty epoch's next sample instead of none
+    return (counts >= MOSTLY_MISSING * lengths) & (lengths > 0)
 
 
 def _window_stats(channel: Channel, chunk: int = 600) -> tuple[np.ndarray, np.ndarray]:

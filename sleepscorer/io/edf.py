@@ -5,7 +5,8 @@ data lazily; we copy it in chunks into one float32 array per channel, so a 24 h,
 file opens in about a second with about the samples' float32 size in memory (mne's own
 preload would hold float64). Values are in microvolts. mne would resample signals of a
 mixed-rate file to the highest rate, so those are read from the data records directly,
-each at its own rate. `write_edf` writes through `edfio` (each signal at its own rate).
+each at its own rate; an EDF+D's records are then moved to their onsets
+(`edf_discontinuous`). `write_edf` writes through `edfio` (each signal at its own rate).
 Must not validate or resample (see `assemble`).
 """
 
@@ -22,6 +23,7 @@ import numpy as np
 from sleepscorer.errors import RecordingError
 from sleepscorer.io.assemble import RawChannel, percent
 from sleepscorer.io.atomic import atomic_path
+from sleepscorer.io.edf_discontinuous import DISCONTINUOUS, place_records
 from sleepscorer.io.recording import ChannelKind, Recording, is_trigger, kind_from_name
 
 CHUNK_SAMPLES = 1 << 21  # per channel and read: 2 M samples (16 MB of float64 per channel)
@@ -68,10 +70,15 @@ class _Layout:
     units: tuple[str, ...] = ()
     physical: tuple[tuple[str, str], ...] = ()  # (min, max) as written
     digital: tuple[tuple[str, str], ...] = ()
+    reserved: str = ""  # EDF+C, EDF+D (discontinuous), 24BIT...
 
     @property
     def bdf(self) -> bool:
         return self.sample_bytes == 3
+
+    @property
+    def discontinuous(self) -> bool:
+        return self.reserved.startswith(DISCONTINUOUS)
 
     def is_signal(self, i: int) -> bool:
         return self.labels[i].strip() not in ANNOTATION_LABELS if self.labels else True
@@ -147,8 +154,9 @@ def _signal_layout(path: Path, head: bytes, fields: bytes, n_signals: int,
     digital = tuple(zip(column(120, 8), column(128, 8), strict=True))
     sample_bytes = 3 if head[:8] != b"0       " else 2
     header_bytes, n_records, record_s = fixed
+    reserved = head[192:236].decode("latin-1").strip()
     return _Layout(header_bytes, n_records, record_s, n_samples, sample_bytes, labels,
-                   tuple(column(96, 8)), physical, digital)
+                   tuple(column(96, 8)), physical, digital, reserved)
 
 
 def _check_signals(path: Path, layout: _Layout) -> None:
@@ -237,16 +245,20 @@ def read_edf(path: Path) -> tuple[list[RawChannel], datetime | None, list[str]]:
         notes.append("the file is an EDF (16-bit) although named .bdf; read as EDF")
     wanted = ".bdf" if layout.bdf else ".edf"
     if suffix == wanted:
-        return _read_opened(path, _open_raw(path, layout.bdf), layout, available, notes, ranges)
-    # mne goes by the extension: read through a correctly named link (the input is untouched)
-    with tempfile.TemporaryDirectory(prefix="sleepscorer-") as tmp:
-        alias = Path(tmp) / f"recording{wanted}"
-        try:
-            alias.symlink_to(path.resolve())
-        except OSError:
-            shutil.copyfile(path, alias)
-        raw = _open_raw(alias, layout.bdf, shown=path)
-        return _read_opened(path, raw, layout, available, notes, ranges)
+        found = _read_opened(path, _open_raw(path, layout.bdf), layout, available, notes, ranges)
+    else:  # mne goes by the extension: read through a correctly named link (input untouched)
+        with tempfile.TemporaryDirectory(prefix="sleepscorer-") as tmp:
+            alias = Path(tmp) / f"recording{wanted}"
+            try:
+                alias.symlink_to(path.resolve())
+            except OSError:
+                shutil.copyfile(path, alias)
+            found = _read_opened(path, _open_raw(alias, layout.bdf, shown=path), layout,
+                                 available, notes, ranges)
+    channels, start, notes = found
+    if layout.discontinuous:  # mne reads records back to back: put each at its onset
+        channels = place_records(path, layout, channels, notes)
+    return channels, start, notes
 
 
 def _read_opened(path: Path, raw, layout: _Layout, available: int, notes: list[str],  # noqa: ANN001

@@ -67,13 +67,17 @@ def kind_from_name(name: str) -> ChannelKind:
 
 @dataclass
 class Channel:
-    """One signal. `data` is float32 in volts-like units as stored (may be a memory map)."""
+    """One signal. `data` is float32 in volts-like units as stored (may be a memory map).
+
+    `missing` marks, per sample, what the file did not hold (NaN/inf, an EDF+D gap): those
+    samples read 0 in `data`, and an epoch mostly made of them is no signal to score."""
 
     name: str
     kind: ChannelKind
     data: np.ndarray
     rate: float
     unit: str = ""
+    missing: np.ndarray | None = None  # bool per sample; None: every sample was recorded
 
     @property
     def duration_s(self) -> float:
@@ -167,7 +171,8 @@ class Recording:
         be given as `ChannelKind` or its value ("EEG", "EMG", ...). Its role warnings are
         those of the new roles."""
         channels = [
-            Channel(c.name, ChannelKind(roles.get(c.name, c.kind)), c.data, c.rate, c.unit)
+            Channel(c.name, ChannelKind(roles.get(c.name, c.kind)), c.data, c.rate, c.unit,
+                    c.missing)
             for c in self.channels
         ]
         stale = self.role_notes()

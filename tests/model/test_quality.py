@@ -59,3 +59,78 @@ def test_artefacts_on_the_rails_do_not_make_living_signal_flat():
     assert found["clipped"].sum() >= 50  # a few fell inside the disconnection
     assert found["flat"][600:700].all()
     assert found["flat"].sum() <= 100 + 2
+
+
+def _eeg_with_nan_hole(rate=512.0, seconds=40):
+    """A user trial's table: EEG samples 1000-4999 NaN (1.95-9.77 s), read through the one
+    reader path that sets NaN to 0."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from sleepscorer.io.assemble import RawChannel, assemble
+    from tests.model.conftest import make_recording
+
+    rec = make_recording(seconds, rate=rate)
+    eeg, emg = (np.array(ch.data, np.float32) * 50 for ch in (rec.eeg, rec.emg))  # in uV
+    eeg[1000:5000] = np.nan
+    return assemble(Path("nan.parquet"), [RawChannel("EEG1", rec.eeg.kind, eeg, rate, "uV"),
+                                          RawChannel("EMG", rec.emg.kind, emg, rate, "uV")])
+
+
+def test_epochs_mostly_missing_are_unusable_and_reported_as_missing_with_their_extent():
+    """The zero-filled hole was reported 'flat from 2 s to 9 s' and epoch 9 (77 % NaN) was
+    scored NREM at 0.995; epoch 1 (5 % NaN) is still signal."""
+    from sleepscorer_model.quality import check_channels, epoch_notes, stretches
+
+    rec = _eeg_with_nan_hole()
+    masks, spans = check_channels({"EEG": rec.eeg, "EMG": rec.emg}, rec.n_epochs())
+    assert masks["EEG"].nonzero()[0].tolist() == list(range(2, 10))
+    assert not masks["EMG"].any()
+    assert [(s.reason, s.start, s.stop) for s in spans] == [("missing", 2, 10)]
+    assert spans[0].describe() == "EEG EEG1 missing (NaN) from 1.95 s to 9.77 s"
+    assert stretches(spans)[0].describe() == "EEG EEG1 missing (NaN) from 1.95 s to 9.77 s"
+    assert epoch_notes(spans, 12)[1:11] == [""] + ["EEG missing: Artifact"] * 8 + [""]
+
+
+def test_scoring_gates_mostly_missing_epochs_as_artifact():
+    from sleepscorer_model.inference import score
+    from sleepscorer_model.weights import LoadedModel, build_model
+
+    from sleepscorer.stages import Stage
+    from tests.model.conftest import TINY
+
+    rec = _eeg_with_nan_hole()
+    result = score(rec, LoadedModel.wrap(build_model("sdreamer-seq", **TINY).eval()), device="cpu")
+    artifact = [k for k, s in enumerate(result.stages) if s == int(Stage.ARTIFACT)]
+    assert artifact == list(range(2, 10))
+    assert result.confidence[9] <= 0.5
+    assert "EEG EEG1 missing (NaN) from 1.95 s to 9.77 s: scored Artifact, please review" in (
+        result.warnings)
+    assert not any("flat" in w for w in result.warnings), result.warnings
+
+
+def test_missing_stretches_of_one_channel_span_from_the_first_hole_to_the_last():
+    from sleepscorer_model.quality import QualitySpan
+
+    spans = [QualitySpan("EMG", "EMG", "missing", 10, 12, (9.5, 11.25)),
+             QualitySpan("EMG", "EMG", "missing", 15, 20, (15.0, 20.004))]
+    assert stretches(spans)[0].describe() == ("EMG EMG missing (NaN) from 9.5 s to 20 s "
+                                              "(7 s of it, in 2 pieces)")
+
+
+def test_a_long_hole_is_not_called_a_flat_electrode_by_the_reader():
+    """assemble's flat warning (>= 30 s flat) counted the zeros standing in for NaN."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from sleepscorer.io.assemble import RawChannel, assemble
+    from tests.model.conftest import make_recording
+
+    rec = make_recording(120, rate=128.0)
+    eeg = np.array(rec.eeg.data, np.float32) * 50  # in uV
+    eeg[20 * 128:80 * 128] = np.nan
+    found = assemble(Path("x.csv"), [RawChannel("EEG1", rec.eeg.kind, eeg, 128.0, "uV")])
+    assert found.eeg.missing[20 * 128:80 * 128].all() and found.eeg.missing.sum() == 60 * 128
+    assert not any("flat" in w for w in found.warnings), found.warnings
