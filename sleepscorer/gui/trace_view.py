@@ -119,7 +119,7 @@ class TraceView(pg.GraphicsLayoutWidget):
             plot = self._add_plot(height=60 if thin else None)
             plot.setMinimumHeight(40 if thin else 90)
             plot.thin = thin
-            set_axis_title(plot, channel.name, channel.unit, thin=thin)
+            set_axis_title(plot, channel.name, channel.unit, thin=thin, peak=_peak(channel.data))
             kind = channel.kind.value if channel.kind.value in TRACE_PEN else "other"
             curve = pg.PlotCurveItem(pen=pg.mkPen(TRACE_PEN[kind], width=0),
                                      skipFiniteCheck=True)
@@ -308,14 +308,23 @@ def _thin_ticks(plot: pg.PlotItem, lo: float, hi: float) -> None:
 UNIT_PREFIXES = {"": 1.0, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "μ": 1e-6, "m": 1e-3, "k": 1e3}
 
 
-def set_axis_title(plot: pg.PlotItem, name: str, unit: str | None, thin: bool = False) -> None:
+def _peak(data: np.ndarray) -> float:
+    """The largest absolute value in an even sample of at most 100k points (cheap on 24 h)."""
+    sample = np.asarray(data[:: max(1, len(data) // 100_000)], np.float64)
+    finite = np.abs(sample[np.isfinite(sample)])
+    return float(finite.max()) if len(finite) else 0.0
+
+
+def set_axis_title(plot: pg.PlotItem, name: str, unit: str | None, thin: bool = False,
+                   peak: float = 0.0) -> None:
     """The channel name and its real unit, with readable ticks: a signal stored in µV, mV or
     V is shown in volts scaled by its prefix, and the axis then picks the prefix that suits
     the visible amplitude ("EEG1 (µV)" with ticks 50, 100; never "mmV" or "kuV", never
     5e-05). Other units are shown as stored, unscaled.
 
     Thin tracks (extra channels, 40-60 px) get a smaller title cut to fit their height, so
-    titles of neighbouring tracks never overlap; the whole title is the tooltip."""
+    titles of neighbouring tracks never overlap; the whole title is the tooltip. Their prefix is
+    chosen once from the signal's `peak`: a 4.6 V trigger read into µV showed ticks of 3e+06."""
     axis = plot.getAxis("left")
     unit = (unit or "").strip()
     prefix, base = (unit[:-1], "V") if unit[-1:] in ("V", "v") else (None, unit)
@@ -326,8 +335,13 @@ def set_axis_title(plot: pg.PlotItem, name: str, unit: str | None, thin: bool = 
         plot.setLabel("left", name, units="V")
         axis.setToolTip(f"{name} ({unit})")
         return
-    axis.setScale(1.0)
     axis.enableAutoSIPrefix(False)
+    if scale is not None and peak > 0:
+        factor, shown_prefix = pg.siScale(peak * scale)
+        axis.setScale(scale * factor)
+        unit = f"{shown_prefix}V"
+    else:
+        axis.setScale(1.0)
     shown = {"uv": "µV"}.get(unit.lower(), unit)
     title = f"{name} ({shown})" if shown else name
     axis.setToolTip(title)

@@ -30,3 +30,29 @@ def test_spectrogram_spans_the_recording(qtbot, window, recording_path):
     assert image.width() == int(session.recording.duration_s)
     rect = image.mapRectToParent(image.boundingRect())
     assert abs(rect.right() - session.recording.duration_s) < 1e-6
+
+
+def test_a_trigger_in_volts_is_shown_in_volts(qtbot, window, tmp_path):
+    """A user trial: a simulated TTL trigger (4.6 V, stored as V in the EDF, read into µV like
+    every voltage) was drawn with ticks of 1e+06 and 3e+06 and no unit."""
+    import edfio
+
+    from tests.gui.conftest import RATE
+
+    n = int(RATE * 120)
+    t = np.arange(n) / RATE
+    rng = np.random.default_rng(0)
+    trigger = np.where((t % 10) < 0.5, 4.59, 0.07)
+    signals = [edfio.EdfSignal(50 * np.sin(2 * np.pi * 2 * t) + 10 * rng.normal(size=n), RATE,
+                               label="EEG1", physical_dimension="uV", physical_range=(-500, 500)),
+               edfio.EdfSignal(10 * rng.normal(size=n), RATE, label="EMG1",
+                               physical_dimension="uV", physical_range=(-500, 500)),
+               edfio.EdfSignal(trigger, RATE, label="Trigger", physical_dimension="V",
+                               physical_range=(-5, 5))]
+    path = tmp_path / "stim.edf"
+    edfio.Edf(signals).write(path)
+    open_and_score(qtbot, window, path)
+    axis = window.trace_view.trace_plots["Trigger"].getAxis("left")
+    assert "(V)" in axis.toolTip()
+    shown = [axis.scale * v for v in (0.07e6, 4.59e6)]  # µV as read -> the axis's numbers
+    assert np.allclose(shown, [0.07, 4.59], rtol=1e-3)
