@@ -362,10 +362,13 @@ def _decide(before: dict, after: dict) -> tuple[bool, str]:
                        "5 blocks of labelled epochs); label more epochs and try again")
     # over the held-out labels' classes for both, whoever computed the dicts
     b, a = over_reference(before)["macro_f1"], over_reference(after)["macro_f1"]
-    if a >= b:
+    if a >= b + MIN_GAIN:
         return True, f"validation macro-F1 {b:.3f} -> {a:.3f}"
     return False, (f"fine-tuned model was not better on the held-out corrections "
                    f"(macro-F1 {a:.3f} vs base {b:.3f}); the base model is kept")
+
+
+MIN_GAIN = 0.001  # a tie is not "better": a user trial saw +0.000 everywhere, and the model kept
 
 
 def save_finetuned(result: FinetuneResult, out_path: str | Path) -> dict:

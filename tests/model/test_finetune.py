@@ -257,6 +257,8 @@ def test_acceptance_compares_both_models_over_the_same_classes():
     assert not accepted and "macro-F1 0.954 vs base 0.997" in reason
     accepted, reason = _decide(evaluate(y, tuned, 3), evaluate(y, base, 3))
     assert accepted and reason == "validation macro-F1 0.954 -> 0.997"
+    accepted, reason = _decide(evaluate(y, base, 3), evaluate(y, base, 3))
+    assert not accepted and "macro-F1 0.997 vs base 0.997" in reason  # a tie keeps the base
 
 
 CLASSES = ["WAKE", "NREM", "REM"]
