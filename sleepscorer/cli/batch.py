@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -160,24 +160,64 @@ def print_summary(outcomes: list[Outcome]) -> None:
         {o.out.parent for o in ok}) == 1 else ""), file=sys.stderr)
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl+C during a batch, with the outcomes of the recordings finished (and written)."""
+
+    def __init__(self, outcomes: list[Outcome]):
+        super().__init__()
+        self.outcomes = outcomes
+
+
 def score_batch(tasks: list[tuple], model: Path | None, device: str, jobs: int) -> list[Outcome]:
     """Outcomes in the order they finish, one per task (`_score_in_worker`'s arguments, the
-    recording first); the CPU is shared out so N jobs do not oversubscribe."""
+    recording first); the CPU is shared out so N jobs do not oversubscribe. Ctrl+C starts no
+    further recording, lets those being scored end, and raises `Interrupted` with what was
+    written: a user could not tell which files in the folder came from the stopped run."""
     jobs = max(1, min(jobs, len(tasks)))
     threads = max(1, (os.cpu_count() or 1) // jobs)
     outcomes: list[Outcome] = []
     live(_bar(0, len(tasks)))
     if jobs == 1:
         _init_worker(model, device, threads)
-        for task in tasks:
-            outcomes.append(_score_in_worker(*task))
-            _batch_progress(len(outcomes), len(tasks), task[0])
+        try:
+            for task in tasks:
+                outcomes.append(_score_in_worker(*task))
+                _batch_progress(len(outcomes), len(tasks), task[0])
+        except KeyboardInterrupt:
+            end_live()
+            raise Interrupted(outcomes) from None
     else:
-        with ProcessPoolExecutor(jobs, get_context("spawn"), _init_worker,
-                                 (model, device, threads)) as pool:
-            futures = [pool.submit(_score_in_worker, *task) for task in tasks]
+        pool = ProcessPoolExecutor(jobs, get_context("spawn"), _init_worker,
+                                   (model, device, threads))
+        futures = [pool.submit(_score_in_worker, *task) for task in tasks]
+        try:
             for future in as_completed(futures):
                 outcomes.append(future.result())
                 _batch_progress(len(outcomes), len(tasks), outcomes[-1].path)
+        except KeyboardInterrupt:
+            end_live()
+            _stop(pool, futures, outcomes)
+            raise Interrupted(outcomes) from None
+        pool.shutdown()
     end_live()
     return outcomes
+
+
+def _stop(pool: ProcessPoolExecutor, futures: list, outcomes: list[Outcome]) -> None:
+    """Cancel what has not started; wait for the recordings being scored (their workers got
+    the terminal's Ctrl+C too, or finish and write whole files) and add those written."""
+    for future in futures:
+        future.cancel()
+    running = [f for f in futures if not f.done()]
+    if running:
+        print(f"stopping: waiting for {len(running)} recording(s) being scored (Ctrl+C again "
+              "leaves at once)", file=sys.stderr)
+    try:
+        wait(running)
+    except KeyboardInterrupt:
+        pass
+    for future in futures:
+        if future.done() and not future.cancelled() and future.exception() is None \
+                and future.result() not in outcomes:
+            outcomes.append(future.result())
+    pool.shutdown(wait=False, cancel_futures=True)

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from sleepscorer.cli.batch import (
+    Interrupted,
     batch_outputs,
     collect,
     print_summary,
@@ -162,9 +163,15 @@ def run(args: argparse.Namespace) -> int:
     for _, out in work:  # every output checked before any scoring starts
         check_output_file(out, inputs)
     args.out.mkdir(parents=True, exist_ok=True)
-    outcomes = score_batch([_worker_args(args, p, o) for p, o in work], args.model, args.device,
-                           args.jobs)
     order = {p: i for i, (p, _) in enumerate(work)}
+    try:
+        outcomes = score_batch([_worker_args(args, p, o) for p, o in work], args.model,
+                               args.device, args.jobs)
+    except Interrupted as stop:  # say what this run wrote, then end as interrupted
+        print_summary(sorted(stop.outcomes, key=lambda o: order[o.path]))
+        print(f"interrupted: {len(stop.outcomes)} of {len(work)} recording(s) finished (listed "
+              "above); the others were not written", file=sys.stderr)
+        raise
     outcomes.sort(key=lambda o: order[o.path])
     print_summary(outcomes)
     return 1 if any(o.error for o in outcomes) else 0

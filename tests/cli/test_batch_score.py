@@ -175,3 +175,28 @@ def test_outputs_never_replace_a_recording_or_someone_elses_labels(batch, tmp_pa
     stats = tmp_path / "stats.csv"
     assert main(["stats", str(truth), "-o", str(stats)]) == 0
     assert main(["stats", str(truth), "-o", str(stats)]) == 0  # our own table: replaced
+
+
+def test_ctrl_c_lists_what_the_stopped_batch_wrote(batch, tmp_path, capsys, monkeypatch):
+    """A user trial: Ctrl+C printed only "error: interrupted", so which files in the folder
+    came from the stopped run could not be told."""
+    from sleepscorer.cli import batch as batch_module
+
+    root, model = batch
+    (root / "broken.edf").unlink()
+    real = batch_module._score_in_worker
+    calls = []
+
+    def interrupted_on_the_second(*task):
+        calls.append(task[0])
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # what Ctrl+C delivers to the scoring loop
+        return real(*task)
+
+    monkeypatch.setattr(batch_module, "_score_in_worker", interrupted_on_the_second)
+    out = tmp_path / "out"
+    assert main(["score", str(root), "-r", "--out", str(out), "--model", str(model)]) == 130
+    captured = capsys.readouterr()
+    assert "interrupted: 1 of 2 recording(s) finished (listed above)" in captured.err
+    written = sorted(p.name for p in out.rglob("*.csv"))
+    assert len(written) == 1 and written[0] in captured.out
