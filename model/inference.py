@@ -216,6 +216,13 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     if tail > 1e-9:  # finer epochs than the model's 1 s: a partial last second is not read
         warnings.append(f"the last {tail:g} s come after the last whole second the model reads: "
                         "they take that second's label")
+    if epoch_length < BASE_EPOCH:  # a user trial read 0.5-s output as finer detail
+        warnings.append(f"{epoch_length:g}-s epochs repeat the label of the model's 1-s epoch "
+                        "they fall in: they show no finer detail than 1 s")
+    left = n1 * BASE_EPOCH - n_out * epoch_length
+    if left >= BASE_EPOCH:  # the 5 s after the last whole 7-s epoch went without a word
+        warnings.append(f"the last {left:g} s are shorter than one {epoch_length:g}-s epoch and "
+                        "are not in the output")
     return ScoreResult(probs, classes, loaded.name, str(dev), modality, epoch_length,
                        warnings, spans)
 

@@ -161,10 +161,14 @@ class Recording:
                     "channel is EEG and which EMG before scoring"]
         slow = [note for ch in (self.eeg, self.emg) if ch is not None
                 for note in [rate_note(ch)] if note]
+        chosen = [f"{kind.value} {found[0].name} is scored, the first of {len(found)} "
+                  f"{kind.value} channels ({', '.join(c.name for c in found)}); another can be "
+                  "chosen by its name" for kind in (ChannelKind.EEG, ChannelKind.EMG)
+                  for found in [self.of_kind(kind)] if len(found) > 1]
         if self.emg is None:
             return ["no EMG channel: EEG-only scoring (REM and wake are harder to tell apart)",
-                    *slow]
-        return slow
+                    *chosen, *slow]
+        return [*chosen, *slow]
 
     def with_roles(self, roles: dict[str, ChannelKind]) -> Recording:
         """A copy whose channel kinds are overridden by name (the user knows best); kinds may

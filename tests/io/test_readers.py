@@ -370,3 +370,20 @@ def test_a_signal_that_is_not_a_voltage_keeps_its_unit(tmp_path):
     channel = next(c for c in rec.channels if c.name == "Accel")
     assert channel.unit == "g" and np.allclose(channel.data, accel, atol=1e-3)
     assert rec.channels[0].unit in ("uV", "µV") and float(np.max(np.abs(rec.channels[0].data))) > 40
+
+
+def test_a_file_with_several_eeg_channels_says_which_is_scored(tmp_path):
+    """A user trial: with three EEG channels, `score` used EEG1 and never said so."""
+    import edfio
+
+    from sleepscorer.io import load_recording
+
+    n = 128 * 60
+    rng = np.random.default_rng(0)
+    signals = [edfio.EdfSignal(50 * rng.normal(size=n), 128, label=name, physical_dimension="uV",
+                               physical_range=(-500, 500)) for name in ("EEG1", "EEG2", "EEG3", "EMG")]
+    edfio.Edf(signals).write(tmp_path / "three.edf")
+    rec = load_recording(tmp_path / "three.edf")
+    assert ("EEG EEG1 is scored, the first of 3 EEG channels (EEG1, EEG2, EEG3); another can be "
+            "chosen by its name") in rec.warnings
+    assert not any("the first of" in w for w in rec.with_roles({"EEG2": "other", "EEG3": "other"}).warnings)

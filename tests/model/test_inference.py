@@ -109,3 +109,16 @@ def test_cuda_matches_cpu(seq_model):
     assert gpu.device_used.startswith("cuda")
     assert (cpu.stages == gpu.stages).mean() > 0.9
     np.testing.assert_allclose(cpu.probabilities, gpu.probabilities, atol=0.05)
+
+
+def test_epochs_that_do_not_fit_say_so(seq_model):
+    """A user trial: 7-s epochs dropped the recording's last 5 s, and 0.5-s epochs looked
+    finer than the model's 1 s, both without a word."""
+    rec = make_recording(40)
+    seven = score(rec, seq_model, device="cpu", epoch_length=7.0)
+    assert len(seven.probabilities) == 5
+    assert "the last 5 s are shorter than one 7-s epoch and are not in the output" in seven.warnings
+    half = score(rec, seq_model, device="cpu", epoch_length=0.5).warnings
+    assert any(w.startswith("0.5-s epochs repeat the label of the model's 1-s epoch") for w in half)
+    assert not any("shorter than one" in w for w in score(rec, seq_model, device="cpu",
+                                                           epoch_length=4.0).warnings)
