@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_output_file(args.output, [args.input])
     bids = str(args.output).lower().endswith("events.tsv")
-    check_label_output(args.output, bids=bids)
+    check_label_output(args.output, bids=bids, offer_bids=True)
     hyp = read_labels(args.input, n_epochs=args.n_epochs, epoch_length=args.epoch_length)
     for warning in hyp.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -211,7 +211,7 @@ def check_model_output(out: str | Path, inputs: Sequence[str | Path] = ()) -> Pa
     return out
 
 
-def check_label_output(out: str | Path, bids: bool = False) -> Path:
+def check_label_output(out: str | Path, bids: bool = False, offer_bids: bool = False) -> Path:
     """`out` if its name says what is written into it: our CSV (`.csv`) or, with `bids`, BIDS
     events (`events.tsv`); else a `SleepScorerError`.
 
@@ -224,9 +224,10 @@ def check_label_output(out: str | Path, bids: bool = False) -> Path:
     if bids and not name.endswith("events.tsv"):
         raise SleepScorerError(out, "BIDS events are written to a file whose name ends with "
                                     "events.tsv (e.g. sub-01_events.tsv); choose such a name")
-    if not bids and not name.endswith(".csv"):
-        raise SleepScorerError(out, "labels are written as CSV, so the name must end with .csv "
-                                    "(or with events.tsv for BIDS events); nothing was written")
+    if not bids and not name.endswith(".csv"):  # `offer_bids`: the caller can write those too
+        also = " (or with events.tsv for BIDS events)" if offer_bids else ""
+        raise SleepScorerError(out, f"labels are written as CSV, so the name must end with "
+                                    f".csv{also}; nothing was written")
     return out
 
 

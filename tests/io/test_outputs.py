@@ -233,3 +233,17 @@ def test_batch_names_fit_a_file_system():
                            "_scored.csv")
     assert len(set(names)) == 2 and all(len(n.encode()) <= 255 for n in names)
     assert all(n.endswith("_scored.csv") for n in names)
+
+
+def test_score_does_not_offer_bids_names_it_cannot_write(tmp_path, capsys):
+    """A user trial: `score -o x_events.tsv` was refused with a message saying names ending
+    with events.tsv are allowed; only convert-labels writes BIDS events."""
+    rec = tmp_path / "m.edf"
+    write_edf(make_recording(10, seed=1), rec)
+    labels = tmp_path / "a.csv"
+    labels.write_text("epoch,stage\n0,Wake\n1,NREM\n")
+    assert main(["score", str(rec), "-o", str(tmp_path / "x_events.tsv")]) == 2
+    assert main(["convert-labels", str(labels), str(tmp_path / "x.tsv")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].endswith("the name must end with .csv; nothing was written")
+    assert "(or with events.tsv for BIDS events)" in err[1]
