@@ -180,18 +180,24 @@ def _light_dark(stages: np.ndarray, el: float, states, t0: datetime
             {s: float(np.count_nonzero((stages == s) & ~light) * el) for s in states})
 
 
-def _latencies(stages: np.ndarray, el: float) -> tuple[float | None, float | None]:
-    """Sleep latency: start to the first run of sleep (NREM/REM) lasting SLEEP_ONSET_S;
-    REM latency: sleep onset to the first REM epoch after it."""
+def sleep_onset(stages: np.ndarray, el: float) -> int | None:
+    """The first epoch of the first run of sleep (NREM/REM) lasting SLEEP_ONSET_S, or None:
+    one definition of falling asleep for sleep latency and for sleep after a stimulation."""
     sleep = np.isin(stages, [int(s) for s in SLEEP_STATES])
     if not sleep.any():
-        return None, None
+        return None
     starts, stops = (np.array(side) for side in zip(*mask_runs(sleep), strict=True))
     need = max(1, int(math.ceil(SLEEP_ONSET_S / el - 1e-9)))
     long_enough = np.flatnonzero(stops - starts >= need)
-    if not len(long_enough):
+    return int(starts[long_enough[0]]) if len(long_enough) else None
+
+
+def _latencies(stages: np.ndarray, el: float) -> tuple[float | None, float | None]:
+    """Sleep latency: start to `sleep_onset`; REM latency: sleep onset to the first REM
+    epoch after it."""
+    onset = sleep_onset(stages, el)
+    if onset is None:
         return None, None
-    onset = int(starts[long_enough[0]])
     rem = np.flatnonzero(stages[onset:] == Stage.REM)
     return onset * el, (float(rem[0] * el) if len(rem) else None)
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from sleepscorer.core.statistics import sleep_onset
 from sleepscorer.io.recording import Channel, Recording, is_trigger
 from sleepscorer.stages import Stage, mask_runs
 
 AFTER_S = 60.0  # the window after each train that is summarised
-SLEEP = (Stage.NREM, Stage.REM)
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Train:
     stop_s: float
     during: dict[Stage, float]  # share of the train's scored epochs in each state
     after: dict[Stage, float]  # the same for the AFTER_S that follow it
-    sleep_after_s: float | None  # from the train's end to the first NREM or REM epoch
+    sleep_after_s: float | None  # from the train's end to sleep onset (statistics.sleep_onset)
 
 
 def find_trigger(rec: Recording) -> Channel | None:
@@ -68,12 +68,11 @@ def around_trains(stages: np.ndarray, trains: list[tuple[int, int]], epoch_lengt
     stages = np.asarray(stages)
     after_n = max(1, int(round(after_s / epoch_length)))
     out = []
-    for a, b in trains:
-        later = stages[b:]
-        asleep = np.flatnonzero(np.isin(later, SLEEP))
+    for a, b in trains:  # asleep: as for sleep latency (one NREM second in Wake is not sleep)
+        asleep = sleep_onset(stages[b:], epoch_length)
         out.append(Train(a * epoch_length, b * epoch_length, _shares(stages[a:b]),
                          _shares(stages[b:b + after_n]),
-                         float(asleep[0]) * epoch_length if len(asleep) else None))
+                         None if asleep is None else float(asleep) * epoch_length))
     return out
 
 

@@ -64,3 +64,13 @@ def test_stats_with_the_recording_prints_and_writes_each_train(tmp_path, capsys)
     assert "0:01:40-0:02:00: during Wake 100 %" in text and "asleep after 30 s" in text
     trains = json.loads(out.read_text())["stimulation"]["trains"]
     assert [t["start_s"] for t in trains] == [100.0, 400.0] and trains[0]["sleep_after_s"] == 30.0
+
+
+def test_one_nrem_second_inside_wake_is_not_falling_asleep():
+    """A user trial: on the demo, 'asleep after 88 s' counted a single NREM epoch inside
+    sustained Wake; sleep after a train now means what sleep latency means (a 60-s run)."""
+    stages = np.full(600, W, np.int8)
+    stages[200] = N  # a blip
+    stages[300:400] = N  # falling asleep
+    (train,) = around_trains(stages, [(100, 120)])
+    assert train.sleep_after_s == 180.0
