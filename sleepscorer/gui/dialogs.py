@@ -27,19 +27,28 @@ def show_info(parent: QWidget | None, title: str, text: str) -> None:
     QMessageBox.information(parent, title, text)
 
 
-def ask_save(parent: QWidget | None) -> str:
+def ask_save(parent: QWidget | None, name: str | None = None, exported: bool = True) -> str:
     """'save' (export a copy first), 'discard' (close without exporting) or 'cancel'.
+    `name`: the recording's file name; `exported`: whether its labels were ever exported
+    (a recording never exported has no "last export" to speak of).
 
     Nothing is lost either way: the session is kept by the app."""
-    box = QMessageBox(QMessageBox.Icon.Question, "Export a copy?",
-                      "You changed labels since the last export. Your work is kept by "
-                      "SleepScorer and comes back when you open this recording again.\n\n"
-                      "Export a copy of the labels (CSV) before closing?",
+    box = QMessageBox(QMessageBox.Icon.Question, "Export a copy?", save_question(name, exported),
                       Button.Save | Button.Discard | Button.Cancel, parent)
     box.button(Button.Save).setText("Export...")
     box.button(Button.Discard).setText("Close without exporting")
     answer = box.exec()
     return {Button.Save: "save", Button.Discard: "discard"}.get(answer, "cancel")
+
+
+def save_question(name: str | None, exported: bool) -> str:
+    """The close question's text: which recording, and whether it was ever exported."""
+    which = name or "this recording"
+    changed = (f"You changed labels of {which} since the last export." if exported else
+               f"The labels of {which} are not exported yet.")
+    return (f"{changed} Your work is kept by SleepScorer and comes back when you open "
+            f"{which} again.\n\n"
+            "Export a copy of the labels (CSV) before closing?")
 
 
 def ask_revert(parent: QWidget | None, n_person: int) -> bool:

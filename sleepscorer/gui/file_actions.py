@@ -377,7 +377,7 @@ class FileActions(QObject):
         self.session.save()
         if not self.session.dirty:
             return True
-        answer = dialogs.ask_save(self.w)
+        answer = dialogs.ask_save(self.w, self.path and self.path.name, self.session.ever_exported)
         if answer == "save":
             return self.export_csv()
         return answer == "discard"

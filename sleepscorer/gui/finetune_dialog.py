@@ -4,7 +4,8 @@ the before/after metrics with "Use this model".
 The work runs as a `Task` (gui/workers.py, like every background job of the GUI) that
 calls `workers.finetune`, and through the backend the Qt-free `model.finetune`; the dialog
 only connects the task's signals. An accepted model is saved atomically in the user models
-folder before "Use this model" is offered; a cancelled run writes nothing.
+folder before "Use this model" is offered; a cancelled run writes nothing. Closing while it
+runs cancels it and closes once the worker has stopped, never waiting on the GUI thread.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class FinetuneDialog(QDialog):
         self.model_path: Path | None = None
         self.result = None
         self.task: Task | None = None
+        self.closing = False  # closed while running: closes when the worker stops
         self._build()
 
     # -- layout -------------------------------------------------------------------------
@@ -158,7 +160,7 @@ class FinetuneDialog(QDialog):
 
     def _finish(self, text: str) -> None:
         self.cancel_button.setEnabled(False)
-        self.start_button.setEnabled(True)
+        self.start_button.setEnabled(not self.closing)
         self.status_label.setText(text)
 
     def _on_done(self, result: object, saved: object) -> None:
@@ -195,7 +197,17 @@ class FinetuneDialog(QDialog):
             self.accept()
 
     def reject(self) -> None:
-        if self.is_running():  # closing while training: cancel first, wait for the worker
-            self.cancel()
-            self.task.wait()
-        super().reject()
+        """Close, Escape or the title bar's close. While training: cancel, say so, and close
+        when the worker stops; waiting for it here froze the window for 9 s."""
+        if not self.is_running():
+            super().reject()
+            return
+        if self.closing:
+            return
+        self.closing = True
+        self.cancel()
+        self.close_button.setEnabled(False)
+        self.start_button.setEnabled(False)
+        self.status_label.setText("Cancelling; this window closes when fine-tuning has "
+                                  "stopped. Nothing is saved, and the model in use stays.")
+        self.task.finished.connect(lambda: QDialog.reject(self))

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from sleepscorer.gui import backend
+from sleepscorer.gui.elided_text import ElidedLabel, ElidingStatusBar, elide_combo_text
 from sleepscorer.gui.file_actions import FileActions
 from sleepscorer.gui.legend import StageLegend
 from sleepscorer.gui.menus import build_menus
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self.statistics = StatisticsPanel()
         self.statistics.set_colours(self.settings.colours)
         self.model_panel = ModelPanel()
+        elide_combo_text(self.model_panel.models)
         self.warnings = WarningsPanel()
         docks = [self._dock("Statistics", scrolling(self.statistics), Qt.DockWidgetArea.RightDockWidgetArea),
                  self._dock("Automatic scoring", self.model_panel,
@@ -87,7 +89,7 @@ class MainWindow(QMainWindow):
         self.position.setMinimumWidth(340)  # room for "epoch N  h:mm:ss  stage (source, ...)"
         self.position.setStyleSheet("QLabel { border-left: 1px solid palette(mid); "
                                     "padding-left: 6px; }")  # apart from a long message
-        self.model_info = QLabel("")
+        self.model_info = ElidedLabel("")
         self.model_info.setMaximumWidth(360)
         self.warning_count = QPushButton("")
         self.warning_count.setFlat(True)
@@ -95,10 +97,8 @@ class MainWindow(QMainWindow):
         self.warning_count.clicked.connect(self.warnings_dock.show)
         self.warnings.countChanged.connect(self._warnings_counted)
         # permanent: a passing message (left) never hides where the selection is
-        self.statusBar().addPermanentWidget(self.position)
-        self.statusBar().addPermanentWidget(self.warning_count)
-        self.statusBar().addPermanentWidget(self.task_bar)
-        self.statusBar().addPermanentWidget(self.model_info)
+        self.setStatusBar(ElidingStatusBar(
+            permanent=(self.position, self.warning_count, self.task_bar, self.model_info)))
         self.files = FileActions(self)
         self.models = ModelActions(self)
         self.recent_menu, self.label_actions = build_menus(self)
@@ -174,7 +174,9 @@ class MainWindow(QMainWindow):
         session.centreRequested.connect(self._centre)
         session.revealRequested.connect(self._reveal)
         session.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
-        self.setWindowTitle(f"SleepScorer - {loaded.recording.source.name}")
+        self.setWindowTitle(f"SleepScorer - {loaded.recording.source.name}[*]")
+        self.setWindowModified(session.dirty)  # [*] shows labels changed since the last export
+        session.dirtyChanged.connect(self.setWindowModified)
         self._apply_window(self.settings.window_s, centre=0.0)  # the user's length, not the empty plot's
         session.select(0)
 
@@ -200,7 +202,9 @@ class MainWindow(QMainWindow):
     def _warnings_counted(self, n: int) -> None:
         self.warning_count.setText(f"{n} warning{'s' if n != 1 else ''}")
         self.warning_count.setVisible(n > 0)
-        if n and not self.warnings_dock.isVisible():
+        if not n:  # an empty list says nothing: the dock goes until there is something
+            self.warnings_dock.hide()
+        elif not self.warnings_dock.isVisible():
             self.warnings_dock.show()
             self.resizeDocks([self.warnings_dock], [110], Qt.Orientation.Vertical)  # a few lines
 

@@ -1,5 +1,7 @@
 """What the window does with models: list them (in a worker), remember the active one,
 export a recording's corrections, and fine-tune on them through the fine-tune dialog.
+The corrections folder made for a fine-tune is removed again unless a model came of it:
+a cancelled or failed run leaves nothing behind ("nothing was saved" is then true).
 
 Model code is reached only through backend.py; the fine-tune dialog is imported when
 first opened (it imports torch).
@@ -8,6 +10,7 @@ first opened (it imports torch).
 from __future__ import annotations
 
 import logging
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -157,10 +160,10 @@ class ModelActions(QObject):
         entry = self._base()
         if entry is None or not self._person_labelled():
             return
-        stem = self.w.session.recording.source.stem
-        folder = backend.corrections_dir() / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
+        folder = new_corrections_folder(self.w.session.recording.source.stem)
         task = self._export_task(folder, entry)
         task.returned.connect(lambda f: self._open_finetune(Path(f), Path(entry.path)))
+        task.errored.connect(lambda _exc: remove_made_folder(folder))
 
     def _open_finetune(self, folder: Path, base: Path) -> None:
         from sleepscorer.gui.finetune_dialog import FinetuneDialog
@@ -169,6 +172,30 @@ class ModelActions(QObject):
         accepted = self.dialog.exec() == QDialog.DialogCode.Accepted
         path = self.dialog.model_path
         self.dialog = None
-        if accepted and path is not None:
+        if path is None:  # cancelled, failed, not better, or closed before a start
+            remove_made_folder(folder)
+            self._status("fine-tuning closed: nothing was saved; the model in use is "
+                         "unchanged")
+        elif accepted:
             self._status(f"using {path.name}; re-scoring (your labels are kept)")
             self.use_model(path, rescore=True)
+        else:
+            self._status(f"{path.name} is saved but not in use: choose it under Automatic "
+                         "scoring", 15000)
+
+
+def new_corrections_folder(stem: str) -> Path:
+    """A corrections folder name for `stem` that is not taken yet: a fine-tune then owns
+    the whole folder and may remove it, never appending to one the user had."""
+    folder = backend.corrections_dir() / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
+    taken = 1
+    while folder.exists():
+        taken += 1
+        folder = folder.with_name(f"{stem}-{datetime.now():%Y%m%d-%H%M%S}-{taken}")
+    return folder
+
+
+def remove_made_folder(folder: Path) -> None:
+    """Remove a corrections folder made by `new_corrections_folder` for a fine-tune that
+    kept no model."""
+    shutil.rmtree(folder, ignore_errors=True)

@@ -23,6 +23,7 @@ class ScoringSession(QObject):
     revealRequested = Signal(float, float)  # noqa: N815  [t0, t1] to bring into view, if not
     labelsChanged = Signal(int, int)  # noqa: N815  epochs [start, stop) changed
     message = Signal(str)
+    dirtyChanged = Signal(bool)  # noqa: N815  `dirty` turned true or false
 
     def __init__(self, recording, hypnogram: Hypnogram, journal: backend.Journal | None = None,
                  low_confidence: float = 0.6, parent: QObject | None = None, store=None):
@@ -41,6 +42,8 @@ class ScoringSession(QObject):
         current = backend.person_labels_sha256(hypnogram)
         self._reference = current if store is None else store.exported_labels(
             current, bool(hypnogram.is_person_labelled().any()))
+        self._was_dirty = self.dirty
+        self._exported_here = False
         hypnogram.add_listener(self._changed)
         if journal is not None and store is None:
             journal.attach(hypnogram)
@@ -83,6 +86,12 @@ class ScoringSession(QObject):
         if self.store is not None:
             self._snapshot.start()
         self.labelsChanged.emit(start, stop)
+        self._tell_dirty()
+
+    def _tell_dirty(self) -> None:
+        if self.dirty != self._was_dirty:
+            self._was_dirty = not self._was_dirty
+            self.dirtyChanged.emit(self._was_dirty)
 
     @property
     def dirty(self) -> bool:
@@ -95,9 +104,18 @@ class ScoringSession(QObject):
         """The labels were exported: what the app holds is unchanged (and still saved).
         Returns the hash of the person labels that went out."""
         self._reference = backend.person_labels_sha256(self.hypnogram)
+        self._exported_here = True
         if self.store is None and self.journal is not None:
             self.journal.clear()
+        self._tell_dirty()
         return self._reference
+
+    @property
+    def ever_exported(self) -> bool:
+        """A copy of this recording's labels went out at some time (the close question
+        says "since the last export" only then)."""
+        exports = self.store.meta.get("exports") if self.store is not None else None
+        return self._exported_here or bool(exports)
 
     def save(self) -> None:
         """Write the whole state to the persistent session now (edits are journalled at

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 
 
@@ -15,24 +17,37 @@ def format_time(seconds: float, decimals: int = 0) -> str:
 
 
 def parse_time(text: str) -> float:
-    """'1:02:03', '02:03', '75.5' or '75.5s' -> seconds; ValueError if unreadable."""
+    """'1:02:03', '02:03', '75.5' or '75.5s' -> seconds; ValueError saying why if not a time.
+    The first field may be any size ('90:00' is 90 min, '75' is 75 s), but a minutes or
+    seconds field after it must be below 60: '9:99' is a typo, not 10:39."""
     text = text.strip().lower().rstrip("s").strip()
     if not text:
         raise ValueError("empty time")
     parts = text.split(":")
     if len(parts) > 3:
         raise ValueError(f"cannot read time {text!r}")
+    units = ("hours", "minutes", "seconds")[-len(parts):]
     total = 0.0
-    for part in parts:
-        try:
-            value = float(part)
-        except ValueError:
+    for i, (part, unit) in enumerate(zip(parts, units, strict=True)):
+        value = float(part) if _is_number(part) else math.nan
+        if not math.isfinite(value):
             raise ValueError("not a time; give hh:mm:ss, mm:ss or seconds, e.g. 1:05:30 or "
-                             "930") from None
+                             "930")
+        if value < 0:
+            raise ValueError("time must not be negative")
+        if i > 0 and value >= 60:
+            raise ValueError(f"{unit} must be below 60 (got {part}); give hh:mm:ss, e.g. "
+                             "1:05:30")
         total = total * 60 + value
-    if total < 0:
-        raise ValueError("time must not be negative")
     return total
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 class TimeAxis(pg.AxisItem):

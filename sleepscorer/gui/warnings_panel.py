@@ -1,10 +1,16 @@
 """Dock contents: every warning of the open recording and its scoring, kept in one list
-(the status bar shows one message at a time, so warnings there overwrote each other)."""
+(the status bar shows one message at a time, so warnings there overwrote each other).
+
+`countChanged` tells the window how many there are; the window hides the dock when there
+are none. Opened by hand (View menu) with none, the panel says so instead of showing an
+empty list."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+NO_WARNINGS = "No warnings for this recording."
 
 
 class WarningsPanel(QWidget):
@@ -18,6 +24,14 @@ class WarningsPanel(QWidget):
         self.list.setWordWrap(True)
         self.list.setAlternatingRowColors(True)
         layout.addWidget(self.list)
+        self.empty_label = QLabel(NO_WARNINGS)
+        layout.addWidget(self.empty_label)
+        self.countChanged.connect(self._show_empty)
+        self._show_empty(0)
+
+    def _show_empty(self, n: int) -> None:
+        self.list.setVisible(n > 0)
+        self.empty_label.setVisible(n == 0)
 
     def add(self, source: str, text: str) -> None:
         """One warning; the same text from the same source is listed once."""

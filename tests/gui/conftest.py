@@ -125,8 +125,9 @@ def isolated(tmp_path, monkeypatch):
         answers.asked.append(("restore", n))
         return answers.restore
 
-    def ask_save(parent):
+    def ask_save(parent, name=None, exported=True):
         answers.asked.append(("save",))
+        answers.save_asked = (name, exported)  # which recording, ever exported
         return answers.save
 
     def ask_rescore(parent, n):

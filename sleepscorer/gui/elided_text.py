@@ -1,0 +1,158 @@
+"""Text too long for its widget ends in "…" and is shown whole in a tooltip.
+
+Qt clips a label, a status-bar message or a combo box's text mid-word with no sign that
+anything is missing (a user trial read "mixture sc" for a model name). These widgets elide
+with QFontMetrics.elidedText instead. Only how text is drawn changes: `text()` and
+`currentMessage()` still give the whole text. Knows nothing of what the text says.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QSizeGrip,
+    QStatusBar,
+    QStyle,
+    QStyleOption,
+    QStyleOptionComboBox,
+    QStylePainter,
+)
+
+ELIDE_MIN_WIDTH = 80  # px: a label may shrink this far before it is hidden altogether
+
+
+def elided(widget, text: str, width: int) -> str:
+    return widget.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, max(0, width))
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that elides. Its tooltip is the whole text when cut, followed by
+    whatever tooltip the caller set (notes of the scoring, for the model readout)."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(text, parent)
+        self._caller_tip = ""
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt naming)
+        super().setText(text)
+        self._show_tip()
+
+    def setToolTip(self, tip: str) -> None:  # noqa: N802
+        self._caller_tip = tip
+        self._show_tip()
+
+    def is_elided(self) -> bool:
+        width = self.contentsRect().width()
+        return self.fontMetrics().horizontalAdvance(self.text()) > width
+
+    def _show_tip(self) -> None:
+        whole = self.text() if self.is_elided() else ""
+        super().setToolTip("\n".join(t for t in (whole, self._caller_tip) if t))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        """Narrow: the status bar may give it less than the whole text and it elides."""
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), ELIDE_MIN_WIDTH), hint.height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._show_tip()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802
+        rect = self.contentsRect()
+        painter = QPainter(self)
+        self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(),
+                                  self.isEnabled(), elided(self, self.text(), rect.width()),
+                                  self.foregroundRole())
+
+
+class ElidingStatusBar(QStatusBar):
+    """A status bar whose passing message elides before the permanent widgets instead of
+    being cut under them; the whole message is its tooltip. `permanent`: widgets shown at
+    the right at all times, left to right."""
+
+    def __init__(self, parent=None, permanent=()):
+        super().__init__(parent)
+        self._permanent: list = []  # Qt does not list them
+        for widget in permanent:
+            self.addPermanentWidget(widget)
+        self.messageChanged.connect(lambda _text: self._show_tip())
+
+    def message_width(self) -> int:
+        """The width Qt gives a message: from the left edge to the first permanent widget
+        shown (QStatusBarPrivate::messageRect)."""
+        right = self.width() - 12
+        grip = self.findChild(QSizeGrip)
+        if grip is not None and grip.isVisible():
+            right = grip.x()
+        shown = [w for w in self._permanent if w.isVisible()]
+        if shown:
+            right = min(w.x() for w in shown) - 4
+        return right - 6
+
+    def is_elided(self) -> bool:
+        text = self.currentMessage()
+        return bool(text) and self.fontMetrics().horizontalAdvance(text) > self.message_width()
+
+    def addPermanentWidget(self, widget, stretch: int = 0) -> None:  # noqa: N802
+        self._permanent.append(widget)
+        super().addPermanentWidget(widget, stretch)
+
+    def _show_tip(self) -> None:
+        self.setToolTip(self.currentMessage() if self.is_elided() else "")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._show_tip()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        """QStatusBar::paintEvent, with the message elided."""
+        text = self.currentMessage()
+        if not text:
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        option = QStyleOption()
+        option.initFrom(self)
+        self.style().drawPrimitive(QStyle.PrimitiveElement.PE_PanelStatusBar, option, painter,
+                                   self)
+        for widget in self._permanent:
+            if widget.isVisible():
+                frame = QStyleOption()
+                frame.rect = widget.geometry().adjusted(-2, -1, 2, 1)
+                frame.palette = self.palette()
+                frame.state = QStyle.StateFlag.State_None
+                self.style().drawPrimitive(QStyle.PrimitiveElement.PE_FrameStatusBarItem, frame,
+                                           painter, widget)
+        painter.setPen(self.palette().windowText().color())
+        width = self.message_width()
+        painter.drawText(6, 0, width, self.height(),
+                         Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter
+                         | Qt.TextFlag.TextSingleLine, elided(self, text, width))
+
+
+class _ComboElider(QObject):
+    """Paints a combo box as QComboBox::paintEvent does, with its current text elided."""
+
+    def eventFilter(self, combo, event) -> bool:  # noqa: N802
+        if event.type() != QEvent.Type.Paint:
+            return False
+        painter = QStylePainter(combo)
+        option = QStyleOptionComboBox()
+        combo.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                             QStyle.SubControl.SC_ComboBoxEditField, combo)
+        option.currentText = elided(combo, option.currentText, field.width())
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+        return True
+
+
+def elide_combo_text(combo: QComboBox) -> None:
+    """`combo` shows a long item cut with "…", and the whole item as its tooltip."""
+    combo.installEventFilter(_ComboElider(combo))
+    combo.currentTextChanged.connect(combo.setToolTip)
+    combo.setToolTip(combo.currentText())
