@@ -21,6 +21,11 @@ class RecordingError(SleepScorerError):
     """A recording cannot be read or is unusable for scoring."""
 
 
+class RateNeeded(RecordingError):
+    """A table of samples that does not say its sampling rate: the CLI asks for --rate, the
+    app asks in a dialog."""
+
+
 class LabelsError(SleepScorerError):
     """A label file cannot be read, or does not fit its recording."""
 

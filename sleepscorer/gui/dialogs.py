@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QInputDialog, QMessageBox, QWidget
 
 Button = QMessageBox.StandardButton
 
@@ -58,6 +58,14 @@ def ask_revert(parent: QWidget | None, n_person: int) -> bool:
         "model's label? A copy of the session is kept aside, and Ctrl+Z undoes.",
         Button.Yes | Button.Cancel, Button.Cancel)
     return answer == Button.Yes
+
+
+def ask_rate(parent: QWidget | None, name: str, last: float | None) -> float | None:
+    """Samples per second of a table that does not say (CSV/Parquet), or None if cancelled."""
+    rate, ok = QInputDialog.getDouble(
+        parent, "Sampling rate", f"{name} is a table of samples that does not say its sampling "
+        "rate.\nSamples per second (Hz):", last or 512.0, 1.0, 1e6, 3)
+    return rate if ok else None
 
 
 def ask_drop_kind(parent: QWidget | None, name: str) -> str:

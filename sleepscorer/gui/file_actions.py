@@ -13,7 +13,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThreadPool
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from sleepscorer.errors import Cancelled, SleepScorerError
+from sleepscorer.errors import Cancelled, RateNeeded, SleepScorerError
 from sleepscorer.gui import backend, dialogs
 from sleepscorer.gui.label_files import LABEL_SUFFIXES, LabelFiles
 from sleepscorer.gui.session import ScoringSession
@@ -49,6 +49,7 @@ class FileActions(QObject):
         # it has opened, so a file that fails to open costs nothing (its scoring goes on)
         self.path: Path | None = None
         self.file_notes: list[str] = []  # the open file's own warnings (reader, session)
+        self.table_rate: float | None = None  # the rate last given for a CSV/Parquet table
         self.store = backend.SessionStore()
         self.labels = LabelFiles(window, self._status)
 
@@ -110,7 +111,10 @@ class FileActions(QObject):
                          "or an Open Ephys folder; labels: .csv, .tsv, .mat, .txt)", 15000)
             return
         holds = backend.file_contents(path=path)
-        if self.session is None or "labels" not in holds:
+        if self.session is None and "signals" not in holds:
+            self._status(f"{path.name} holds labels: open its recording first (File > Open or "
+                         "drop it here), then drop the labels onto it", 15000)
+        elif self.session is None or "labels" not in holds:
             self.open_path(path)
         elif "signals" not in holds:
             self.labels.import_labels(path)
@@ -122,16 +126,28 @@ class FileActions(QObject):
                 self.open_path(path)
 
     def open_path(self, path: str | Path, roles: dict | None = None,
-                  ask_to_save: bool = True) -> None:
+                  ask_to_save: bool = True, rate: float | None = None) -> None:
         path = Path(path)
         if ask_to_save and not self.may_close():
             return
         epoch_length = self.w.settings.epoch_length
         task = Task(f"Opening {path.name}", prepare_recording, path=str(path), roles=roles,
-                    epoch_length=epoch_length)
+                    epoch_length=epoch_length, rate=rate)
         task.returned.connect(lambda loaded: self._loaded(task, path, loaded))
-        task.errored.connect(lambda exc: self._failed(task, exc, f"Cannot open {path.name}"))
+        task.errored.connect(lambda exc: self._open_failed(task, exc, path, roles))
         self._open(task)
+
+    def _open_failed(self, task: Task, exc: BaseException, path: Path, roles: dict | None) -> None:
+        """A table that does not say its rate is asked for it (the reader's message named a
+        command-line flag the app does not have)."""
+        if isinstance(exc, RateNeeded) and task is self.opening:
+            self.opening = None
+            rate = dialogs.ask_rate(self.w, path.name, self.table_rate)
+            if rate is not None:
+                self.table_rate = rate
+                self.open_path(path, roles, ask_to_save=False, rate=rate)
+            return
+        self._failed(task, exc, f"Cannot open {path.name}")
 
     def _failed(self, task: Task, exc: BaseException, title: str) -> None:
         if task is not self.opening:

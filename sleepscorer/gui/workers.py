@@ -114,10 +114,11 @@ class LoadedRecording:
 
 
 def prepare_recording(*, path: str | Path, roles: dict | None, epoch_length: float,
-                      task: Task) -> LoadedRecording:
-    """Read the file, then build decimation pyramids and the EEG spectrogram."""
+                      task: Task, rate: float | None = None) -> LoadedRecording:
+    """Read the file (`rate`: of a CSV/Parquet table), then build decimation pyramids and the
+    EEG spectrogram."""
     task.report(0, 0, f"reading {Path(path).name}")
-    recording = backend.load_recording(path=path, roles=roles)
+    recording = backend.load_recording(path=path, roles=roles, rate=rate)
     task.check()
     return prepare_loaded(recording, epoch_length, task)
 

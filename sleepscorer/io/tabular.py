@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sleepscorer.errors import RecordingError
+from sleepscorer.errors import RateNeeded, RecordingError
 from sleepscorer.io.assemble import RawChannel
 from sleepscorer.io.recording import ChannelKind, kind_from_name
 
@@ -66,8 +66,8 @@ def read_table(path: Path, rate: float | None, keep: tuple[str, ...] = (),
 
     Columns named in `keep` (the user's --eeg/--emg) are read whatever their names."""
     if rate is None:
-        raise RecordingError(path, "a CSV/Parquet table has no sampling rate; pass it with "
-                                   "--rate HZ (e.g. --rate 512)")
+        raise RateNeeded(path, "a CSV/Parquet table has no sampling rate; pass it with "
+                               "--rate HZ (e.g. --rate 512)")
     columns = _read_columns(path)
     if path.suffix.lower() == ".tsv" and len(columns) == 1 and "," in next(iter(columns)):
         raise RecordingError(path, "this .tsv is comma-separated (its header is "

@@ -147,6 +147,7 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setattr(dialogs, "ask_rescore", ask_rescore)
     monkeypatch.setattr(dialogs, "ask_revert", ask_revert)
     monkeypatch.setattr(dialogs, "ask_drop_kind", ask_drop_kind)
+    monkeypatch.setattr(dialogs, "ask_rate", lambda parent, name, last: None)  # never a modal
     monkeypatch.setattr(dialogs, "show_info", lambda parent, title, text:
                         answers.asked.append(("info", text)))
     return answers

@@ -258,3 +258,33 @@ def test_warnings_dock_goes_for_a_recording_without_warnings(qtbot, window, reco
     window.warnings_dock.show()  # opened by hand (View menu): says so, not an empty list
     assert window.warnings.empty_label.isVisibleTo(window.warnings)
     assert not window.warnings.list.isVisibleTo(window.warnings)
+
+
+def test_a_table_recording_asks_for_its_rate(qtbot, window, tmp_path, monkeypatch):
+    """A user trial: an AccuSleep-layout CSV could not be opened in the app, whose message asked
+    for a command-line flag (--rate); and a labels CSV dropped before any recording gave the
+    same message."""
+    import numpy as np
+
+    from sleepscorer.gui import dialogs
+    from tests.gui.conftest import RATE, wait_scored
+
+    asked = []
+    monkeypatch.setattr(dialogs, "ask_rate", lambda parent, name, last: asked.append(name) or RATE)
+    rng = np.random.default_rng(0)
+    n = int(RATE * 300)
+    t = np.arange(n) / RATE
+    table = tmp_path / "mouse_table.csv"
+    rows = np.column_stack([50 * np.sin(2 * np.pi * 2 * t) + 10 * rng.normal(size=n),
+                            10 * rng.normal(size=n)])
+    table.write_text("eeg,emg\n" + "\n".join(f"{a:.3f},{b:.3f}" for a, b in rows) + "\n")
+    labels = tmp_path / "labels_only.csv"
+    labels.write_text("epoch,stage\n0,Wake\n1,NREM\n")
+    window.files.dropped(labels)
+    assert "holds labels: open its recording first" in window.statusBar().currentMessage()
+    assert window.session is None and not asked
+    window.files.dropped(table)
+    wait_scored(qtbot, window)
+    assert asked == ["mouse_table.csv"]
+    assert window.session.recording.eeg.rate == RATE
+    assert len(window.session.hypnogram) == 300
