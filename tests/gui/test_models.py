@@ -66,14 +66,20 @@ def test_active_model_survives_a_restart(qtbot, window, isolated, tmp_path):
     assert second.model_panel.weights == mine.path
 
 
-def test_finetune_on_my_corrections(qtbot, window, recording_path, isolated, tmp_path,
-                                    monkeypatch):
+def corrected_with_a_base(qtbot, window, recording_path, isolated, tmp_path):
+    """The bundled base model listed, the recording scored and 20 epochs corrected to REM."""
     base = entry(tmp_path, "sDREAMER", "aaa", bundled=True)
     isolated.models.entries[:] = [base]
     window.models.refresh()
     wait_listed(qtbot, window, 1)
     session = open_and_score(qtbot, window, recording_path)
     session.hypnogram.set_stage(10, 30, Stage.REM)
+    return base, session
+
+
+def test_finetune_on_my_corrections(qtbot, window, recording_path, isolated, tmp_path,
+                                    monkeypatch):
+    base, session = corrected_with_a_base(qtbot, window, recording_path, isolated, tmp_path)
     exported = []
 
     def export(*, recording, hypnogram, out_dir, card):

@@ -20,7 +20,7 @@ from sleepscorer.gui.dialogs import ask_save as real_ask_save  # before conftest
 from sleepscorer.gui.settings import Settings
 from sleepscorer.stages import Stage
 from tests.gui.conftest import open_and_score, write_edf
-from tests.gui.test_models import entry, wait_listed
+from tests.gui.test_models import corrected_with_a_base, entry, wait_listed
 
 SLOW_STOP_S = 1.5  # a training step that ends before the worker sees the cancel
 
@@ -84,12 +84,7 @@ def test_closing_a_running_finetune_cancels_without_freezing(qtbot, tmp_path, mo
 @pytest.mark.parametrize("run", [slow_to_stop, failing], ids=["cancelled", "failed"])
 def test_a_finetune_that_keeps_no_model_leaves_no_corrections(
         qtbot, window, recording_path, isolated, tmp_path, monkeypatch, fake_corrections, run):
-    base = entry(tmp_path, "sDREAMER", "aaa", bundled=True)
-    isolated.models.entries[:] = [base]
-    window.models.refresh()
-    wait_listed(qtbot, window, 1)
-    session = open_and_score(qtbot, window, recording_path)
-    session.hypnogram.set_stage(10, 30, Stage.REM)
+    base, _ = corrected_with_a_base(qtbot, window, recording_path, isolated, tmp_path)
     active = window.settings.active_model
     monkeypatch.setattr(workers, "finetune", run)
     errors = []
