@@ -134,16 +134,16 @@ def file_contents(*, path: str | Path) -> set[str]:
             holds.add("labels")
         return holds or {"signals"}  # let the reader say what is missing
     if suffix in (".csv", ".tsv", ".txt"):
+        from sleepscorer.io.label_tables import LABEL_COLUMNS, SIGNAL_COLUMNS, read_header
+
         try:
-            with path.open(encoding="utf-8", errors="replace") as fh:
-                header = fh.readline().lower().replace("\t", ",").replace(";", ",")
+            columns = set(read_header(path))
         except OSError:
             return {"labels"}
-        columns = {c.strip().strip('"') for c in header.split(",")}
         holds = set()
-        if columns & {"eeg", "emg"}:
+        if columns & SIGNAL_COLUMNS:
             holds.add("signals")
-        if columns & {"stage", "brain_state", "sleep_stage", "label", "score"} or not holds:
+        if columns & LABEL_COLUMNS or not holds:
             holds.add("labels")
         return holds
     return {"signals"}

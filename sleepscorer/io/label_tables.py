@@ -31,6 +31,10 @@ def format_number(x: float) -> str:
     return "" if not math.isfinite(x) else f"{x:.10g}"
 
 
+SIGNAL_COLUMNS = {"eeg", "emg"}  # a table of samples (AccuSleep layout), not of labels
+LABEL_COLUMNS = {"stage", "brain_state", "sleep_stage", "label", "score"}
+
+
 def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
     """(lower-case header, rows) of a CSV/TSV, the delimiter guessed from the header line."""
     try:
@@ -43,10 +47,21 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise LabelsError(path, "the label file is empty; export the labels again")
-    delimiter = "\t" if "\t" in lines[0] else ("," if "," in lines[0] else ";")
-    table = list(csv.reader(lines, delimiter=delimiter))
+    table = list(csv.reader(lines, delimiter=_delimiter(lines[0])))
     header = [h.strip().lower() for h in table[0]]
     return header, table[1:]
+
+
+def read_header(path: Path) -> list[str]:
+    """The lower-case header of a CSV/TSV as `read_table` reads it, from the first line only:
+    cheap on a table of samples (what a file holds is asked before it is read)."""
+    with path.open(encoding="utf-8-sig", errors="replace") as fh:
+        line = next((ln for ln in fh if ln.strip()), "")
+    return [h.strip().lower() for h in next(csv.reader([line], delimiter=_delimiter(line)), [])]
+
+
+def _delimiter(header_line: str) -> str:
+    return "\t" if "\t" in header_line else ("," if "," in header_line else ";")
 
 
 def column(path: Path, header: list[str], rows: list[list[str]], name: str) -> list[str]:

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from sleepscorer.errors import SleepScorerError
+from sleepscorer.errors import LabelsError, SleepScorerError
 
 
 def _resolved(path: Path) -> Path:
@@ -115,10 +115,10 @@ def check_output_file(out: str | Path, inputs: Sequence[str | Path] = (),
     if str(out) in ("", ".", "..") or out.name in ("", ".", ".."):
         raise SleepScorerError(out, "is a folder, not a file name; give a file name such as "
                                     "labels.csv")
-    if len(out.name.encode("utf-8", "surrogateescape")) > NAME_MAX:
-        raise SleepScorerError(out, f"the file name is {len(out.name.encode('utf-8', 'surrogateescape'))} "
-                                    f"bytes long; file systems allow at most {NAME_MAX}, so "
-                                    "choose a shorter name")
+    name_bytes = len(out.name.encode("utf-8", "surrogateescape"))
+    if name_bytes > NAME_MAX:
+        raise SleepScorerError(out, f"the file name is {name_bytes} bytes long; file systems "
+                                    f"allow at most {NAME_MAX}, so choose a shorter name")
     for item in _input_files(inputs):
         if item.exists() and out.exists() and _same_file(out, item) or \
                 _resolved(out) == _resolved(item):
@@ -150,7 +150,6 @@ def check_output_file(out: str | Path, inputs: Sequence[str | Path] = (),
 NAME_MAX = 255  # bytes in one file name on ext4, NTFS (UTF-16 units), APFS
 RECORDING_SUFFIXES = (".edf", ".bdf", ".rec", ".mat", ".continuous", ".parquet", ".npy", ".npz",
                       ".h5", ".nwb", ".dat", ".smrx", ".smr", ".abf")
-LABEL_COLUMNS = {"stage", "brain_state", "sleep_stage", "label", "score", "trial_type"}
 MODEL_SOURCES = {"model", ""}  # what our CSV's `source` column says of a model's label
 
 
@@ -162,6 +161,14 @@ def _held_work(path: Path) -> str | None:
 
     Why: rerunning `score` into its output folder replaced the CSV an expert had corrected, and
     `score -o`, `convert-labels` and `stats -o` replaced a truth label file or a recording."""
+    from sleepscorer.io.label_tables import (
+        LABEL_COLUMNS,
+        SIGNAL_COLUMNS,
+        column,
+        read_header,
+        read_table,
+    )
+
     if path.suffix.lower() in RECORDING_SUFFIXES:
         return "a recording"
     try:
@@ -174,25 +181,21 @@ def _held_work(path: Path) -> str | None:
     if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
         return None
     try:
-        with path.open(encoding="utf-8", errors="replace") as fh:
-            header = [c.strip().strip('"').lower()
-                      for c in fh.readline().replace("\t", ",").replace(";", ",").split(",")]
-            if {"eeg", "emg"} & set(header):
-                return "a recording (signal columns)"
-            if not LABEL_COLUMNS & set(header):
-                return None  # a table of results
-            if "source" not in header or "stage" not in header:
-                return "labels (of a layout that does not say who set them)"
-            column = header.index("source")
-            person = sum(1 for line in fh if line.strip() and _field(line, column) not in MODEL_SOURCES)
+        header = read_header(path)
     except OSError:
         return None
+    if SIGNAL_COLUMNS & set(header):
+        return "a recording (signal columns)"
+    if not (LABEL_COLUMNS | {"trial_type"}) & set(header):
+        return None  # a table of results
+    if "source" not in header or "stage" not in header:
+        return "labels (of a layout that does not say who set them)"
+    try:  # read as the label reader reads it: its delimiter, its quoting
+        sources = column(path, *read_table(path), "source")
+    except LabelsError:
+        return "labels that cannot be read whole"
+    person = sum(1 for s in sources if s.lower() not in MODEL_SOURCES)
     return f"{person} label(s) set by a person" if person else None
-
-
-def _field(line: str, index: int) -> str:
-    fields = line.rstrip("\r\n").replace("\t", ",").split(",")
-    return fields[index].strip().strip('"').lower() if index < len(fields) else ""
 
 
 def check_model_output(out: str | Path, inputs: Sequence[str | Path] = ()) -> Path:

@@ -247,3 +247,18 @@ def test_score_does_not_offer_bids_names_it_cannot_write(tmp_path, capsys):
     err = capsys.readouterr().err.splitlines()
     assert err[0].endswith("the name must end with .csv; nothing was written")
     assert "(or with events.tsv for BIDS events)" in err[1]
+
+
+def test_a_persons_labels_are_found_in_any_layout_the_label_reader_reads(tmp_path):
+    """The held-work check split rows on commas only, so a semicolon CSV (which the label
+    reader reads) with a person's labels was taken for model output and replaced."""
+    semicolons = tmp_path / "corrected.csv"
+    semicolons.write_text("epoch;stage;source\n0;Wake;model\n1;NREM;expert\n")
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('epoch,stage,source\n0,"Wake","model"\n1,"NREM","imported"\n')
+    model_only = tmp_path / "model.csv"
+    model_only.write_text("epoch;stage;source\n0;Wake;model\n1;NREM;model\n")
+    for path in (semicolons, quoted):
+        with pytest.raises(SleepScorerError, match=r"holds 1 label\(s\) set by a person"):
+            check_output_file(path)
+    assert check_output_file(model_only) == model_only
