@@ -198,6 +198,9 @@ def score_batch(tasks: list[tuple], model: Path | None, device: str, jobs: int) 
             end_live()
             _stop(pool, futures, outcomes)
             raise Interrupted(outcomes) from None
+        except BaseException:  # a broken pool: its workers go, as the `with` block made them
+            pool.shutdown(cancel_futures=True)
+            raise
         pool.shutdown()
     end_live()
     return outcomes

@@ -125,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
 
     pairs = find_pairs(args.pairs)
     # before any training: never an input (a recording or its labels), a device or a folder
-    out = check_model_output(args.out, [p for pair in pairs for p in pair])
+    inputs = [p for pair in pairs for p in pair]
+    out = check_model_output(args.out, inputs)
     need_emg = "emg" in ARCHITECTURES[args.arch].modalities
     subjects = load_subjects(pairs, MODEL_CLASSES_3, need_emg)
     if len(subjects) >= 2:
@@ -147,11 +148,11 @@ def run(args: argparse.Namespace) -> int:
                "val_subjects": [s.subject for s in val_set],
                "train_epochs": int(sum(len(s) for s in train_set)),
                "train_config": cfg.to_dict()}
-    check_model_output(out, [p for pair in pairs for p in pair])  # still safe after training
+    check_model_output(out, inputs)  # still safe after training
     save_model(result.model, out, args.arch, MODEL_CLASSES_3, training_data=summary,
                metrics={"validation": result.best, "best_epoch": result.best_epoch,
                         "history": result.history})
     f1 = result.best.get("macro_f1")
-    print(f"wrote {out} and its card {out.with_suffix('.json').name}" + (f" (validation macro-F1 {f1:.3f})" if f1 is not None else ""),
-          file=sys.stderr)
+    score = f" (validation macro-F1 {f1:.3f})" if f1 is not None else ""
+    print(f"wrote {out} and its card {out.with_suffix('.json').name}{score}", file=sys.stderr)
     return 0

@@ -29,7 +29,10 @@ def parse_time(text: str) -> float:
     units = ("hours", "minutes", "seconds")[-len(parts):]
     total = 0.0
     for i, (part, unit) in enumerate(zip(parts, units, strict=True)):
-        value = float(part) if _is_number(part) else math.nan
+        try:
+            value = float(part)
+        except ValueError:
+            value = math.nan
         if not math.isfinite(value):
             raise ValueError("not a time; give hh:mm:ss, mm:ss or seconds, e.g. 1:05:30 or "
                              "930")
@@ -40,14 +43,6 @@ def parse_time(text: str) -> float:
                              "1:05:30")
         total = total * 60 + value
     return total
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 class TimeAxis(pg.AxisItem):
