@@ -1,4 +1,4 @@
-"""Label tables row by row: the parsers behind `labels.read_labels` and `read_bids_events`.
+"""Label tables row by row: the parsers behind `labels.read_labels` (BIDS events: bids_events).
 
 Kept apart from labels.py so that module stays the short public face (read, write, the
 stage codes) while the checks each row needs (onsets on the epoch grid, one row an epoch,
@@ -18,7 +18,7 @@ import numpy as np
 
 from sleepscorer.errors import LabelsError
 from sleepscorer.hypnogram import Hypnogram, Source
-from sleepscorer.stages import LABEL_DTYPE, Stage, on_grid
+from sleepscorer.stages import LABEL_DTYPE, Stage
 
 MSSV_STAGES: dict[int, Stage] = {1: Stage.WAKE, 2: Stage.NREM, 3: Stage.REM, 4: Stage.ARTIFACT}
 MAX_EPOCHS = 20_000_000  # 231 days of 1-s epochs: beyond this an onset is a typo, not a recording
@@ -74,7 +74,7 @@ def column(path: Path, header: list[str], rows: list[list[str]], name: str) -> l
                                 "malformed") from exc
 
 
-def _floats(path: Path, values: list[str], name: str) -> np.ndarray:
+def floats(path: Path, values: list[str], name: str) -> np.ndarray:
     try:
         return np.array([float(v) if v not in ("", "n/a", "nan", "NaN") else np.nan
                          for v in values], dtype=np.float64)
@@ -86,7 +86,7 @@ def from_codes(path: Path, codes: list[str] | np.ndarray, mapping: Mapping[int, 
                epoch_length: float, kind: str) -> Hypnogram:
     """One label per epoch from numeric codes (AccuSleep, .mat); unknown codes are Unscored,
     with a warning."""
-    values = _floats(path, list(codes), "stage") if not isinstance(codes, np.ndarray) else codes
+    values = floats(path, list(codes), "stage") if not isinstance(codes, np.ndarray) else codes
     stages = np.full(len(values), Stage.UNSCORED, dtype=LABEL_DTYPE)
     unknown: Counter[str] = Counter()
     for i, v in enumerate(values):
@@ -110,89 +110,11 @@ def read_mat_scores(path: Path) -> np.ndarray:
     return read_sleep_scores(path)
 
 
-def _stage_of(path: Path, value: str) -> Stage:
-    text = value.strip()
-    try:
-        number = float(text)
-    except ValueError:
-        try:
-            return Stage.from_name(text)
-        except ValueError as exc:
-            raise LabelsError(path, f"unknown stage {text!r}; use Wake, NREM, REM, MA, "
-                                    "Artifact or Unscored") from exc
-    if number in MSSV_STAGES:
-        return MSSV_STAGES[int(number)]
-    raise LabelsError(path, f"unknown stage code {text!r}; BIDS events use 1 Wake, 2 NREM, "
-                            "3 REM, 4 Artifact")
-
-
-def bids_from_rows(path: Path, header: list[str], rows: list[list[str]]) -> Hypnogram:
-    """BIDS events at their most common duration as the epoch length; overlaps are errors."""
-    onsets = _floats(path, column(path, header, rows, "onset"), "onset")
-    durations = _floats(path, column(path, header, rows, "duration"), "duration")
-    stage_values = column(path, header, rows, "stage")
-    if len(rows) == 0:
-        hyp = Hypnogram(0, 1.0)
-        hyp.warnings = [f"{path}: no events in the file"]
-        return hyp
-    positive = durations[np.isfinite(durations) & (durations > 0)]
-    if len(positive) == 0:
-        raise LabelsError(path, "no event has a positive duration; fill the 'duration' column")
-    for i, (onset, duration) in enumerate(zip(onsets, durations, strict=True)):
-        if not np.isfinite(onset) or onset < 0:
-            raise LabelsError(path, f"event row {i + 1}: onset {format_number(onset) or 'empty'} is "
-                                    "not a time >= 0 s; fix that row")
-        if not np.isfinite(duration) or duration <= 0:
-            raise LabelsError(path, f"event row {i + 1}: duration {format_number(duration) or 'empty'}"
-                                    " must be a positive number of seconds; fix that row")
-    ends = onsets + durations
-    inner = np.unique(np.concatenate([onsets, np.delete(ends, np.argmax(ends))]))  # last: partial?
-    epoch_length, moved = _events_grid(Counter(np.round(positive, 6).tolist()).most_common(1)[0][0],
-                                       inner)
-    if np.max(ends) / epoch_length > MAX_EPOCHS:
-        raise LabelsError(path, f"an event ends at {np.max(ends):g} s, more than "
-                                f"{MAX_EPOCHS * epoch_length / 86400:.0f} days; fix that onset")
-    order = np.argsort(onsets, kind="stable")
-    for a, b in zip(order[:-1], order[1:], strict=True):
-        if ends[a] > onsets[b] + 1e-6 * epoch_length:
-            raise LabelsError(path, f"event rows {a + 1} and {b + 1} overlap ({onsets[a]:g}-"
-                                    f"{ends[a]:g} s and {onsets[b]:g}-{ends[b]:g} s); each moment "
-                                    "needs one stage")
-    # a final partial epoch counts when it covers at least half an epoch
-    n = int(np.floor(np.nanmax(ends) / epoch_length + 0.5))
-    stages = np.full(n, Stage.UNSCORED, dtype=LABEL_DTYPE)
-    for onset, end, value in zip(onsets, ends, stage_values, strict=True):
-        stages[int(round(onset / epoch_length)):int(round(end / epoch_length))] = _stage_of(path, value)
-    hyp = Hypnogram.from_arrays(stages, epoch_length, source=Source.IMPORTED)
-    hyp.warnings = [f"{path}: {moved} event boundaries are not on whole seconds; each is placed "
-                    "at the nearest second"] if moved else []
-    return hyp
-
-
-def _events_grid(common: float, times: np.ndarray) -> tuple[float, int]:
-    """The epoch length to read events at, and how many event boundaries it moves.
-
-    Epoch-per-row files: their common duration. Bout-per-row files (BIDS's usual form) have
-    no common duration: the coarsest step on the epoch grid that every boundary lies on, so
-    each bout keeps its length; else 1 s, moving the boundaries that lie off it.
-    """
-    def fits(step: float) -> np.ndarray:
-        return np.abs(times / step - np.round(times / step)) <= 1e-6 * max(1.0, 1 / step)
-
-    if fits(common).all():
-        return common, 0
-    millis = np.round(times * 1000).astype(np.int64)
-    step = float(np.gcd.reduce(millis[millis > 0])) / 1000 if (millis > 0).any() else 1.0
-    if step >= 0.5 and on_grid(step) and fits(step).all():
-        return step, 0
-    return 1.0, int((~fits(1.0)).sum())
-
-
 def _epoch_length_of(path: Path, header: list[str], rows: list[list[str]]) -> float:
     """The one epoch length of our CSV's rows (1 s without a duration_s column)."""
     if "duration_s" not in header or not rows:
         return 1.0
-    durations = _floats(path, column(path, header, rows, "duration_s"), "duration_s")
+    durations = floats(path, column(path, header, rows, "duration_s"), "duration_s")
     for i, d in enumerate(durations):
         if not np.isfinite(d) or d <= 0:
             raise LabelsError(path, f"row {i + 1}: duration_s {format_number(d) or 'empty'} must be a "
@@ -211,8 +133,8 @@ def _positions(path: Path, header: list[str], rows: list[list[str]], el: float,
                ) -> tuple[np.ndarray, list[str]]:
     """Epoch index of every row, from `onset_s` (else `epoch`); checked, with notes."""
     notes: list[str] = []
-    epochs = _floats(path, column(path, header, rows, "epoch"), "epoch")
-    onsets = (_floats(path, column(path, header, rows, "onset_s"), "onset_s")
+    epochs = floats(path, column(path, header, rows, "epoch"), "epoch")
+    onsets = (floats(path, column(path, header, rows, "onset_s"), "onset_s")
               if "onset_s" in header else None)
     index = np.empty(len(rows), dtype=np.int64)
     for i, e in enumerate(epochs):
@@ -281,7 +203,7 @@ def ours_from_rows(path: Path, header: list[str], rows: list[list[str]]) -> Hypn
         sources = np.where(stages == Stage.UNSCORED, Source.NONE, Source.IMPORTED).astype(np.int8)
     confidence = None
     if "confidence" in header:
-        values = _floats(path, column(path, header, rows, "confidence"), "confidence")
+        values = floats(path, column(path, header, rows, "confidence"), "confidence")
         _check_unit_range(path, values, "confidence")
         confidence = np.full(n, np.nan)
         confidence[index] = values
@@ -291,7 +213,7 @@ def ours_from_rows(path: Path, header: list[str], rows: list[list[str]]) -> Hypn
         hyp.classes = tuple(_stage_of_name(path, h[2:]) for h in prob_cols)
         probs = np.full((n, len(prob_cols)), np.nan, dtype=np.float32)
         for j, h in enumerate(prob_cols):
-            values = _floats(path, column(path, header, rows, h), h)
+            values = floats(path, column(path, header, rows, h), h)
             _check_unit_range(path, values, h)
             probs[index, j] = values
         hyp.probabilities = probs

@@ -23,10 +23,10 @@ import numpy as np
 from sleepscorer.errors import LabelsError
 from sleepscorer.hypnogram import Hypnogram, Source
 from sleepscorer.io.atomic import write_text_atomic
+from sleepscorer.io.bids_events import bids_from_rows
 from sleepscorer.io.label_tables import (
     MSSV_STAGES,
     SUPPORTED,
-    bids_from_rows,
     column,
     format_number,
     from_codes,
@@ -111,9 +111,10 @@ def read_labels(path: str | Path, n_epochs: int | None = None, epoch_length: flo
                 file_epoch_length: float | None = None) -> Hypnogram:
     """Read any supported label file, at `epoch_length` seconds per epoch.
 
-    Files that record their own epoch length (our CSV, BIDS events) are converted to
-    `epoch_length` (majority vote when coarser, repeated when finer); `epoch_length=None`
-    keeps the file's own. AccuSleep CSV and .mat files have one label per epoch of
+    Files that record their own epoch length (our CSV, BIDS events of one row per epoch) are
+    converted to `epoch_length` (majority vote when coarser, repeated when finer);
+    `epoch_length=None` keeps the file's own. BIDS bouts are read onto `epoch_length` epochs
+    (1 s when None), each the stage covering most of it (bids_events). AccuSleep CSV and .mat files have one label per epoch of
     `epoch_length` (1 s when None), or of `file_epoch_length` when given (then converted to
     `epoch_length`; files with their own epoch length ignore it). With `n_epochs` (of the
     recording, at the same epoch length), shorter labels are padded with Unscored (a
@@ -160,7 +161,7 @@ def _read_labels(path: Path, n_epochs: int | None, epoch_length: float | None,
             hyp = from_codes(path, codes, mapping, untimed, "AccuSleep")
             own_length = False
         elif {"onset", "duration", "stage"} <= set(header):
-            hyp = bids_from_rows(path, header, rows)
+            hyp = bids_from_rows(path, header, rows, epoch_length)
         elif {"epoch", "stage"} <= set(header):
             hyp = ours_from_rows(path, header, rows)
         else:
@@ -200,10 +201,12 @@ def read_labels_as_recorded(path: str | Path, file_epoch_length: float | None = 
 
 
 def read_bids_events(path: str | Path) -> Hypnogram:
-    """A BIDS events.tsv as a Hypnogram at the file's own epoch length (e.g. 4 s).
+    """A BIDS events.tsv as a Hypnogram at the file's own epoch length (e.g. 4 s), or at
+    1 s when its rows are bouts of any length.
 
     `stage` may be MSSV codes (1 Wake, 2 NREM, 3 REM, 4 Artifact) or stage names; epochs
-    no row covers stay Unscored. Convert with `hyp.to_epoch_length(1.0)`.
+    no row covers stay Unscored, an incomplete last epoch is left out. Convert with
+    `hyp.to_epoch_length(1.0)`.
     """
     path = Path(path)
     if not path.is_file():
