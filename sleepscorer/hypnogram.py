@@ -5,7 +5,8 @@ the shells work on it. Imports only numpy and `sleepscorer.stages`.
 
 Every change is an `Edit` holding only the changed slice, so undo/redo is unlimited and
 cheap on 24 h recordings. Model output never overwrites an expert's label unless asked.
-Must not import Qt: the GUI listens through `add_listener`.
+Must not import Qt: the GUI listens through `add_listener`, and whoever keeps the history
+(core/edit_history.py) through `add_history_listener`.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class Hypnogram:
         self._undo: list[Edit] = []
         self._redo: list[Edit] = []
         self._listeners: list[Callable[[int, int], None]] = []
+        self._history_listeners: list[Callable[[str, Edit | None], None]] = []
 
     # -- construction -----------------------------------------------------------------
     @classmethod
@@ -129,6 +131,18 @@ class Hypnogram:
         for callback in list(self._listeners):
             callback(start, stop)
 
+    def add_history_listener(self, callback: Callable[[str, Edit | None], None]) -> None:
+        """Called after the labels' listeners with ("do" | "undo" | "redo", edit) for each
+        step, and with ("reset", None) when the history itself was rewritten."""
+        self._history_listeners.append(callback)
+
+    def remove_history_listener(self, callback: Callable[[str, Edit | None], None]) -> None:
+        self._history_listeners.remove(callback)
+
+    def _tell_history(self, step: str, edit: Edit | None = None) -> None:
+        for callback in list(self._history_listeners):
+            callback(step, edit)
+
     # -- edits ------------------------------------------------------------------------
     def _apply(self, edit: Edit, forward: bool) -> None:
         sl = slice(edit.start, edit.stop)
@@ -151,6 +165,7 @@ class Hypnogram:
         self._undo.append(edit)
         self._redo.clear()
         self._apply(edit, forward=True)
+        self._tell_history("do", edit)
         return edit
 
     def replace(self, start: int, stages: np.ndarray, sources: np.ndarray,
@@ -221,6 +236,7 @@ class Hypnogram:
             # after labels typed while it ran, undo all of it instead of the last label
             self._undo.pop()
             self._model_under(start, predicted, confidence)
+            self._tell_history("reset")
         return edit
 
     @staticmethod
@@ -262,6 +278,15 @@ class Hypnogram:
     def can_redo(self) -> bool:
         return bool(self._redo)
 
+    def history(self) -> tuple[list[Edit], list[Edit]]:
+        """(undo steps oldest first, redo steps with the next redo last): copies of the lists."""
+        return list(self._undo), list(self._redo)
+
+    def set_history(self, undo: Sequence[Edit], redo: Sequence[Edit] = ()) -> None:
+        """Put back a history kept elsewhere (the labels must already be its end state)."""
+        self._undo, self._redo = list(undo), list(redo)
+        self._tell_history("reset")
+
     def is_applied(self, edit: Edit) -> bool:
         """Whether `edit` is in effect (done or redone, not undone)."""
         return any(e is edit for e in self._undo)
@@ -272,6 +297,7 @@ class Hypnogram:
         edit = self._undo.pop()
         self._redo.append(edit)
         self._apply(edit, forward=False)
+        self._tell_history("undo", edit)
         return edit
 
     def redo(self) -> Edit | None:
@@ -280,6 +306,7 @@ class Hypnogram:
         edit = self._redo.pop()
         self._undo.append(edit)
         self._apply(edit, forward=True)
+        self._tell_history("redo", edit)
         return edit
 
     # -- queries ----------------------------------------------------------------------

@@ -14,7 +14,9 @@ Files in a session folder:
 - `journal.jsonl`: every edit appended and fsynced at once (core/journal.py), so a killed
   app loses at most the edit in flight. Opening replays the journal over the snapshot;
   entries hold absolute epoch states, so replaying entries older than the snapshot is
-  harmless, and the journal is only emptied after a snapshot is on disk.
+  harmless, and the journal is only emptied after a snapshot is on disk;
+- `history.jsonl`: the undo/redo history (core/edit_history.py), appended at every step and
+  compacted with the snapshot, so Ctrl+Z after a reopen or a crash undoes the last edits.
 
 Exports are copies for others: they are listed in `session.json` and change nothing here.
 When the file at a known path now has other content, its old session is moved to
@@ -34,6 +36,7 @@ from pathlib import Path
 import numpy as np
 from platformdirs import user_data_dir
 
+from sleepscorer.core.edit_history import EditHistory
 from sleepscorer.core.journal import Journal
 from sleepscorer.core.session_files import (
     FORMAT,
@@ -102,6 +105,7 @@ class PersistentSession:
         self.fingerprint = fingerprint
         self.meta: dict = read_json(self.meta_path) or {}
         self.journal: Journal | None = None
+        self.history = EditHistory(self.folder / "history.jsonl", fingerprint)
         self._hyp: Hypnogram | None = None
         self._listener = None
         self.pending = False  # edits journalled but not yet in the snapshot
@@ -162,10 +166,11 @@ class PersistentSession:
         if journal.entries():
             listeners, hyp._listeners = hyp._listeners, []  # quiet, and not undoable
             journal.replay(hyp)
-            hyp._undo.clear()
+            hyp.set_history([])
             hyp._listeners = listeners
             restored = True
             self.pending = True
+        self.problems += filter(None, [self.history.load(hyp)])  # or a note: dropped
         return restored
 
     # -- writing ----------------------------------------------------------------------
@@ -182,6 +187,7 @@ class PersistentSession:
 
         hyp.add_listener(listener)
         self._listener = (journal_listener, listener)
+        self.history.attach(hyp)
         if not self.meta_path.exists():
             self._update_meta()
 
@@ -191,6 +197,7 @@ class PersistentSession:
                 if callback in self._hyp._listeners:
                     self._hyp.remove_listener(callback)
         self._listener = None
+        self.history.detach()
 
     def _update_meta(self, **changes) -> None:
         hyp = self._hyp
@@ -224,6 +231,7 @@ class PersistentSession:
         self._update_meta()
         if self.journal is not None:
             self.journal.clear()  # safe: the snapshot holds everything it had
+        self.history.compact()
         self.pending = False
 
     def record_model(self, name: str, file_hash: str | None) -> None:

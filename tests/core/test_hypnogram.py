@@ -28,6 +28,23 @@ def test_new_edit_clears_redo_and_listeners_hear_changes():
     assert not hyp.can_redo and heard == [(2, 5), (2, 5), (0, 1)]
 
 
+def test_history_listeners_hear_each_step_and_a_rewritten_history():
+    hyp = Hypnogram(50)
+    heard = []
+    hyp.add_history_listener(lambda step, edit: heard.append((step, edit and edit.start)))
+    hyp.set_stage(5, 8, Stage.REM)  # typed while the model scores
+    hyp.apply_model(np.tile([0.8, 0.1, 0.1], (50, 1)), MODEL_CLASSES_3)  # first: no step
+    hyp.undo()
+    hyp.redo()
+    assert heard == [("do", 5), ("do", 0), ("reset", None), ("undo", 5), ("redo", 5)]
+    undo, redo = hyp.history()
+    labels = hyp.stages.copy()
+    hyp.set_history([])
+    assert not hyp.can_undo and heard[-1] == ("reset", None)
+    hyp.set_history(undo, redo)  # as kept elsewhere; the labels are not touched
+    assert hyp.history() == (undo, redo) and np.array_equal(hyp.stages, labels)
+
+
 def test_apply_model_keeps_expert_labels():
     hyp = Hypnogram(4)
     hyp.set_stage(1, 2, Stage.REM)

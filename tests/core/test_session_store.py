@@ -57,7 +57,9 @@ def test_reopen_gives_back_labels_sources_confidences_and_layout(tmp_path, recor
     assert np.array_equal(again.sources, expected[1])
     assert np.allclose(again.confidence, expected[2], equal_nan=True)
     assert again.probabilities is not None and again.classes == CLASSES
-    assert not again.can_undo  # the saved state is where the user left, not an edit
+    undo, redo = again.history()  # restoring is no undo step; the person's edits are
+    assert [e.description for e in undo] == ["REM for epochs 10-19",
+                                             "confirm epochs 40-49"] and not redo
     assert second.session.meta["models"][-1] == {**second.session.meta["models"][-1],
                                                  "name": "stand-in", "sha256": "abc123"}
 
@@ -69,7 +71,8 @@ def test_saved_outside_the_input_folder_and_atomically(tmp_path, recording):
     found.session.save()
     assert sorted(p.name for p in recording.parent.iterdir()) == ["rec.edf", "sessions"]
     files = {p.name for p in found.session.folder.iterdir()}
-    assert files == {"snapshot.npz", "session.json"}  # no temporary files, journal folded in
+    # no temporary files, the journal folded in
+    assert files == {"snapshot.npz", "session.json", "history.jsonl"}
     assert json.loads(found.session.meta_path.read_text())["person_epochs"] == 5
 
 
