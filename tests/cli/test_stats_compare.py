@@ -67,6 +67,23 @@ def test_compare_reports_agreement_kappa_f1_confusion(tmp_path, capsys):
 
 
 
+def test_compare_says_n_a_for_a_state_one_file_never_holds(tmp_path, capsys):
+    stages = np.repeat([W, N, W, N], [60, 60, 40, 40])
+    a = labels(tmp_path, "A.csv", stages)
+    with_rem = stages.copy()
+    with_rem[100:112] = R  # B scores REM, A none
+    b = labels(tmp_path, "B.csv", with_rem)
+    out_json = tmp_path / "c.json"
+    assert main(["compare", str(a), str(b), "--out", str(out_json)]) == 0
+    out = capsys.readouterr().out
+    assert "per-state F1: Wake 1.000, NREM 0.936, REM n/a (only in B.csv: 12 epochs)\n" in out
+    text = out_json.read_text()
+    assert "NaN" not in text  # strict JSON: null where a figure is undefined
+    data = json.loads(text)
+    assert data["f1"]["REM"] is None and data["recall"]["REM"] is None
+    assert data["precision"]["REM"] == 0.0 and data["f1"]["Wake"] == 1.0
+
+
 def test_stats_out_never_lands_on_the_recording_or_a_label_file(tmp_path, capsys):
     a = labels(tmp_path, "a.csv", np.repeat([W, N], 100))
     recording = tmp_path / "mouse.csv"  # a table recording: a .csv like the output

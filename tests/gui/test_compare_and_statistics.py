@@ -77,3 +77,17 @@ def test_long_recordings_are_summarised_off_the_gui_thread(qtbot):
     hyp.set_stage(0, 10, Stage.REM)
     panel.refresh()
     qtbot.waitUntil(lambda: panel.stats.time_s[Stage.REM] == 10, timeout=10000)
+
+
+def test_panel_comparison_says_n_a_for_a_state_one_scoring_never_holds(qtbot):
+    """The panel shows core/compare's text: REM only in these labels is n/a, not F1 0.000."""
+    from sleepscorer.gui.statistics_panel import StatisticsPanel
+
+    panel = StatisticsPanel()
+    qtbot.addWidget(panel)
+    mine = np.repeat([Stage.WAKE, Stage.NREM, Stage.REM], [50, 40, 10]).astype(np.int8)
+    theirs = np.repeat([Stage.WAKE, Stage.NREM], [50, 50]).astype(np.int8)
+    panel.set_hypnogram(Hypnogram.from_arrays(mine))
+    panel.set_comparison(Hypnogram.from_arrays(theirs), "scorer2.csv")
+    text = panel.comparison.text()
+    assert "REM n/a (only in these labels: 10 epochs)" in text and "REM 0.000" not in text
