@@ -19,6 +19,7 @@ from pathlib import Path
 from sleepscorer.core import compare as _compare
 from sleepscorer.core import display as _display
 from sleepscorer.core import statistics as _statistics
+from sleepscorer.core import units as _units
 from sleepscorer.core.display import MinMaxPyramid as MinMaxPyramid
 from sleepscorer.core.display import Spectrogram as Spectrogram
 from sleepscorer.core.journal import Journal as Journal
@@ -50,6 +51,19 @@ def __getattr__(name: str):
 def spectrogram(*, data, rate: float) -> Spectrogram:
     """EEG power in 4-s windows, 1-s steps (core/display.spectrogram)."""
     return _display.spectrogram(data, rate)
+
+
+def shown_unit(*, unit: str | None, peak: float = 0.0) -> tuple[float, str]:
+    """(scale, unit) as thin tracks and `sleepscorer info` show a channel (core/units)."""
+    return _units.shown_unit(unit, peak)
+
+
+def volts_per_unit(*, unit: str | None) -> float | None:
+    return _units.volts_per_unit(unit)
+
+
+def signal_peak(*, data) -> float:
+    return _units.peak(data)
 
 
 def robust_span(*, values) -> tuple[float, float] | None:
