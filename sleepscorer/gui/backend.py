@@ -83,10 +83,10 @@ def confidence_envelope(*, confidence, epoch_length: float, t0: float, t1: float
     return _display.confidence_envelope(confidence, epoch_length, t0, t1, n_pixels)
 
 
-def compute_statistics(*, hypnogram, states, start_time=None, spectrogram=None
-                       ) -> SleepStatistics:
+def compute_statistics(*, hypnogram, states, start_time=None, spectrogram=None,
+                       clock_hours: bool = False) -> SleepStatistics:
     return _statistics.compute_statistics(hypnogram, states=states, start_time=start_time,
-                                          spectrogram=spectrogram)
+                                          spectrogram=spectrogram, clock_hours=clock_hours)
 
 
 def write_statistics(*, stats: SleepStatistics, path: str | Path) -> Path:
