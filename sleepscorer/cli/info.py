@@ -36,13 +36,25 @@ def run(args: argparse.Namespace) -> int:
     print(f"rates:      {recording.rates_text()} (each channel is kept at its own rate)")
     print("channels:")
     for ch in recording.channels:
-        unit = f" {ch.unit}" if ch.unit else ""
-        print(f"  {ch.name:<16} {ch.kind.value:<6} {ch.rate:g} Hz{unit}, {len(ch.data)} samples")
+        print(f"  {ch.name:<16} {ch.kind.value:<6} {ch.rate:g} Hz, {len(ch.data)} samples, "
+              f"{channel_size(ch)}")
     if recording.warnings:
         print("warnings:")
         for warning in recording.warnings:
             print(f"  - {warning}")
     return 0
+
+
+def channel_size(ch) -> str:  # noqa: ANN001 - an io.Channel
+    """'peak 4.6 V': the largest value in the unit the app's track shows (core/units). An
+    EEG or EMG stays in the unit it is held in (µV); another channel gets the prefix that
+    suits it, so a trigger recorded in volts is not listed as a µV signal."""
+    from sleepscorer.core.units import peak, shown_unit
+    from sleepscorer.io.recording import ChannelKind
+
+    top = peak(ch.data)
+    factor, unit = shown_unit(ch.unit, top if ch.kind is ChannelKind.OTHER else 0.0)
+    return f"peak {top * factor:.3g} {unit}".rstrip()
 
 
 def show_model(path: str) -> int:

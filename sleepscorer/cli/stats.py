@@ -28,6 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--start-time", default=None,
                         help="clock time of the first epoch, e.g. 2024-03-01T08:00 (light 07-19 "
                              "h / dark split and hour labels)")
+    parser.add_argument("--clock-hours", action="store_true",
+                        help="per-hour bins (in --out) from clock hour to clock hour, the first "
+                             "and last partial, instead of hours from the recording's start; "
+                             "needs a start time (--start-time or --recording)")
     parser.add_argument("--recording", default=None,
                         help="the recording the labels are for (one labels file): its start "
                              "time, per-state EEG power spectra, and the states during and after "
@@ -74,6 +78,10 @@ def run(args: argparse.Namespace) -> int:
         if recording.eeg is not None:
             spectrogram = make_spectrogram(recording.eeg.data, recording.eeg.rate)
         duration = recording.duration_s
+    if args.clock_hours and start_time is None:
+        raise SleepScorerError(args.recording or args.labels[0],
+                               "--clock-hours needs the recording's start time, and it is not "
+                               "known; give --start-time (e.g. 2024-03-01T08:00)")
     results, stimulation = [], None
     for path in args.labels:
         hyp = read_labels_as_recorded(path, args.epoch_length, duration)
@@ -81,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
             hyp.warnings.append(f"{path} does not record its epoch length: read as one label "
                                 "per 1 s; give --epoch-length (or --recording) if its epochs "
                                 "are longer")
-        stats = compute_statistics(hyp, start_time=start_time, spectrogram=spectrogram)
+        stats = compute_statistics(hyp, start_time=start_time, spectrogram=spectrogram,
+                                   clock_hours=args.clock_hours)
         results.append((path, stats))
         print(summary(path, stats))
         for warning in getattr(hyp, "warnings", []):
@@ -138,6 +147,7 @@ def summary(path, stats) -> str:
                              (f"dark ({off:02d}-{on:02d} h)", stats.dark_s)):
             lines.append(f"  {phase}: " + (", ".join(f"{s.label} {minutes(times[s])}" for s in
                                                      stats.states if times[s]) or "none"))
+    lines.append(f"  per hour (in --out): {stats.per_hour_text()}")
     return "\n".join(lines)
 
 

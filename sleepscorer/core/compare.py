@@ -2,7 +2,10 @@
 overall agreement, Cohen's kappa, per-state precision/recall/F1 and the confusion matrix.
 
 The one function behind `sleepscorer compare` and the app's second-labels band. Epochs
-unscored in either scoring are left out (and counted). Must not import Qt.
+unscored in either scoring are left out (and counted). A state's F1 is undefined (NaN,
+printed "n/a", null in JSON) unless both scorings hold it: a 0 for a state one side never
+uses read as "they disagree about it" when only one of them scores it at all. Must not
+import Qt.
 """
 
 from __future__ import annotations
@@ -23,21 +26,28 @@ class Comparison:
     n_left_out: int  # unscored in A or B, or beyond the shorter one
     agreement: float  # fraction of compared epochs with the same stage
     kappa: float
-    precision: dict[Stage, float]  # B's stage s is right (taking A as reference)
-    recall: dict[Stage, float]
-    f1: dict[Stage, float]
+    precision: dict[Stage, float]  # B's stage s is right (taking A as reference); NaN: B has none
+    recall: dict[Stage, float]  # A's stage s found by B; NaN: A has none
+    f1: dict[Stage, float]  # NaN unless both A and B hold the state
     epoch_length: float = 1.0  # compared at the coarser of the two files' epochs
 
     def as_dict(self) -> dict:
         names = [s.label for s in self.states]
+        """Plain types; an undefined figure (NaN) is None, so the JSON holds null, not NaN."""
+        def by_state(values: dict[Stage, float]) -> dict[str, float | None]:
+            return {s.label: _defined(values[s]) for s in self.states}
+
         return {"epoch_length_s": self.epoch_length,
                 "epochs_compared": self.n_compared, "epochs_left_out": self.n_left_out,
-                "agreement": self.agreement, "kappa": self.kappa,
-                "f1": {s.label: self.f1[s] for s in self.states},
-                "precision": {s.label: self.precision[s] for s in self.states},
-                "recall": {s.label: self.recall[s] for s in self.states},
+                "agreement": _defined(self.agreement), "kappa": _defined(self.kappa),
+                "f1": by_state(self.f1), "precision": by_state(self.precision),
+                "recall": by_state(self.recall),
                 "confusion": {a: {b: int(self.confusion[i, j]) for j, b in enumerate(names)}
                               for i, a in enumerate(names)}}
+
+
+def _defined(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)
 
 
 def _aligned(a: Hypnogram, b: Hypnogram) -> tuple[np.ndarray, np.ndarray, int]:
@@ -91,8 +101,7 @@ def compare(a: Hypnogram, b: Hypnogram, states: tuple[Stage, ...] | None = None)
         precision[s] = float(tp / col) if col else float("nan")
         recall[s] = float(tp / row) if row else float("nan")
         p, r = precision[s], recall[s]
-        f1[s] = float(2 * p * r / (p + r)) if col and row and (p + r) > 0 else (
-            0.0 if (col or row) else float("nan"))
+        f1[s] = (float(2 * p * r / (p + r)) if p + r > 0 else 0.0) if col and row else float("nan")
     left_out = int(len(sa) - n) + extra
     return Comparison(tuple(states), confusion, n, left_out, observed, float(kappa),
                       precision, recall, f1, max(a.epoch_length, b.epoch_length))
@@ -105,9 +114,20 @@ def format_comparison(c: Comparison, name_a: str = "A", name_b: str = "B") -> st
     lines = [f"epochs compared: {c.n_compared} of {c.epoch_length:g} s (left out, unscored or "
              f"beyond the shorter: {c.n_left_out})",
              f"agreement: {c.agreement:.1%}   Cohen's kappa: {c.kappa:.3f}",
-             "per-state F1: " + ", ".join(f"{s.label} {c.f1[s]:.3f}" for s in c.states),
+             "per-state F1: " + ", ".join(_f1_text(c, s, name_a, name_b) for s in c.states),
              f"confusion (rows {name_a}, columns {name_b}):",
              " " * width + "".join(f"{n:>{width}}" for n in names)]
     for i, n in enumerate(names):
         lines.append(f"{n:<{width}}" + "".join(f"{int(v):>{width}}" for v in c.confusion[i]))
     return "\n".join(lines)
+
+
+def _f1_text(c: Comparison, s: Stage, name_a: str, name_b: str) -> str:
+    """'REM 0.812', or 'REM n/a (only in B.csv: 12 epochs)' when one side never scores it."""
+    if not np.isnan(c.f1[s]):
+        return f"{s.label} {c.f1[s]:.3f}"
+    i = c.states.index(s)
+    in_a, in_b = int(c.confusion[i, :].sum()), int(c.confusion[:, i].sum())
+    if in_a or in_b:
+        return f"{s.label} n/a (only in {name_a if in_a else name_b}: {in_a or in_b} epochs)"
+    return f"{s.label} n/a (in neither)"

@@ -4,7 +4,10 @@ bouts, transitions, sleep and REM latency, and per-state EEG power spectra; CSV/
 `compute_statistics` is the one function behind the statistics panel and
 `sleepscorer stats`, so both always give the same numbers.
 Unscored epochs are reported as their own row and never counted as any sleep state; a
-transition is counted between two consecutive bouts only when both are scored.
+transition is counted between two consecutive bouts only when both are scored. Per-hour
+bins run from the recording's start (the default) or, with a known start time and
+`clock_hours`, from clock hour to clock hour; every export says which, and gives each bin's
+real length (a partial first or last bin is never read as a whole hour).
 Must not import Qt.
 """
 
@@ -29,6 +32,7 @@ DEFAULT_STATES = (Stage.WAKE, Stage.NREM, Stage.REM, Stage.MA, Stage.ARTIFACT)
 SLEEP_STATES = (Stage.NREM, Stage.REM)
 LIGHTS_ON_HOUR, LIGHTS_OFF_HOUR = 7, 19  # the usual 12:12 light cycle, lights on at 07:00
 SLEEP_ONSET_S = 60.0  # sleep latency: time to the first sleep bout at least this long
+FROM_START, CLOCK_HOURS = "recording start", "clock hours"  # what per-hour bins align to
 
 
 @dataclass
@@ -96,6 +100,9 @@ class SleepStatistics:
     total_s: float
     per_hour_s: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (hours, states)
     hour_starts: list[str] = field(default_factory=list)  # clock time or offset of each hour
+    hour_offsets_s: list[float] = field(default_factory=list)  # each bin's start from epoch 0
+    hour_lengths_s: list[float] = field(default_factory=list)  # 3600 but a partial first/last
+    hours_aligned_to: str = FROM_START  # or CLOCK_HOURS
     light_s: dict[Stage, float] | None = None  # None when the start time is unknown
     dark_s: dict[Stage, float] | None = None
     sleep_latency_s: float | None = None  # to the first sleep bout >= SLEEP_ONSET_S
@@ -106,14 +113,31 @@ class SleepStatistics:
     def transition_count(self, from_stage: Stage, to_stage: Stage) -> int:
         return int(self.transitions[self.states.index(from_stage), self.states.index(to_stage)])
 
+    def per_hour_text(self) -> str:
+        """'3 bins on clock hours (first 30.0 min, last 30.0 min)': what the exports'
+        per-hour table holds, said where the figures are shown."""
+        lengths = self.hour_lengths_s
+        if not lengths:
+            return "none"
+        where = "on clock hours" if self.hours_aligned_to == CLOCK_HOURS else "from the recording start"
+        ends = [("first ", lengths[0]), ("last ", lengths[-1])] if len(lengths) > 1 else [("", lengths[0])]
+        partial = [f"{name}{n / 60:.1f} min" for name, n in ends if abs(n - 3600) > 1e-6]
+        count = f"{len(lengths)} bin{'s' if len(lengths) != 1 else ''}"
+        return f"{count} {where}" + (f" ({', '.join(partial)})" if partial else "")
+
 
 def compute_statistics(hyp: Hypnogram, start: int = 0, stop: int | None = None,
                        states: tuple[Stage, ...] = DEFAULT_STATES,
-                       start_time: datetime | None = None, spectrogram=None) -> SleepStatistics:
+                       start_time: datetime | None = None, spectrogram=None,
+                       clock_hours: bool = False) -> SleepStatistics:
     """Statistics of epochs [start, stop) of `hyp`.
 
     `start_time`: the recording's clock time at epoch 0 (light/dark split, hour labels).
-    `spectrogram`: a core/display.Spectrogram of the EEG, for per-state power spectra."""
+    `spectrogram`: a core/display.Spectrogram of the EEG, for per-state power spectra.
+    `clock_hours`: per-hour bins from clock hour to clock hour (needs `start_time`)."""
+    if clock_hours and start_time is None:
+        raise SleepScorerError(None, "per-hour bins on clock hours need the recording's start "
+                                     "time, and it is not known")
     stop = len(hyp) if stop is None else min(stop, len(hyp))
     stages = hyp.stages[start:stop]
     el = hyp.epoch_length
@@ -140,7 +164,7 @@ def compute_statistics(hyp: Hypnogram, start: int = 0, stop: int | None = None,
         a, b = rows[:-1], rows[1:]
         both = (a >= 0) & (b >= 0)
         np.add.at(transitions, (a[both], b[both]), 1)
-    per_hour, hour_starts = _per_hour(stages, el, states, start * el, start_time)
+    hours = _per_hour(stages, el, states, start * el, start_time, clock_hours)
     light = dark = None
     if start_time is not None:
         light, dark = _light_dark(stages, el, states, start_time + timedelta(seconds=start * el))
@@ -150,24 +174,44 @@ def compute_statistics(hyp: Hypnogram, start: int = 0, stop: int | None = None,
         spectra = state_spectra(spectrogram.power, spectrogram.freqs, spectrogram.step_s, hyp,
                                 tuple(states), start, stop)
     return SleepStatistics(el, tuple(states), time_s, percent, bout_count, mean_bout,
-                           transitions, unscored_s, float(len(stages) * el), per_hour,
-                           hour_starts, light, dark, latency, rem_latency, start_time, spectra)
+                           transitions, unscored_s, float(len(stages) * el), *hours,
+                           CLOCK_HOURS if clock_hours else FROM_START, light, dark, latency,
+                           rem_latency, start_time, spectra)
 
 
 def _per_hour(stages: np.ndarray, el: float, states, offset_s: float,
-              start_time: datetime | None) -> tuple[np.ndarray, list[str]]:
-    """Seconds in each state in each hour of the recording (the last hour may be partial)."""
-    per_hour_epochs = max(1, int(round(3600 / el)))
-    n_hours = int(math.ceil(len(stages) / per_hour_epochs)) if len(stages) else 0
-    out = np.zeros((n_hours, len(states)))
-    labels = []
-    for h in range(n_hours):
-        block = stages[h * per_hour_epochs:(h + 1) * per_hour_epochs]
-        out[h] = [np.count_nonzero(block == s) * el for s in states]
-        t = offset_s + h * 3600
-        labels.append((start_time + timedelta(seconds=t)).strftime("%Y-%m-%d %H:%M")
-                      if start_time is not None else f"+{t / 3600:g} h")
-    return out, labels
+              start_time: datetime | None, clock_hours: bool = False
+              ) -> tuple[np.ndarray, list[str], list[float], list[float]]:
+    """Seconds in each state per hour bin; each bin's label, start (s from epoch 0) and
+    length. Bins start at the first epoch, or with `clock_hours` at each clock hour (the
+    first and last then partial); an epoch across a bin edge is split between the two."""
+    total = len(stages) * el
+    first = 3600.0
+    if clock_hours and start_time is not None:
+        t0 = start_time + timedelta(seconds=offset_s)
+        into = (t0.minute * 60 + t0.second + t0.microsecond / 1e6) % 3600
+        first = 3600.0 - into if into > 1e-6 else 3600.0
+    n_inner = max(0, int(math.ceil((total - first) / 3600 - 1e-9)))
+    edges = np.array([0.0, *(first + 3600.0 * np.arange(n_inner)), total]) if total else np.zeros(0)
+    # time in state s before t: whole epochs before t plus the part of the epoch holding t
+    i = np.minimum((edges // el).astype(np.int64), len(stages))
+    out = np.zeros((max(len(edges) - 1, 0), len(states)))
+    for j, s in enumerate(states):
+        x = np.append(stages == s, False).astype(np.float64)
+        before = np.concatenate([[0.0], np.cumsum(x[:-1])]) * el
+        out[:, j] = np.round(np.diff(before[i] + x[i] * (edges - i * el)), 6)
+    starts, lengths = [float(e) for e in edges[:-1]], [float(d) for d in np.diff(edges)]
+    return out, [_hour_label(offset_s + t, start_time) for t in starts], \
+        [offset_s + t for t in starts], lengths
+
+
+def _hour_label(seconds: float, start_time: datetime | None) -> str:
+    """The clock time `seconds` after epoch 0 ('2024-03-01 18:30', seconds when not 0),
+    or '+1.5 h' without a start time."""
+    if start_time is None:
+        return f"+{round(seconds / 3600, 4):g} h"
+    t = start_time + timedelta(seconds=seconds)
+    return t.strftime("%Y-%m-%d %H:%M" + (":%S" if t.second else ""))
 
 
 def _light_dark(stages: np.ndarray, el: float, states, t0: datetime
@@ -220,8 +264,12 @@ def statistics_dict(stats: SleepStatistics) -> dict:
         "mean_bout_s": by_state(stats.mean_bout_s),
         "transitions": {a: {b: int(stats.transitions[i, j]) for j, b in enumerate(names)}
                         for i, a in enumerate(names)},
-        "per_hour_s": [{"hour": label, **{n: float(v) for n, v in zip(names, row, strict=True)}}
-                       for label, row in zip(stats.hour_starts, stats.per_hour_s, strict=True)],
+        "per_hour_aligned_to": stats.hours_aligned_to,
+        "per_hour_s": [{"hour": label, "start_s": start, "length_s": length,
+                        **{n: float(v) for n, v in zip(names, row, strict=True)}}
+                       for label, start, length, row in zip(
+                           stats.hour_starts, stats.hour_offsets_s, stats.hour_lengths_s,
+                           stats.per_hour_s, strict=True)],
         "light_s": by_state(stats.light_s),
         "dark_s": by_state(stats.dark_s),
         "sleep_latency_s": stats.sleep_latency_s,
@@ -272,9 +320,7 @@ def write_statistics_csv(stats: SleepStatistics, path: str | Path) -> Path:
         out.writerow(["REM", "" if stats.rem_latency_s is None else f"{stats.rem_latency_s:g}"])
         if len(stats.per_hour_s):
             out.writerow([])
-            out.writerow(["hour", *[f"{n}_s" for n in names]])
-            for label, row in zip(stats.hour_starts, stats.per_hour_s, strict=True):
-                out.writerow([label, *[f"{v:g}" for v in row]])
+            _write_per_hour(out, stats)
         if stats.light_s is not None:
             out.writerow([])
             out.writerow(["phase", *[f"{n}_s" for n in names]])
@@ -290,6 +336,18 @@ def write_statistics_csv(stats: SleepStatistics, path: str | Path) -> Path:
                               *[_num(sp.sd_db[s][j]) for s in stats.states]])
         write_text_atomic(path, fh.getvalue())
     return path
+
+
+def _write_per_hour(out, stats: SleepStatistics) -> None:  # noqa: ANN001 - a csv writer
+    """The per-hour table under a line saying what its bins are aligned to; each row gives
+    its start from the recording's start, its clock time when known, and its length."""
+    out.writerow(["per hour", f"bins aligned to {stats.hours_aligned_to}"])
+    out.writerow(["hour_from_recording_start", "clock_time", "length_s",
+                  *[f"{s.label}_s" for s in stats.states]])
+    for label, start, length, row in zip(stats.hour_starts, stats.hour_offsets_s,
+                                         stats.hour_lengths_s, stats.per_hour_s, strict=True):
+        clock = label if stats.start_time is not None else ""
+        out.writerow([f"{round(start / 3600, 4):g}", clock, f"{length:g}", *[f"{v:g}" for v in row]])
 
 
 def _num(value: float) -> str:

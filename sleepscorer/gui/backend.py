@@ -19,6 +19,7 @@ from pathlib import Path
 from sleepscorer.core import compare as _compare
 from sleepscorer.core import display as _display
 from sleepscorer.core import statistics as _statistics
+from sleepscorer.core import units as _units
 from sleepscorer.core.display import MinMaxPyramid as MinMaxPyramid
 from sleepscorer.core.display import Spectrogram as Spectrogram
 from sleepscorer.core.journal import Journal as Journal
@@ -52,6 +53,19 @@ def spectrogram(*, data, rate: float) -> Spectrogram:
     return _display.spectrogram(data, rate)
 
 
+def shown_unit(*, unit: str | None, peak: float = 0.0) -> tuple[float, str]:
+    """(scale, unit) as thin tracks and `sleepscorer info` show a channel (core/units)."""
+    return _units.shown_unit(unit, peak)
+
+
+def volts_per_unit(*, unit: str | None) -> float | None:
+    return _units.volts_per_unit(unit)
+
+
+def signal_peak(*, data) -> float:
+    return _units.peak(data)
+
+
 def robust_span(*, values) -> tuple[float, float] | None:
     return _display.robust_span(values)
 
@@ -69,10 +83,10 @@ def confidence_envelope(*, confidence, epoch_length: float, t0: float, t1: float
     return _display.confidence_envelope(confidence, epoch_length, t0, t1, n_pixels)
 
 
-def compute_statistics(*, hypnogram, states, start_time=None, spectrogram=None
-                       ) -> SleepStatistics:
+def compute_statistics(*, hypnogram, states, start_time=None, spectrogram=None,
+                       clock_hours: bool = False) -> SleepStatistics:
     return _statistics.compute_statistics(hypnogram, states=states, start_time=start_time,
-                                          spectrogram=spectrogram)
+                                          spectrogram=spectrogram, clock_hours=clock_hours)
 
 
 def write_statistics(*, stats: SleepStatistics, path: str | Path) -> Path:

@@ -1,6 +1,7 @@
 """Dock contents: time in each state, bouts, transitions, latencies, light/dark and per-state
 EEG power spectra of the current hypnogram, with a small bar plot of time per state and
-CSV export. Recomputed shortly after edits stop, by backend.compute_statistics (core/statistics, the
+CSV export (its per-hour bins from the recording's start, or on clock hours when the start
+time is known and the box is ticked). Recomputed shortly after edits stop, by backend.compute_statistics (core/statistics, the
 function `sleepscorer stats` uses too)."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -60,6 +62,10 @@ class StatisticsPanel(QWidget):
         self._build_tables(layout)
         self._build_labels(layout)
         self._build_spectra(layout)
+        self.clock_hours = QCheckBox("Per-hour bins on clock hours")
+        self.clock_hours.setEnabled(False)  # until a start time is known
+        self.clock_hours.toggled.connect(self.refresh)
+        layout.addWidget(self.clock_hours)
         export = QPushButton("Export statistics as CSV...")
         export.clicked.connect(self.exportRequested.emit)
         layout.addWidget(export)
@@ -127,7 +133,16 @@ class StatisticsPanel(QWidget):
         self.hypnogram = hyp
         self.start_time = start_time
         self.spectrogram = spectrogram
+        known = start_time is not None
+        self.clock_hours.setEnabled(known)
+        self.clock_hours.setToolTip(
+            "the export's time in each state per hour: from clock hour to clock hour (the first "
+            "and last bins partial) instead of hours from the recording's start" if known else
+            "the recording's start time is not known: per-hour bins run from its start")
         self.refresh()
+
+    def _clock_hours(self) -> bool:
+        return self.start_time is not None and self.clock_hours.isChecked()
 
     def states_shown(self) -> tuple[Stage, ...]:
         present = set(np.unique(self.hypnogram.stages).tolist())
@@ -140,7 +155,8 @@ class StatisticsPanel(QWidget):
             return None
         return backend.compute_statistics(hypnogram=self.hypnogram, states=self.states_shown(),
                                           start_time=self.start_time,
-                                          spectrogram=self.spectrogram)
+                                          spectrogram=self.spectrogram,
+                                          clock_hours=self._clock_hours())
 
     def schedule_refresh(self, *_args) -> None:
         self._timer.start()
@@ -162,7 +178,8 @@ class StatisticsPanel(QWidget):
                                        sources=hyp.sources.copy())
         generation = self._generation
         task = Task("Statistics", _compute, hypnogram=frozen, states=self.states_shown(),
-                    start_time=self.start_time, spectrogram=self.spectrogram)
+                    start_time=self.start_time, spectrogram=self.spectrogram,
+                    clock_hours=self._clock_hours())
         task.returned.connect(lambda st: generation == self._generation and self._show(st))
         task.errored.connect(lambda exc: log.error("statistics failed", exc_info=exc))
         task.finished.connect(lambda: self._workers.discard(task))
@@ -246,6 +263,7 @@ class StatisticsPanel(QWidget):
             light = sum(st.light_s.get(s, 0.0) for s in sleep) / 60
             dark = sum(st.dark_s.get(s, 0.0) for s in sleep) / 60
             text += f"; sleep in light {light:.1f} min, dark {dark:.1f} min"
+        text += f"\nper hour (in the export): {st.per_hour_text()}"
         self.latency.setText(text)
 
     def _show_spectra(self, st: backend.SleepStatistics) -> None:

@@ -119,7 +119,8 @@ class TraceView(pg.GraphicsLayoutWidget):
             plot = self._add_plot(height=60 if thin else None)
             plot.setMinimumHeight(40 if thin else 90)
             plot.thin = thin
-            set_axis_title(plot, channel.name, channel.unit, thin=thin, peak=_peak(channel.data))
+            set_axis_title(plot, channel.name, channel.unit, thin=thin,
+                           peak=backend.signal_peak(data=channel.data) if thin else 0.0)
             kind = channel.kind.value if channel.kind.value in TRACE_PEN else "other"
             curve = pg.PlotCurveItem(pen=pg.mkPen(TRACE_PEN[kind], width=0),
                                      skipFiniteCheck=True)
@@ -305,16 +306,6 @@ def _thin_ticks(plot: pg.PlotItem, lo: float, hi: float) -> None:
     plot.getAxis("left").setTicks([[(v, f"{v:g}") for v in (centre - step, centre + step)], []])
 
 
-UNIT_PREFIXES = {"": 1.0, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "μ": 1e-6, "m": 1e-3, "k": 1e3}
-
-
-def _peak(data: np.ndarray) -> float:
-    """The largest absolute value in an even sample of at most 100k points (cheap on 24 h)."""
-    sample = np.asarray(data[:: max(1, len(data) // 100_000)], np.float64)
-    finite = np.abs(sample[np.isfinite(sample)])
-    return float(finite.max()) if len(finite) else 0.0
-
-
 def set_axis_title(plot: pg.PlotItem, name: str, unit: str | None, thin: bool = False,
                    peak: float = 0.0) -> None:
     """The channel name and its real unit, with readable ticks: a signal stored in µV, mV or
@@ -327,8 +318,7 @@ def set_axis_title(plot: pg.PlotItem, name: str, unit: str | None, thin: bool = 
     chosen once from the signal's `peak`: a 4.6 V trigger read into µV showed ticks of 3e+06."""
     axis = plot.getAxis("left")
     unit = (unit or "").strip()
-    prefix, base = (unit[:-1], "V") if unit[-1:] in ("V", "v") else (None, unit)
-    scale = UNIT_PREFIXES.get(prefix) if prefix is not None else None
+    scale = backend.volts_per_unit(unit=unit)
     if scale is not None and not thin:
         axis.setScale(scale)  # data in prefixed volts -> axis in volts, auto prefix
         axis.enableAutoSIPrefix(True)
@@ -336,13 +326,8 @@ def set_axis_title(plot: pg.PlotItem, name: str, unit: str | None, thin: bool = 
         axis.setToolTip(f"{name} ({unit})")
         return
     axis.enableAutoSIPrefix(False)
-    if scale is not None and peak > 0:
-        factor, shown_prefix = pg.siScale(peak * scale)
-        axis.setScale(scale * factor)
-        unit = f"{shown_prefix}V"
-    else:
-        axis.setScale(1.0)
-    shown = {"uv": "µV"}.get(unit.lower(), unit)
+    factor, shown = backend.shown_unit(unit=unit, peak=peak)  # as `sleepscorer info` says
+    axis.setScale(factor)
     title = f"{name} ({shown})" if shown else name
     axis.setToolTip(title)
     if thin:  # the unit goes first when the title is too long (it stays in the tooltip)

@@ -26,6 +26,34 @@ def test_info_prints_channels_duration_and_warnings(tmp_path, capsys):
     assert "1:02:05" in out and "EEG" in out and "16 Hz" in out and "EEG-only scoring" in out
 
 
+def test_info_shows_a_trigger_recorded_in_volts_in_volts(tmp_path, capsys):
+    """A user trial: an EDF trigger with physical dimension "V" is read into µV like every
+    voltage (4.6 V -> 4.6e6), and info listed it as a "uV" channel."""
+    import edfio
+
+    rate, n = 128, 128 * 60
+    t = np.arange(n) / rate
+    noise = np.random.default_rng(0).normal(size=n)
+    pulses = np.where((t % 10) < 0.05, 4.59, 0.07)  # 50-ms pulses: 7 samples in 1280
+    path = tmp_path / "stim.edf"
+    edfio.Edf([edfio.EdfSignal(50 * noise, rate, label="EEG1", physical_dimension="uV",
+                               physical_range=(-500, 500)),
+               edfio.EdfSignal(pulses, rate, label="Trigger", physical_dimension="V",
+                               physical_range=(-5, 5))]).write(path)
+    assert main(["info", str(path)]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()
+             if line.startswith("  ")}
+    assert lines["Trigger"].endswith(", peak 4.59 V") and "uV" not in lines["Trigger"]
+    assert lines["EEG1"].endswith(" µV") and "128 Hz, 7680 samples" in lines["EEG1"]
+
+
+def test_info_of_the_open_ephys_demo_names_each_channels_unit(openephys_dir, capsys):
+    assert main(["info", str(openephys_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "  Trigger          other  1000 Hz, 1741824 samples, peak 4.59 V\n" in out
+    assert "  EEG              EEG    1000 Hz, 1741824 samples, peak 115 µV\n" in out
+
+
 def test_info_table_rate(tmp_path, capsys):
     path = tmp_path / "t.csv"
     path.write_text("eeg,emg\n" + "1,2\n2,1\n" * 100)

@@ -67,6 +67,60 @@ def test_compare_reports_agreement_kappa_f1_confusion(tmp_path, capsys):
 
 
 
+def test_stats_per_hour_bins_say_what_they_are_aligned_to(tmp_path, capsys):
+    path = labels(tmp_path, "day.csv", np.repeat([W, N, R, W, N], [1800, 2400, 600, 1200, 1200]))
+    out = tmp_path / "s.csv"
+    assert main(["stats", str(path), "--start-time", "2024-03-01T18:30", "-o", str(out)]) == 0
+    assert "  per hour (in --out): 2 bins from the recording start\n" in capsys.readouterr().out
+    assert "per hour,bins aligned to recording start\n" in out.read_text()
+    out.unlink()
+    assert main(["stats", str(path), "--start-time", "2024-03-01T18:30", "--clock-hours",
+                 "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "  per hour (in --out): 3 bins on clock hours (first 30.0 min, last 30.0 min)\n" \
+        in printed
+    rows = out.read_text().split("per hour,bins aligned to clock hours\n")[1].splitlines()
+    assert rows[:4] == ["hour_from_recording_start,clock_time,length_s,Wake_s,NREM_s,REM_s,"
+                        "MA_s,Artifact_s", "0,2024-03-01 18:30,1800,1800,0,0,0,0",
+                        "0.5,2024-03-01 19:00,3600,600,2400,600,0,0",
+                        "1.5,2024-03-01 20:00,1800,600,1200,0,0,0"]
+    assert main(["stats", str(path), "--clock-hours"]) == 2  # no start time: one line
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: {path}: --clock-hours needs the recording's start time, and it is "
+                   "not known; give --start-time (e.g. 2024-03-01T08:00)"]
+
+
+def test_stats_clock_hours_from_the_recordings_start_time(openephys_dir, tmp_path, capsys):
+    """The demo starts at 12:25:40 and lasts 29 min: one partial bin before 13:00."""
+    path = labels(tmp_path, "demo.csv", np.repeat([W, N], [900, 841]))
+    out = tmp_path / "s.json"
+    assert main(["stats", str(path), "--recording", str(openephys_dir), "--clock-hours",
+                 "-o", str(out)]) == 0
+    assert "per hour (in --out): 1 bin on clock hours (29.0 min)" in capsys.readouterr().out
+    data = json.loads(out.read_text())
+    assert data["per_hour_aligned_to"] == "clock hours"
+    assert data["per_hour_s"] == [{"hour": "2019-11-01 12:25:40", "start_s": 0.0,
+                                   "length_s": 1741.0, "Wake": 900.0, "NREM": 841.0,
+                                   "REM": 0.0, "MA": 0.0, "Artifact": 0.0}]
+
+
+def test_compare_says_n_a_for_a_state_one_file_never_holds(tmp_path, capsys):
+    stages = np.repeat([W, N, W, N], [60, 60, 40, 40])
+    a = labels(tmp_path, "A.csv", stages)
+    with_rem = stages.copy()
+    with_rem[100:112] = R  # B scores REM, A none
+    b = labels(tmp_path, "B.csv", with_rem)
+    out_json = tmp_path / "c.json"
+    assert main(["compare", str(a), str(b), "--out", str(out_json)]) == 0
+    out = capsys.readouterr().out
+    assert "per-state F1: Wake 1.000, NREM 0.936, REM n/a (only in B.csv: 12 epochs)\n" in out
+    text = out_json.read_text()
+    assert "NaN" not in text  # strict JSON: null where a figure is undefined
+    data = json.loads(text)
+    assert data["f1"]["REM"] is None and data["recall"]["REM"] is None
+    assert data["precision"]["REM"] == 0.0 and data["f1"]["Wake"] == 1.0
+
+
 def test_stats_out_never_lands_on_the_recording_or_a_label_file(tmp_path, capsys):
     a = labels(tmp_path, "a.csv", np.repeat([W, N], 100))
     recording = tmp_path / "mouse.csv"  # a table recording: a .csv like the output

@@ -33,3 +33,18 @@ def test_identical_scorings_and_coarser_epochs():
     assert c.n_compared == 8 and c.confusion.sum() == 8
     mask = disagreements(a, coarse)
     assert len(mask) == 40 and mask[20:30].all() and not mask[:20].any()
+
+
+def test_f1_of_a_state_only_one_side_holds_is_undefined_not_zero():
+    a = Hypnogram.from_arrays([W, W, N, N, N, N])
+    b = Hypnogram.from_arrays([W, W, N, N, R, R])  # REM only in B: precision 0, recall undefined
+    c = compare(a, b)
+    assert np.isnan(c.f1[R]) and c.precision[R] == 0.0 and np.isnan(c.recall[R])
+    assert "REM n/a (only in B: 2 epochs)" in format_comparison(c)
+    back = compare(b, a)  # REM only in the reference: recall 0, precision undefined
+    assert np.isnan(back.f1[R]) and back.recall[R] == 0.0 and np.isnan(back.precision[R])
+    assert "REM n/a (only in A: 2 epochs)" in format_comparison(back)
+    neither = compare(a, a, states=(W, N, R))
+    assert np.isnan(neither.f1[R]) and "REM n/a (in neither)" in format_comparison(neither)
+    assert c.as_dict()["f1"]["REM"] is None and c.as_dict()["recall"]["REM"] is None
+    assert c.as_dict()["precision"]["REM"] == 0.0 and c.f1[W] == 1.0  # defined ones stay

@@ -87,3 +87,45 @@ def test_state_spectra_and_exports(tmp_path):
     assert victim.read_bytes() == b"EDF bytes"
     text = write_statistics(st, tmp_path / "s.csv").read_text()
     assert "freq_hz,Wake_mean_db" in text and "latency,seconds" in text
+
+
+def test_per_hour_bins_say_their_alignment_and_real_length(tmp_path):
+    """A user trial: bins ran from the recording's start (18:30-19:30 ...) and the export
+    did not say so; on clock hours the first and last bins are partial, with their length."""
+    from datetime import datetime
+
+    stages = np.full(7200, W, np.int8)  # two hours of 1-s epochs from 18:30
+    stages[1000:1200] = N
+    stages[5000:5400] = N
+    start = datetime(2024, 3, 1, 18, 30)
+    plain = compute_statistics(Hypnogram.from_arrays(stages), start_time=start)
+    assert plain.hours_aligned_to == "recording start" and plain.hour_lengths_s == [3600, 3600]
+    st = compute_statistics(Hypnogram.from_arrays(stages), start_time=start, clock_hours=True)
+    assert st.hours_aligned_to == "clock hours"
+    assert st.hour_starts == ["2024-03-01 18:30", "2024-03-01 19:00", "2024-03-01 20:00"]
+    assert st.hour_offsets_s == [0, 1800, 5400] and st.hour_lengths_s == [1800, 3600, 1800]
+    assert st.per_hour_s[:, st.states.index(N)].tolist() == [200, 400, 0]
+    assert st.per_hour_text() == "3 bins on clock hours (first 30.0 min, last 30.0 min)"
+    lines = write_statistics_csv(st, tmp_path / "s.csv").read_text().splitlines()
+    at = lines.index("per hour,bins aligned to clock hours")
+    assert lines[at + 1].startswith("hour_from_recording_start,clock_time,length_s,Wake_s")
+    assert lines[at + 2:at + 5] == ["0,2024-03-01 18:30,1800,1600,200,0,0,0",
+                                    "0.5,2024-03-01 19:00,3600,3200,400,0,0,0",
+                                    "1.5,2024-03-01 20:00,1800,1800,0,0,0,0"]
+    text = write_statistics_csv(plain, tmp_path / "p.csv").read_text()
+    assert "per hour,bins aligned to recording start\n" in text
+    with pytest.raises(SleepScorerError, match="need the recording's start time"):
+        compute_statistics(Hypnogram.from_arrays(stages), clock_hours=True)
+
+
+def test_an_epoch_across_a_clock_hour_is_split_between_the_bins():
+    from datetime import datetime
+
+    hyp = Hypnogram.from_arrays(np.repeat([N, W], 1000).astype(np.int8), epoch_length=4.0)
+    st = compute_statistics(hyp, start_time=datetime(2024, 3, 1, 8, 59, 58), clock_hours=True)
+    assert st.hour_lengths_s == [2, 3600, 3600, 798]  # 8000 s from 08:59:58
+    assert st.hour_starts[:2] == ["2024-03-01 08:59:58", "2024-03-01 09:00"]
+    n, w = st.states.index(N), st.states.index(W)
+    assert st.per_hour_s[:, n].tolist() == [2, 3600, 398, 0]  # epoch 0 is half in each bin
+    assert st.per_hour_s[:, w].tolist() == [0, 0, 3202, 798]
+    assert np.allclose(st.per_hour_s.sum(axis=0), [st.time_s[s] for s in st.states])

@@ -77,3 +77,40 @@ def test_long_recordings_are_summarised_off_the_gui_thread(qtbot):
     hyp.set_stage(0, 10, Stage.REM)
     panel.refresh()
     qtbot.waitUntil(lambda: panel.stats.time_s[Stage.REM] == 10, timeout=10000)
+
+
+def test_panel_comparison_says_n_a_for_a_state_one_scoring_never_holds(qtbot):
+    """The panel shows core/compare's text: REM only in these labels is n/a, not F1 0.000."""
+    from sleepscorer.gui.statistics_panel import StatisticsPanel
+
+    panel = StatisticsPanel()
+    qtbot.addWidget(panel)
+    mine = np.repeat([Stage.WAKE, Stage.NREM, Stage.REM], [50, 40, 10]).astype(np.int8)
+    theirs = np.repeat([Stage.WAKE, Stage.NREM], [50, 50]).astype(np.int8)
+    panel.set_hypnogram(Hypnogram.from_arrays(mine))
+    panel.set_comparison(Hypnogram.from_arrays(theirs), "scorer2.csv")
+    text = panel.comparison.text()
+    assert "REM n/a (only in these labels: 10 epochs)" in text and "REM 0.000" not in text
+
+
+def test_panel_per_hour_bins_on_clock_hours_when_the_start_is_known(qtbot, tmp_path):
+    """The export's per-hour bins run from the recording's start unless ticked, and the
+    panel says which; without a start time the box cannot be ticked."""
+    from datetime import datetime
+
+    from sleepscorer.gui.statistics_panel import StatisticsPanel
+
+    panel = StatisticsPanel()
+    qtbot.addWidget(panel)
+    hyp = Hypnogram.from_arrays(np.repeat([Stage.WAKE, Stage.NREM], 3600).astype(np.int8))
+    panel.set_hypnogram(hyp)
+    assert not panel.clock_hours.isEnabled() and panel.stats.hours_aligned_to == "recording start"
+    assert "per hour (in the export): 2 bins from the recording start" in panel.latency.text()
+    panel.set_hypnogram(hyp, start_time=datetime(2024, 3, 1, 18, 30))
+    assert panel.clock_hours.isEnabled()
+    panel.clock_hours.setChecked(True)  # recomputed at once
+    assert panel.stats.hours_aligned_to == "clock hours"
+    assert ("per hour (in the export): 3 bins on clock hours (first 30.0 min, last 30.0 min)"
+            in panel.latency.text())
+    text = backend.write_statistics(stats=panel.compute(), path=tmp_path / "s.csv").read_text()
+    assert "per hour,bins aligned to clock hours\n" in text and "0,2024-03-01 18:30,1800," in text
