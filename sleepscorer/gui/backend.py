@@ -120,6 +120,12 @@ def recording_suffixes() -> tuple[str, ...]:
     return tuple(s for s in SUPPORTED_RECORDINGS if s.startswith("."))
 
 
+def video_suffixes() -> tuple[str, ...]:
+    from sleepscorer.io.video import VIDEO_SUFFIXES
+
+    return VIDEO_SUFFIXES
+
+
 def file_contents(*, path: str | Path) -> set[str]:
     """What a file holds: {'signals'}, {'labels'} or both, from its variable names or
     header only (cheap; the file is not read whole)."""
@@ -194,6 +200,13 @@ def write_bids_events(*, hypnogram, path: str | Path):
     from sleepscorer.io.labels import write_bids_events as write
 
     return write(hypnogram, path)
+
+
+def open_video(*, path: str | Path, max_width: int | None = None):  # noqa: ANN201
+    """A VideoReader (io/video.py): frames by time; VideoError if the file is not a video."""
+    from sleepscorer.io.video import open_video as open_
+
+    return open_(path, max_width=max_width)
 
 
 # -- models (model) --------------------------------------------------------------------
