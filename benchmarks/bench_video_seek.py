@@ -5,7 +5,7 @@ Writes (once, into --folder) a generated video of --minutes at 640x480, 30 fps, 
 show their number (tests/io/conftest.py), then times, at --repeats random places each:
 
 - forward jump: 15 to 55 % of the video ahead (Go to, a click on the overview);
-- backward jump: 15 to 55 % back;
+- backward jump: to anywhere at least 15 % back;
 - step +1 s / step -1 s: the next / previous 1-s epoch (Right / Left);
 - next frame: playback at 1x.
 
@@ -71,7 +71,7 @@ def measure(path: Path, repeats: int, seed: int = 0) -> dict[str, list[float]]:
         reader.frame_at(here)
         ahead = here + rng.uniform(0.15, 0.55) * end
         kinds["forward jump"].append(timed(reader, ahead))
-        kinds["backward jump"].append(timed(reader, ahead - rng.uniform(0.15, 0.55) * end))
+        kinds["backward jump"].append(timed(reader, rng.uniform(0.0, ahead - 0.15 * end)))
         t = reader._cache and next(reversed(reader._cache.values())).time or here  # noqa: SLF001
         kinds["step +1 s"].append(timed(reader, t + 1.0))
         kinds["next frame"].append(timed(reader, t + 1.0 + 1 / FPS))

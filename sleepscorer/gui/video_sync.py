@@ -67,6 +67,7 @@ class VideoSync(QObject):
         self._paging = self._selecting = False  # the view / selection moved from here
         self._width: float | None = None
         self._lines: dict = {}  # plot -> its playhead line
+        self._placed = False  # the dock was shown once (then it stays where the user puts it)
         self._clock = 0.0
         self._timer = QTimer(self, interval=PLAY_TICK_MS)
         self._timer.timeout.connect(self._tick)
@@ -129,8 +130,7 @@ class VideoSync(QObject):
         self.panel.set_offset(offset)
         self.w.warnings.replace_source("video", [])
         if not self.dock.isVisible():
-            self.dock.show()
-            QTimer.singleShot(0, self._fit_dock)  # once the dock is laid out
+            self._place_dock()
         if remember:
             self._remember()
         self._draw_playhead()
@@ -138,13 +138,17 @@ class VideoSync(QObject):
         self._status(f"video {path.name} attached ({format_time(reader.duration_s)}, "
                      f"{reader.fps:g} fps): Space plays; the offset is in the Video panel")
 
-    def _fit_dock(self) -> None:
-        """As tall as the video's picture at the dock's width, with the controls under it."""
-        if self.reader is not None:
-            frame = self.panel.frame
-            below = self.dock.height() - frame.height()
-            picture = frame.width() * self.reader.height / self.reader.width
-            self.w.resizeDocks([self.dock], [int(picture + below)], Qt.Orientation.Vertical)
+    def _place_dock(self) -> None:
+        """Shown for the first time: a tab over the first dock beside it (the statistics),
+        where the picture gets the column's height; later where the user last put it."""
+        area = self.w.dockWidgetArea(self.dock)
+        beside = [d for d in self.w.findChildren(QDockWidget) if d is not self.dock
+                  and d.isVisible() and self.w.dockWidgetArea(d) == area]
+        if beside and not self._placed:
+            self.w.tabifyDockWidget(beside[0], self.dock)
+        self._placed = True
+        self.dock.show()
+        self.dock.raise_()
 
     def _open_failed(self, task: Task, path: Path, exc: BaseException, remember: bool) -> None:
         if task is not self._opening:
