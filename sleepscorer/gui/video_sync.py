@@ -220,7 +220,7 @@ class VideoSync(QObject):
     def _view_moved(self, t0: float, t1: float) -> None:
         width, before = t1 - t0, self._width
         self._width = width
-        if self._hold or self._paging:
+        if self._hold or self._paging or self._selecting:
             return
         zoomed = before is not None and abs(width - before) > 1e-6 * width
         if not (zoomed and t0 <= self.playhead <= t1):
@@ -292,13 +292,16 @@ class VideoSync(QObject):
         """Where playing stops: the video's end or the recording's, whichever comes first."""
         return min(self.reader.duration_s - self.offset - END_MARGIN_S, self.w.trace_view.duration)
 
+    def _end_name(self) -> str:
+        return "recording" if self._end() >= self.w.trace_view.duration else "video"
+
     def toggle_play(self) -> None:
         if self._timer.isActive():
             self.stop()
         elif self.reader is None:
             self._status("no video to play: File > Open video attaches one to this recording")
         elif self.playhead >= self._end():
-            self._status("at the end of the video: nothing to play from here")
+            self._status(f"at the end of the {self._end_name()}: nothing to play from here")
         else:
             if self.playhead + self.offset < 0:  # from where the video starts
                 self.move_to(-self.offset)
@@ -327,7 +330,8 @@ class VideoSync(QObject):
         t0, t1 = self.w.trace_view.x_range()
         if not t0 <= target <= t1:  # the view pages along, the playhead near its left edge
             width = t1 - t0
-            start = min(max(0.0, target - 0.05 * width), max(0.0, self.w.trace_view.duration - width))
+            last = max(0.0, self.w.trace_view.duration - width)
+            start = min(max(0.0, target - 0.05 * width), last)
             self._paging = True
             try:
                 self.w.trace_view.set_x_range(start, start + width)
@@ -336,5 +340,4 @@ class VideoSync(QObject):
         self.move_to(target)
         if target >= end:
             self.stop()
-            which = "recording" if end >= self.w.trace_view.duration else "video"
-            self._status(f"stopped at the end of the {which}")
+            self._status(f"stopped at the end of the {self._end_name()}")
