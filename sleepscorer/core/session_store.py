@@ -253,17 +253,11 @@ class PersistentSession:
         return None
 
     def record_video(self, path: str | Path | None, offset_s: float = 0.0) -> None:
-        """The video watched beside this recording (None: none) and its offset (video time
-        = recording time + offset), for the next opening; read back by `saved_video`."""
-        meta = {k: v for k, v in self.meta.items() if k != "video"}
-        if path is not None:
-            meta["video"] = {"path": str(Path(path).resolve()), "offset_s": float(offset_s)}
-        self.meta = meta
-        self._update_meta()
-
-    def saved_video(self) -> tuple[Path, float] | None:
-        video = self.meta.get("video")
-        return (Path(video["path"]), float(video.get("offset_s", 0.0))) if video else None
+        """The video watched beside this recording (None: none) and its offset (video time =
+        recording time + offset), kept as `meta["video"]` {path, offset_s} for the next opening."""
+        self.meta = {k: v for k, v in self.meta.items() if k != "video"}
+        video = {"path": str(Path(path).resolve()), "offset_s": float(offset_s)} if path else {}
+        self._update_meta(**({"video": video} if video else {}))
 
     def exported_labels(self, current: str, person_labelled: bool) -> str:
         """The person-label hash that counts as exported when this session is reopened: the

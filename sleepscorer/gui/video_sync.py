@@ -192,12 +192,12 @@ class VideoSync(QObject):
         QTimer.singleShot(0, lambda: self._reattach(session))
 
     def _reattach(self, session) -> None:
-        saved = session.store.saved_video() if session.store is not None else None
-        if session is not self.session or saved is None:
+        saved = session.store.meta.get("video") if session.store is not None else None
+        if session is not self.session or not saved:
             return
-        path, offset = saved
+        path = Path(saved["path"])
         if path.exists():
-            self.attach(path, offset, remember=False)
+            self.attach(path, float(saved.get("offset_s", 0.0)), remember=False)
         else:
             self.w.warnings.replace_source("video", [
                 f"the video attached to this recording is not at {path} any more (moved, "

@@ -187,12 +187,13 @@ def test_provenance_counts_confirmed_corrected_imported(tmp_path, recording):
 def test_the_attached_video_and_its_offset_come_back_with_the_session(tmp_path, recording):
     store = SessionStore(tmp_path / "sessions")
     hyp, found = store.open(recording, epochs_for(600), 1.0)
-    assert found.session.saved_video() is None
+    assert "video" not in found.session.meta
     found.session.record_video(tmp_path / "cam" / ".." / "mouse.mp4", -2.5)
     hyp.set_stage(0, 10, Stage.NREM)
     found.session.save()  # a snapshot keeps what was recorded
     found.session.detach()
     _, again = SessionStore(tmp_path / "sessions").open(recording, epochs_for(600), 1.0)
-    assert again.session.saved_video() == ((tmp_path / "mouse.mp4").resolve(), -2.5)
+    assert again.session.meta["video"] == {"path": str((tmp_path / "mouse.mp4").resolve()),
+                                           "offset_s": -2.5}
     again.session.record_video(None)
-    assert SessionStore(tmp_path / "sessions").session_for(recording).saved_video() is None
+    assert "video" not in SessionStore(tmp_path / "sessions").session_for(recording).meta

@@ -64,7 +64,7 @@ def test_the_frame_follows_navigation_and_the_offset(qtbot, window, recording_pa
     assert sync.playhead == 45.0
     sync.panel.offset.setValue(2.5)  # video time = recording time + 2.5 s
     wait_frame(qtbot, window, 475)
-    assert session.store.saved_video() == (video.resolve(), 2.5)
+    assert session.store.meta["video"] == {"path": str(video.resolve()), "offset_s": 2.5}
     session.go_to(100.0)  # video 102.5 s: after its end
     qtbot.waitUntil(lambda: shown(window) is None)
     assert "after the video ends" in sync.panel.frame.text
