@@ -34,5 +34,9 @@ class ModelError(SleepScorerError):
     """Weights or a model card are missing, corrupt or do not fit the request."""
 
 
+class VideoError(SleepScorerError):
+    """A video cannot be read: not a video, no video stream, or damaged."""
+
+
 class Cancelled(Exception):
     """Raised inside long work when the user cancelled; not an error."""

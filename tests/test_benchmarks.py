@@ -46,3 +46,13 @@ def test_bench_batch_loads_weights_once_with_the_cache(tmp_path, monkeypatch):
     assert len(written) == 2
     report = bench.report(best, 2, 2, 1, 1)
     assert all(mode in report for mode in bench.MODES)
+
+
+def test_bench_video_seek_checks_every_frame_it_times(tmp_path, monkeypatch):
+    pytest.importorskip("av")
+    bench = _load("bench_video_seek", monkeypatch)
+    path = bench.make_video(tmp_path, minutes=0.5, gop=30)
+    results = bench.measure(path, repeats=2)
+    assert set(results) == {"open", "forward jump", "backward jump", "step +1 s", "step -1 s",
+                            "next frame"}
+    assert all(len(v) == 2 for k, v in results.items() if k != "open")

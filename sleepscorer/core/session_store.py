@@ -260,6 +260,13 @@ class PersistentSession:
                     "Ctrl+R re-scores with these")
         return None
 
+    def record_video(self, path: str | Path | None, offset_s: float = 0.0) -> None:
+        """The video watched beside this recording (None: none) and its offset (video time =
+        recording time + offset), kept as `meta["video"]` {path, offset_s} for the next opening."""
+        self.meta = {k: v for k, v in self.meta.items() if k != "video"}
+        video = {"path": str(Path(path).resolve()), "offset_s": float(offset_s)} if path else {}
+        self._update_meta(**({"video": video} if video else {}))
+
     def exported_labels(self, current: str, person_labelled: bool) -> str:
         """The person-label hash that counts as exported when this session is reopened: the
         last export's; with no export, `current` unless a person labelled something (never

@@ -134,48 +134,16 @@ def recording_suffixes() -> tuple[str, ...]:
     return tuple(s for s in SUPPORTED_RECORDINGS if s.startswith("."))
 
 
+def video_suffixes() -> tuple[str, ...]:
+    from sleepscorer.io.video import VIDEO_SUFFIXES
+
+    return VIDEO_SUFFIXES
+
+
 def file_contents(*, path: str | Path) -> set[str]:
-    """What a file holds: {'signals'}, {'labels'} or both, from its variable names or
-    header only (cheap; the file is not read whole)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".mat":
-        names = _mat_names(path)
-        holds = set()
-        if names & {"eeg", "data"}:
-            holds.add("signals")
-        if "sleep_scores" in names:
-            holds.add("labels")
-        return holds or {"signals"}  # let the reader say what is missing
-    if suffix in (".csv", ".tsv", ".txt"):
-        from sleepscorer.io.label_tables import LABEL_COLUMNS, SIGNAL_COLUMNS, read_header
+    from sleepscorer.io.discover import file_contents as contents
 
-        try:
-            columns = set(read_header(path))
-        except OSError:
-            return {"labels"}
-        holds = set()
-        if columns & SIGNAL_COLUMNS:
-            holds.add("signals")
-        if columns & LABEL_COLUMNS or not holds:
-            holds.add("labels")
-        return holds
-    return {"signals"}
-
-
-def _mat_names(path: Path) -> set[str]:
-    try:
-        from scipy.io import whosmat
-
-        return {name.lower() for name, _, _ in whosmat(str(path))}
-    except (NotImplementedError, ValueError, OSError):  # MATLAB v7.3 is HDF5
-        try:
-            import h5py
-
-            with h5py.File(path, "r") as fh:
-                return {name.lower() for name in fh.keys()}
-        except (OSError, ImportError):
-            return set()
+    return contents(path)
 
 
 def read_labels(*, path: str | Path, n_epochs: int | None = None, epoch_length: float = 1.0,
@@ -208,6 +176,13 @@ def write_bids_events(*, hypnogram, path: str | Path):
     from sleepscorer.io.labels import write_bids_events as write
 
     return write(hypnogram, path)
+
+
+def open_video(*, path: str | Path, max_width: int | None = None):  # noqa: ANN201
+    """A VideoReader (io/video.py): frames by time; VideoError if the file is not a video."""
+    from sleepscorer.io.video import open_video as open_
+
+    return open_(path, max_width=max_width)
 
 
 # -- models (model) --------------------------------------------------------------------

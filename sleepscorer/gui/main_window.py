@@ -2,8 +2,8 @@
 
 Logic lives elsewhere: navigation and labelling in session.py, drawing in the view files,
 background work in workers.py, recordings and exports in file_actions.py, label files brought
-in (import, comparison) in label_files.py, the menu commands and their keys
-in menus.py, science in the core (through backend.py).
+in (import, comparison) in label_files.py, the menu commands and their keys in menus.py,
+the video beside the recording in video_sync.py, science in the core (through backend.py).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from sleepscorer.gui.statistics_panel import StatisticsPanel
 from sleepscorer.gui.task_bar import TaskBar
 from sleepscorer.gui.time_axis import parse_time
 from sleepscorer.gui.trace_view import TraceView
+from sleepscorer.gui.video_sync import VideoSync
 from sleepscorer.gui.warnings_panel import WarningsPanel
 from sleepscorer.stages import Stage
 
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.model_panel = ModelPanel()
         elide_combo_text(self.model_panel.models)
         self.warnings = WarningsPanel()
+        self.video = VideoSync(self)  # its dock first: the top of the right column when shown
         docks = [self._dock("Statistics", scrolling(self.statistics), Qt.DockWidgetArea.RightDockWidgetArea),
                  self._dock("Automatic scoring", self.model_panel,
                             Qt.DockWidgetArea.RightDockWidgetArea)]
@@ -156,6 +158,7 @@ class MainWindow(QMainWindow):
     # -- session ----------------------------------------------------------------------
     def set_session(self, session, loaded) -> None:
         """Show a freshly opened recording (called by FileActions)."""
+        self.video.recording_opened(session)
         if self.session is not None:
             self.session.close()
         self.session = session
@@ -171,7 +174,7 @@ class MainWindow(QMainWindow):
                                  loaded.recording.duration_s)
         session.labelsChanged.connect(self._labels_changed)
         session.selectionChanged.connect(self._selection_changed)
-        session.centreRequested.connect(self._centre)
+        session.centreRequested.connect(self.trace_view.centre_on)
         session.revealRequested.connect(self._reveal)
         session.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.setWindowTitle(f"SleepScorer - {loaded.recording.source.name}[*]")
@@ -316,9 +319,6 @@ class MainWindow(QMainWindow):
         t0 = min(max(0.0, centre - seconds / 2), max(0.0, duration - seconds))
         self.trace_view.set_x_range(t0, t0 + seconds)
 
-    def _centre(self, seconds: float) -> None:
-        self.trace_view.centre_on(seconds)
-
     def _reveal(self, a: float, b: float) -> None:
         """Bring [a, b] into view only if it is not already visible: labelling advances the
         selection without moving what is under the user's hand."""
@@ -377,7 +377,7 @@ class MainWindow(QMainWindow):
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()
-            self.files.dropped(paths[0])
+            (self.video if self.video.takes(paths[0]) else self.files).dropped(paths[0])
 
     def closeEvent(self, event):  # noqa: N802
         if self.files.may_close():

@@ -42,6 +42,7 @@ def build_menus(window) -> tuple[QMenu, dict[Stage, QAction]]:
     recent_menu = file_menu.addMenu("Open &Recent")
     add_action(w, file_menu, "&Import labels...", f.labels.import_dialog, ["Ctrl+I"])
     add_action(w, file_menu, "&Compare with labels...", f.labels.compare_dialog, ["Ctrl+Shift+I"])
+    add_action(w, file_menu, "Open &video...", w.video.open_dialog, needs_session=False)
     file_menu.addSeparator()
     add_action(w, file_menu, "&Export labels as CSV...", f.export_csv, ["Ctrl+E", "Ctrl+S"])
     add_action(w, file_menu, "Export &BIDS events...", f.export_bids, ["Ctrl+Shift+E"])
@@ -82,6 +83,8 @@ def build_menus(window) -> tuple[QMenu, dict[Stage, QAction]]:
     add_action(w, nav, "Previous disagreement", lambda: w.next_disagreement(True), ["Shift+D"])
     add_action(w, nav, "Zoom in", lambda: w.zoom(0.5), ["Ctrl++", "Ctrl+="])
     add_action(w, nav, "Zoom out", lambda: w.zoom(2.0), ["Ctrl+-"])
+    nav.addSeparator()
+    add_action(w, nav, "&Play / pause video", w.video.toggle_play, ["Space"])
 
     scoring = w.menuBar().addMenu("&Scoring")
     add_action(w, scoring, "&Score recording", f.score_again, ["Ctrl+R"])

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 from superqt.utils import create_worker
 
 from sleepscorer.errors import Cancelled
@@ -63,10 +63,15 @@ class Task(QObject):
         self._worker.errored.connect(self.errored.emit)
         self._worker.finished.connect(self._done)
 
-    def start(self) -> None:
+    def start(self, pool: QThreadPool | None = None) -> None:
+        """Run in the app's thread pool, or in `pool` (the video's own thread: frames never
+        wait behind scoring, and one reader is never used by two threads)."""
         self.started_at = time.monotonic()
         self.running = True
-        self._worker.start()
+        if pool is None:
+            self._worker.start()
+        else:
+            pool.start(self._worker)
 
     def _done(self) -> None:
         self.running = False

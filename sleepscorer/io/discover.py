@@ -1,4 +1,5 @@
-"""Find the recordings inside a folder, for batch scoring and File > Open Folder.
+"""Find the recordings inside a folder (batch scoring, File > Open Folder), and tell what a
+file holds before reading it (a drop on the window: recording or labels).
 
 Label tables (.csv/.tsv) are not taken as recordings here: a folder of results would
 otherwise be scored again. An Open Ephys folder (holding .continuous files) is one recording.
@@ -50,3 +51,47 @@ def find_recordings(root: Path, recursive: bool = False,
         except OSError:  # a broken link or a file that vanished
             continue
     return found
+
+
+def file_contents(path: str | Path) -> set[str]:
+    """What a file holds: {'signals'}, {'labels'} or both, from its variable names or
+    header only (cheap; the file is not read whole)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".mat":
+        names = _mat_names(path)
+        holds = set()
+        if names & {"eeg", "data"}:
+            holds.add("signals")
+        if "sleep_scores" in names:
+            holds.add("labels")
+        return holds or {"signals"}  # let the reader say what is missing
+    if suffix in (".csv", ".tsv", ".txt"):
+        from sleepscorer.io.label_tables import LABEL_COLUMNS, SIGNAL_COLUMNS, read_header
+
+        try:
+            columns = set(read_header(path))
+        except OSError:
+            return {"labels"}
+        holds = set()
+        if columns & SIGNAL_COLUMNS:
+            holds.add("signals")
+        if columns & LABEL_COLUMNS or not holds:
+            holds.add("labels")
+        return holds
+    return {"signals"}
+
+
+def _mat_names(path: Path) -> set[str]:
+    try:
+        from scipy.io import whosmat
+
+        return {name.lower() for name, _, _ in whosmat(str(path))}
+    except (NotImplementedError, ValueError, OSError):  # MATLAB v7.3 is HDF5
+        try:
+            import h5py
+
+            with h5py.File(path, "r") as fh:
+                return {name.lower() for name in fh.keys()}
+        except (OSError, ImportError):
+            return set()

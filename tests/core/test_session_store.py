@@ -185,3 +185,18 @@ def test_provenance_counts_confirmed_corrected_imported(tmp_path, recording):
     assert (meta["confirmed_epochs"], meta["corrected_epochs"], meta["imported_epochs"],
             meta["model_epochs"]) == (10, 5, 5, 80)
     assert "10 confirming the model, 5 corrected, 5 imported" in found.session.describe()
+
+
+def test_the_attached_video_and_its_offset_come_back_with_the_session(tmp_path, recording):
+    store = SessionStore(tmp_path / "sessions")
+    hyp, found = store.open(recording, epochs_for(600), 1.0)
+    assert "video" not in found.session.meta
+    found.session.record_video(tmp_path / "cam" / ".." / "mouse.mp4", -2.5)
+    hyp.set_stage(0, 10, Stage.NREM)
+    found.session.save()  # a snapshot keeps what was recorded
+    found.session.detach()
+    _, again = SessionStore(tmp_path / "sessions").open(recording, epochs_for(600), 1.0)
+    assert again.session.meta["video"] == {"path": str((tmp_path / "mouse.mp4").resolve()),
+                                           "offset_s": -2.5}
+    again.session.record_video(None)
+    assert "video" not in SessionStore(tmp_path / "sessions").session_for(recording).meta

@@ -53,6 +53,17 @@ def test_commands_and_readers_are_hidden_imports(inputs):
     assert {"sleepscorer.cli.selftest", "sleepscorer_model.inference"} <= hidden
 
 
+def test_video_decoding_is_bundled(inputs):
+    """PyAV is named, nothing excludes it, and PyInstaller has its hook (its submodules and
+    FFmpeg libraries); PIL, which the spec leaves out, is not needed to decode frames."""
+    assert "av" in inputs.hiddenimports
+    assert not [e for e in inputs.excludes if e == "av" or e.startswith("av.")]
+    import _pyinstaller_hooks_contrib
+
+    hooks = Path(_pyinstaller_hooks_contrib.__file__).parent
+    assert list(hooks.rglob("hook-av.py")), "pyinstaller-hooks-contrib has no hook for av"
+
+
 def test_unneeded_packages_are_excluded(inputs):
     assert {"tkinter", "matplotlib", "torch.utils.tensorboard"} <= set(inputs.excludes)
     assert "torch.testing._internal" not in inputs.excludes  # `import torch` needs it
