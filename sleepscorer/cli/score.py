@@ -77,6 +77,11 @@ def roles_from(args: argparse.Namespace) -> dict:
     """Channel roles the user named on the command line ({} when none)."""
     from sleepscorer.io.recording import ChannelKind
 
+    for flag, name in (("--eeg", args.eeg), ("--emg", args.emg)):
+        if name is not None and not name.strip():
+            listed = _channels_of(args.paths[0], args.rate) if len(args.paths) == 1 else ""
+            raise SleepScorerError(None, f"{flag} {name!r} is an empty channel name; give the "
+                                         f"channel's name (e.g. {flag} {flag[2:].upper()}2){listed}")
     if args.eeg and args.emg and args.eeg.strip() == args.emg.strip():
         listed = _channels_of(args.paths[0], args.rate) if len(args.paths) == 1 else ""
         raise SleepScorerError(None, f"--eeg and --emg both name channel {args.eeg!r}; EEG and "

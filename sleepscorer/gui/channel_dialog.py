@@ -1,4 +1,5 @@
-"""Ask which channel is EEG and which EMG, when the names did not tell."""
+"""Ask which channel to score as EEG and which as EMG: on opening, when the names did not tell,
+and at any time from Scoring > Channels... (pre-filled with the roles in use)."""
 
 from __future__ import annotations
 
@@ -6,51 +7,82 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout,
 
 from sleepscorer.gui import backend
 
+NO_EMG = "none (score from EEG alone)"
+
+
+def _first(chosen: dict | None, kind) -> str | None:  # noqa: ANN001
+    return next((name for name, k in (chosen or {}).items() if backend.ChannelKind(k) is kind),
+                None)
+
 
 class ChannelDialog(QDialog):
     def __init__(self, recording, parent=None, chosen: dict | None = None):
         """`chosen`: the roles picked last time for this recording (channel -> "EEG", ...),
-        offered first so that reopening is one OK."""
+        offered first so that reopening is one OK; else the roles in use, else a guess."""
         super().__init__(parent)
-        self.setWindowTitle("Which channel is which?")
+        self.recording = recording
+        self.setWindowTitle("Channels to score")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"No EEG channel was recognised in {recording.source.name}.\n"
-                                "Choose the role of each channel (scoring needs one EEG)."))
+        name = recording.source.name
+        layout.addWidget(QLabel(
+            f"No EEG channel was recognised in {name}.\nChoose the channel to score as EEG "
+            "(scoring needs one) and the EMG." if recording.eeg is None else
+            f"Choose the channels of {name} to score as EEG and EMG.\nA change re-scores the "
+            "epochs no person has labelled."))
+        names = [c.name for c in recording.channels]
+        self.eeg_box, self.emg_box = QComboBox(), QComboBox()
+        for c in recording.channels:
+            self.eeg_box.addItem(f"{c.name} ({c.kind.value}, {c.rate:g} Hz)", c.name)
+        self.emg_box.addItem(NO_EMG, None)
+        for c in recording.channels:
+            self.emg_box.addItem(f"{c.name} ({c.kind.value}, {c.rate:g} Hz)", c.name)
+        eeg = _first(chosen, backend.ChannelKind.EEG) or (recording.eeg.name if recording.eeg
+                                                         else names[0])
+        emg = _first(chosen, backend.ChannelKind.EMG) if chosen else None
+        if emg is None and not chosen:
+            emg = recording.emg.name if recording.emg else None
+            if emg is None and recording.eeg is None and len(names) > 1 and \
+                    recording.channels[1].kind is backend.ChannelKind.OTHER:
+                emg = names[1]
+        self.eeg_box.setCurrentIndex(max(0, self.eeg_box.findData(eeg)))
+        self.emg_box.setCurrentIndex(max(0, self.emg_box.findData(emg)) if emg else 0)
         form = QFormLayout()
-        self.boxes: dict[str, QComboBox] = {}
-        for i, channel in enumerate(recording.channels):
-            box = QComboBox()
-            for kind in backend.ChannelKind:
-                box.addItem(kind.value, kind)
-            guess = channel.kind
-            if recording.eeg is None and i == 0:
-                guess = backend.ChannelKind.EEG
-            elif recording.emg is None and i == 1 and guess is backend.ChannelKind.OTHER:
-                guess = backend.ChannelKind.EMG
-            if chosen and channel.name in chosen:
-                guess = backend.ChannelKind(chosen[channel.name])
-            box.setCurrentIndex(list(backend.ChannelKind).index(guess))
-            form.addRow(f"{channel.name} ({channel.rate:g} Hz)", box)
-            self.boxes[channel.name] = box
+        form.addRow("Score as EEG", self.eeg_box)
+        form.addRow("Score as EMG", self.emg_box)
         layout.addLayout(form)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.missing = QLabel("Choose one channel as EEG: scoring needs it.")
+        self.missing = QLabel("EEG and EMG must be different channels.")
         self.missing.setStyleSheet("color: #b00020")
         layout.addWidget(self.missing)
         layout.addWidget(buttons)
-        for box in self.boxes.values():
-            box.currentIndexChanged.connect(self._check)
+        self.eeg_box.currentIndexChanged.connect(self._check)
+        self.emg_box.currentIndexChanged.connect(self._check)
         self._check()
 
-    def _check(self) -> None:
-        """OK only with an EEG chosen: without one the dialog came back unexplained."""
-        has_eeg = backend.ChannelKind.EEG in self.roles().values()
-        self.ok.setEnabled(has_eeg)
-        self.missing.setVisible(not has_eeg)
+    def choose(self, eeg: str, emg: str | None) -> None:
+        """Pick channels by name (`emg` None: no EMG), as a person would in the boxes."""
+        self.eeg_box.setCurrentIndex(self.eeg_box.findData(eeg))
+        self.emg_box.setCurrentIndex(self.emg_box.findData(emg) if emg else 0)
 
-    def roles(self) -> dict:  # channel name -> ChannelKind
-        return {name: box.currentData() for name, box in self.boxes.items()}
+    def _check(self) -> None:
+        """OK only with EEG and EMG on different channels (one cannot be both)."""
+        same = self.eeg_box.currentData() == self.emg_box.currentData()
+        self.ok.setEnabled(not same)
+        self.missing.setVisible(same)
+
+    def roles(self) -> dict:
+        """Channel name -> ChannelKind: the EEG and EMG chosen (scored in those roles); with no
+        EMG chosen, the channels marked EMG become "other", so the scoring is EEG-only."""
+        kind = backend.ChannelKind
+        eeg, emg = self.eeg_box.currentData(), self.emg_box.currentData()
+        roles = {eeg: kind.EEG}
+        if emg is not None:
+            roles[emg] = kind.EMG
+        else:
+            roles.update({c.name: kind.OTHER for c in self.recording.channels
+                          if c.kind is kind.EMG and c.name != eeg})
+        return roles

@@ -11,17 +11,17 @@ from types import SimpleNamespace
 
 import numpy as np
 from PySide6.QtCore import QObject, QThreadPool
-from PySide6.QtWidgets import QDialog, QFileDialog
+from PySide6.QtWidgets import QFileDialog
 
 from sleepscorer.errors import Cancelled, RateNeeded, SleepScorerError
 from sleepscorer.gui import backend, dialogs
+from sleepscorer.gui.channel_choice import ChannelChoice, stored_roles
 from sleepscorer.gui.label_files import LABEL_SUFFIXES, LabelFiles
 from sleepscorer.gui.session import ScoringSession
 from sleepscorer.gui.workers import (
     LoadedRecording,
     Task,
     prepare_recording,
-    prepare_with_roles,
     run_scoring,
 )
 from sleepscorer.hypnogram import Hypnogram, Source
@@ -52,6 +52,7 @@ class FileActions(QObject):
         self.table_rate: float | None = None  # the rate last given for a CSV/Parquet table
         self.store = backend.SessionStore()
         self.labels = LabelFiles(window, self._status)
+        self.channels = ChannelChoice(self)  # the EEG/EMG scored (Scoring > Channels...)
 
     @property
     def session(self) -> ScoringSession | None:
@@ -130,6 +131,7 @@ class FileActions(QObject):
         path = Path(path)
         if ask_to_save and not self.may_close():
             return
+        roles = roles or self.channels.saved(path)  # the channels chosen last time, if any
         epoch_length = self.w.settings.epoch_length
         task = Task(f"Opening {path.name}", prepare_recording, path=str(path), roles=roles,
                     epoch_length=epoch_length, rate=rate)
@@ -168,7 +170,7 @@ class FileActions(QObject):
         self.opening = None
         rec = loaded.recording
         if rec.eeg is None:
-            self._ask_roles(path, rec)
+            self.channels.ask_on_open(path, rec)
             return
         _cancel(self.task)  # the recording being left: its scoring stops, its labels are kept
         if self.session is not None:
@@ -191,8 +193,7 @@ class FileActions(QObject):
         self.w.warnings.clear_for(path.name)
         self.labels.opened(session)
         if roles and found.session is not None:  # asked: remembered for the next opening
-            found.notes += filter(None, [found.session.record_roles(
-                {name: backend.ChannelKind(kind).value for name, kind in roles.items()})])
+            found.notes += filter(None, [found.session.record_roles(stored_roles(roles))])
         self.file_notes = [*rec.warnings, *found.notes]
         self.w.warnings.replace_source(path.name, self.file_notes)
         self.w.model_info.setText("")  # what was said of the recording left
@@ -208,24 +209,6 @@ class FileActions(QObject):
             self._status(found.notes[0], 20000)
         if not (hyp.sources == Source.MODEL).any():
             self.start_scoring(overwrite=False)  # person labels are kept
-
-    def _ask_roles(self, path: Path, rec) -> None:
-        from sleepscorer.gui.channel_dialog import ChannelDialog
-
-        try:
-            chosen = self.store.saved_roles(path)
-        except OSError:
-            chosen = None
-        dialog = ChannelDialog(rec, self.w, chosen)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            self._status("no EEG channel chosen: recording not opened")
-            return
-        roles = dialog.roles()
-        task = Task(f"Opening {path.name}", prepare_with_roles, recording=rec, roles=roles,
-                    epoch_length=self.w.settings.epoch_length)
-        task.returned.connect(lambda loaded: self._loaded(task, path, loaded, roles))
-        task.errored.connect(lambda exc: self._failed(task, exc, f"Cannot open {path.name}"))
-        self._open(task)
 
     # -- the saved session -------------------------------------------------------------
     def show_saved_session(self) -> None:

@@ -88,6 +88,7 @@ def build_menus(window) -> tuple[QMenu, dict[Stage, QAction]]:
 
     scoring = w.menuBar().addMenu("&Scoring")
     add_action(w, scoring, "&Score recording", f.score_again, ["Ctrl+R"])
+    add_action(w, scoring, "C&hannels...", f.channels.choose)
     add_action(w, scoring, "&Cancel running task", w.task_bar.cancel, ["Esc"], False)
 
     model = w.menuBar().addMenu("&Model")

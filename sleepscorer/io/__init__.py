@@ -31,7 +31,8 @@ def load_recording(path: str | Path, rate: float | None = None,
     """Read a recording: EDF/EDF+/BDF (BIDS-aware), .mat, Open Ephys, CSV/Parquet.
 
     `rate` is needed (and only used) for CSV/Parquet tables. `roles` overrides channel
-    kinds by channel name, e.g. {"Channel1": ChannelKind.EEG}.
+    kinds by channel name, e.g. {"Channel1": ChannelKind.EEG}; a channel named for EEG or
+    EMG there is the one scored in that role (`Recording.chosen`).
     """
     path = Path(path)
     if not path.exists():
@@ -43,8 +44,8 @@ def load_recording(path: str | Path, rate: float | None = None,
     try:
         with warnings.catch_warnings():  # readers' numpy/mne chatter is not for users
             warnings.simplefilter("ignore")
-            raw, start, notes, roles = _read(path, suffix, rate, roles)
-            return assemble(path, raw, start, notes, roles)
+            raw, start, notes, merged = _read(path, suffix, rate, roles)
+            return assemble(path, raw, start, notes, merged, chosen=roles)
     except RecordingError:
         raise
     except PermissionError as exc:
@@ -67,6 +68,11 @@ def check_roles(path: Path, names: list[str], roles: dict[str, ChannelKind] | No
     """Channel names the user gave (--eeg/--emg, the roles dialog) must exist."""
     if not roles:
         return
+    blank = [kind for name, kind in roles.items() if not name.strip()]
+    if blank:
+        raise RecordingError(path, f"an empty channel name was given for "
+                                   f"{ChannelKind(blank[0]).value}; the channels are "
+                                   f"{', '.join(names) or 'none'}")
     missing = [n for n in roles if n not in names]
     if missing:
         raise RecordingError(path, f"no channel named {', '.join(map(repr, missing))}; the "

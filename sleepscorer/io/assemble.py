@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from sleepscorer.errors import RecordingError
-from sleepscorer.io.recording import Channel, ChannelKind, Recording, is_trigger
+from sleepscorer.io.recording import Channel, ChannelKind, Recording, chosen_roles, is_trigger
 from sleepscorer.stages import mask_runs
 
 MIN_DURATION_S = 1.0   # one (shortest) scoring epoch
@@ -44,8 +44,9 @@ class RawChannel:
 
 def assemble(path: Path, raw: list[RawChannel], start_time: datetime | None = None,
              notes: list[str] | None = None, roles: dict[str, ChannelKind] | None = None,
-             ) -> Recording:
-    """Checked `Recording` from raw channels; see the module docstring."""
+             chosen: dict[str, ChannelKind] | None = None) -> Recording:
+    """Checked `Recording` from raw channels; see the module docstring. `chosen`: the roles a
+    person gave (a part of `roles`): those channels are the ones scored in their roles."""
     warnings = list(notes or [])
     if not raw:
         raise RecordingError(path, "the file holds no signals; export the EEG/EMG again")
@@ -56,14 +57,15 @@ def assemble(path: Path, raw: list[RawChannel], start_time: datetime | None = No
     if eeg is None and not any(c.kind is ChannelKind.OTHER for c in raw):
         names = ", ".join(f"{c.name} ({c.kind.value})" for c in raw)
         raise RecordingError(path, f"no EEG channel (found {names}); a recording needs an "
-                                   "EEG channel, or say which channel is EEG (roles)")
+                                   "EEG channel: name it with --eeg CHANNEL (in the app: "
+                                   "Scoring > Channels...)")
     channels = [_to_channel(path, c, warnings) for c in raw]
     lengths = {c.name: c.duration_s for c in channels}
     if max(lengths.values()) - min(lengths.values()) >= 1.0:
         listed = ", ".join(f"{n} {d:g} s" for n, d in lengths.items())
         warnings.append(f"channels have different lengths ({listed}); only the first "
                         f"{min(lengths.values()):g} s, which every channel covers, are used")
-    recording = Recording(channels, Path(path), start_time, warnings)
+    recording = Recording(channels, Path(path), start_time, warnings, chosen_roles(chosen))
     if recording.duration_s < MIN_DURATION_S:
         raise RecordingError(path, f"the recording lasts {recording.duration_s:.3g} s, shorter "
                                    f"than one {MIN_DURATION_S:g}-s epoch; nothing to score")

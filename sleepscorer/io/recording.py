@@ -99,6 +99,8 @@ class Recording:
     source: Path
     start_time: datetime | None = None
     warnings: list[str] = field(default_factory=list)
+    chosen: dict[ChannelKind, str] = field(default_factory=dict)  # the channel a person named
+    # for a role (--eeg/--emg, Scoring > Channels...): scored in that role, not the first one
 
     @property
     def reference(self) -> Channel:
@@ -136,16 +138,20 @@ class Recording:
     def of_kind(self, kind: ChannelKind) -> list[Channel]:
         return [c for c in self.channels if c.kind is kind]
 
+    def scored(self, kind: ChannelKind) -> Channel | None:
+        """The channel scored as `kind`: the one a person chose, else the first of that kind."""
+        found = self.of_kind(kind)
+        named = [c for c in found if c.name == self.chosen.get(kind)]
+        return (named or found or [None])[0]
+
     @property
     def eeg(self) -> Channel | None:
-        """The EEG channel used for scoring (the first one marked EEG)."""
-        found = self.of_kind(ChannelKind.EEG)
-        return found[0] if found else None
+        """The EEG channel used for scoring (the chosen one, else the first marked EEG)."""
+        return self.scored(ChannelKind.EEG)
 
     @property
     def emg(self) -> Channel | None:
-        found = self.of_kind(ChannelKind.EMG)
-        return found[0] if found else None
+        return self.scored(ChannelKind.EMG)
 
     def channel(self, name: str) -> Channel:
         for c in self.channels:
@@ -161,19 +167,40 @@ class Recording:
                     "channel is EEG and which EMG before scoring"]
         slow = [note for ch in (self.eeg, self.emg) if ch is not None
                 for note in [rate_note(ch)] if note]
-        chosen = [f"{kind.value} {found[0].name} is scored, the first of {len(found)} "
-                  f"{kind.value} channels ({', '.join(c.name for c in found)}); another can be "
-                  "chosen by its name" for kind in (ChannelKind.EEG, ChannelKind.EMG)
-                  for found in [self.of_kind(kind)] if len(found) > 1]
+        many = [self._many_note(kind, found) for kind in (ChannelKind.EEG, ChannelKind.EMG)
+                for found in [self.of_kind(kind)] if len(found) > 1]
         if self.emg is None:
             return ["no EMG channel: EEG-only scoring (REM and wake are harder to tell apart)",
-                    *chosen, *slow]
-        return [*chosen, *slow]
+                    *self._renamed_notes(), *many, *slow]
+        return [*self._renamed_notes(), *many, *slow]
+
+    def _many_note(self, kind: ChannelKind, found: list[Channel]) -> str:
+        listed = f"of {len(found)} {kind.value} channels ({', '.join(c.name for c in found)})"
+        used = self.scored(kind)
+        if self.chosen.get(kind) == used.name:
+            return f"{kind.value} {used.name} is scored, as chosen, {listed}"
+        flag = "--eeg" if kind is ChannelKind.EEG else "--emg"
+        return (f"{kind.value} {used.name} is scored, the first {listed}; choose another with "
+                f"Scoring > Channels... in the app or {flag} CHANNEL on the command line")
+
+    def _renamed_notes(self) -> list[str]:
+        """A chosen channel whose name says the other role (--eeg EMG) is said, never silent."""
+        notes = []
+        for kind, name in self.chosen.items():
+            said = kind_from_name(name)
+            if said in (ChannelKind.EEG, ChannelKind.EMG) and said is not kind:
+                left = "" if self.scored(said) is not None else (
+                    f"; no {said.value} channel is left" + (", so the recording is scored "
+                                                            "EEG-only" if said is ChannelKind.EMG else ""))
+                notes.append(f"channel {name} is scored as the {kind.value}, as chosen, though "
+                             f"its name says {said.value}{left}")
+        return notes
 
     def with_roles(self, roles: dict[str, ChannelKind]) -> Recording:
         """A copy whose channel kinds are overridden by name (the user knows best); kinds may
-        be given as `ChannelKind` or its value ("EEG", "EMG", ...). Its role warnings are
-        those of the new roles."""
+        be given as `ChannelKind` or its value ("EEG", "EMG", ...). A channel named for EEG or
+        EMG is the one scored in that role (see `chosen_roles`); a role given takes the
+        channel's other role away. Its role warnings are those of the new roles."""
         channels = [
             Channel(c.name, ChannelKind(roles.get(c.name, c.kind)), c.data, c.rate, c.unit,
                     c.missing)
@@ -181,6 +208,16 @@ class Recording:
         ]
         stale = self.role_notes()
         out = Recording(channels, self.source, self.start_time,
-                        [w for w in self.warnings if w not in stale])
+                        [w for w in self.warnings if w not in stale], chosen_roles(roles))
         out.warnings += out.role_notes()
         return out
+
+
+def chosen_roles(roles: dict[str, ChannelKind] | None) -> dict[ChannelKind, str]:
+    """The channel a person named for EEG and for EMG (the first named, when several are)."""
+    chosen: dict[ChannelKind, str] = {}
+    for name, kind in (roles or {}).items():
+        kind = ChannelKind(kind)
+        if kind is not ChannelKind.OTHER:
+            chosen.setdefault(kind, name)
+    return chosen

@@ -25,7 +25,7 @@ def test_a_rescore_replaces_the_last_scorings_notes(qtbot, window, recording_pat
     assert not any(t.startswith("scoring:") for t in window.warnings.texts())
 
 
-def test_the_channel_dialog_needs_an_eeg_before_ok(qtbot, tmp_path):
+def test_the_channel_dialog_needs_two_different_channels(qtbot, tmp_path):
     from sleepscorer.gui import backend
     from sleepscorer.gui.channel_dialog import ChannelDialog
     from tests.gui.conftest import write_edf
@@ -33,12 +33,14 @@ def test_the_channel_dialog_needs_an_eeg_before_ok(qtbot, tmp_path):
     path = write_edf(tmp_path / "unnamed.edf", labels=("Channel1", "Channel2"))
     dialog = ChannelDialog(backend.load_recording(path=path))
     qtbot.addWidget(dialog)
-    assert dialog.ok.isEnabled()  # its guess: Channel1 is EEG
-    for box in dialog.boxes.values():  # every channel "other": the dialog came back unexplained
-        box.setCurrentIndex(list(backend.ChannelKind).index(backend.ChannelKind.OTHER))
+    assert dialog.ok.isEnabled()  # its guess: Channel1 is EEG, Channel2 EMG
+    assert dialog.roles() == {"Channel1": backend.ChannelKind.EEG,
+                              "Channel2": backend.ChannelKind.EMG}
+    dialog.choose("Channel2", "Channel2")  # one channel cannot be both
     assert not dialog.ok.isEnabled() and not dialog.missing.isHidden()
-    dialog.boxes["Channel2"].setCurrentIndex(list(backend.ChannelKind).index(backend.ChannelKind.EEG))
+    dialog.choose("Channel2", None)
     assert dialog.ok.isEnabled() and dialog.missing.isHidden()
+    assert dialog.roles() == {"Channel2": backend.ChannelKind.EEG}
 
 
 def test_a_file_that_is_no_model_is_said_and_the_model_in_use_kept(qtbot, window, tmp_path):
@@ -89,12 +91,11 @@ def test_the_key_of_a_stage_not_in_use_says_so(qtbot, window, recording_path):
     assert window.label_actions[Stage.MA].text().endswith("(not in use)")
 
 
-def test_channel_roles_are_offered_as_chosen_last_time(qtbot, window, tmp_path, monkeypatch):
-    """The role question came back with the default guess on every reopening, and labels
-    scored with other roles came back without a word."""
+def test_channel_roles_chosen_once_are_used_on_reopening(qtbot, window, tmp_path, monkeypatch):
+    """The role question came back with the default guess on every reopening; the choice is
+    now kept with the session and used, and Scoring > Channels... offers it to change."""
     from PySide6.QtWidgets import QDialog
 
-    from sleepscorer.gui import backend
     from sleepscorer.gui.channel_dialog import ChannelDialog
     from tests.gui.conftest import write_edf
 
@@ -102,20 +103,23 @@ def test_channel_roles_are_offered_as_chosen_last_time(qtbot, window, tmp_path, 
     offered = []
 
     def answer(dialog, eeg):
-        offered.append({n: b.currentData() for n, b in dialog.boxes.items()})
-        for name, box in dialog.boxes.items():
-            kind = backend.ChannelKind.EEG if name == eeg else backend.ChannelKind.OTHER
-            box.setCurrentIndex(list(backend.ChannelKind).index(kind))
+        offered.append(dialog.eeg_box.currentData())
+        dialog.choose(eeg, None)
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(ChannelDialog, "exec", lambda d: answer(d, "Channel2"))
     window.files.open_path(path)
     wait_scored(qtbot, window)
+    first = window.session
+    window.files.open_path(path)  # reopened: last time's choice is used, nothing asked
+    qtbot.waitUntil(lambda: window.session is not first and not window.files.busy(),
+                    timeout=20000)
+    assert offered == ["Channel1"] and window.session.recording.eeg.name == "Channel2"
     monkeypatch.setattr(ChannelDialog, "exec", lambda d: answer(d, "Channel1"))
-    window.files.open_path(path)  # reopened: offered as chosen, answered otherwise
-    qtbot.waitUntil(lambda: len(offered) == 2 and not window.files.busy(), timeout=20000)
-    assert offered[1]["Channel2"] == backend.ChannelKind.EEG  # last time's choice offered
-    assert any("scored with other channel roles" in t for t in window.warnings.texts())
+    window.files.channels.choose()
+    qtbot.waitUntil(lambda: window.session.recording.eeg.name == "Channel1"
+                    and not window.files.busy(), timeout=20000)
+    assert offered == ["Channel1", "Channel2"]  # offered as in use
 
 
 def test_an_unreadable_time_says_how_to_write_one():

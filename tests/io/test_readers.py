@@ -384,6 +384,10 @@ def test_a_file_with_several_eeg_channels_says_which_is_scored(tmp_path):
                                physical_range=(-500, 500)) for name in ("EEG1", "EEG2", "EEG3", "EMG")]
     edfio.Edf(signals).write(tmp_path / "three.edf")
     rec = load_recording(tmp_path / "three.edf")
-    assert ("EEG EEG1 is scored, the first of 3 EEG channels (EEG1, EEG2, EEG3); another can be "
-            "chosen by its name") in rec.warnings
+    assert ("EEG EEG1 is scored, the first of 3 EEG channels (EEG1, EEG2, EEG3); choose another "
+            "with Scoring > Channels... in the app or --eeg CHANNEL on the command line"
+            ) in rec.warnings
+    chosen = load_recording(tmp_path / "three.edf", roles={"EEG3": "EEG"})  # --eeg EEG3
+    assert chosen.eeg.name == "EEG3" and rec.with_roles({"EEG3": "EEG"}).eeg.name == "EEG3"
+    assert "EEG EEG3 is scored, as chosen, of 3 EEG channels (EEG1, EEG2, EEG3)" in chosen.warnings
     assert not any("the first of" in w for w in rec.with_roles({"EEG2": "other", "EEG3": "other"}).warnings)
