@@ -69,7 +69,12 @@ def test_emg_scale_is_fixed_from_atonia_to_wake_and_set_by_hand(qtbot, window, t
         assert _y_range(plot) == zoomed
     assert _y_range(tv.trace_plots["EEG1"]) != zoomed  # one track's scale, not all
 
-    menu = tv.scales.menu_for("EMG1")  # the right-click menu
+    centre = tv.mapFromScene(plot.vb.sceneBoundingRect().center())
+    qtbot.mouseClick(tv.viewport(), Qt.MouseButton.RightButton, pos=centre)  # its menu
+    qtbot.waitUntil(lambda: tv.scales.menu is not None and tv.scales.menu.isVisible())
+    menu = tv.scales.menu
+    assert "EMG1: scale x1.56" in menu.actions()[0].text()  # 1.25 ** 2 of the recording's
+    menu.close()
     actions = {a.text(): a for a in menu.actions()}
     tv.set_x_range(100, 130)
     actions["Fit to this window"].trigger()
