@@ -83,6 +83,12 @@ def n_epochs(duration_s: float, epoch_length: float = BASE_EPOCH) -> int:
     return int(np.floor(duration_s / epoch_length + 1e-9))
 
 
+def epochs_text(n, epoch_length) -> str:
+    """'1 epoch of 3600 s', '40 epochs of 1 s' (`n` may be '?' from a damaged file)."""
+    length = f"{epoch_length:g}" if isinstance(epoch_length, (int, float)) else epoch_length
+    return f"{n} epoch{'' if n == 1 else 's'} of {length} s"
+
+
 def grid_ratio(fine: float, coarse: float) -> tuple[int, int]:
     """(refine, k): split each `fine` epoch into `refine` parts, then `k` parts make one
     `coarse` epoch (1 s -> 2 s is (1, 2); 1 s -> 2.5 s is (2, 5)). ValueError when the two
@@ -149,5 +155,5 @@ def mask_runs(mask) -> list[tuple[int, int]]:  # noqa: ANN001 - 1-D bool array-l
 
 
 __all__ = ["BASE_EPOCH", "EXPORT_EPOCH_LENGTHS", "LABEL_DTYPE", "MODEL_CLASSES_3",
-           "MODEL_CLASSES_4", "STAGE_COLORS", "STAGE_KEYS", "Stage", "grid_ratio", "mask_runs",
+           "MODEL_CLASSES_4", "STAGE_COLORS", "STAGE_KEYS", "Stage", "epochs_text", "grid_ratio", "mask_runs",
            "n_epochs", "on_grid", "runs", "stage_names", "stages_from_names"]

@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from sleepscorer.errors import SleepScorerError
     from sleepscorer.io.labels import read_labels, write_bids_events, write_labels_csv
     from sleepscorer.io.outputs import check_label_output, check_output_file
-    from sleepscorer.stages import on_grid
+    from sleepscorer.stages import epochs_text, on_grid
 
     if args.epoch_length is not None:
         el = args.epoch_length
@@ -51,5 +51,5 @@ def run(args: argparse.Namespace) -> int:
             print(f"warning: {note}", file=sys.stderr)
     else:
         write_labels_csv(hyp, args.output)
-    print(f"wrote {len(hyp)} epochs of {hyp.epoch_length:g} s to {args.output}")
+    print(f"wrote {epochs_text(len(hyp), hyp.epoch_length)} to {args.output}")
     return 0

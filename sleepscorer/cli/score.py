@@ -220,8 +220,10 @@ def _run_single(args: argparse.Namespace, path: Path) -> int:
         end_live()
         raise SleepScorerError(path, f"unexpected {type(exc).__name__}: {exc}") from exc
     end_live()
-    print(f"{path} -> {out} ({len(result.probabilities)} epochs of "
-          f"{result.epoch_length:g} s, {result.model_name}, {result.modality}, "
+    from sleepscorer.stages import epochs_text
+
+    print(f"{path} -> {out} ({epochs_text(len(result.probabilities), result.epoch_length)}, "
+          f"{result.model_name}, {result.modality}, "
           f"{result.device_used})", file=sys.stderr)
     for note in result.warnings:
         print(f"warning: {path}: {note}", file=sys.stderr)

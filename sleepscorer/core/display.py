@@ -6,6 +6,7 @@
 - `spectrogram`: EEG log power 0-30 Hz in overlapping 4-s windows (Welch), computed in
   chunks, with colour levels from the whole recording.
 - `robust_span`: a y range for the visible part of a trace that ignores rare artefacts.
+- `TrackScale`: a trace track's y range, fixed for the recording and changed only by the user.
 - `stage_rgba`: one RGBA colour per epoch for hypnogram strips (expert solid, model pale).
 
 Must not import the GUI toolkit: the views feed these arrays to their plot items.
@@ -58,6 +59,7 @@ class MinMaxPyramid:
                 level.mins[: n * LEVEL_FACTOR].reshape(n, LEVEL_FACTOR),
                 level.maxs[: n * LEVEL_FACTOR].reshape(n, LEVEL_FACTOR)))
             self.levels.append(level)
+        self._ranges: dict[tuple[float, float], tuple[float, float]] = {}
 
     @property
     def n_samples(self) -> int:
@@ -101,7 +103,14 @@ class MinMaxPyramid:
         return x, y
 
     def robust_range(self, low: float = 0.5, high: float = 99.5) -> tuple[float, float]:
-        """A y range that fits most of the signal and ignores rare huge artefacts."""
+        """A y range that fits most of the signal and ignores rare huge artefacts, from the
+        whole recording; computed once per (low, high) and kept (the loader asks first, off
+        the GUI thread)."""
+        if (low, high) not in self._ranges:
+            self._ranges[(low, high)] = self._robust_range(low, high)
+        return self._ranges[(low, high)]
+
+    def _robust_range(self, low: float, high: float) -> tuple[float, float]:
         level = self.levels[min(1, len(self.levels) - 1)]
         if len(level.mins) == 0:
             return -1.0, 1.0
@@ -127,6 +136,46 @@ def robust_span(y: np.ndarray, percentile: float = 99.5, margin: float = 1.15,
     if not half > 0:
         half = max(abs(centre) * 0.1, 1e-6)
     return centre - half, centre + half
+
+
+@dataclass
+class TrackScale:
+    """The y range of one trace track. It starts at the recording's robust range (`home`) and
+    stays there whatever part is on screen, so atonia looks small beside waking tone and
+    delta waves keep their size; only the person changes it (zoom, fit to what is shown, reset).
+    """
+
+    home: tuple[float, float]
+    lo: float = 0.0
+    hi: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.lo == self.hi:
+            self.lo, self.hi = self.home
+
+    @property
+    def span(self) -> tuple[float, float]:
+        return self.lo, self.hi
+
+    @property
+    def gain(self) -> float:
+        """How much larger traces are drawn than at `home` (2.0: twice the amplitude)."""
+        return (self.home[1] - self.home[0]) / (self.hi - self.lo)
+
+    def zoom(self, gain: float) -> None:
+        """Draw traces `gain` times larger (a smaller range around the same centre)."""
+        centre, half = (self.lo + self.hi) / 2, (self.hi - self.lo) / 2 / gain
+        if half > 0 and np.isfinite(half):
+            self.lo, self.hi = centre - half, centre + half
+
+    def fit(self, values: np.ndarray) -> None:
+        """Fit the range to `values` (what is on screen); nothing finite: unchanged."""
+        span = robust_span(values)
+        if span is not None:
+            self.lo, self.hi = span
+
+    def reset(self) -> None:
+        self.lo, self.hi = self.home
 
 
 def _columns_min_max(lows: np.ndarray, highs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -135,13 +135,14 @@ class _Pipeline:
     def load(self) -> tuple[bool, str]:
         from sleepscorer.io import load_recording
         from sleepscorer.resources import resource_path
+        from sleepscorer.stages import epochs_text
 
         rec = self.recording = load_recording(resource_path(*DEMO))
         n = rec.n_epochs(self.epoch_length)
         roles = "+".join(k for k, c in (("EEG", rec.eeg), ("EMG", rec.emg)) if c is not None)
         return (n > 0 and rec.eeg is not None and rec.emg is not None,
                 f"{rec.duration_s / 60:.1f} min at {rec.rates_text()}, {roles or 'no EEG/EMG'}, "
-                f"{n} epochs of {self.epoch_length:g} s")
+                f"{epochs_text(n, self.epoch_length)}")
 
     def edf(self) -> tuple[bool, str]:
         return check_edf_roundtrip(self.recording, self.folder)

@@ -47,7 +47,7 @@ from sleepscorer.core.session_files import (
     write_json,
 )
 from sleepscorer.hypnogram import Hypnogram
-from sleepscorer.stages import LABEL_DTYPE, Stage
+from sleepscorer.stages import LABEL_DTYPE, Stage, epochs_text
 
 NEVER_EXPORTED = "never exported"
 
@@ -284,7 +284,7 @@ class PersistentSession:
             return "no saved session yet"
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(meta.get("updated", 0)))
         lines = [f"saved session of {meta.get('name', '?')} (last saved {when})",
-                 f"{meta.get('n_epochs', '?')} epochs of {meta.get('epoch_length', '?')} s, "
+                 f"{epochs_text(meta.get('n_epochs', '?'), meta.get('epoch_length', '?'))}, "
                  f"{meta.get('person_epochs', 0)} labelled by a person "
                  f"({meta.get('confirmed_epochs', 0)} confirming the model, "
                  f"{meta.get('corrected_epochs', 0)} corrected, "

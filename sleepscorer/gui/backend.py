@@ -22,6 +22,7 @@ from sleepscorer.core import statistics as _statistics
 from sleepscorer.core import units as _units
 from sleepscorer.core.display import MinMaxPyramid as MinMaxPyramid
 from sleepscorer.core.display import Spectrogram as Spectrogram
+from sleepscorer.core.display import TrackScale as TrackScale
 from sleepscorer.core.journal import Journal as Journal
 from sleepscorer.core.review import Review as Review
 from sleepscorer.core.selftest import Check as Check
@@ -31,7 +32,7 @@ from sleepscorer.core.statistics import SleepStatistics as SleepStatistics
 from sleepscorer.errors import Cancelled, ModelError
 
 # types handed through: Check, Journal, MinMaxPyramid, Review, SessionStore, SleepStatistics,
-# Spectrogram (above); ChannelKind, Recording, FinetuneConfig (on first use, below)
+# Spectrogram, TrackScale (above); ChannelKind, Recording, FinetuneConfig (on first use, below)
 
 
 def __getattr__(name: str):

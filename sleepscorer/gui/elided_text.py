@@ -9,7 +9,7 @@ with QFontMetrics.elidedText instead. Only how text is drawn changes: `text()` a
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
@@ -26,6 +26,12 @@ ELIDE_MIN_WIDTH = 80  # px: a label may shrink this far before it is hidden alto
 
 def elided(widget, text: str, width: int) -> str:
     return widget.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, max(0, width))
+
+
+def elided_middle(font: QFont, text: str, width: int) -> str:
+    """`text` cut in its middle to fit `width` px in `font`, for names whose start and end
+    both matter ("b_a_se…_labels.csv"); for text drawn by a graphics item, not a widget."""
+    return QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideMiddle, max(0, width))
 
 
 class ElidedLabel(QLabel):

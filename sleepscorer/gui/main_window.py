@@ -231,7 +231,8 @@ class MainWindow(QMainWindow):
     # -- labelling and preferences -----------------------------------------------------
     def label(self, stage: Stage) -> None:
         """A stage key: stages switched off in Preferences are ignored, and so is a selection
-        panned out of view (the key would label epochs the person cannot see)."""
+        panned out of view (it would label unseen epochs). It clears earlier actions' messages."""
+        self.statusBar().clearMessage()
         if stage != Stage.UNSCORED and stage not in self.settings.stages:
             self.statusBar().showMessage(f"{stage.label} is not in use (Edit > Preferences)",
                                          4000)

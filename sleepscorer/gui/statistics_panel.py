@@ -36,10 +36,15 @@ def _compute(*, task: Task, **options):
     return backend.compute_statistics(**options)
 
 
-
 def duration_text(seconds: float) -> str:
-    """Minutes up to 100 min, hours beyond: "342.6 min" wrapped in the dock at 12 h."""
-    return f"{seconds / 60:.1f} min" if seconds < 6000 else f"{seconds / 3600:.2f} h"
+    """h:mm:ss for every row of the time column, so one column has one unit ("11.33 h" beside
+    "93.8 min" misread) and 2 s is not "0.0 min"; tenths of a second only where there are
+    some (0.5-s or 2.5-s epochs)."""
+    tenths = int(round(seconds * 10))
+    whole, tenth = divmod(tenths, 10)
+    text = f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+    return f"{text}.{tenth}" if tenth else text
+
 
 class StatisticsPanel(QWidget):
     exportRequested = Signal()  # noqa: N815
@@ -87,8 +92,8 @@ class StatisticsPanel(QWidget):
     def _build_tables(self, layout: QVBoxLayout) -> None:
         """Read-only tables: the figures come from the hypnogram, not from typing here."""
         self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["time", "%", "bouts", "mean"])
-        self.table.horizontalHeaderItem(3).setToolTip("mean bout length")
+        self.table.setHorizontalHeaderLabels(["time (h:mm:ss)", "%", "bouts", "mean (s)"])
+        self.table.horizontalHeaderItem(3).setToolTip("mean bout length in seconds")
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         layout.addWidget(self.table)
@@ -192,7 +197,7 @@ class StatisticsPanel(QWidget):
         self.table.setVerticalHeaderLabels([s.label for s in st.states] + ["Unscored"])
         for row, s in enumerate(st.states):
             values = [duration_text(st.time_s[s]), f"{st.percent_of_scored[s]:.1f}",
-                      str(st.bout_count[s]), f"{st.mean_bout_s[s]:.1f} s"]
+                      str(st.bout_count[s]), f"{st.mean_bout_s[s]:.1f}"]
             for col, text in enumerate(values):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self.table.setItem(len(st.states), 0, QTableWidgetItem(duration_text(st.unscored_s)))

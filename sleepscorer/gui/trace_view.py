@@ -2,8 +2,9 @@
 EEG spectrogram and model confidence, all on one shared time axis.
 
 Traces are redrawn from min/max pyramids (core/display.py) for the visible span only, so
-any zoom on a 24 h recording costs a few milliseconds. Stage colours are one-row images
-(one pixel per epoch), updated in place on every edit.
+any zoom on a 24 h recording costs a few milliseconds. Each track's amplitude scale is fixed
+for the recording (gui/track_scale.py): scrolling never rescales it. Stage colours are
+one-row images (one pixel per epoch), updated in place on every edit.
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
+from PySide6.QtGui import QFont
 
 from sleepscorer.gui import backend
 from sleepscorer.gui.confidence_track import ConfidencePlot
+from sleepscorer.gui.elided_text import elided_middle
 from sleepscorer.gui.spectrogram_view import SpectrogramPlot
 from sleepscorer.gui.stage_strip import StageStrip
 from sleepscorer.gui.time_axis import TimeAxis
+from sleepscorer.gui.track_scale import TrackScales
 from sleepscorer.gui.viewbox import ScoringViewBox
-from sleepscorer.gui.workers import LoadedRecording
+from sleepscorer.gui.workers import THIN_PERCENTILES, TRACE_PERCENTILES, LoadedRecording
 from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.stages import Stage
 
@@ -30,7 +34,6 @@ ENVELOPE_PEN = {"EEG": (105, 105, 105, 200), "EMG": (115, 115, 115, 200),
                 "other": (120, 120, 120, 220)}
 ENVELOPE_FROM = 16  # samples per pixel above which the envelope pen is used
 BAND_OPACITY = 0.28
-Y_HYSTERESIS = 0.15  # keep the y range while the robust amplitude moves less than this
 
 
 class TraceView(pg.GraphicsLayoutWidget):
@@ -64,6 +67,7 @@ class TraceView(pg.GraphicsLayoutWidget):
         self.spectrogram: SpectrogramPlot | None = None
         self.confidence: ConfidencePlot | None = None
         self.compare_plot: pg.PlotItem | None = None  # a second labels file, and disagreements
+        self.scales = TrackScales(lambda name: self.curves[name].yData, _range_changed)
         self.hypno.vb.sigXRangeChanged.connect(self._x_changed)
 
     # -- building ---------------------------------------------------------------------
@@ -103,6 +107,7 @@ class TraceView(pg.GraphicsLayoutWidget):
         self.curves.clear()
         self.trace_plots.clear()
         self.bands.clear()
+        self.scales.clear()
         self.compare_plot = None
 
     def set_recording(self, loaded: LoadedRecording, hyp: Hypnogram) -> None:
@@ -130,16 +135,12 @@ class TraceView(pg.GraphicsLayoutWidget):
             plot.addItem(curve)
             self.curves[channel.name] = curve
             self.trace_plots[channel.name] = plot
-            # a thin track (trigger, TTL, accelerometer) keeps the whole file's range, so its
-            # baseline looks flat and a pulse stands out; EEG and EMG follow what is on screen
-            lo, hi = self.pyramids[channel.name].robust_range(*((0.0, 100.0) if thin else ()))
-            plot.setYRange(lo, hi, padding=0)
-            if thin:
-                _thin_ticks(plot, lo, hi)
-            band = StageStrip(plot, z=-10, opacity=BAND_OPACITY)
-            band.y, band.height = lo, hi - lo
-            plot.band = band
-            self.bands.append(band)
+            plot.band = StageStrip(plot, z=-10, opacity=BAND_OPACITY)
+            self.bands.append(plot.band)
+            # one scale for the whole recording (computed by the loader), changed only by hand
+            home = self.pyramids[channel.name].robust_range(
+                *(THIN_PERCENTILES if thin else TRACE_PERCENTILES))
+            self.scales.add(channel.name, plot, home)
         self.spectrogram = SpectrogramPlot()
         self._add_plot(self.spectrogram, height=110)
         if loaded.spectrogram is not None:
@@ -207,8 +208,7 @@ class TraceView(pg.GraphicsLayoutWidget):
             plot.disagree_strip = StageStrip(plot)
             self.compare_plot = plot
         plot = self.compare_plot
-        plot.setLabel("left", name if len(name) <= 10 else name[:9] + "…")
-        plot.setToolTip(f"second labels: {name}")
+        _band_title(plot, name)
         el = other.epoch_length
         plot.compare_strip.set(backend.stage_rgba(stages=other.stages,
                                                   person=other.is_person_labelled(),
@@ -280,23 +280,26 @@ class TraceView(pg.GraphicsLayoutWidget):
                 curve.envelope = envelope
                 curve.setPen(curve.pens[envelope])
             curve.setData(x, y)
-            self._fit_y(self.trace_plots[name], y)
 
-    @staticmethod
-    def _fit_y(plot: pg.PlotItem, y: np.ndarray) -> None:
-        """Scale to the robust amplitude of what is visible (the 99.5th percentile of the
-        samples or envelope on screen); small changes are ignored so panning does not jitter."""
-        span = backend.robust_span(values=y)
-        if span is None or plot.thin:
-            return
-        (_, _), (lo, hi) = plot.vb.viewRange()
-        new_lo, new_hi = span
-        half, new_half = (hi - lo) / 2, (new_hi - new_lo) / 2
-        moved = abs((new_lo + new_hi) - (lo + hi)) / 2
-        if (abs(new_half - half) <= Y_HYSTERESIS * half and moved <= Y_HYSTERESIS * half):
-            return
-        plot.setYRange(new_lo, new_hi, padding=0)
-        plot.band.set_y(new_lo, new_hi - new_lo)
+
+def _range_changed(plot: pg.PlotItem, lo: float, hi: float) -> None:
+    """A track's scale changed: the stage band fills it again, a thin track's ticks follow."""
+    plot.band.set_y(lo, hi - lo)
+    if plot.thin:
+        _thin_ticks(plot, lo, hi)
+
+
+def _band_title(plot: pg.PlotItem, name: str) -> None:
+    """The comparison band's file name, written across its axis (a 34-px band has no room
+    for it upright) and cut in the middle, so the start and the extension both show; the
+    whole name is the tooltip."""
+    font = QFont()
+    font.setPointSize(7)
+    axis = plot.getAxis("left")
+    axis.setStyle(tickFont=font, tickLength=0)
+    axis.setTicks([[(0.55, elided_middle(font, name, AXIS_WIDTH - 6))], []])
+    for item in (plot, axis):
+        item.setToolTip(f"second labels: {name}")
 
 
 def _thin_ticks(plot: pg.PlotItem, lo: float, hi: float) -> None:

@@ -1,5 +1,7 @@
 """A ViewBox for scoring: x-only wheel zoom and drag pan; click, double-click and
-Shift+drag (or any drag when `select_on_drag`) report epochs instead of moving the view."""
+Shift+drag (or any drag when `select_on_drag`) report epochs instead of moving the view.
+On a trace track (`scalable`), Ctrl+wheel and a right click ask for a change of amplitude
+scale (the y range is never moved by the mouse directly)."""
 
 from __future__ import annotations
 
@@ -11,12 +13,22 @@ class ScoringViewBox(pg.ViewBox):
     clicked = Signal(float, bool)  # x in seconds, shift held
     doubleClicked = Signal(float)  # noqa: N815 (Qt naming)
     dragSelected = Signal(float, float, bool)  # noqa: N815  x0, x1, finished
+    scaleWheel = Signal(float)  # noqa: N815  wheel steps with Ctrl held (+: larger traces)
+    menuRequested = Signal(object)  # noqa: N815  the screen position of a right click
 
     def __init__(self, select_on_drag: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.select_on_drag = select_on_drag
         self.setMouseEnabled(x=True, y=False)
         self.setMenuEnabled(False)
+        self.scalable = False
+
+    def wheelEvent(self, ev, axis=None):  # noqa: N802
+        if self.scalable and ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            ev.accept()
+            self.scaleWheel.emit(ev.delta() / 120.0)
+            return
+        super().wheelEvent(ev, axis)
 
     def mouseClickEvent(self, ev):  # noqa: N802
         if ev.button() == Qt.MouseButton.LeftButton:
@@ -27,6 +39,9 @@ class ScoringViewBox(pg.ViewBox):
             else:
                 shift = bool(ev.modifiers() & Qt.KeyboardModifier.ShiftModifier)
                 self.clicked.emit(x, shift)
+        elif ev.button() == Qt.MouseButton.RightButton and self.scalable:
+            ev.accept()
+            self.menuRequested.emit(ev.screenPos())
         else:
             ev.ignore()
 

@@ -107,6 +107,12 @@ class Task(QObject):
         return elapsed * (total - done) / done
 
 
+# a thin track (trigger, TTL, accelerometer) keeps the whole file's range, so its baseline looks
+# flat and a pulse stands out; EEG and EMG keep a robust range of the whole recording
+THIN_PERCENTILES = (0.0, 100.0)
+TRACE_PERCENTILES = (0.5, 99.5)
+
+
 @dataclass
 class LoadedRecording:
     """A recording with everything the views precompute for it."""
@@ -142,7 +148,11 @@ def prepare_loaded(recording, epoch_length: float, task: Task | None = None) -> 
         if task is not None:
             task.report(i, len(channels) + 1, f"preparing display of {channel.name}")
             task.check()
-        pyramids[channel.name] = backend.MinMaxPyramid(channel.data, channel.rate)
+        pyramid = backend.MinMaxPyramid(channel.data, channel.rate)
+        # each track's fixed y range, computed here once rather than on the GUI thread
+        pyramid.robust_range(*(THIN_PERCENTILES if channel.kind.value == "other"
+                               else TRACE_PERCENTILES))
+        pyramids[channel.name] = pyramid
     power = None
     eeg = recording.eeg
     if eeg is not None:

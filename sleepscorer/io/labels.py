@@ -35,7 +35,7 @@ from sleepscorer.io.label_tables import (
     read_table,
 )
 from sleepscorer.io.outputs import check_label_output
-from sleepscorer.stages import Stage
+from sleepscorer.stages import Stage, epochs_text
 
 HEADER = ("epoch", "onset_s", "duration_s", "stage", "confidence", "source")
 ACCUSLEEP_STAGES: dict[int, Stage] = {1: Stage.REM, 2: Stage.WAKE, 3: Stage.NREM}
@@ -224,7 +224,7 @@ def _fit_length(path: Path, hyp: Hypnogram, n_epochs: int, own_length: bool) -> 
     el = hyp.epoch_length
     if n > n_epochs + 1:
         raise LabelsError(path, f"the labels cover {n} epochs ({n * el:g} s) but the recording "
-                                f"has only {n_epochs} epochs of {el:g} s; check that the labels "
+                                f"has only {epochs_text(n_epochs, el)}; check that the labels "
                                 "belong to this recording and use the same epoch length")
     if n == n_epochs:
         return hyp

@@ -116,3 +116,15 @@ def test_info_shows_a_model_card_with_its_parent_and_lab_gate(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "model:        lab" in out and "= base (" in out
     assert "lab gate: recordings unlike its 1 corrected recording(s)" in out
+
+
+def test_one_epoch_is_singular(tmp_path, capsys):
+    """A user trial: converting one label to 3600-s epochs said "wrote 1 epochs of 3600 s"."""
+    src = tmp_path / "acc.csv"
+    src.write_text("brain_state\n2\n")
+    out = tmp_path / "o.csv"
+    assert main(["convert-labels", str(src), str(out), "--epoch-length", "3600"]) == 0
+    assert f"wrote 1 epoch of 3600 s to {out}" in capsys.readouterr().out
+    two = tmp_path / "o2.csv"
+    assert main(["convert-labels", str(src), str(two), "--n-epochs", "2"]) == 0
+    assert f"wrote 2 epochs of 1 s to {two}" in capsys.readouterr().out

@@ -134,3 +134,26 @@ def test_robust_span_ignores_a_rare_artefact():
     assert robust_span(np.full(10, np.nan)) is None
     flat_lo, flat_hi = robust_span(np.zeros(10))
     assert flat_lo < 0 < flat_hi
+
+
+def test_a_track_scale_stays_at_the_recordings_range_until_changed():
+    """Atonia (10 µV) then waking tone (300 µV): one range for the whole recording, which
+    fits the tone, computed once; zoom, fit and reset are the person's."""
+    from sleepscorer.core.display import TrackScale
+
+    rng = np.random.default_rng(0)
+    emg = np.concatenate([10 * rng.normal(size=512 * 600), 300 * rng.normal(size=512 * 600)])
+    pyramid = MinMaxPyramid(emg.astype(np.float32), 512.0)
+    home = pyramid.robust_range()
+    assert pyramid.robust_range() is home  # kept, not computed again
+    assert home[0] < -700 and 700 < home[1] < 1500
+    scale = TrackScale(home)
+    assert scale.span == home and scale.gain == 1.0
+    scale.zoom(2.0)
+    assert np.isclose(scale.hi - scale.lo, (home[1] - home[0]) / 2) and np.isclose(scale.gain, 2)
+    scale.fit(emg[:5120])
+    assert scale.hi < 50 and scale.lo > -50  # fitted to atonia
+    scale.fit(np.array([np.nan]))
+    assert scale.hi < 50  # nothing finite: unchanged
+    scale.reset()
+    assert scale.span == home

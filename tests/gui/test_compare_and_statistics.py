@@ -114,3 +114,54 @@ def test_panel_per_hour_bins_on_clock_hours_when_the_start_is_known(qtbot, tmp_p
             in panel.latency.text())
     text = backend.write_statistics(stats=panel.compute(), path=tmp_path / "s.csv").read_text()
     assert "per hour,bins aligned to clock hours\n" in text and "0,2024-03-01 18:30,1800," in text
+
+
+def _time_column(panel) -> dict[str, str]:
+    table = panel.table
+    return {table.verticalHeaderItem(r).text(): table.item(r, 0).text()
+            for r in range(table.rowCount())}
+
+
+def test_the_time_column_has_one_unit_on_a_day_and_on_minutes(qtbot):
+    """A user trial: on a 24-h file the time column read "11.33 h" beside "93.8 min", and a
+    short file's 2 unscored seconds read "0.0 min". Every row is now h:mm:ss."""
+    from sleepscorer.gui.statistics_panel import StatisticsPanel
+
+    panel = StatisticsPanel()
+    qtbot.addWidget(panel)
+    day = np.repeat([Stage.WAKE, Stage.NREM, Stage.REM, Stage.UNSCORED],
+                    [40788, 39984, 5628, 0]).astype(np.int8)
+    panel.set_hypnogram(Hypnogram.from_arrays(day))
+    qtbot.waitUntil(lambda: panel.stats is not None, timeout=10000)  # a day: off the GUI thread
+    assert panel.table.horizontalHeaderItem(0).text() == "time (h:mm:ss)"
+    times = _time_column(panel)
+    assert (times["Wake"], times["NREM"], times["REM"]) == ("11:19:48", "11:06:24", "1:33:48")
+    assert times["Unscored"] == "0:00:00"
+    short = np.repeat([Stage.WAKE, Stage.NREM, Stage.UNSCORED], [200, 98, 2]).astype(np.int8)
+    panel.set_hypnogram(Hypnogram.from_arrays(short))
+    times = _time_column(panel)
+    assert (times["Wake"], times["Unscored"]) == ("0:03:20", "0:00:02")
+    assert panel.table.item(0, 3).text() == "200.0"  # the unit is in the header: "mean (s)"
+
+
+def test_the_comparison_bands_title_is_readable(qtbot, window, recording_path, tmp_path):
+    """A user trial: the band of a second labels file was titled "b_a_see…", upright in a
+    34-px band. The name now reads across, cut in its middle (start and extension show), and
+    the whole name is the tooltip."""
+    from PySide6.QtGui import QFontMetrics
+
+    session = open_and_score(qtbot, window, recording_path)
+    name = "b_a_seed42_second_scorer_labels.csv"
+    path = tmp_path / name
+    backend.write_labels_csv(hypnogram=session.hypnogram, path=path)
+    assert window.files.labels.compare_with(path)
+    axis = window.trace_view.compare_plot.getAxis("left")
+    [[(_, title)], _] = axis._tickLevels  # what the axis draws, horizontally
+    assert title.startswith("b_a_") and title.endswith(".csv") and "…" in title
+    width = QFontMetrics(axis.style["tickFont"]).horizontalAdvance(title)
+    assert width <= axis.width() - axis.style["tickTextOffset"][0]  # it fits its axis
+    assert name in axis.toolTip() and name in window.trace_view.compare_plot.toolTip()
+    short = tmp_path / "s2.csv"
+    backend.write_labels_csv(hypnogram=session.hypnogram, path=short)
+    assert window.files.labels.compare_with(short)
+    assert axis._tickLevels[0][0][1] == "s2.csv"  # a short name whole

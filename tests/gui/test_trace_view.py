@@ -1,4 +1,5 @@
-"""The scoring view: traces scaled to what is visible, the spectrogram on the time axis."""
+"""The scoring view: traces scaled to the recording's amplitude, the spectrogram on the time
+axis."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import numpy as np
 from tests.gui.conftest import open_and_score
 
 
-def test_traces_fit_the_visible_amplitude(qtbot, window, recording_path):
+def test_traces_fit_the_recordings_amplitude(qtbot, window, recording_path):
     session = open_and_score(qtbot, window, recording_path)
     tv = window.trace_view
     tv.set_x_range(0, 30)

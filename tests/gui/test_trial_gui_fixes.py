@@ -283,3 +283,19 @@ def test_a_table_recording_asks_for_its_rate(qtbot, window, tmp_path, monkeypatc
     assert asked == ["mouse_table.csv"]
     assert window.session.recording.eeg.rate == RATE
     assert len(window.session.hypnogram) == 300
+
+
+def test_a_label_key_replaces_nothing_to_confirm(qtbot, window, recording_path):
+    """A user trial: "nothing to confirm" stayed in the status bar after the next label
+    key (0); a key's outcome replaces the last action's message, as Enter's own does."""
+    session = open_and_score(qtbot, window, recording_path)
+    session.click(10.5)
+    qtbot.keyClick(window, Qt.Key.Key_2)  # a person's label: nothing left to confirm there
+    session.click(10.5)
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    assert window.statusBar().currentMessage() == "nothing to confirm in the selection"
+    qtbot.keyClick(window, Qt.Key.Key_0)
+    assert window.statusBar().currentMessage() == ""
+    session.click(20.5)
+    qtbot.keyClick(window, Qt.Key.Key_Return)  # the model's label: confirmed, and said so
+    assert window.statusBar().currentMessage() == "confirmed epochs 20-20"

@@ -142,10 +142,11 @@ def test_changed_signals_say_a_rescore_applies_them(qtbot, window, recording_pat
     assert "alone" in panel.info.text()  # which signal the labels came from
 
 
-def test_long_times_read_in_hours_in_the_statistics():
+def test_times_in_the_statistics_read_as_h_mm_ss():
     from sleepscorer.gui.statistics_panel import duration_text
 
-    assert duration_text(570) == "9.5 min" and duration_text(20556) == "5.71 h"
+    assert duration_text(570) == "0:09:30" and duration_text(20556) == "5:42:36"
+    assert duration_text(2) == "0:00:02" and duration_text(2.5) == "0:00:02.5"
 
 
 def test_a_flat_electrode_is_listed_once_after_scoring(qtbot, window, tmp_path):
