@@ -33,6 +33,7 @@ from sleepscorer_model.quality import QualitySpan, check_channels, stretches
 from sleepscorer_model.reading import calibration_reference, network_probabilities
 from sleepscorer_model.weights import LoadedModel, resolve_model
 
+from sleepscorer.epoch_windows import mean_probabilities
 from sleepscorer.errors import ModelError
 from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.io.recording import MIN_SIGNAL_RATE, Recording, too_slow_to_score
@@ -51,6 +52,7 @@ class ScoreResult:
     epoch_length: float = 1.0
     warnings: list[str] = field(default_factory=list)
     quality: list[QualitySpan] = field(default_factory=list)  # unusable signal, per channel
+    per_second: np.ndarray | None = None  # the 1-s probabilities `probabilities` come from
 
     @property
     def stages(self) -> np.ndarray:
@@ -93,23 +95,9 @@ def choose_modality(recording: Recording, requested: str, model_modalities: tupl
 
 
 def combine_epochs(p1: np.ndarray, epoch_length: float, n_out: int) -> np.ndarray:
-    """1-s probabilities -> probabilities per `epoch_length` epoch (overlap-weighted mean)."""
-    if abs(epoch_length - 1.0) < 1e-9:
-        return p1[:n_out]
-    n1 = len(p1)
-    if epoch_length < 1.0:  # finer epochs take the 1-s epoch that contains their centre
-        centre = ((np.arange(n_out) + 0.5) * epoch_length).astype(int)
-        return p1[np.minimum(centre, n1 - 1)]
-    i = np.arange(n1, dtype=np.float64)
-    k0 = np.floor(i / epoch_length + 1e-9).astype(int)
-    w0 = np.minimum(i + 1, (k0 + 1) * epoch_length) - i
-    acc = np.zeros((n_out + 2, p1.shape[1]))
-    wsum = np.zeros(n_out + 2)
-    for k, w in ((k0, w0), (k0 + 1, 1.0 - w0)):
-        k = np.minimum(k, n_out + 1)
-        np.add.at(acc, k, w[:, None] * p1)
-        np.add.at(wsum, k, w)
-    return (acc[:n_out] / np.maximum(wsum[:n_out, None], 1e-12)).astype(np.float32)
+    """1-s probabilities -> probabilities per `epoch_length` epoch: the one rule of the CLI and
+    of the app's export (sleepscorer.epoch_windows, the overlap-weighted mean)."""
+    return mean_probabilities(p1, epoch_length / BASE_EPOCH, n_out)
 
 
 def source_profile(source: EpochSource, encoder: TokenEncoder | None = None,
@@ -224,7 +212,7 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
         warnings.append(f"the last {left:g} s are shorter than one {epoch_length:g}-s epoch and "
                         "are not in the output")
     return ScoreResult(probs, classes, loaded.name, str(dev), modality, epoch_length,
-                       warnings, spans)
+                       warnings, spans, per_second=np.asarray(p1, np.float32))
 
 
 def _used_channels(recording: Recording, modality: str) -> dict:
@@ -301,7 +289,13 @@ def gate_unusable(p1: np.ndarray, classes: tuple[Stage, ...], bad: dict[str, np.
 def to_hypnogram(result: ScoreResult, hypnogram: Hypnogram | None = None,
                  overwrite_person: bool = False) -> Hypnogram:
     """Put model output into a Hypnogram (a new one, or an existing one: a person's labels
-    are kept unless overwrite_person)."""
+    are kept unless overwrite_person). A new one at another epoch length than 1 s is the 1-s
+    labels through `Hypnogram.to_epoch_length`, the rule of the app's export too."""
+    if hypnogram is None and result.per_second is not None \
+            and abs(result.epoch_length - BASE_EPOCH) > 1e-9:
+        one = Hypnogram(len(result.per_second), BASE_EPOCH)
+        one.apply_model(result.per_second, result.classes)
+        return one.to_epoch_length(result.epoch_length, len(result.probabilities))
     hyp = hypnogram if hypnogram is not None else Hypnogram(len(result.probabilities),
                                                              result.epoch_length)
     hyp.apply_model(result.probabilities, result.classes, overwrite_person=overwrite_person)

@@ -17,6 +17,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from sleepscorer.epoch_windows import coarsen, mean_probabilities
 from sleepscorer.stages import (
     BASE_EPOCH,
     EXPORT_EPOCH_LENGTHS,
@@ -335,42 +336,27 @@ class Hypnogram:
         return int(later[0]) if len(later) else int(hits[0])
 
     # -- epoch length -----------------------------------------------------------------
-    def to_epoch_length(self, epoch_length: float) -> Hypnogram:
-        """Relabel at a coarser epoch length by majority vote (ties: the stage that comes first in time).
-
-        Each coarse epoch covers a whole number of fine epochs; a coarse epoch that is
-        mostly unscored stays unscored, so unscored time never becomes Wake.
-        """
+    def to_epoch_length(self, epoch_length: float, n_epochs: int | None = None) -> Hypnogram:
+        """These labels at another epoch length, by `sleepscorer.epoch_windows` (the one rule
+        of the CLI's scoring and of every export): a person's windows by majority vote (ties:
+        the stage that comes first in time), the model's by its mean probabilities, which the
+        result keeps; a mostly unscored window stays unscored, so it never becomes Wake.
+        `n_epochs` (default: the whole windows) may add a last window the labels end inside
+        (a recording's part second the model does not read): its last label carries on."""
         refine, k = grid_ratio(self.epoch_length, epoch_length)
-        if refine > 1:  # e.g. 1 s -> 2.5 s and 2.5 s -> 1 s both go through 0.5 s
-            return self._refine(refine).to_epoch_length(epoch_length)
-        n = len(self) // k
-        blocks = self.stages[: n * k].reshape(n, k).astype(np.int16)
-        codes = np.array([s.value for s in Stage], dtype=np.int16)
-        hits = np.stack([blocks == c for c in codes], axis=1)  # (n, codes, k)
-        counts = hits.sum(axis=2)
-        first = np.where(hits.any(axis=2), hits.argmax(axis=2), k)
-        winner = codes[np.argmax(counts * (k + 1) - first, axis=1)]  # ties: the earliest stage
-        conf = self.confidence[: n * k].reshape(n, k)
-        filled = np.where(np.isnan(conf), 0.0, conf)
-        counted = (~np.isnan(conf)).sum(axis=1)
-        mean_conf = np.where(counted > 0, filled.sum(axis=1) / np.maximum(counted, 1), np.nan)
-        # Provenance (README, "The label CSV"): a window is a person's only where the person
-        # decided it: the person's epochs of the winning stage are more than half the window,
-        # or half with every epoch of it that stage, or no model epoch is in it. Expert if
-        # expert epochs are most of those, else imported.
-        blocks_src = self.sources[: n * k].reshape(n, k)
-        agrees = blocks == winner[:, None]
-        has_model = (blocks_src == Source.MODEL).any(axis=1)
-        decided = np.where(has_model[:, None], agrees, True)
-        n_expert = (decided & (blocks_src == Source.EXPERT)).sum(axis=1)
-        n_imported = (decided & (blocks_src == Source.IMPORTED)).sum(axis=1)
-        n_person = n_expert + n_imported
-        person = ~has_model | (2 * n_person > k) | ((2 * n_person == k) & agrees.all(axis=1))
-        sources = np.select([winner == Stage.UNSCORED, person & (n_expert >= n_imported), person],
-                            [Source.NONE, Source.EXPERT, Source.IMPORTED], Source.MODEL)
-        out = Hypnogram.from_arrays(winner, epoch_length, sources=sources.astype(np.int8))
-        out.confidence[:] = np.where(sources == Source.MODEL, mean_conf, np.nan)
+        fine = self._refine(refine) if refine > 1 else self  # 1 s -> 2.5 s goes through 0.5 s
+        n = len(fine) // k if n_epochs is None else int(n_epochs)
+        probs = None
+        if self.probabilities is not None and len(self.classes) \
+                and self.probabilities.shape == (len(self), len(self.classes)):
+            probs = mean_probabilities(self.probabilities, epoch_length / self.epoch_length, n)
+        pad = max(0, n * k - len(fine)) if len(fine) else 0
+        arrays = (np.pad(a, (0, pad), mode="edge") for a in (fine.stages, fine.sources,
+                                                             fine.confidence))
+        stages, sources, confidence = coarsen(*arrays, k, probs, self.classes)
+        out = Hypnogram.from_arrays(stages, epoch_length, sources=sources, confidence=confidence)
+        if probs is not None:
+            out.probabilities, out.classes = probs[:len(out)], tuple(self.classes)
         return out
 
     def _refine(self, k: int) -> Hypnogram:

@@ -4,7 +4,7 @@
     model         the networks, training, inference (top-level package `model`)
     core          scoring state, statistics, rules, journal
     io            files in, files out
-    bottom        errors, stages (vocabulary + epoch grid), hypnogram, resources
+    bottom        errors, stages (vocabulary + epoch grid), hypnogram, epoch_windows, resources
 
 A module may import its own layer and the layers below it, never above (a back-arrow).
 io, core and model never import Qt. No two modules import each other, not even from
@@ -24,6 +24,7 @@ QT = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "pyqtgraph", "superqt", "qtpy")
 # first matching prefix wins: longest prefixes first
 LAYERS = {
     "sleepscorer.errors": 0, "sleepscorer.stages": 0, "sleepscorer.hypnogram": 0,
+    "sleepscorer.epoch_windows": 0,
     "sleepscorer.resources": 0, "sleepscorer": 0,  # the package's face: __version__ only
     "sleepscorer.io": 1,
     "sleepscorer.core": 2,
@@ -114,7 +115,7 @@ def test_layers_point_one_way():
 
 @pytest.mark.parametrize("layer", ["sleepscorer.io", "sleepscorer.core", "sleepscorer_model",
                                    "sleepscorer.errors", "sleepscorer.stages",
-                                   "sleepscorer.hypnogram"])
+                                   "sleepscorer.hypnogram", "sleepscorer.epoch_windows"])
 def test_no_qt_below_the_shells(layer):
     found = [f"{_where(m)}:{line} imports {name}"
              for m in MODULES if m == layer or m.startswith(layer + ".")

@@ -70,6 +70,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="a label file of this one recording (any format convert-labels reads): "
                         "its epochs choose the recording's scaling when they cover 2 min and two "
                         "states; for a file that is almost all one state, label a few minutes")
+    p.add_argument("--calibrate-epoch-length", type=float, default=None, metavar="S",
+                   help="epoch length in s of a --calibrate file that does not record it "
+                        "(AccuSleep, .mat; default 1, and a file that fits the recording only "
+                        "at a longer one is refused until this is given)")
     p.set_defaults(func=run)
 
 
@@ -212,7 +216,8 @@ def _run_single(args: argparse.Namespace, path: Path) -> int:
     try:
         result = score_file(path, out, model, options_from(args),
                             progress=progress_line(path.name), roles=roles_from(args),
-                            rate=args.rate, calibration=args.calibrate)
+                            rate=args.rate, calibration=args.calibrate,
+                            calibration_epoch_length=args.calibrate_epoch_length)
     except (SleepScorerError, KeyboardInterrupt):
         end_live()
         raise

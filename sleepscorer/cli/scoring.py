@@ -18,7 +18,8 @@ def score_file(path: Path, out: Path, model=None, options=None,  # noqa: ANN001
                progress: Callable[[int, int], None] | None = None,
                cancel: Callable[[], bool] | None = None,
                roles: dict | None = None, rate: float | None = None,
-               calibration: Path | None = None, roles_if_named: bool = False):  # noqa: ANN201
+               calibration: Path | None = None, roles_if_named: bool = False,
+               calibration_epoch_length: float | None = None):  # noqa: ANN201
     """Read one recording, score it, write `out` (our CSV). Returns the ScoreResult.
 
     `model` is None (bundled), a path, or a `model.weights.LoadedModel` (load once, reuse).
@@ -26,7 +27,8 @@ def score_file(path: Path, out: Path, model=None, options=None,  # noqa: ANN001
     `roles` overrides channel kinds by name; with `roles_if_named` (a batch) only in a file
     that has one of those names, so unnamed EDFs and files with named channels can be scored
     in one run. `rate` is for CSV/Parquet tables. `calibration`
-    is a label file of this recording whose epochs choose its scaling. The output is checked
+    is a label file of this recording whose epochs choose its scaling, read at
+    `calibration_epoch_length` when it does not record its own. The output is checked
     before anything is read (never an input, a device or a folder); the recording's own
     warnings come first in the result's `warnings`.
     """
@@ -53,10 +55,10 @@ def score_file(path: Path, out: Path, model=None, options=None,  # noqa: ANN001
                                       "by its own channel names")
     person = None
     if calibration is not None:
-        from sleepscorer.io.labels import read_labels
-        from sleepscorer.stages import BASE_EPOCH
+        from sleepscorer.io.labels import read_labels_of_recording
 
-        person = read_labels(calibration, n_epochs=recording.n_epochs(BASE_EPOCH), epoch_length=BASE_EPOCH)
+        person = read_labels_of_recording(calibration, recording.duration_s,
+                                          calibration_epoch_length, "--calibrate-epoch-length")
     if recording.eeg is None and recording.emg is None:
         from sleepscorer.errors import RecordingError
 

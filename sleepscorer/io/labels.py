@@ -48,10 +48,12 @@ MAT_STAGES: dict[int, Stage] = {0: Stage.WAKE, 1: Stage.NREM, 2: Stage.REM, 3: S
 # -- writing ----------------------------------------------------------------------------
 def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | None = None,
                      probabilities: bool = True, notes: Sequence[str] | None = None) -> None:
-    """Write `hyp` as our CSV, atomically. Converts to `epoch_length` when it differs.
+    """Write `hyp` as our CSV, atomically. Converts to `epoch_length` when it differs, by
+    `Hypnogram.to_epoch_length` (sleepscorer.epoch_windows: the rule `sleepscorer score
+    --epoch-length` uses too, so the app's export and the CLI's file agree).
 
-    Probabilities (`p_Wake,...`) are written only when asked for and still valid, i.e.
-    not after a change of epoch length. Confidence is empty for person-set labels.
+    Probabilities (`p_Wake,...`) are written when asked for and known (at another epoch
+    length, each window's mean). Confidence is empty for person-set labels.
     `notes` (one string per written epoch, "" for none) adds a last `note` column saying why
     an epoch is what it is (e.g. a flat electrode); readers ignore it.
     """
@@ -168,6 +170,8 @@ def _read_labels(path: Path, n_epochs: int | None, epoch_length: float | None,
             raise LabelsError(path, "not a label file this program knows (columns: "
                               f"{', '.join(header) or 'none'}); supported: {'; '.join(SUPPORTED)}")
     if epoch_length is not None and not math.isclose(epoch_length, hyp.epoch_length):
+        if n_epochs is not None:  # too long for the recording: said in the file's own epochs
+            _fit_length(path, hyp, int(n_epochs * epoch_length / hyp.epoch_length + 1e-9), own_length)
         notes, covered = hyp.warnings, len(hyp) * hyp.epoch_length
         try:
             hyp = hyp.to_epoch_length(epoch_length)
@@ -200,6 +204,28 @@ def read_labels_as_recorded(path: str | Path, file_epoch_length: float | None = 
     return fitted
 
 
+def read_labels_of_recording(path: str | Path, duration_s: float,
+                             file_epoch_length: float | None, option: str) -> Hypnogram:
+    """The labels of one recording `duration_s` long, at the file's own epoch length, placed
+    as `stats --recording` places them (`read_labels_as_recorded`). A file that records no
+    epoch length (AccuSleep, .mat) whose labels would cover the recording at a longer one
+    (`covering_epoch_length`, as `compare` and the app's import guess) is ambiguous: refused,
+    naming `option`, unless `file_epoch_length` was given. (900 4-s AccuSleep labels of a
+    1-h recording were taken as its first 900 s, without a word.)"""
+    hyp = read_labels_as_recorded(path, file_epoch_length)
+    fits = None if hyp.recorded_epoch_length or file_epoch_length is not None \
+        else covering_epoch_length(len(hyp), duration_s)
+    if fits:
+        raise LabelsError(path, f"does not record its epoch length: its {len(hyp)} labels cover "
+                                f"{len(hyp):g} s of the {duration_s:g}-s recording at 1 s each, "
+                                f"all of it at {fits:g} s; give {option} {fits:g} if its epochs "
+                                f"are {fits:g} s ({option} 1 if they are 1 s)")
+    fitted = _fit_length(Path(path), hyp, int(duration_s // hyp.epoch_length + 1e-9),
+                         hyp.recorded_epoch_length)
+    fitted.recorded_epoch_length = hyp.recorded_epoch_length
+    return fitted
+
+
 def read_bids_events(path: str | Path) -> Hypnogram:
     """A BIDS events.tsv as a Hypnogram at the file's own epoch length (e.g. 4 s), or at
     1 s when its rows are bouts of any length.
@@ -223,9 +249,10 @@ def _fit_length(path: Path, hyp: Hypnogram, n_epochs: int, own_length: bool) -> 
     n = len(hyp)
     el = hyp.epoch_length
     if n > n_epochs + 1:
-        raise LabelsError(path, f"the labels cover {n} epochs ({n * el:g} s) but the recording "
-                                f"has only {epochs_text(n_epochs, el)}; check that the labels "
-                                "belong to this recording and use the same epoch length")
+        raise LabelsError(path, f"the labels cover {epochs_text(n, el)} ({n * el:g} s) but the "
+                                f"recording has only {epochs_text(n_epochs, el)} "
+                                f"({n_epochs * el:g} s); check that the labels belong to this "
+                                "recording and use the same epoch length")
     if n == n_epochs:
         return hyp
     out = Hypnogram(n_epochs, el)
