@@ -78,10 +78,14 @@ def left_out(hypnogram: Hypnogram, classes: Sequence[Stage], n_epochs: int) -> d
 
 
 def left_out_text(entry: dict, classes: Sequence[str]) -> str:
-    """One line for a person: what an export left out and why ("" when nothing was)."""
+    """One line for a person: what an export (a manifest entry, or a whole manifest: its
+    recordings summed) left out and why ("" when nothing was)."""
     from sleepscorer.stages import display_name
 
-    dropped = entry.get("left_out") or {}
+    dropped: dict[str, int] = {}
+    for one in entry.get("recordings", [entry]):
+        for stage, n in (one.get("left_out") or {}).items():
+            dropped[stage] = dropped.get(stage, 0) + int(n)
     if not dropped:
         return ""
     what = ", ".join(f"{n} {stage}" for stage, n in dropped.items())
