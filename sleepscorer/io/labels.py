@@ -219,7 +219,8 @@ def read_bids_events(path: str | Path) -> Hypnogram:
     1 s when its rows are bouts of any length.
 
     `stage` may be MSSV codes (1 Wake, 2 NREM, 3 REM, 4 Artifact) or stage names; epochs
-    no row covers stay Unscored, an incomplete last epoch is left out. Convert with
+    no row covers stay Unscored, an incomplete last epoch is left out. A `source` column
+    (model, expert, imported) says who set each label; without it all are a person's. Convert with
     `hyp.to_epoch_length(1.0)`.
     """
     path = Path(path)
