@@ -67,6 +67,32 @@ def labelled_runs(labels: np.ndarray, context: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in runs]
 
 
+def left_out(hypnogram: Hypnogram, classes: Sequence[Stage], n_epochs: int) -> dict[str, int]:
+    """Person-set 1-s epochs per stage the model does not score (e.g. MA for a Wake/NREM/REM
+    model): not exported, and said so (63 MA epochs went missing without a word)."""
+    hyp = hypnogram if abs(hypnogram.epoch_length - 1.0) < 1e-9 else hypnogram.to_epoch_length(1.0)
+    n = min(n_epochs, len(hyp))
+    stages = hyp.stages[:n][hyp.is_person_labelled()[:n]]
+    return {Stage(int(s)).label: int(np.count_nonzero(stages == s)) for s in np.unique(stages)
+            if Stage(int(s)) not in classes and Stage(int(s)) is not Stage.UNSCORED}
+
+
+def left_out_text(entry: dict, classes: Sequence[str]) -> str:
+    """One line for a person: what an export (a manifest entry, or a whole manifest: its
+    recordings summed) left out and why ("" when nothing was)."""
+    from sleepscorer.stages import display_name
+
+    dropped: dict[str, int] = {}
+    for one in entry.get("recordings", [entry]):
+        for stage, n in (one.get("left_out") or {}).items():
+            dropped[stage] = dropped.get(stage, 0) + int(n)
+    if not dropped:
+        return ""
+    what = ", ".join(f"{n} {stage}" for stage, n in dropped.items())
+    return (f"{what} epoch(s) left out: the model scores "
+            f"{'/'.join(display_name(c) for c in classes)} only")
+
+
 def _atomic_json(path: Path, data: dict) -> None:
     write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
@@ -122,7 +148,8 @@ def export_corrections(recording: Recording, hypnogram: Hypnogram, out_dir: str 
     The same recording (same signal) exported again replaces its earlier entry and files;
     the returned manifest entry then lists the replaced ids under "replaced".
     `preprocessing` defaults to the base model card's (it must match it: the arrays are
-    model input). Raises LabelsError when no epoch carries a person's label.
+    model input). Raises LabelsError when no epoch carries a person's label. The entry's
+    "left_out" counts person-set epochs of stages the model does not score (not exported).
     """
     out = Path(out_dir)
     card = base_model_card
@@ -155,6 +182,7 @@ def export_corrections(recording: Recording, hypnogram: Hypnogram, out_dir: str 
     rec_id = _next_id(manifest["recordings"])
     entry_runs = _save_runs(out, rec_id, runs, labels, source)
     counts = np.bincount(labels[labels >= 0], minlength=len(classes))
+    dropped = left_out(hypnogram, stages_from_names(classes), n)
     entry = {
         "id": rec_id, "recording": str(recording.source),
         "source_path": resolved, "signal_sha256": signal,
@@ -164,7 +192,7 @@ def export_corrections(recording: Recording, hypnogram: Hypnogram, out_dir: str 
         "epoch_length": BASE_EPOCH, "n_epochs": n,
         "context_epochs": context, "runs": entry_runs,
         "label_counts": dict(zip(classes, counts.tolist(), strict=True)),
-        "labelled_epochs": int(counts.sum()),
+        "labelled_epochs": int(counts.sum()), "left_out": dropped,
         "base_model_sha256": base_sha256(card),
         "created": datetime.now(UTC).isoformat(timespec="seconds")}
     if earlier:  # exported before: this export takes its place (and its position)

@@ -19,8 +19,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "left out. Files at different epoch lengths are compared at the coarser.")
     parser.add_argument("a", help="reference labels (e.g. the expert's)")
     parser.add_argument("b", help="labels to check (e.g. the model's)")
-    parser.add_argument("--epoch-length", type=float, default=None,
-                        help="epoch length in s of files that do not record it (default 1)")
+    parser.add_argument("--file-epoch-length", "--epoch-length", dest="epoch_length",
+                        type=float, default=None, metavar="S",
+                        help="epoch length in s of files that do not record it (AccuSleep, "
+                             ".mat; default 1)")
     parser.add_argument("-o", "--out", default=None, help="also write the figures as .json")
     parser.set_defaults(func=run)
 
@@ -72,5 +74,5 @@ def length_mismatch(a, b, name_a: str, name_b: str, guess: bool = True) -> str: 
             else None
         if fits:
             text += (f". {name} does not record its epoch length: at one label per {fits:g} s "
-                     f"it covers {len(hyp) * fits:g} s; if so, give --epoch-length {fits:g}")
+                     f"it covers {len(hyp) * fits:g} s; if so, give --file-epoch-length {fits:g}")
     return text

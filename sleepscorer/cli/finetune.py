@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="corrections folder")
     p.add_argument("--base", type=Path, default=None, metavar="MODEL",
                    help="model the corrections are for (default: the bundled model)")
-    p.add_argument("--epoch-length", type=float, default=None, metavar="S",
+    p.add_argument("--file-epoch-length", "--epoch-length", dest="epoch_length", type=float,
+                   default=None, metavar="S",
                    help="epoch length in s of label files that do not record it (AccuSleep "
                         "CSV or .mat; default 1)")
     p.set_defaults(func=run_export)
@@ -60,7 +61,7 @@ def _base(path: Path | None):  # noqa: ANN202
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from sleepscorer_model.corrections import export_corrections
+    from sleepscorer_model.corrections import export_corrections, left_out_text
 
     from sleepscorer.cli.score import check_epoch_length
     from sleepscorer.io import load_recording
@@ -84,6 +85,8 @@ def run_export(args: argparse.Namespace) -> int:
     verb = "replaced" if entry.get("replaced") else "added"
     print(f"{args.out}: {verb} {args.recording.name}: {entry['labelled_epochs']} labelled "
           f"epochs ({counts}) in {len(entry['runs'])} run(s)")
+    if note := left_out_text(entry, base.card["classes"]):
+        print(f"note: {note}")
     return 0
 
 

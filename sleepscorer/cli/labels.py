@@ -1,8 +1,14 @@
-"""`sleepscorer convert-labels IN OUT`: any label file to our CSV or a BIDS events.tsv."""
+"""`sleepscorer convert-labels IN OUT`: any label file to our CSV or a BIDS events.tsv.
+
+Two epoch lengths, never one option for both: `--file-epoch-length` is that of an input
+that does not record its own (AccuSleep, .mat), `--epoch-length` that of the output. The
+recording's length is `--duration` in seconds (or `--n-epochs` of the output's epochs).
+"""
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 
 
@@ -13,37 +19,56 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Write OUT as our CSV, or as BIDS events.tsv when OUT ends with events.tsv.")
     parser.add_argument("input", help="label file to read")
     parser.add_argument("output", help="file to write (.csv, or *events.tsv)")
-    parser.add_argument("--epoch-length", type=float, default=None,
-                        help="epoch length in s of the output (default: the input's; 1 s for "
-                             "AccuSleep and .mat inputs)")
-    parser.add_argument("--n-epochs", type=int, default=None,
-                        help="epochs in the recording: pad shorter labels with Unscored, "
+    parser.add_argument("--file-epoch-length", type=float, default=None, metavar="S",
+                        help="epoch length in s of an input that does not record it (AccuSleep "
+                             "CSV, .mat; default 1); files that record theirs keep it")
+    parser.add_argument("--epoch-length", type=float, default=None, metavar="S",
+                        help="epoch length in s of the output (default: the input's)")
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--duration", type=float, default=None, metavar="S",
+                        help="the recording's length in s: pad shorter labels with Unscored, "
                              "refuse much longer ones")
+    length.add_argument("--n-epochs", type=int, default=None,
+                        help="the recording's length in epochs of the output's epoch length "
+                             "(prefer --duration)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    import math
-
-    from sleepscorer.errors import SleepScorerError
-    from sleepscorer.io.labels import read_labels, write_bids_events, write_labels_csv
-    from sleepscorer.io.outputs import check_label_output, check_output_file
-    from sleepscorer.stages import epochs_text, on_grid
-
-    if args.epoch_length is not None:
-        el = args.epoch_length
-        if not math.isfinite(el) or el <= 0 or el > 3600 or not on_grid(el):
-            raise SleepScorerError(None, f"--epoch-length {el:g} is not on the epoch grid; use "
-                                         "a positive length such as 1, 2, 2.5, 4, 5 or 10 s")
-    if args.n_epochs is not None and args.n_epochs < 1:
-        raise SleepScorerError(None, f"--n-epochs {args.n_epochs} must be at least 1")
     from pathlib import Path
 
+    from sleepscorer.errors import SleepScorerError
+    from sleepscorer.io.labels import (
+        assumed_length_note,
+        read_labels,
+        write_bids_events,
+        write_labels_csv,
+    )
+    from sleepscorer.io.outputs import check_label_output, check_output_file
+    from sleepscorer.stages import epochs_text
+
+    for option in ("file_epoch_length", "epoch_length"):
+        _check_length(option, getattr(args, option))
+    if args.n_epochs is not None and args.n_epochs < 1:
+        raise SleepScorerError(None, f"--n-epochs {args.n_epochs} must be at least 1")
+    if args.duration is not None and not (args.duration > 0 and args.duration < float("inf")):
+        raise SleepScorerError(None, f"--duration {args.duration:g} must be a positive number "
+                                     "of seconds")
     check_output_file(args.output, [args.input])
     bids = str(args.output).lower().endswith("events.tsv")
     check_label_output(args.output, bids=bids, offer_bids=True)
-    hyp = read_labels(args.input, n_epochs=args.n_epochs, epoch_length=args.epoch_length)
-    for warning in hyp.warnings:
+    # the input's length never follows --epoch-length (the output's): 1 s unless given
+    hyp = read_labels(args.input, n_epochs=args.n_epochs, epoch_length=args.epoch_length,
+                      file_epoch_length=args.file_epoch_length or 1.0, duration_s=args.duration)
+    notes = list(hyp.warnings)
+    known = args.file_epoch_length is not None or args.duration is not None \
+        or args.n_epochs is not None
+    if note := assumed_length_note(args.input, hyp, known, "--file-epoch-length (or --duration)"):
+        notes.append(note)
+    if hyp.covering_epoch_length:
+        notes.append(f"if its epochs are {hyp.covering_epoch_length:g} s, run: "
+                     f"{retry_command(args, hyp.covering_epoch_length, len(hyp))}")
+    for warning in notes:
         print(f"warning: {warning}", file=sys.stderr)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     if bids:
@@ -53,3 +78,38 @@ def run(args: argparse.Namespace) -> int:
         write_labels_csv(hyp, args.output)
     print(f"wrote {epochs_text(len(hyp), hyp.epoch_length)} to {args.output}")
     return 0
+
+
+def retry_command(args: argparse.Namespace, file_epoch_length: float, n_epochs: int) -> str:
+    """The command that reads the input at `file_epoch_length` for the same recording (its
+    length in seconds, whatever the epochs) and writes the same output epochs, to a new file
+    (this run's output holds a person's labels: it would not be replaced)."""
+    duration = args.duration if args.duration is not None else n_epochs * (args.epoch_length or 1.0)
+    words = ["sleepscorer", "convert-labels", args.input, _beside(args.output, file_epoch_length),
+             "--file-epoch-length", f"{file_epoch_length:g}", "--duration", f"{duration:g}"]
+    if args.epoch_length is not None:
+        words += ["--epoch-length", f"{args.epoch_length:g}"]
+    return shlex.join(words)
+
+
+def _beside(output: str, file_epoch_length: float) -> str:
+    """OUT.csv -> OUT_4s.csv, OUT_events.tsv -> OUT_4s_events.tsv."""
+    from pathlib import Path
+
+    path = Path(output)
+    name = path.name
+    tail = next((t for t in ("_events.tsv", "events.tsv") if name.lower().endswith(t)),
+                path.suffix)
+    return str(path.with_name(f"{name[:len(name) - len(tail)]}_{file_epoch_length:g}s{tail}"))
+
+
+def _check_length(option: str, el: float | None) -> None:
+    import math
+
+    from sleepscorer.errors import SleepScorerError
+    from sleepscorer.stages import on_grid
+
+    if el is not None and (not math.isfinite(el) or el <= 0 or el > 3600 or not on_grid(el)):
+        flag = "--" + option.replace("_", "-")
+        raise SleepScorerError(None, f"{flag} {el:g} is not on the epoch grid; use a positive "
+                                     "length such as 1, 2, 2.5, 4, 5 or 10 s")

@@ -23,8 +23,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="write the figures to this .csv or .json file (one labels file: "
                              "every table; several: one row per file and state in CSV, a list "
                              "in JSON)")
-    parser.add_argument("--epoch-length", type=float, default=None,
-                        help="epoch length in s of files that do not record it (default 1)")
+    parser.add_argument("--file-epoch-length", "--epoch-length", dest="epoch_length",
+                        type=float, default=None, metavar="S",
+                        help="epoch length in s of files that do not record it (AccuSleep, "
+                             ".mat; default 1)")
     parser.add_argument("--start-time", default=None,
                         help="clock time of the first epoch, e.g. 2024-03-01T08:00 (light 07-19 "
                              "h / dark split and hour labels)")
@@ -56,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         write_statistics,
     )
     from sleepscorer.io.atomic import write_text_atomic
-    from sleepscorer.io.labels import read_labels_as_recorded
+    from sleepscorer.io.labels import assumed_length_note, read_labels_as_recorded
     from sleepscorer.io.outputs import check_output_file
 
     start_time = _start_time(args.start_time)
@@ -85,10 +87,9 @@ def run(args: argparse.Namespace) -> int:
     results, stimulation = [], None
     for path in args.labels:
         hyp = read_labels_as_recorded(path, args.epoch_length, duration)
-        if not hyp.recorded_epoch_length and args.epoch_length is None and duration is None:
-            hyp.warnings.append(f"{path} does not record its epoch length: read as one label "
-                                "per 1 s; give --epoch-length (or --recording) if its epochs "
-                                "are longer")
+        known = args.epoch_length is not None or duration is not None
+        if note := assumed_length_note(path, hyp, known, "--file-epoch-length (or --recording)"):
+            hyp.warnings.append(note)
         stats = compute_statistics(hyp, start_time=start_time, spectrogram=spectrogram,
                                    clock_hours=args.clock_hours)
         results.append((path, stats))

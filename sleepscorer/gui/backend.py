@@ -307,6 +307,13 @@ def export_corrections(*, recording, hypnogram, out_dir: str | Path, card: dict)
     return export(recording, hypnogram, out_dir, card)
 
 
+def left_out_text(*, manifest: dict) -> str:
+    """What a corrections folder leaves out (stages the model does not score), or ""."""
+    from sleepscorer_model.corrections import left_out_text as text
+
+    return text(manifest, manifest["classes"])
+
+
 def corrections_dir() -> Path:
     """Where the app keeps corrections it exports for fine-tuning."""
     import platformdirs

@@ -111,11 +111,12 @@ class FinetuneDialog(QDialog):
 
     def _show_summary(self) -> None:
         totals: dict[str, int] = {}
-        recordings = 0
+        recordings, notes = 0, []
         try:
             for folder in self.folders:
                 manifest = backend.read_manifest(folder=folder)
                 recordings += len(manifest["recordings"])
+                notes += [note] if (note := backend.left_out_text(manifest=manifest)) else []
                 for c, n in manifest.get("label_counts", {}).items():
                     totals[c] = totals.get(c, 0) + int(n)
         except SleepScorerError as exc:
@@ -125,7 +126,8 @@ class FinetuneDialog(QDialog):
         total = sum(totals.values())
         per_class = ", ".join(f"{display_name(c)}: {n}" for c, n in totals.items())
         self.summary_label.setText(f"{recordings} recording(s), {total} labelled epochs "
-                                   f"({total / 60:.0f} min)\n{per_class}")
+                                   f"({total / 60:.0f} min)\n{per_class}"
+                                   + "".join(f"\n{note}" for note in notes))
         self.start_button.setEnabled(total > 0)
 
     # -- work ---------------------------------------------------------------------------

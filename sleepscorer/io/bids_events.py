@@ -6,6 +6,8 @@ is. Bouts are a hypnogram in time, read onto the epoch grid the caller uses (1 s
 when none is asked for): their common divisor is no epoch length (boundaries at 10.4 s and
 30.4 s were read, silently, as 0.8-s epochs). Every epoch is whole: an incomplete last one
 is left out, as a recording's is (`stages.n_epochs`), so time in state never gains seconds.
+An optional `source` column (model, expert, imported, as our CSV) says who set each row's
+label; without it every label is a person's (imported), as in files of other tools (MSSV).
 Must not know about recordings' signals or Qt.
 """
 
@@ -18,7 +20,14 @@ import numpy as np
 
 from sleepscorer.errors import LabelsError
 from sleepscorer.hypnogram import Hypnogram, Source
-from sleepscorer.io.label_tables import MAX_EPOCHS, MSSV_STAGES, column, floats, format_number
+from sleepscorer.io.label_tables import (
+    MAX_EPOCHS,
+    MSSV_STAGES,
+    column,
+    floats,
+    format_number,
+    sources_from_names,
+)
 from sleepscorer.stages import BASE_EPOCH, LABEL_DTYPE, Stage
 
 _ON_GRID = 1e-6  # a time within this many epochs of a grid line is on it (float rounding)
@@ -31,7 +40,7 @@ def bids_from_rows(path: Path, header: list[str], rows: list[list[str]],
     `epoch_length` None: an epoch table's own length, bouts onto 1 s. An epoch table asked
     for coarser epochs comes back at its own length, for `Hypnogram.to_epoch_length` to vote.
     """
-    onsets, ends, stages = _events(path, header, rows)
+    onsets, ends, stages, sources = _events(path, header, rows)
     if len(onsets) == 0:
         hyp = Hypnogram(0, epoch_length or BASE_EPOCH)
         hyp.warnings = [f"{path}: no events in the file"]
@@ -42,12 +51,13 @@ def bids_from_rows(path: Path, header: list[str], rows: list[list[str]],
     if ends[-1] / epoch_length > MAX_EPOCHS:
         raise LabelsError(path, f"an event ends at {ends[-1]:g} s, more than "
                                 f"{MAX_EPOCHS * epoch_length / 86400:.0f} days; fix that onset")
-    return _onto_grid(path, onsets, ends, stages, epoch_length)
+    return _onto_grid(path, onsets, ends, stages, sources, epoch_length)
 
 
 def _events(path: Path, header: list[str], rows: list[list[str]],
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(onsets, ends, stage codes) in time order, every row checked; overlaps are errors."""
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(onsets, ends, stage codes, sources) in time order, every row checked; overlaps are
+    errors."""
     onsets = floats(path, column(path, header, rows, "onset"), "onset")
     durations = floats(path, column(path, header, rows, "duration"), "duration")
     values = column(path, header, rows, "stage")
@@ -70,7 +80,9 @@ def _events(path: Path, header: list[str], rows: list[list[str]],
                                 "needs one stage")
     stage_of = {v: int(_stage_of(path, v)) for v in set(values)}
     codes = np.array([stage_of[v] for v in values], dtype=LABEL_DTYPE)
-    return onsets[order], ends[order], codes[order]
+    sources = (sources_from_names(path, column(path, header, rows, "source"))
+               if "source" in header else np.full(len(codes), Source.IMPORTED, np.int8))
+    return onsets[order], ends[order], codes[order], sources[order]
 
 
 def _epoch_table_length(onsets: np.ndarray, ends: np.ndarray) -> float | None:
@@ -89,23 +101,28 @@ def _on(times: np.ndarray, epoch_length: float) -> np.ndarray:
 
 
 def _onto_grid(path: Path, onsets: np.ndarray, ends: np.ndarray, codes: np.ndarray,
-               el: float) -> Hypnogram:
+               who: np.ndarray, el: float) -> Hypnogram:
     """Each whole `el`-s epoch takes the stage covering most of it, time no event covers
     counting as Unscored; a tie goes to the stage that comes first in the epoch, as
-    `Hypnogram.to_epoch_length` votes. The incomplete last epoch is left out."""
+    `Hypnogram.to_epoch_length` votes. Its source is that stage's events', the model's if
+    any of them is the model's (a person's label is never made up). The incomplete last
+    epoch is left out."""
     n = int(np.floor(ends[-1] / el + _ON_GRID))
     stages = np.full(n, Stage.UNSCORED, dtype=LABEL_DTYPE)
+    sources = np.full(n, Source.NONE, dtype=np.int8)
     first = np.where(_on(onsets, el), np.round(onsets / el), np.ceil(onsets / el)).astype(np.int64)
     stop = np.minimum(np.where(_on(ends, el), np.round(ends / el), np.floor(ends / el)), n)
     count = np.maximum(stop.astype(np.int64) - first, 0)  # the epochs one event covers whole
     at = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count - first, count)
     stages[at] = np.repeat(codes, count)
+    sources[at] = np.repeat(who, count)
     times = np.concatenate([onsets, ends[:-1]])
     off = np.unique(times[~_on(times, el)])
     for k in np.unique(np.floor(off / el).astype(np.int64)):
         if k < n:
-            stages[k] = _majority(onsets, ends, codes, k * el, (k + 1) * el)
-    hyp = Hypnogram.from_arrays(stages, el, source=Source.IMPORTED)
+            stages[k], sources[k] = _majority(onsets, ends, codes, who, k * el, (k + 1) * el)
+    sources[stages == Stage.UNSCORED] = Source.NONE
+    hyp = Hypnogram.from_arrays(stages, el, sources=sources)
     hyp.warnings = []
     if len(off):
         hyp.warnings.append(
@@ -118,20 +135,25 @@ def _onto_grid(path: Path, onsets: np.ndarray, ends: np.ndarray, codes: np.ndarr
     return hyp
 
 
-def _majority(onsets: np.ndarray, ends: np.ndarray, codes: np.ndarray, lo: float,
-              hi: float) -> int:
-    """The stage covering most of [lo, hi): time order breaks ties; gaps are Unscored."""
+def _majority(onsets: np.ndarray, ends: np.ndarray, codes: np.ndarray, who: np.ndarray,
+              lo: float, hi: float) -> tuple[int, int]:
+    """(stage, source) of [lo, hi): the stage covering most of it, time order breaking ties,
+    gaps Unscored; the source of that stage's events there, the model's if any is."""
     cover: dict[int, float] = {}
+    setters: dict[int, set[int]] = {}
     t = lo
     for i in range(np.searchsorted(ends, lo, "right"), np.searchsorted(onsets, hi, "left")):
         start, end = max(float(onsets[i]), lo), min(float(ends[i]), hi)
         if start > t:
             cover[Stage.UNSCORED] = cover.get(Stage.UNSCORED, 0.0) + start - t
         cover[int(codes[i])] = cover.get(int(codes[i]), 0.0) + end - start
+        setters.setdefault(int(codes[i]), set()).add(int(who[i]))
         t = end
     if hi > t:
         cover[Stage.UNSCORED] = cover.get(Stage.UNSCORED, 0.0) + hi - t
-    return max(cover, key=lambda s: round(cover[s] / (hi - lo), 6))  # the first of equals
+    stage = max(cover, key=lambda s: round(cover[s] / (hi - lo), 6))  # the first of equals
+    by = setters.get(stage, {Source.NONE})
+    return stage, (Source.MODEL if Source.MODEL in by else max(by))
 
 
 def _stage_of(path: Path, value: str) -> Stage:

@@ -189,13 +189,7 @@ def ours_from_rows(path: Path, header: list[str], rows: list[list[str]]) -> Hypn
     stages = np.full(n, Stage.UNSCORED, dtype=LABEL_DTYPE)
     stages[index] = row_stages
     if "source" in header:
-        names = {s.label: s for s in Source}
-        try:
-            row_sources = np.array([names[v.lower() or "none"] for v in
-                                    column(path, header, rows, "source")], dtype=np.int8)
-        except KeyError as exc:
-            raise LabelsError(path, f"unknown source {exc}; use model, expert, imported or "
-                                    "none") from None
+        row_sources = sources_from_names(path, column(path, header, rows, "source"))
         sources = np.full(n, Source.NONE, dtype=np.int8)
         sources[index] = row_sources
         sources[stages == Stage.UNSCORED] = Source.NONE
@@ -219,6 +213,18 @@ def ours_from_rows(path: Path, header: list[str], rows: list[list[str]]) -> Hypn
         hyp.probabilities = probs
     hyp.warnings = notes
     return hyp
+
+
+def sources_from_names(path: Path, values: list[str]) -> np.ndarray:
+    """Who set each row's label, as our CSV writes it (model, expert, imported, none; empty
+    or n/a is none): one vocabulary for our CSV and BIDS events' `source` column."""
+    names = {s.label: s for s in Source}
+    try:
+        return np.array([names["none" if v.lower() in ("", "n/a") else v.lower()]
+                         for v in values], dtype=np.int8)
+    except KeyError as exc:
+        raise LabelsError(path, f"unknown source {exc}; use model, expert, imported or "
+                                "none") from None
 
 
 def _check_unit_range(path: Path, values: np.ndarray, name: str) -> None:

@@ -87,20 +87,23 @@ def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | Non
 
 
 def write_bids_events(hyp: Hypnogram, path: str | Path) -> list[str]:
-    """Write a BIDS events.tsv (`onset`,`duration`,`stage`), one row per scored epoch, and
-    return what the file cannot hold (for the person to read).
+    """Write a BIDS events.tsv (`onset`,`duration`,`stage`,`source`), one row per scored
+    epoch, and return what the file cannot hold (for the person to read).
 
     Stages are MSSV-coded: 1 Wake, 2 NREM, 3 REM, 4 Artifact; MA is written as 1 (Wake)
-    because the coding has no micro-arousal; Unscored epochs are omitted.
+    because the coding has no micro-arousal; Unscored epochs are omitted. `source` (an extra
+    column, as BIDS allows) says who set each label, in our CSV's words (model, expert,
+    imported): without it the model's labels read back as a person's, training data.
     """
     check_label_output(path, bids=True)
-    lines = ["onset\tduration\tstage"]
+    lines = ["onset\tduration\tstage\tsource"]
     el = hyp.epoch_length
     for i, code in enumerate(hyp.stages):
         stage = Stage(int(code))
         if stage is Stage.UNSCORED:
             continue
-        lines.append(f"{format_number(i * el)}\t{format_number(el)}\t{MSSV_CODES[stage]}")
+        lines.append(f"{format_number(i * el)}\t{format_number(el)}\t{MSSV_CODES[stage]}\t"
+                     f"{Source(int(hyp.sources[i])).label}")
     write_text_atomic(Path(path), "\n".join(lines) + "\n")
     n_ma = int(np.count_nonzero(hyp.stages == Stage.MA))
     return [f"{n_ma} MA epoch(s) written as Wake: the MSSV stage codes of BIDS events have no "
@@ -110,7 +113,8 @@ def write_bids_events(hyp: Hypnogram, path: str | Path) -> list[str]:
 # -- reading ----------------------------------------------------------------------------
 def read_labels(path: str | Path, n_epochs: int | None = None, epoch_length: float | None = 1.0,
                 accusleep_stages: Mapping[int, Stage] | None = None,
-                file_epoch_length: float | None = None) -> Hypnogram:
+                file_epoch_length: float | None = None,
+                duration_s: float | None = None) -> Hypnogram:
     """Read any supported label file, at `epoch_length` seconds per epoch.
 
     Files that record their own epoch length (our CSV, BIDS events of one row per epoch) are
@@ -121,7 +125,8 @@ def read_labels(path: str | Path, n_epochs: int | None = None, epoch_length: flo
     `epoch_length`; files with their own epoch length ignore it). With `n_epochs` (of the
     recording, at the same epoch length), shorter labels are padded with Unscored (a
     warning), one extra epoch is dropped (a warning), and more than one extra epoch is a
-    `LabelsError`.
+    `LabelsError`; `duration_s` (the recording's length in seconds) does the same whatever
+    the epoch length turns out to be (n_epochs counts epochs of the result's length).
     The result's `warnings` attribute lists what was noted.
     """
     path = Path(path)
@@ -135,7 +140,8 @@ def read_labels(path: str | Path, n_epochs: int | None = None, epoch_length: flo
             raise LabelsError(path, f"epoch length {length:g} s is not a positive number of "
                                     "seconds; use e.g. 1, 2, 2.5, 4, 5 or 10")
     try:
-        return _read_labels(path, n_epochs, epoch_length, accusleep_stages, file_epoch_length)
+        return _read_labels(path, n_epochs, epoch_length, accusleep_stages, file_epoch_length,
+                            duration_s)
     except LabelsError:
         raise
     except MemoryError:
@@ -149,7 +155,7 @@ def read_labels(path: str | Path, n_epochs: int | None = None, epoch_length: flo
 
 def _read_labels(path: Path, n_epochs: int | None, epoch_length: float | None,
                  accusleep_stages: Mapping[int, Stage] | None,
-                 file_epoch_length: float | None) -> Hypnogram:
+                 file_epoch_length: float | None, duration_s: float | None = None) -> Hypnogram:
     own_length = True  # the file says how long its epochs are
     untimed = file_epoch_length or epoch_length or 1.0  # the epoch length of one that does not
     if path.suffix.lower() == ".mat":
@@ -169,6 +175,7 @@ def _read_labels(path: Path, n_epochs: int | None, epoch_length: float | None,
         else:
             raise LabelsError(path, "not a label file this program knows (columns: "
                               f"{', '.join(header) or 'none'}); supported: {'; '.join(SUPPORTED)}")
+    file_labels = len(hyp)  # what a guess at the file's epoch length counts
     if epoch_length is not None and not math.isclose(epoch_length, hyp.epoch_length):
         if n_epochs is not None:  # too long for the recording: said in the file's own epochs
             _fit_length(path, hyp, int(n_epochs * epoch_length / hyp.epoch_length + 1e-9), own_length)
@@ -181,8 +188,10 @@ def _read_labels(path: Path, n_epochs: int | None, epoch_length: float | None,
         left = covered - len(hyp) * epoch_length
         hyp.warnings = notes + ([f"{path}: the last {left:g} s are shorter than one "
                                  f"{epoch_length:g}-s epoch and are left out"] if left > 1e-6 else [])
+    if duration_s is not None:
+        n_epochs = int(duration_s / hyp.epoch_length + 1e-9)
     if n_epochs is not None:
-        hyp = _fit_length(path, hyp, n_epochs, own_length)
+        hyp = _fit_length(path, hyp, n_epochs, own_length, file_labels)
     hyp.recorded_epoch_length = own_length
     return hyp
 
@@ -195,13 +204,18 @@ def read_labels_as_recorded(path: str | Path, file_epoch_length: float | None = 
     Why: an `--epoch-length` meant for files that do not record theirs re-binned those that
     do (a 4-s file spread onto 3-s epochs, a 1-s hypnogram's bouts merged), without a word.
     """
-    hyp = read_labels(path, epoch_length=None, file_epoch_length=file_epoch_length)
-    if duration_s is None:
-        return hyp
-    fitted = _fit_length(Path(path), hyp, int(duration_s // hyp.epoch_length),
-                         hyp.recorded_epoch_length)
-    fitted.recorded_epoch_length = hyp.recorded_epoch_length
-    return fitted
+    return read_labels(path, epoch_length=None, file_epoch_length=file_epoch_length,
+                       duration_s=duration_s)
+
+
+def assumed_length_note(path: str | Path, hyp: Hypnogram, known: bool, how: str) -> str | None:
+    """The one check of a file read at an assumed 1-s epoch: it records none (AccuSleep,
+    .mat), and neither its epoch length nor the recording's length (`known`) was given to
+    show it wrong. `how` names the command's options (`stats` said so, `convert-labels` not)."""
+    if hyp.recorded_epoch_length or known:
+        return None
+    return (f"{path} does not record its epoch length: read as one label per 1 s; give "
+            f"{how} if its epochs are longer")
 
 
 def read_labels_of_recording(path: str | Path, duration_s: float,
@@ -231,7 +245,8 @@ def read_bids_events(path: str | Path) -> Hypnogram:
     1 s when its rows are bouts of any length.
 
     `stage` may be MSSV codes (1 Wake, 2 NREM, 3 REM, 4 Artifact) or stage names; epochs
-    no row covers stay Unscored, an incomplete last epoch is left out. Convert with
+    no row covers stay Unscored, an incomplete last epoch is left out. A `source` column
+    (model, expert, imported) says who set each label; without it all are a person's. Convert with
     `hyp.to_epoch_length(1.0)`.
     """
     path = Path(path)
@@ -244,9 +259,13 @@ def read_bids_events(path: str | Path) -> Hypnogram:
     return bids_from_rows(path, header, rows)
 
 
-def _fit_length(path: Path, hyp: Hypnogram, n_epochs: int, own_length: bool) -> Hypnogram:
+def _fit_length(path: Path, hyp: Hypnogram, n_epochs: int, own_length: bool,
+                file_labels: int | None = None) -> Hypnogram:
+    """`hyp` cut or padded to `n_epochs`; `file_labels`: the file's own label count, for the
+    guess at its epoch length (`len(hyp)` unless it was re-binned)."""
     notes = list(hyp.warnings)
     n = len(hyp)
+    file_labels = n if file_labels is None else file_labels
     el = hyp.epoch_length
     if n > n_epochs + 1:
         raise LabelsError(path, f"the labels cover {epochs_text(n, el)} ({n * el:g} s) but the "
@@ -268,12 +287,12 @@ def _fit_length(path: Path, hyp: Hypnogram, n_epochs: int, own_length: bool) -> 
         notes.append(f"{path}: the labels have one epoch more than the recording; the last "
                      "one was dropped")
     else:
-        fits = None if own_length else covering_epoch_length(n, n_epochs * el)
+        fits = None if own_length else covering_epoch_length(file_labels, n_epochs * el)
         notes.append(f"{path}: the labels cover {n} of {n_epochs} epochs; the file has no label "
                      f"for the last {n_epochs - n} ({(n_epochs - n) * el:g} s)"
                      + (f". One label per {fits:g} s would cover the recording: if that is "
                         f"the file's epoch length, read it so (the app asks when importing; "
-                        f"CLI: --epoch-length {fits:g})" if fits else ""))
+                        f"CLI: --file-epoch-length {fits:g})" if fits else ""))
         out.covering_epoch_length = fits
     out.warnings = notes
     return out

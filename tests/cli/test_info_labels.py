@@ -77,13 +77,14 @@ def test_convert_labels_accusleep_to_csv_and_events(tmp_path, capsys):
     src = tmp_path / "acc.csv"
     src.write_text("brain_state\n2\n2\n3\n3\n1\n1\n")
     out = tmp_path / "ours.csv"
-    assert main(["convert-labels", str(src), str(out), "--epoch-length", "2"]) == 0
-    # AccuSleep files carry no epoch length: --epoch-length gives it
+    assert main(["convert-labels", str(src), str(out), "--file-epoch-length", "2"]) == 0
+    # AccuSleep files carry no epoch length: --file-epoch-length gives it (--epoch-length is
+    # the output's)
     assert out.read_text().splitlines()[1:4] == ["0,0,2,Wake,,imported", "1,2,2,Wake,,imported",
                                                   "2,4,2,NREM,,imported"]
     events = tmp_path / "sub-1_events.tsv"
     assert main(["convert-labels", str(out), str(events)]) == 0
-    assert events.read_text().splitlines()[1] == "0\t2\t1"
+    assert events.read_text().splitlines()[1] == "0\t2\t1\timported"
 
 
 def test_convert_labels_pads_with_warning(tmp_path, capsys):
@@ -123,7 +124,7 @@ def test_one_epoch_is_singular(tmp_path, capsys):
     src = tmp_path / "acc.csv"
     src.write_text("brain_state\n2\n")
     out = tmp_path / "o.csv"
-    assert main(["convert-labels", str(src), str(out), "--epoch-length", "3600"]) == 0
+    assert main(["convert-labels", str(src), str(out), "--file-epoch-length", "3600"]) == 0
     assert f"wrote 1 epoch of 3600 s to {out}" in capsys.readouterr().out
     two = tmp_path / "o2.csv"
     assert main(["convert-labels", str(src), str(two), "--n-epochs", "2"]) == 0

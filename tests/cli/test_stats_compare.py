@@ -195,7 +195,7 @@ def test_epoch_lengths_of_files_that_do_not_record_them(tmp_path, capsys):
 
     assert main(["compare", str(ours), str(accu)]) == 0
     err = capsys.readouterr().err
-    assert "accu4.csv does not record its epoch length" in err and "--epoch-length 4" in err
+    assert "accu4.csv does not record its epoch length" in err and "--file-epoch-length 4" in err
     assert main(["compare", str(ours), str(accu), "--epoch-length", "4"]) == 0
     captured = capsys.readouterr()
     assert "agreement: 100.0%" in captured.out and captured.err == ""

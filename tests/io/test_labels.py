@@ -70,8 +70,9 @@ def test_bids_events_round_trip_and_ma_as_wake(tmp_path):
     assert write_bids_events(hyp, path) == ["1 MA epoch(s) written as Wake: the MSSV stage codes "
                                             "of BIDS events have no microarousal (our CSV keeps MA)"]
     lines = path.read_text().splitlines()
-    assert lines[0] == "onset\tduration\tstage"
-    assert lines[1:] == ["0\t4\t1", "4\t4\t2", "8\t4\t3", "12\t4\t1", "16\t4\t4", "24\t4\t2"]
+    assert lines[0] == "onset\tduration\tstage\tsource"  # who set each label: see test_provenance_trial
+    assert [ln.rsplit("\t", 1)[0] for ln in lines[1:]] == [
+        "0\t4\t1", "4\t4\t2", "8\t4\t3", "12\t4\t1", "16\t4\t4", "24\t4\t2"]
     back = read_bids_events(path)
     assert back.epoch_length == 4.0
     assert list(back.stages) == [0, 1, 2, 0, 4, -1, 1]
@@ -142,7 +143,8 @@ def test_mssv_round_trip_through_our_csv(mssv_dir, tmp_path, name):
     np.testing.assert_array_equal(back.stages, hyp.stages)
     events = tmp_path / "x_events.tsv"
     write_bids_events(back, events)
-    assert events.read_text().splitlines()[1:4] == [r.replace(".0", "") for r in rows[:3]]
+    assert events.read_text().splitlines()[1:4] == [r.replace(".0", "") + "\timported"
+                                                    for r in rows[:3]]
 
 
 def test_bout_per_row_events_keep_every_boundary(tmp_path):

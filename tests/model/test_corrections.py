@@ -139,7 +139,7 @@ def test_cli_export_corrections_reads_longer_epochs_of_untimed_labels(tmp_path, 
             "--base", str(tmp_path / "base.safetensors")]
     assert main(args) == 0
     err = capsys.readouterr().err
-    assert "One label per 4 s would cover the recording" in err and "--epoch-length 4)" in err
+    assert "One label per 4 s would cover the recording" in err and "--file-epoch-length 4)" in err
     assert main([*args, "--epoch-length", "4"]) == 0
     assert ": replaced m1.edf: 60 labelled epochs (Wake 40, NREM 20, REM 0)" in capsys.readouterr().out
 
