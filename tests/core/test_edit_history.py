@@ -5,10 +5,6 @@ that does not fit the restored labels is dropped with a note, never the labels."
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +15,7 @@ from sleepscorer.core.session_store import SessionStore
 from sleepscorer.hypnogram import Source
 from sleepscorer.stages import Stage
 from tests.core.test_session_store import CHILD
+from tests.kill_child import kill_when_ready
 
 CLASSES = (Stage.WAKE, Stage.NREM, Stage.REM)
 N = 600
@@ -201,14 +198,7 @@ def test_a_line_cut_short_at_the_end_is_ignored(tmp_path, recording):
 
 
 def test_kill_9_mid_session_keeps_the_undo_history(tmp_path, recording):
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path / "sessions"),
-                              str(recording)], stdout=subprocess.PIPE, text=True,
-                             cwd=Path(__file__).resolve().parents[2])
-    try:
-        assert child.stdout.readline().strip() == "ready"
-    finally:
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(10)
+    kill_when_ready(CHILD, str(tmp_path / "sessions"), str(recording), wait_s=10)
     hyp, found = SessionStore(tmp_path / "sessions").open(recording, lambda el: 600, 1.0)
     assert found.restored and not found.notes
     undo, redo = hyp.history()

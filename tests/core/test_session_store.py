@@ -4,10 +4,6 @@ recording never given an old session, a killed process losing nothing."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
@@ -18,6 +14,7 @@ import pytest
 from sleepscorer.core.session_store import SessionStore, recording_fingerprint
 from sleepscorer.hypnogram import Source
 from sleepscorer.stages import Stage
+from tests.kill_child import kill_when_ready
 
 CLASSES = (Stage.WAKE, Stage.NREM, Stage.REM)
 
@@ -140,14 +137,7 @@ CHILD = textwrap.dedent("""
 
 
 def test_kill_9_mid_session_loses_nothing(tmp_path, recording):
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path / "sessions"),
-                              str(recording)], stdout=subprocess.PIPE, text=True,
-                             cwd=Path(__file__).resolve().parents[2])
-    try:
-        assert child.stdout.readline().strip() == "ready"
-    finally:
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(10)
+    kill_when_ready(CHILD, str(tmp_path / "sessions"), str(recording), wait_s=10)
     hyp, found = SessionStore(tmp_path / "sessions").open(recording, lambda el: 600, 1.0)
     assert found.restored
     for i in range(49):

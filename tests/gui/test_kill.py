@@ -6,18 +6,15 @@ snapshot is due, so only what was written at each edit can bring the work back."
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import numpy as np
 
 from sleepscorer.hypnogram import Source
 from sleepscorer.stages import Stage
 from tests.gui.test_recovery import reopen
+from tests.kill_child import kill_when_ready
 
 CHILD = textwrap.dedent("""
     import os, sys, time
@@ -55,16 +52,9 @@ CHILD = textwrap.dedent("""
 
 def test_kill_9_mid_session_then_reopen(qtbot, recording_path, tmp_path, isolated):
     isolated.score.pattern = False
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(recording_path),
-                              str(tmp_path / "data"), str(tmp_path / "child-settings")],
-                             stdout=subprocess.PIPE, text=True,
-                             cwd=Path(__file__).resolve().parents[2])
-    try:
-        assert child.stdout.readline().strip() == "ready"
-    finally:
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(20)
-    assert child.returncode == -signal.SIGKILL
+    returncode = kill_when_ready(CHILD, recording_path, tmp_path / "data",
+                                 tmp_path / "child-settings")
+    assert returncode == -signal.SIGKILL
     win = reopen(qtbot, recording_path)
     hyp = win.session.hypnogram
     assert (hyp.stages[20:40] == Stage.REM).all() and (hyp.sources[20:40] == Source.EXPERT).all()

@@ -4,12 +4,6 @@ history that does not fit is dropped with a warning, the labels kept."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 from PySide6.QtCore import Qt
 
@@ -18,6 +12,7 @@ from sleepscorer.stages import Stage
 from tests.gui.conftest import open_and_score
 from tests.gui.test_kill import CHILD
 from tests.gui.test_recovery import reopen
+from tests.kill_child import kill_when_ready
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 CTRL_SHIFT = CTRL | Qt.KeyboardModifier.ShiftModifier
@@ -79,15 +74,8 @@ def test_ctrl_z_after_kill_9_undoes_the_edits_before_the_crash(qtbot, recording_
     """The child of test_kill.py: REM 20-39, MA at 50, confirm 80-89, Artifact 100-104
     undone; killed before any snapshot of them."""
     isolated.score.pattern = False
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(recording_path),
-                              str(tmp_path / "data"), str(tmp_path / "child-settings")],
-                             stdout=subprocess.PIPE, text=True,
-                             cwd=Path(__file__).resolve().parents[2])
-    try:
-        assert child.stdout.readline().strip() == "ready"
-    finally:
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(20)
+    kill_when_ready(CHILD, recording_path, tmp_path / "data",
+                    tmp_path / "child-settings")
     win = reopen(qtbot, recording_path)
     hyp = win.session.hypnogram
     assert not [t for t in win.warnings.texts() if "undo history" in t]
