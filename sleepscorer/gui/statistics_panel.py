@@ -92,7 +92,8 @@ class StatisticsPanel(QWidget):
     def _build_tables(self, layout: QVBoxLayout) -> None:
         """Read-only tables: the figures come from the hypnogram, not from typing here."""
         self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["time (h:mm:ss)", "%", "bouts", "mean (s)"])
+        self.table.setHorizontalHeaderLabels(["h:mm:ss", "%", "bouts", "mean (s)"])
+        self.table.horizontalHeaderItem(0).setToolTip("time in the state (hours:minutes:seconds)")
         self.table.horizontalHeaderItem(3).setToolTip("mean bout length in seconds")
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)

@@ -133,7 +133,7 @@ def test_the_time_column_has_one_unit_on_a_day_and_on_minutes(qtbot):
                     [40788, 39984, 5628, 0]).astype(np.int8)
     panel.set_hypnogram(Hypnogram.from_arrays(day))
     qtbot.waitUntil(lambda: panel.stats is not None, timeout=10000)  # a day: off the GUI thread
-    assert panel.table.horizontalHeaderItem(0).text() == "time (h:mm:ss)"
+    assert panel.table.horizontalHeaderItem(0).text() == "h:mm:ss"  # fits the docked column
     times = _time_column(panel)
     assert (times["Wake"], times["NREM"], times["REM"]) == ("11:19:48", "11:06:24", "1:33:48")
     assert times["Unscored"] == "0:00:00"
