@@ -78,27 +78,62 @@ def collect(paths: list[Path], recursive: bool) -> list[tuple[Path, Path]]:
     return found
 
 
-def unscored_tables(paths: list[Path], recursive: bool, found: list[tuple[Path, Path]],
-                    out: Path) -> str | None:
-    """A note on the table files (.csv/.tsv/.txt) in the folders given that a batch does not
-    score; those named after a recording beside them (its labels) and earlier outputs are
-    left out. None when there are none.
+_PASSED_OVER = (  # (kind, what it is, one, several)
+    ("signal table", "signal table", "signal tables"),
+    ("recording", "recording without its suffix", "recordings without their suffix"),
+    ("labels", "label file", "label files"),
+    ("table", "other table", "other tables"),
+    ("empty", "empty file", "empty files"),
+    ("other", "other file", "other files"),
+)
 
-    Why: a folder of AccuSleep-style table recordings was skipped without a word."""
+
+def unscored_note(paths: list[Path], recursive: bool, found: list[tuple[Path, Path]],
+                  out: Path) -> str | None:
+    """A note on the files in the folders given that a batch does not score, grouped by what
+    they are ('not scored: 1 label file (x.csv), 2 other files (notes.txt, README)'), with
+    what to do for those that could be scored. Files inside an Open Ephys folder, hidden
+    ones, earlier outputs and those named after a recording beside them (its labels, video;
+    not a copy of it) are left out. None when there are none.
+
+    Why: a folder of AccuSleep-style table recordings was skipped without a word; then the
+    note called notes.txt a "table file" and said nothing of a file without a suffix."""
+    from sleepscorer.io.discover import passed_over
+
     recordings = {(p.parent, p.stem) for p, _ in found}
+    taken = {p.resolve() for p, _ in found}
     out = out.resolve()
 
-    def is_labels(t: Path) -> bool:
+    def companion(t: Path) -> bool:
         return any((t.parent, stem) in recordings for stem in (t.stem, t.stem.rsplit("_", 1)[0]))
-    tables = [t for arg in paths if arg.is_dir()
-              for t in (arg.rglob("*") if recursive else arg.glob("*"))
-              if t.suffix.lower() in (".csv", ".tsv", ".txt") and not t.name.startswith(".")
-              and t.is_file() and not is_labels(t) and out not in t.resolve().parents]
-    if not tables:
+    groups: dict[str, list[str]] = {}
+    for arg in (a for a in paths if a.is_dir()):
+        for t in sorted(arg.rglob("*") if recursive else arg.glob("*")):
+            rel = t.relative_to(arg)
+            real = t.resolve()
+            if (any(part.startswith(".") for part in rel.parts) or not t.is_file()
+                    or real in taken or taken & set(real.parents) or out in real.parents
+                    or out == real.parent):
+                continue
+            kind = passed_over(t)
+            if kind == "recording" or not companion(t):
+                groups.setdefault(kind, []).append(str(rel))
+    if not groups:
         return None
-    return (f"{len(tables)} table file(s) not scored (e.g. {tables[0]}): a batch scores "
-            ".edf/.bdf/.mat/.parquet and Open Ephys folders; a table may be labels, so name a "
-            "table recording on its own (with --rate) to score it")
+    parts = []
+    for kind, one, several in _PASSED_OVER:
+        names = groups.get(kind, [])
+        if names:
+            shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+            parts.append(f"{len(names)} {one if len(names) == 1 else several} ({shown})")
+    todo = []
+    if "signal table" in groups:
+        todo.append("name a signal table on its own with --rate to score it")
+    if "recording" in groups:
+        todo.append("rename a recording to .edf/.bdf/.mat/.parquet, or name it on its own, to "
+                    "score it")
+    return ("not scored: " + ", ".join(parts) + "; a batch scores .edf/.bdf/.mat/.parquet files "
+            "and Open Ephys folders" + "".join(f"; {t}" for t in todo))
 
 
 def batch_outputs(items: list[tuple[Path, Path]], out: Path) -> list[tuple[Path, Path]]:

@@ -18,7 +18,7 @@ from sleepscorer.cli.batch import (
     collect,
     print_summary,
     score_batch,
-    unscored_tables,
+    unscored_note,
 )
 from sleepscorer.cli.scoring import OUTPUT_SUFFIX, end_live, progress_line, score_file
 from sleepscorer.errors import SleepScorerError
@@ -164,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
                                          "are to be scored; give a folder for their label "
                                          "files (e.g. -o scored/)")
     check_output_folder(args.out, args.paths, "with several recordings, --out must be a folder")
-    note = unscored_tables(args.paths, args.recursive, items, args.out)
+    note = unscored_note(args.paths, args.recursive, items, args.out)
     if note:
         print(f"note: {note}", file=sys.stderr)
     inputs = [p for p, _ in items] + ([args.model] if args.model else [])

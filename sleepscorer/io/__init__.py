@@ -1,9 +1,9 @@
 """Files in, files out: readers that turn recordings into `Recording`, and label files.
 
 No Qt here. `load_recording(path)` is the one entry point for recordings; it picks the
-reader by extension, then `assemble` applies roles, keeps each channel at its own rate and
-validates (warnings in `Recording.warnings`, unusable input raises `RecordingError`).
-Input files are only ever opened read-only.
+reader by content (magic bytes, `sniff`), else by extension, then `assemble` applies roles,
+keeps each channel at its own rate and validates (warnings in `Recording.warnings`,
+unusable input raises `RecordingError`). Input files are only ever opened read-only.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sleepscorer.errors import RecordingError
 from sleepscorer.io.assemble import assemble
 from sleepscorer.io.recording import Channel, ChannelKind, Recording, kind_from_name
+from sleepscorer.io.sniff import misnamed, misnamed_note, sniff
 
 if TYPE_CHECKING:
     from sleepscorer.hypnogram import Hypnogram
@@ -30,6 +31,9 @@ def load_recording(path: str | Path, rate: float | None = None,
                    roles: dict[str, ChannelKind] | None = None) -> Recording:
     """Read a recording: EDF/EDF+/BDF (BIDS-aware), .mat, Open Ephys, CSV/Parquet.
 
+    The content's magic bytes win over the suffix: an EDF named .mat is read as EDF, with
+    a warning saying so (`io.sniff`); a 0-byte file is refused as empty, whatever its name.
+
     `rate` is needed (and only used) for CSV/Parquet tables. `roles` overrides channel
     kinds by channel name, e.g. {"Channel1": ChannelKind.EEG}; a channel named for EEG or
     EMG there is the one scored in that role (`Recording.chosen`).
@@ -40,11 +44,18 @@ def load_recording(path: str | Path, rate: float | None = None,
     if not (path.is_file() or path.is_dir()):
         raise RecordingError(path, "is not a regular file (a FIFO, device or socket); copy the "
                                    "recording to an ordinary file first")
-    suffix = path.suffix.lower()
+    kind = sniff(path) if path.is_file() else None
+    if kind == "empty":
+        raise RecordingError(path, "the file is empty (0 bytes); copy or export the recording "
+                                   "again")
+    content = misnamed(path, kind)  # the content's format when the suffix says another
+    suffix = f".{content}" if content else path.suffix.lower()
     try:
         with warnings.catch_warnings():  # readers' numpy/mne chatter is not for users
             warnings.simplefilter("ignore")
             raw, start, notes, merged = _read(path, suffix, rate, roles)
+            if content:
+                notes.insert(0, misnamed_note(path, kind))
             return assemble(path, raw, start, notes, merged, chosen=roles)
     except RecordingError:
         raise
@@ -101,7 +112,8 @@ def _read(path: Path, suffix: str, rate: float | None,
     elif suffix in (".csv", ".parquet", ".tsv"):
         from sleepscorer.io.tabular import read_table
 
-        raw, start, notes = read_table(path, rate, keep=tuple(roles or ()))
+        raw, start, notes = read_table(path, rate, keep=tuple(roles or ()),
+                                       parquet=suffix == ".parquet")
         check_roles(path, [c.name for c in raw], roles)
     else:
         raise RecordingError(path, f"unknown file type '{path.suffix or path.name}'; "

@@ -54,11 +54,17 @@ def find_recordings(root: Path, recursive: bool = False,
 
 
 def file_contents(path: str | Path) -> set[str]:
-    """What a file holds: {'signals'}, {'labels'} or both, from its variable names or
-    header only (cheap; the file is not read whole)."""
+    """What a file holds: {'signals'}, {'labels'} or both, from its magic bytes, variable
+    names or header only (cheap; the file is not read whole); an EDF named .csv holds
+    signals."""
+    from sleepscorer.io.sniff import sniff
+
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix == ".mat":
+    kind = sniff(path)
+    if kind in ("empty", "edf", "bdf", "parquet"):  # its reader says what an empty file is
+        return {"signals"}
+    if kind in ("mat", "hdf5") or suffix == ".mat":
         names = _mat_names(path)
         holds = set()
         if names & {"eeg", "data"}:
@@ -95,3 +101,45 @@ def _mat_names(path: Path) -> set[str]:
                 return {name.lower() for name in fh.keys()}
         except (OSError, ImportError):
             return set()
+
+
+def passed_over(path: Path) -> str:
+    """Why a batch does not score a file it found beside the recordings: 'empty', 'recording'
+    (one by its content, named otherwise: 'rec.edf.bak', 'rec'), 'labels', 'signal table'
+    (scored when named on its own, with --rate), 'table' (another table) or 'other'.
+
+    Why: a batch called notes.txt a "table file" and passed over an extensionless file
+    without a word."""
+    from sleepscorer.io.label_tables import LABEL_COLUMNS, SIGNAL_COLUMNS
+    from sleepscorer.io.recording import ChannelKind, kind_from_name
+    from sleepscorer.io.sniff import misnamed, sniff
+
+    kind = sniff(path)
+    if kind == "empty" or misnamed(path, kind):
+        return "recording" if kind != "empty" else "empty"
+    if kind is not None:
+        return "other"  # a bare HDF5 (.nwb, .h5) is not a format read here
+    rows = _first_rows(path) if path.suffix.lower() in (".csv", ".tsv", ".txt") else []
+    if len(rows) < 2 or len(rows[0]) < 2 or len(rows[1]) != len(rows[0]):
+        return "other"  # prose, or not text: not a table
+    header = {h.strip().lower() for h in rows[0]}
+    if header & (LABEL_COLUMNS | {"trial_type"}):
+        return "labels"
+    if header & SIGNAL_COLUMNS or any(kind_from_name(h) is not ChannelKind.OTHER for h in header):
+        return "signal table"
+    return "table"
+
+
+def _first_rows(path: Path) -> list[list[str]]:
+    """The first two non-blank lines split as a table's rows (tab, comma or semicolon)."""
+    import csv
+
+    try:
+        with path.open(encoding="utf-8", errors="strict") as fh:
+            lines = [ln for ln in (fh.readline(1 << 16) for _ in range(50)) if ln.strip()][:2]
+    except (OSError, UnicodeDecodeError):
+        return []
+    if not lines:
+        return []
+    sep = next((s for s in ("\t", ",", ";") if s in lines[0]), ",")
+    return [next(csv.reader([ln], delimiter=sep), []) for ln in lines]

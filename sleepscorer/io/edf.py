@@ -25,6 +25,7 @@ from sleepscorer.io.assemble import RawChannel, percent
 from sleepscorer.io.atomic import atomic_path
 from sleepscorer.io.edf_discontinuous import DISCONTINUOUS, place_records
 from sleepscorer.io.recording import ChannelKind, Recording, is_trigger, kind_from_name
+from sleepscorer.io.sniff import BDF_MAGIC, EDF_MAGIC
 
 CHUNK_SAMPLES = 1 << 21  # per channel and read: 2 M samples (16 MB of float64 per channel)
 _UV_PER_UNIT = {"uV": 1.0, "µV": 1.0, "mV": 1e3, "V": 1e6, "nV": 1e-3}
@@ -119,7 +120,7 @@ def _fixed_fields(path: Path, head: bytes, size: int) -> tuple[int, int, int, fl
     if len(head) < 256 and head[:1] in (b"0", b"\xff"):
         raise RecordingError(path, f"truncated EDF header ({len(head)} of at least 256 "
                                    "bytes); copy the file again")
-    if len(head) < 256 or not (head[:8] == b"0       " or head[:8] == b"\xffBIOSEMI"):
+    if len(head) < 256 or head[:8] not in (EDF_MAGIC, BDF_MAGIC):
         raise RecordingError(path, "not an EDF/BDF file (its first bytes are not an EDF "
                                    "header); check the file type")
     header_bytes = int(_number(path, head[184:192], "number of bytes in header record", whole=True))

@@ -25,6 +25,8 @@ _LINE = re.compile(r"header\.(\w+)\s*=\s*'?([^';]*)'?;")
 
 
 def parse_header(path: Path, raw: bytes) -> dict[str, str]:
+    if not raw:
+        raise RecordingError(path, "the file is empty (0 bytes); copy the recording again")
     if len(raw) < HEADER_BYTES:
         raise RecordingError(path, "truncated Open Ephys header; the file is incomplete")
     fields = dict(_LINE.findall(raw.decode("latin-1")))

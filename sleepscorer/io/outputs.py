@@ -168,16 +168,13 @@ def _held_work(path: Path) -> str | None:
         read_header,
         read_table,
     )
+    from sleepscorer.io.sniff import KIND_NAMES, sniff
 
     if path.suffix.lower() in RECORDING_SUFFIXES:
         return "a recording"
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(256)
-    except OSError:
-        return None
-    if head.startswith((b"0       ", b"\xffBIOSEMI")):
-        return "a recording (EDF/BDF)"
+    content = sniff(path)  # by its magic bytes: an EDF named .csv is still a recording
+    if content in KIND_NAMES:
+        return f"a recording ({KIND_NAMES[content]})"
     if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
         return None
     try:

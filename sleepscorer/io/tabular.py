@@ -20,8 +20,8 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
-def _read_columns(path: Path) -> dict[str, np.ndarray]:
-    if path.suffix.lower() == ".parquet":
+def _read_columns(path: Path, parquet: bool) -> dict[str, np.ndarray]:
+    if parquet:
         try:
             import pyarrow.parquet as pq
         except ImportError as exc:
@@ -60,15 +60,44 @@ def _read_columns(path: Path) -> dict[str, np.ndarray]:
     return {name: values[:, i] for i, name in enumerate(rows[0])}
 
 
+def _refuse_labels(path: Path, keep: tuple[str, ...]) -> None:
+    """A label table (stage, brain_state... and no EEG/EMG column) is not a recording.
+
+    Why: `score labels.csv --rate 512` said "no EEG column (found epoch, onset_s, ...); name
+    the EEG column 'eeg'", as if the labels were a recording with a misnamed column."""
+    from sleepscorer.io.discover import file_contents
+    from sleepscorer.io.label_tables import LABEL_COLUMNS, read_header
+
+    if file_contents(path) != {"labels"}:
+        return
+    try:
+        header = read_header(path)
+    except (OSError, UnicodeDecodeError):
+        return  # the reader says what is wrong
+    named = {k.strip().lower() for k in keep}
+    if (not (LABEL_COLUMNS | {"trial_type"}) & set(header) or named & set(header)
+            or any(kind_from_name(h) is not ChannelKind.OTHER for h in header)):
+        return
+    shown = ", ".join(header[:4]) + (", ..." if len(header) > 4 else "")
+    raise RecordingError(path, f"this file holds sleep labels (columns {shown}), not signals; "
+                               "open the recording and import these labels onto it")
+
+
 def read_table(path: Path, rate: float | None, keep: tuple[str, ...] = (),
+               parquet: bool | None = None,
                ) -> tuple[list[RawChannel], datetime | None, list[str]]:
     """`eeg`/`emg` columns (any case; other EEG/EMG-named columns too) at `rate` Hz.
 
-    Columns named in `keep` (the user's --eeg/--emg) are read whatever their names."""
+    Columns named in `keep` (the user's --eeg/--emg) are read whatever their names. `parquet`
+    says what the content is (None: the suffix says); a table of labels is refused as such."""
+    if parquet is None:
+        parquet = path.suffix.lower() == ".parquet"
+    if not parquet:
+        _refuse_labels(path, keep)
     if rate is None:
         raise RateNeeded(path, "a CSV/Parquet table has no sampling rate; pass it with "
                                "--rate HZ (e.g. --rate 512)")
-    columns = _read_columns(path)
+    columns = _read_columns(path, parquet)
     if path.suffix.lower() == ".tsv" and len(columns) == 1 and "," in next(iter(columns)):
         raise RecordingError(path, "this .tsv is comma-separated (its header is "
                                    f"{next(iter(columns))!r}); a .tsv must be tab-separated, "

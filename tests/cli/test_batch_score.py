@@ -124,7 +124,27 @@ def test_a_batch_names_the_tables_it_does_not_score(batch, tmp_path, capsys):
     (root / "accusleep_mouse3.csv").write_text("EEG,EMG\n1,2\n")
     assert main(["score", str(root), "--out", str(tmp_path / "o"), "--model", str(model)]) == 0
     err = capsys.readouterr().err
-    assert "note: 1 table file(s) not scored (e.g. " in err and "accusleep_mouse3.csv" in err
+    assert "note: not scored: 1 signal table (accusleep_mouse3.csv); a batch scores " in err
+    assert "name a signal table on its own with --rate to score it" in err
+
+
+def test_a_batch_note_says_what_each_skipped_file_is(batch, tmp_path, capsys):
+    """A user trial: 'note: 2 table file(s) not scored (e.g. bad/notes.txt)' called notes.txt
+    a table, and a file without a suffix (here an EDF) was skipped without a word."""
+    root, model = batch
+    (root / "broken.edf").unlink()
+    (root / "notes.txt").write_text("mouse 1, cage 2\nall fine\n")
+    (root / "README").write_text("study notes\n")
+    (root / "x.csv").write_text("epoch,onset_s,stage\n0,0,Wake\n")
+    (root / "mouse1_backup").write_bytes((root / "mouse1.edf").read_bytes())
+    (root / ".hidden.txt").write_text("x")
+    assert main(["score", str(root), "--out", str(tmp_path / "o"), "--model", str(model)]) == 0
+    err = capsys.readouterr().err
+    assert ("note: not scored: 1 recording without its suffix (mouse1_backup), 1 label file "
+            "(x.csv), 2 other files (README, notes.txt); a batch scores .edf/.bdf/.mat/.parquet "
+            "files and Open Ephys folders; rename a recording to .edf/.bdf/.mat/.parquet, or "
+            "name it on its own, to score it") in err
+    assert "table file" not in err
 
 
 def test_a_rerun_replaces_model_output_but_never_a_persons_labels(batch, tmp_path, capsys):

@@ -24,6 +24,7 @@ from tests.fuzz.builders import (
     write_mat73,
     write_openephys,
 )
+from tests.fuzz.cases_kinds import kind_cases
 from tests.fuzz.harness import Case, Outcome
 
 SECONDS = 20
@@ -635,7 +636,7 @@ def option_cases() -> list[Case]:
 
 def all_cases() -> list[Case]:
     cases = (edf_cases() + openephys_cases() + mat_cases() + table_cases() + bids_cases()
-             + label_cases() + output_cases() + option_cases())
+             + label_cases() + output_cases() + option_cases() + kind_cases())
     ids = [c.id for c in cases]
     assert len(ids) == len(set(ids)), "duplicate case ids"
     return cases
