@@ -45,8 +45,10 @@ def fake_corrections(monkeypatch):
         return {}
 
     monkeypatch.setattr(backend, "export_corrections", export)
-    monkeypatch.setattr(backend, "read_manifest", lambda *, folder: {
-        "recordings": ["mouse1"], "label_counts": {"WAKE": 30, "NREM": 30}})
+    monkeypatch.setattr(backend, "read_manifest", lambda *, folder: {  # the real shape
+        "classes": ["WAKE", "NREM", "REM"], "label_counts": {"WAKE": 30, "NREM": 30},
+        "recordings": [{"id": "mouse1", "label_counts": {"WAKE": 30, "NREM": 30, "REM": 0},
+                        "labelled_epochs": 60, "left_out": {}}]})
 
 
 def later(qtbot, action) -> QTimer:
