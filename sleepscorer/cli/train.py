@@ -93,10 +93,30 @@ def load_subjects(pairs: list[tuple[Path, Path]], classes, need_emg: bool):  # n
         rec = load_recording(rec_path)
         hyp = read_labels(labels_path, n_epochs=rec.n_epochs(BASE_EPOCH),
                       epoch_length=BASE_EPOCH)
+        left_out = persons_labels_only(hyp, labels_path)
         subjects.append(prepare_subject(rec, hyp, classes, subject=rec_path.stem,
                                         need_emg=need_emg))
-        print(f"loaded {rec_path.name}: {len(subjects[-1])} epochs", file=sys.stderr)
+        print(f"loaded {rec_path.name}: {len(subjects[-1])} epochs"
+              + (f" ({left_out} set by the model left out)" if left_out else ""),
+              file=sys.stderr)
     return subjects
+
+
+def persons_labels_only(hyp, labels_path: Path) -> int:  # noqa: ANN001
+    """Unscore the epochs a model set, in place; how many. A model trained on a model's own
+    output learns its errors (a scored CSV given as truth would otherwise train as one)."""
+    from sleepscorer.errors import LabelsError
+    from sleepscorer.hypnogram import Source
+    from sleepscorer.stages import Stage
+
+    model = (hyp.sources == Source.MODEL) & (hyp.stages != Stage.UNSCORED)
+    if model.any() and not hyp.is_person_labelled().any():
+        raise LabelsError(labels_path, "every label was set by the model (source 'model'); "
+                                       "training learns from a person's labels only: correct "
+                                       "the file in the app, or give the expert's labels")
+    hyp.stages[model] = Stage.UNSCORED
+    hyp.sources[model] = Source.NONE
+    return int(model.sum())
 
 
 def _show(info: dict) -> None:

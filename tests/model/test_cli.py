@@ -75,3 +75,23 @@ def test_train_finds_the_label_files_simulate_writes(tmp_path):
     (tmp_path / "a.csv").write_text("")
     (tmp_path / "a_scored.csv").write_text("")  # a model's output is not a label file for it
     assert find_pairs([str(tmp_path)]) == [(tmp_path / "a.edf", tmp_path / "a.csv")]
+
+
+def test_train_learns_from_a_persons_labels_only(tmp_path, capsys):
+    """A user trial: `train REC=SCORED.csv` trained on the model's own output, silently."""
+    from sleepscorer.hypnogram import Hypnogram, Source
+    from sleepscorer.io import write_edf
+    from sleepscorer.io.labels import write_labels_csv
+
+    stages = np.arange(32) // 4 % 3
+    write_edf(make_recording(32, stages=stages, seed=0), tmp_path / "m.edf")
+    write_labels_csv(Hypnogram.from_arrays(stages, source=Source.MODEL), tmp_path / "scored.csv")
+    out = tmp_path / "t.safetensors"
+    args = ["--out", str(out), "--epochs", "1", "--arch", "sdreamer-epoch", "--device", "cpu"]
+    assert main(["train", f"{tmp_path / 'm.edf'}={tmp_path / 'scored.csv'}", *args]) == 2
+    assert "every label was set by the model" in capsys.readouterr().err and not out.exists()
+
+    sources = np.where(np.arange(32) < 20, Source.EXPERT, Source.MODEL)
+    write_labels_csv(Hypnogram.from_arrays(stages, sources=sources), tmp_path / "mixed.csv")
+    assert main(["train", f"{tmp_path / 'm.edf'}={tmp_path / 'mixed.csv'}", *args]) == 0
+    assert "(12 set by the model left out)" in capsys.readouterr().err
