@@ -141,6 +141,14 @@ def video_suffixes() -> tuple[str, ...]:
     return VIDEO_SUFFIXES
 
 
+def holds_recording(*, path: str | Path) -> bool:
+    """Whether the content is a recording format the readers take, whatever the name."""
+    from sleepscorer.io.sniff import READ_AS, sniff
+
+    kind = sniff(path)
+    return kind in READ_AS and kind != "hdf5"  # a bare HDF5 (.nwb, .h5) is not MATLAB's
+
+
 def file_contents(*, path: str | Path) -> set[str]:
     from sleepscorer.io.discover import file_contents as contents
 

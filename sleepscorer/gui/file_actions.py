@@ -106,7 +106,8 @@ class FileActions(QObject):
             self.open_path(path)
             return
         suffix = path.suffix.lower()
-        if suffix not in LABEL_SUFFIXES and suffix not in backend.recording_suffixes():
+        if (suffix not in LABEL_SUFFIXES and suffix not in backend.recording_suffixes()
+                and not backend.holds_recording(path=path)):  # an EDF with no suffix opens
             supported = ", ".join(backend.recording_suffixes())
             self._status(f"{path.name}: not a file SleepScorer reads (recordings: {supported}, "
                          "or an Open Ephys folder; labels: .csv, .tsv, .mat, .txt)", 15000)

@@ -32,3 +32,13 @@ def test_an_edf_named_mat_opens_as_edf_with_a_note(qtbot, window, tmp_path):
     assert any(n.startswith("rec.mat holds an EDF recording although named .mat; read as EDF")
                for n in window.files.file_notes)
     assert path.read_bytes() == before
+
+
+def test_a_dropped_edf_with_no_suffix_opens(qtbot, window, tmp_path):
+    """Was refused by its name ("not a file SleepScorer reads") though the CLI reads it."""
+    path = tmp_path / "mouse3"
+    shutil.copyfile(write_edf(tmp_path / "orig.edf", minutes=1), path)
+    window.files.dropped(path)
+    qtbot.waitUntil(lambda: window.session is not None, timeout=20000)
+    wait_scored(qtbot, window)
+    assert window.session.recording.source == path
