@@ -21,13 +21,6 @@ CLASSES = (Stage.WAKE, Stage.NREM, Stage.REM)
 N = 600
 
 
-@pytest.fixture
-def recording(tmp_path) -> Path:
-    path = tmp_path / "rec.edf"
-    path.write_bytes(np.random.default_rng(1).bytes(1_000_000))
-    return path
-
-
 def open_session(tmp_path, recording):
     return SessionStore(tmp_path / "sessions").open(recording, lambda el: int(N // el), 1.0)
 

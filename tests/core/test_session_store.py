@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 import textwrap
 import time
-from pathlib import Path
 
 import numpy as np
-import pytest
 
 from sleepscorer.core.session_store import SessionStore, recording_fingerprint
 from sleepscorer.hypnogram import Source
@@ -27,13 +25,6 @@ def probabilities(n: int) -> np.ndarray:
     p = np.full((n, 3), 0.1, np.float32)
     p[np.arange(n), (np.arange(n) // 10) % 3] = 0.8
     return p
-
-
-@pytest.fixture
-def recording(tmp_path) -> Path:
-    path = tmp_path / "rec.edf"
-    path.write_bytes(np.random.default_rng(0).bytes(2_000_000))
-    return path
 
 
 def test_reopen_gives_back_labels_sources_confidences_and_layout(tmp_path, recording):
