@@ -41,11 +41,14 @@ def _list_models(*, extra: str | None, task: Task) -> tuple[list, str]:
     return entries, ""
 
 
-def _export(*, recording, hypnogram: Hypnogram, folder: Path, card: dict, task: Task) -> Path:
+def _export(*, recording, hypnogram: Hypnogram, folder: Path, card: dict,
+            task: Task) -> tuple[Path, str]:
+    """(folder, what this export left out and why, or "")."""
     task.report(0, 0, f"exporting corrections to {folder.name}")
-    backend.export_corrections(recording=recording, hypnogram=hypnogram, out_dir=folder,
-                               card=card)
-    return folder
+    entry = backend.export_corrections(recording=recording, hypnogram=hypnogram, out_dir=folder,
+                                       card=card)
+    return folder, backend.left_out_text(manifest={"classes": card["classes"],
+                                                   "recordings": [entry]})
 
 
 class ModelActions(QObject):
@@ -153,7 +156,8 @@ class ModelActions(QObject):
                                                   str(backend.corrections_dir()))
         if folder:
             task = self._export_task(Path(folder), entry)
-            task.returned.connect(lambda f: self._status(f"corrections added to {f}"))
+            task.returned.connect(lambda done: self._status(
+                f"corrections added to {done[0]}" + (f"; {done[1]}" if done[1] else "")))
 
     def finetune_dialog(self) -> None:
         """Export this recording's corrections, then open the fine-tune dialog on them."""
@@ -162,7 +166,7 @@ class ModelActions(QObject):
             return
         folder = new_corrections_folder(self.w.session.recording.source.stem)
         task = self._export_task(folder, entry)
-        task.returned.connect(lambda f: self._open_finetune(Path(f), Path(entry.path)))
+        task.returned.connect(lambda done: self._open_finetune(Path(done[0]), Path(entry.path)))
         task.errored.connect(lambda _exc: remove_made_folder(folder))
 
     def _open_finetune(self, folder: Path, base: Path) -> None:

@@ -42,3 +42,26 @@ def test_a_dropped_edf_with_no_suffix_opens(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.session is not None, timeout=20000)
     wait_scored(qtbot, window)
     assert window.session.recording.source == path
+
+
+
+def test_export_corrections_says_which_stages_it_left_out(tmp_path):
+    """The fine-tune dialog said so; File > Export corrections alone said only "added to".
+    The export task's own function, on a real recording, hypnogram and the bundled card."""
+    import json
+    from types import SimpleNamespace
+
+    from sleepscorer.gui import backend
+    from sleepscorer.gui.model_actions import _export
+    from sleepscorer.hypnogram import Hypnogram
+    from sleepscorer.stages import Stage
+
+    recording = backend.load_recording(path=write_edf(tmp_path / "rec.edf", minutes=2))
+    hyp = Hypnogram(recording.n_epochs(1.0), 1.0)
+    hyp.set_stage(0, 30, Stage.NREM)
+    hyp.set_stage(30, 40, Stage.MA)
+    card = json.loads(backend.default_weights_path().with_suffix(".json").read_text())
+    folder, note = _export(recording=recording, hypnogram=hyp, folder=tmp_path / "corr",
+                           card=card, task=SimpleNamespace(report=lambda *a: None))
+    assert folder == tmp_path / "corr"
+    assert note == "10 MA epoch(s) left out: the model scores Wake/NREM/REM only"
