@@ -37,6 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from sleepscorer.cli.score import check_epoch_length
     from sleepscorer.errors import SleepScorerError
     from sleepscorer.io.labels import (
         assumed_length_note,
@@ -48,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     from sleepscorer.stages import epochs_text
 
     for option in ("file_epoch_length", "epoch_length"):
-        _check_length(option, getattr(args, option))
+        if getattr(args, option) is not None:
+            check_epoch_length(getattr(args, option), "--" + option.replace("_", "-"))
     if args.n_epochs is not None and args.n_epochs < 1:
         raise SleepScorerError(None, f"--n-epochs {args.n_epochs} must be at least 1")
     if args.duration is not None and not (args.duration > 0 and args.duration < float("inf")):
@@ -102,14 +104,3 @@ def _beside(output: str, file_epoch_length: float) -> str:
                 path.suffix)
     return str(path.with_name(f"{name[:len(name) - len(tail)]}_{file_epoch_length:g}s{tail}"))
 
-
-def _check_length(option: str, el: float | None) -> None:
-    import math
-
-    from sleepscorer.errors import SleepScorerError
-    from sleepscorer.stages import on_grid
-
-    if el is not None and (not math.isfinite(el) or el <= 0 or el > 3600 or not on_grid(el)):
-        flag = "--" + option.replace("_", "-")
-        raise SleepScorerError(None, f"{flag} {el:g} is not on the epoch grid; use a positive "
-                                     "length such as 1, 2, 2.5, 4, 5 or 10 s")

@@ -116,15 +116,16 @@ def output_path(recording: Path, out: Path, several: bool) -> Path:
     return out
 
 
-def check_epoch_length(value: float) -> float:
-    """--epoch-length on the epoch grid: positive, finite, a simple multiple or fraction of 1 s."""
+def check_epoch_length(value: float, option: str = "--epoch-length") -> float:
+    """An epoch length `option` on the epoch grid: positive, finite, a simple multiple or
+    fraction of 1 s."""
     from sleepscorer.stages import EXPORT_EPOCH_LENGTHS, on_grid
 
     if not math.isfinite(value) or value <= 0:
-        raise SleepScorerError(None, f"--epoch-length {value:g} is not a positive number of "
+        raise SleepScorerError(None, f"{option} {value:g} is not a positive number of "
                                      "seconds; use e.g. 1, 2, 2.5, 4, 5 or 10")
     if not on_grid(value) or value > 3600:
-        raise SleepScorerError(None, f"--epoch-length {value:g} is not on the 1-s epoch grid (it "
+        raise SleepScorerError(None, f"{option} {value:g} is not on the 1-s epoch grid (it "
                                      "must be a whole number of tenths to halves of a second, at "
                                      "most 3600 s); use e.g. "
                                      + ", ".join(f"{x:g}" for x in EXPORT_EPOCH_LENGTHS))

@@ -3,7 +3,7 @@
 Readers hold EEG and EMG in µV (what the model reads), and an EDF reader turns every voltage
 into µV, so a 4.6 V trigger is held as 4.6e6 µV. Shown as such it reads as a microvolt
 signal a million times too large. The app's thin tracks and `sleepscorer info` both name a
-channel's unit through `shown_unit`, so they agree. Must not import Qt.
+channel's unit through `shown_unit`, so they agree. Pure: no GUI toolkit.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ def volts_per_unit(unit: str | None) -> float | None:
 
 def si_prefix(value: float) -> tuple[float, str]:
     """The factor and SI prefix that bring |value| to 1..1000: 4.6 -> (1, ''), 5e-05 ->
-    (1e6, 'µ'); (1, '') for 0. pyqtgraph's siScale without Qt, so the CLI can use it."""
+    (1e6, 'µ'); (1, '') for 0. Here rather than in the plotting library, so the CLI
+    names units as the app does."""
     if not np.isfinite(value) or value == 0:
         return 1.0, ""
     k = int(np.clip(np.floor(np.log10(abs(value)) / 3 + 1e-9), -4, 2))

@@ -142,11 +142,11 @@ def video_suffixes() -> tuple[str, ...]:
 
 
 def holds_recording(*, path: str | Path) -> bool:
-    """Whether the content is a recording format the readers take, whatever the name."""
-    from sleepscorer.io.sniff import READ_AS, sniff
+    """Whether the content is a recording format the readers take although the name says
+    otherwise (an EDF with no suffix): the readers' own rule, `io.sniff.misnamed`."""
+    from sleepscorer.io.sniff import misnamed, sniff
 
-    kind = sniff(path)
-    return kind in READ_AS and kind != "hdf5"  # a bare HDF5 (.nwb, .h5) is not MATLAB's
+    return misnamed(path, sniff(path)) is not None
 
 
 def file_contents(*, path: str | Path) -> set[str]:
