@@ -78,9 +78,10 @@ def collect(paths: list[Path], recursive: bool) -> list[tuple[Path, Path]]:
     return found
 
 
+SCORED_KINDS = ("EDF, BDF, MATLAB and Parquet recordings (by their content, whatever their "
+                "names) and Open Ephys folders")
 _PASSED_OVER = (  # (kind, what it is, one, several)
     ("signal table", "signal table", "signal tables"),
-    ("recording", "recording without its suffix", "recordings without their suffix"),
     ("labels", "label file", "label files"),
     ("table", "other table", "other tables"),
     ("empty", "empty file", "empty files"),
@@ -97,7 +98,8 @@ def unscored_note(paths: list[Path], recursive: bool, found: list[tuple[Path, Pa
     not a copy of it) are left out. None when there are none.
 
     Why: a folder of AccuSleep-style table recordings was skipped without a word; then the
-    note called notes.txt a "table file" and said nothing of a file without a suffix."""
+    note called notes.txt a "table file" and said nothing of a file without a suffix (now
+    scored: `io.discover.recording_format`)."""
     from sleepscorer.io.discover import passed_over
 
     recordings = {(p.parent, p.stem) for p, _ in found}
@@ -115,25 +117,19 @@ def unscored_note(paths: list[Path], recursive: bool, found: list[tuple[Path, Pa
                     or real in taken or taken & set(real.parents) or out in real.parents
                     or out == real.parent):
                 continue
-            kind = passed_over(t)
-            if kind == "recording" or not companion(t):
-                groups.setdefault(kind, []).append(str(rel))
-    if not groups:
-        return None
+            if not companion(t):  # a recording, whatever its name, is among those taken
+                groups.setdefault(passed_over(t), []).append(str(rel))
     parts = []
     for kind, one, several in _PASSED_OVER:
         names = groups.get(kind, [])
         if names:
             shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
             parts.append(f"{len(names)} {one if len(names) == 1 else several} ({shown})")
-    todo = []
-    if "signal table" in groups:
-        todo.append("name a signal table on its own with --rate to score it")
-    if "recording" in groups:
-        todo.append("rename a recording to .edf/.bdf/.mat/.parquet, or name it on its own, to "
-                    "score it")
-    return ("not scored: " + ", ".join(parts) + "; a batch scores .edf/.bdf/.mat/.parquet files "
-            "and Open Ephys folders" + "".join(f"; {t}" for t in todo))
+    if not parts:
+        return None
+    todo = "; name a signal table on its own with --rate to score it" if (
+        "signal table" in groups) else ""
+    return ("not scored: " + ", ".join(parts) + f"; a batch scores {SCORED_KINDS}" + todo)
 
 
 def batch_outputs(items: list[tuple[Path, Path]], out: Path) -> list[tuple[Path, Path]]:

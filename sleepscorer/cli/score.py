@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from sleepscorer.cli.batch import (
+    SCORED_KINDS,
     Interrupted,
     batch_outputs,
     collect,
@@ -149,9 +150,8 @@ def run(args: argparse.Namespace) -> int:
         raise SleepScorerError(None, f"--jobs {args.jobs} must be at least 1")
     items = collect(args.paths, args.recursive)
     if not items:
-        raise SleepScorerError(args.paths[0], "no recordings found (looked for "
-                               ".edf/.bdf/.mat/.parquet files and Open Ephys folders); "
-                               "use --recursive to search sub-folders")
+        raise SleepScorerError(args.paths[0], f"no recordings found (looked for {SCORED_KINDS}); "
+                                              "use --recursive to search sub-folders")
     from sleepscorer.io.discover import is_openephys_folder
 
     one = args.paths[0]

@@ -14,13 +14,14 @@ from sleepscorer.cli.scoring import end_live, live
 from sleepscorer.errors import SleepScorerError
 
 LABEL_SUFFIXES = ("_labels.csv", ".labels.csv", "_labels.tsv", "_events.tsv", ".csv")  # last: simulate's
-RECORDING_SUFFIXES = (".edf", ".bdf", ".mat")
+TRAINED_FORMATS = ("edf", "mat")  # io.discover.recording_format: by content, whatever the name
 
 PAIRS_HELP = f"""\
 training data, each either
   REC=LABELS   a recording and its label file, e.g. mouse1.edf=mouse1.csv
-  FOLDER       every recording (EDF/BDF/.mat) in FOLDER whose label file sits beside it
-               as NAME{LABEL_SUFFIXES[0]} (or {', '.join(LABEL_SUFFIXES[1:])})
+  FOLDER       every recording (EDF/BDF/.mat, by its content, whatever its name) in FOLDER
+               whose label file sits beside it as NAME{LABEL_SUFFIXES[0]} (or
+               {', '.join(LABEL_SUFFIXES[1:])})
 Each recording is one subject; validation subjects are held out whole."""
 
 
@@ -57,6 +58,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def find_pairs(items: list[str]) -> list[tuple[Path, Path]]:
+    from sleepscorer.io.discover import recording_format
+
     pairs = []
     for item in items:
         if "=" in item:
@@ -68,7 +71,7 @@ def find_pairs(items: list[str]) -> list[tuple[Path, Path]]:
             raise SleepScorerError(folder, "expected REC=LABELS or a folder of recordings with "
                                            f"NAME{LABEL_SUFFIXES[0]} label files")
         for rec in sorted(folder.iterdir()):
-            if rec.suffix.lower() not in RECORDING_SUFFIXES:
+            if not rec.is_file() or recording_format(rec) not in TRAINED_FORMATS:
                 continue
             found = [rec.with_name(rec.stem + s) for s in LABEL_SUFFIXES]
             found = [f for f in found if f.exists()]

@@ -1,19 +1,38 @@
 """Find the recordings inside a folder (batch scoring, File > Open Folder), and tell what a
 file holds before reading it (a drop on the window: recording or labels).
 
-Label tables (.csv/.tsv) are not taken as recordings here: a folder of results would
-otherwise be scored again. An Open Ephys folder (holding .continuous files) is one recording.
+A file is a recording by its first bytes (`io.sniff`, as `load_recording` reads it) or, when
+they say nothing, by its suffix: an EDF named `mouse3` or `mouse3.dat` is scored, as the app
+opens it. Label tables (.csv/.tsv) and our outputs (text) are not taken as recordings here:
+a folder of results would otherwise be scored again. An Open Ephys folder (holding
+.continuous files) is one recording.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-BATCH_SUFFIXES = (".edf", ".bdf", ".mat", ".parquet")
+BATCH_SUFFIXES = {".edf": "edf", ".bdf": "edf", ".mat": "mat", ".parquet": "parquet"}
 
 
 def is_openephys_folder(path: Path) -> bool:
     return path.is_dir() and any(path.glob("*.continuous"))
+
+
+def recording_format(path: Path) -> str | None:
+    """The format a batch reads `path` as ('edf', 'mat' or 'parquet'), or None for a file that
+    is no recording. The content wins over the name, by the readers' own rule
+    (`io.sniff.misnamed`): reading it says so in one warning, as for a file named on its own.
+    Only the first bytes are read.
+
+    Why: a batch skipped an EDF named `mouse3` that the app opened when dropped."""
+    from sleepscorer.io.sniff import READ_AS, SUFFIX_FORMATS, misnamed, sniff
+
+    suffix = path.suffix.lower()
+    kind = sniff(path)
+    if kind in READ_AS and SUFFIX_FORMATS.get(suffix) == READ_AS[kind]:
+        return READ_AS[kind]  # content and name agree (an EDF named .rec too)
+    return misnamed(path, kind) or BATCH_SUFFIXES.get(suffix)  # a bad .edf: its reader says why
 
 
 def find_recordings(root: Path, recursive: bool = False,
@@ -40,7 +59,7 @@ def find_recordings(root: Path, recursive: bool = False,
         if entry.name.startswith("."):
             continue
         try:
-            if entry.is_file() and entry.suffix.lower() in BATCH_SUFFIXES:
+            if entry.is_file() and recording_format(entry):
                 found.append(entry)
             elif is_openephys_folder(entry):
                 if entry.resolve() not in seen:
@@ -104,9 +123,10 @@ def _mat_names(path: Path) -> set[str]:
 
 
 def passed_over(path: Path) -> str:
-    """Why a batch does not score a file it found beside the recordings: 'empty', 'recording'
-    (one by its content, named otherwise: 'rec.edf.bak', 'rec'), 'labels', 'signal table'
-    (scored when named on its own, with --rate), 'table' (another table) or 'other'.
+    """What a file beside the recordings is: 'empty', 'recording' (one by its content, named
+    otherwise: 'rec.edf.bak', 'rec'; a batch scores those, see `recording_format`), 'labels',
+    'signal table' (scored when named on its own, with --rate), 'table' (another table) or
+    'other'.
 
     Why: a batch called notes.txt a "table file" and passed over an extensionless file
     without a word."""

@@ -130,21 +130,57 @@ def test_a_batch_names_the_tables_it_does_not_score(batch, tmp_path, capsys):
 
 def test_a_batch_note_says_what_each_skipped_file_is(batch, tmp_path, capsys):
     """A user trial: 'note: 2 table file(s) not scored (e.g. bad/notes.txt)' called notes.txt
-    a table, and a file without a suffix (here an EDF) was skipped without a word."""
+    a table."""
     root, model = batch
     (root / "broken.edf").unlink()
     (root / "notes.txt").write_text("mouse 1, cage 2\nall fine\n")
     (root / "README").write_text("study notes\n")
     (root / "x.csv").write_text("epoch,onset_s,stage\n0,0,Wake\n")
-    (root / "mouse1_backup").write_bytes((root / "mouse1.edf").read_bytes())
     (root / ".hidden.txt").write_text("x")
     assert main(["score", str(root), "--out", str(tmp_path / "o"), "--model", str(model)]) == 0
     err = capsys.readouterr().err
-    assert ("note: not scored: 1 recording without its suffix (mouse1_backup), 1 label file "
-            "(x.csv), 2 other files (README, notes.txt); a batch scores .edf/.bdf/.mat/.parquet "
-            "files and Open Ephys folders; rename a recording to .edf/.bdf/.mat/.parquet, or "
-            "name it on its own, to score it") in err
+    assert ("note: not scored: 1 label file (x.csv), 2 other files (README, notes.txt); a batch "
+            "scores EDF, BDF, MATLAB and Parquet recordings (by their content, whatever their "
+            "names) and Open Ephys folders\n") in err
     assert "table file" not in err
+
+
+def test_a_batch_scores_a_recording_by_its_content_whatever_its_name(batch, tmp_path, capsys):
+    """A user trial: `score DIR -r` skipped an EDF named `mouse3` (or `mouse3.dat`), naming it
+    'recording without its suffix', though the app opened it when dropped. It is scored, with
+    the single-file path's warning; labels, videos, notes and the batch's own outputs (here
+    written inside the folder scored) are still not taken, on a rerun too, and no input changes."""
+    root, model = batch
+    (root / "broken.edf").unlink()
+    edf = (root / "mouse1.edf").read_bytes()
+    (root / "day2" / "mouse3").write_bytes(edf)
+    (root / "mouse4.dat").write_bytes(edf)
+    (root / "mouse4_labels.csv").write_text("epoch,stage\n0,Wake\n")  # its labels: not listed
+    (root / "cage.mp4").write_bytes(b"\0\0\0\x18ftypmp42" + b"\0" * 64)
+    (root / "notes.txt").write_text("mouse 3 lost its headstage at 2 pm\n")
+    inputs = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    single = tmp_path / "single.csv"
+    assert main(["score", str(root / "day2" / "mouse3"), "-o", str(single), "--model", str(model)]) == 0
+    said = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("warning:")]
+    out = root / "scored"
+    args = ["score", str(root), "-r", "-o", str(out), "--model", str(model), "--device", "cpu"]
+    for _ in range(2):  # the rerun finds the same recordings, not the first run's outputs
+        assert main(args) == 0
+        captured = capsys.readouterr()
+        written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+        assert written == ["day2/mouse2_scored.csv", "day2/mouse3_scored.csv", "mouse1_scored.csv",
+                           "mouse4_scored.csv"]
+        assert "mouse3" in captured.out and "mouse4.dat" in captured.out
+        assert said[0].startswith(f"warning: {root / 'day2' / 'mouse3'}: mouse3 holds an EDF "
+                                  "recording although it has no suffix; read as EDF")
+        assert said[0] in captured.err.splitlines()  # the single-file path's warning, word for word
+        assert (f"warning: {root / 'mouse4.dat'}: mouse4.dat holds an EDF recording although "
+                "named .dat; read as EDF") in captured.err
+        note = [ln for ln in captured.err.splitlines() if ln.startswith("note:")]
+        assert note == ["note: not scored: 2 other files (cage.mp4, notes.txt); a batch scores EDF, "
+                        "BDF, MATLAB and Parquet recordings (by their content, whatever their "
+                        "names) and Open Ephys folders"]
+    assert all(p.read_bytes() == b for p, b in inputs.items())
 
 
 def test_a_rerun_replaces_model_output_but_never_a_persons_labels(batch, tmp_path, capsys):

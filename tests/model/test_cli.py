@@ -65,7 +65,8 @@ def test_train_cli_writes_model_that_scores(tmp_path, capsys):
 
 
 def test_train_finds_the_label_files_simulate_writes(tmp_path):
-    """`simulate` writes NAME.edf beside NAME.csv; `train FOLDER` must take that folder."""
+    """`simulate` writes NAME.edf beside NAME.csv; `train FOLDER` must take that folder, and a
+    recording by its content whatever its name (as `score` does)."""
     from sleepscorer.cli.train import find_pairs
     from sleepscorer.errors import SleepScorerError
 
@@ -75,6 +76,12 @@ def test_train_finds_the_label_files_simulate_writes(tmp_path):
     (tmp_path / "a.csv").write_text("")
     (tmp_path / "a_scored.csv").write_text("")  # a model's output is not a label file for it
     assert find_pairs([str(tmp_path)]) == [(tmp_path / "a.edf", tmp_path / "a.csv")]
+    (tmp_path / "b").write_bytes(b"0       " + b" " * 300)  # an EDF by its header, no suffix
+    (tmp_path / "b_labels.csv").write_text("")
+    (tmp_path / "c.txt").write_text("notes\n")  # a text file's labels are no pair
+    (tmp_path / "c_labels.csv").write_text("")
+    assert find_pairs([str(tmp_path)]) == [(tmp_path / "a.edf", tmp_path / "a.csv"),
+                                           (tmp_path / "b", tmp_path / "b_labels.csv")]
 
 
 def test_train_learns_from_a_persons_labels_only(tmp_path, capsys):
