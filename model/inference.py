@@ -29,7 +29,7 @@ from sleepscorer_model.domain import (
 from sleepscorer_model.frontend import make_source
 from sleepscorer_model.postprocess import REM_RULE, RemRule, atonia_to_rem, tone_to_wake
 from sleepscorer_model.preprocess import EpochSource, PreprocessConfig
-from sleepscorer_model.quality import QualitySpan, check_channels, stretches
+from sleepscorer_model.quality import QualitySpan, check_channels, signal_record, stretches
 from sleepscorer_model.reading import calibration_reference, network_probabilities
 from sleepscorer_model.weights import LoadedModel, resolve_model
 
@@ -62,6 +62,12 @@ class ScoreResult:
     @property
     def confidence(self) -> np.ndarray:
         return self.probabilities.max(axis=1)
+
+    @property
+    def signal(self) -> dict:
+        """`quality` and `modality` as plain values, for the CSV's note column
+        (model.quality.note_column) now or from a saved session."""
+        return signal_record(self.quality, self.modality)
 
     @property
     def flat_channels(self) -> set[str]:

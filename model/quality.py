@@ -15,6 +15,8 @@ Wake at 0.7). So each 1-s epoch of every channel in use is checked on its own sa
 - missing: at least half of its samples were not in the file (NaN/inf, an EDF+D gap;
   `Channel.missing`), which the reader set to 0: the rest is too little to score, and the
   zeros are no electrode's fault, so such an epoch is neither flat nor clipped.
+What was found becomes the label CSV's `note` column through `note_column`, for
+`sleepscorer score` and the app's export alike.
 Numpy only; reads the native samples chunk by chunk, never a full float64 copy.
 """
 
@@ -24,6 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.io.assemble import flat_windows, missing_epochs
 from sleepscorer.io.recording import Channel, ChannelKind
 from sleepscorer.stages import mask_runs
@@ -180,9 +183,11 @@ def check_channels(channels: dict[str, Channel], n: int) -> tuple[dict[str, np.n
 
 
 def epoch_notes(spans: list[QualitySpan], n_epochs: int, epoch_length: float = 1.0,
-                modality: str = "both") -> list[str]:
+                modality: str = "both", person: np.ndarray | None = None) -> list[str]:
     """Per output epoch, why the signal decided it ("" where nothing is wrong): the CSV's
-    `note` column, so a reader of the file sees which epochs came from a bad electrode."""
+    `note` column, so a reader of the file sees which epochs came from a bad electrode.
+    Where `person` (a mask) holds, a person set the label: the note names the signal's
+    problem without the model's verdict ("EEG flat", not "EEG flat: Artifact")."""
     found: list[dict[str, str]] = [{} for _ in range(n_epochs)]
     for span in spans:
         first = int(span.start // epoch_length)
@@ -191,12 +196,36 @@ def epoch_notes(spans: list[QualitySpan], n_epochs: int, epoch_length: float = 1
             found[k].setdefault(span.channel, span.reason)
     scored_from = "EMG" if modality == "emg" else "EEG"
     notes = []
-    for bad in found:
+    for k, bad in enumerate(found):
         parts = [f"{role} {reason}" for role, reason in sorted(bad.items())]
         if not parts:
             notes.append("")
+        elif person is not None and person[k]:
+            notes.append("; ".join(parts))
         elif scored_from in bad:
             notes.append("; ".join(parts) + ": Artifact")
         else:
             notes.append("; ".join(parts) + (": scored from EEG alone" if modality == "both" else ""))
     return notes
+
+
+def signal_record(spans: list[QualitySpan], modality: str) -> dict:
+    """What a scoring found wrong with the signal, as plain JSON values: the app keeps it with
+    the recording's session, so an export after a reopen still writes the note column."""
+    return {"modality": modality,
+            "spans": [[s.channel, s.reason, int(s.start), int(s.stop)] for s in spans]}
+
+
+def note_column(signal: dict | None, hyp: Hypnogram) -> list[str] | None:
+    """The label CSV's `note` column for `hyp`, at the epoch length it is written at (see
+    `epoch_notes`; a person's labels are `hyp`'s), or None, for no column, where the scoring
+    (`signal`: its `signal_record`) found nothing wrong. `sleepscorer score` and the app's
+    export both write it from here, so their files agree.
+
+    Why: the app's export wrote no note column where the CLI named every flat epoch."""
+    rows = (signal or {}).get("spans") or []
+    if not rows:
+        return None
+    spans = [QualitySpan(channel, "", reason, start, stop) for channel, reason, start, stop in rows]
+    return epoch_notes(spans, len(hyp), hyp.epoch_length, signal.get("modality", "both"),
+                       hyp.is_person_labelled())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 OUTPUT_SUFFIX = "_scored.csv"
@@ -76,11 +77,9 @@ def score_file(path: Path, out: Path, model=None, options=None,  # noqa: ANN001
                                "model's own first reading")
     check_output_file(out, inputs)  # still safe after the long work
     out.parent.mkdir(parents=True, exist_ok=True)
-    from sleepscorer_model.quality import epoch_notes
+    from sleepscorer_model.quality import note_column
 
-    notes = (epoch_notes(result.quality, len(result.probabilities), result.epoch_length,
-                         result.modality) if result.quality else None)
-    write_labels_csv(to_hypnogram(result), out, notes=notes)
+    write_labels_csv(to_hypnogram(result), out, notes=partial(note_column, result.signal))
     return result
 
 

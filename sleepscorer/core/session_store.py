@@ -234,11 +234,12 @@ class PersistentSession:
         self.history.compact()
         self.pending = False
 
-    def record_model(self, name: str, file_hash: str | None) -> None:
-        """Which model scored the model labels (newest last)."""
+    def record_model(self, name: str, file_hash: str | None, signal: dict | None = None) -> None:
+        """Which model scored the model labels (newest last), and what that scoring found wrong
+        with the signal (`signal`, plain values: model.quality.signal_record)."""
         models = [*self.meta.get("models", []),
                   {"name": name, "sha256": file_hash, "time": time.time()}]
-        self._update_meta(models=models)
+        self._update_meta(models=models, signal=signal)
 
     def record_export(self, path: str | Path, labels: str | None = None) -> None:
         """`labels`: `person_labels_sha256` of what was exported, so that a reopened

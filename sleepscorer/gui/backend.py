@@ -14,6 +14,7 @@ resolve lazily through `__getattr__`. Tests swap these functions for stand-ins.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from sleepscorer.core import compare as _compare
@@ -175,10 +176,14 @@ def import_parts(*, hyp, other):  # noqa: ANN201 - two boolean masks
     return parts(hyp, other)
 
 
-def write_labels_csv(*, hypnogram, path: str | Path, epoch_length: float | None = None):
+def write_labels_csv(*, hypnogram, path: str | Path, epoch_length: float | None = None,
+                     signal: dict | None = None):
+    """`signal`: the last scoring's (ScoreResult.signal), for the note column `score` writes."""
+    from sleepscorer_model.quality import note_column
+
     from sleepscorer.io.labels import write_labels_csv as write
 
-    return write(hypnogram, path, epoch_length=epoch_length)
+    return write(hypnogram, path, epoch_length=epoch_length, notes=partial(note_column, signal))
 
 
 def write_bids_events(*, hypnogram, path: str | Path):

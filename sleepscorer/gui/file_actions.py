@@ -283,8 +283,10 @@ class FileActions(QObject):
             return
         session.hypnogram.apply_model(result.probabilities, result.classes,
                                       overwrite_person=overwrite)
+        session.signal = getattr(result, "signal", None)  # the export's note column
         if session.store is not None:
-            session.store.record_model(result.model_name, getattr(result, "model_sha256", None))
+            session.store.record_model(result.model_name, getattr(result, "model_sha256", None),
+                                       session.signal)
             session.save()
         text = f"model: {result.model_name} on {result.device_used}"
         self.w.model_info.setText(text)
@@ -331,7 +333,8 @@ class FileActions(QObject):
     def export_csv(self, path: str | Path | None = None) -> bool:
         path = path or self._save_name("Export labels", "_labels.csv", "CSV (*.csv)")
         return bool(path) and self._export(backend.write_labels_csv, path,
-                                           epoch_length=self.w.settings.export_epoch_length)
+                                           epoch_length=self.w.settings.export_epoch_length,
+                                           signal=self.session.signal)
 
     def export_bids(self, path: str | Path | None = None) -> bool:
         path = path or self._save_name("Export BIDS events", "_events.tsv", "TSV (*.tsv)")

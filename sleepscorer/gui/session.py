@@ -33,6 +33,9 @@ class ScoringSession(QObject):
         self.recording = recording
         self.hypnogram = hypnogram
         self.store = store
+        # what the last scoring found wrong with the signal (the export's note column), kept
+        # with the session so an export after a reopen writes it too
+        self.signal: dict | None = store.meta.get("signal") if store is not None else None
         self.journal = store.journal if store is not None else journal
         self.review = backend.Review(hypnogram=hypnogram, low_confidence=low_confidence)
         self.review.on_select = self.selectionChanged.emit

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -46,8 +46,11 @@ MAT_STAGES: dict[int, Stage] = {0: Stage.WAKE, 1: Stage.NREM, 2: Stage.REM, 3: S
 
 
 # -- writing ----------------------------------------------------------------------------
+Notes = Sequence[str] | Callable[[Hypnogram], Sequence[str] | None] | None
+
+
 def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | None = None,
-                     probabilities: bool = True, notes: Sequence[str] | None = None) -> None:
+                     probabilities: bool = True, notes: Notes = None) -> None:
     """Write `hyp` as our CSV, atomically. Converts to `epoch_length` when it differs, by
     `Hypnogram.to_epoch_length` (sleepscorer.epoch_windows: the rule `sleepscorer score
     --epoch-length` uses too, so the app's export and the CLI's file agree).
@@ -55,7 +58,9 @@ def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | Non
     Probabilities (`p_Wake,...`) are written when asked for and known (at another epoch
     length, each window's mean). Confidence is empty for person-set labels.
     `notes` (one string per written epoch, "" for none) adds a last `note` column saying why
-    an epoch is what it is (e.g. a flat electrode); readers ignore it.
+    an epoch is what it is (e.g. a flat electrode); readers ignore it. It may be a function of
+    the hypnogram as written (at `epoch_length`) giving them, or None for no column
+    (model.quality.note_column, for the CLI and the app alike).
     """
     path = check_label_output(path)
     out = hyp
@@ -65,6 +70,7 @@ def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | Non
         except ValueError as exc:
             raise LabelsError(path, f"{exc}; choose an epoch length that is a simple multiple "
                                     f"of {hyp.epoch_length:g} s") from exc
+    notes = notes(out) if callable(notes) else notes
     probs = out.probabilities if probabilities and out.probabilities is not None else None
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")

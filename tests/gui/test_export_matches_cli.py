@@ -20,3 +20,65 @@ def test_app_export_at_4_s_is_the_clis_file(qtbot, window, isolated, tmp_path):
     assert app_lines[0].startswith("epoch,onset_s,duration_s,stage,confidence,source,p_")
     assert len(app_lines) == 1 + 180 // 4
     assert app_lines == cli_lines
+
+
+def lost_electrode_edf(path):
+    """Two minutes whose EEG is flat (a lost electrode) from 40 s on."""
+    import edfio
+    import numpy as np
+
+    from tests.gui.conftest import RATE
+
+    n = int(RATE * 120)
+    t = np.arange(n) / RATE
+    eeg = 50 * np.sin(2 * np.pi * 2 * t) + 10 * np.random.default_rng(1).normal(size=n)
+    eeg[int(RATE * 40):] = 0.0
+    emg = 20 * np.random.default_rng(2).normal(size=n)
+    edfio.Edf([edfio.EdfSignal(x, RATE, label=name, physical_dimension="uV",
+                               physical_range=(-500, 500))
+               for name, x in (("EEG1", eeg), ("EMG1", emg))]).write(path)
+    return path
+
+
+def notes(path):
+    import csv
+
+    with open(path, newline="") as fh:
+        return [row.get("note") for row in csv.DictReader(fh)]
+
+
+def test_app_export_writes_the_clis_note_column(qtbot, window, isolated, tmp_path):
+    """A user trial: the app's export wrote no `note` column where `score` named every epoch of
+    a flat EEG ("EEG flat: Artifact"). One function (model.quality.note_column) writes both, at
+    any epoch length; the session keeps what the scoring found, so an export after a reopen
+    writes it too; a person's label there keeps the problem, not the model's verdict."""
+    from PySide6.QtCore import Qt
+
+    from tests.gui.test_recovery import reopen
+
+    isolated.score.pattern = False  # the bundled model's own probabilities, as the CLI's
+    edf = lost_electrode_edf(tmp_path / "lost-electrode.edf")
+    for el in (1, 4):
+        assert main(["score", str(edf), "-o", str(tmp_path / f"cli{el}.csv"), "--epoch-length",
+                     str(el), "--device", "cpu"]) == 0
+    cli = notes(tmp_path / "cli1.csv")
+    assert cli[:39] == [""] * 39 and cli[41:] == ["EEG flat: Artifact"] * 79
+    session = open_and_score(qtbot, window, edf)
+    for el in (1, 4):
+        window.settings.export_epoch_length = float(el)
+        app = tmp_path / f"app{el}.csv"
+        assert window.files.export_csv(app)
+        assert app.read_text() == (tmp_path / f"cli{el}.csv").read_text()  # notes included
+    session.click(50.5)
+    qtbot.keyClick(window, Qt.Key.Key_2)  # a person says NREM where the electrode is lost
+    window.settings.export_epoch_length = 1.0
+    assert window.files.export_csv(tmp_path / "labelled.csv")
+    labelled = notes(tmp_path / "labelled.csv")
+    assert labelled[50] == "EEG flat" and labelled[:50] + labelled[51:] == cli[:50] + cli[51:]
+    window.close()
+    second = reopen(qtbot, edf)  # no re-scoring: the saved session's labels come back
+    assert isolated.score.calls == ["both"]
+    second.settings.export_epoch_length = 1.0
+    assert second.files.export_csv(tmp_path / "reopened.csv")
+    assert notes(tmp_path / "reopened.csv") == labelled
+    second.files.shutdown()
