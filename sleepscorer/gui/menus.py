@@ -57,12 +57,13 @@ def build_menus(window) -> tuple[QMenu, dict[Stage, QAction]]:
     add_action(w, edit, "&Undo", lambda: s().undo(), ["Ctrl+Z"])
     add_action(w, edit, "&Redo", lambda: s().redo(), ["Ctrl+Shift+Z", "Ctrl+Y"])
     edit.addSeparator()
-    label_actions = {}
+    label_actions = {}  # while the video plays, these act on the epoch it shows
     for key, stage in STAGE_KEYS.items():
         label_actions[stage] = add_action(w, edit, f"Label selection {stage.label}",
-                                          lambda st=stage: w.label(st), [key])
-    add_action(w, edit, "&Confirm model labels in selection", lambda: s().confirm(),
-               ["Return", "Enter"])
+                                          lambda st=stage: w.video.labelling(lambda: w.label(st)),
+                                          [key])
+    add_action(w, edit, "&Confirm model labels in selection",
+               lambda: w.video.labelling(lambda: s().confirm()), ["Return", "Enter"])
     edit.addSeparator()
     add_action(w, edit, "&Preferences...", w.preferences_dialog, ["Ctrl+,"], False)
 

@@ -5,7 +5,8 @@ shows), decoding off the GUI thread, and playback.
 Where the playhead is: a selection (a click, an epoch step, Go to, N, PageDown) puts it at
 the selection's first epoch; panning the view without selecting puts it at the view's centre
 (zooming leaves it while it stays in view); playing moves it on at 1x, 2x or 4x and the view
-pages along; pausing selects the epoch under it, so a stage key labels what was just watched.
+pages along; a stage key (or Enter) while playing labels the epoch on screen, playing on;
+pausing selects the epoch under it, so a stage key labels what was just watched.
 A line in every track marks it. Video time = recording time + the offset.
 
 Frames are decoded off the GUI thread by video_frames.py (latest request only). The
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -308,6 +310,27 @@ class VideoSync(QObject):
             self._clock = time.monotonic()
             self._timer.start()
             self.panel.set_playing(True)
+
+    @property
+    def playing(self) -> bool:
+        return self._timer.isActive()
+
+    def labelling(self, action: Callable[[], object]) -> None:
+        """Run a labelling command (a stage key, Enter): while the video plays, on the epoch it
+        shows (the playhead's, selected as a click would), playing on, with neither the
+        playhead nor the view sent back to the selection; else on the selection as it is.
+
+        Why: a key pressed while watching labelled the selection made before Space, not the
+        epoch of the animal on screen."""
+        if not self.playing or self.session is None:
+            action()
+            return
+        self._selecting = True
+        try:
+            self.session.click(self.playhead)
+            action()
+        finally:
+            self._selecting = False
 
     def stop(self, select: bool = True) -> None:
         """Stop playing; `select`: the epoch under the playhead becomes the selection."""

@@ -165,3 +165,40 @@ def test_a_bad_video_is_one_line_naming_the_file(qtbot, window, recording_path, 
     assert noise.read_bytes() == before  # never written to
     window.video.toggle_play()  # nothing to play: said, not raised
     assert "no video to play" in window.statusBar().currentMessage()
+
+
+def test_a_stage_key_while_playing_labels_the_epoch_on_screen(qtbot, window, recording_path,
+                                                             tmp_path):
+    """A user trial: epochs 20-24 selected, Space pressed, and `1` pressed as the animal woke
+    on screen labelled the selection made before Space, not the epoch shown. A scorer labels
+    what is on screen: the playhead's epoch, while the video plays on from where it was
+    (Enter confirms it the same way); the old selection is left alone."""
+    from sleepscorer.hypnogram import Source
+    from sleepscorer.stages import Stage
+
+    session = open_and_score(qtbot, window, recording_path)
+    attached(qtbot, window, make_video(tmp_path))
+    sync, hyp = window.video, session.hypnogram
+    model_stages = hyp.stages.copy()
+    sync.panel.speed.setCurrentText("2x")
+    session.drag(20.0, 24.9)
+    assert (session.start, session.stop) == (20, 25) and sync.playhead == 20.0
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: sync.playhead > 27.0, timeout=5000)
+    before = sync.playhead
+    qtbot.keyClick(window, Qt.Key.Key_1)  # Wake: the animal on screen woke
+    after = sync.playhead
+    labelled = np.flatnonzero(hyp.sources == Source.EXPERT)
+    assert len(labelled) == 1 and int(before) <= labelled[0] <= int(after)
+    assert hyp.stages[labelled[0]] == Stage.WAKE != model_stages[labelled[0]]
+    assert (hyp.sources[20:25] == Source.MODEL).all()  # the old selection: not labelled
+    assert sync.playing and after >= before  # not sent back to the selection
+    qtbot.waitUntil(lambda: sync.playhead > after + 1.0, timeout=5000)  # playing on
+    before = sync.playhead
+    qtbot.keyClick(window, Qt.Key.Key_Return)  # confirm the model's label on screen
+    confirmed = np.flatnonzero(hyp.sources == Source.EXPERT)[1:]
+    assert len(confirmed) == 1 and int(before) <= confirmed[0] <= int(sync.playhead)
+    assert hyp.stages[confirmed[0]] == model_stages[confirmed[0]]
+    assert sync.playing
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert not sync.playing and session.start == int(sync.playhead)
