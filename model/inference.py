@@ -31,6 +31,7 @@ from sleepscorer_model.postprocess import REM_RULE, RemRule, atonia_to_rem, tone
 from sleepscorer_model.preprocess import EpochSource, PreprocessConfig
 from sleepscorer_model.quality import QualitySpan, check_channels, signal_record, stretches
 from sleepscorer_model.reading import calibration_reference, network_probabilities
+from sleepscorer_model.self_training import self_trained
 from sleepscorer_model.weights import LoadedModel, resolve_model
 
 from sleepscorer.epoch_windows import mean_probabilities
@@ -199,6 +200,8 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     with torch.inference_mode():
         p1 = read(modality, progress=progress)
         _eeg_where_only_emg_bad(p1, bad, loaded.modalities, read)
+    if cfg.self_training and modality == "both" and hasattr(source, "raw"):
+        p1 = self_trained(p1, source.raw, cfg.self_training, usable, person)
     if emg_rules:
         p1 = _with_emg_rules(p1, source, cfg, loaded.classes, modality, bad, sequence_prior,
                              rem_rule)

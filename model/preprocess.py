@@ -55,6 +55,9 @@ class PreprocessConfig:
     # TONE_SPREAD widths of NREM's own EMG, if more) above the recording's NREM level gives
     # NREM's and REM's probability to Wake (model.postprocess.tone_to_wake); None: off
     tone_wake: float | None = None
+    # spectral, EEG+EMG: weigh the network's probabilities with a classifier of the recording's
+    # own features taught by its confident epochs, with this weight (model.self_training); None: off
+    self_training: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,7 +71,7 @@ class PreprocessConfig:
 # how a model reads its input, not what the input is: corrections exported before a model
 # gained one of these still fit it
 READING_ONLY = ("shape_passes", "mixture_shares", "mixture_passes", "rem_conflict", "atonia_rem",
-                "tone_wake")
+                "tone_wake", "self_training")
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,28 @@ def save_model(model: nn.Module, path: str | Path, arch: str | None = None,
         "parent_sha256": parent_sha256,
         **(extra or {}),
     }
+    return _write(tensors, card, path)
+
+
+def with_reading(path: str | Path, out: str | Path, **reading: Any) -> dict:
+    """Copy a model to `out` with its card's reading settings changed (`PreprocessConfig`
+    fields such as `self_training=0.5`), the tensors byte for byte the same: how a release
+    that changes only how the network is read is made. Returns the new card."""
+    path, out = Path(path), Path(out)
+    if out.resolve() == path.resolve():
+        raise ModelError(out, "would overwrite the model it is made from; choose another file")
+    card, tensors = _read_safetensors(path)
+    unknown = set(reading) - {f.name for f in dataclasses.fields(PreprocessConfig)}
+    if unknown:
+        raise ModelError(out, f"not a reading setting: {', '.join(sorted(unknown))}")
+    card = dict(card, preprocessing={**card.get("preprocessing", {}), **reading},
+                created=datetime.now(UTC).isoformat(timespec="seconds"))
+    return _write(tensors, card, out)
+
+
+def _write(tensors: dict[str, torch.Tensor], card: dict, path: Path) -> dict:
+    """The weights with the card in their metadata, and the card beside them with the file's
+    hash (what `_verify_sidecar` checks); returns that sidecar card."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         save_file(tensors, str(tmp), metadata={CARD_KEY: json.dumps(card, sort_keys=True)})
