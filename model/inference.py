@@ -200,12 +200,13 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     with torch.inference_mode():
         p1 = read(modality, progress=progress)
         _eeg_where_only_emg_bad(p1, bad, loaded.modalities, read)
+    with_rules = partial(_with_emg_rules, source=source, cfg=cfg, classes=loaded.classes,
+                         modality=modality, bad=bad, sequence_prior=sequence_prior,
+                         rem_rule=rem_rule) if emg_rules else (lambda p: p)
     if cfg.self_training and modality == "both" and hasattr(source, "raw"):
-        p1 = self_trained(p1, source.raw, cfg.self_training, usable, person)
-    if emg_rules:
-        p1 = _with_emg_rules(p1, source, cfg, loaded.classes, modality, bad, sequence_prior,
-                             rem_rule)
-    p1 = decode(p1, loaded.classes, sequence_prior, rem_rule, warnings)
+        first = decode(with_rules(p1), loaded.classes, sequence_prior, rem_rule, [])
+        p1 = self_trained(p1, source.raw, cfg.self_training, usable, person, decoded=first)
+    p1 = decode(with_rules(p1), loaded.classes, sequence_prior, rem_rule, warnings)
     p1, classes = gate_unusable(p1, loaded.classes, bad, modality)
     warnings += _quality_warnings(spans, modality)
     probs = combine_epochs(p1, epoch_length, n_out)

@@ -78,16 +78,21 @@ def discriminant_probabilities(x: np.ndarray, seeds: np.ndarray, n_classes: int)
 
 
 def self_trained(p: np.ndarray, raw: dict[str, np.ndarray], weight: float,
-                 usable: np.ndarray | None = None, person: np.ndarray | None = None) -> np.ndarray:
+                 usable: np.ndarray | None = None, person: np.ndarray | None = None,
+                 decoded: np.ndarray | None = None) -> np.ndarray:
     """`p` (n, C) weighed with the recording's own classifier: p^(1-w) q^w, renormalised.
 
-    Seeds are the usable epochs the network gives at least `SEED_CONFIDENCE`, and a person's
-    labels (`person`: class index or -1) where there are any, which win over the network's.
+    Seeds are the usable epochs given at least `SEED_CONFIDENCE` by `decoded` (the
+    probabilities after the sequence decoding, default `p`), and a person's labels (`person`:
+    class index or -1) where there are any, which win over the model's. Decoded seeds matter:
+    the network alone gave 52 Wake epochs of a simulated animal confident REM, a REM that no
+    hypnogram allows, and the REM they taught took 200 more Wake epochs with it.
     Unusable epochs keep `p`. Unchanged where the seeds hold fewer than two states."""
     if weight <= 0 or "eeg" not in raw or len(p) < 2 * MIN_SEEDS:
         return p
     x = recording_features(raw)
-    seeds = np.where(p.max(1) >= SEED_CONFIDENCE, p.argmax(1), -1)
+    sure = p if decoded is None else decoded
+    seeds = np.where(sure.max(1) >= SEED_CONFIDENCE, sure.argmax(1), -1)
     if person is not None:
         seeds = np.where(person >= 0, person, seeds)
     if usable is not None:

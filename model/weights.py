@@ -161,10 +161,11 @@ def save_model(model: nn.Module, path: str | Path, arch: str | None = None,
     return _write(tensors, card, path)
 
 
-def with_reading(path: str | Path, out: str | Path, **reading: Any) -> dict:
+def with_reading(path: str | Path, out: str | Path, name: str | None = None, **reading: Any) -> dict:
     """Copy a model to `out` with its card's reading settings changed (`PreprocessConfig`
-    fields such as `self_training=0.5`), the tensors byte for byte the same: how a release
-    that changes only how the network is read is made. Returns the new card."""
+    fields such as `self_training=0.5`) and, if given, its name; the tensors byte for byte
+    the same: how a release that changes only how the network is read is made. Returns the
+    new card."""
     path, out = Path(path), Path(out)
     if out.resolve() == path.resolve():
         raise ModelError(out, "would overwrite the model it is made from; choose another file")
@@ -172,7 +173,8 @@ def with_reading(path: str | Path, out: str | Path, **reading: Any) -> dict:
     unknown = set(reading) - {f.name for f in dataclasses.fields(PreprocessConfig)}
     if unknown:
         raise ModelError(out, f"not a reading setting: {', '.join(sorted(unknown))}")
-    card = dict(card, preprocessing={**card.get("preprocessing", {}), **reading},
+    card = dict(card, name=name or card["name"],
+                preprocessing={**card.get("preprocessing", {}), **reading},
                 created=datetime.now(UTC).isoformat(timespec="seconds"))
     return _write(tensors, card, out)
 

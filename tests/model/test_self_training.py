@@ -101,3 +101,15 @@ def test_eeg_only_scoring_is_not_self_trained(shipped_model, self_training_model
     both = score(rec, self_training_model, device="cpu", modality="both")
     assert both.probabilities.shape == plain.probabilities.shape
 
+
+
+def test_seeds_come_from_the_decoded_labels_when_given():
+    raw, truth = two_state_spectra()
+    p = network_guess(truth, np.arange(5, 600, 7))
+    wrong = np.arange(0, 600, 3)[truth[np.arange(0, 600, 3)] == 0][:60]  # Wake given confident NREM
+    p[wrong] = [0.05, 0.9, 0.05]
+    decoded = np.eye(3)[truth] * 0.9 + 0.1 / 3  # what a sequence decoding made of it
+    taught_wrong = self_trained(p, raw, 0.5).argmax(1)
+    taught_right = self_trained(p, raw, 0.5, decoded=decoded).argmax(1)
+    assert (taught_right == truth).mean() > (taught_wrong == truth).mean()
+    assert (taught_right == truth).mean() > 0.95
