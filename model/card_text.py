@@ -44,3 +44,17 @@ def gate_text(card: dict) -> str:
         return ""
     return (f"lab gate: recordings unlike its {len(gate['lab'])} corrected recording(s) "
             "are scored by the parent")
+
+
+def trained_on_text(card: dict) -> str:
+    """What a fine-tuned model learned from ('fine-tuned on 900 labelled epochs from 1
+    recording(s): mouse1.edf'), or "" for another model. Cards written before the card named
+    its recordings give the count alone."""
+    data = card.get("training_data") or {}
+    if "labelled_epochs" not in data:
+        return ""
+    names = [str(s.get("recording") or s.get("id")).replace("\\", "/").rsplit("/", 1)[-1]
+             for s in data.get("sources") or [] if isinstance(s, dict)]
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return (f"fine-tuned on {data['labelled_epochs']} labelled epochs from "
+            f"{len(data.get('recordings', []))} recording(s)" + (f": {shown}" if names else ""))

@@ -316,15 +316,27 @@ def load_corrections(folders: Sequence[str | Path] | str | Path,
                     raise LabelsError(folder / files["labels"], "signal and label arrays differ "
                                                                 "in length; export again")
                 name = f"{folder.name}/{rec.get('id')}-run{j:03d}"
-                subjects.append(SubjectData(name, eeg, emg, labels))
+                origin = {"id": f"{folder.name}/{rec.get('id')}", "corrections": str(folder.resolve()),
+                          **{k: rec.get(k) for k in ORIGIN_KEYS}, "exported": rec.get("created")}
+                subjects.append(SubjectData(name, eeg, emg, labels, origin))
     return subjects
 
 
+# what a fine-tuned model's card says of each corrected recording (`summarise`'s `sources`)
+ORIGIN_KEYS = ("recording", "source_path", "signal_sha256", "labelled_epochs", "label_counts")
+
+
 def summarise(subjects: Sequence[SubjectData], classes: Sequence[str]) -> dict:
-    """Epochs per class, labelled minutes and run count: what a fine-tune learned from."""
+    """Epochs per class, labelled minutes and run count: what a fine-tune learned from, and
+    `sources`, each corrected recording by its file, signal hash and corrections folder.
+
+    Why: the card named only 'corr/rec001', an id that the next export to that folder
+    replaces, so a model could not be traced to the recordings it learned."""
     labels = np.concatenate([s.labels for s in subjects]) if subjects else np.zeros(0, np.int64)
     counts = np.bincount(labels[labels >= 0], minlength=len(classes))
     recordings = sorted({s.subject.rsplit("-run", 1)[0] for s in subjects})
-    return {"recordings": recordings, "runs": len(subjects),
+    sources = {s.origin["id"]: s.origin for s in subjects if s.origin}
+    return {"recordings": recordings, "sources": [sources[k] for k in sorted(sources)],
+            "runs": len(subjects),
             "epochs_per_class": dict(zip(classes, counts.tolist(), strict=True)),
             "labelled_epochs": int(counts.sum()), "minutes": round(float(counts.sum()) / 60, 2)}

@@ -33,13 +33,17 @@ class SubjectData:
     eeg: np.ndarray
     emg: np.ndarray | None
     labels: np.ndarray  # int64, -1 = ignored
+    # where it came from, for a fine-tuned model's card (a corrections run: the recording's
+    # file, signal hash, corrections folder); None for a corpus animal
+    origin: dict | None = None
 
     def __len__(self) -> int:
         return len(self.labels)
 
     def slice(self, start: int, stop: int, suffix: str = "") -> SubjectData:
         emg = None if self.emg is None else self.emg[start:stop]
-        return SubjectData(self.subject + suffix, self.eeg[start:stop], emg, self.labels[start:stop])
+        return SubjectData(self.subject + suffix, self.eeg[start:stop], emg, self.labels[start:stop],
+                           self.origin)
 
 
 def stages_to_classes(stages: np.ndarray, classes: Sequence[Stage] = MODEL_CLASSES_3) -> np.ndarray:

@@ -22,6 +22,8 @@ Numpy only; reads the native samples chunk by chunk, never a full float64 copy.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -194,6 +196,12 @@ def epoch_notes(spans: list[QualitySpan], n_epochs: int, epoch_length: float = 1
         last = min(n_epochs, int(-(-span.stop // epoch_length)))
         for k in range(first, last):
             found[k].setdefault(span.channel, span.reason)
+    return _written(found, modality, person)
+
+
+def _written(found: list[dict[str, str]], modality: str, person: np.ndarray | None) -> list[str]:
+    """The note of each epoch from what is wrong in it ({role: reason}), with the model's
+    verdict where the model decided the label."""
     scored_from = "EMG" if modality == "emg" else "EEG"
     notes = []
     for k, bad in enumerate(found):
@@ -229,3 +237,57 @@ def note_column(signal: dict | None, hyp: Hypnogram) -> list[str] | None:
     spans = [QualitySpan(channel, "", reason, start, stop) for channel, reason, start, stop in rows]
     return epoch_notes(spans, len(hyp), hyp.epoch_length, signal.get("modality", "both"),
                        hyp.is_person_labelled())
+
+
+_PROBLEM = re.compile(r"(EEG|EMG) (flat|clipped|missing)")
+_VERDICTS = ("Artifact", "scored from EEG alone")
+
+
+def _read_note(note: str) -> tuple[dict[str, str], str | None] | None:
+    """('EEG flat; EMG flat: Artifact') -> ({'EEG': 'flat', 'EMG': 'flat'}, 'Artifact');
+    None for a note this module did not write (a person's own words)."""
+    problems, _, verdict = note.partition(": ")
+    parts = [_PROBLEM.fullmatch(p) for p in problems.split("; ")]
+    if not all(parts) or (verdict and verdict not in _VERDICTS):
+        return None
+    return {m.group(1): m.group(2) for m in parts}, verdict or None
+
+
+def carry_notes(notes: list[str], file_epoch_length: float, hyp: Hypnogram) -> list[str]:
+    """The `note` column of a label CSV (`notes`, one per epoch of `file_epoch_length`)
+    rewritten as `hyp`, the same labels at `hyp.epoch_length` (`sleepscorer convert-labels`).
+
+    One to one (the same epoch length), every note is kept as written, "" for a padded epoch.
+    At another length, an output epoch holds the problems of every input epoch it overlaps,
+    and its verdict follows its own label by `epoch_notes`' rule, so a 1-s scored file
+    converted to 4 s gets the notes `score --epoch-length 4` writes: a window that a person
+    decided names the problem alone ("EEG flat"), one the model decided says what the model
+    did ("EEG flat: Artifact"); the input's verdicts are not copied onto a window whose label
+    they may not describe. Notes this module did not write (a person's words) cannot be
+    re-derived: then an output epoch gets the distinct notes of the input epochs it overlaps,
+    in time order, joined by "; ", word for word.
+
+    Why: convert-labels dropped the column, so the converted file no longer said which
+    epochs came from a flat or clipped electrode."""
+    n = len(hyp)
+    if math.isclose(file_epoch_length, hyp.epoch_length):
+        return [*notes[:n], *[""] * (n - len(notes))]
+    ratio = file_epoch_length / hyp.epoch_length
+    covers = [range(int(i * ratio + 1e-9), min(n, math.ceil((i + 1) * ratio - 1e-9)))
+              for i in range(len(notes))]
+    read = [_read_note(note) if note else ({}, None) for note in notes]
+    if any(r is None for r in read):
+        joined: list[list[str]] = [[] for _ in range(n)]
+        for note, epochs in zip(notes, covers, strict=True):
+            for k in epochs if note else ():
+                if note not in joined[k]:
+                    joined[k].append(note)
+        return ["; ".join(j) for j in joined]
+    found: list[dict[str, str]] = [{} for _ in range(n)]
+    for (problems, _), epochs in zip(read, covers, strict=True):
+        for k in epochs:
+            for role in sorted(problems):
+                found[k].setdefault(role, problems[role])
+    # an EMG-only scoring is the one whose verdict falls on an EMG problem alone
+    emg = any(v == "Artifact" and "EEG" not in p for p, v in read)
+    return _written(found, "emg" if emg else "both", hyp.is_person_labelled())

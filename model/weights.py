@@ -259,6 +259,10 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedMo
     path = Path(path)
     if not path.exists():
         raise ModelError(path, "model file not found; check the path or pass --model FILE")
+    weights = path.with_suffix(".safetensors")
+    if path.suffix.lower() == ".json" and weights.exists():  # the card named, not the model
+        raise ModelError(path, f"is a model's card, not the model; give {weights.name}, the "
+                               "weights file beside it")
     card, tensors = _read_safetensors(path)
     card = _verify_sidecar(path, card)
     arch = card.get("architecture")

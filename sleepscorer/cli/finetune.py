@@ -91,6 +91,9 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _show(info: dict) -> None:
+    """Progress on stderr: on a terminal a live line per step; in a log (not a terminal)
+    whole lines only, one per pass (a log got every step on one line)."""
+    live = sys.stderr.isatty()
     eta = info.get("eta_s")
     eta_text = "" if eta is None else f" ETA {int(eta) // 60}m{int(eta) % 60:02d}s"
     if info["stage"] == "evaluate":
@@ -102,13 +105,14 @@ def _show(info: dict) -> None:
     elif info["stage"] == "forgetting check":
         print("checking on fresh training-lab animals that nothing is forgotten...",
               file=sys.stderr)
-    elif info["stage"] == "train":
+    elif info["stage"] == "train" and live:
         print(f"\rpass {info['epoch']}/{info['epochs']} step {info['step']}/{info['steps']} "
               f"loss {info['loss']:.4f}{eta_text}   ", end="", file=sys.stderr, flush=True)
     elif info["stage"] == "epoch_end":
         f1 = info.get("val_macro_f1")
         extra = f", validation macro-F1 {f1:.3f}" if f1 is not None else ""
-        print(f"\rpass {info['epoch']}: loss {info['loss']:.4f}{extra}{eta_text}   ",
+        lead, pad = ("\r", "   ") if live else ("", "")  # over the live line, or a new one
+        print(f"{lead}pass {info['epoch']}: loss {info['loss']:.4f}{extra}{eta_text}{pad}",
               file=sys.stderr)
 
 
@@ -140,12 +144,14 @@ def table(before: dict, after: dict, classes: list[str]) -> str:
 
 
 def _check_model_out(args: argparse.Namespace) -> Path:
-    """OUT.safetensors and its card OUT.json: safe to write (sleepscorer.io.outputs)."""
-    from sleepscorer_model.weights import card_path
+    """OUT.safetensors and its card OUT.json: safe to write (sleepscorer.io.outputs); the
+    base, the bundled model when none is named, is an input."""
+    from sleepscorer_model.weights import card_path, default_weights_path
 
     from sleepscorer.io.outputs import check_model_output
 
-    inputs = [*args.corrections, *([args.base, card_path(args.base)] if args.base else [])]
+    base = args.base or default_weights_path()
+    inputs = [*args.corrections, base, card_path(base)]
     return check_model_output(args.out, inputs)
 
 
@@ -165,7 +171,13 @@ def run_finetune(args: argparse.Namespace) -> int:
 
             raise SleepScorerError(None, "--epochs must be at least 1")
         cfg.epochs = args.epochs
-    result = finetune(base, data, cfg, progress=_show)
+    try:
+        result = finetune(base, data, cfg, progress=_show)
+    except KeyboardInterrupt:  # Ctrl+C: the live line ends, and what is left is said
+        newline = "\n" if sys.stderr.isatty() else ""
+        print(f"{newline}interrupted: fine-tuning stopped; nothing was written to {args.out}",
+              file=sys.stderr)
+        return 130
     s = result.card["training_data"]
     print(f"corrections: {s['labelled_epochs']} labelled epochs ({s['minutes']:g} min) from "
           f"{len(s['recordings'])} recording(s); fine-tuned in {result.seconds:.0f} s")

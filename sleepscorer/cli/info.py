@@ -23,8 +23,13 @@ def hms(seconds: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from sleepscorer.io import load_recording
 
+    weights = Path(args.path).with_suffix(".safetensors")
+    if str(args.path).lower().endswith(".json") and weights.exists():
+        return show_model(str(weights))  # a model's card: shown from the model it describes
     if str(args.path).endswith(".safetensors"):
         return show_model(args.path)
     recording = load_recording(args.path, rate=args.rate)
@@ -58,7 +63,7 @@ def channel_size(ch) -> str:  # noqa: ANN001 - an io.Channel
 
 
 def show_model(path: str) -> int:
-    from sleepscorer_model.card_text import gate_text, metrics_text, short_date
+    from sleepscorer_model.card_text import gate_text, metrics_text, short_date, trained_on_text
     from sleepscorer_model.registry import find_parent
     from sleepscorer_model.weights import load_model
 
@@ -76,10 +81,8 @@ def show_model(path: str) -> int:
         where = f"{parent.name} ({parent.path})" if parent else "not found on this computer"
         print(f"parent:       {parent_hash[:12]}... = {where}")
     print(f"metrics:      {metrics_text(card)}")
-    data = card.get("training_data") or {}
-    if "labelled_epochs" in data:
-        print(f"fine-tuned on {data['labelled_epochs']} labelled epochs from "
-              f"{len(data.get('recordings', []))} recording(s)")
+    if trained_on_text(card):
+        print(trained_on_text(card))
     if gate_text(card):
         print(gate_text(card))
     return 0

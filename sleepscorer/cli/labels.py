@@ -3,6 +3,7 @@
 Two epoch lengths, never one option for both: `--file-epoch-length` is that of an input
 that does not record its own (AccuSleep, .mat), `--epoch-length` that of the output. The
 recording's length is `--duration` in seconds (or `--n-epochs` of the output's epochs).
+Our CSV's `note` column (bad-signal epochs) is kept (`model.quality.carry_notes`).
 """
 
 from __future__ import annotations
@@ -37,8 +38,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from sleepscorer_model.quality import carry_notes
+
     from sleepscorer.cli.score import check_epoch_length
     from sleepscorer.errors import SleepScorerError
+    from sleepscorer.io.label_tables import read_note_column
     from sleepscorer.io.labels import (
         assumed_length_note,
         read_labels,
@@ -70,6 +74,10 @@ def run(args: argparse.Namespace) -> int:
     if hyp.covering_epoch_length:
         notes.append(f"if its epochs are {hyp.covering_epoch_length:g} s, run: "
                      f"{retry_command(args, hyp.covering_epoch_length, len(hyp))}")
+    column = read_note_column(Path(args.input))  # bad-signal notes of our CSV: kept
+    if bids and column and any(column[0]):
+        notes.append(f"{args.input}: its note column (bad-signal epochs) is not written: BIDS "
+                     "events have no notes; write a .csv to keep it")
     for warning in notes:
         print(f"warning: {warning}", file=sys.stderr)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
@@ -77,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         for note in write_bids_events(hyp, args.output):
             print(f"warning: {note}", file=sys.stderr)
     else:
-        write_labels_csv(hyp, args.output)
+        write_labels_csv(hyp, args.output, notes=carry_notes(*column, hyp) if column else None)
     print(f"wrote {epochs_text(len(hyp), hyp.epoch_length)} to {args.output}")
     return 0
 

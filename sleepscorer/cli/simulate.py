@@ -64,14 +64,30 @@ def run(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SleepScorerError(out, f"cannot create the folder ({exc.strerror or exc})") from exc
-    for i in range(args.animals):
+    stems = [out / f"{lab.name}_seed{args.seed}_animal{i}" for i in range(args.animals)]
+    _check_new(stems)
+    for i, stem in enumerate(stems):
         seed = np.random.SeedSequence([args.seed, i])
         rec, hyp = simulate_recording(args.hours * 3600.0, args.rate, seed, lab=lab,
                                       stages=args.stages, generator=args.generator)
-        stem = out / f"{lab.name}_seed{args.seed}_animal{i}"
         write_edf(_in_microvolts(rec), stem.with_suffix(".edf"))
         write_labels_csv(hyp, stem.with_suffix(".csv"))
         counts = {s.label: int((hyp.stages == s).sum()) for s in Stage if s != Stage.UNSCORED}
         print(f"{stem.with_suffix('.edf')}: {rec.duration_s / 3600:.2f} h at {args.rate:g} Hz, "
               + ", ".join(f"{k} {v} s" for k, v in counts.items() if v))
     return 0
+
+
+def _check_new(stems: list[Path]) -> None:
+    """Every recording and label file to write is new, checked before any is written.
+
+    Why: a second run into the same folder with the same --seed and --lab (the names say
+    nothing of --hours, --rate or --generator) replaced the first run's recordings and their
+    truth labels without a word, under files already exported or scored."""
+    from sleepscorer.io.outputs import check_output_file
+
+    for path in (stem.with_suffix(suffix) for stem in stems for suffix in (".edf", ".csv")):
+        if path.exists() or path.is_symlink():
+            raise SleepScorerError(path, "exists (an earlier simulation?); simulate never "
+                                         "replaces a file: give another OUT_DIR or --seed")
+        check_output_file(path)

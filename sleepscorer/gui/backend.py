@@ -300,6 +300,11 @@ def metrics_text(*, card: dict) -> str:
     return text(card)
 
 
+def trained_on_text(*, card: dict) -> str:
+    from sleepscorer_model.card_text import trained_on_text as text
+    return text(card)
+
+
 def gate_text(*, card: dict) -> str:
     from sleepscorer_model.card_text import gate_text as text
 

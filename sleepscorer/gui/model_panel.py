@@ -7,6 +7,7 @@ ModelActions lists in a worker, and says what the user chose through signals.
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -145,11 +146,12 @@ class ModelPanel(QWidget):
             return
         card = entry.card
         gate = backend.gate_text(card=card)
+        trained = html.escape(backend.trained_on_text(card=card))  # a fine-tuned model's data
         self.details.setText(
             f"<b>{entry.name}</b><br>architecture: {card.get('architecture', '?')}<br>"
             f"created: {backend.short_date(text=card.get('created'))}<br>"
             f"parent: {self._parent_name(card)}<br>metrics: {backend.metrics_text(card=card)}"
-            + (f"<br>{gate}" if gate else ""))
+            + (f"<br>{trained}" if trained else "") + (f"<br>{gate}" if gate else ""))
         self.details.setToolTip(str(entry.path))
 
     def show_card(self) -> None:

@@ -31,8 +31,21 @@ def recording_format(path: Path) -> str | None:
     suffix = path.suffix.lower()
     kind = sniff(path)
     if kind in READ_AS and SUFFIX_FORMATS.get(suffix) == READ_AS[kind]:
-        return READ_AS[kind]  # content and name agree (an EDF named .rec too)
-    return misnamed(path, kind) or BATCH_SUFFIXES.get(suffix)  # a bad .edf: its reader says why
+        found = READ_AS[kind]  # content and name agree (an EDF named .rec too)
+    else:
+        found = misnamed(path, kind) or BATCH_SUFFIXES.get(suffix)  # a bad .edf: reader says why
+    return None if found == "mat" and labels_only_mat(path) else found
+
+
+def labels_only_mat(path: Path) -> bool:
+    """Whether a MATLAB file holds labels (`sleep_scores`) and no signals: an AccuSleep or
+    MiSleep label file, which a batch passes over as it does a label table.
+
+    Why: `score DIR -r` reported such a file as a failed recording ("no EEG in this .mat
+    file")."""
+    from sleepscorer.io.mat import labels_only
+
+    return labels_only(_mat_names(path))
 
 
 def find_recordings(root: Path, recursive: bool = False,
@@ -126,7 +139,7 @@ def passed_over(path: Path) -> str:
     """What a file beside the recordings is: 'empty', 'recording' (one by its content, named
     otherwise: 'rec.edf.bak', 'rec'; a batch scores those, see `recording_format`), 'labels',
     'signal table' (scored when named on its own, with --rate), 'table' (another table) or
-    'other'.
+    'other'. A .mat holding only `sleep_scores` is 'labels'.
 
     Why: a batch called notes.txt a "table file" and passed over an extensionless file
     without a word."""
@@ -135,6 +148,9 @@ def passed_over(path: Path) -> str:
     from sleepscorer.io.sniff import misnamed, sniff
 
     kind = sniff(path)
+    if kind in ("mat", "hdf5") and (path.suffix.lower() == ".mat" or misnamed(path, kind)) \
+            and labels_only_mat(path):
+        return "labels"
     if kind == "empty" or misnamed(path, kind):
         return "recording" if kind != "empty" else "empty"
     if kind is not None:

@@ -215,6 +215,25 @@ def ours_from_rows(path: Path, header: list[str], rows: list[list[str]]) -> Hypn
     return hyp
 
 
+def read_note_column(path: Path) -> tuple[list[str], float] | None:
+    """Our CSV's `note` column, one string per epoch placed as its stage is (by onset_s, else
+    epoch; "" where no row or no note), and the file's epoch length; None for a file of
+    another layout or without the column. Reading labels ignores the column; converting a
+    file keeps it (`sleepscorer convert-labels`)."""
+    if path.suffix.lower() == ".mat":
+        return None
+    header, rows = read_table(path)
+    if "note" not in header or not {"epoch", "stage"} <= set(header) or not rows:
+        return None
+    epoch_length = _epoch_length_of(path, header, rows)
+    index, _ = _positions(path, header, rows, epoch_length)
+    i = header.index("note")
+    notes = [""] * (int(index.max()) + 1)
+    for k, row in zip(index, rows, strict=True):
+        notes[k] = row[i].strip() if i < len(row) else ""
+    return notes, epoch_length
+
+
 def sources_from_names(path: Path, values: list[str]) -> np.ndarray:
     """Who set each row's label, as our CSV writes it (model, expert, imported, none; empty
     or n/a is none): one vocabulary for our CSV and BIDS events' `source` column."""

@@ -113,9 +113,20 @@ def read_mat(path: Path) -> tuple[list[RawChannel], datetime | None, list[str]]:
     if isinstance(struct, dict) and any(kind_from_name(k) is ChannelKind.EEG for k in struct):
         return _read_misleep(path, struct)
     found = ", ".join(sorted(variables)) or "nothing"
+    if labels_only(set(lower)):  # an AccuSleep/MiSleep label file
+        raise RecordingError(path, f"this file holds sleep labels ({found}), not signals; "
+                                   "open the recording and import these labels onto it")
     raise RecordingError(path, f"no EEG in this .mat file (found {found}); expected a variable "
                                "'eeg' with 'eeg_frequency' (sDREAMER) or a struct 'data' with "
                                "EEG_* fields and 'sf' (MiSleep)")
+
+
+def labels_only(names: set[str]) -> bool:
+    """Whether a .mat's variable names (lower case) are a label file's: `sleep_scores` and
+    nothing a recording holds (`data`, `sf`, or an EEG/EMG-named variable); one with an EMG
+    and no EEG is a broken recording, which its reader names."""
+    return "sleep_scores" in names and not any(
+        n in ("data", "sf") or kind_from_name(n) is not ChannelKind.OTHER for n in names)
 
 
 def _read_sdreamer(path: Path, variables: dict[str, Any], lower: dict[str, str],

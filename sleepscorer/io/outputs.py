@@ -208,7 +208,39 @@ def check_model_output(out: str | Path, inputs: Sequence[str | Path] = ()) -> Pa
         out = out.with_name(out.name + ".safetensors")
     check_output_file(out, inputs)
     check_output_file(out.with_suffix(".json"), inputs)
+    if held := _held_model(out):
+        raise SleepScorerError(out, f"exists and holds {held}; a model is never replaced: give "
+                                    "another name (or move that file away first)")
     return out
+
+
+def _held_model(path: Path) -> str | None:
+    """What the existing weights file `path` is ('a model fine-tuned on 900 labelled epochs,
+    created ...'), read from its safetensors header alone; None when there is none.
+
+    Why: a second `finetune --out lab.safetensors` replaced the first run's model (a better
+    one) without a word, and `--out` naming the bundled weights would have replaced them."""
+    import json
+    import struct
+
+    try:
+        with path.open("rb") as fh:
+            (size,) = struct.unpack("<Q", fh.read(8))
+            header = json.loads(fh.read(size)) if 1 < size < 1 << 26 else None
+    except (OSError, struct.error, ValueError):
+        return None
+    if not isinstance(header, dict):
+        return None  # not a safetensors file: nothing of a model is lost
+    try:
+        card = json.loads((header.get("__metadata__") or {})["sleepscorer_card"])
+        tuned = card.get("training_data", {}).get("labelled_epochs") if "finetune" in card \
+            else None
+        made = f", created {str(card['created'])[:16].replace('T', ' ')}" if card.get(
+            "created") else ""
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return "a weights file (safetensors)"
+    what = f"fine-tuned on {tuned} labelled epochs" if tuned else f"{card.get('name')!r}"
+    return f"a model ({what}{made})"
 
 
 def check_label_output(out: str | Path, bids: bool = False, offer_bids: bool = False) -> Path:

@@ -256,3 +256,34 @@ def test_ctrl_c_lists_what_the_stopped_batch_wrote(batch, tmp_path, capsys, monk
     assert "interrupted: 1 of 2 recording(s) finished (listed above)" in captured.err
     written = sorted(p.name for p in out.rglob("*.csv"))
     assert len(written) == 1 and written[0] in captured.out
+
+
+def test_a_batch_passes_over_a_mat_label_file_as_it_does_a_label_table(batch, tmp_path, capsys):
+    """A user trial: `score DIR -r` took an AccuSleep/MiSleep label file (`sleep_scores` only,
+    v5 or v7.3) by its .mat suffix and listed it among the failed recordings ("no EEG in this
+    .mat file"). It is a label file: noted as such (a recording's own, named after it, is not
+    listed); a .mat with an EMG but no EEG is still a failed recording. Named on its own, it is
+    refused as labels."""
+    import numpy as np
+    import scipy.io
+
+    from tests.fuzz.builders import write_mat73
+
+    root, model = batch
+    (root / "broken.edf").unlink()
+    scipy.io.savemat(root / "accusleep.mat", {"sleep_scores": np.zeros(20)})
+    write_mat73(root / "day2" / "misleep.mat", {"sleep_scores": np.zeros(20)})
+    scipy.io.savemat(root / "mouse1_labels.mat", {"sleep_scores": np.zeros(20)})  # mouse1's
+    scipy.io.savemat(root / "emgonly.mat", {"emg": np.zeros(2560), "sleep_scores": np.zeros(10)})
+    out = tmp_path / "out"
+    assert main(["score", str(root), "-r", "-o", str(out), "--model", str(model)]) == 1
+    err = capsys.readouterr().err
+    assert ("note: not scored: 2 label files (accusleep.mat, day2/misleep.mat); a batch "
+            "scores ") in err
+    assert "1 of 3 recording(s) failed" in err and "emgonly.mat: no EEG in this .mat" in err
+    assert "accusleep.mat:" not in err and "misleep.mat:" not in err
+    assert sorted(p.name for p in out.rglob("*.csv")) == ["mouse1_scored.csv", "mouse2_scored.csv"]
+    assert main(["score", str(root / "accusleep.mat"), "-o", str(tmp_path / "x.csv"),
+                 "--model", str(model)]) == 2
+    assert (f"error: {root / 'accusleep.mat'}: this file holds sleep labels (sleep_scores), not "
+            "signals; open the recording and import these labels onto it") in capsys.readouterr().err

@@ -55,3 +55,75 @@ def test_convert_labels_and_stats_say_the_same_of_an_untimed_file(tmp_path, caps
     assert capsys.readouterr().err == ""
     assert main(["stats", str(src), "--file-epoch-length", "4"]) == 0
     assert "does not record" not in capsys.readouterr().out
+
+
+def flat_from(path, seconds: float, rate: int = 256):
+    """Two minutes whose EEG electrode is lost (flat) from `seconds` on."""
+    import edfio
+
+    n = rate * 120
+    t = np.arange(n) / rate
+    eeg = 50 * np.sin(2 * np.pi * 2 * t) + 10 * np.random.default_rng(1).normal(size=n)
+    eeg[int(rate * seconds):] = 0.0
+    emg = 20 * np.random.default_rng(2).normal(size=n)
+    edfio.Edf([edfio.EdfSignal(x, rate, label=name, physical_dimension="uV",
+                               physical_range=(-500, 500))
+               for name, x in (("EEG1", eeg), ("EMG1", emg))]).write(path)
+    return path
+
+
+def note_column(path):
+    import csv
+
+    with open(path, newline="") as fh:
+        return [row["note"] for row in csv.DictReader(fh)]
+
+
+def test_convert_labels_keeps_the_note_column(tmp_path, capsys):
+    """A user trial: convert-labels dropped the `note` column (flat or clipped electrode) of a
+    scored CSV. One to one it is kept word for word; at 4 or 2.5 s it is what `score
+    --epoch-length` writes (model.quality.carry_notes); a window a person decided names the
+    problem alone; a person's own words are carried joined; events.tsv says it drops them."""
+    from sleepscorer_model.weights import build_model, save_model
+
+    from tests.model.conftest import TINY
+
+    model = tmp_path / "m.safetensors"
+    save_model(build_model("sdreamer-seq", **TINY), model)
+    edf = flat_from(tmp_path / "lost.edf", 41)  # not on a 4-s or 2.5-s edge
+    for el in ("1", "4", "2.5"):
+        assert main(["score", str(edf), "-o", str(tmp_path / f"s{el}.csv"), "--model",
+                     str(model), "--epoch-length", el]) == 0
+    s1 = tmp_path / "s1.csv"
+    assert note_column(s1)[40:42] == ["", "EEG flat: Artifact"]
+    assert main(["convert-labels", str(s1), str(tmp_path / "c1.csv")]) == 0
+    assert (tmp_path / "c1.csv").read_text() == s1.read_text()
+    for el in ("4", "2.5"):
+        out = tmp_path / f"c{el}.csv"
+        assert main(["convert-labels", str(s1), str(out), "--epoch-length", el]) == 0
+        assert note_column(out) == note_column(tmp_path / f"s{el}.csv")
+    assert note_column(tmp_path / "c4.csv")[10] == "EEG flat: Artifact"  # 40-44 s: 41 s on
+    capsys.readouterr()
+
+    lines = s1.read_text().splitlines()  # a person labels 44-47 s NREM, as the app writes it
+    for k in range(44, 48):
+        cells = lines[1 + k].split(",")
+        cells[3:6], cells[-1] = ["NREM", "", "expert"], "EEG flat"
+        lines[1 + k] = ",".join(cells)
+    person = tmp_path / "person.csv"
+    person.write_text("\n".join(lines) + "\n")
+    assert main(["convert-labels", str(person), str(tmp_path / "p4.csv"), "--epoch-length",
+                 "4"]) == 0
+    p4 = note_column(tmp_path / "p4.csv")
+    assert p4[11] == "EEG flat" and p4[12] == "EEG flat: Artifact"
+    lines[1 + 5] = lines[1 + 5].rsplit(",", 1)[0] + ",mouse groomed"
+    person.write_text("\n".join(lines) + "\n")
+    assert main(["convert-labels", str(person), str(tmp_path / "w4.csv"), "--epoch-length",
+                 "4"]) == 0
+    w4 = note_column(tmp_path / "w4.csv")
+    assert w4[1] == "mouse groomed" and w4[11] == "EEG flat"
+    assert w4[10] == "EEG flat: Artifact"  # the input's notes, word for word
+    capsys.readouterr()
+    assert main(["convert-labels", str(s1), str(tmp_path / "s_events.tsv")]) == 0
+    assert (f"warning: {s1}: its note column (bad-signal epochs) is not written: BIDS events "
+            "have no notes; write a .csv to keep it") in capsys.readouterr().err

@@ -128,3 +128,21 @@ def test_finetune_without_corrections_explains(qtbot, window, recording_path, is
     open_and_score(qtbot, window, recording_path)
     window.models.finetune_dialog()
     assert shown and "no epoch carries your own" in shown[0]
+
+
+def test_the_panel_says_what_a_fine_tuned_model_learned_from(qtbot, window, isolated, tmp_path):
+    """Session 17's trial: the panel (and `info`) said how many epochs a fine-tuned model
+    learned from but not from which recordings; its card now names them."""
+    base = entry(tmp_path, "sDREAMER", "aaa", bundled=True)
+    mine = entry(tmp_path, "mine", "bbb", parent="aaa")
+    mine.card["training_data"] = {"labelled_epochs": 900, "recordings": ["corr/rec001"],
+                                  "sources": [{"id": "corr/rec001",
+                                               "recording": "/data/cage2/mouse<7>.edf"}]}
+    isolated.models.entries[:] = [base, mine]
+    window.models.refresh(then_select=mine.path)
+    wait_listed(qtbot, window, 2)
+    assert ("<br>fine-tuned on 900 labelled epochs from 1 recording(s): mouse&lt;7&gt;.edf"
+            in window.model_panel.details.text())  # a file's name, never markup
+    window.models.refresh(then_select=base.path)
+    wait_listed(qtbot, window, 2)
+    assert "fine-tuned on" not in window.model_panel.details.text()

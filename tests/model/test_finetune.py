@@ -211,7 +211,8 @@ def test_cli_finetune_exit_codes(base_path, tmp_path, capsys, monkeypatch):
         assert "validation" in capsys.readouterr().out
     assert len(runs) == 2
     monkeypatch.setattr(ft, "finetune", real)
-    assert main([*args[:1], str(tmp_path / "nowhere"), *args[2:]]) == 2
+    fresh = [str(tmp_path / "ft2.safetensors") if a == str(out) else a for a in args]
+    assert main([*fresh[:1], str(tmp_path / "nowhere"), *fresh[2:]]) == 2  # ft: never replaced
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and "nowhere" in err[0]
 

@@ -134,3 +134,26 @@ def test_a_long_hole_is_not_called_a_flat_electrode_by_the_reader():
     found = assemble(Path("x.csv"), [RawChannel("EEG1", rec.eeg.kind, eeg, 128.0, "uV")])
     assert found.eeg.missing[20 * 128:80 * 128].all() and found.eeg.missing.sum() == 60 * 128
     assert not any("flat" in w for w in found.warnings), found.warnings
+
+
+def test_carried_notes_follow_the_epochs_they_are_written_at():
+    """convert-labels kept no note column; carry_notes re-derives it at another epoch length
+    by epoch_notes' rule (an EMG-only scoring's verdict included) and keeps it one to one."""
+    import numpy as np
+    from sleepscorer_model.quality import carry_notes, epoch_notes
+
+    from sleepscorer.hypnogram import Hypnogram, Source
+    from sleepscorer.stages import Stage
+
+    def model(n, el):
+        return Hypnogram.from_arrays(np.full(n, Stage.NREM), el,
+                                     sources=np.full(n, Source.MODEL, dtype=np.int8))
+    one, two = model(10, 1.0), model(5, 2.0)
+    emg = epoch_notes([QualitySpan("EMG", "Ch2", "clipped", 3, 6)], 10, 1.0, "emg")
+    assert carry_notes(emg, 1.0, one) == emg
+    assert carry_notes(emg[:8], 1.0, one) == emg[:8] + ["", ""]  # padded epochs: no note
+    assert carry_notes(emg, 1.0, two) == epoch_notes(
+        [QualitySpan("EMG", "Ch2", "clipped", 3, 6)], 5, 2.0, "emg")
+    assert carry_notes(["", "EMG flat: scored from EEG alone"], 4.0, one)[3:9] == [
+        "", "EMG flat: scored from EEG alone", "EMG flat: scored from EEG alone",
+        "EMG flat: scored from EEG alone", "EMG flat: scored from EEG alone", ""]

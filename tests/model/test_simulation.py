@@ -186,3 +186,20 @@ def test_cli_writes_edf_and_csv_the_io_layer_reads(tmp_path):
     assert rec.rate == 128 and rec.eeg is not None and rec.emg is not None
     assert len(hyp) == 72 and not hyp.warnings
     assert 3 < rec.eeg.data.std() < 300  # written in uV
+
+
+def test_a_second_simulation_never_replaces_the_first(tmp_path, capsys):
+    """Session 17's trial: `simulate` again into the folder with the same --seed and --lab
+    (other --hours or --generator) replaced the first run's recording and truth labels, which
+    names do not tell apart, without a word. Every file is checked before any is written."""
+    from sleepscorer.cli import main
+
+    args = ["simulate", str(tmp_path), "--hours", "0.01", "--rate", "128", "--seed", "1"]
+    assert main([*args, "--animals", "1"]) == 0
+    first = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    capsys.readouterr()
+    assert main([*args, "--animals", "2", "--generator", "alt"]) == 2
+    edf = tmp_path / "lab_a_seed1_animal0.edf"
+    assert capsys.readouterr().err == (f"error: {edf}: exists (an earlier simulation?); simulate "
+                                       "never replaces a file: give another OUT_DIR or --seed\n")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == first  # animal1 not written
