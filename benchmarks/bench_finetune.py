@@ -49,10 +49,10 @@ def corrected(rec, hyp, fraction: float, model):  # noqa: ANN001, ANN201
 
 
 def metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
-    from sleepscorer_model.metrics import evaluate
+    from sleepscorer_model.metrics import class_f1, evaluate
 
     m = evaluate(y_true, y_pred, 3)
-    return {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "rem_f1": m["f1_per_class"][2]}
+    return {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "rem_f1": class_f1(m, 2)}
 
 
 def score_rest(model, recs, cuts, lab_gate: bool = True) -> dict:  # noqa: ANN001

@@ -18,7 +18,8 @@ def _headline(values: dict, classes: list[str]) -> str:
              if isinstance(values.get(key), int | float)]
     per_class = values.get("f1_per_class")
     if isinstance(per_class, list) and "REM" in classes and len(per_class) == len(classes):
-        parts.append(f"REM F1 {per_class[classes.index('REM')]:.2f}")  # the hard class
+        rem = per_class[classes.index("REM")]  # the hard class; None: none held out
+        parts.append(f"REM F1 {rem:.2f}" if isinstance(rem, int | float) else "REM F1 n/a")
     return ", ".join(parts)
 
 

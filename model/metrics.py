@@ -1,6 +1,9 @@
 """Agreement between predicted and reference stages: accuracy, F1, Cohen's kappa (numpy only).
 
-Epochs whose reference is -1 (unscored / ignored) are left out. Must not import torch.
+Epochs whose reference is -1 (unscored / ignored) are left out. A class absent from both
+reference and prediction has no F1: `evaluate` stores None (JSON null), as `sleepscorer
+compare` prints n/a, since a 0 there read as "the model fails at it" in a fine-tuned model's
+card. Must not import torch.
 """
 
 from __future__ import annotations
@@ -21,6 +24,12 @@ def f1_per_class(cm: np.ndarray) -> np.ndarray:
     tp = np.diag(cm).astype(float)
     denom = cm.sum(0) + cm.sum(1)  # 2TP + FP + FN
     return np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
+
+
+def class_f1(metrics: dict, i: int) -> float:
+    """Class `i`'s F1 of an `evaluate` result, NaN where it has none (for averaging)."""
+    value = metrics["f1_per_class"][i]
+    return float("nan") if value is None else float(value)
 
 
 def cohen_kappa(cm: np.ndarray) -> float:
@@ -61,15 +70,17 @@ def evaluate(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int,
              macro_over: str = "either") -> dict:
     """Accuracy, macro-F1 (over classes present in reference or prediction, or with
     `macro_over="reference"` in the reference only), per-class F1, Cohen's kappa, confusion
-    matrix (as nested lists, JSON-ready) and the epoch count."""
+    matrix (as nested lists, JSON-ready) and the epoch count. A class in neither reference nor
+    prediction has F1 None."""
     cm = confusion_matrix(y_true, y_pred, n_classes)
     n = int(cm.sum())
     f1 = f1_per_class(cm)
+    seen = (cm.sum(0) + cm.sum(1)) > 0
     return {
         "n_epochs": n,
         "accuracy": float(np.trace(cm) / n) if n else 0.0,
         "macro_f1": macro_f1(cm, macro_over),
-        "f1_per_class": [float(v) for v in f1],
+        "f1_per_class": [float(v) if s else None for v, s in zip(f1, seen, strict=True)],
         "kappa": cohen_kappa(cm),
         "confusion": cm.tolist(),
     }

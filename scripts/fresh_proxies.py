@@ -25,7 +25,7 @@ import torch
 from scipy.signal import resample_poly
 from sleepscorer_model.data import stages_to_classes
 from sleepscorer_model.inference import score
-from sleepscorer_model.metrics import evaluate
+from sleepscorer_model.metrics import class_f1, evaluate
 from sleepscorer_model.weights import load_model
 
 from sleepscorer.io import load_recording
@@ -74,7 +74,7 @@ def animal(edf: Path, weights) -> dict:  # noqa: ANN001
     for modality in ("both", "eeg"):
         m = evaluate(truth, classes(rec, weights, modality=modality)[:len(truth)], 3,
                      macro_over="reference")
-        row[modality] = [round(m["accuracy"], 4), round(m["f1_per_class"][2], 3)]
+        row[modality] = [round(m["accuracy"], 4), round(class_f1(m, 2), 3)]
     piece = classes(cropped(rec, 1200, 2550, max(1, round(rec.channels[0].rate / 200))), weights)
     row["piece200"] = round(float(np.mean(piece == truth[1200:1200 + len(piece)])), 4)
     return row

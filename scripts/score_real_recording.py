@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from sleepscorer_model.inference import score  # noqa: E402
-from sleepscorer_model.metrics import evaluate  # noqa: E402
+from sleepscorer_model.metrics import class_f1, evaluate  # noqa: E402
 from sleepscorer_model.trees import TreesModel  # noqa: E402
 from sleepscorer_model.weights import load_model  # noqa: E402
 
@@ -252,8 +252,8 @@ def report(a: dict, weights: Path, loaded, rec_path: Path, png: Path) -> str:  #
         "## Agreement with the rules (NOT ground truth)",
         "",
         f"- All {n} epochs: agreement **{ag['accuracy']:.1%}**, Cohen's kappa **{ag['kappa']:.2f}** "
-        f"(per-state F1 vs rules: Wake {ag['f1_per_class'][0]:.2f}, NREM {ag['f1_per_class'][1]:.2f}, "
-        f"REM {ag['f1_per_class'][2]:.2f}).",
+        f"(per-state F1 vs rules: Wake {class_f1(ag, 0):.2f}, NREM {class_f1(ag, 1):.2f}, "
+        f"REM {class_f1(ag, 2):.2f}).",
         f"- Without the {int(stim.sum())} stimulation epochs: agreement {agn['accuracy']:.1%}, "
         f"kappa {agn['kappa']:.2f}.",
         f"- Mean model confidence {conf.mean():.2f}; epochs with confidence < 0.6: "

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from sleepscorer_model.corpus import CorpusSpec, plan, simulate_animal  # noqa: E402
 from sleepscorer_model.data import stages_to_classes  # noqa: E402
 from sleepscorer_model.inference import score  # noqa: E402
-from sleepscorer_model.metrics import evaluate  # noqa: E402
+from sleepscorer_model.metrics import class_f1, evaluate  # noqa: E402
 from sleepscorer_model.simulation import simulate_recording  # noqa: E402
 from sleepscorer_model.trees import TreesModel  # noqa: E402
 from sleepscorer_model.weights import load_model  # noqa: E402
@@ -66,7 +66,7 @@ def metrics(truth: np.ndarray, pred: np.ndarray) -> dict:
     y, p = truth[:n], pred[:n]
     keep = y >= 0
     m = evaluate(y[keep], p[keep], 3)
-    return {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "rem_f1": m["f1_per_class"][2]}
+    return {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "rem_f1": class_f1(m, 2)}
 
 
 def summarise(rows: list[dict]) -> dict:

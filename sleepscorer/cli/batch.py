@@ -8,7 +8,7 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -25,6 +25,7 @@ class Outcome:
     seconds: float = 0.0
     note: str = ""
     error: str = ""
+    replaced: bool = False  # `out` held this program's earlier output
 
 
 def _summarise(path: Path, out: Path, result, seconds: float) -> Outcome:  # noqa: ANN001
@@ -49,6 +50,7 @@ def _init_worker(model_path: Path | None, device: str, threads: int) -> None:
 def _score_in_worker(path: Path, out: Path, options, roles: dict,  # noqa: ANN001
                      rate: float | None = None) -> Outcome:
     started = time.perf_counter()
+    replaced = out.exists()
     try:
         result = score_file(path, out, _WORKER_MODEL, options, roles=roles, rate=rate,
                             roles_if_named=True)
@@ -56,7 +58,7 @@ def _score_in_worker(path: Path, out: Path, options, roles: dict,  # noqa: ANN00
         return Outcome(path, error=str(exc))
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
         return Outcome(path, error=f"{path}: unexpected {type(exc).__name__}: {exc}")
-    return _summarise(path, out, result, time.perf_counter() - started)
+    return replace(_summarise(path, out, result, time.perf_counter() - started), replaced=replaced)
 
 
 def collect(paths: list[Path], recursive: bool) -> list[tuple[Path, Path]]:
@@ -178,6 +180,11 @@ def print_summary(outcomes: list[Outcome]) -> None:
         for o in ok:
             cells = " ".join(_percent((o.fractions or {}).get(c, 0)) for c in classes)
             print(f"{str(o.path):{width}s} {o.epochs:7d} {cells} {o.seconds:7.1f}  {o.out}")
+    again = [o for o in ok if o.replaced]
+    if again:
+        print(f"replaced {len(again)} earlier output file(s): "
+              f"{', '.join(str(o.out) for o in again[:3])}"
+              + (f" and {len(again) - 3} more" if len(again) > 3 else ""), file=sys.stderr)
     for o in ok:
         for note in o.note.splitlines():  # one line per warning
             print(f"warning: {o.path}: {note}", file=sys.stderr)

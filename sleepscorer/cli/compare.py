@@ -23,6 +23,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         type=float, default=None, metavar="S",
                         help="epoch length in s of files that do not record it (AccuSleep, "
                              ".mat; default 1)")
+    parser.add_argument("--from", dest="start_s", type=float, default=None, metavar="SECONDS",
+                        help="compare only epochs from this many seconds into the recording "
+                             "(default: its start)")
+    parser.add_argument("--to", dest="stop_s", type=float, default=None, metavar="SECONDS",
+                        help="compare only epochs ending by this many seconds (default: the "
+                             "end both files cover)")
+    parser.add_argument("--exclude-labelled", default=None, metavar="FILE",
+                        help="leave out the epochs a person labelled in this corrected label "
+                             "file (its source column: expert or imported), e.g. the epochs a "
+                             "model was fine-tuned on")
     parser.add_argument("-o", "--out", default=None, help="also write the figures as .json")
     parser.set_defaults(func=run)
 
@@ -37,10 +47,13 @@ def run(args: argparse.Namespace) -> int:
     if out is not None:  # a bad --out is refused before any figure is printed
         if out.suffix.lower() != ".json":
             raise SleepScorerError(out, "--out must end with .json")
-        check_output_file(out, [args.a, args.b])
+        check_output_file(out, [p for p in (args.a, args.b, args.exclude_labelled) if p])
     a = read_labels_as_recorded(args.a, args.epoch_length)
     b = read_labels_as_recorded(args.b, args.epoch_length)
-    result = compare(a, b)
+    selection = None
+    if args.start_s is not None or args.stop_s is not None or args.exclude_labelled:
+        selection = _selection(args, a, b)
+    result = compare(a, b, selection=selection)
     if result.n_compared == 0:
         raise SleepScorerError(Path(args.b), "no epoch is scored in both files; check that they "
                                              "are for the same recording")
@@ -53,6 +66,25 @@ def run(args: argparse.Namespace) -> int:
         write_text_atomic(out, json.dumps(result.as_dict(), indent=1))
         print(f"wrote {out}")
     return 0
+
+
+def _selection(args: argparse.Namespace, a, b):  # noqa: ANN001, ANN202
+    """The epochs --from/--to/--exclude-labelled leave to compare, or one clear error."""
+    from sleepscorer.core.compare import compared_length, select_epochs
+    from sleepscorer.io.labels import read_labels_as_recorded
+
+    excluded = None
+    if args.exclude_labelled:
+        excluded = read_labels_as_recorded(args.exclude_labelled, args.epoch_length)
+        if not excluded.is_person_labelled().any():
+            raise SleepScorerError(Path(args.exclude_labelled),
+                                   "holds no epoch a person labelled (source expert or imported)"
+                                   "; give the corrected labels a model was fine-tuned on")
+    try:
+        return select_epochs(*compared_length(a, b), args.start_s, args.stop_s, excluded,
+                             Path(args.exclude_labelled or "").name)
+    except ValueError as exc:
+        raise SleepScorerError(Path(args.b), str(exc)) from None
 
 
 def length_mismatch(a, b, name_a: str, name_b: str, guess: bool = True) -> str:  # noqa: ANN001

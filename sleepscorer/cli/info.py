@@ -67,11 +67,14 @@ def show_model(path: str) -> int:
     from sleepscorer_model.registry import find_parent
     from sleepscorer_model.weights import load_model
 
+    from sleepscorer.stages import display_name
+
     model = load_model(path)
     card = model.card
     print(f"model:        {model.name}")
     print(f"file:         {path}")
-    print(f"architecture: {card.get('architecture')}; classes {', '.join(card['classes'])}; "
+    classes = ", ".join(display_name(c) for c in card["classes"])  # Wake, as the app shows
+    print(f"architecture: {card.get('architecture')}; classes {classes}; "
           f"inputs {', '.join(card.get('modalities', []))}")
     print(f"created:      {short_date(card.get('created'))}")
     print(f"weights hash: {card.get('weights_sha256')}")

@@ -214,6 +214,7 @@ def _run_single(args: argparse.Namespace, path: Path) -> int:
                             *([args.calibrate] if args.calibrate else [])])  # before any work
     check_label_output(out)
     model = resolve_model(args.model, pick_device(args.device))
+    replacing = out.exists()  # its own earlier model output (check_output_file refuses others)
     try:
         result = score_file(path, out, model, options_from(args),
                             progress=progress_line(path.name), roles=roles_from(args),
@@ -233,5 +234,8 @@ def _run_single(args: argparse.Namespace, path: Path) -> int:
           f"{result.device_used})", file=sys.stderr)
     for note in result.warnings:
         print(f"warning: {path}: {note}", file=sys.stderr)
-    print(f"wrote {out}", file=sys.stderr)
+    from sleepscorer.io.provenance import record_path
+
+    print(f"wrote {out}{', replacing the earlier output there' if replacing else ''} (its model "
+          f"is recorded in {record_path(out).name})", file=sys.stderr)
     return 0

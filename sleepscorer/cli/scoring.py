@@ -31,7 +31,8 @@ def score_file(path: Path, out: Path, model=None, options=None,  # noqa: ANN001
     is a label file of this recording whose epochs choose its scaling, read at
     `calibration_epoch_length` when it does not record its own. The output is checked
     before anything is read (never an input, a device or a folder); the recording's own
-    warnings come first in the result's `warnings`.
+    warnings come first in the result's `warnings`. Beside `out`, a record names the model
+    that wrote it (io.provenance: the CSV itself names none).
     """
     from sleepscorer_model.inference import score, to_hypnogram
     from sleepscorer_model.options import ScoringOptions
@@ -40,11 +41,13 @@ def score_file(path: Path, out: Path, model=None, options=None,  # noqa: ANN001
     from sleepscorer.io.assemble import without_flat_notes
     from sleepscorer.io.labels import write_labels_csv
     from sleepscorer.io.outputs import check_label_output, check_output_file
+    from sleepscorer.io.provenance import check_record_output, write_record
 
     inputs = [path, *([model] if isinstance(model, (str, Path)) else []),
               *([calibration] if calibration else [])]
     check_output_file(out, inputs)
     check_label_output(out)
+    check_record_output(out, inputs)
     recording = load_recording(path, rate=rate, roles=None if roles_if_named else roles or None)
     if roles_if_named and roles:
         names = [c.name for c in recording.channels]
@@ -76,11 +79,29 @@ def score_file(path: Path, out: Path, model=None, options=None,  # noqa: ANN001
                                "(2 min covering two states, 30 s each, are needed); scaled by the "
                                "model's own first reading")
     check_output_file(out, inputs)  # still safe after the long work
+    check_record_output(out, inputs)
     out.parent.mkdir(parents=True, exist_ok=True)
     from sleepscorer_model.quality import note_column
 
     write_labels_csv(to_hypnogram(result), out, notes=partial(note_column, result.signal))
+    write_record(out, _record_fields(path, model, result, options))
     return result
+
+
+def _record_fields(path: Path, model, result, options) -> dict:  # noqa: ANN001
+    """What the scoring record says of this run: recording, model (name, file, weights hash)
+    and the choices made."""
+    from dataclasses import asdict
+
+    from sleepscorer_model.weights import LoadedModel
+
+    loaded = model if isinstance(model, LoadedModel) else None
+    model_file = loaded.path if loaded else model
+    return {"recording": str(Path(path).absolute()), "model": result.model_name,
+            "model_file": str(Path(model_file).absolute()) if model_file else None,
+            "weights_sha256": loaded.card.get("weights_sha256") if loaded else None,
+            "modality": result.modality, "epoch_length_s": result.epoch_length,
+            "device": result.device_used, "options": asdict(options)}
 
 
 def live(text: str) -> None:

@@ -4,8 +4,10 @@ overall agreement, Cohen's kappa, per-state precision/recall/F1 and the confusio
 The one function behind `sleepscorer compare` and the app's second-labels band. Epochs
 unscored in either scoring are left out (and counted). A state's F1 is undefined (NaN,
 printed "n/a", null in JSON) unless both scorings hold it: a 0 for a state one side never
-uses read as "they disagree about it" when only one of them scores it at all. Must not
-import Qt.
+uses read as "they disagree about it" when only one of them scores it at all. An
+`EpochSelection` restricts the count to a time range, less the epochs a person labelled in
+a corrections file: after fine-tuning on corrections, the whole-file figure counts the very
+epochs the model was trained on. Must not import Qt.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Comparison:
     recall: dict[Stage, float]  # A's stage s found by B; NaN: A has none
     f1: dict[Stage, float]  # NaN unless both A and B hold the state
     epoch_length: float = 1.0  # compared at the coarser of the two files' epochs
+    selection: EpochSelection | None = None  # None: every epoch both files cover
 
     def as_dict(self) -> dict:
         names = [s.label for s in self.states]
@@ -42,8 +45,77 @@ class Comparison:
                 "agreement": _defined(self.agreement), "kappa": _defined(self.kappa),
                 "f1": by_state(self.f1), "precision": by_state(self.precision),
                 "recall": by_state(self.recall),
+                **({"epochs": self.selection.as_dict()} if self.selection else {}),
                 "confusion": {a: {b: int(self.confusion[i, j]) for j, b in enumerate(names)}
                               for i, a in enumerate(names)}}
+
+
+@dataclass(frozen=True)
+class EpochSelection:
+    """The epochs (at the compared epoch length) a comparison counts."""
+    mask: np.ndarray  # over the epochs both files cover
+    first: int
+    last: int  # inclusive
+    n_excluded: int = 0  # in the range, left out as a person labelled them
+    excluded_from: str = ""  # the corrections file they were labelled in
+
+    def describe(self) -> str:
+        """'epochs 900-1799 (900 of 1800)', so the figures say what they count."""
+        less = (f" less {self.n_excluded} a person labelled in {self.excluded_from}"
+                if self.excluded_from else "")
+        return (f"epochs {self.first}-{self.last}{less} "
+                f"({int(self.mask.sum())} of {len(self.mask)})")
+
+    def as_dict(self) -> dict:
+        return {"first": self.first, "last": self.last, "selected": int(self.mask.sum()),
+                "of": len(self.mask), "excluded_person_labelled": self.n_excluded,
+                "excluded_from": self.excluded_from or None}
+
+
+def select_epochs(n_epochs: int, epoch_length: float, start_s: float | None = None,
+                  stop_s: float | None = None, excluded: Hypnogram | None = None,
+                  excluded_name: str = "") -> EpochSelection:
+    """Epochs lying wholly within [start_s, stop_s), less any overlapping an epoch a person
+    labelled in `excluded` (any epoch length). Raises ValueError naming the problem."""
+    end = n_epochs * epoch_length
+    start = 0.0 if start_s is None else float(start_s)
+    stop = end if stop_s is None else float(stop_s)
+    if np.isfinite(start) and start >= end:
+        raise ValueError(f"--from {start:g} s is beyond the {end:g} s both files cover")
+    if not (np.isfinite(start) and np.isfinite(stop)) or start < 0 or stop <= start:
+        raise ValueError(f"the range {start:g}-{stop:g} s is empty; --from must be at least 0 "
+                         "and before --to")
+    first = int(np.ceil(start / epoch_length - 1e-9))
+    last = min(int(np.floor(stop / epoch_length + 1e-9)), n_epochs) - 1
+    if last < first:
+        raise ValueError(f"no whole {epoch_length:g}-s epoch lies within {start:g}-{stop:g} s")
+    mask = np.zeros(n_epochs, bool)
+    mask[first:last + 1] = True
+    n_excluded = 0
+    if excluded is not None:
+        person = np.flatnonzero(excluded.is_person_labelled())
+        if person.size == 0:
+            raise ValueError("holds no epoch a person labelled (source expert or imported); "
+                             "give the corrected labels")
+        le = excluded.epoch_length
+        lo = np.floor(person * le / epoch_length + 1e-9).astype(np.int64)
+        hi = np.ceil((person + 1) * le / epoch_length - 1e-9).astype(np.int64)
+        drop = np.zeros(n_epochs + 1, np.int64)  # +1 where a labelled span starts, -1 after
+        np.add.at(drop, np.clip(lo, 0, n_epochs), 1)
+        np.add.at(drop, np.clip(hi, 0, n_epochs), -1)
+        labelled = np.cumsum(drop)[:n_epochs] > 0
+        n_excluded = int((mask & labelled).sum())
+        mask &= ~labelled
+        if not mask.any():
+            raise ValueError(f"a person labelled every epoch in {first}-{last}; nothing is left "
+                             "to compare")
+    return EpochSelection(mask, first, last, n_excluded, excluded_name if excluded else "")
+
+
+def compared_length(a: Hypnogram, b: Hypnogram) -> tuple[int, float]:
+    """How many epochs of which length `compare` lines up (the coarser, the shorter file)."""
+    sa, _, _ = _aligned(a, b)
+    return len(sa), max(a.epoch_length, b.epoch_length)
 
 
 def _defined(value: float) -> float | None:
@@ -74,10 +146,15 @@ def disagreements(a: Hypnogram, b: Hypnogram) -> np.ndarray:
     return mask
 
 
-def compare(a: Hypnogram, b: Hypnogram, states: tuple[Stage, ...] | None = None) -> Comparison:
-    """A is the reference (rows), B the other scoring (columns)."""
+def compare(a: Hypnogram, b: Hypnogram, states: tuple[Stage, ...] | None = None,
+            selection: EpochSelection | None = None) -> Comparison:
+    """A is the reference (rows), B the other scoring (columns); with `selection` (from
+    `select_epochs` over `compared_length`), only its epochs count."""
     sa, sb, extra = _aligned(a, b)
     both = (sa != Stage.UNSCORED) & (sb != Stage.UNSCORED)
+    if selection is not None:
+        both &= selection.mask
+        extra = 0
     if states is None:
         present = set(np.unique(sa[both]).tolist()) | set(np.unique(sb[both]).tolist())
         states = tuple(s for s in Stage if s != Stage.UNSCORED and int(s) in present)
@@ -102,21 +179,24 @@ def compare(a: Hypnogram, b: Hypnogram, states: tuple[Stage, ...] | None = None)
         recall[s] = float(tp / row) if row else float("nan")
         p, r = precision[s], recall[s]
         f1[s] = (float(2 * p * r / (p + r)) if p + r > 0 else 0.0) if col and row else float("nan")
-    left_out = int(len(sa) - n) + extra
+    counted = len(sa) if selection is None else int(selection.mask.sum())
+    left_out = counted - n + extra
     return Comparison(tuple(states), confusion, n, left_out, observed, float(kappa),
-                      precision, recall, f1, max(a.epoch_length, b.epoch_length))
+                      precision, recall, f1, max(a.epoch_length, b.epoch_length), selection)
 
 
 def format_comparison(c: Comparison, name_a: str = "A", name_b: str = "B") -> str:
     """The comparison as a few lines of text (CLI output, the app's tooltip)."""
     names = [s.label for s in c.states]
     width = max(8, *(len(n) for n in names)) + 1
-    lines = [f"epochs compared: {c.n_compared} of {c.epoch_length:g} s (left out, unscored or "
-             f"beyond the shorter: {c.n_left_out})",
-             f"agreement: {c.agreement:.1%}   Cohen's kappa: {c.kappa:.3f}",
-             "per-state F1: " + ", ".join(_f1_text(c, s, name_a, name_b) for s in c.states),
-             f"confusion (rows {name_a}, columns {name_b}):",
-             " " * width + "".join(f"{n:>{width}}" for n in names)]
+    lines = [f"compared: {c.selection.describe()}"] if c.selection else []
+    why = "unscored in either" if c.selection else "unscored or beyond the shorter"
+    lines += [f"epochs compared: {c.n_compared} of {c.epoch_length:g} s (left out, {why}: "
+              f"{c.n_left_out})",
+              f"agreement: {c.agreement:.1%}   Cohen's kappa: {c.kappa:.3f}",
+              "per-state F1: " + ", ".join(_f1_text(c, s, name_a, name_b) for s in c.states),
+              f"confusion (rows {name_a}, columns {name_b}):",
+              " " * width + "".join(f"{n:>{width}}" for n in names)]
     for i, n in enumerate(names):
         lines.append(f"{n:<{width}}" + "".join(f"{int(v):>{width}}" for v in c.confusion[i]))
     return "\n".join(lines)

@@ -18,6 +18,7 @@ import numpy as np
 
 from sleepscorer.errors import LabelsError
 from sleepscorer.hypnogram import Hypnogram, Source
+from sleepscorer.io.sniff import not_labels_text, sniff
 from sleepscorer.stages import LABEL_DTYPE, Stage
 
 MSSV_STAGES: dict[int, Stage] = {1: Stage.WAKE, 2: Stage.NREM, 3: Stage.REM, 4: Stage.ARTIFACT}
@@ -36,7 +37,11 @@ LABEL_COLUMNS = {"stage", "brain_state", "sleep_stage", "label", "score"}
 
 
 def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
-    """(lower-case header, rows) of a CSV/TSV, the delimiter guessed from the header line."""
+    """(lower-case header, rows) of a CSV/TSV, the delimiter guessed from the header line.
+    A recording or a JSON file (a corrections manifest) is named as what it is."""
+    wrong = not_labels_text(sniff(path))
+    if wrong:
+        raise LabelsError(path, f"{wrong}; give a label file: {'; '.join(SUPPORTED)}")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -47,6 +52,9 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise LabelsError(path, "the label file is empty; export the labels again")
+    if lines[0].lstrip().startswith(("{", "[")):
+        raise LabelsError(path, "is a JSON file, not a label table; give a label file: "
+                                f"{'; '.join(SUPPORTED)}")
     table = list(csv.reader(lines, delimiter=_delimiter(lines[0])))
     header = [h.strip().lower() for h in table[0]]
     return header, table[1:]

@@ -58,6 +58,16 @@ def misnamed(path: str | Path, kind: str | None) -> str | None:
     return wanted if SUFFIX_FORMATS.get(suffix) != wanted else None
 
 
+def not_labels_text(kind: str | None) -> str | None:
+    """Why a file of `kind` (from `sniff`) is no text label table, e.g. 'holds an EDF
+    recording, not labels'; None for a text file. Why: a recording given where labels were
+    expected was reported as "cannot decode as UTF-8"."""
+    if kind not in KIND_NAMES:
+        return None
+    what = "recording" if kind in ("edf", "bdf") else "file"
+    return f"holds {_ARTICLES[kind]} {KIND_NAMES[kind]} {what}, not labels"
+
+
 def misnamed_note(path: str | Path, kind: str) -> str:
     """'rec.mat holds an EDF recording although named .mat; read as EDF (...)'."""
     path = Path(path)

@@ -117,6 +117,25 @@ def test_info_shows_a_model_card_with_its_parent_and_lab_gate(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "model:        lab" in out and "= base (" in out
     assert "lab gate: recordings unlike its 1 corrected recording(s)" in out
+    assert "classes Wake, NREM, REM;" in out  # the names the app and compare use, not WAKE
+
+
+def test_a_recording_or_a_manifest_given_as_labels_is_named_as_such(tmp_path, capsys):
+    """User trial: an EDF given as labels said "cannot decode as UTF-8", a corrections
+    manifest "(columns: {)"."""
+    from tests.two_eeg import write_two_eeg_edf
+
+    edf, _ = write_two_eeg_edf(tmp_path / "rec.edf", 60)
+    labels = tmp_path / "t.csv"
+    labels.write_text("brain_state\n1\n2\n")
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text('{\n "version": 1\n}\n')
+    _one_error_line(capsys, main(["compare", str(labels), str(edf)]), str(edf),
+                    "holds an EDF recording, not labels")
+    _one_error_line(capsys, main(["compare", str(labels), str(manifest)]), str(manifest),
+                    "is a JSON file, not a label table")
+    code = main(["export-corrections", str(edf), str(edf), "--out", str(tmp_path / "corrX")])
+    _one_error_line(capsys, code, str(edf), "holds an EDF recording, not labels")
 
 
 def test_one_epoch_is_singular(tmp_path, capsys):

@@ -48,3 +48,22 @@ def test_f1_of_a_state_only_one_side_holds_is_undefined_not_zero():
     assert np.isnan(neither.f1[R]) and "REM n/a (in neither)" in format_comparison(neither)
     assert c.as_dict()["f1"]["REM"] is None and c.as_dict()["recall"]["REM"] is None
     assert c.as_dict()["precision"]["REM"] == 0.0 and c.f1[W] == 1.0  # defined ones stay
+
+
+def test_a_selection_maps_labelled_epochs_of_any_length_onto_the_compared_ones():
+    from sleepscorer.core.compare import select_epochs
+    from sleepscorer.hypnogram import Source
+
+    corrections = Hypnogram.from_arrays(np.full(10, Stage.NREM, np.int8), 4.0, source=Source.MODEL)
+    corrections.sources[2] = Source.EXPERT  # seconds 8-12
+    sel = select_epochs(40, 1.0, 4, 20, corrections, "c.csv")  # 1-s epochs 4-19, less 8-11
+    assert (sel.first, sel.last, sel.n_excluded) == (4, 19, 4)
+    assert sel.describe() == "epochs 4-19 less 4 a person labelled in c.csv (12 of 40)"
+    fine = Hypnogram.from_arrays(np.full(40, Stage.NREM, np.int8), 1.0, source=Source.MODEL)
+    fine.sources[9] = Source.EXPERT  # second 9 lies in the 5-s epoch 1 (5-10 s)
+    sel = select_epochs(8, 5.0, 2.5, None, fine)  # whole 5-s epochs from 2.5 s: 1-7
+    assert (sel.first, sel.last, int(sel.mask.sum())) == (1, 7, 6) and not sel.mask[1]
+    a = Hypnogram.from_arrays(np.repeat([Stage.WAKE, Stage.NREM], 20).astype(np.int8))
+    b = Hypnogram.from_arrays(np.repeat([Stage.NREM, Stage.NREM], 20).astype(np.int8))
+    c = compare(a, b, selection=select_epochs(40, 1.0, 20, None))
+    assert c.n_compared == 20 and c.agreement == 1.0 and c.as_dict()["epochs"]["selected"] == 20

@@ -1,9 +1,11 @@
+import json
 import re
 from dataclasses import replace
 
 import numpy as np
 import pytest
 import torch
+from sleepscorer_model.card_text import metrics_text
 from sleepscorer_model.corrections import export_corrections, summarise
 from sleepscorer_model.data import SequenceDataset, SubjectData, class_weights, prepare_subject
 from sleepscorer_model.domain import LabGate, profile, token_encoder
@@ -250,6 +252,9 @@ def test_validation_macro_f1_is_over_the_classes_in_the_validation_labels():
     assert a["macro_f1"] == pytest.approx(np.mean(a["f1_per_class"][:2]))
     assert b["macro_f1"] > a["macro_f1"]
     assert over_reference(evaluate(y, base, 3)) == b
+    # REM in neither truth nor prediction has no F1 (null in the card, as compare's n/a); the
+    # base's 3 stray REM epochs are a real 0
+    assert a["f1_per_class"][2] is None and b["f1_per_class"][2] == 0.0
 
 
 def test_acceptance_compares_both_models_over_the_same_classes():
@@ -307,6 +312,11 @@ def test_cli_finetune_without_rem_warns_and_shows_rem_as_not_applicable(
     assert "macro-F1 over Wake, NREM for both models" in out
     for m in (result.metrics_before, result.metrics_after):  # the same classes for both
         assert m["macro_f1"] == pytest.approx(np.mean(m["f1_per_class"][:2]))
+        rem_predicted = sum(row[2] for row in m["confusion"])
+        assert (m["f1_per_class"][2] is None) == (rem_predicted == 0)  # null, never a 0.0
+    stored = json.loads(json.dumps(result.card))["metrics"]["validation_after"]
+    assert stored["f1_per_class"][2] == result.metrics_after["f1_per_class"][2]
+    assert "REM F1" in metrics_text({"classes": CLASSES, "metrics": {"v": stored}})
     for r in result.history:  # early stopping too
         assert r["val_macro_f1"] == pytest.approx(np.mean(r["val_f1_per_class"][:2]))
 

@@ -1,0 +1,65 @@
+"""Which model wrote a scored label file: a small JSON record beside the CSV
+(`NAME_scored.csv` -> `NAME_scored.provenance.json`).
+
+Why: the CSV names no model, so scoring again into the same `-o` with another model left no
+trace of which model the file came from. The CSV itself stays as it was (the app, pandas and
+Excel read it unchanged); the record holds the CSV's SHA-256, so a reader can tell when the
+CSV was since replaced by something else (an export from the app). Must not import Qt.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from sleepscorer.errors import SleepScorerError
+
+KIND = "sleepscorer scoring record"
+SUFFIX = ".provenance.json"
+
+
+def record_path(labels: str | Path) -> Path:
+    """The record beside a label file: mouse1_scored.csv -> mouse1_scored.provenance.json."""
+    labels = Path(labels)
+    return labels.with_name(labels.stem + SUFFIX)
+
+
+def check_record_output(labels: str | Path, inputs: list[str | Path]) -> Path:
+    """The record's path if it may be written: never an input, and an existing file there
+    only when it is such a record (someone's own JSON of that name is left alone)."""
+    from sleepscorer.io.outputs import check_output_file
+
+    path = check_output_file(record_path(labels), inputs)
+    if path.exists() and read_record(path) is None:
+        raise SleepScorerError(path, "exists and is not a SleepScorer scoring record; it would "
+                                     "be replaced by the record of which model scored "
+                                     f"{Path(labels).name}, so move it away or choose another -o")
+    return path
+
+
+def read_record(path: str | Path) -> dict[str, Any] | None:
+    """The record at `path`, or None when it is not one (or cannot be read)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("kind") == KIND else None
+
+
+def write_record(labels: str | Path, fields: dict[str, Any]) -> Path:
+    """Write the record of the label file just written (its name and hash, the time, the
+    program's version, then `fields`: recording, model, options...)."""
+    from sleepscorer import __version__
+    from sleepscorer.io.atomic import write_text_atomic
+
+    labels = Path(labels)
+    record = {"kind": KIND, "labels": labels.name,
+              "labels_sha256": hashlib.sha256(labels.read_bytes()).hexdigest(),
+              "written": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+              "sleepscorer_version": __version__, **fields}
+    path = record_path(labels)
+    write_text_atomic(path, json.dumps(record, indent=1) + "\n")
+    return path

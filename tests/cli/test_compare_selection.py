@@ -1,0 +1,68 @@
+"""`sleepscorer compare --from/--to/--exclude-labelled`: after fine-tuning on corrections, the
+whole-file figure counts the training epochs; these options leave them out, and say so."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from sleepscorer.cli import main
+from sleepscorer.hypnogram import Hypnogram, Source
+from sleepscorer.io.labels import write_labels_csv
+from sleepscorer.stages import Stage
+
+W, N, R = Stage.WAKE, Stage.NREM, Stage.REM
+
+
+def _files(tmp_path):
+    truth = np.repeat([W, N, R, N], 450)  # 1800 1-s epochs
+    scored = truth.copy()
+    scored[400:450] = N  # the model is wrong in the first half only (Wake as NREM)
+    paths = []
+    for name, stages, source in (("truth.csv", truth, Source.IMPORTED),
+                                 ("scored.csv", scored, Source.MODEL)):
+        write_labels_csv(Hypnogram.from_arrays(stages.astype(np.int8), source=source),
+                         tmp_path / name)
+        paths.append(str(tmp_path / name))
+    return paths
+
+
+def test_a_time_range_is_compared_and_named(tmp_path, capsys):
+    truth, scored = _files(tmp_path)
+    out_json = tmp_path / "c.json"
+    assert main(["compare", truth, scored, "--from", "900", "--to", "1800",
+                 "--out", str(out_json)]) == 0
+    out = capsys.readouterr().out
+    assert "compared: epochs 900-1799 (900 of 1800)" in out
+    assert "agreement: 100.0%" in out
+    data = json.loads(out_json.read_text())
+    assert data["epochs_compared"] == 900 and data["epochs"]["first"] == 900
+    assert data["epochs"]["last"] == 1799 and data["epochs_left_out"] == 0
+    assert main(["compare", truth, scored]) == 0  # whole file: the wrong first half counts
+    assert "agreement: 100.0%" not in capsys.readouterr().out
+
+
+def test_epochs_a_person_labelled_are_left_out(tmp_path, capsys):
+    truth, scored = _files(tmp_path)
+    corrected = Hypnogram.from_arrays(np.repeat([W, N, R, N], 450).astype(np.int8),
+                                      source=Source.MODEL)
+    corrected.sources[:900] = Source.EXPERT  # a 4-s corrections file at 1 s would do as well
+    write_labels_csv(corrected, tmp_path / "corrected.csv")
+    assert main(["compare", truth, scored, "--exclude-labelled",
+                 str(tmp_path / "corrected.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "epochs 0-1799 less 900 a person labelled in corrected.csv (900 of 1800)" in out
+    assert "agreement: 100.0%" in out
+
+
+def test_bad_ranges_and_files_are_one_line(tmp_path, capsys):
+    truth, scored = _files(tmp_path)
+    assert main(["compare", truth, scored, "--from", "5000"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "beyond the 1800 s" in err and err.count("\n") == 1
+    assert main(["compare", truth, scored, "--from", "100", "--to", "50"]) == 2
+    assert "is empty" in capsys.readouterr().err
+    assert main(["compare", truth, scored, "--exclude-labelled", scored]) == 2  # model labels
+    err = capsys.readouterr().err
+    assert "scored.csv" in err and "holds no epoch a person labelled" in err
