@@ -168,8 +168,10 @@ def test_batch_collisions_get_distinct_names(tmp_path, tiny_model, capsys):
                    "--out", str(out), "--model", str(tiny_model), "--device", "cpu"])
     captured = capsys.readouterr()
     assert status == 0
-    written = sorted(p.name for p in out.iterdir())
+    written = sorted(p.name for p in out.glob("*.csv"))
     assert written == ["d1_rec_scored.csv", "d2_rec_scored.csv"]
+    assert sorted(p.name for p in out.glob("*.provenance.json")) == [
+        "d1_rec_scored.provenance.json", "d2_rec_scored.provenance.json"]  # which model wrote each
     for name in written:  # the summary names each file written, paths never cut
         assert str(out / name) in captured.out
     assert str(tmp_path / "d1" / "rec.edf") in captured.out
@@ -187,7 +189,7 @@ def test_batch_same_stem_other_format_in_one_folder(tmp_path, tiny_model, capsys
     out = tmp_path / "o"
     assert main(["score", str(root), "--out", str(out), "--model", str(tiny_model),
                  "--device", "cpu"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["rec_edf_scored.csv", "rec_mat_scored.csv"]
+    assert sorted(p.name for p in out.glob("*.csv")) == ["rec_edf_scored.csv", "rec_mat_scored.csv"]
 
 
 def test_output_checks_directly(tmp_path):
