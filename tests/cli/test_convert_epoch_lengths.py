@@ -9,6 +9,7 @@ import numpy as np
 
 from sleepscorer.cli import main
 from sleepscorer.stages import Stage
+from tests.flat_electrode import flat_eeg_edf, note_column
 
 W, N, R = Stage.WAKE, Stage.NREM, Stage.REM
 
@@ -57,27 +58,6 @@ def test_convert_labels_and_stats_say_the_same_of_an_untimed_file(tmp_path, caps
     assert "does not record" not in capsys.readouterr().out
 
 
-def flat_from(path, seconds: float, rate: int = 256):
-    """Two minutes whose EEG electrode is lost (flat) from `seconds` on."""
-    import edfio
-
-    n = rate * 120
-    t = np.arange(n) / rate
-    eeg = 50 * np.sin(2 * np.pi * 2 * t) + 10 * np.random.default_rng(1).normal(size=n)
-    eeg[int(rate * seconds):] = 0.0
-    emg = 20 * np.random.default_rng(2).normal(size=n)
-    edfio.Edf([edfio.EdfSignal(x, rate, label=name, physical_dimension="uV",
-                               physical_range=(-500, 500))
-               for name, x in (("EEG1", eeg), ("EMG1", emg))]).write(path)
-    return path
-
-
-def note_column(path):
-    import csv
-
-    with open(path, newline="") as fh:
-        return [row["note"] for row in csv.DictReader(fh)]
-
 
 def test_convert_labels_keeps_the_note_column(tmp_path, capsys):
     """A user trial: convert-labels dropped the `note` column (flat or clipped electrode) of a
@@ -90,7 +70,7 @@ def test_convert_labels_keeps_the_note_column(tmp_path, capsys):
 
     model = tmp_path / "m.safetensors"
     save_model(build_model("sdreamer-seq", **TINY), model)
-    edf = flat_from(tmp_path / "lost.edf", 41)  # not on a 4-s or 2.5-s edge
+    edf = flat_eeg_edf(tmp_path / "lost.edf", 41)  # not on a 4-s or 2.5-s edge
     for el in ("1", "4", "2.5"):
         assert main(["score", str(edf), "-o", str(tmp_path / f"s{el}.csv"), "--model",
                      str(model), "--epoch-length", el]) == 0

@@ -3,6 +3,7 @@ rule (sleepscorer.epoch_windows) for both. A user trial found 9 of 898 4-s epoch
 another stage, 34 confidences off by more than 0.1, and no p_* columns in the app's file."""
 
 from sleepscorer.cli import main
+from tests.flat_electrode import flat_eeg_edf, note_column
 from tests.gui.conftest import open_and_score, write_edf
 
 
@@ -24,27 +25,10 @@ def test_app_export_at_4_s_is_the_clis_file(qtbot, window, isolated, tmp_path):
 
 def lost_electrode_edf(path):
     """Two minutes whose EEG is flat (a lost electrode) from 40 s on."""
-    import edfio
-    import numpy as np
-
     from tests.gui.conftest import RATE
 
-    n = int(RATE * 120)
-    t = np.arange(n) / RATE
-    eeg = 50 * np.sin(2 * np.pi * 2 * t) + 10 * np.random.default_rng(1).normal(size=n)
-    eeg[int(RATE * 40):] = 0.0
-    emg = 20 * np.random.default_rng(2).normal(size=n)
-    edfio.Edf([edfio.EdfSignal(x, RATE, label=name, physical_dimension="uV",
-                               physical_range=(-500, 500))
-               for name, x in (("EEG1", eeg), ("EMG1", emg))]).write(path)
-    return path
+    return flat_eeg_edf(path, 40, int(RATE))
 
-
-def notes(path):
-    import csv
-
-    with open(path, newline="") as fh:
-        return [row.get("note") for row in csv.DictReader(fh)]
 
 
 def test_app_export_writes_the_clis_note_column(qtbot, window, isolated, tmp_path):
@@ -61,7 +45,7 @@ def test_app_export_writes_the_clis_note_column(qtbot, window, isolated, tmp_pat
     for el in (1, 4):
         assert main(["score", str(edf), "-o", str(tmp_path / f"cli{el}.csv"), "--epoch-length",
                      str(el), "--device", "cpu"]) == 0
-    cli = notes(tmp_path / "cli1.csv")
+    cli = note_column(tmp_path / "cli1.csv")
     assert cli[:39] == [""] * 39 and cli[41:] == ["EEG flat: Artifact"] * 79
     session = open_and_score(qtbot, window, edf)
     for el in (1, 4):
@@ -73,12 +57,12 @@ def test_app_export_writes_the_clis_note_column(qtbot, window, isolated, tmp_pat
     qtbot.keyClick(window, Qt.Key.Key_2)  # a person says NREM where the electrode is lost
     window.settings.export_epoch_length = 1.0
     assert window.files.export_csv(tmp_path / "labelled.csv")
-    labelled = notes(tmp_path / "labelled.csv")
+    labelled = note_column(tmp_path / "labelled.csv")
     assert labelled[50] == "EEG flat" and labelled[:50] + labelled[51:] == cli[:50] + cli[51:]
     window.close()
     second = reopen(qtbot, edf)  # no re-scoring: the saved session's labels come back
     assert isolated.score.calls == ["both"]
     second.settings.export_epoch_length = 1.0
     assert second.files.export_csv(tmp_path / "reopened.csv")
-    assert notes(tmp_path / "reopened.csv") == labelled
+    assert note_column(tmp_path / "reopened.csv") == labelled
     second.files.shutdown()
