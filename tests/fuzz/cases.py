@@ -512,7 +512,7 @@ def output_cases() -> list[Case]:
         return ["score", *ins, "--out", tmp / "o", "--model", model, "--device", "cpu"], ins
 
     def batch_check(tmp: Path, o: Outcome) -> str | None:
-        names = sorted(p.name for p in (tmp / "o").iterdir())
+        names = sorted(p.name for p in (tmp / "o").glob("*.csv"))  # beside each: its provenance record
         if names != ["d1_rec_scored.csv", "d2_rec_scored.csv"]:
             return f"batch wrote {names}"
         return None if all(str(tmp / "o" / n) in o.out for n in names) else "summary lacks files"
@@ -527,7 +527,7 @@ def output_cases() -> list[Case]:
                 [tmp / "s"])
 
     def same_stem_check(tmp: Path, o: Outcome) -> str | None:
-        names = sorted(p.name for p in (tmp / "o").iterdir())
+        names = sorted(p.name for p in (tmp / "o").glob("*.csv"))
         return None if names == ["rec_edf_scored.csv", "rec_mat_scored.csv"] else f"wrote {names}"
 
     def out_dot(tmp: Path, model: Path):
