@@ -100,6 +100,8 @@ def _record_fields(path: Path, model, result, options) -> dict:  # noqa: ANN001
     return {"recording": str(Path(path).absolute()), "model": result.model_name,
             "model_file": str(Path(model_file).absolute()) if model_file else None,
             "weights_sha256": loaded.card.get("weights_sha256") if loaded else None,
+            # releases that read the same tensors another way differ only here (model card)
+            "reading": loaded.card.get("preprocessing") if loaded else None,
             "modality": result.modality, "epoch_length_s": result.epoch_length,
             "device": result.device_used, "options": asdict(options)}
 

@@ -41,6 +41,7 @@ def test_a_second_model_into_the_same_out_is_recorded_and_said(study, tmp_path, 
     data = json.loads(record.read_text())
     assert data["model"] == "second" and data["model_file"] == str(second.absolute())
     assert data["weights_sha256"] == load_model(second).card["weights_sha256"]
+    assert data["reading"] == load_model(second).card["preprocessing"]  # same tensors, other reading: told apart
     assert data["labels_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     assert data["recording"] == str((root / "mouse1.edf").absolute())
     assert len(read_labels(out)) == 20  # the CSV itself is unchanged in layout
