@@ -93,7 +93,8 @@ def run_export(args: argparse.Namespace) -> int:
 def _show(info: dict) -> None:
     """Progress on stderr: on a terminal a live line per step; in a log (not a terminal)
     whole lines only, one per pass (a log got every step on one line)."""
-    live = sys.stderr.isatty()
+    from sleepscorer.cli.scoring import live, whole_line
+
     eta = info.get("eta_s")
     eta_text = "" if eta is None else f" ETA {int(eta) // 60}m{int(eta) % 60:02d}s"
     if info["stage"] == "evaluate":
@@ -105,15 +106,13 @@ def _show(info: dict) -> None:
     elif info["stage"] == "forgetting check":
         print("checking on fresh training-lab animals that nothing is forgotten...",
               file=sys.stderr)
-    elif info["stage"] == "train" and live:
-        print(f"\rpass {info['epoch']}/{info['epochs']} step {info['step']}/{info['steps']} "
-              f"loss {info['loss']:.4f}{eta_text}   ", end="", file=sys.stderr, flush=True)
+    elif info["stage"] == "train":
+        live(f"pass {info['epoch']}/{info['epochs']} step {info['step']}/{info['steps']} "
+             f"loss {info['loss']:.4f}{eta_text}   ")
     elif info["stage"] == "epoch_end":
         f1 = info.get("val_macro_f1")
         extra = f", validation macro-F1 {f1:.3f}" if f1 is not None else ""
-        lead, pad = ("\r", "   ") if live else ("", "")  # over the live line, or a new one
-        print(f"{lead}pass {info['epoch']}: loss {info['loss']:.4f}{extra}{eta_text}{pad}",
-              file=sys.stderr)
+        whole_line(f"pass {info['epoch']}: loss {info['loss']:.4f}{extra}{eta_text}")
 
 
 def table(before: dict, after: dict, classes: list[str]) -> str:
@@ -174,8 +173,10 @@ def run_finetune(args: argparse.Namespace) -> int:
     try:
         result = finetune(base, data, cfg, progress=_show)
     except KeyboardInterrupt:  # Ctrl+C: the live line ends, and what is left is said
-        newline = "\n" if sys.stderr.isatty() else ""
-        print(f"{newline}interrupted: fine-tuning stopped; nothing was written to {args.out}",
+        from sleepscorer.cli.scoring import end_live
+
+        end_live()
+        print(f"interrupted: fine-tuning stopped; nothing was written to {args.out}",
               file=sys.stderr)
         return 130
     s = result.card["training_data"]

@@ -118,6 +118,16 @@ def end_live() -> None:
         print(file=sys.stderr)
 
 
+def whole_line(text: str, width: int = 72) -> None:
+    """A line that stays: over the live line on a terminal (padded to `width` to hide what
+    it was), plain in a log or a pipe."""
+    if sys.stderr.isatty():
+        live(text.ljust(width))
+        end_live()
+    else:
+        print(text, file=sys.stderr)
+
+
 def progress_line(name: str) -> Callable[[int, int], None]:
     def show(done: int, total: int) -> None:
         live(f"scoring {name}: {100 * done // max(total, 1):3d}%")

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sleepscorer.cli.scoring import end_live, live
+from sleepscorer.cli.scoring import live, whole_line
 from sleepscorer.errors import SleepScorerError
 
 LABEL_SUFFIXES = ("_labels.csv", ".labels.csv", "_labels.tsv", "_events.tsv", ".csv")  # last: simulate's
@@ -127,12 +127,7 @@ def _show(info: dict) -> None:
     if info["stage"] == "epoch_end":
         f1 = info.get("val_macro_f1")
         extra = f", validation macro-F1 {f1:.3f}" if f1 is not None else ""
-        line = f"epoch {info['epoch']}: loss {info['loss']:.4f}{extra}"
-        if sys.stderr.isatty():  # over the progress line
-            live(line.ljust(72))
-            end_live()
-        else:
-            print(line, file=sys.stderr)
+        whole_line(f"epoch {info['epoch']}: loss {info['loss']:.4f}{extra}")
     else:  # on a terminal one line redrawn; in a log only the epochs' whole lines
         live(f"epoch {info['epoch']}/{info['epochs']} step {info['step']}/{info['steps']} "
              f"loss {info['loss']:.4f} ETA {eta // 60}m{eta % 60:02d}s")
