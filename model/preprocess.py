@@ -58,6 +58,11 @@ class PreprocessConfig:
     # spectral, EEG+EMG: weigh the network's probabilities with a classifier of the recording's
     # own features taught by its confident epochs, with this weight (model.self_training); None: off
     self_training: float | None = None
+    # spectral, EEG+EMG: besides the mixture scaling drawn from the first reading, try scalings
+    # that presume these shares of Wake and keep the one whose labels the recording's own
+    # features agree with best (model.reading._best_composition); None: off, as in the shipped
+    # card (it failed on a crop of the real demo: docs/transfer.md, session 18)
+    composition_candidates: tuple[float, ...] | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -71,7 +76,7 @@ class PreprocessConfig:
 # how a model reads its input, not what the input is: corrections exported before a model
 # gained one of these still fit it
 READING_ONLY = ("shape_passes", "mixture_shares", "mixture_passes", "rem_conflict", "atonia_rem",
-                "tone_wake", "self_training")
+                "tone_wake", "self_training", "composition_candidates")
 
 
 @dataclass(frozen=True)

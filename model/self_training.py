@@ -56,10 +56,12 @@ def _neighbourhood_mean(f: np.ndarray, k: int) -> np.ndarray:
     return (c[2 * k + 1:] - c[:-2 * k - 1]) / (2 * k + 1)
 
 
-def discriminant_probabilities(x: np.ndarray, seeds: np.ndarray, n_classes: int) -> np.ndarray | None:
+def discriminant_probabilities(x: np.ndarray, seeds: np.ndarray, n_classes: int,
+                               seed_priors: bool = False) -> np.ndarray | None:
     """Class probabilities of every row of `x` under a linear discriminant (shared shrunk
-    covariance, equal priors) fitted to the rows whose `seeds` entry is a class index (-1: not
-    a seed). None when fewer than two states have `MIN_SEEDS` seeds."""
+    covariance; equal priors, or with `seed_priors` each state's share of the seeds) fitted to
+    the rows whose `seeds` entry is a class index (-1: not a seed). None when fewer than two
+    states have `MIN_SEEDS` seeds."""
     present = [k for k in range(n_classes) if (seeds == k).sum() >= MIN_SEEDS]
     if len(present) < 2:
         return None
@@ -72,9 +74,28 @@ def discriminant_probabilities(x: np.ndarray, seeds: np.ndarray, n_classes: int)
     for k in present:  # a shared covariance: the quadratic term is common, so the logit is linear
         w = inv @ means[k]
         logit[:, k] = x @ w - 0.5 * means[k] @ w
+        if seed_priors:
+            logit[:, k] += np.log(np.mean(seeds[seeds >= 0] == k))
     logit -= logit.max(1, keepdims=True)
     q = np.exp(logit)
     return q / q.sum(1, keepdims=True)
+
+
+def own_agreement(raw: dict[str, np.ndarray], probabilities: np.ndarray) -> float | None:
+    """How well a discriminant of the recording's own features, taught by the epochs that
+    `probabilities` gives at least `SEED_CONFIDENCE`, agrees with `probabilities`' labels on
+    every epoch; None when they seed fewer than two states.
+
+    Why: labels that put the recording's states where its features separate them are the
+    ones its own discriminant reproduces; a scaling that makes quiet Wake look like NREM
+    splits one cloud of epochs in two, and the discriminant disagrees along the cut.
+    """
+    if "eeg" not in raw or len(probabilities) < 2 * MIN_SEEDS:
+        return None
+    seeds = np.where(probabilities.max(1) >= SEED_CONFIDENCE, probabilities.argmax(1), -1)
+    q = discriminant_probabilities(recording_features(raw), seeds, probabilities.shape[1],
+                                   seed_priors=True)
+    return None if q is None else float(np.mean(q.argmax(1) == probabilities.argmax(1)))
 
 
 def self_trained(p: np.ndarray, raw: dict[str, np.ndarray], weight: float,

@@ -113,3 +113,43 @@ def test_seeds_come_from_the_decoded_labels_when_given():
     taught_right = self_trained(p, raw, 0.5, decoded=decoded).argmax(1)
     assert (taught_right == truth).mean() > (taught_wrong == truth).mean()
     assert (taught_right == truth).mean() > 0.95
+
+
+def test_labels_that_cut_one_state_in_two_agree_less_with_the_recordings_own_features():
+    """The criterion that chooses the mixture scaling (model.reading._best_composition): a
+    scaling that calls the quieter half of Wake NREM splits one cloud of epochs, and the
+    recording's discriminant disagrees along the cut."""
+    from sleepscorer_model.self_training import own_agreement
+
+    raw, truth = two_state_spectra()
+    right = np.eye(3)[truth] * 0.9 + 0.05
+    tone = raw["emg"][:, :8].mean(1)
+    quiet_wake = (truth == 0) & (tone < np.median(tone[truth == 0]))
+    cut = np.eye(3)[np.where(quiet_wake, 1, truth)] * 0.9 + 0.05
+    assert own_agreement(raw, right) > 0.98
+    assert own_agreement(raw, cut) < own_agreement(raw, right) - 0.02
+    assert own_agreement(raw, np.eye(3)[np.zeros(600, int)]) is None  # one state: no verdict
+
+
+def test_a_file_almost_all_one_state_is_not_marked_down_for_its_imbalance():
+    """Judged with equal priors, a right labelling of a file 95 % Wake lost to one that cut
+    its Wake in two (simulated 1.5-h animals 95-96 % Wake fell to 0.31 and 0.26 that way):
+    the criterion takes each state's share of the seeds as its prior."""
+    from sleepscorer_model.self_training import SEED_CONFIDENCE, discriminant_probabilities, own_agreement
+
+    rng = np.random.default_rng(0)
+    truth = np.zeros(600, int)
+    truth[100:130] = 1  # 5 % NREM
+    active = ((np.arange(600) // 40) % 2 == 0) & (truth == 0)  # active and quiet Wake
+    freqs = 0.5 * np.arange(1, 81)
+    eeg = -np.log10(freqs)[None, :] + 1.5 * rng.standard_normal((600, 80))
+    eeg[truth == 1] += np.where(freqs < 4, 0.5, 0.0)
+    emg = 1.5 * rng.standard_normal((600, 12)) + (0.5 * (truth == 0) + 0.6 * active)[:, None]
+    raw = {"eeg": eeg.astype(np.float32), "emg": emg.astype(np.float32)}
+    right = np.eye(3)[truth] * 0.9 + 0.05
+    cut = np.eye(3)[np.where((truth == 0) & ~active, 1, truth)] * 0.9 + 0.05
+    seeds = right.argmax(1)
+    equal = discriminant_probabilities(recording_features(raw), seeds, 3)
+    assert SEED_CONFIDENCE <= 0.9 and np.mean(equal.argmax(1) == truth) < 0.92  # equal priors
+    assert own_agreement(raw, right) > 0.97
+    assert own_agreement(raw, cut) < own_agreement(raw, right) - 0.1
