@@ -20,8 +20,8 @@ import torch
 from sleepscorer_model.decoding import SEQUENCE_PRIOR, decode
 from sleepscorer_model.domain import spread_epochs
 from sleepscorer_model.postprocess import REM_RULE, wake_nrem_rem
-from sleepscorer_model.self_training import own_agreement
 from sleepscorer_model.preprocess import EpochSource, PreprocessConfig
+from sleepscorer_model.self_training import own_agreement
 from sleepscorer_model.spectral import FeatureView, SpectralSource, WithoutShape, mixture_reference
 from sleepscorer_model.weights import LoadedModel
 

@@ -135,7 +135,11 @@ def test_a_file_almost_all_one_state_is_not_marked_down_for_its_imbalance():
     """Judged with equal priors, a right labelling of a file 95 % Wake lost to one that cut
     its Wake in two (simulated 1.5-h animals 95-96 % Wake fell to 0.31 and 0.26 that way):
     the criterion takes each state's share of the seeds as its prior."""
-    from sleepscorer_model.self_training import SEED_CONFIDENCE, discriminant_probabilities, own_agreement
+    from sleepscorer_model.self_training import (
+        SEED_CONFIDENCE,
+        discriminant_probabilities,
+        own_agreement,
+    )
 
     rng = np.random.default_rng(0)
     truth = np.zeros(600, int)
