@@ -41,7 +41,7 @@ def score_file(path: Path, out: Path, model=None, options=None,  # noqa: ANN001
     from sleepscorer.io.assemble import without_flat_notes
     from sleepscorer.io.labels import write_labels_csv
     from sleepscorer.io.outputs import check_label_output, check_output_file
-    from sleepscorer.io.provenance import check_record_output, write_record
+    from sleepscorer.io.provenance import check_record_output
 
     inputs = [path, *([model] if isinstance(model, (str, Path)) else []),
               *([calibration] if calibration else [])]
@@ -83,8 +83,8 @@ def score_file(path: Path, out: Path, model=None, options=None,  # noqa: ANN001
     out.parent.mkdir(parents=True, exist_ok=True)
     from sleepscorer_model.quality import note_column
 
-    write_labels_csv(to_hypnogram(result), out, notes=partial(note_column, result.signal))
-    write_record(out, _record_fields(path, model, result, options))
+    write_labels_csv(to_hypnogram(result), out, notes=partial(note_column, result.signal),
+                     record=_record_fields(path, model, result, options))
     return result
 
 

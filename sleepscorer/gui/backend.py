@@ -176,14 +176,14 @@ def import_parts(*, hyp, other):  # noqa: ANN201 - two boolean masks
     return parts(hyp, other)
 
 
-def write_labels_csv(*, hypnogram, path: str | Path, epoch_length: float | None = None,
-                     signal: dict | None = None):
-    """`signal`: the last scoring's (ScoreResult.signal), for the note column `score` writes."""
+def write_labels_csv(*, hypnogram, path: str | Path, signal: dict | None = None, **options):
+    """`signal`: the last scoring's (ScoreResult.signal), for the note column `score` writes;
+    `options`: io.labels.write_labels_csv's `epoch_length` and `record`."""
     from sleepscorer_model.quality import note_column
 
     from sleepscorer.io.labels import write_labels_csv as write
 
-    return write(hypnogram, path, epoch_length=epoch_length, notes=partial(note_column, signal))
+    return write(hypnogram, path, notes=partial(note_column, signal), **options)
 
 
 def write_bids_events(*, hypnogram, path: str | Path):

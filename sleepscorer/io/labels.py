@@ -50,7 +50,8 @@ Notes = Sequence[str] | Callable[[Hypnogram], Sequence[str] | None] | None
 
 
 def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | None = None,
-                     probabilities: bool = True, notes: Notes = None) -> None:
+                     probabilities: bool = True, notes: Notes = None,
+                     record: dict | None = None) -> None:
     """Write `hyp` as our CSV, atomically. Converts to `epoch_length` when it differs, by
     `Hypnogram.to_epoch_length` (sleepscorer.epoch_windows: the rule `sleepscorer score
     --epoch-length` uses too, so the app's export and the CLI's file agree).
@@ -61,8 +62,14 @@ def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | Non
     an epoch is what it is (e.g. a flat electrode); readers ignore it. It may be a function of
     the hypnogram as written (at `epoch_length`) giving them, or None for no column
     (model.quality.note_column, for the CLI and the app alike).
+    `record`: fields of the provenance record to write beside it (io.provenance: who wrote the
+    file, from what), checked before the CSV is written so a stranger's JSON there stops both.
     """
+    from sleepscorer.io.provenance import check_record_output, write_record
+
     path = check_label_output(path)
+    if record is not None:
+        check_record_output(path, [p for p in (record.get("recording"),) if p])
     out = hyp
     if epoch_length is not None and not math.isclose(epoch_length, hyp.epoch_length):
         try:
@@ -90,6 +97,8 @@ def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | Non
             row.append(notes[i])
         writer.writerow(row)
     write_text_atomic(path, buf.getvalue())
+    if record is not None:
+        write_record(path, record)
 
 
 def write_bids_events(hyp: Hypnogram, path: str | Path) -> list[str]:

@@ -66,3 +66,39 @@ def test_app_export_writes_the_clis_note_column(qtbot, window, isolated, tmp_pat
     assert second.files.export_csv(tmp_path / "reopened.csv")
     assert note_column(tmp_path / "reopened.csv") == labelled
     second.files.shutdown()
+
+
+def test_app_export_writes_a_provenance_record_as_score_does(qtbot, window, isolated, tmp_path,
+                                                             monkeypatch):
+    """A user trial: `score` wrote NAME.provenance.json beside its CSV, the app's export none,
+    so a folder of exports could not say which were a person's work and which a model's. The
+    export's record names the recording, the model that scored it and who set how many epochs,
+    with the CSV's hash; a stranger's JSON of that name stops the export and is kept."""
+    import hashlib
+    import json
+
+    from PySide6.QtCore import Qt
+
+    from sleepscorer.gui import dialogs
+    from sleepscorer.io.provenance import read_record, record_path
+
+    edf = write_edf(tmp_path / "mouse5.edf", minutes=2)
+    session = open_and_score(qtbot, window, edf)
+    session.click(30.5)
+    qtbot.keyClick(window, Qt.Key.Key_2)  # one epoch a person's
+    out = tmp_path / "mouse5_labels.csv"
+    assert window.files.export_csv(out)
+    record = read_record(record_path(out))
+    assert record is not None and record["labels"] == out.name
+    assert record["labels_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert record["recording"] == str(edf.absolute())
+    assert record["models"] and record["models"][-1]["name"]
+    assert record["epochs_by_source"]["expert"] == 1 and record["epochs_by_source"]["model"] == 119
+    mine = tmp_path / "other_labels.provenance.json"
+    mine.write_text(json.dumps({"my": "notes"}))
+    errors = []
+    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, text: errors.append(text))
+    assert not window.files.export_csv(tmp_path / "other_labels.csv")
+    assert errors and "not a SleepScorer scoring record" in errors[0]
+    assert json.loads(mine.read_text()) == {"my": "notes"}
+    assert not (tmp_path / "other_labels.csv").exists()
