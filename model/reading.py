@@ -229,10 +229,11 @@ def mixture_scaled(loaded: LoadedModel, source: SpectralSource,
             break
         p, sure = decoded(current)
         first = p if first is None else first
-        reference = reference_of(sure.argmax(1))
+        labels = sure.argmax(1)
+        reference = reference_of(labels)
         if reference is None:
             break
-        found = set(np.unique(sure.argmax(1)[np.isin(picked, reference)]).tolist())
+        found = set(np.unique(labels[np.isin(picked, reference)]).tolist())
         if states is not None and not states <= found:
             break
         current, states = source.rescaled(reference), found

@@ -69,7 +69,7 @@ def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | Non
 
     path = check_label_output(path)
     if record is not None:
-        check_record_output(path, [p for p in (record.get("recording"),) if p])
+        check_record_output(path, [record["recording"]] if record.get("recording") else [])
     out = hyp
     if epoch_length is not None and not math.isclose(epoch_length, hyp.epoch_length):
         try:
