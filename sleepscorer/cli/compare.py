@@ -32,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--exclude-labelled", default=None, metavar="FILE",
                         help="leave out the epochs a person labelled in this corrected label "
                              "file (its source column: expert or imported), e.g. the epochs a "
-                             "model was fine-tuned on")
+                             "model was fine-tuned on; or name the recording, and the app's "
+                             "saved session of it is read (no export needed)")
     parser.add_argument("-o", "--out", default=None, help="also write the figures as .json")
     parser.set_defaults(func=run)
 
@@ -71,20 +72,39 @@ def run(args: argparse.Namespace) -> int:
 def _selection(args: argparse.Namespace, a, b):  # noqa: ANN001, ANN202
     """The epochs --from/--to/--exclude-labelled leave to compare, or one clear error."""
     from sleepscorer.core.compare import compared_length, select_epochs
-    from sleepscorer.io.labels import read_labels_as_recorded
 
-    excluded = None
+    excluded, name = None, ""
     if args.exclude_labelled:
-        excluded = read_labels_as_recorded(args.exclude_labelled, args.epoch_length)
+        excluded, name = _person_labels(Path(args.exclude_labelled), args.epoch_length)
         if not excluded.is_person_labelled().any():
             raise SleepScorerError(Path(args.exclude_labelled),
                                    "holds no epoch a person labelled (source expert or imported)"
                                    "; give the corrected labels a model was fine-tuned on")
     try:
-        return select_epochs(*compared_length(a, b), args.start_s, args.stop_s, excluded,
-                             Path(args.exclude_labelled or "").name)
+        return select_epochs(*compared_length(a, b), args.start_s, args.stop_s, excluded, name)
     except ValueError as exc:
         raise SleepScorerError(Path(args.b), str(exc)) from None
+
+
+def _person_labels(path: Path, epoch_length: float | None):  # noqa: ANN202
+    """The labels --exclude-labelled names and how to call them: a label file, or a recording
+    whose saved app session holds a person's corrections (read as the app opens it)."""
+    from sleepscorer.io.discover import recording_format
+    from sleepscorer.io.labels import read_labels_as_recorded
+
+    if not (path.is_dir() or (path.is_file() and recording_format(path))):
+        return read_labels_as_recorded(path, epoch_length), path.name
+    from sleepscorer.core.session_store import SessionStore
+    from sleepscorer.hypnogram import Hypnogram
+
+    session = SessionStore().session_for(path)
+    layout = session.saved_layout() if session.exists() else None
+    if layout is None:
+        raise SleepScorerError(path, "is a recording with no saved session in the app; correct "
+                                     "it there first, or give the corrected label file")
+    hyp = Hypnogram(*layout)
+    session.load_into(hyp)
+    return hyp, f"the app's saved session of {path.name}"
 
 
 def length_mismatch(a, b, name_a: str, name_b: str, guess: bool = True) -> str:  # noqa: ANN001

@@ -66,3 +66,31 @@ def test_bad_ranges_and_files_are_one_line(tmp_path, capsys):
     assert main(["compare", truth, scored, "--exclude-labelled", scored]) == 2  # model labels
     err = capsys.readouterr().err
     assert "scored.csv" in err and "holds no epoch a person labelled" in err
+
+
+def test_the_apps_saved_session_names_the_labelled_epochs(tmp_path, capsys, monkeypatch):
+    """A user trial: corrections made in the app live in its saved session, and
+    --exclude-labelled wanted an exported CSV. Naming the recording reads the session, as
+    the app opens it, and says so; a recording never corrected in the app is one clear line."""
+    from sleepscorer.core import session_store
+    from tests.flat_electrode import flat_eeg_edf
+
+    monkeypatch.setattr(session_store, "user_data_dir", lambda *a, **k: str(tmp_path / "data"))
+    stages = np.repeat([W, N], 60).astype(np.int8)
+    wrong = stages.copy()
+    wrong[:30] = N  # the model is wrong in the first 30 s only
+    write_labels_csv(Hypnogram.from_arrays(stages, source=Source.IMPORTED), tmp_path / "truth.csv")
+    write_labels_csv(Hypnogram.from_arrays(wrong, source=Source.MODEL), tmp_path / "scored.csv")
+    edf = flat_eeg_edf(tmp_path / "mouse.edf", 200)
+    hyp, opened = session_store.SessionStore().open(edf, lambda el: int(120 / el), 1.0)
+    hyp.set_stage(0, 40, W)  # the person corrected the first 40 s in the app
+    opened.session.save()
+    args = ["compare", str(tmp_path / "truth.csv"), str(tmp_path / "scored.csv")]
+    assert main([*args, "--exclude-labelled", str(edf)]) == 0
+    out = capsys.readouterr().out
+    assert "less 40 a person labelled in the app's saved session of mouse.edf (80 of 120)" in out
+    assert "agreement: 100.0%" in out
+    other = flat_eeg_edf(tmp_path / "other.edf", 100)
+    assert main([*args, "--exclude-labelled", str(other)]) == 2
+    err = capsys.readouterr().err
+    assert "other.edf" in err and "no saved session in the app" in err and err.count("\n") == 1
