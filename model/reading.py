@@ -267,9 +267,10 @@ def _best_composition(loaded: LoadedModel, source: SpectralSource, picked: np.nd
     corrected (a piece 6 % Wake, presumed 10 %: 0.91, refined 0.76).
 
     Not in the shipped card: simulated short pieces gained (0.934 -> 0.972 on a set simulated
-    after its rule), but on a 22.5-min crop of the real demo the 95 % candidate read 90 % Wake,
-    agreed best, and scored 0.42 against the anchor consensus (0.92 without it). The criterion
-    cannot yet tell a file that is mostly one state from one it reads as mostly one state.
+    after its rule), but on a 22.5-min crop of the real demo the tolerance dropped the 10 %
+    candidate and the 95 % one, read 90 % Wake, agreed best of the rest: 0.42 against the anchor
+    consensus (0.92 without it). On the real demo both priors rank the 10 % candidate first,
+    which calls about 7 points of its Wake NREM (docs/transfer.md, session 18).
     """
     found = wake_nrem_rem(loaded.classes)
     if found is None:
