@@ -21,7 +21,7 @@ from sleepscorer_model.decoding import SEQUENCE_PRIOR, decode
 from sleepscorer_model.domain import spread_epochs
 from sleepscorer_model.postprocess import REM_RULE, wake_nrem_rem
 from sleepscorer_model.preprocess import EpochSource, PreprocessConfig
-from sleepscorer_model.self_training import own_agreement
+from sleepscorer_model.self_training import own_agreement, recording_features
 from sleepscorer_model.spectral import FeatureView, SpectralSource, WithoutShape, mixture_reference
 from sleepscorer_model.weights import LoadedModel
 
@@ -273,11 +273,11 @@ def _best_composition(loaded: LoadedModel, source: SpectralSource, picked: np.nd
     which calls about 7 points of its Wake NREM (docs/transfer.md, session 18).
     """
     found = wake_nrem_rem(loaded.classes)
-    if found is None:
+    if found is None or "eeg" not in source.raw:
         return current
     wake, nrem, rem = found
-    raw = {name: f[picked] for name, f in source.raw.items()}
-    best = own_agreement(raw, decoded(current)[1])
+    features = recording_features({name: f[picked] for name, f in source.raw.items()})
+    best = own_agreement(features, decoded(current)[1])
     if best is None:
         return current
     best += CANDIDATE_MARGIN
@@ -292,7 +292,7 @@ def _best_composition(loaded: LoadedModel, source: SpectralSource, picked: np.nd
         sure = decoded(candidate)[1]
         if abs(np.mean(sure.argmax(1) == wake) - share) > COMPOSITION_TOLERANCE:
             continue
-        agreement = own_agreement(raw, sure)
+        agreement = own_agreement(features, sure)
         if agreement is not None and agreement > best:
             best, current = agreement, candidate
     return current

@@ -81,20 +81,24 @@ def discriminant_probabilities(x: np.ndarray, seeds: np.ndarray, n_classes: int,
     return q / q.sum(1, keepdims=True)
 
 
-def own_agreement(raw: dict[str, np.ndarray], probabilities: np.ndarray) -> float | None:
-    """How well a discriminant of the recording's own features, taught by the epochs that
-    `probabilities` gives at least `SEED_CONFIDENCE`, agrees with `probabilities`' labels on
-    every epoch; None when they seed fewer than two states.
+def confident_labels(probabilities: np.ndarray) -> np.ndarray:
+    """Each epoch's class where `probabilities` gives it at least `SEED_CONFIDENCE`, else -1."""
+    return np.where(probabilities.max(1) >= SEED_CONFIDENCE, probabilities.argmax(1), -1)
+
+
+def own_agreement(features: np.ndarray, probabilities: np.ndarray) -> float | None:
+    """How well a discriminant of the recording's own `features` (`recording_features`),
+    taught by the epochs that `probabilities` gives at least `SEED_CONFIDENCE`, agrees with
+    `probabilities`' labels on every epoch; None when they seed fewer than two states.
 
     Why: labels that put the recording's states where its features separate them are the
     ones its own discriminant reproduces; a scaling that makes quiet Wake look like NREM
     splits one cloud of epochs in two, and the discriminant disagrees along the cut.
     """
-    if "eeg" not in raw or len(probabilities) < 2 * MIN_SEEDS:
+    if len(probabilities) < 2 * MIN_SEEDS:
         return None
-    seeds = np.where(probabilities.max(1) >= SEED_CONFIDENCE, probabilities.argmax(1), -1)
-    q = discriminant_probabilities(recording_features(raw), seeds, probabilities.shape[1],
-                                   seed_priors=True)
+    q = discriminant_probabilities(features, confident_labels(probabilities),
+                                   probabilities.shape[1], seed_priors=True)
     return None if q is None else float(np.mean(q.argmax(1) == probabilities.argmax(1)))
 
 
@@ -112,8 +116,7 @@ def self_trained(p: np.ndarray, raw: dict[str, np.ndarray], weight: float,
     if weight <= 0 or "eeg" not in raw or len(p) < 2 * MIN_SEEDS:
         return p
     x = recording_features(raw)
-    sure = p if decoded is None else decoded
-    seeds = np.where(sure.max(1) >= SEED_CONFIDENCE, sure.argmax(1), -1)
+    seeds = confident_labels(p if decoded is None else decoded)
     if person is not None:
         seeds = np.where(person >= 0, person, seeds)
     if usable is not None:
