@@ -215,6 +215,13 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
     device = pick_device(cfg.device)
     base = _load_base(base)
     split = _split_corrections(base, corrections, cfg)
+    if split.windows is None:  # said at once, not after training that could not be judged
+        reason = too_few_reason(split, cfg.val_every, base.module.seq_len)
+        if progress is not None:
+            progress({"stage": "done", "accepted": False, "reason": reason, "eta_s": 0.0})
+        return FinetuneResult(base, {"training_data": {**split.summary, "validation_epochs": 0}},
+                              {}, {}, False, reason, base, None, [],
+                              time.perf_counter() - started)
     before = _score_base(base, split.windows, device, progress)
     cand = _train_candidate(base, split, cfg, device, progress, cancel)
     cand.gate = _fit_lab_gate(base, corrections, cfg, progress)
@@ -229,6 +236,16 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
         progress({"stage": "done", "accepted": accepted, "reason": reason, "eta_s": 0.0})
     return FinetuneResult(chosen, card, before, cand.after, accepted, reason, base, cand.model,
                           cand.fit.history, time.perf_counter() - started, warnings)
+
+
+def too_few_reason(split: CorrectionSplit, every: int, block: int) -> str:
+    """Blocks are at least `block` (the model's K) epochs: (every - 1) full ones and one more
+    epoch, in one stretch, are the fewest that give a held-out block."""
+    n = split.summary["labelled_epochs"]
+    return (f"too few corrections for a validation split: {n} labelled epoch(s) make fewer than "
+            f"{every} blocks, and every {every}th block is held out to judge the fine-tuned "
+            f"model ({(every - 1) * block + 1} labelled epochs in one stretch are enough); label "
+            "more epochs and export again")
 
 
 def _load_base(base: LoadedModel | str | Path) -> LoadedModel:

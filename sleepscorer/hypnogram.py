@@ -25,6 +25,7 @@ from sleepscorer.stages import (
     Stage,
     grid_ratio,
     runs,
+    span_text,
 )
 
 COARSER_EPOCH_LENGTHS = EXPORT_EPOCH_LENGTHS  # the old name
@@ -206,7 +207,7 @@ class Hypnogram:
         src = Source.NONE if stage == Stage.UNSCORED else source
         return self._commit(start, np.full(n, stage), np.full(n, src),
                             np.full(n, np.nan, dtype=np.float32),
-                            f"{Stage(stage).label} for epochs {start}-{stop - 1}")
+                            f"{Stage(stage).label} for {span_text(start, stop)}")
 
     def apply_model(self, probabilities: np.ndarray, classes: Sequence[Stage],
                     overwrite_person: bool = False, start: int = 0) -> Edit | None:
@@ -268,7 +269,7 @@ class Hypnogram:
         new_sources = np.where(scored, Source.EXPERT, self.sources[sl])
         new_conf = np.where(scored, np.nan, self.confidence[sl]).astype(np.float32)
         return self._commit(sl.start, self.stages[sl].copy(), new_sources, new_conf,
-                            f"confirm epochs {sl.start}-{sl.stop - 1}")
+                            f"confirm {span_text(sl.start, sl.stop)}")
 
     # -- undo / redo ------------------------------------------------------------------
     @property

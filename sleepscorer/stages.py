@@ -89,6 +89,11 @@ def epochs_text(n, epoch_length) -> str:
     return f"{n} epoch{'' if n == 1 else 's'} of {length} s"
 
 
+def span_text(start: int, stop: int) -> str:
+    """'epoch 32' for [32, 33), 'epochs 30-49' for [30, 50): a range of one reads as one."""
+    return f"epoch {start}" if stop - start == 1 else f"epochs {start}-{stop - 1}"
+
+
 def grid_ratio(fine: float, coarse: float) -> tuple[int, int]:
     """(refine, k): split each `fine` epoch into `refine` parts, then `k` parts make one
     `coarse` epoch (1 s -> 2 s is (1, 2); 1 s -> 2.5 s is (2, 5)). ValueError when the two

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from sleepscorer.hypnogram import Edit, Hypnogram, Source
-from sleepscorer.stages import Stage, mask_runs
+from sleepscorer.stages import Stage, mask_runs, span_text
 
 
 def _nothing(*_args) -> None:
@@ -155,7 +155,7 @@ class Review:
         a, b = int(starts[i]), int(stops[i])
         self.anchor = a
         self.select(a, b, centre=True)
-        self.on_message(f"{what}: epochs {a}-{b - 1} (run {i + 1} of {len(starts)})")
+        self.on_message(f"{what}: {span_text(a, b)} (run {i + 1} of {len(starts)})")
 
     def low_confidence_mask(self) -> np.ndarray:
         """Model-scored epochs below the low-confidence threshold (where `N` stops)."""
@@ -189,21 +189,21 @@ class Review:
         if self.hypnogram.confirm(self.start, self.stop) is None:
             self.on_message("nothing to confirm in the selection")
         else:
-            self.on_message(f"confirmed epochs {self.start}-{self.stop - 1}")
+            self.on_message(f"confirmed {span_text(self.start, self.stop)}")
 
-    def _show_edit(self, edit: Edit | None, verb: str) -> None:
+    def _show_edit(self, edit: Edit | None, verb: str, done: str) -> None:
         if edit is None:
             self.on_message(f"nothing to {verb}")
             return
         self.anchor = edit.start
         self.select(edit.start, edit.stop, centre=True)
-        self.on_message(f"{verb}: {edit.description}")
+        self.on_message(f"{done}: {edit.description}")
 
     def undo(self) -> None:
-        self._show_edit(self.hypnogram.undo(), "undo")
+        self._show_edit(self.hypnogram.undo(), "undo", "undone")
 
     def redo(self) -> None:
-        self._show_edit(self.hypnogram.redo(), "redo")
+        self._show_edit(self.hypnogram.redo(), "redo", "redone")
 
     def import_labels(self, other: Hypnogram) -> Edit | None:
         """Take `other`'s labels in one edit (see `import_parts`): a person's become imported

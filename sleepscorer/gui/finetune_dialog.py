@@ -73,9 +73,11 @@ class FinetuneDialog(QDialog):
     # -- layout -------------------------------------------------------------------------
     def _build(self) -> None:
         layout = QVBoxLayout(self)
+        self.setMinimumWidth(560)  # and `_fit` grows it with its wrapped texts
         box = QGroupBox("Corrections")
         grid = QGridLayout(box)
         self.summary_label = QLabel()
+        self.summary_label.setWordWrap(True)
         grid.addWidget(self.summary_label, 0, 0)
         layout.addWidget(box)
         self.base_label = QLabel(f"Base model: {self.base.name}")
@@ -164,10 +166,18 @@ class FinetuneDialog(QDialog):
         self.cancel_button.setEnabled(False)
         self.start_button.setEnabled(not self.closing)
         self.status_label.setText(text)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow to hold every wrapped line: a dialog left at its first size squashed the
+        Corrections box to a sliver when a long reason arrived."""
+        self.layout().activate()
+        self.resize(self.width(), max(self.height(), self.layout().totalHeightForWidth(self.width())))
 
     def _on_done(self, result: object, saved: object) -> None:
         self.result = result
-        self.progress_bar.setValue(100)
+        # refused before training (too few corrections): no bar at 100 % that reads as success
+        self.progress_bar.setValue(100 if getattr(result, "candidate", None) is not None else 0)
         if result.metrics_before and result.metrics_after:
             self.results_label.setText(results_text(result.metrics_before, result.metrics_after,
                                                     list(result.base.card["classes"]),

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMenu
 
+from sleepscorer.gui import help_menu
 from sleepscorer.stages import STAGE_KEYS, Stage
 
 
@@ -33,7 +34,7 @@ def add_action(window, menu: QMenu | None, text: str, slot: Callable[[], object]
 
 
 def build_menus(window) -> tuple[QMenu, dict[Stage, QAction]]:
-    """File, Edit, Navigate, Scoring, Model and View; returns the (empty) Open Recent menu
+    """File, Edit, Navigate, Scoring, Model, View and Help; returns the (empty) Open Recent menu
     and the action of each stage key (hidden for stages not in use)."""
     w, f, s = window, window.files, lambda: window.session
     file_menu = w.menuBar().addMenu("&File")
@@ -99,4 +100,10 @@ def build_menus(window) -> tuple[QMenu, dict[Stage, QAction]]:
     view = w.menuBar().addMenu("&View")
     for dock in w.findChildren(QDockWidget):
         view.addAction(dock.toggleViewAction())
+
+    about = w.menuBar().addMenu("&Help")
+    add_action(w, about, "&Keyboard shortcuts", lambda: help_menu.open_shortcuts(w), ["F1"],
+               False)
+    add_action(w, about, "&About SleepScorer", lambda: help_menu.open_about(w),
+               needs_session=False)
     return recent_menu, label_actions

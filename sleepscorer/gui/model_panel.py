@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import textwrap
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -34,8 +35,22 @@ LOADING_MODELS = "looking for models..."  # until the list is read: never "missi
 
 
 def card_text(card: dict) -> str:
-    """The whole card as readable text (for "Show card")."""
-    return json.dumps(card, indent=2, sort_keys=True, default=str)
+    """The card for "Show card": what a researcher asks first (what it scores, what it
+    learnt from, how it was measured), then the whole card as JSON for the rest."""
+    data = card.get("training_data") or {}
+    learnt = backend.trained_on_text(card=card) or data.get("statement") or "not stated in the card"
+    signals = " + ".join(str(m).upper() for m in card.get("modalities", [])) or "?"
+    lines = [str(card.get("name", "unnamed model")), "",
+             f"Scores:      {', '.join(map(str, card.get('classes', [])))} "
+             f"per {card.get('epoch_length', '?')}-s epoch, from {signals}",
+             f"Network:     {card.get('architecture', '?')}",
+             f"Created:     {backend.short_date(text=card.get('created'))}",
+             f"Metrics:     {backend.metrics_text(card=card)}",
+             "", "Trained on:", textwrap.fill(str(learnt), 88), "",
+             "Whole card (JSON):", json.dumps(card, indent=2, sort_keys=True, default=str)]
+    if gate := backend.gate_text(card=card):
+        lines.insert(6, f"Lab gate:    {gate}")
+    return "\n".join(lines)
 
 
 class ModelPanel(QWidget):

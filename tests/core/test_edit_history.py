@@ -67,7 +67,7 @@ def test_undo_and_redo_after_reopen_give_back_each_state(tmp_path, recording, sa
     assert second.restored and not second.notes and same(again, after_last, atol)
     assert [e.description for e in again.history()[0]] == [
         "REM for epochs 10-19", "confirm epochs 30-44", "Wake for epochs 15-34"]
-    assert again.redo().description == "Artifact for epochs 100-100"
+    assert again.redo().description == "Artifact for epoch 100"
     assert again.stages[100] == Stage.ARTIFACT and again.sources[100] == Source.EXPERT
     again.undo()
     for expected in reversed(before[:3]):

@@ -65,7 +65,7 @@ def test_labels_typed_during_the_first_scoring_undo_one_by_one():
     hyp.set_stage(2, 3, Stage.NREM)
     hyp.apply_model(np.array([[0.9, 0.05, 0.05]] * 6, np.float32), MODEL_CLASSES_3)
     assert list(hyp.stages) == [Stage.WAKE, Stage.REM, Stage.NREM, Stage.WAKE, Stage.WAKE, Stage.WAKE]
-    assert hyp.undo().description == "NREM for epochs 2-2"  # the last label, not the scoring
+    assert hyp.undo().description == "NREM for epoch 2"  # the last label, not the scoring
     assert hyp.stages[2] == Stage.WAKE and hyp.sources[2] == Source.MODEL  # the model's, as if first
     hyp.undo()
     assert (hyp.stages == Stage.WAKE).all() and (hyp.sources == Source.MODEL).all()

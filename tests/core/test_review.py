@@ -108,7 +108,7 @@ def test_next_in_any_mask(review):
     assert (review.start, review.stop) == (3, 5)
     review.next_in(mask, "disagreements")
     assert (review.start, review.stop) == (60, 61)
-    assert review.events[-1] == ("message", "disagreements: epochs 60-60 (run 2 of 2)")
+    assert review.events[-1] == ("message", "disagreements: epoch 60 (run 2 of 2)")
 
 
 def test_label_advances_and_reveals_without_moving_the_view(review):

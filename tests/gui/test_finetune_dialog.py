@@ -64,6 +64,27 @@ def test_cancel_writes_nothing(qtbot, setup):
     assert dlg.model_path is None or dlg.result.accepted
 
 
+def test_too_few_corrections_are_refused_at_once_and_the_reason_is_readable(qtbot, tmp_path):
+    """A user trial: 12 labelled epochs trained for 40 s, the bar reached 100 %, and only
+    then came "not saved", in a dialog that had squashed its Corrections box to a sliver."""
+    base = tmp_path / "base.safetensors"
+    card = save_model(build_model("sdreamer-seq", **TINY), base)
+    stages = np.arange(24) // 8 % 3  # 24 labelled epochs: K = 8 needs 33 to hold a block out
+    export_corrections(make_recording(24, stages=stages), Hypnogram.from_arrays(stages),
+                       tmp_path / "corr", card)
+    dlg = FinetuneDialog([tmp_path / "corr"], base, tmp_path / "models",
+                         FinetuneConfig(epochs=1, device="cpu", replay=0))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.start_button.click()
+    qtbot.waitUntil(lambda: dlg.result is not None, timeout=20000)
+    assert dlg.result.candidate is None  # nothing was trained
+    assert "too few corrections" in dlg.status_label.text()
+    assert dlg.progress_bar.value() == 0
+    qtbot.waitUntil(lambda: dlg.height() >= dlg.layout().totalHeightForWidth(dlg.width()))
+    assert not (tmp_path / "models").exists() or not list((tmp_path / "models").iterdir())
+
+
 def test_bad_corrections_folder_disables_start(qtbot, setup, tmp_path):
     dlg = FinetuneDialog([tmp_path / "nowhere"], setup[0], setup[2])
     qtbot.addWidget(dlg)

@@ -43,6 +43,8 @@ def test_model_list_card_and_active_model(qtbot, window, recording_path, isolate
     panel.show_card()
     text = panel.card_dialog.findChild(QPlainTextEdit).toPlainText()
     assert '"weights_sha256": "bbb"' in text and '"macro_f1": 0.8123' in text
+    summary = text.split("Whole card (JSON):")[0]  # read first, in words, not JSON
+    assert summary.startswith("mine\n") and "Metrics:     macro-F1 0.81" in summary and "{" not in summary
     panel.card_dialog.close()
 
     session = open_and_score(qtbot, window, recording_path)

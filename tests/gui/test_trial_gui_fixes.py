@@ -300,4 +300,4 @@ def test_a_label_key_replaces_nothing_to_confirm(qtbot, window, recording_path):
     assert window.statusBar().currentMessage() == ""
     session.click(20.5)
     qtbot.keyClick(window, Qt.Key.Key_Return)  # the model's label: confirmed, and said so
-    assert window.statusBar().currentMessage() == "confirmed epochs 20-20"
+    assert window.statusBar().currentMessage() == "confirmed epoch 20"

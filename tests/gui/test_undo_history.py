@@ -60,7 +60,7 @@ def test_ctrl_z_after_close_and_reopen_gives_back_each_edit(qtbot, window, recor
     for expected in reversed(before):
         qtbot.keyClick(second, Qt.Key.Key_Z, CTRL)
         assert_labels(again, expected)
-    assert second.statusBar().currentMessage() == "undo: REM for epochs 30-49"
+    assert second.statusBar().currentMessage() == "undone: REM for epochs 30-49"
     assert (second.session.start, second.session.stop) == (30, 50)  # the view follows
     qtbot.keyClick(second, Qt.Key.Key_Z, CTRL)  # the first scoring is no undo step
     assert second.statusBar().currentMessage() == "nothing to undo"

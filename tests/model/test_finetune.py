@@ -180,6 +180,7 @@ def test_too_few_corrections_keep_the_base(base_path, corrections):
     small = [corrections[0].slice(0, 30)]
     result = finetune(base_path, small, FinetuneConfig(**FAST))
     assert not result.accepted and "too few corrections" in result.reason
+    assert result.candidate is None and result.history == []  # refused before any training
     assert result.model is result.base
     with pytest.raises(ModelError, match="not saved"):
         save_finetuned(result, "unused.safetensors")
