@@ -49,6 +49,7 @@ class Review:
     def __init__(self, hypnogram: Hypnogram, low_confidence: float = 0.6):
         self.hypnogram = hypnogram
         self.low_confidence = low_confidence
+        self.decided_by_signal: np.ndarray | None = None  # a rule's Artifact, not a doubt
         self.start, self.stop = 0, 1
         self.anchor = 0
         self.on_select: Callable[[int, int], None] = _nothing
@@ -158,9 +159,15 @@ class Review:
         self.on_message(f"{what}: {span_text(a, b)} (run {i + 1} of {len(starts)})")
 
     def low_confidence_mask(self) -> np.ndarray:
-        """Model-scored epochs below the low-confidence threshold (where `N` stops)."""
+        """Model-scored epochs below the low-confidence threshold (where `N` stops), less
+        those the signal check made Artifact (`decided_by_signal`): a flat electrode's 500
+        epochs buried the model's real doubts."""
         hyp = self.hypnogram
-        return (hyp.sources == Source.MODEL) & (hyp.confidence < self.low_confidence)
+        mask = (hyp.sources == Source.MODEL) & (hyp.confidence < self.low_confidence)
+        gated = self.decided_by_signal
+        if gated is not None and len(gated) == len(mask):
+            mask &= ~gated
+        return mask
 
     def next_low_confidence(self, backward: bool = False) -> None:
         self.next_in(self.low_confidence_mask(),

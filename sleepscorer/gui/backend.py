@@ -186,6 +186,14 @@ def write_labels_csv(*, hypnogram, path: str | Path, signal: dict | None = None,
     return write(hypnogram, path, notes=partial(note_column, signal), **options)
 
 
+def signal_notes(*, signal: dict | None, hypnogram) -> list[str] | None:
+    """Per epoch, what the scoring's signal check found and decided ("EEG flat: Artifact"),
+    as the export's note column says it; None where it found nothing (imports no torch)."""
+    from sleepscorer_model.quality import note_column
+
+    return note_column(signal, hypnogram)
+
+
 def write_bids_events(*, hypnogram, path: str | Path):
     from sleepscorer.io.labels import write_bids_events as write
 
@@ -346,44 +354,11 @@ def read_manifest(*, folder: str | Path) -> dict:
     return read(folder)
 
 
-def _eta(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    s = int(seconds)
-    return f" (about {s // 60} min {s % 60:02d} s left)"
-
-
-FINETUNE_STEPS = {
-    "evaluate": "Scoring the held-out corrections with the base model...",
-    "replay": "Simulating training-lab signal so the model keeps what it knows...",
-    "lab gate": "Fingerprinting the training labs, so the new model is used only on "
-                "recordings like yours...",
-    "forgetting check": "Checking that the new model keeps what the base knows...",
-}
-
-
-def _finetune_progress(report: Callable[..., None]) -> Callable[[dict], None]:
-    """model.finetune's progress (one dict per step) as the GUI's one protocol,
-    `report(done, total, text)`; total 0 says "no count for this step"."""
-
-    def progress(info: dict) -> None:
-        stage = info.get("stage")
-        if stage in FINETUNE_STEPS:
-            report(0, 0, FINETUNE_STEPS[stage])
-        elif stage == "train":
-            total = max(1, info["epochs"] * info["steps"])
-            done = (info["epoch"] - 1) * info["steps"] + info["step"]
-            report(done, total, f"Pass {info['epoch']} of at most {info['epochs']}"
-                   + _eta(info.get("eta_s")))
-
-    return progress
-
-
 def finetune(*, folders: list[Path], base: Path, out_path: Path, config,
-             progress: Callable[..., None], cancelled: Callable[[], bool]) -> tuple:
+             progress: Callable[[dict], None], cancelled: Callable[[], bool]) -> tuple:
     """Load `base` and the corrections, fine-tune, and save an accepted model to `out_path`
     (a cancelled run writes nothing). Returns (FinetuneResult, saved path or None); raises
-    Cancelled once `cancelled()` turns true. `progress(done, total, text)`."""
+    Cancelled once `cancelled()` turns true. `progress`: model.finetune's, a dict per step."""
     from sleepscorer_model.corrections import load_corrections
     from sleepscorer_model.finetune import finetune as run
     from sleepscorer_model.finetune import save_finetuned
@@ -391,7 +366,7 @@ def finetune(*, folders: list[Path], base: Path, out_path: Path, config,
 
     loaded = load_model(base)
     data = load_corrections(folders, loaded.card)
-    result = run(loaded, data, config, _finetune_progress(progress), cancelled)
+    result = run(loaded, data, config, progress, cancelled)
     if cancelled():
         raise Cancelled()
     if not result.accepted:

@@ -292,8 +292,7 @@ class FileActions(QObject):
         self.w.model_info.setText(text)
         self.w.model_panel.show_result(result.model_name, str(result.device_used),
                                        str(getattr(result, "modality", "both")))
-        low = int(((session.hypnogram.sources == Source.MODEL)
-                   & (session.hypnogram.confidence < session.low_confidence)).sum())
+        low = int(session.review.low_confidence_mask().sum())  # where N stops
         notes = list(getattr(result, "warnings", []))
         flat = getattr(result, "flat_channels", set())  # the gate's flat lines replace the reader's
         self.w.warnings.replace_source(self.path.name, backend.without_flat_notes(

@@ -33,11 +33,9 @@ class ScoringSession(QObject):
         self.recording = recording
         self.hypnogram = hypnogram
         self.store = store
-        # what the last scoring found wrong with the signal (the export's note column), kept
-        # with the session so an export after a reopen writes it too
-        self.signal: dict | None = store.meta.get("signal") if store is not None else None
         self.journal = store.journal if store is not None else journal
         self.review = backend.Review(hypnogram=hypnogram, low_confidence=low_confidence)
+        self.signal = store.meta.get("signal") if store is not None else None
         self.review.on_select = self.selectionChanged.emit
         self.review.on_centre = self.centreRequested.emit
         self.review.on_reveal = self.revealRequested.emit
@@ -54,6 +52,21 @@ class ScoringSession(QObject):
         self._snapshot.timeout.connect(self.save)
 
     # -- basics -----------------------------------------------------------------------
+    @property
+    def signal(self) -> dict | None:
+        """What the last scoring found wrong with the signal (the export's note column), kept
+        with the session so an export after a reopen writes it too."""
+        return self._signal
+
+    @signal.setter
+    def signal(self, signal: dict | None) -> None:
+        self._signal = signal
+        notes = backend.signal_notes(signal=signal, hypnogram=self.hypnogram) if signal else None
+        self.notes = notes or []
+        # epochs the signal check made Artifact are no model doubt: `N` does not stop there
+        self.review.decided_by_signal = np.array([n.endswith(": Artifact") for n in notes],
+                                                 bool) if notes else None
+
     @property
     def epoch_length(self) -> float:
         return self.review.epoch_length
@@ -146,8 +159,14 @@ class ScoringSession(QObject):
                     f"({(b - a) * el:g} s)")
         conf = hyp.confidence[a]
         source = ["none", "model", "you", "imported"][int(hyp.sources[a])]
+        note = self.notes[a] if a < len(self.notes) else ""
+        if source == "model" and note.endswith(": Artifact"):  # a rule, not the model's belief
+            source, note = f"signal check: {note.removesuffix(': Artifact')}", ""
+        elif source != "model":
+            note = note.removesuffix(": Artifact")  # the person's label, the signal's problem
         return (f"epoch {a}  {format_time(a * el)}  {Stage(int(hyp.stages[a])).label} ({source}"
-                + ("" if conf != conf else f", confidence {conf:.2f}") + ")")
+                + ("" if conf != conf or source != "model" else f", confidence {conf:.2f}")
+                + (f"; {note}" if note else "") + ")")
 
     # Every selection made here is brought into view if it is not (a no-op for the mouse,
     # which selects what is shown): a stage key never labels what is out of view.

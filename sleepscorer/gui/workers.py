@@ -192,4 +192,38 @@ def finetune(*, folders: list[Path], base: Path, out_path: Path, config, task: T
     """Fine-tune `base` on the corrections `folders` and save an accepted model to
     `out_path` (backend.finetune): (FinetuneResult, saved path or None)."""
     return backend.finetune(folders=folders, base=base, out_path=out_path, config=config,
-                            progress=task.report, cancelled=task.cancelled)
+                            progress=finetune_progress(task.report), cancelled=task.cancelled)
+
+
+def _eta(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    s = int(seconds)
+    return f" (about {s // 60} min {s % 60:02d} s left)"
+
+
+FINETUNE_STEPS = {
+    "evaluate": "Scoring the held-out corrections with the base model...",
+    "replay": "Simulating training-lab signal so the model keeps what it knows...",
+    "lab gate": "Fingerprinting the training labs, so the new model is used only on "
+                "recordings like yours...",
+    "forgetting check": "Checking that the new model keeps what the base knows...",
+}
+
+
+def finetune_progress(report: Callable[..., None]) -> Callable[[dict], None]:
+    """model.finetune's progress (one dict per step) as the GUI's one protocol,
+    `report(done, total, text)`; total 0 says "no count for this step"."""
+
+    def progress(info: dict) -> None:
+        stage = info.get("stage")
+        if stage in FINETUNE_STEPS:
+            report(0, 0, FINETUNE_STEPS[stage])
+        elif stage == "train":
+            total = max(1, info["epochs"] * info["steps"])
+            done = (info["epoch"] - 1) * info["steps"] + info["step"]
+            report(done, total, f"Pass {info['epoch']} of at most {info['epochs']}"
+                   + _eta(info.get("eta_s")))
+
+    return progress
+

@@ -288,3 +288,23 @@ def test_the_position_stays_visible_beside_a_message(qtbot, window, recording_pa
     session.select(12)
     qtbot.waitUntil(lambda: window.position.text().startswith("epoch 12 "), timeout=3000)
     assert window.position.isVisible()
+
+
+def test_a_flat_electrodes_artifact_is_the_signal_checks_not_a_model_doubt(qtbot, window, tmp_path,
+                                                                           isolated):
+    """A user trial on the MiSleep EDF: its 570 flat seconds read "Artifact (model,
+    confidence 0.50)" and made 577 of the "low-confidence" epochs `N` stops at."""
+    from tests.flat_electrode import flat_eeg_edf
+    from tests.gui.conftest import RATE
+
+    isolated.score.pattern = False  # the real gate on the real scoring
+    session = open_and_score(qtbot, window, flat_eeg_edf(tmp_path / "lost.edf", 40, int(RATE)))
+    session.select(80)
+    assert "Artifact (signal check: EEG flat)" in session.position_text()
+    assert "confidence" not in session.position_text()
+    low = session.review.low_confidence_mask()
+    assert not low[41:].any()  # N never stops inside the lost electrode's stretch
+    assert "below 60% confidence" in window.statusBar().currentMessage()
+    session.hypnogram.set_stage(80, 81, session.hypnogram.stages[80])  # a person agrees
+    session.select(80)
+    assert "(you; EEG flat)" in session.position_text()
