@@ -175,8 +175,13 @@ def _held_work(path: Path) -> str | None:
     content = sniff(path)  # by its magic bytes: an EDF named .csv is still a recording
     if content in KIND_NAMES:
         return f"a recording ({KIND_NAMES[content]})"
-    if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
+    try:
+        if path.stat().st_size == 0:
+            return None  # nothing in it to lose
+    except OSError:
         return None
+    if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
+        return None if _our_json(path) else "a file SleepScorer did not write"
     try:
         header = read_header(path)
     except OSError:
@@ -184,7 +189,9 @@ def _held_work(path: Path) -> str | None:
     if SIGNAL_COLUMNS & set(header):
         return "a recording (signal columns)"
     if not (LABEL_COLUMNS | {"trial_type"}) & set(header):
-        return None  # a table of results
+        if any(header[:len(h)] == list(h) for h in OUR_TABLES):
+            return None  # our statistics: run again, written again
+        return f"a table SleepScorer did not write (columns {', '.join(header[:4]) or 'none'})"
     if "source" not in header or "stage" not in header:
         return "labels (of a layout that does not say who set them)"
     try:  # read as the label reader reads it: its delimiter, its quoting
@@ -193,6 +200,33 @@ def _held_work(path: Path) -> str | None:
         return "labels that cannot be read whole"
     person = sum(1 for s in sources if s.lower() not in MODEL_SOURCES)
     return f"{person} label(s) set by a person" if person else None
+
+
+# the first columns of the result tables SleepScorer writes (core.statistics, cli.stats)
+OUR_TABLES = (("state", "time_s", "percent_of_scored"), ("file", "state", "time_s"))
+
+
+def _our_json(path: Path) -> bool:
+    """Whether `path` is JSON that SleepScorer wrote and may write again: statistics,
+    a comparison, a model card or a scoring record. Anything else is someone's (a run of
+    `compare -o notes.json` replaced a person's notes; `train` a card-named file)."""
+    import json
+
+    from sleepscorer.io.provenance import read_record
+
+    if path.suffix.lower() != ".json":
+        return False
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    rows = data if isinstance(data, list) and data else [data]
+    if not all(isinstance(r, dict) for r in rows):
+        return False
+    return (all({"epoch_length_s", "total_s"} <= r.keys() for r in rows)  # statistics
+            or all({"epochs_compared", "kappa"} <= r.keys() for r in rows)  # comparison
+            or str(rows[0].get("format", "")).startswith("sleepscorer-model/")  # model card
+            or read_record(path) is not None)
 
 
 def check_model_output(out: str | Path, inputs: Sequence[str | Path] = ()) -> Path:

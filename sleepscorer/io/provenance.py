@@ -32,12 +32,12 @@ def check_record_output(labels: str | Path, inputs: list[str | Path]) -> Path:
     only when it is such a record (someone's own JSON of that name is left alone)."""
     from sleepscorer.io.outputs import check_output_file
 
-    path = check_output_file(record_path(labels), inputs)
-    if path.exists() and read_record(path) is None:
+    path = record_path(labels)
+    if path.is_file() and path.stat().st_size and read_record(path) is None:  # said first
         raise SleepScorerError(path, "exists and is not a SleepScorer scoring record; it would "
                                      "be replaced by the record of which model scored "
                                      f"{Path(labels).name}, so move it away or choose another -o")
-    return path
+    return check_output_file(path, inputs)
 
 
 def read_record(path: str | Path) -> dict[str, Any] | None:

@@ -3,6 +3,7 @@ batch outputs that would collide get distinct names; the summary says what was w
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -100,7 +101,8 @@ def test_a_full_disk_is_one_line_naming_the_file(tmp_path, capsys, monkeypatch):
     labels = tmp_path / "a.csv"
     labels.write_text("epoch,onset_s,duration_s,stage\n0,0,1,Wake\n1,1,1,NREM\n")
     out = tmp_path / "b.csv"
-    out.write_text("old")
+    old = "epoch,stage,source\n0,Wake,model\n"  # an earlier output of ours
+    out.write_text(old)
 
     def full(*_args, dir=None, **_kw):  # noqa: A002 - mkstemp's own keyword
         raise OSError(errno.ENOSPC, "No space left on device", str(dir))
@@ -108,7 +110,7 @@ def test_a_full_disk_is_one_line_naming_the_file(tmp_path, capsys, monkeypatch):
     assert main(["convert-labels", str(labels), str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "No space left on device" in err[0] and str(tmp_path) in err[0]
-    assert out.read_text() == "old"
+    assert out.read_text() == old
 
 
 def test_finetune_names_what_it_writes_and_refuses_other_suffixes(tmp_path, capsys):
@@ -264,3 +266,45 @@ def test_a_persons_labels_are_found_in_any_layout_the_label_reader_reads(tmp_pat
         with pytest.raises(SleepScorerError, match=r"holds 1 label\(s\) set by a person"):
             check_output_file(path)
     assert check_output_file(model_only) == model_only
+
+
+def test_files_sleepscorer_did_not_write_are_never_replaced(tmp_path, capsys):
+    """A user trial: `score -o notes.csv`, `stats -o mice.csv` and `convert-labels` replaced
+    a lab's own spreadsheets ("replacing the earlier output there"), and `compare -o` or a
+    model card's name any JSON: a table without label columns was taken for our results."""
+    import json
+
+    sheet = tmp_path / "mice.csv"
+    sheet.write_text("mouse,weight\nm1,24.1\n")
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"my": "notes"}')
+    other = tmp_path / "protocol.docx"
+    other.write_bytes(b"PK\x03\x04 a document")
+    for path, said in ((sheet, "a table SleepScorer did not write (columns mouse, weight)"),
+                       (notes, "a file SleepScorer did not write"),
+                       (other, "a file SleepScorer did not write")):
+        before = digest(path)
+        with pytest.raises(SleepScorerError, match=re.escape(said)):
+            check_output_file(path)
+        assert digest(path) == before
+    labels = tmp_path / "sim.csv"
+    labels.write_text("epoch,stage,source\n0,Wake,model\n1,NREM,model\n")
+    assert main(["stats", str(labels), "-o", str(sheet)]) == 2
+    assert "did not write" in capsys.readouterr().err and "weight" in sheet.read_text()
+    # what SleepScorer wrote is written again: its statistics, comparisons, cards, an empty file
+    stats = tmp_path / "stats.csv"
+    assert main(["stats", str(labels), "-o", str(stats)]) == 0
+    assert main(["stats", str(labels), "-o", str(stats)]) == 0
+    compared = tmp_path / "cmp.json"
+    assert main(["compare", str(labels), str(labels), "-o", str(compared)]) == 0
+    assert main(["compare", str(labels), str(labels), "-o", str(compared)]) == 0
+    card = tmp_path / "m.json"
+    card.write_text(json.dumps({"format": "sleepscorer-model/1", "name": "x"}))
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    for path in (stats, compared, card, empty):
+        assert check_output_file(path) == path
+    from sleepscorer.io.outputs import check_model_output
+
+    with pytest.raises(SleepScorerError, match="did not write"):  # train's card, NAME.json
+        check_model_output(tmp_path / "notes.safetensors")
