@@ -87,8 +87,27 @@ _PASSED_OVER = (  # (kind, what it is, one, several)
     ("labels", "label file", "label files"),
     ("table", "other table", "other tables"),
     ("empty", "empty file", "empty files"),
+    ("broken link", "broken link", "broken links"),
     ("other", "other file", "other files"),
 )
+
+
+def unsearched_note(paths: list[Path], recursive: bool) -> str | None:
+    """'not searched: 1 sub-folder (misleep-10min); --recursive (-r) scores recordings in
+    sub-folders too', or None. Why: `score data` scored one folder's recordings and said
+    nothing of the two in its sub-folder."""
+    from sleepscorer.io.discover import is_openephys_folder
+
+    if recursive:
+        return None
+    subs = [f"{d.name}" for arg in paths if arg.is_dir() and not is_openephys_folder(arg)
+            for d in sorted(arg.iterdir()) if d.is_dir() and not d.name.startswith(".")
+            and not is_openephys_folder(d)]
+    if not subs:
+        return None
+    shown = ", ".join(subs[:3]) + (", ..." if len(subs) > 3 else "")
+    return (f"not searched: {len(subs)} sub-folder{'s' if len(subs) > 1 else ''} ({shown}); "
+            "--recursive (-r) scores recordings in sub-folders too")
 
 
 def unscored_note(paths: list[Path], recursive: bool, found: list[tuple[Path, Path]],
@@ -114,8 +133,14 @@ def unscored_note(paths: list[Path], recursive: bool, found: list[tuple[Path, Pa
     for arg in (a for a in paths if a.is_dir()):
         for t in sorted(arg.rglob("*") if recursive else arg.glob("*")):
             rel = t.relative_to(arg)
-            real = t.resolve()
-            if (any(part.startswith(".") for part in rel.parts) or not t.is_file()
+            if any(part.startswith(".") for part in rel.parts):
+                continue
+            try:
+                real = t.resolve(strict=True)
+            except (OSError, RuntimeError):  # a link that leads nowhere, or back to itself
+                groups.setdefault("broken link", []).append(str(rel))
+                continue
+            if (not t.is_file()
                     or real in taken or taken & set(real.parents) or out in real.parents
                     or out == real.parent):
                 continue

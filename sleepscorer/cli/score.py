@@ -20,6 +20,7 @@ from sleepscorer.cli.batch import (
     print_summary,
     score_batch,
     unscored_note,
+    unsearched_note,
 )
 from sleepscorer.cli.scoring import OUTPUT_SUFFIX, end_live, progress_line, score_file
 from sleepscorer.errors import SleepScorerError
@@ -149,9 +150,12 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise SleepScorerError(None, f"--jobs {args.jobs} must be at least 1")
     items = collect(args.paths, args.recursive)
+    unsearched = unsearched_note(args.paths, args.recursive)
     if not items:
-        raise SleepScorerError(args.paths[0], f"no recordings found (looked for {SCORED_KINDS}); "
-                                              "use --recursive to search sub-folders")
+        where = ("in it or its sub-folders" if args.recursive else "in it")
+        hint = f"; {unsearched}" if unsearched else ""
+        raise SleepScorerError(args.paths[0], f"no recordings found {where} (looked for "
+                                              f"{SCORED_KINDS}){hint}")
     from sleepscorer.io.discover import is_openephys_folder
 
     one = args.paths[0]
@@ -165,9 +169,9 @@ def run(args: argparse.Namespace) -> int:
                                          "are to be scored; give a folder for their label "
                                          "files (e.g. -o scored/)")
     check_output_folder(args.out, args.paths, "with several recordings, --out must be a folder")
-    note = unscored_note(args.paths, args.recursive, items, args.out)
-    if note:
-        print(f"note: {note}", file=sys.stderr)
+    for note in (unscored_note(args.paths, args.recursive, items, args.out), unsearched):
+        if note:
+            print(f"note: {note}", file=sys.stderr)
     inputs = [p for p, _ in items] + ([args.model] if args.model else [])
     work = batch_outputs(items, args.out)
     for _, out in work:  # every output checked before any scoring starts

@@ -8,6 +8,7 @@ unusable input raises `RecordingError`). Input files are only ever opened read-o
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +28,19 @@ __all__ = ["Channel", "ChannelKind", "Recording", "RecordingError", "SUPPORTED_R
            "kind_from_name", "load_bids", "load_recording", "write_edf"]
 
 
+def _missing(path: Path) -> str:
+    """Why a path names nothing: a link that leads nowhere is not a missing file."""
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except RuntimeError:
+            return "is a symbolic link that leads back to itself (a loop); link the recording itself"
+        except OSError:
+            pass
+        return f"is a symbolic link to {os.readlink(path)}, which does not exist; check the link"
+    return "file not found; check the path"
+
+
 def load_recording(path: str | Path, rate: float | None = None,
                    roles: dict[str, ChannelKind] | None = None) -> Recording:
     """Read a recording: EDF/EDF+/BDF (BIDS-aware), .mat, Open Ephys, CSV/Parquet.
@@ -40,7 +54,7 @@ def load_recording(path: str | Path, rate: float | None = None,
     """
     path = Path(path)
     if not path.exists():
-        raise RecordingError(path, "file not found; check the path")
+        raise RecordingError(path, _missing(path))
     if not (path.is_file() or path.is_dir()):
         raise RecordingError(path, "is not a regular file (a FIFO, device or socket); copy the "
                                    "recording to an ordinary file first")

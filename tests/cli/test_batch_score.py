@@ -43,6 +43,15 @@ def test_without_recursive_subfolders_are_skipped(batch, tmp_path, capsys):
     out = tmp_path / "flat"
     assert main(["score", str(root), "--out", str(out), "--model", str(model)]) == 0
     assert (out / "mouse1_scored.csv").exists() and not (out / "day2").exists()
+    assert "note: not searched: 1 sub-folder (day2); --recursive (-r) scores" in \
+        capsys.readouterr().err  # said, not silently passed over
+
+
+def test_no_recordings_says_where_it_looked(tmp_path, capsys):
+    (tmp_path / "day1").mkdir()
+    assert main(["score", str(tmp_path), "-r", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "no recordings found in it or its sub-folders" in err and "--recursive" not in err
 
 
 def test_empty_folder_is_a_clear_error(tmp_path, capsys):
@@ -143,6 +152,24 @@ def test_a_batch_note_says_what_each_skipped_file_is(batch, tmp_path, capsys):
             "scores EDF, BDF, MATLAB and Parquet recordings (by their content, whatever their "
             "names) and Open Ephys folders\n") in err
     assert "table file" not in err
+
+
+def test_links_that_lead_nowhere_are_named_and_the_rest_is_scored(batch, tmp_path, capsys):
+    """A user trial: two links pointing at each other in a folder ended the batch in a
+    traceback (nothing scored), and such a link named on its own was "file not found"."""
+    root, model = batch
+    (root / "broken.edf").unlink()
+    (root / "l1.edf").symlink_to("l2.edf")
+    (root / "l2.edf").symlink_to("l1.edf")
+    (root / "gone.edf").symlink_to("moved-away.edf")
+    assert main(["score", str(root), "--out", str(tmp_path / "o"), "--model", str(model)]) == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "3 broken links (gone.edf, l1.edf, l2.edf)" in err
+    assert list((tmp_path / "o").glob("*_scored.csv"))  # the recordings beside them are scored
+    assert main(["info", str(root / "l1.edf")]) == 2
+    assert "symbolic link that leads back to itself" in capsys.readouterr().err
+    assert main(["info", str(root / "gone.edf")]) == 2
+    assert "link to moved-away.edf, which does not exist" in capsys.readouterr().err
 
 
 def test_a_batch_scores_a_recording_by_its_content_whatever_its_name(batch, tmp_path, capsys):
