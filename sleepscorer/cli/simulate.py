@@ -52,8 +52,11 @@ def run(args: argparse.Namespace) -> int:
     from sleepscorer.stages import Stage
 
     out = Path(args.out_dir)
-    if args.hours <= 0 or args.animals < 1:
-        raise SleepScorerError(out, "--hours must be positive and --animals at least 1")
+    if not round(args.hours * 3600) >= 1:  # 0.0001 h ended in a traceback and an empty folder
+        raise SleepScorerError(out, f"--hours {args.hours:g} is under one second; give e.g. "
+                                    "0.5 for half an hour (nothing was written)")
+    if args.animals < 1:
+        raise SleepScorerError(out, "--animals must be at least 1")
     if not 32 <= args.rate <= 100_000:
         raise SleepScorerError(out, f"--rate {args.rate:g} Hz is outside 32-100000 Hz")
     try:

@@ -35,6 +35,26 @@ def _arch(name: str) -> str:
     return name
 
 
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:  # --epochs 0 wrote an untrained model; --batch-size 0 a traceback
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value < 1.0:  # 1 left nothing to train on (a traceback); -0.5 passed silently
+        raise argparse.ArgumentTypeError(f"{value:g} must be at least 0 and below 1")
+    return value
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "train", help="train a scoring model from labelled recordings",
@@ -47,13 +67,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "the known ones)")
     p.add_argument("-o", "--out", required=True, type=Path, metavar="FILE",
                    help="weights file to write (.safetensors)")
-    p.add_argument("--epochs", type=int, default=30, help="passes over the data (default 30)")
-    p.add_argument("--val-fraction", type=float, default=0.2,
-                   help="fraction of subjects held out for validation / early stopping "
-                        "(default 0.2; with one recording, its last part)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("--epochs", type=_at_least_one, default=30,
+                   help="passes over the data (default 30)")
+    p.add_argument("--val-fraction", type=_fraction, default=0.2,
+                   help="fraction of subjects held out for validation / early stopping, "
+                        "0 to below 1 (default 0.2; with one recording, its last part)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="random seed of the split and the training (default 0)")
+    p.add_argument("--batch-size", type=_at_least_one, default=16,
+                   help="windows of epochs per training step (default 16)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                   help="where to train (default auto: CUDA when present, else CPU)")
     p.set_defaults(func=run)
 
 
@@ -156,6 +180,9 @@ def run(args: argparse.Namespace) -> int:
         s = subjects[0]
         cut = int(len(s) * (1 - args.val_fraction))
         train_set, val_set = [s.slice(0, cut)], ([s.slice(cut, len(s), "-end")] if cut < len(s) else [])
+    if not train_set or min(len(s) for s in train_set) < 1:
+        raise SleepScorerError(None, f"--val-fraction {args.val_fraction:g} leaves no epoch to "
+                                     "train on; hold out less")
     cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
                       device=args.device)
     result = fit_architecture(args.arch, train_set, val_set, cfg, progress=_show)
