@@ -41,7 +41,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from sleepscorer.core.compare import compare, format_comparison
     from sleepscorer.io.atomic import write_text_atomic
-    from sleepscorer.io.labels import read_labels_as_recorded
+    from sleepscorer.io.labels import (
+        assumed_length_note,
+        read_labels_as_recorded,
+        unused_length_note,
+    )
     from sleepscorer.io.outputs import check_output_file
 
     out = Path(args.out) if args.out else None
@@ -58,9 +62,15 @@ def run(args: argparse.Namespace) -> int:
     if result.n_compared == 0:
         raise SleepScorerError(Path(args.b), "no epoch is scored in both files; check that they "
                                              "are for the same recording")
-    warning = length_mismatch(a, b, Path(args.a).name, Path(args.b).name,
-                              guess=args.epoch_length is None)
-    if warning:
+    warnings = [w for path, hyp in ((args.a, a), (args.b, b)) for w in (
+        *hyp.warnings, assumed_length_note(path, hyp, args.epoch_length is not None,
+                                           "--file-epoch-length")) if w]
+    warnings.append(unused_length_note([a, b], args.epoch_length, "--file-epoch-length"))
+    if Path(args.a).resolve() == Path(args.b).resolve():
+        warnings.append(f"{args.a} is compared with itself: 100 % says nothing")
+    warnings.append(length_mismatch(a, b, Path(args.a).name, Path(args.b).name,
+                                    guess=args.epoch_length is None))
+    for warning in dict.fromkeys(w for w in warnings if w):  # each once
         print(f"warning: {warning}", file=sys.stderr)
     print(format_comparison(result, Path(args.a).name, Path(args.b).name))
     if out is not None:

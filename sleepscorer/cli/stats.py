@@ -58,7 +58,11 @@ def run(args: argparse.Namespace) -> int:
         write_statistics,
     )
     from sleepscorer.io.atomic import write_text_atomic
-    from sleepscorer.io.labels import assumed_length_note, read_labels_as_recorded
+    from sleepscorer.io.labels import (
+        assumed_length_note,
+        read_labels_as_recorded,
+        unused_length_note,
+    )
     from sleepscorer.io.outputs import check_output_file
 
     start_time = _start_time(args.start_time)
@@ -84,9 +88,10 @@ def run(args: argparse.Namespace) -> int:
         raise SleepScorerError(args.recording or args.labels[0],
                                "--clock-hours needs the recording's start time, and it is not "
                                "known; give --start-time (e.g. 2024-03-01T08:00)")
-    results, stimulation = [], None
+    results, stimulation, read = [], None, []
     for path in args.labels:
         hyp = read_labels_as_recorded(path, args.epoch_length, duration)
+        read.append(hyp)
         known = args.epoch_length is not None or duration is not None
         if note := assumed_length_note(path, hyp, known, "--file-epoch-length (or --recording)"):
             hyp.warnings.append(note)
@@ -98,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"  warning: {warning}")
         if args.recording:
             stimulation = _stimulation(recording, hyp)
+    if note := unused_length_note(read, args.epoch_length, "--file-epoch-length"):
+        print(f"  warning: {note}")
     if out is not None:
         if len(results) == 1 and stimulation is not None and out.suffix.lower() == ".json":
             write_text_atomic(out, json.dumps({**statistics_dict(results[0][1]),

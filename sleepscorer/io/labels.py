@@ -223,6 +223,16 @@ def read_labels_as_recorded(path: str | Path, file_epoch_length: float | None = 
                        duration_s=duration_s)
 
 
+def unused_length_note(hyps: list[Hypnogram], given: float | None, option: str) -> str | None:
+    """Said when `option` (an epoch length for files that record none) was given and every
+    file records its own, so it changed nothing (`compare --epoch-length 4` was silent)."""
+    if given is None or not all(h.recorded_epoch_length for h in hyps):
+        return None
+    own = ", ".join(sorted({f"{h.recorded_epoch_length:g} s" for h in hyps}))
+    return (f"{option} {given:g} is not used: it is for files that do not record their epoch "
+            f"length, and these record theirs ({own})")
+
+
 def assumed_length_note(path: str | Path, hyp: Hypnogram, known: bool, how: str) -> str | None:
     """The one check of a file read at an assumed 1-s epoch: it records none (AccuSleep,
     .mat), and neither its epoch length nor the recording's length (`known`) was given to

@@ -203,7 +203,26 @@ def test_epoch_lengths_of_files_that_do_not_record_them(tmp_path, capsys):
     assert main(["stats", str(ours)]) == 0
     plain = capsys.readouterr().out
     assert main(["stats", str(ours), "--epoch-length", "4"]) == 0
-    assert capsys.readouterr().out == plain  # a file that records its epochs keeps them
+    unused = "  warning: --file-epoch-length 4 is not used: it is for files that do not record"
+    out = capsys.readouterr().out
+    assert out.startswith(plain) and out[len(plain):].startswith(unused)  # same figures, said
     assert main(["stats", str(accu)]) == 0
     assert "accu4.csv does not record its epoch length: read as one label per 1 s" in \
         capsys.readouterr().out
+
+
+def test_compare_says_what_it_assumed_and_what_it_did_not_use(tmp_path, capsys):
+    """A user trial: `compare --epoch-length 4` on files that record 1 s, an AccuSleep file
+    read at 1 s, and a file compared with itself were all silent."""
+    ours = tmp_path / "ours.csv"
+    ours.write_text("epoch,onset_s,duration_s,stage,source\n0,0,1,Wake,model\n1,1,1,NREM,model\n"
+                    "2,2,1,NREM,model\n")
+    accusleep = tmp_path / "acc.csv"
+    accusleep.write_text("brain_state\n2\n3\n3\n")
+    assert main(["compare", str(ours), str(ours), "--epoch-length", "4"]) == 0
+    err = capsys.readouterr().err
+    assert "--file-epoch-length 4 is not used: it is for files that do not record" in err
+    assert err.count("is not used") == 1 and "compared with itself" in err
+    assert main(["compare", str(ours), str(accusleep)]) == 0
+    err = capsys.readouterr().err
+    assert "acc.csv does not record its epoch length: read as one label per 1 s" in err
