@@ -86,4 +86,17 @@ def read_openephys(path: Path) -> tuple[list[RawChannel], datetime | None, list[
             raise RecordingError(p, "is not a regular file (a FIFO, device or broken link); "
                                     "copy the recording to ordinary files first")
     channels = [read_continuous(p) for p in files]
-    return channels, _created(files[0]), []
+    short = [p.name for p in files if _cut_short(p)]
+    notes = [] if not short else [
+        f"{', '.join(short)} end{'s' if len(short) == 1 else ''} part-way through a data record: "
+        "cut short (an incomplete copy?); only whole records are read, and anything recorded "
+        "after them is missing"]
+    return channels, _created(files[0]), notes
+
+
+def _cut_short(path: Path) -> bool:
+    """Whether the file stops part-way through a record, as a copy cut short does: what came
+    after its last whole record is unknown (a 1-MB head of the 29-min demo scored 8 min
+    without a word)."""
+    size = path.stat().st_size
+    return size > HEADER_BYTES and (size - HEADER_BYTES) % RECORD.itemsize != 0

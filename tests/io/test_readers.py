@@ -178,6 +178,23 @@ def test_openephys_synthetic_folder_and_file(tmp_path):
     assert np.abs(rec.eeg.data).max() <= 300 * 0.195 + 1e-3
 
 
+def test_an_openephys_copy_cut_short_is_said(tmp_path):
+    """A user trial: the first megabyte of the demo's files scored 8 of its 29 minutes with
+    no word that the files stop part-way through a record."""
+    rng = np.random.default_rng(1)
+    for name in ("EEG", "EMG"):
+        write_continuous(tmp_path / f"{name}.continuous",
+                         rng.integers(-300, 300, 4096).astype(np.int16))
+    assert not load_recording(tmp_path).warnings
+    for name in ("EEG", "EMG"):
+        path = tmp_path / f"{name}.continuous"
+        path.write_bytes(path.read_bytes()[:-1000])
+    rec = load_recording(tmp_path)
+    assert rec.n_samples == 3 * 1024  # the whole records
+    assert any("EEG.continuous, EMG.continuous end part-way through a data record" in w
+               for w in rec.warnings)
+
+
 def test_bids_channels_and_events(tmp_path):
     _edf(tmp_path / "sub-1_task-sleep_eeg.edf", names=("ch_a", "ch_b"))
     (tmp_path / "sub-1_task-sleep_channels.tsv").write_text(
