@@ -217,10 +217,10 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
     if epoch_length < BASE_EPOCH:  # a user trial read 0.5-s output as finer detail
         warnings.append(f"{epoch_length:g}-s epochs repeat the label of the model's 1-s epoch "
                         "they fall in: they show no finer detail than 1 s")
-    left = n1 * BASE_EPOCH - n_out * epoch_length
+    left = recording.duration_s - n_out * epoch_length  # all of it, not whole seconds only
     if left >= BASE_EPOCH:  # the 5 s after the last whole 7-s epoch went without a word
-        warnings.append(f"the last {left:g} s are shorter than one {epoch_length:g}-s epoch and "
-                        "are not in the output")
+        warnings.append(f"the last {round(left, 2):g} s are shorter than one {epoch_length:g}-s "
+                        "epoch and are not in the output")
     return ScoreResult(probs, classes, loaded.name, str(dev), modality, epoch_length,
                        warnings, spans, per_second=np.asarray(p1, np.float32))
 

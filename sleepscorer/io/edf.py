@@ -53,9 +53,34 @@ def _open_raw(path: Path, bdf: bool, shown: Path | None = None):  # noqa: ANN202
         raise RecordingError(path, "cannot open the file (permission denied); check its "
                                    "permissions") from exc
     except Exception as exc:  # mne raises ValueError, RuntimeError, IndexError... on bad headers
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise RecordingError(path, f"corrupt or truncated EDF/BDF header ({detail}); the file is "
-                                   "damaged or not an EDF/BDF; export it again") from None
+        raise RecordingError(path, f"corrupt or truncated EDF/BDF file ({_header_fault(real, exc)}"
+                                   "); the file is damaged or not an EDF/BDF; export it "
+                                   "again") from None
+
+
+def _header_fault(path: Path, exc: Exception) -> str:
+    """What is wrong, in the file's terms where they say it: a header cut short reads as its
+    size, not as Python's 'list index out of range'."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(256)
+        size = path.stat().st_size
+        ns = int(head[252:256].decode("ascii").strip())
+        need = 256 + 256 * ns
+        if size < need:
+            return f"the file is {size} bytes, shorter than its own {need}-byte header"
+        with path.open("rb") as fh:
+            fh.seek(256 + 216 * ns)
+            counts = [int(fh.read(8).decode("ascii").strip()) for _ in range(ns)]
+        record = sum(counts) * (3 if head[:1] == b"\xff" else 2)
+        if size < need + record:
+            return (f"the file ends after {size} bytes, before its first whole data record "
+                    f"({need + record} bytes)")
+    except (OSError, ValueError, UnicodeDecodeError):
+        pass
+    if isinstance(exc, (ValueError, RuntimeError)) and str(exc).strip():
+        return str(exc).strip().splitlines()[0]  # mne's words, which say what it found
+    return "its fields cannot be read"
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,12 @@ def test_epochs_that_do_not_fit_say_so(seq_model):
     seven = score(rec, seq_model, device="cpu", epoch_length=7.0)
     assert len(seven.probabilities) == 5
     assert "the last 5 s are shorter than one 7-s epoch and are not in the output" in seven.warnings
+    from sleepscorer.io.recording import Channel, Recording
+
+    longer = Recording([Channel(c.name, c.kind, np.concatenate([c.data, c.data[:int(0.82 * c.rate)]]),
+                                c.rate) for c in rec.channels], rec.source)  # 40.82 s
+    assert "the last 5.82 s are shorter than one 7-s epoch and are not in the output" in \
+        score(longer, seq_model, device="cpu", epoch_length=7.0).warnings  # all of the tail
     half = score(rec, seq_model, device="cpu", epoch_length=0.5).warnings
     assert any(w.startswith("0.5-s epochs repeat the label of the model's 1-s epoch") for w in half)
     assert not any("shorter than one" in w for w in score(rec, seq_model, device="cpu",
