@@ -197,13 +197,17 @@ def print_summary(outcomes: list[Outcome]) -> None:
     """The table of what was scored, each row with the file written; then warnings, failures."""
     ok = [o for o in outcomes if not o.error]
     if ok:
-        classes = list(ok[0].fractions or {})
+        # every state any row has (a gated file adds Artifact), so each row sums to 100 %
+        classes = list(dict.fromkeys(c for o in ok for c in (o.fractions or {})))
         width = max(9, *(len(str(o.path)) for o in ok))
-        header = (f"{'recording':{width}s} {'epochs':>7s} " + " ".join(f"{c:>6s}" for c in classes)
+        wide = {c: max(6, len(c)) for c in classes}
+        header = (f"{'recording':{width}s} {'epochs':>7s} "
+                  + " ".join(f"{c:>{wide[c]}s}" for c in classes)
                   + "  took s  written")  # time spent scoring, not the recording's length
         print(header)
         for o in ok:
-            cells = " ".join(_percent((o.fractions or {}).get(c, 0)) for c in classes)
+            cells = " ".join(f"{_percent((o.fractions or {}).get(c, 0)):>{wide[c]}s}"
+                             for c in classes)
             print(f"{str(o.path):{width}s} {o.epochs:7d} {cells} {o.seconds:7.1f}  {o.out}")
     again = [o for o in ok if o.replaced]
     if again:

@@ -39,7 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="also look for recordings in sub-folders of folder arguments")
     p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                    help="score N recordings at once in separate processes (default 1)")
-    p.add_argument("-o", "--out", required=True, type=Path, metavar="OUT", help="CSV file or folder")
+    p.add_argument("-o", "--out", required=True, type=_named_path, metavar="OUT",
+                   help="CSV file or folder (made if it does not exist)")
     p.add_argument("--modality", choices=("both", "eeg", "emg"), default="both",
                    help="signals to score from (default both; EEG-only recordings use eeg)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
@@ -77,6 +78,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "(AccuSleep, .mat; default 1, and a file that fits the recording only "
                         "at a longer one is refused until this is given)")
     p.set_defaults(func=run)
+
+
+def _named_path(text: str) -> Path:
+    """Refuses an empty name: `-o "$OUT"` with OUT unset wrote into the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; name a CSV file or a folder")
+    return Path(text)
 
 
 def roles_from(args: argparse.Namespace) -> dict:

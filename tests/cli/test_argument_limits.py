@@ -30,3 +30,10 @@ def test_simulate_refuses_a_recording_under_a_second(tmp_path, capsys):
     assert main(["simulate", "--hours", "0.0001", str(out)]) == 2
     assert "under one second" in capsys.readouterr().err
     assert not out.exists()  # no empty folder left behind
+
+
+def test_score_refuses_an_empty_output_name(tmp_path, capsys):
+    """`-o "$OUT"` with OUT unset wrote into the current folder."""
+    with pytest.raises(SystemExit):
+        main(["score", str(tmp_path), "-o", ""])
+    assert "argument -o/--out: is empty" in capsys.readouterr().err

@@ -315,3 +315,20 @@ def test_a_batch_passes_over_a_mat_label_file_as_it_does_a_label_table(batch, tm
                  "--model", str(model)]) == 2
     assert (f"error: {root / 'accusleep.mat'}: this file holds sleep labels (sleep_scores), not "
             "signals; open the recording and import these labels onto it") in capsys.readouterr().err
+
+
+def test_the_summary_has_a_column_for_every_state_any_row_has(capsys):
+    """A user trial: a file 96 % Artifact (a lost electrode) read 1.5 / 2.3 / 0.0 %, its
+    Artifact column missing because the first row had none."""
+    from pathlib import Path
+
+    from sleepscorer.cli.batch import Outcome, print_summary
+
+    print_summary([Outcome(Path("a.mat"), Path("o/a.csv"), 600, {"Wake": 0.997, "NREM": 0.003,
+                                                                   "REM": 0.0}, 1.0, ""),
+                   Outcome(Path("b.edf"), Path("o/b.csv"), 600, {"Wake": 0.015, "NREM": 0.023,
+                                                                   "REM": 0.0, "Artifact": 0.962},
+                           0.5, "")])
+    header, first, second = capsys.readouterr().out.splitlines()
+    assert header.split()[2:7] == ["Wake", "NREM", "REM", "Artifact", "took"]
+    assert second.split()[2:6] == ["1.5%", "2.3%", "0.0%", "96.2%"] and "0.0%" in first
