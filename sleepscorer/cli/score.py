@@ -191,8 +191,10 @@ def run(args: argparse.Namespace) -> int:
                                args.device, args.jobs)
     except Interrupted as stop:  # say what this run wrote, then end as interrupted
         print_summary(sorted(stop.outcomes, key=lambda o: order[o.path]))
-        print(f"interrupted: {len(stop.outcomes)} of {len(work)} recording(s) finished (listed "
-              "above); the others were not written", file=sys.stderr)
+        failed = sum(1 for o in stop.outcomes if o.error)
+        print(f"interrupted: {len(stop.outcomes)} of {len(work)} recording(s) were done before "
+              f"the stop ({len(stop.outcomes) - failed} written, {failed} failed; listed above); "
+              f"the other {len(work) - len(stop.outcomes)} were not scored", file=sys.stderr)
         raise
     outcomes.sort(key=lambda o: order[o.path])
     print_summary(outcomes)
@@ -215,6 +217,14 @@ def options_from(args: argparse.Namespace):  # noqa: ANN201
                           smoothing=not args.no_smoothing)
 
 
+def _stamp(path: Path) -> tuple | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
 def _run_single(args: argparse.Namespace, path: Path) -> int:
     from sleepscorer_model.inference import pick_device
     from sleepscorer_model.weights import resolve_model
@@ -227,12 +237,21 @@ def _run_single(args: argparse.Namespace, path: Path) -> int:
     check_label_output(out)
     model = resolve_model(args.model, pick_device(args.device))
     replacing = out.exists()  # its own earlier model output (check_output_file refuses others)
+    earlier = _stamp(out)
     try:
         result = score_file(path, out, model, options_from(args),
                             progress=progress_line(path.name), roles=roles_from(args),
                             rate=args.rate, calibration=args.calibrate,
                             calibration_epoch_length=args.calibrate_epoch_length)
-    except (SleepScorerError, KeyboardInterrupt):
+    except KeyboardInterrupt:  # say what the stop left, as the batch does
+        end_live()
+        if out.exists() and _stamp(out) != earlier:  # written whole (atomic): a new file
+            print(f"interrupted: {out} had been written whole before the stop", file=sys.stderr)
+        else:
+            print("interrupted: nothing was written" + (f"; the earlier {out} is kept"
+                                                        if replacing else ""), file=sys.stderr)
+        return 130
+    except SleepScorerError:
         end_live()
         raise
     except Exception as exc:  # noqa: BLE001 - a bug must still be one line, naming the file

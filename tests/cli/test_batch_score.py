@@ -281,7 +281,8 @@ def test_ctrl_c_lists_what_the_stopped_batch_wrote(batch, tmp_path, capsys, monk
     out = tmp_path / "out"
     assert main(["score", str(root), "-r", "--out", str(out), "--model", str(model)]) == 130
     captured = capsys.readouterr()
-    assert "interrupted: 1 of 2 recording(s) finished (listed above)" in captured.err
+    assert ("interrupted: 1 of 2 recording(s) were done before the stop (1 written, 0 failed; "
+            "listed above); the other 1 were not scored") in captured.err
     written = sorted(p.name for p in out.rglob("*.csv"))
     assert len(written) == 1 and written[0] in captured.out
 
@@ -332,3 +333,23 @@ def test_the_summary_has_a_column_for_every_state_any_row_has(capsys):
     header, first, second = capsys.readouterr().out.splitlines()
     assert header.split()[2:7] == ["Wake", "NREM", "REM", "Artifact", "took"]
     assert second.split()[2:6] == ["1.5%", "2.3%", "0.0%", "96.2%"] and "0.0%" in first
+
+
+def test_ctrl_c_on_one_recording_says_what_it_left(batch, tmp_path, capsys, monkeypatch):
+    """A user trial: "error: interrupted" said neither that nothing was written nor that the
+    earlier output was kept."""
+    from sleepscorer.cli import score as score_module
+
+    root, model = batch
+    out = tmp_path / "m.csv"
+    assert main(["score", str(root / "mouse1.edf"), "-o", str(out), "--model", str(model)]) == 0
+    before = out.read_bytes()
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(score_module, "score_file", stopped)
+    capsys.readouterr()
+    assert main(["score", str(root / "mouse1.edf"), "-o", str(out), "--model", str(model)]) == 130
+    assert f"interrupted: nothing was written; the earlier {out} is kept" in capsys.readouterr().err
+    assert out.read_bytes() == before
