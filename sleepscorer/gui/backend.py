@@ -170,6 +170,12 @@ def without_flat_notes(*, notes: list[str], names: set[str]) -> list[str]:
     return without(notes, names)
 
 
+def flat_clause(*, notes: list[str], name: str) -> str | None:
+    from sleepscorer.io.assemble import flat_clause as clause
+
+    return clause(notes, name)
+
+
 def import_parts(*, hyp, other):  # noqa: ANN201 - two boolean masks
     from sleepscorer.core.review import import_parts as parts
 

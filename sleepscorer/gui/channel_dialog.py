@@ -31,11 +31,12 @@ class ChannelDialog(QDialog):
             "epochs no person has labelled."))
         names = [c.name for c in recording.channels]
         self.eeg_box, self.emg_box = QComboBox(), QComboBox()
-        for c in recording.channels:
-            self.eeg_box.addItem(f"{c.name} ({c.kind.value}, {c.rate:g} Hz)", c.name)
         self.emg_box.addItem(NO_EMG, None)
-        for c in recording.channels:
-            self.emg_box.addItem(f"{c.name} ({c.kind.value}, {c.rate:g} Hz)", c.name)
+        for c in recording.channels:  # a lost electrode is said where it is chosen
+            flat = backend.flat_clause(notes=list(recording.warnings), name=c.name)
+            text = f"{c.name} ({c.kind.value}, {c.rate:g} Hz" + (f"; {flat})" if flat else ")")
+            self.eeg_box.addItem(text, c.name)
+            self.emg_box.addItem(text, c.name)
         eeg = _first(chosen, backend.ChannelKind.EEG) or (recording.eeg.name if recording.eeg
                                                          else names[0])
         emg = _first(chosen, backend.ChannelKind.EMG) if chosen else None

@@ -172,6 +172,14 @@ def _flat_prefix(name: str) -> str:
     return f"channel {name} is flat"
 
 
+def flat_clause(notes: list[str], name: str) -> str | None:
+    """'flat from 32 s to the end (568 s of 600 s)': what `flat_note` said of channel `name`
+    among a recording's `notes`, for a chooser of channels; None when it said nothing."""
+    prefix = _flat_prefix(name)
+    found = next((n for n in notes if n.startswith(prefix + " ")), None)
+    return None if found is None else "flat" + found[len(prefix):].split(": disconnected")[0]
+
+
 def without_flat_notes(notes: list[str], names: set[str]) -> list[str]:
     """`notes` less `flat_note`'s lines for the channels `names`.
 

@@ -43,6 +43,21 @@ def test_the_channel_dialog_needs_two_different_channels(qtbot, tmp_path):
     assert dialog.roles() == {"Channel2": backend.ChannelKind.EEG}
 
 
+def test_the_channel_dialog_says_which_channel_is_flat(qtbot, tmp_path):
+    """A user trial on the MiSleep EDF: the chooser offered Channel1 as EEG with no word that
+    it is flat from 32 s on; the warning came only after scoring."""
+    from sleepscorer.gui import backend
+    from sleepscorer.gui.channel_dialog import ChannelDialog
+    from tests.flat_electrode import flat_eeg_edf
+
+    rec = backend.load_recording(path=flat_eeg_edf(tmp_path / "lost.edf", 40))
+    dialog = ChannelDialog(rec)
+    qtbot.addWidget(dialog)
+    items = [dialog.eeg_box.itemText(i) for i in range(dialog.eeg_box.count())]
+    assert items[0] == "EEG1 (EEG, 256 Hz; flat from 40 s to the end (80 s of 120 s))"
+    assert items[1] == "EMG1 (EMG, 256 Hz)"
+
+
 def test_a_file_that_is_no_model_is_said_and_the_model_in_use_kept(qtbot, window, tmp_path):
     junk = tmp_path / "labels.safetensors"
     junk.write_text("epoch,stage\n0,Wake\n")
