@@ -79,7 +79,7 @@ class MainWindow(QMainWindow):
         self.warnings = WarningsPanel()
         self.video = VideoSync(self)  # its dock first: the top of the right column when shown
         docks = [self._dock("Statistics", scrolling(self.statistics), Qt.DockWidgetArea.RightDockWidgetArea),
-                 self._dock("Automatic scoring", self.model_panel,
+                 self._dock("Automatic scoring", scrolling(self.model_panel),  # never overlaps
                             Qt.DockWidgetArea.RightDockWidgetArea)]
         self.warnings_dock = self._dock("Warnings", self.warnings,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)

@@ -336,7 +336,8 @@ def set_axis_title(plot: pg.PlotItem, name: str, unit: str | None, thin: bool = 
     if thin:  # the unit goes first when the title is too long (it stays in the tooltip)
         limit = 9
         text = next((t for t in (title, name) if len(t) <= limit), name[: limit - 1] + "…")
-        plot.setLabel("left", text, **{"font-size": "7pt"})
+        colour = axis.textPen().color().name()  # a style of our own loses the axis's grey
+        plot.setLabel("left", text, **{"font-size": "7pt", "color": colour})
     else:
         plot.setLabel("left", title)
 
