@@ -8,23 +8,23 @@ the video beside the recording in video_sync.py, science in the core (through ba
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
-    QFrame,
     QInputDialog,
     QLabel,
     QMainWindow,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from sleepscorer.gui import backend
+from sleepscorer.gui.chrome import scrolling, titled
 from sleepscorer.gui.elided_text import ElidedLabel, ElidingStatusBar, elide_combo_text
 from sleepscorer.gui.file_actions import FileActions
 from sleepscorer.gui.legend import StageLegend
@@ -177,9 +177,9 @@ class MainWindow(QMainWindow):
         session.centreRequested.connect(self.trace_view.centre_on)
         session.revealRequested.connect(self._reveal)
         session.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
-        self.setWindowTitle(f"SleepScorer - {loaded.recording.source.name}[*]")
-        self.setWindowModified(session.dirty)  # [*] shows labels changed since the last export
-        session.dirtyChanged.connect(self.setWindowModified)
+        title = partial(titled, self, loaded.recording.source.name)  # words: a "*" read unsaved
+        title(session.dirty)
+        session.dirtyChanged.connect(title)
         self._apply_window(self.settings.window_s, centre=0.0)  # the user's length, not the empty plot's
         session.select(0)
 
@@ -386,14 +386,3 @@ class MainWindow(QMainWindow):
             event.accept()
         else:
             event.ignore()
-
-
-def scrolling(widget: QWidget) -> QScrollArea:
-    """`widget` in a vertical scroll area, so a short screen scrolls the dock instead of
-    forcing the window taller than the screen (the statistics panel needs ~650 px)."""
-    area = QScrollArea()
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    return area
