@@ -202,6 +202,7 @@ def _held_work(path: Path) -> str | None:
     return f"{person} label(s) set by a person" if person else None
 
 
+RECORD_KIND = "sleepscorer scoring record"  # what io.provenance's records say they are
 # the first columns of the result tables SleepScorer writes (core.statistics, cli.stats)
 OUR_TABLES = (("state", "time_s", "percent_of_scored"), ("file", "state", "time_s"))
 
@@ -211,8 +212,6 @@ def _our_json(path: Path) -> bool:
     a comparison, a model card or a scoring record. Anything else is someone's (a run of
     `compare -o notes.json` replaced a person's notes; `train` a card-named file)."""
     import json
-
-    from sleepscorer.io.provenance import read_record
 
     if path.suffix.lower() != ".json":
         return False
@@ -226,7 +225,7 @@ def _our_json(path: Path) -> bool:
     return (all({"epoch_length_s", "total_s"} <= r.keys() for r in rows)  # statistics
             or all({"epochs_compared", "kappa"} <= r.keys() for r in rows)  # comparison
             or str(rows[0].get("format", "")).startswith("sleepscorer-model/")  # model card
-            or read_record(path) is not None)
+            or rows[0].get("kind") == RECORD_KIND)  # io.provenance's record
 
 
 def check_model_output(out: str | Path, inputs: Sequence[str | Path] = ()) -> Path:

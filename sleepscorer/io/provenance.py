@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from sleepscorer.errors import SleepScorerError
+from sleepscorer.io.outputs import RECORD_KIND
 
-KIND = "sleepscorer scoring record"
+KIND = RECORD_KIND
 SUFFIX = ".provenance.json"
 
 
