@@ -260,9 +260,14 @@ def _run_single(args: argparse.Namespace, path: Path) -> int:
     end_live()
     from sleepscorer.stages import epochs_text
 
+    off = [what for what, given in (("EMG rules off", args.no_emg_rules),
+                                    ("REM after Wake allowed", args.allow_rem_from_wake),
+                                    ("no smoothing", args.no_smoothing)) if given]
     print(f"{path} -> {out} ({epochs_text(len(result.probabilities), result.epoch_length)}, "
-          f"{result.model_name}, {result.modality}, "
-          f"{result.device_used})", file=sys.stderr)
+          f"model {result.model_name!r}, "
+          f"{ {'both': 'EEG + EMG', 'eeg': 'EEG only', 'emg': 'EMG only'}.get(result.modality)}, "
+          f"{result.device_used}"
+          + "".join(f"; {o}" for o in off) + ")", file=sys.stderr)  # the name is not the options
     for note in result.warnings:
         print(f"warning: {path}: {note}", file=sys.stderr)
     from sleepscorer.io.provenance import record_path

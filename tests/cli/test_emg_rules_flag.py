@@ -33,3 +33,17 @@ def test_no_emg_rules_reaches_scoring_alone_and_in_batches(tmp_path):
     assert main(["score", str(edf), str(tmp_path / "rules.csv"), "-o", str(batch), "--device",
                  "cpu", "--no-emg-rules"]) == 1  # the label CSV is no recording: it fails alone
     np.testing.assert_array_equal(_stages(batch / "animal_scored.csv", n), off)
+
+
+def test_the_console_line_says_which_options_are_off(tmp_path, capsys):
+    """A user trial: with --no-emg-rules the line still read "(..., atonia and tone rules,
+    ...)": the model's name, read as the settings in force."""
+    from tests.model.conftest import make_recording
+
+    rec = tmp_path / "m.edf"
+    write_edf(make_recording(40), rec)
+    assert main(["score", str(rec), "-o", str(tmp_path / "m.csv"), "--no-emg-rules",
+                 "--no-smoothing"]) == 0
+    line = capsys.readouterr().err.splitlines()[0]
+    assert "model '" in line and "EEG + EMG" in line
+    assert line.endswith("; EMG rules off; no smoothing)")
