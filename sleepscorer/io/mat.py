@@ -115,7 +115,9 @@ def read_mat(path: Path) -> tuple[list[RawChannel], datetime | None, list[str]]:
     found = ", ".join(sorted(variables)) or "nothing"
     if labels_only(set(lower)):  # an AccuSleep/MiSleep label file
         raise RecordingError(path, f"this file holds sleep labels ({found}), not signals; "
-                                   "open the recording and import these labels onto it")
+                                   "open the recording and import these labels onto it (File > Import "
+                                   "labels in the app; `sleepscorer stats`, `compare` and "
+                                   "`convert-labels` read such files)")
     raise RecordingError(path, f"no EEG in this .mat file (found {found}); expected a variable "
                                "'eeg' with 'eeg_frequency' (sDREAMER) or a struct 'data' with "
                                "EEG_* fields and 'sf' (MiSleep)")

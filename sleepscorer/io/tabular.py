@@ -80,7 +80,9 @@ def _refuse_labels(path: Path, keep: tuple[str, ...]) -> None:
         return
     shown = ", ".join(header[:4]) + (", ..." if len(header) > 4 else "")
     raise RecordingError(path, f"this file holds sleep labels (columns {shown}), not signals; "
-                               "open the recording and import these labels onto it")
+                               "open the recording and import these labels onto it (File > Import "
+                               "labels in the app; `sleepscorer stats`, `compare` and "
+                               "`convert-labels` read such files)")
 
 
 def read_table(path: Path, rate: float | None, keep: tuple[str, ...] = (),
