@@ -139,6 +139,9 @@ def check_output_file(out: str | Path, inputs: Sequence[str | Path] = (),
             raise SleepScorerError(out, "exists and is read-only; choose another output path "
                                         "or make it writable")
         held = _held_work(out) if mode is not None else None
+        if held and held.startswith("a model ("):
+            raise SleepScorerError(out, f"exists and holds {held}; a model is never replaced: "
+                                        "give another name (or move that file away first)")
         if held:
             raise SleepScorerError(out, f"exists and holds {held}; SleepScorer replaces only "
                                         "files of model output, so choose another output path "
@@ -180,6 +183,8 @@ def _held_work(path: Path) -> str | None:
             return None  # nothing in it to lose
     except OSError:
         return None
+    if path.suffix.lower() == ".safetensors":
+        return _held_model(path) or "a file SleepScorer did not write"
     if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
         return None if _our_json(path) else "a file SleepScorer did not write"
     try:
@@ -239,11 +244,8 @@ def check_model_output(out: str | Path, inputs: Sequence[str | Path] = ()) -> Pa
                                     "NAME.json; give a name ending with .safetensors")
     if out.suffix.lower() != ".safetensors":
         out = out.with_name(out.name + ".safetensors")
-    check_output_file(out, inputs)
+    check_output_file(out, inputs)  # an existing model is never replaced (`_held_work`)
     check_output_file(out.with_suffix(".json"), inputs)
-    if held := _held_model(out):
-        raise SleepScorerError(out, f"exists and holds {held}; a model is never replaced: give "
-                                    "another name (or move that file away first)")
     return out
 
 
