@@ -20,6 +20,9 @@ def _nothing(*_args) -> None:
     pass
 
 
+SHOWN_EDIT_MAX = 600  # epochs an undo or redo selects whole (a 10-min bout of 1-s epochs)
+
+
 def import_parts(hyp: Hypnogram, other: Hypnogram) -> tuple[np.ndarray, np.ndarray]:
     """Masks over the first min(len) epochs (at `hyp`'s epoch length): where `other` holds a
     person's label, and where it holds a model's label over an epoch no person labelled in
@@ -199,12 +202,24 @@ class Review:
             self.on_message(f"confirmed {span_text(self.start, self.stop)}")
 
     def _show_edit(self, edit: Edit | None, verb: str, done: str) -> None:
+        """Select what the edit changed, so the view follows it; an edit longer than
+        `SHOWN_EDIT_MAX` epochs (an import spans the recording) leaves only its first changed
+        epoch selected: a stage key pressed next relabelled all 1800 epochs of a file."""
         if edit is None:
             self.on_message(f"nothing to {verb}")
             return
-        self.anchor = edit.start
-        self.select(edit.start, edit.stop, centre=True)
-        self.on_message(f"{done}: {edit.description}")
+        changed = np.flatnonzero((edit.old_stages != edit.new_stages)
+                                 | (edit.old_sources != edit.new_sources))
+        a = edit.start + (int(changed[0]) if len(changed) else 0)
+        b = edit.start + (int(changed[-1]) + 1 if len(changed) else len(edit.new_stages))
+        self.anchor = a
+        if b - a <= SHOWN_EDIT_MAX:
+            self.select(a, b, centre=True)
+            self.on_message(f"{done}: {edit.description}")
+            return
+        self.select(a, centre=True)
+        self.on_message(f"{done}: {edit.description} ({len(changed)} epochs changed, "
+                        f"{span_text(a, b)}; the first is selected)")
 
     def undo(self) -> None:
         self._show_edit(self.hypnogram.undo(), "undo", "undone")

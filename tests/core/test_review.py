@@ -201,3 +201,20 @@ def test_go_to_past_the_end_says_so(review):
                                             f"({end:g} s): went to its last epoch")
     review.go_to(3.0)
     assert review.events[-1][0] == "centre"  # an ordinary go-to says nothing
+
+
+def test_undoing_an_import_does_not_select_the_whole_recording():
+    """A user trial: undoing an import of a 30-min file selected epochs 0-1799, and the next
+    key (`1`) made all 1800 of them expert Wake at once."""
+    r = Review(model_scored(1800), low_confidence=0.6)
+    messages = []
+    r.on_message = messages.append
+    other = Hypnogram.from_arrays(np.full(1800, Stage.NREM))  # a person's labels, all NREM
+    r.hypnogram.set_stage(895, 901, Stage.REM)  # your own few labels first
+    r.import_labels(other)
+    r.undo()
+    assert (r.start, r.stop) == (0, 1)  # the first changed epoch, not the whole file
+    assert messages[-1] == ("undone: import labels (1800 epochs changed, epochs 0-1799; the "
+                            "first is selected)")
+    r.undo()  # a small edit is still selected whole, so the view follows it
+    assert (r.start, r.stop) == (895, 901) and messages[-1] == "undone: REM for epochs 895-900"
