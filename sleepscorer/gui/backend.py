@@ -200,6 +200,12 @@ def signal_notes(*, signal: dict | None, hypnogram) -> list[str] | None:
     return note_column(signal, hypnogram)
 
 
+def app_record(*, hypnogram, epoch_length: float, models: list, recording) -> dict:
+    from sleepscorer.io.provenance import app_record as record
+
+    return record(hypnogram, epoch_length, models, recording)
+
+
 def write_bids_events(*, hypnogram, path: str | Path):
     from sleepscorer.io.labels import write_bids_events as write
 

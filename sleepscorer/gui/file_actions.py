@@ -333,18 +333,15 @@ class FileActions(QObject):
         path = path or self._save_name("Export labels", "_labels.csv", "CSV (*.csv)")
         return bool(path) and self._export(backend.write_labels_csv, path,
                                            epoch_length=self.w.settings.export_epoch_length,
-                                           signal=self.session.signal, record=self._record())
+                                           signal=self.session.signal,
+                                           record=self._record(self.w.settings.export_epoch_length))
 
-    def _record(self) -> dict:
-        """What the export's provenance record says (io.provenance, as `score` writes one):
-        the recording, the models that scored it, who set how many epochs. A copy's record;
-        the session itself keeps the full history."""
-        sources = self.session.hypnogram.sources
+    def _record(self, epoch_length: float) -> dict:
+        """The export's provenance record (io.provenance.app_record)."""
         store = self.session.store
-        return {"written_by": "the SleepScorer app (File > Export labels)",
-                "recording": str(Path(self.path).absolute()) if self.path else None,
-                "models": store.meta.get("models", []) if store is not None else [],
-                "epochs_by_source": {s.label: int((sources == s).sum()) for s in Source}}
+        return backend.app_record(hypnogram=self.session.hypnogram, epoch_length=epoch_length,
+                                  models=store.meta.get("models", []) if store is not None else [],
+                                  recording=self.path)
 
     def export_bids(self, path: str | Path | None = None) -> bool:
         path = path or self._save_name("Export BIDS events", "_events.tsv", "TSV (*.tsv)")

@@ -13,10 +13,13 @@ import datetime
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sleepscorer.errors import SleepScorerError
 from sleepscorer.io.outputs import RECORD_KIND
+
+if TYPE_CHECKING:
+    from sleepscorer.hypnogram import Hypnogram
 
 KIND = RECORD_KIND
 SUFFIX = ".provenance.json"
@@ -64,3 +67,22 @@ def write_record(labels: str | Path, fields: dict[str, Any]) -> Path:
     path = record_path(labels)
     write_text_atomic(path, json.dumps(record, indent=1) + "\n")
     return path
+
+
+def app_record(hypnogram: Hypnogram, epoch_length: float, models: list[dict],
+               recording: str | Path | None) -> dict[str, Any]:
+    """The fields of the app's export record: the recording, the models that scored it (from
+    the saved session: name, file hash, when), and who set how many of the CSV's epochs,
+    counted at its epoch length (a 4-s export counted 1-s epochs). The session itself keeps
+    the full history; this is a copy's record."""
+    from sleepscorer.hypnogram import Source
+
+    if abs(epoch_length - hypnogram.epoch_length) > 1e-9:
+        hypnogram = hypnogram.to_epoch_length(epoch_length)
+    scored = [{"name": m.get("name"), "file_sha256": m.get("sha256"),
+               "scored": datetime.datetime.fromtimestamp(m["time"]).astimezone().isoformat(
+                   timespec="seconds") if m.get("time") else None} for m in models]
+    return {"written_by": "the SleepScorer app (File > Export labels)",
+            "recording": str(Path(recording).absolute()) if recording else None,
+            "models": scored, "epoch_length_s": epoch_length,
+            "epochs_by_source": {s.label: int((hypnogram.sources == s).sum()) for s in Source}}

@@ -94,6 +94,15 @@ def test_app_export_writes_a_provenance_record_as_score_does(qtbot, window, isol
     assert record["recording"] == str(edf.absolute())
     assert record["models"] and record["models"][-1]["name"]
     assert record["epochs_by_source"]["expert"] == 1 and record["epochs_by_source"]["model"] == 119
+    assert record["epoch_length_s"] == 1.0 and "file_sha256" in record["models"][-1]
+    assert record["models"][-1]["scored"][:2] == "20"  # a date, not a Unix float
+    window.settings.export_epoch_length = 4.0  # counted as the CSV's rows are (a user trial)
+    four = tmp_path / "mouse5_4s.csv"
+    assert window.files.export_csv(four)
+    counted = read_record(record_path(four))["epochs_by_source"]
+    rows = [line.split(",")[5] for line in four.read_text().splitlines()[1:]]  # its source column
+    assert sum(counted.values()) == len(rows) == 30
+    assert counted["model"] == rows.count("model") and counted["expert"] == rows.count("expert")
     mine = tmp_path / "other_labels.provenance.json"
     mine.write_text(json.dumps({"my": "notes"}))
     errors = []
