@@ -152,8 +152,13 @@ class ModelActions(QObject):
         entry = self._base()
         if entry is None or not self._person_labelled():
             return
+        start = backend.corrections_dir()
+        try:  # a folder that does not exist yet greyed out Choose (a user trial)
+            start.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            start = Path.home()
         folder = QFileDialog.getExistingDirectory(self.w, "Export corrections into folder",
-                                                  str(backend.corrections_dir()))
+                                                  str(start))
         if folder:
             task = self._export_task(Path(folder), entry)
             task.returned.connect(lambda done: self._status(
