@@ -23,6 +23,17 @@ def _nothing(*_args) -> None:
 SHOWN_EDIT_MAX = 600  # epochs an undo or redo selects whole (a 10-min bout of 1-s epochs)
 
 
+def overruled(hyp: Hypnogram, other: Hypnogram) -> int:
+    """How many epochs you labelled here (expert) an import of `other` would relabel: asked
+    before, as re-scoring asks (a user trial: six REM epochs became imported NREM unasked)."""
+    if other.epoch_length != hyp.epoch_length:
+        other = other.to_epoch_length(hyp.epoch_length)
+    person, _ = import_parts(hyp, other)
+    n = len(person)
+    return int((person & (hyp.sources[:n] == Source.EXPERT)
+                & (other.stages[:n] != hyp.stages[:n])).sum())
+
+
 def import_parts(hyp: Hypnogram, other: Hypnogram) -> tuple[np.ndarray, np.ndarray]:
     """Masks over the first min(len) epochs (at `hyp`'s epoch length): where `other` holds a
     person's label, and where it holds a model's label over an epoch no person labelled in
@@ -227,13 +238,16 @@ class Review:
     def redo(self) -> None:
         self._show_edit(self.hypnogram.redo(), "redo", "redone")
 
-    def import_labels(self, other: Hypnogram) -> Edit | None:
+    def import_labels(self, other: Hypnogram, keep_mine: bool = False) -> Edit | None:
         """Take `other`'s labels in one edit (see `import_parts`): a person's become imported
-        labels, a model's fill only epochs no person labelled here, as model labels."""
+        labels, a model's fill only epochs no person labelled here, as model labels. With
+        `keep_mine`, epochs you labelled here (expert) keep your label."""
         hyp = self.hypnogram
         if other.epoch_length != hyp.epoch_length:
             other = other.to_epoch_length(hyp.epoch_length)
         person, model = import_parts(hyp, other)
+        if keep_mine:
+            person &= hyp.sources[:len(person)] != Source.EXPERT
         n = len(person)
         stages, sources, conf = hyp.stages.copy(), hyp.sources.copy(), hyp.confidence.copy()
         stages[:n][person | model] = other.stages[:n][person | model]

@@ -182,6 +182,12 @@ def import_parts(*, hyp, other):  # noqa: ANN201 - two boolean masks
     return parts(hyp, other)
 
 
+def overruled(*, hyp, other) -> int:
+    from sleepscorer.core.review import overruled as count
+
+    return count(hyp, other)
+
+
 def write_labels_csv(*, hypnogram, path: str | Path, signal: dict | None = None, **options):
     """`signal`: the last scoring's (ScoreResult.signal), for the note column `score` writes;
     `options`: io.labels.write_labels_csv's `epoch_length` and `record`."""

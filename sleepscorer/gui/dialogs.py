@@ -80,6 +80,19 @@ def ask_drop_kind(parent: QWidget | None, name: str) -> str:
     return "labels" if clicked is labels else "recording" if clicked is recording else "cancel"
 
 
+def ask_keep_mine(parent: QWidget | None, n_mine: int, name: str) -> str:
+    """'keep', 'replace' or 'cancel' when an import would relabel epochs you labelled."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Keep your labels?",
+                      f"{name} labels {n_mine} epoch(s) that you labelled here differently. "
+                      "Keep your labels there, or take the file's?", Button.Cancel, parent)
+    keep = box.addButton("Keep mine", QMessageBox.ButtonRole.AcceptRole)
+    replace = box.addButton("Take the file's", QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(keep)
+    box.exec()
+    clicked = box.clickedButton()
+    return "keep" if clicked is keep else "replace" if clicked is replace else "cancel"
+
+
 def ask_rescore(parent: QWidget | None, n_person: int) -> tuple[bool, bool]:
     """(go ahead, overwrite the person's labels). Person labels are kept by default."""
     box = QMessageBox(QMessageBox.Icon.Question, "Score again?",

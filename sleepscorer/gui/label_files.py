@@ -60,19 +60,26 @@ class LabelFiles:
     def import_labels(self, path: Path) -> None:
         if (other := self._read_labels(path, "Cannot import")) is None:
             return
+        mine = backend.overruled(hyp=self.session.hypnogram, other=other)
+        answer = dialogs.ask_keep_mine(self.w, mine, path.name) if mine else "replace"
+        if answer == "cancel":
+            return
+        keep = answer == "keep"
         person, model = backend.import_parts(hyp=self.session.hypnogram, other=other)
-        edit = self.session.import_labels(other)
+        edit = self.session.import_labels(other, keep_mine=keep)
         if edit is None:  # Ctrl+Z would undo the step before: say so, and claim nothing
             self._status(f"nothing imported from {path.name}: its labels are those already "
                          "shown", 10000)
             return
         notes = self._notes(path, other)
         self.notes.imported(edit, path.name, notes, self.session.hypnogram)
-        changed = int(((edit.old_stages != edit.new_stages)
-                       | (edit.old_sources != edit.new_sources)).sum())
+        same = edit.old_stages == edit.new_stages
+        marked = int((same & (edit.old_sources != edit.new_sources)).sum())
+        kept = f"; your {mine} differing label(s) kept" if keep else (
+            f"; {mine} of your labels replaced" if mine else "")
         self._status(f"imported {int(person.sum())} person-set and {int(model.sum())} model label(s) "
-                     f"from {path.name} ({changed} epoch(s) changed); {len(notes)} note(s) in "
-                     "Warnings; Ctrl+Z undoes")
+                     f"from {path.name} ({int((~same).sum())} relabelled, {marked} only marked "
+                     f"as imported{kept}); {len(notes)} note(s) in Warnings; Ctrl+Z undoes")
 
     def _read_labels(self, path: Path, failure: str):  # noqa: ANN202 - Hypnogram | None
         """A label file at the session's epochs; None if unreadable (said in a dialog). A file

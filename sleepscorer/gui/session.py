@@ -224,5 +224,5 @@ class ScoringSession(QObject):
     def redo(self) -> None:
         self.review.redo()
 
-    def import_labels(self, other: Hypnogram) -> Edit | None:
-        return self.review.import_labels(other)
+    def import_labels(self, other: Hypnogram, keep_mine: bool = False) -> Edit | None:
+        return self.review.import_labels(other, keep_mine)

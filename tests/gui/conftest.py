@@ -119,7 +119,7 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setattr(backend, "corrections_dir", lambda: tmp_path / "corrections")
     answers = SimpleNamespace(restore=True, save="discard", rescore=(True, False), errors=[],
                               asked=[], score=score, models=models, revert=True,
-                              drop_kind="labels")
+                              drop_kind="labels", keep_mine="keep")
 
     def ask_restore(parent, n, when):
         answers.asked.append(("restore", n))
@@ -147,6 +147,12 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setattr(dialogs, "ask_rescore", ask_rescore)
     monkeypatch.setattr(dialogs, "ask_revert", ask_revert)
     monkeypatch.setattr(dialogs, "ask_drop_kind", ask_drop_kind)
+
+    def ask_keep_mine(parent, n, name):
+        answers.asked.append(("keep mine", n))
+        return answers.keep_mine
+
+    monkeypatch.setattr(dialogs, "ask_keep_mine", ask_keep_mine)
     monkeypatch.setattr(dialogs, "ask_rate", lambda parent, name, last: None)  # never a modal
     monkeypatch.setattr(dialogs, "show_info", lambda parent, title, text:
                         answers.asked.append(("info", text)))

@@ -206,7 +206,8 @@ def test_a_dropped_scoring_export_stays_model_labels(qtbot, window, recording_pa
     assert int(hyp.is_person_labelled().sum()) == 3
     assert (hyp.sources[3:] == Source.MODEL).all() and np.isfinite(hyp.confidence[3:]).all()
     message = window.statusBar().currentMessage()
-    assert "imported 3 person-set and 247 model label(s) from scored.csv (3 epoch(s) changed)" \
+    assert ("imported 3 person-set and 247 model label(s) from scored.csv (0 relabelled, 3 only "
+            "marked as imported)") \
         in message and "1 note(s) in" in message
     assert any(t.startswith("scored.csv (imported):") for t in window.warnings.texts())
     window.session.undo()  # the import taken back: its notes describe nothing shown
@@ -323,3 +324,35 @@ def test_a_flat_electrodes_artifact_is_the_signal_checks_not_a_model_doubt(qtbot
     session.hypnogram.set_stage(80, 81, session.hypnogram.stages[80])  # a person agrees
     session.select(80)
     assert "(you; EEG flat)" in session.position_text()
+
+
+def test_an_import_asks_before_it_relabels_your_own_labels(qtbot, window, recording_path,
+                                                           tmp_path, isolated):
+    """A user trial: six epochs labelled REM by hand became "NREM (imported)" when a file
+    was imported, unasked; the status said only "1800 epoch(s) changed"."""
+    from sleepscorer.hypnogram import Hypnogram, Source
+    from sleepscorer.io.labels import write_labels_csv
+    from sleepscorer.stages import Stage
+
+    session = open_and_score(qtbot, window, recording_path)
+    hyp = session.hypnogram
+    n = len(hyp)
+    theirs = tmp_path / "theirs.csv"
+    write_labels_csv(Hypnogram.from_arrays(np.full(n, Stage.NREM)), theirs)  # a person's
+    hyp.set_stage(10, 16, Stage.REM)
+    isolated.keep_mine = "keep"
+    window.files.labels.import_labels(theirs)
+    assert isolated.asked[-1] == ("keep mine", 6)
+    assert (hyp.stages[10:16] == Stage.REM).all() and (hyp.sources[10:16] == Source.EXPERT).all()
+    assert (hyp.stages[16:] == Stage.NREM).all()
+    assert "your 6 differing label(s) kept" in window.statusBar().currentMessage()
+    session.undo()
+    isolated.keep_mine = "replace"
+    window.files.labels.import_labels(theirs)
+    assert (hyp.stages == Stage.NREM).all() and "6 of your labels replaced" in \
+        window.statusBar().currentMessage()
+    session.undo()
+    isolated.keep_mine = "cancel"
+    before = hyp.stages.copy()
+    window.files.labels.import_labels(theirs)
+    assert (hyp.stages == before).all()
