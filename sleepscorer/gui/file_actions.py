@@ -199,7 +199,8 @@ class FileActions(QObject):
         self.w.warnings.replace_source(path.name, self.file_notes)
         self.w.model_info.setText("")  # what was said of the recording left
         self.w.model_panel.show_unscored()
-        if found.restored:
+        labelled = bool((hyp.sources != Source.NONE).any())  # a session left before scoring
+        if found.restored and labelled:  # holds nothing to call "restored" (a user trial)
             models = found.session.meta.get("models") if found.session is not None else None
             self.w.model_panel.show_restored(models[-1].get("name") if models else None)
             n_person = int(hyp.is_person_labelled().sum())

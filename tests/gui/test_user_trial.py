@@ -356,3 +356,22 @@ def test_an_import_asks_before_it_relabels_your_own_labels(qtbot, window, record
     before = hyp.stages.copy()
     window.files.labels.import_labels(theirs)
     assert (hyp.stages == before).all()
+
+
+def test_a_session_left_before_scoring_is_not_called_restored(qtbot, window, recording_path,
+                                                             tmp_path, isolated):
+    """A user trial: a recording left while it was being scored, opened again, read "labels
+    restored from your last session" though it held no label, and was scored again."""
+    from tests.gui.conftest import write_edf
+
+    isolated.score.delay = 60.0  # long enough to leave it while it is scored
+    window.files.open_path(recording_path)
+    qtbot.waitUntil(lambda: window.session is not None and window.files.busy(), timeout=20000)
+    other = write_edf(tmp_path / "other.edf")
+    window.files.open_path(other)  # its scoring stops the first's, and is slow too
+    qtbot.waitUntil(lambda: window.files.path == other, timeout=20000)
+    window.files.open_path(recording_path)
+    qtbot.waitUntil(lambda: window.files.path == recording_path, timeout=20000)
+    assert "restored" not in window.model_panel.info.text()
+    isolated.score.delay = 0.0
+    wait_scored(qtbot, window)
