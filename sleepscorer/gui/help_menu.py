@@ -46,7 +46,7 @@ def shortcuts_html(menu_bar: QMenuBar) -> str:
             last = where
         body.append(f"<tr><td>{html.escape(command)}</td>"
                     f"<td>&nbsp;&nbsp;<b>{html.escape(keys)}</b></td></tr>")
-    mouse = ("<br><b>Mouse</b><br>click an epoch to select it; drag on the traces to pan, "
+    mouse = ("<br><br><b>Mouse</b><br>click an epoch to select it; drag on the traces to pan, "
              "Shift+drag to select a range; drag on the hypnogram strip to select a range, "
              "double-click it to select the whole bout; wheel to zoom time, Ctrl+wheel over a "
              "trace for its amplitude scale (right-click for more); click the overview to jump.")
@@ -60,13 +60,16 @@ def about_html(model_card: dict | None, device: str) -> str:
 
     if model_card:
         data = model_card.get("training_data") or {}
-        model = (f"<b>{html.escape(str(model_card.get('name', '?')))}</b><br>"
+        model = (f"<b>{html.escape(str(model_card.get('name', '?')))}</b><br>Its card says: "
                  f"{html.escape(str(data.get('statement', '')))}")
     else:
         model = "no bundled model was found"
     return (f"<h3>SleepScorer {__version__}</h3>"
             "Sleep scoring of rodent EEG/EMG: sDREAMER (Chen et al., 2023) scores every 1-s "
             "epoch, and you correct it.<br><br>"
+            f"<b>To cite</b><br>SleepScorer {__version__}, with sDREAMER (Chen et al., 2023, "
+            "self-distilled mixture-of-modality-experts transformer); name the model file and "
+            "its card's name as scored.<br><br>"
             f"<b>Bundled model</b><br>{model}<br><br>"
             f"<b>This machine</b><br>scores on {html.escape(device)}; Python "
             f"{platform.python_version()}, PyTorch {torch.__version__}, PySide6 "

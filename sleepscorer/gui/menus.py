@@ -76,8 +76,8 @@ def build_menus(window) -> tuple[QMenu, dict[Stage, QAction]]:
     add_action(w, nav, "Next window", lambda: w.page(1), ["PgDown"])
     add_action(w, nav, "Previous window", lambda: w.page(-1), ["PgUp"])
     add_action(w, nav, "&Go to time...", w.go_to_dialog, ["Ctrl+G"])
-    add_action(w, nav, "Next &low-confidence epoch", lambda: s().next_low_confidence(), ["N"])
-    add_action(w, nav, "Previous low-confidence epoch",
+    add_action(w, nav, "Next &low-confidence run", lambda: s().next_low_confidence(), ["N"])
+    add_action(w, nav, "Previous low-confidence run",
                lambda: s().next_low_confidence(backward=True), ["Shift+N"])
     add_action(w, nav, "Next &unscored epoch", lambda: s().next_unscored(), ["U"])
     add_action(w, nav, "Next &disagreement with the second labels",

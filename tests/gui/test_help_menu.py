@@ -20,7 +20,7 @@ def test_f1_lists_every_menu_shortcut(qtbot, window, isolated):
     qtbot.keyClick(window, Qt.Key.Key_F1)
     qtbot.waitUntil(lambda: getattr(window, "help_box", None) is not None)
     text = window.help_box.text()
-    for command in ("Label selection Wake", "Undo", "Go to time...", "Next low-confidence epoch",
+    for command in ("Label selection Wake", "Undo", "Go to time...", "Next low-confidence run",
                     "Export labels as CSV...", "Keyboard shortcuts"):
         action = _command(window, command)
         keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
