@@ -35,24 +35,22 @@ def _arch(name: str) -> str:
     return name
 
 
-def _at_least_one(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:  # --epochs 0 wrote an untrained model; --batch-size 0 a traceback
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
+def _number(parse, ok, rule: str, what: str):  # noqa: ANN001, ANN202
+    """An argparse type: `parse` the text and check it. Why: --epochs 0 wrote an untrained
+    model, and --batch-size 0 or --val-fraction 1 ended in tracebacks."""
+    def read(text: str):  # noqa: ANN202
+        try:
+            value = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"{text} must be {rule}")
+        return value
+    return read
 
 
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value < 1.0:  # 1 left nothing to train on (a traceback); -0.5 passed silently
-        raise argparse.ArgumentTypeError(f"{value:g} must be at least 0 and below 1")
-    return value
+_at_least_one = _number(int, lambda v: v >= 1, "at least 1", "a whole number")
+_fraction = _number(float, lambda v: 0.0 <= v < 1.0, "at least 0 and below 1", "a number")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
