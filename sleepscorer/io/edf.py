@@ -53,34 +53,10 @@ def _open_raw(path: Path, bdf: bool, shown: Path | None = None):  # noqa: ANN202
         raise RecordingError(path, "cannot open the file (permission denied); check its "
                                    "permissions") from exc
     except Exception as exc:  # mne raises ValueError, RuntimeError, IndexError... on bad headers
-        raise RecordingError(path, f"corrupt or truncated EDF/BDF file ({_header_fault(real, exc)}"
-                                   "); the file is damaged or not an EDF/BDF; export it "
-                                   "again") from None
-
-
-def _header_fault(path: Path, exc: Exception) -> str:
-    """What is wrong, in the file's terms where they say it: a header cut short reads as its
-    size, not as Python's 'list index out of range'."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(256)
-        size = path.stat().st_size
-        ns = int(head[252:256].decode("ascii").strip())
-        need = 256 + 256 * ns
-        if size < need:
-            return f"the file is {size} bytes, shorter than its own {need}-byte header"
-        with path.open("rb") as fh:
-            fh.seek(256 + 216 * ns)
-            counts = [int(fh.read(8).decode("ascii").strip()) for _ in range(ns)]
-        record = sum(counts) * (3 if head[:1] == b"\xff" else 2)
-        if size < need + record:
-            return (f"the file ends after {size} bytes, before its first whole data record "
-                    f"({need + record} bytes)")
-    except (OSError, ValueError, UnicodeDecodeError):
-        pass
-    if isinstance(exc, (ValueError, RuntimeError)) and str(exc).strip():
-        return str(exc).strip().splitlines()[0]  # mne's words, which say what it found
-    return "its fields cannot be read"
+        detail = str(exc).strip().splitlines()[0] if isinstance(exc, ValueError | RuntimeError) \
+            and str(exc).strip() else "its fields cannot be read"  # not Python's own words
+        raise RecordingError(path, f"corrupt or truncated EDF/BDF header ({detail}); the file is "
+                                   "damaged or not an EDF/BDF; export it again") from None
 
 
 @dataclass(frozen=True)
@@ -263,6 +239,9 @@ def read_edf(path: Path) -> tuple[list[RawChannel], datetime | None, list[str]]:
 
     BDF and EDF are told apart by the header's first bytes, whatever the file is named."""
     layout, available = _check_layout(path)
+    if available == 0:  # said before mne opens it: mne fails on such a file in its own words
+        raise RecordingError(path, "the file holds no complete data record (truncated copy?); "
+                                   "copy or export it again")
     notes, ranges = _header_notes(path, layout)
     suffix = path.suffix.lower()
     if layout.bdf and suffix == ".edf":
@@ -290,10 +269,7 @@ def read_edf(path: Path) -> tuple[list[RawChannel], datetime | None, list[str]]:
 def _read_opened(path: Path, raw, layout: _Layout, available: int, notes: list[str],  # noqa: ANN001
                  ranges: dict[str, tuple[float, float]],
                  ) -> tuple[list[RawChannel], datetime | None, list[str]]:
-    if 0 <= available < layout.n_records:
-        if available == 0:
-            raise RecordingError(path, "the file holds no complete data record (truncated "
-                                       "copy?); copy or export it again")
+    if 0 < available < layout.n_records:  # none at all: refused in read_edf
         notes.append(f"the file ends after {available} of {layout.n_records} data records "
                      "(an incomplete copy?); reading what is there")
         raw.crop(tmax=available * layout.record_s - 1.0 / raw.info["sfreq"])

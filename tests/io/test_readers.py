@@ -255,14 +255,10 @@ def test_an_edf_cut_before_its_first_record_says_so_in_its_own_terms(tmp_path):
     path = tmp_path / "head.edf"
     _edf(path)
     data = path.read_bytes()
-    path.write_bytes(data[:768 + 10])  # the whole header and 10 bytes of the first record
+    path.write_bytes(data[:768 + 10])  # the header and 10 bytes of a record: mne fails first
     with pytest.raises(RecordingError) as err:
         load_recording(path)
     assert "no complete data record" in str(err.value) and "index" not in str(err.value)
-    from sleepscorer.io.edf import _header_fault  # where mne fails first (the MiSleep file)
-
-    said = _header_fault(path, IndexError("list index out of range"))
-    assert said == "the file ends after 778 bytes, before its first whole data record (1280 bytes)"
 
 
 def test_mat_without_eeg(tmp_path):
