@@ -37,6 +37,7 @@ from sleepscorer_model.finetune_run import (
     Candidate,
     CorrectionSplit,
     result_card,
+    too_few_reason,
     validation_warnings,
 )
 from sleepscorer_model.forgetting import (
@@ -238,16 +239,6 @@ def finetune(base: LoadedModel | str | Path, corrections: Sequence[SubjectData],
                           cand.fit.history, time.perf_counter() - started, warnings)
 
 
-def too_few_reason(split: CorrectionSplit, every: int, block: int) -> str:
-    """Blocks are at least `block` (the model's K) epochs: (every - 1) full ones and one more
-    epoch, in one stretch, are the fewest that give a held-out block."""
-    n = split.summary["labelled_epochs"]
-    return (f"too few corrections for a validation split: {n} labelled epoch(s) make fewer than "
-            f"{every} blocks, and every {every}th block is held out to judge the fine-tuned "
-            f"model ({(every - 1) * block + 1} labelled epochs in one stretch are enough); label "
-            "more epochs and export again")
-
-
 def _load_base(base: LoadedModel | str | Path) -> LoadedModel:
     """On the CPU (the device only scores it); only a self-distilled network has the pathways
     that the fine-tuning loss (eq. 14) trains."""
@@ -374,9 +365,7 @@ def _verdict(before: dict, cand: Candidate, cfg: FinetuneConfig) -> tuple[bool, 
 
 
 def _decide(before: dict, after: dict) -> tuple[bool, str]:
-    if not before or not after:
-        return False, ("too few corrections for a validation split (need at least "
-                       "5 blocks of labelled epochs); label more epochs and try again")
+    """Only reached with held-out corrections (`finetune` refuses too few before training)."""
     # over the held-out labels' classes for both, whoever computed the dicts
     b, a = over_reference(before)["macro_f1"], over_reference(after)["macro_f1"]
     if a >= b + MIN_GAIN:

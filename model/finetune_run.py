@@ -94,3 +94,13 @@ def validation_warnings(split: CorrectionSplit, classes: Sequence[str]) -> list[
                      f"{MIN_VALIDATION_EPOCHS}, about 5 min): the base vs fine-tuned "
                      "comparison is noisy; label more epochs for a firmer check")
     return notes
+
+
+def too_few_reason(split: CorrectionSplit, every: int, block: int) -> str:
+    """Blocks are at least `block` (the model's K) epochs: (every - 1) full ones and one more
+    epoch, in one stretch, are the fewest that give a held-out block."""
+    n = split.summary["labelled_epochs"]
+    return (f"too few corrections for a validation split: {n} labelled epoch(s) make fewer than "
+            f"{every} blocks, and every {every}th block is held out to judge the fine-tuned "
+            f"model ({(every - 1) * block + 1} labelled epochs in one stretch are enough); label "
+            "more epochs and export again")
