@@ -2,7 +2,8 @@
 
 `check_output_file` refuses an output that is (or resolves to) one of the inputs, a device,
 FIFO or other non-regular file, an existing folder where a file is meant, or an existing file
-that holds someone's work (`_held_work`: a recording, or labels not all set by a model), and
+that holds someone's work (`_held_work`: a recording, labels not all set by a model, or any
+file SleepScorer did not write), and
 checks that its folder exists (or can be made) and is writable. `check_output_folder` does the
 same for a folder of results; `check_model_output` for a weights file and its card.
 `distinct_names` gives batch outputs names that cannot collide.
@@ -159,8 +160,9 @@ MODEL_SOURCES = {"model", ""}  # what our CSV's `source` column says of a model'
 def _held_work(path: Path) -> str | None:
     """What of someone's work the existing file `path` holds, or None when replacing it loses
     nothing: a recording, or labels any of which a person set (our CSV says who set each;
-    labels of another layout say nothing, so they are a person's). Our own model output and
-    result tables (statistics, comparisons) are replaced, so a batch can be run again.
+    labels of another layout say nothing, so they are a person's), or any file SleepScorer did
+    not write. Our own model output, result tables (statistics, comparisons), cards, records and
+    empty files are replaced, so a batch can be run again.
 
     Why: rerunning `score` into its output folder replaced the CSV an expert had corrected, and
     `score -o`, `convert-labels` and `stats -o` replaced a truth label file or a recording."""
