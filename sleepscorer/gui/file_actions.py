@@ -173,6 +173,9 @@ class FileActions(QObject):
         if rec.eeg is None:
             self.channels.ask_on_open(path, rec)
             return
+        if self.task is not None and self.task.running and self.path is not None:  # said
+            self._status(f"scoring of {self.path.name} stopped as you left it; it starts again "
+                         "when you open it", 10000)
         _cancel(self.task)  # the recording being left: its scoring stops, its labels are kept
         if self.session is not None:
             self.session.save()  # the recording being left is on disk before the next opens
@@ -276,7 +279,6 @@ class FileActions(QObject):
                     options=options, weights=weights, calibration=person)
         task.returned.connect(lambda result: self._scored(task, session, result, overwrite))
         task.errored.connect(lambda exc: self._score_failed(task, session, exc))
-        task.status.connect(self.w.model_info.setText)
         self._run(task)
 
     def _scored(self, task: Task, session: ScoringSession, result, overwrite: bool) -> None:

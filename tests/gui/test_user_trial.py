@@ -360,8 +360,8 @@ def test_an_import_asks_before_it_relabels_your_own_labels(qtbot, window, record
 
 def test_a_session_left_before_scoring_is_not_called_restored(qtbot, window, recording_path,
                                                              tmp_path, isolated):
-    """A user trial: a recording left while it was being scored, opened again, read "labels
-    restored from your last session" though it held no label, and was scored again."""
+    """A user trial: a recording left while it was being scored stopped without a word, and
+    opened again read "labels restored from your last session" though it held no label."""
     from tests.gui.conftest import write_edf
 
     isolated.score.delay = 60.0  # long enough to leave it while it is scored
@@ -370,6 +370,7 @@ def test_a_session_left_before_scoring_is_not_called_restored(qtbot, window, rec
     other = write_edf(tmp_path / "other.edf")
     window.files.open_path(other)  # its scoring stops the first's, and is slow too
     qtbot.waitUntil(lambda: window.files.path == other, timeout=20000)
+    assert "scoring of mouse1.edf stopped as you left it" in window.statusBar().currentMessage()
     window.files.open_path(recording_path)
     qtbot.waitUntil(lambda: window.files.path == recording_path, timeout=20000)
     assert "restored" not in window.model_panel.info.text()
