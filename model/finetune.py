@@ -36,6 +36,7 @@ from sleepscorer_model.domain import LabGate
 from sleepscorer_model.finetune_run import (
     Candidate,
     CorrectionSplit,
+    decide,
     result_card,
     too_few_reason,
     validation_warnings,
@@ -50,7 +51,6 @@ from sleepscorer_model.forgetting import (
     validation_metrics,
 )
 from sleepscorer_model.losses import TEACHER, DistillationLoss, teacher_distillation
-from sleepscorer_model.metrics import over_reference
 from sleepscorer_model.training import TrainConfig, train
 from sleepscorer_model.weights import (
     LoadedModel,
@@ -355,26 +355,13 @@ def _check_forgetting(base: LoadedModel, cand: Candidate, windows: SequenceDatas
 def _verdict(before: dict, cand: Candidate, cfg: FinetuneConfig) -> tuple[bool, str]:
     """Better on the held-out corrections is not enough when no blend keeps the training
     labs."""
-    accepted, reason = _decide(before, cand.after)
+    accepted, reason = decide(before, cand.after)
     if accepted and cand.mixing and cand.mixing["mix"] is None:
         accepted, reason = False, (f"every blend of the fine-tuned and base weights either lost "
                                    f"more than {100 * cfg.max_forgetting:.0f} points on the "
                                    "training labs or did not beat the base on your held-out "
                                    "corrections; the base model is kept")
     return accepted, reason
-
-
-def _decide(before: dict, after: dict) -> tuple[bool, str]:
-    """Only reached with held-out corrections (`finetune` refuses too few before training)."""
-    # over the held-out labels' classes for both, whoever computed the dicts
-    b, a = over_reference(before)["macro_f1"], over_reference(after)["macro_f1"]
-    if a >= b + MIN_GAIN:
-        return True, f"validation macro-F1 {b:.3f} -> {a:.3f}"
-    return False, (f"fine-tuned model was not better on the held-out corrections "
-                   f"(macro-F1 {a:.3f} vs base {b:.3f}); the base model is kept")
-
-
-MIN_GAIN = 0.001  # a tie is not "better": a user trial saw +0.000 everywhere, and the model kept
 
 
 def save_finetuned(result: FinetuneResult, out_path: str | Path) -> dict:

@@ -1,4 +1,5 @@
-"""What one fine-tuning run (`model.finetune`) produced, and the card that reports it.
+"""What one fine-tuning run (`model.finetune`) produced, whether it is kept, and the card that
+reports it.
 
 Kept apart from the steps so that the card's contents are in one place: `save_finetuned`
 writes it, and a refused run returns it too, to say why. Must not read recordings or import Qt.
@@ -13,6 +14,7 @@ import numpy as np
 from sleepscorer_model.corrections import base_sha256
 from sleepscorer_model.data import SequenceDataset, SubjectData
 from sleepscorer_model.domain import LabGate
+from sleepscorer_model.metrics import over_reference
 from sleepscorer_model.training import TrainResult
 from sleepscorer_model.weights import LoadedModel, tensors_sha256
 from torch import nn
@@ -104,3 +106,17 @@ def too_few_reason(split: CorrectionSplit, every: int, block: int) -> str:
             f"{every} blocks, and every {every}th block is held out to judge the fine-tuned "
             f"model ({(every - 1) * block + 1} labelled epochs in one stretch are enough); label "
             "more epochs and export again")
+
+
+def decide(before: dict, after: dict) -> tuple[bool, str]:
+    """Whether the fine-tuned model beat the base on the held-out corrections, and why. Only
+    reached with held-out corrections (`finetune` refuses too few before training)."""
+    # over the held-out labels' classes for both, whoever computed the dicts
+    b, a = over_reference(before)["macro_f1"], over_reference(after)["macro_f1"]
+    if a >= b + MIN_GAIN:
+        return True, f"validation macro-F1 {b:.3f} -> {a:.3f}"
+    return False, (f"fine-tuned model was not better on the held-out corrections "
+                   f"(macro-F1 {a:.3f} vs base {b:.3f}); the base model is kept")
+
+
+MIN_GAIN = 0.001  # a tie is not "better": a user trial saw +0.000 everywhere, and the model kept

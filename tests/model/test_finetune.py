@@ -11,7 +11,6 @@ from sleepscorer_model.data import SequenceDataset, SubjectData, class_weights, 
 from sleepscorer_model.domain import LabGate, profile, token_encoder
 from sleepscorer_model.finetune import (
     FinetuneConfig,
-    _decide,
     finetune,
     save_finetuned,
     split_blocks,
@@ -19,6 +18,7 @@ from sleepscorer_model.finetune import (
 from sleepscorer_model.finetune_run import (
     MIN_VALIDATION_EPOCHS,
     CorrectionSplit,
+    decide,
     validation_warnings,
 )
 from sleepscorer_model.forgetting import interpolate, replay_data
@@ -260,11 +260,11 @@ def test_validation_macro_f1_is_over_the_classes_in_the_validation_labels():
 
 def test_acceptance_compares_both_models_over_the_same_classes():
     y, base, tuned = _no_rem_validation()
-    accepted, reason = _decide(evaluate(y, base, 3), evaluate(y, tuned, 3))
+    accepted, reason = decide(evaluate(y, base, 3), evaluate(y, tuned, 3))
     assert not accepted and "macro-F1 0.954 vs base 0.997" in reason
-    accepted, reason = _decide(evaluate(y, tuned, 3), evaluate(y, base, 3))
+    accepted, reason = decide(evaluate(y, tuned, 3), evaluate(y, base, 3))
     assert accepted and reason == "validation macro-F1 0.954 -> 0.997"
-    accepted, reason = _decide(evaluate(y, base, 3), evaluate(y, base, 3))
+    accepted, reason = decide(evaluate(y, base, 3), evaluate(y, base, 3))
     assert not accepted and "macro-F1 0.997 vs base 0.997" in reason  # a tie keeps the base
 
 
