@@ -100,7 +100,7 @@ def unsearched_note(paths: list[Path], recursive: bool) -> str | None:
 
     if recursive:
         return None
-    subs = [f"{d.name}" for arg in paths if arg.is_dir() and not is_openephys_folder(arg)
+    subs = [d.name for arg in paths if arg.is_dir() and not is_openephys_folder(arg)
             for d in sorted(arg.iterdir()) if d.is_dir() and not d.name.startswith(".")
             and not is_openephys_folder(d)]
     if not subs:

@@ -15,6 +15,7 @@ import numpy as np
 from sleepscorer.errors import RecordingError
 from sleepscorer.io.assemble import RawChannel
 from sleepscorer.io.recording import ChannelKind, kind_from_name
+from sleepscorer.io.sniff import labels_not_signals
 
 _MISLEEP_TIME_FORMATS = ("%Y%m%d-%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
 
@@ -114,10 +115,7 @@ def read_mat(path: Path) -> tuple[list[RawChannel], datetime | None, list[str]]:
         return _read_misleep(path, struct)
     found = ", ".join(sorted(variables)) or "nothing"
     if labels_only(set(lower)):  # an AccuSleep/MiSleep label file
-        raise RecordingError(path, f"this file holds sleep labels ({found}), not signals; "
-                                   "open the recording and import these labels onto it (File > Import "
-                                   "labels in the app; `sleepscorer stats`, `compare` and "
-                                   "`convert-labels` read such files)")
+        raise RecordingError(path, labels_not_signals(found))
     raise RecordingError(path, f"no EEG in this .mat file (found {found}); expected a variable "
                                "'eeg' with 'eeg_frequency' (sDREAMER) or a struct 'data' with "
                                "EEG_* fields and 'sf' (MiSleep)")

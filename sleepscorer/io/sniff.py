@@ -75,3 +75,12 @@ def misnamed_note(path: str | Path, kind: str) -> str:
     name = KIND_NAMES[kind]
     return (f"{path.name} holds {_ARTICLES[kind]} {name} recording although {named}; read as "
             f"{name} (the file is not changed; renaming it {_SUFFIXES[kind]} stops this note)")
+
+
+def labels_not_signals(what: str) -> str:
+    """The mirror of `not_labels_text`: the refusal of a label file opened as a recording
+    (`what`: the columns or variables it holds), naming every place such a file is read; one
+    text for the .mat and the table reader."""
+    return (f"this file holds sleep labels ({what}), not signals; open the recording and import "
+            "these labels onto it (File > Import labels in the app; `sleepscorer stats`, "
+            "`compare` and `convert-labels` read such files)")

@@ -67,6 +67,7 @@ def _refuse_labels(path: Path, keep: tuple[str, ...]) -> None:
     the EEG column 'eeg'", as if the labels were a recording with a misnamed column."""
     from sleepscorer.io.discover import file_contents
     from sleepscorer.io.label_tables import LABEL_COLUMNS, read_header
+    from sleepscorer.io.sniff import labels_not_signals
 
     if file_contents(path) != {"labels"}:
         return
@@ -79,10 +80,7 @@ def _refuse_labels(path: Path, keep: tuple[str, ...]) -> None:
             or any(kind_from_name(h) is not ChannelKind.OTHER for h in header)):
         return
     shown = ", ".join(header[:4]) + (", ..." if len(header) > 4 else "")
-    raise RecordingError(path, f"this file holds sleep labels (columns {shown}), not signals; "
-                               "open the recording and import these labels onto it (File > Import "
-                               "labels in the app; `sleepscorer stats`, `compare` and "
-                               "`convert-labels` read such files)")
+    raise RecordingError(path, labels_not_signals(f"columns {shown}"))
 
 
 def read_table(path: Path, rate: float | None, keep: tuple[str, ...] = (),
