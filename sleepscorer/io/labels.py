@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from sleepscorer.errors import LabelsError
+from sleepscorer.errors import LabelsError, SleepScorerError
 from sleepscorer.hypnogram import Hypnogram, Source
 from sleepscorer.io.atomic import write_text_atomic
 from sleepscorer.io.bids_events import bids_from_rows
@@ -34,7 +35,7 @@ from sleepscorer.io.label_tables import (
     read_mat_scores,
     read_table,
 )
-from sleepscorer.io.outputs import check_label_output
+from sleepscorer.io.outputs import BIDS_SIDECAR_MARK, check_label_output, check_output_file
 from sleepscorer.stages import Stage, epochs_text
 
 HEADER = ("epoch", "onset_s", "duration_s", "stage", "confidence", "source")
@@ -103,12 +104,15 @@ def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | Non
 
 def write_bids_events(hyp: Hypnogram, path: str | Path) -> list[str]:
     """Write a BIDS events.tsv (`onset`,`duration`,`stage`,`source`), one row per scored
-    epoch, and return what the file cannot hold (for the person to read).
+    epoch, with its events.json sidecar saying what the codes mean, and return what the files
+    cannot hold (for the person to read).
 
     Stages are MSSV-coded: 1 Wake, 2 NREM, 3 REM, 4 Artifact; MA is written as 1 (Wake)
     because the coding has no micro-arousal; Unscored epochs are omitted. `source` (an extra
     column, as BIDS allows) says who set each label, in our CSV's words (model, expert,
-    imported): without it the model's labels read back as a person's, training data.
+    imported): without it the model's labels read back as a person's, training data. A
+    sidecar that is not ours is kept, and said so: BIDS reads codes through it, so a dataset's
+    own must not be replaced.
     """
     check_label_output(path, bids=True)
     lines = ["onset\tduration\tstage\tsource"]
@@ -120,9 +124,43 @@ def write_bids_events(hyp: Hypnogram, path: str | Path) -> list[str]:
         lines.append(f"{format_number(i * el)}\t{format_number(el)}\t{MSSV_CODES[stage]}\t"
                      f"{Source(int(hyp.sources[i])).label}")
     write_text_atomic(Path(path), "\n".join(lines) + "\n")
+    notes = []
     n_ma = int(np.count_nonzero(hyp.stages == Stage.MA))
-    return [f"{n_ma} MA epoch(s) written as Wake: the MSSV stage codes of BIDS events have no "
-            "microarousal (our CSV keeps MA)"] if n_ma else []
+    if n_ma:
+        notes.append(f"{n_ma} MA epoch(s) written as Wake: the MSSV stage codes of BIDS events "
+                     "have no microarousal (our CSV keeps MA)")
+    sidecar = bids_sidecar_path(path)
+    try:
+        check_output_file(sidecar, [path])
+    except SleepScorerError as exc:
+        problem = exc.problem.split(";")[0]
+        notes.append(f"{sidecar}: not written, it {problem}; the events have no sidecar of "
+                     "ours (their stage codes: 1 Wake, 2 NREM, 3 REM, 4 Artifact)")
+    else:
+        write_text_atomic(sidecar, json.dumps(BIDS_SIDECAR, indent=2) + "\n")
+    return notes
+
+
+def bids_sidecar_path(events: str | Path) -> Path:
+    """`sub-01_events.json` beside `sub-01_events.tsv` (BIDS's inheritance: same stem)."""
+    events = Path(events)
+    return events.with_name(events.name[: -len(".tsv")] + ".json")
+
+
+BIDS_SIDECAR = {  # what io.outputs recognises as ours (BIDS_SIDECAR_MARK) and may write again
+    "onset": {"Description": "Start of the scoring epoch from the recording's start",
+              "Units": "s"},
+    "duration": {"Description": "Length of the scoring epoch", "Units": "s"},
+    "stage": {"LongName": "Sleep stage",
+              "Description": BIDS_SIDECAR_MARK + ": sleep stage of the epoch, in the MSSV "
+                             "dataset's codes (a microarousal is written as Wake)",
+              "Levels": {str(code): stage.label for stage, code in MSSV_CODES.items()
+                         if stage is not Stage.MA}},
+    "source": {"Description": "Who set the epoch's stage",
+               "Levels": {"model": "the automatic scorer",
+                          "expert": "a person, in SleepScorer",
+                          "imported": "read from a label file (a person's labels)"}},
+}
 
 
 # -- reading ----------------------------------------------------------------------------

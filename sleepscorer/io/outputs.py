@@ -210,13 +210,14 @@ def _held_work(path: Path) -> str | None:
 
 
 RECORD_KIND = "sleepscorer scoring record"  # what io.provenance's records say they are
+BIDS_SIDECAR_MARK = "SleepScorer"  # how io.labels' BIDS events.json sidecar describes `stage`
 # the first columns of the result tables SleepScorer writes (core.statistics, cli.stats)
 OUR_TABLES = (("state", "time_s", "percent_of_scored"), ("file", "state", "time_s"))
 
 
 def _our_json(path: Path) -> bool:
     """Whether `path` is JSON that SleepScorer wrote and may write again: statistics,
-    a comparison, a model card or a scoring record. Anything else is someone's (a run of
+    a comparison, a model card, a scoring record or a BIDS events sidecar. Anything else is someone's (a run of
     `compare -o notes.json` replaced a person's notes; `train` a card-named file)."""
     import json
 
@@ -232,7 +233,9 @@ def _our_json(path: Path) -> bool:
     return (all({"epoch_length_s", "total_s"} <= r.keys() for r in rows)  # statistics
             or all({"epochs_compared", "kappa"} <= r.keys() for r in rows)  # comparison
             or str(rows[0].get("format", "")).startswith("sleepscorer-model/")  # model card
-            or rows[0].get("kind") == RECORD_KIND)  # io.provenance's record
+            or rows[0].get("kind") == RECORD_KIND  # io.provenance's record
+            or str((rows[0].get("stage") or {}).get("Description", "")  # BIDS events sidecar
+                   ).startswith(BIDS_SIDECAR_MARK + ":"))
 
 
 def check_model_output(out: str | Path, inputs: Sequence[str | Path] = ()) -> Path:

@@ -64,6 +64,27 @@ def test_accusleep_default_and_custom_mapping(tmp_path):
     assert (hyp.sources[:4] == Source.IMPORTED).all()
 
 
+def test_bids_events_come_with_a_sidecar_that_names_the_codes_and_never_replace_a_datasets(tmp_path):
+    import json
+
+    hyp = Hypnogram.from_arrays([0, 1, 2, 4], 4.0)
+    events = tmp_path / "sub-1_events.tsv"
+    assert write_bids_events(hyp, events) == []
+    sidecar = json.loads((tmp_path / "sub-1_events.json").read_text())
+    assert sidecar["stage"]["Levels"] == {"1": "Wake", "2": "NREM", "3": "REM", "4": "Artifact"}
+    assert set(sidecar["source"]["Levels"]) == {"model", "expert", "imported"}
+    assert sidecar["onset"]["Units"] == "s"
+    assert write_bids_events(hyp, events) == []  # our own sidecar: written again
+    own = tmp_path / "sub-2_events.json"
+    own.write_text('{"stage": {"Levels": {"W": "wake"}}}')  # a dataset's own
+    notes = write_bids_events(hyp, tmp_path / "sub-2_events.tsv")
+    assert notes == [f"{own}: not written, it exists and holds a file SleepScorer did not write; "
+                     "the events have no sidecar of ours (their stage codes: 1 Wake, 2 NREM, 3 REM, "
+                     "4 Artifact)"]
+    assert own.read_text() == '{"stage": {"Levels": {"W": "wake"}}}'
+    assert (tmp_path / "sub-2_events.tsv").read_text().startswith("onset\tduration\tstage")
+
+
 def test_bids_events_round_trip_and_ma_as_wake(tmp_path):
     hyp = Hypnogram.from_arrays([0, 1, 2, 3, 4, -1, 1], 4.0)
     path = tmp_path / "sub-1_events.tsv"
