@@ -52,6 +52,7 @@ class TrainConfig:
     # recording's percentile midpoints sit elsewhere (other state mix, other animal).
     feature_shift: float = 0.0
     epoch_noise: float = 0.0  # model.augment.noisy_epochs
+    emg_noise: float = 0.0  # model.augment.wandering_levels, EMG level features only
     # Probability per window that its REM epochs carry the EEG of random Wake epochs of the
     # batch (model.augment.rem_with_wake_eeg): REM is an awake-looking cortex with atonia, so
     # where the EEG alone cannot tell REM from Wake, the EMG and the sequence must.

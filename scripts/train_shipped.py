@@ -169,6 +169,9 @@ def main() -> int:
                         help="copies of each training animal scaled by random crops' statistics")
     parser.add_argument("--epoch-noise", type=float, default=0.0,
                         help="most per-epoch noise (scaled units) added to a window: weaker contrasts")
+    parser.add_argument("--emg-noise", type=float, default=0.0,
+                        help="most slow noise (scaled units) added to a window's EMG levels: a "
+                             "weaker, wandering Wake/sleep tone contrast")
     parser.add_argument("--eeg-shape-off", action="store_true",
                         help="train with the EEG shape features always zero, the EMG's kept (an "
                              "experiment: scoring does not zero them, so such weights are not shippable)")
@@ -223,6 +226,7 @@ def main() -> int:
                       emg_shape_from=EMG_FEATURES if PREPROCESS.shape_features else None,
                       shape_dropout=args.shape_dropout, frequency_stretch=args.frequency_stretch,
                       eeg_shape_off=args.eeg_shape_off, epoch_noise=args.epoch_noise,
+                      emg_noise=args.emg_noise,
                       rem_wake_eeg=args.rem_wake_eeg)
     checkpoint = ROOT / "work-data" / "checkpoints" / f"{args.out.stem}-last.safetensors"
     torch.manual_seed(args.seed)

@@ -196,3 +196,19 @@ def test_the_corpus_summary_hashes_each_split():
     one, other = summary({"train": [subject(0)]}), summary({"train": [subject(1)]})
     assert one["train"]["class_counts"] == [4, 0, 0]
     assert one == summary({"train": [subject(0)]}) and one["train"]["sha256"] != other["train"]["sha256"]
+
+
+def test_emg_noise_wanders_slowly_and_leaves_the_shape_features_alone():
+    import torch
+    from sleepscorer_model.augment import augment
+
+    torch.manual_seed(0)
+    cfg = TrainConfig(emg_noise=1.0, emg_shape_from=12)
+    eeg, emg = augment(torch.zeros(500, 32, 96), torch.zeros(500, 32, 16), cfg)
+    assert torch.all(eeg == 0) and torch.all(emg[..., 12:] == 0)
+    levels = emg[..., :12]
+    assert torch.equal(levels[..., 0], levels[..., 11])  # one tone, common to the EMG's bands
+    lag1 = float((levels[:, 1:, 0] * levels[:, :-1, 0]).mean() / (levels[..., 0] ** 2).mean())
+    assert 0.3 < lag1 < 0.7  # correlated in time, unlike noisy_epochs
+    per_window = levels[..., 0].std(dim=1)
+    assert float(per_window.min()) < 0.1 < 0.6 < float(per_window.max())
