@@ -212,10 +212,10 @@ def app_record(*, hypnogram, epoch_length: float, models: list, recording) -> di
     return record(hypnogram, epoch_length, models, recording)
 
 
-def write_bids_events(*, hypnogram, path: str | Path):
+def write_bids_events(*, hypnogram, path: str | Path, epoch_length: float | None = None):
     from sleepscorer.io.labels import write_bids_events as write
 
-    return write(hypnogram, path)
+    return write(hypnogram, path, epoch_length)
 
 
 def open_video(*, path: str | Path, max_width: int | None = None):  # noqa: ANN201

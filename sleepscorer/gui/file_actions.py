@@ -348,7 +348,8 @@ class FileActions(QObject):
 
     def export_bids(self, path: str | Path | None = None) -> bool:
         path = path or self._save_name("Export BIDS events", "_events.tsv", "TSV (*.tsv)")
-        return bool(path) and self._export(backend.write_bids_events, path)
+        return bool(path) and self._export(backend.write_bids_events, path,
+                                           epoch_length=self.w.settings.export_epoch_length)
 
     def _export(self, writer, path, **kwargs) -> bool:
         try:

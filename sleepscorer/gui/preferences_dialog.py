@@ -47,8 +47,9 @@ class PreferencesDialog(QDialog):
         current = settings.export_epoch_length
         index = self.export_epoch.findData(current)
         self.export_epoch.setCurrentIndex(max(0, index))
-        self.export_epoch.setToolTip("epoch length of exported label files (majority vote of "
-                                     "the scored epochs; mostly-unscored stays unscored)")
+        self.export_epoch.setToolTip("epoch length of exported labels, CSV and BIDS events "
+                                     "(majority vote of the scored epochs; mostly-unscored "
+                                     "stays unscored)")
         form.addRow("export epoch length", self.export_epoch)
         self.threshold = QDoubleSpinBox()
         self.threshold.setRange(0.30, 0.99)

@@ -71,13 +71,7 @@ def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | Non
     path = check_label_output(path)
     if record is not None:
         check_record_output(path, [record["recording"]] if record.get("recording") else [])
-    out = hyp
-    if epoch_length is not None and not math.isclose(epoch_length, hyp.epoch_length):
-        try:
-            out = hyp.to_epoch_length(epoch_length)
-        except ValueError as exc:
-            raise LabelsError(path, f"{exc}; choose an epoch length that is a simple multiple "
-                                    f"of {hyp.epoch_length:g} s") from exc
+    out = _at_epoch_length(hyp, epoch_length, path)
     notes = notes(out) if callable(notes) else notes
     probs = out.probabilities if probabilities and out.probabilities is not None else None
     buf = io.StringIO()
@@ -102,7 +96,19 @@ def write_labels_csv(hyp: Hypnogram, path: str | Path, epoch_length: float | Non
         write_record(path, record)
 
 
-def write_bids_events(hyp: Hypnogram, path: str | Path) -> list[str]:
+def _at_epoch_length(hyp: Hypnogram, epoch_length: float | None, path: Path) -> Hypnogram:
+    """`hyp` at `epoch_length` (None: its own), by `Hypnogram.to_epoch_length`."""
+    if epoch_length is None or math.isclose(epoch_length, hyp.epoch_length):
+        return hyp
+    try:
+        return hyp.to_epoch_length(epoch_length)
+    except ValueError as exc:
+        raise LabelsError(path, f"{exc}; choose an epoch length that is a simple multiple "
+                                f"of {hyp.epoch_length:g} s") from exc
+
+
+def write_bids_events(hyp: Hypnogram, path: str | Path, epoch_length: float | None = None
+                      ) -> list[str]:
     """Write a BIDS events.tsv (`onset`,`duration`,`stage`,`source`), one row per scored
     epoch, with its events.json sidecar saying what the codes mean, and return what the files
     cannot hold (for the person to read).
@@ -112,9 +118,10 @@ def write_bids_events(hyp: Hypnogram, path: str | Path) -> list[str]:
     column, as BIDS allows) says who set each label, in our CSV's words (model, expert,
     imported): without it the model's labels read back as a person's, training data. A
     sidecar that is not ours is kept, and said so: BIDS reads codes through it, so a dataset's
-    own must not be replaced.
+    own must not be replaced. `epoch_length`: as `write_labels_csv`'s.
     """
     check_label_output(path, bids=True)
+    hyp = _at_epoch_length(hyp, epoch_length, Path(path))
     lines = ["onset\tduration\tstage\tsource"]
     el = hyp.epoch_length
     for i, code in enumerate(hyp.stages):

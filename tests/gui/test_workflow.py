@@ -67,7 +67,10 @@ def test_export_uses_the_export_epoch_length_and_bids(qtbot, window, recording_p
     assert len(out.read_text().splitlines()) == 1 + 300 // 4
     events = tmp_path / "sub-01_events.tsv"
     assert window.files.export_bids(events)
-    assert events.read_text().startswith("onset\tduration\tstage")
+    rows = events.read_text().splitlines()
+    assert rows[0].startswith("onset\tduration\tstage")  # at the same 4 s (a user trial)
+    assert len(rows) == 1 + 300 // 4 and rows[2].split("\t")[:2] == ["4", "4"]
+    assert (tmp_path / "sub-01_events.json").exists()  # the codes' meaning beside them
     stats = tmp_path / "stats.csv"
     assert window.files.export_statistics(stats)
     assert stats.read_text().startswith("state,time_s")
