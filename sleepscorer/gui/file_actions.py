@@ -326,8 +326,11 @@ class FileActions(QObject):
 
     # -- labels out ---------------------------------------------------------------------
     def _save_name(self, title: str, suffix: str, filters: str) -> str:
+        """The dialog opens where the last export went, else beside the recording."""
         base = self.path.stem if self.path else "labels"
-        folder = self.path.parent if self.path else Path(self.w.settings.last_folder)
+        last = self.w.settings.export_folder
+        folder = Path(last) if last and Path(last).is_dir() else (
+            self.path.parent if self.path else Path(self.w.settings.last_folder))
         path, _ = QFileDialog.getSaveFileName(self.w, title, str(folder / f"{base}{suffix}"),
                                               filters)
         return path
@@ -362,6 +365,7 @@ class FileActions(QObject):
                                f"({exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''})")
             return False
         exported = self.session.mark_saved()  # a copy went out; the session is unchanged
+        self.w.settings.export_folder = str(Path(path).resolve().parent)
         if self.session.store is not None:
             self.session.store.record_export(path, exported)
         self._status(f"exported a copy to {path}" + "".join(f"; note: {n}" for n in notes or []))
@@ -379,6 +383,7 @@ class FileActions(QObject):
         except (SleepScorerError, OSError) as exc:
             dialogs.show_error(self.w, "Export failed", f"error: {exc}")
             return False
+        self.w.settings.export_folder = str(Path(path).resolve().parent)
         self._status(f"saved {path}")
         return True
 

@@ -158,6 +158,15 @@ class Settings:
         self.q.setValue("files/last_folder", str(value))
 
     @property
+    def export_folder(self) -> str:
+        """Where the last export went ("" before any): labs keep labels apart from data."""
+        return str(self.q.value("files/export_folder", ""))
+
+    @export_folder.setter
+    def export_folder(self, value: str) -> None:
+        self.q.setValue("files/export_folder", str(value))
+
+    @property
     def recent_files(self) -> list[str]:
         raw = self.q.value("files/recent", [])
         if isinstance(raw, str):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
@@ -254,3 +256,26 @@ def test_an_export_that_cannot_be_written_names_the_users_file(qtbot, window, re
     assert not window.files.export_csv("/proc/nope/labels.csv")
     assert len(shown) == 1 and "could not write /proc/nope/labels.csv" in shown[0]
     assert ".tmp" not in shown[0]
+
+
+def test_export_dialogs_open_where_the_last_export_went(qtbot, window, recording_path, tmp_path,
+                                                        monkeypatch):
+    from sleepscorer.gui import file_actions
+
+    open_and_score(qtbot, window, recording_path)
+    offered = []
+
+    def cancelled_dialog(_parent, _title, start, _filters):
+        offered.append(start)
+        return "", ""
+    monkeypatch.setattr(file_actions.QFileDialog, "getSaveFileName", cancelled_dialog)
+    window.files.export_csv()
+    assert Path(offered[-1]).parent == recording_path.parent  # first: beside the recording
+    labels = tmp_path / "labels-folder"
+    labels.mkdir()
+    assert window.files.export_csv(labels / "mouse.csv")
+    window.files.export_bids()
+    assert Path(offered[-1]) == labels / f"{recording_path.stem}_events.tsv"
+    window.settings.export_folder = str(tmp_path / "gone")  # a folder since removed
+    window.files.export_statistics()
+    assert Path(offered[-1]).parent == recording_path.parent
