@@ -4,7 +4,6 @@ Cohen's kappa, per-state F1, confusion matrix), e.g. the model against a lab's s
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -39,8 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sleepscorer.core.compare import compare, format_comparison
-    from sleepscorer.io.atomic import write_text_atomic
+    from sleepscorer.core.compare import compare, format_comparison, write_comparison
     from sleepscorer.io.labels import (
         assumed_length_note,
         read_labels_as_recorded,
@@ -74,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     print(format_comparison(result, Path(args.a).name, Path(args.b).name))
     if out is not None:
-        write_text_atomic(out, json.dumps(result.as_dict(), indent=1))
+        write_comparison(result, out)
         print(f"wrote {out}")
     return 0
 

@@ -12,11 +12,15 @@ epochs the model was trained on. Must not import Qt.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from sleepscorer.errors import SleepScorerError
 from sleepscorer.hypnogram import Hypnogram
+from sleepscorer.io.atomic import write_text_atomic
 from sleepscorer.stages import Stage
 
 
@@ -35,8 +39,8 @@ class Comparison:
     selection: EpochSelection | None = None  # None: every epoch both files cover
 
     def as_dict(self) -> dict:
-        names = [s.label for s in self.states]
         """Plain types; an undefined figure (NaN) is None, so the JSON holds null, not NaN."""
+        names = [s.label for s in self.states]
         def by_state(values: dict[Stage, float]) -> dict[str, float | None]:
             return {s.label: _defined(values[s]) for s in self.states}
 
@@ -211,3 +215,16 @@ def _f1_text(c: Comparison, s: Stage, name_a: str, name_b: str) -> str:
     if in_a or in_b:
         return f"{s.label} n/a (only in {name_a if in_a else name_b}: {in_a or in_b} epochs)"
     return f"{s.label} n/a (in neither)"
+
+
+def write_comparison(c: Comparison, path: str | Path, names: tuple[str, str] | None = None
+                     ) -> Path:
+    """`c` as JSON (what `compare -o` and the app's export write); `names`: the two scorings,
+    A's first. Only a .json name is taken: a comparison must not replace a label file."""
+    path = Path(path)
+    if path.suffix.lower() != ".json":
+        raise SleepScorerError(path, "a comparison is written as .json; choose a name ending "
+                                     "with .json (nothing was written)")
+    data = c.as_dict() if names is None else {"a": names[0], "b": names[1], **c.as_dict()}
+    write_text_atomic(path, json.dumps(data, indent=1))
+    return path

@@ -100,6 +100,15 @@ def disagreements(*, a, b):
     return _compare.disagreements(a, b)
 
 
+def write_comparison(*, a, b, names: tuple[str, str], path: str | Path,
+                     inputs: list[str | Path]) -> Path:
+    """What `sleepscorer compare -o` writes, for `a` against `b`; never over an input."""
+    from sleepscorer.io.outputs import check_output_file
+
+    check_output_file(path, inputs)
+    return _compare.write_comparison(_compare.compare(a, b), path, names)
+
+
 def comparison_text(*, a, b, name_a: str, name_b: str) -> str:
     """What `sleepscorer compare` says about `a` against `b`."""
     return _compare.format_comparison(_compare.compare(a, b), name_a, name_b)

@@ -325,7 +325,7 @@ class FileActions(QObject):
             self._status(f"automatic scoring failed: {type(exc).__name__}: {exc}", 20000)
 
     # -- labels out ---------------------------------------------------------------------
-    def _save_name(self, title: str, suffix: str, filters: str) -> str:
+    def save_name(self, title: str, suffix: str, filters: str) -> str:
         """The dialog opens where the last export went, else beside the recording."""
         base = self.path.stem if self.path else "labels"
         last = self.w.settings.export_folder
@@ -336,7 +336,7 @@ class FileActions(QObject):
         return path
 
     def export_csv(self, path: str | Path | None = None) -> bool:
-        path = path or self._save_name("Export labels", "_labels.csv", "CSV (*.csv)")
+        path = path or self.save_name("Export labels", "_labels.csv", "CSV (*.csv)")
         return bool(path) and self._export(backend.write_labels_csv, path,
                                            epoch_length=self.w.settings.export_epoch_length,
                                            signal=self.session.signal,
@@ -350,7 +350,7 @@ class FileActions(QObject):
                                   recording=self.path)
 
     def export_bids(self, path: str | Path | None = None) -> bool:
-        path = path or self._save_name("Export BIDS events", "_events.tsv", "TSV (*.tsv)")
+        path = path or self.save_name("Export BIDS events", "_events.tsv", "TSV (*.tsv)")
         return bool(path) and self._export(backend.write_bids_events, path,
                                            epoch_length=self.w.settings.export_epoch_length)
 
@@ -374,7 +374,7 @@ class FileActions(QObject):
     def export_statistics(self, path: str | Path | None = None) -> bool:
         if self.session is None:
             return False
-        path = path or self._save_name("Export statistics", "_statistics.csv",
+        path = path or self.save_name("Export statistics", "_statistics.csv",
                                        "CSV (*.csv);;JSON (*.json)")
         if not path:
             return False

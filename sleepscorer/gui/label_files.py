@@ -23,6 +23,7 @@ class LabelFiles:
         self.w = window
         self._status = status
         self.notes = LabelFileNotes(window.warnings)
+        self._compared: Path | None = None  # the file shown for comparison
 
     @property
     def session(self):  # noqa: ANN201 - the ScoringSession shown
@@ -51,10 +52,35 @@ class LabelFiles:
         if other is None:
             return False
         self.notes.compared(Path(path).name, self._notes(path, other))
+        self._compared = Path(path)
         self.w.set_comparison(other, Path(path).name)
         n = int(np.count_nonzero(self.w._disagreements()))
         self._status(f"comparing with {Path(path).name}: {n} epoch(s) disagree (D jumps to the "
                      "next)", 10000)
+        return True
+
+    def export_comparison(self, path: str | Path | None = None) -> bool:
+        """The comparison shown (File > Compare with labels) as `compare -o` writes it: the
+        file's labels as A, the session's as B, as the statistics panel reads them."""
+        if self.w.comparison is None:
+            self._status("no second labels to compare with (File > Compare with labels)", 5000)
+            return False
+        other, name = self.w.comparison
+        path = path or self.w.files.save_name("Export comparison", "_comparison.json",
+                                              "JSON (*.json)")
+        if not path:
+            return False
+        recording = self.w.files.path
+        try:
+            backend.write_comparison(a=other, b=self.session.hypnogram, path=path,
+                                     names=(name, f"SleepScorer labels of {recording.name}"
+                                            if recording else "SleepScorer labels"),
+                                     inputs=[p for p in (recording, self._compared) if p])
+        except (SleepScorerError, OSError) as exc:
+            dialogs.show_error(self.w, "Export failed", f"error: {exc}")
+            return False
+        self.w.settings.export_folder = str(Path(path).resolve().parent)
+        self._status(f"saved {path}")
         return True
 
     def import_labels(self, path: Path) -> None:

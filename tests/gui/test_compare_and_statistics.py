@@ -44,6 +44,31 @@ def test_second_labels_band_and_next_disagreement(qtbot, window, recording_path,
     assert not (window.trace_view.compare_plot.disagree_strip.rgba[200, 3] > 0)
 
 
+def test_the_comparison_shown_is_exported_as_compare_writes_it(qtbot, window, recording_path,
+                                                               tmp_path, monkeypatch):
+    from sleepscorer.gui import dialogs
+
+    shown = []
+    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, text: shown.append(text))
+    session = open_and_score(qtbot, window, recording_path)
+    assert not window.files.labels.export_comparison(tmp_path / "none.json")
+    assert "no second labels" in window.statusBar().currentMessage()
+    other = session.hypnogram.stages.copy()
+    other[:30] = np.where(other[:30] == Stage.REM, Stage.WAKE, Stage.REM)
+    path = tmp_path / "scorer2.csv"
+    backend.write_labels_csv(hypnogram=Hypnogram.from_arrays(other), path=path)
+    assert window.files.labels.compare_with(path)
+    out = tmp_path / "agreement.json"
+    assert window.files.labels.export_comparison(out)
+    data = json.loads(out.read_text())
+    assert data["a"] == "scorer2.csv" and data["b"] == f"SleepScorer labels of {recording_path.name}"
+    assert data["epochs_compared"] == len(other) and data["agreement"] == 0.9
+    assert f"agreement: {100 * data['agreement']:.1f}%" in window.statistics.comparison.text()
+    before = path.read_bytes()
+    assert not window.files.labels.export_comparison(path)  # never over the compared file
+    assert path.read_bytes() == before and "scorer2.csv" in shown[-1]
+
+
 def test_panel_has_spectra_and_latency_and_exports_what_it_shows(qtbot, window, recording_path,
                                                                 tmp_path):
     session = open_and_score(qtbot, window, recording_path)
