@@ -85,6 +85,7 @@ SCORED_KINDS = ("EDF, BDF, MATLAB and Parquet recordings (by their content, what
 _PASSED_OVER = (  # (kind, what it is, one, several)
     ("signal table", "signal table", "signal tables"),
     ("labels", "label file", "label files"),
+    ("sidecar", "BIDS sidecar", "BIDS sidecars"),
     ("table", "other table", "other tables"),
     ("empty", "empty file", "empty files"),
     ("broken link", "broken link", "broken links"),

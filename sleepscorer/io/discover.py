@@ -138,8 +138,8 @@ def _mat_names(path: Path) -> set[str]:
 def passed_over(path: Path) -> str:
     """What a file beside the recordings is: 'empty', 'recording' (one by its content, named
     otherwise: 'rec.edf.bak', 'rec'; a batch scores those, see `recording_format`), 'labels',
-    'signal table' (scored when named on its own, with --rate), 'table' (another table) or
-    'other'. A .mat holding only `sleep_scores` is 'labels'.
+    'signal table' (scored when named on its own, with --rate), 'table' (another table),
+    'sidecar' (a BIDS .json beside its .tsv) or 'other'. A .mat holding only `sleep_scores` is 'labels'.
 
     Why: a batch called notes.txt a "table file" and passed over an extensionless file
     without a word."""
@@ -147,6 +147,8 @@ def passed_over(path: Path) -> str:
     from sleepscorer.io.recording import ChannelKind, kind_from_name
     from sleepscorer.io.sniff import misnamed, sniff
 
+    if path.suffix.lower() == ".json" and path.with_suffix(".tsv").is_file():
+        return "sidecar"  # BIDS: sub-01_events.json describes sub-01_events.tsv
     kind = sniff(path)
     if kind in ("mat", "hdf5") and (path.suffix.lower() == ".mat" or misnamed(path, kind)) \
             and labels_only_mat(path):

@@ -146,9 +146,12 @@ def test_a_batch_note_says_what_each_skipped_file_is(batch, tmp_path, capsys):
     (root / "README").write_text("study notes\n")
     (root / "x.csv").write_text("epoch,onset_s,stage\n0,0,Wake\n")
     (root / ".hidden.txt").write_text("x")
+    (root / "sub-01_events.tsv").write_text("onset\tduration\tstage\n0\t1\t1\n")
+    (root / "sub-01_events.json").write_text("{}")  # BIDS: the events' sidecar
     assert main(["score", str(root), "--out", str(tmp_path / "o"), "--model", str(model)]) == 0
     err = capsys.readouterr().err
-    assert ("note: not scored: 1 label file (x.csv), 2 other files (README, notes.txt); a batch "
+    assert ("note: not scored: 2 label files (sub-01_events.tsv, x.csv), 1 BIDS sidecar "
+            "(sub-01_events.json), 2 other files (README, notes.txt); a batch "
             "scores EDF, BDF, MATLAB and Parquet recordings (by their content, whatever their "
             "names) and Open Ephys folders\n") in err
     assert "table file" not in err
