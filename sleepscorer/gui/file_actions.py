@@ -6,6 +6,7 @@ before closing."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -376,10 +377,14 @@ class FileActions(QObject):
             return False
         path = path or self.save_name("Export statistics", "_statistics.csv",
                                        "CSV (*.csv);;JSON (*.json)")
-        if not path:
-            return False
+        return bool(path) and self.write_result(  # the figures as shown
+            lambda: backend.write_statistics(stats=self.w.statistics.compute(), path=path), path)
+
+    def write_result(self, write: Callable[[], object], path: str | Path) -> bool:
+        """Run `write` (figures into `path`, not labels: the session is not marked exported);
+        a problem is shown, never raised."""
         try:
-            backend.write_statistics(stats=self.w.statistics.compute(), path=path)  # as shown
+            write()
         except (SleepScorerError, OSError) as exc:
             dialogs.show_error(self.w, "Export failed", f"error: {exc}")
             return False

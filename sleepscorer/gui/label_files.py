@@ -68,20 +68,11 @@ class LabelFiles:
         other, name = self.w.comparison
         path = path or self.w.files.save_name("Export comparison", "_comparison.json",
                                               "JSON (*.json)")
-        if not path:
-            return False
         recording = self.w.files.path
-        try:
-            backend.write_comparison(a=other, b=self.session.hypnogram, path=path,
-                                     names=(name, f"SleepScorer labels of {recording.name}"
-                                            if recording else "SleepScorer labels"),
-                                     inputs=[p for p in (recording, self._compared) if p])
-        except (SleepScorerError, OSError) as exc:
-            dialogs.show_error(self.w, "Export failed", f"error: {exc}")
-            return False
-        self.w.settings.export_folder = str(Path(path).resolve().parent)
-        self._status(f"saved {path}")
-        return True
+        ours = f"SleepScorer labels of {recording.name}" if recording else "SleepScorer labels"
+        return bool(path) and self.w.files.write_result(lambda: backend.write_comparison(
+            a=other, b=self.session.hypnogram, path=path, names=(name, ours),
+            inputs=[p for p in (recording, self._compared) if p]), path)
 
     def import_labels(self, path: Path) -> None:
         if (other := self._read_labels(path, "Cannot import")) is None:
