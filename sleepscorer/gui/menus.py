@@ -47,7 +47,7 @@ def build_menus(window) -> tuple[QMenu, dict[Stage, QAction]]:
     file_menu.addSeparator()
     add_action(w, file_menu, "&Export labels as CSV...", f.export_csv, ["Ctrl+E", "Ctrl+S"])
     add_action(w, file_menu, "Export &BIDS events...", f.export_bids, ["Ctrl+Shift+E"])
-    add_action(w, file_menu, "Export &statistics as CSV...", f.export_statistics)
+    add_action(w, file_menu, "Export &statistics (CSV or JSON)...", f.export_statistics)
     add_action(w, file_menu, "Export co&mparison...", f.labels.export_comparison)
     file_menu.addSeparator()
     add_action(w, file_menu, "Saved sessio&n...", f.show_saved_session)

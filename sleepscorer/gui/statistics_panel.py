@@ -71,7 +71,7 @@ class StatisticsPanel(QWidget):
         self.clock_hours.setEnabled(False)  # until a start time is known
         self.clock_hours.toggled.connect(self.refresh)
         layout.addWidget(self.clock_hours)
-        export = QPushButton("Export statistics as CSV...")
+        export = QPushButton("Export statistics (CSV or JSON)...")
         export.clicked.connect(self.exportRequested.emit)
         layout.addWidget(export)
         layout.addStretch(1)
