@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
         self.trace_view.confidence.set_threshold(session.low_confidence)
         self.overview.set_labels(self.trace_view.rgba, hyp.epoch_length,
                                  loaded.recording.duration_s)
+        self.overview.set_marks(None, hyp.epoch_length)
         session.labelsChanged.connect(self._labels_changed)
         session.selectionChanged.connect(self._selection_changed)
         session.centreRequested.connect(self.trace_view.centre_on)
@@ -187,7 +188,9 @@ class MainWindow(QMainWindow):
     def set_comparison(self, other, name: str) -> None:
         """Show a second labels file as a band with its disagreements (D jumps to them)."""
         self.comparison = (other, name)
-        self.trace_view.set_comparison(other, name, self._disagreements())
+        disagree = self._disagreements()
+        self.trace_view.set_comparison(other, name, disagree)
+        self.overview.set_marks(disagree, self.session.hypnogram.epoch_length)
         self.statistics.set_comparison(other, name)
 
     def _disagreements(self):
@@ -217,7 +220,9 @@ class MainWindow(QMainWindow):
         self.overview.update_labels(self.trace_view.rgba[start:stop], start)
         self.statistics.schedule_refresh()
         if self.comparison is not None:
-            self.trace_view.set_disagreements(self._disagreements())
+            disagree = self._disagreements()
+            self.trace_view.set_disagreements(disagree)
+            self.overview.set_marks(disagree, hyp.epoch_length)
         self._pos_timer.start()
 
     def _selection_changed(self, start: int, stop: int) -> None:

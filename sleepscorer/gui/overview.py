@@ -10,6 +10,9 @@ from PySide6.QtCore import Qt, Signal
 from sleepscorer.gui.stage_strip import StageStrip
 from sleepscorer.gui.time_axis import TimeAxis
 
+MARK_BINS = 512  # stretches of the disagreement marks: each at least a pixel of a 512-px bar
+MARK_RGBA = (213, 40, 40, 255)  # the red of the comparison band's marks
+
 
 class _JumpViewBox(pg.ViewBox):
     jump = Signal(float)
@@ -43,6 +46,7 @@ class OverviewBar(pg.PlotWidget):
         plot.getAxis("left").setTicks([[]])
         plot.setLabel("left", "all")
         self.strip = StageStrip(self.getPlotItem())
+        self.marks = StageStrip(self.getPlotItem(), z=5)  # disagreements with compared labels
         self.box = pg.LinearRegionItem(brush=pg.mkBrush(0, 0, 0, 30),
                                        pen=pg.mkPen("#D55E00", width=2))
         self.box.setZValue(10)
@@ -58,6 +62,22 @@ class OverviewBar(pg.PlotWidget):
         self.strip.set(rgba, epoch_length, 0, 1)
         self.setXRange(0, self.duration, padding=0)
         self.setYRange(0, 1, padding=0)
+
+    def set_marks(self, marked: np.ndarray | None, epoch_length: float) -> None:
+        """Red ticks along the top where any epoch of a stretch is marked (None: none).
+
+        Why: a pixel of a day's bar holds about 100 epochs, and drawn one per epoch (or in
+        stretches narrower than a pixel) an isolated disagreement fell between pixels; each of
+        at most MARK_BINS stretches shows whether any of its epochs is marked."""
+        if marked is None or not np.any(marked):
+            self.marks.set(np.zeros((0, 4), np.uint8), epoch_length, 0.72, 0.28)
+            return
+        n = len(marked)
+        bins = min(n, MARK_BINS)
+        starts = np.linspace(0, n, bins + 1).astype(np.int64)[:-1]
+        rgba = np.zeros((bins, 4), np.uint8)
+        rgba[np.add.reduceat(np.asarray(marked, np.int64), starts) > 0] = MARK_RGBA
+        self.marks.set(rgba, n * epoch_length / bins, 0.72, 0.28)
 
     def update_labels(self, rgba_slice: np.ndarray, start: int) -> None:
         self.strip.update(rgba_slice, start)

@@ -28,6 +28,8 @@ def test_second_labels_band_and_next_disagreement(qtbot, window, recording_path,
     assert plot is not None and len(plot.compare_strip.rgba) == len(hyp)
     marks = plot.disagree_strip.rgba[:, 3] > 0
     assert marks[50:60].all() and marks[200] and marks.sum() == 11
+    overview = window.overview.marks.rgba[:, 3] > 0  # the whole recording's bar shows them too
+    assert np.array_equal(overview, marks)
     before = hyp.stages.copy()
     session.select(0)
     qtbot.keyClick(window, Qt.Key.Key_D)
@@ -42,6 +44,22 @@ def test_second_labels_band_and_next_disagreement(qtbot, window, recording_path,
     session.go_to(200.5)  # selected and in view (a key never labels what is out of view)
     qtbot.keyClick(window, Qt.Key.Key_4)  # agree with the second scorer: the mark goes
     assert not (window.trace_view.compare_plot.disagree_strip.rgba[200, 3] > 0)
+    assert not (window.overview.marks.rgba[200, 3] > 0)
+
+
+def test_the_overview_marks_a_lone_disagreement_in_a_day(qtbot):
+    from sleepscorer.gui.overview import MARK_BINS, OverviewBar
+
+    bar = OverviewBar()
+    qtbot.addWidget(bar)
+    marked = np.zeros(86400, bool)
+    marked[43210] = True  # one epoch of 86,400: about 1/100 of a pixel
+    bar.set_marks(marked, 1.0)
+    shown = bar.marks.rgba[:, 3] > 0
+    assert len(shown) == MARK_BINS and shown.sum() == 1
+    assert abs(np.flatnonzero(shown)[0] * bar.marks.epoch_length - 43210) <= 86400 / MARK_BINS
+    bar.set_marks(None, 1.0)
+    assert len(bar.marks.rgba) == 0
 
 
 def test_the_comparison_shown_is_exported_as_compare_writes_it(qtbot, window, recording_path,
