@@ -5,6 +5,8 @@ scripts/screenshot.py [--out docs/screenshot-main.png] [--path RECORDING] [--sta
   --model FILE             score with this model file (the app's model choice)
   --simulate-hours 24 --window 1800 --out docs/screenshot-24h.png   a simulated day
   --finetune [--run-finetune] --out docs/screenshot-finetune.png    the fine-tune dialog
+  --simulate-hours 1.5 --simulate-lab lab_b --compare-truth --out docs/screenshot-compare.png
+      the model's labels compared with the simulator's (the second band, the marks)
   --simulate-hours 1.5 --simulate-lab lab_c_shifted --finetune --run-finetune   the dialog
       after fine-tuning on a simulated lab the model never saw, its first 40 % labelled
       by a stand-in expert (the simulator's truth)
@@ -85,8 +87,22 @@ def open_simulated(window, hours: float, lab: str = "lab_a"):  # noqa: ANN201
     hyp = Hypnogram(rec.n_epochs(1.0), 1.0)
     window.set_session(ScoringSession(rec, hyp, None, window.settings.low_confidence),
                        prepare_loaded(rec, 1.0))
+    window.files.path = Path(f"simulated-{lab}.edf")  # a name for its notes; never read
     window.files.start_scoring(overwrite=False)
     return truth
+
+
+def compare_with_truth(window, truth) -> None:  # noqa: ANN001
+    """The simulator's labels as a second scorer's file, compared; the view on the first
+    disagreement after the current position."""
+    import tempfile
+
+    from sleepscorer.gui import backend
+
+    path = Path(tempfile.mkdtemp()) / "simulated_truth.csv"
+    backend.write_labels_csv(hypnogram=truth, path=path)
+    window.files.labels.compare_with(path)
+    window.next_disagreement()
 
 
 def finetune_picture(app, window, out: str, run: bool, timeout: float, truth=None) -> None:  # noqa: ANN001
@@ -140,6 +156,9 @@ def main() -> int:
                         help="picture the fine-tune dialog instead of the window")
     parser.add_argument("--run-finetune", action="store_true",
                         help="with --finetune: fine-tune first, picture the result")
+    parser.add_argument("--compare-truth", action="store_true",
+                        help="with --simulate-hours: compare with the simulator's labels "
+                             "(File > Compare with labels) and show the first disagreement")
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
 
@@ -188,6 +207,8 @@ def main() -> int:
         window._preset_chosen(index)
         session.go_to(session.recording.duration_s * args.at)
         session.step(0)
+        if args.compare_truth and truth is not None:
+            compare_with_truth(window, truth)
         settle(app)
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(args.out)
