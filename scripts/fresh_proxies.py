@@ -1,7 +1,7 @@
 """Transfer proxies through the real `score` path, on animals simulated fresh for the purpose,
 and on the real demo (every accuracy below is on SIMULATED animals; the demo has no labels).
 
-    python scripts/fresh_proxies.py WEIGHTS [--threads 2] [--out F.json]
+    python scripts/fresh_proxies.py WEIGHTS [--threads 2] [--out F.json] [--set 23]
 
 The first run simulates (into work-data/fresh/, seeds 13701-13710 and 13801-13804) ten
 alternative-generator animals (labs a-e, 200-2000 Hz) and four shifted-family animals, 1.5 h
@@ -44,17 +44,24 @@ SHIFTED = ["lab_a_shifted", "lab_b_shifted", "lab_c_shifted", "lab_d_shifted"]
 DEMO_CROPS = [(0, 1350), (130, 1480), (260, 1610), (390, 1740)]
 
 
-def simulate_sets() -> None:
+def simulate_sets(number: int = 13) -> Path:
+    """The set's folder, its animals simulated there first if missing: set 13 (seeds 13701+,
+    work-data/fresh/) chose release 12's reading; later sets (e.g. 23, work-data/fresh23/) are
+    simulated after a rule is written, to judge by."""
+    folder = FRESH if number == 13 else FRESH.with_name(f"fresh{number}")
+
     def run(*args: str) -> None:
         subprocess.run([sys.executable, "-m", "sleepscorer", "simulate", *args, "--hours", "1.5"],
                        check=True, stdout=subprocess.DEVNULL)
     for i, (lab, rate) in enumerate(ALT, 1):
-        if not (FRESH / "alt" / f"a{i}").exists():
-            run("--generator", "alt", "--lab", lab, "--rate", str(rate), "--seed", str(13700 + i),
-                str(FRESH / "alt" / f"a{i}"))
+        if not (folder / "alt" / f"a{i}").exists():
+            run("--generator", "alt", "--lab", lab, "--rate", str(rate), "--seed",
+                str(number * 1000 + 700 + i), str(folder / "alt" / f"a{i}"))
     for i, lab in enumerate(SHIFTED, 1):
-        if not (FRESH / "shifted" / f"s{i}").exists():
-            run("--lab", lab, "--rate", "500", "--seed", str(13800 + i), str(FRESH / "shifted" / f"s{i}"))
+        if not (folder / "shifted" / f"s{i}").exists():
+            run("--lab", lab, "--rate", "500", "--seed", str(number * 1000 + 800 + i),
+                str(folder / "shifted" / f"s{i}"))
+    return folder
 
 
 def cropped(rec: Recording, start: float, stop: float, down: int) -> Recording:
@@ -101,13 +108,16 @@ def main() -> int:
     ap.add_argument("weights", type=Path)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--set", type=int, default=13, dest="number",
+                    help="which set of animals: 13 (seeds 13701+, the default) or a later one "
+                         "simulated to judge by (23: seeds 23701+, session 20)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    simulate_sets()
+    folder = simulate_sets(args.number)
     weights = load_model(args.weights)
     out: dict = {}
     for group in ("alt", "shifted"):
-        out[group] = [animal(edf, weights) for edf in sorted((FRESH / group).glob("*/*.edf"))]
+        out[group] = [animal(edf, weights) for edf in sorted((folder / group).glob("*/*.edf"))]
         for row in out[group]:
             print(group, row, flush=True)
     out["demo"] = demo(weights)
