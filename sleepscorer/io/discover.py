@@ -139,7 +139,8 @@ def passed_over(path: Path) -> str:
     """What a file beside the recordings is: 'empty', 'recording' (one by its content, named
     otherwise: 'rec.edf.bak', 'rec'; a batch scores those, see `recording_format`), 'labels',
     'signal table' (scored when named on its own, with --rate), 'table' (another table),
-    'sidecar' (a BIDS .json beside its .tsv) or 'other'. A .mat holding only `sleep_scores` is 'labels'.
+    'sidecar' (a BIDS .json beside its .tsv) or 'other'. A .mat holding only `sleep_scores`
+    is 'labels'.
 
     Why: a batch called notes.txt a "table file" and passed over an extensionless file
     without a word."""

@@ -216,9 +216,10 @@ OUR_TABLES = (("state", "time_s", "percent_of_scored"), ("file", "state", "time_
 
 
 def _our_json(path: Path) -> bool:
-    """Whether `path` is JSON that SleepScorer wrote and may write again: statistics,
-    a comparison, a model card, a scoring record or a BIDS events sidecar. Anything else is someone's (a run of
-    `compare -o notes.json` replaced a person's notes; `train` a card-named file)."""
+    """Whether `path` is JSON that SleepScorer wrote and may write again: statistics, a
+    comparison, a model card, a scoring record or a BIDS events sidecar. Anything else is
+    someone's (a run of `compare -o notes.json` replaced a person's notes; `train` a card-named
+    file)."""
     import json
 
     if path.suffix.lower() != ".json":
@@ -234,8 +235,13 @@ def _our_json(path: Path) -> bool:
             or all({"epochs_compared", "kappa"} <= r.keys() for r in rows)  # comparison
             or str(rows[0].get("format", "")).startswith("sleepscorer-model/")  # model card
             or rows[0].get("kind") == RECORD_KIND  # io.provenance's record
-            or str((rows[0].get("stage") or {}).get("Description", "")  # BIDS events sidecar
-                   ).startswith(BIDS_SIDECAR_MARK + ":"))
+            or _our_sidecar(rows[0].get("stage")))
+
+
+def _our_sidecar(stage: object) -> bool:
+    """Whether a BIDS events.json's `stage` entry is io.labels' (someone's may be any JSON)."""
+    return isinstance(stage, dict) and str(stage.get("Description", "")).startswith(
+        BIDS_SIDECAR_MARK + ":")
 
 
 def check_model_output(out: str | Path, inputs: Sequence[str | Path] = ()) -> Path:

@@ -280,9 +280,12 @@ def test_files_sleepscorer_did_not_write_are_never_replaced(tmp_path, capsys):
     notes.write_text('{"my": "notes"}')
     other = tmp_path / "protocol.docx"
     other.write_bytes(b"PK\x03\x04 a document")
+    staged = tmp_path / "sub-01_events.json"  # someone's sidecar whose stage is no object
+    staged.write_text('{"stage": "N2 is coded 2"}')
     for path, said in ((sheet, "a table SleepScorer did not write (columns mouse, weight)"),
                        (notes, "a file SleepScorer did not write"),
-                       (other, "a file SleepScorer did not write")):
+                       (other, "a file SleepScorer did not write"),
+                       (staged, "a file SleepScorer did not write")):
         before = digest(path)
         with pytest.raises(SleepScorerError, match=re.escape(said)):
             check_output_file(path)
