@@ -1,12 +1,11 @@
 """What the window does with files: open (in a worker, then auto-score), hand dropped label
-files to label_files.py, export labels / BIDS events / statistics, keep the persistent session
+files to label_files.py, export (exports.py), keep the persistent session
 of each recording (backend.SessionStore: reopened as it was, whatever happened), revert it, ask
 before closing."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog
 from sleepscorer.errors import Cancelled, RateNeeded, SleepScorerError
 from sleepscorer.gui import backend, dialogs
 from sleepscorer.gui.channel_choice import ChannelChoice, stored_roles
+from sleepscorer.gui.exports import ExportActions
 from sleepscorer.gui.label_files import LABEL_SUFFIXES, LabelFiles
 from sleepscorer.gui.session import ScoringSession
 from sleepscorer.gui.workers import (
@@ -41,7 +41,7 @@ def recording_filter() -> str:
     return f"Recordings ({patterns});;All files (*)"
 
 
-class FileActions(QObject):
+class FileActions(ExportActions, QObject):
     def __init__(self, window):
         super().__init__(window)
         self.w = window
@@ -324,73 +324,6 @@ class FileActions(QObject):
             log.error("scoring failed", exc_info=exc)
             self.w.model_info.setText("scoring failed")
             self._status(f"automatic scoring failed: {type(exc).__name__}: {exc}", 20000)
-
-    # -- labels out ---------------------------------------------------------------------
-    def save_name(self, title: str, suffix: str, filters: str) -> str:
-        """The dialog opens where the last export went, else beside the recording."""
-        base = self.path.stem if self.path else "labels"
-        last = self.w.settings.export_folder
-        folder = Path(last) if last and Path(last).is_dir() else (
-            self.path.parent if self.path else Path(self.w.settings.last_folder))
-        path, _ = QFileDialog.getSaveFileName(self.w, title, str(folder / f"{base}{suffix}"),
-                                              filters)
-        return path
-
-    def export_csv(self, path: str | Path | None = None) -> bool:
-        path = path or self.save_name("Export labels", "_labels.csv", "CSV (*.csv)")
-        return bool(path) and self._export(backend.write_labels_csv, path,
-                                           epoch_length=self.w.settings.export_epoch_length,
-                                           signal=self.session.signal,
-                                           record=self._record(self.w.settings.export_epoch_length))
-
-    def _record(self, epoch_length: float) -> dict:
-        """The export's provenance record (io.provenance.app_record)."""
-        store = self.session.store
-        return backend.app_record(hypnogram=self.session.hypnogram, epoch_length=epoch_length,
-                                  models=store.meta.get("models", []) if store is not None else [],
-                                  recording=self.path)
-
-    def export_bids(self, path: str | Path | None = None) -> bool:
-        path = path or self.save_name("Export BIDS events", "_events.tsv", "TSV (*.tsv)")
-        return bool(path) and self._export(backend.write_bids_events, path,
-                                           epoch_length=self.w.settings.export_epoch_length)
-
-    def _export(self, writer, path, **kwargs) -> bool:
-        try:
-            notes = writer(hypnogram=self.session.hypnogram.snapshot(), path=Path(path), **kwargs)
-        except (SleepScorerError, ValueError) as exc:
-            dialogs.show_error(self.w, "Export failed", f"error: {exc}")
-            return False
-        except OSError as exc:  # the user's path and why, not a temporary file's
-            dialogs.show_error(self.w, "Export failed", f"error: could not write {path} "
-                               f"({exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''})")
-            return False
-        exported = self.session.mark_saved()  # a copy went out; the session is unchanged
-        self.w.settings.export_folder = str(Path(path).resolve().parent)
-        if self.session.store is not None:
-            self.session.store.record_export(path, exported)
-        self._status(f"exported a copy to {path}" + "".join(f"; note: {n}" for n in notes or []))
-        return True
-
-    def export_statistics(self, path: str | Path | None = None) -> bool:
-        if self.session is None:
-            return False
-        path = path or self.save_name("Export statistics", "_statistics.csv",
-                                       "CSV (*.csv);;JSON (*.json)")
-        return bool(path) and self.write_result(  # the figures as shown
-            lambda: backend.write_statistics(stats=self.w.statistics.compute(), path=path), path)
-
-    def write_result(self, write: Callable[[], object], path: str | Path) -> bool:
-        """Run `write` (figures into `path`, not labels: the session is not marked exported);
-        a problem is shown, never raised."""
-        try:
-            write()
-        except (SleepScorerError, OSError) as exc:
-            dialogs.show_error(self.w, "Export failed", f"error: {exc}")
-            return False
-        self.w.settings.export_folder = str(Path(path).resolve().parent)
-        self._status(f"saved {path}")
-        return True
 
     # -- closing ----------------------------------------------------------------------
     def may_close(self) -> bool:
