@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     print(format_comparison(result, Path(args.a).name, Path(args.b).name))
     if out is not None:
-        write_comparison(result, out)
+        write_comparison(result, out, inputs=[p for p in (args.a, args.b, args.exclude_labelled)
+                                              if p])  # still safe after the reading
         print(f"wrote {out}")
     return 0
 

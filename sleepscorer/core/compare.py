@@ -13,6 +13,7 @@ epochs the model was trained on. Must not import Qt.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -217,14 +218,18 @@ def _f1_text(c: Comparison, s: Stage, name_a: str, name_b: str) -> str:
     return f"{s.label} n/a (in neither)"
 
 
-def write_comparison(c: Comparison, path: str | Path, names: tuple[str, str] | None = None
-                     ) -> Path:
+def write_comparison(c: Comparison, path: str | Path, names: tuple[str, str] | None = None,
+                     inputs: Sequence[str | Path] = ()) -> Path:
     """`c` as JSON (what `compare -o` and the app's export write); `names`: the two scorings,
-    A's first. Only a .json name is taken: a comparison must not replace a label file."""
+    A's first. Only a .json name is taken, never one of `inputs` or someone's file
+    (io.outputs.check_output_file): a comparison must not replace a label file."""
+    from sleepscorer.io.outputs import check_output_file
+
     path = Path(path)
     if path.suffix.lower() != ".json":
         raise SleepScorerError(path, "a comparison is written as .json; choose a name ending "
                                      "with .json (nothing was written)")
+    check_output_file(path, inputs)
     data = c.as_dict() if names is None else {"a": names[0], "b": names[1], **c.as_dict()}
     write_text_atomic(path, json.dumps(data, indent=1))
     return path

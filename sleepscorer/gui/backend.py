@@ -103,10 +103,7 @@ def disagreements(*, a, b):
 def write_comparison(*, a, b, names: tuple[str, str], path: str | Path,
                      inputs: list[str | Path]) -> Path:
     """What `sleepscorer compare -o` writes, for `a` against `b`; never over an input."""
-    from sleepscorer.io.outputs import check_output_file
-
-    check_output_file(path, inputs)
-    return _compare.write_comparison(_compare.compare(a, b), path, names)
+    return _compare.write_comparison(_compare.compare(a, b), path, names, inputs)
 
 
 def comparison_text(*, a, b, name_a: str, name_b: str) -> str:
