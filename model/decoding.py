@@ -77,28 +77,45 @@ def transition_matrix(classes: Sequence[Stage], prior: SequencePrior | None = No
     return out
 
 
-def _normalised(m: np.ndarray) -> np.ndarray:
-    return m / np.maximum(m.sum(axis=(-2, -1), keepdims=True), 1e-300)
+def _rows(v: np.ndarray) -> np.ndarray:
+    return v / np.maximum(v.sum(-1, keepdims=True), 1e-300)
 
 
-def _prefix_products(mats: np.ndarray) -> np.ndarray:
-    """out[t] = mats[0] @ ... @ mats[t], each scaled to sum 1 (scale is irrelevant here)."""
-    out = _normalised(mats.copy())
-    d = 1
-    while d < len(out):
-        out[d:] = _normalised(out[:-d] @ out[d:])
-        d *= 2
-    return out
+def _forward_backward(steps: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """alpha_t ∝ first (steps_0 ... steps_{t-1}) and beta_t ∝ (steps_t ... steps_last) 1, each
+    row scaled to sum 1 (scale is irrelevant here).
 
-
-def _suffix_products(mats: np.ndarray) -> np.ndarray:
-    """out[t] = mats[t] @ ... @ mats[-1], each scaled to sum 1."""
-    out = _normalised(mats.copy())
-    d = 1
-    while d < len(out):
-        out[:-d] = _normalised(out[:-d] @ out[d:])
-        d *= 2
-    return out
+    Why blocks: a step-by-step Python loop costs seconds for a day of 1-s epochs and a
+    doubling scan over whole matrices (17 passes) 0.6 s; blocks of about sqrt(n) steps are
+    walked in step for all blocks at once, then joined by one short loop over the blocks."""
+    m, c = steps.shape[0], steps.shape[1]
+    size = max(1, int(np.ceil(np.sqrt(m))))
+    n_blocks = -(-m // size)
+    padded = np.broadcast_to(np.eye(c), (n_blocks * size, c, c)).copy()
+    padded[:m] = steps
+    blocks = padded.reshape(n_blocks, size, c, c)
+    whole = np.broadcast_to(np.eye(c), (n_blocks, c, c)).copy()  # each block's product
+    for j in range(size):
+        whole = whole @ blocks[:, j]
+        whole /= np.maximum(whole.sum(axis=(1, 2), keepdims=True), 1e-300)
+    starts = np.empty((n_blocks, c))
+    starts[0] = _rows(first)
+    for b in range(1, n_blocks):
+        starts[b] = _rows(starts[b - 1] @ whole[b - 1])
+    ends = np.empty((n_blocks, c))
+    ends[-1] = 1.0
+    for b in range(n_blocks - 2, -1, -1):
+        ends[b] = _rows(whole[b + 1] @ ends[b + 1])
+    alpha = np.empty((n_blocks, size, c))
+    beta = np.empty((n_blocks, size, c))
+    v, w = starts, ends
+    for j in range(size):
+        v = _rows(np.einsum("bi,bij->bj", v, blocks[:, j]))
+        alpha[:, j] = v
+    for j in range(size - 1, -1, -1):
+        w = _rows(np.einsum("bij,bj->bi", blocks[:, j], w))
+        beta[:, j] = w
+    return alpha.reshape(-1, c)[:m], beta.reshape(-1, c)[:m]
 
 
 def smooth(probabilities: np.ndarray, classes: Sequence[Stage],
@@ -117,8 +134,7 @@ def smooth(probabilities: np.ndarray, classes: Sequence[Stage],
     alpha = np.empty((n, c))
     alpha[0] = e[0]
     if n > 1:
-        alpha[1:] = np.einsum("j,tjk->tk", e[0], _prefix_products(steps))
-        beta_tail = _suffix_products(steps).sum(2)
+        alpha[1:], beta_tail = _forward_backward(steps, e[0])
     post = alpha.copy()
     if n > 1:
         post[:-1] *= beta_tail

@@ -27,8 +27,8 @@ def brute_force(p: np.ndarray, a: np.ndarray, sharpness: float) -> np.ndarray:
     return post / post.sum(1, keepdims=True)
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 17, 1000])
-def test_prefix_product_decoding_equals_the_textbook_recursion(n):
+@pytest.mark.parametrize("n", [1, 2, 3, 17, 1000, 1031])
+def test_blocked_decoding_equals_the_textbook_recursion(n):
     p = np.random.default_rng(n).dirichlet([0.5, 0.5, 0.5], size=n)
     a = transition_matrix(MODEL_CLASSES_3)
     assert np.allclose(smooth(p, MODEL_CLASSES_3), brute_force(p, a, SequencePrior().sharpness), atol=1e-5)
