@@ -31,7 +31,7 @@ import numpy as np
 from sleepscorer.hypnogram import Hypnogram
 from sleepscorer.io.assemble import flat_windows, missing_epochs
 from sleepscorer.io.recording import Channel, ChannelKind
-from sleepscorer.stages import mask_runs
+from sleepscorer.stages import Stage, mask_runs
 
 FLAT_FRACTION = 0.02
 EMG_FLAT_FRACTION = 0.005  # atonia is far quieter than the EMG's bursts, yet still signal
@@ -185,23 +185,27 @@ def check_channels(channels: dict[str, Channel], n: int) -> tuple[dict[str, np.n
 
 
 def epoch_notes(spans: list[QualitySpan], n_epochs: int, epoch_length: float = 1.0,
-                modality: str = "both", person: np.ndarray | None = None) -> list[str]:
+                modality: str = "both", person: np.ndarray | None = None,
+                labels: np.ndarray | None = None) -> list[str]:
     """Per output epoch, why the signal decided it ("" where nothing is wrong): the CSV's
     `note` column, so a reader of the file sees which epochs came from a bad electrode.
     Where `person` (a mask) holds, a person set the label: the note names the signal's
-    problem without the model's verdict ("EEG flat", not "EEG flat: Artifact")."""
+    problem without the model's verdict ("EEG flat", not "EEG flat: Artifact"), as it does
+    where `labels` (the stages written) say the window is not Artifact: a 2-s window with one
+    flat second takes its label from the sound one."""
     found: list[dict[str, str]] = [{} for _ in range(n_epochs)]
     for span in spans:
         first = int(span.start // epoch_length)
         last = min(n_epochs, int(-(-span.stop // epoch_length)))
         for k in range(first, last):
             found[k].setdefault(span.channel, span.reason)
-    return _written(found, modality, person)
+    return _written(found, modality, person, labels)
 
 
-def _written(found: list[dict[str, str]], modality: str, person: np.ndarray | None) -> list[str]:
+def _written(found: list[dict[str, str]], modality: str, person: np.ndarray | None,
+             labels: np.ndarray | None = None) -> list[str]:
     """The note of each epoch from what is wrong in it ({role: reason}), with the model's
-    verdict where the model decided the label."""
+    verdict where the model decided the label (Artifact only where the label is)."""
     scored_from = "EMG" if modality == "emg" else "EEG"
     notes = []
     for k, bad in enumerate(found):
@@ -209,6 +213,8 @@ def _written(found: list[dict[str, str]], modality: str, person: np.ndarray | No
         if not parts:
             notes.append("")
         elif person is not None and person[k]:
+            notes.append("; ".join(parts))
+        elif scored_from in bad and labels is not None and labels[k] != Stage.ARTIFACT:
             notes.append("; ".join(parts))
         elif scored_from in bad:
             notes.append("; ".join(parts) + ": Artifact")
@@ -236,7 +242,7 @@ def note_column(signal: dict | None, hyp: Hypnogram) -> list[str] | None:
         return None
     spans = [QualitySpan(channel, "", reason, start, stop) for channel, reason, start, stop in rows]
     return epoch_notes(spans, len(hyp), hyp.epoch_length, signal.get("modality", "both"),
-                       hyp.is_person_labelled())
+                       hyp.is_person_labelled(), hyp.stages)
 
 
 _PROBLEM = re.compile(r"(EEG|EMG) (flat|clipped|missing)")
@@ -290,4 +296,4 @@ def carry_notes(notes: list[str], file_epoch_length: float, hyp: Hypnogram) -> l
                 found[k].setdefault(role, problems[role])
     # an EMG-only scoring is the one whose verdict falls on an EMG problem alone
     emg = any(v == "Artifact" and "EEG" not in p for p, v in read)
-    return _written(found, "emg" if emg else "both", hyp.is_person_labelled())
+    return _written(found, "emg" if emg else "both", hyp.is_person_labelled(), hyp.stages)

@@ -216,12 +216,21 @@ def _hour_label(seconds: float, start_time: datetime | None) -> str:
 
 def _light_dark(stages: np.ndarray, el: float, states, t0: datetime
                 ) -> tuple[dict[Stage, float], dict[Stage, float]]:
-    seconds_of_day = (t0.hour * 3600 + t0.minute * 60 + t0.second + t0.microsecond / 1e6
-                      + (np.arange(len(stages)) + 0.5) * el) % 86400
-    light = ((seconds_of_day >= LIGHTS_ON_HOUR * 3600)
-             & (seconds_of_day < LIGHTS_OFF_HOUR * 3600))
-    return ({s: float(np.count_nonzero((stages == s) & light) * el) for s in states},
-            {s: float(np.count_nonzero((stages == s) & ~light) * el) for s in states})
+    """Seconds in each state in the light and in the dark; an epoch across lights on or off
+    is split between the two, as the per-hour bins split it, so the hours of the light
+    period add up to the light total (a 10-s epoch at 18:59:55 had gone wholly to one side)."""
+    day = 86400.0
+    start = t0.hour * 3600 + t0.minute * 60 + t0.second + t0.microsecond / 1e6
+    on, off = LIGHTS_ON_HOUR * 3600.0, LIGHTS_OFF_HOUR * 3600.0
+
+    def light_before(t: np.ndarray) -> np.ndarray:  # light seconds from midnight of day 0 to t
+        return (t // day) * (off - on) + np.clip(t % day - on, 0.0, off - on)
+
+    edges = start + np.arange(len(stages) + 1) * el
+    light = np.diff(light_before(edges))
+    light_s = {s: float(np.round(light[stages == s].sum(), 6)) for s in states}
+    return light_s, {s: float(np.round(np.count_nonzero(stages == s) * el - light_s[s], 6))
+                     for s in states}
 
 
 def sleep_onset(stages: np.ndarray, el: float) -> int | None:

@@ -58,6 +58,19 @@ def test_per_hour_light_dark_and_latencies():
     assert plain.light_s is None and plain.hour_starts == ["+0 h", "+1 h"]
 
 
+def test_an_epoch_across_lights_off_is_split_as_the_clock_hours_split_it():
+    """10-s epochs from 18:45:03: the one at 18:59:53 is 7 s light and 3 s dark, in the light
+    total as in the 18:45:03-19:00 bin (a trial found the two a second apart)."""
+    from datetime import datetime
+
+    stages = np.full(180, N, np.int8)  # 30 min of NREM
+    st = compute_statistics(Hypnogram.from_arrays(stages, epoch_length=10.0),
+                            start_time=datetime(2019, 11, 1, 18, 45, 3), clock_hours=True)
+    i = st.states.index(N)
+    assert st.per_hour_s[0, i] == 897.0 and st.light_s[N] == 897.0
+    assert st.dark_s[N] == 903.0 and st.light_s[N] + st.dark_s[N] == st.time_s[N]
+
+
 def test_state_spectra_and_exports(tmp_path):
     import json
 

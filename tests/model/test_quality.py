@@ -153,7 +153,23 @@ def test_carried_notes_follow_the_epochs_they_are_written_at():
     assert carry_notes(emg, 1.0, one) == emg
     assert carry_notes(emg[:8], 1.0, one) == emg[:8] + ["", ""]  # padded epochs: no note
     assert carry_notes(emg, 1.0, two) == epoch_notes(
-        [QualitySpan("EMG", "Ch2", "clipped", 3, 6)], 5, 2.0, "emg")
+        [QualitySpan("EMG", "Ch2", "clipped", 3, 6)], 5, 2.0, "emg", labels=two.stages)
+    assert carry_notes(emg, 1.0, two)[1:3] == ["EMG clipped"] * 2  # NREM windows: no verdict
     assert carry_notes(["", "EMG flat: scored from EEG alone"], 4.0, one)[3:9] == [
         "", "EMG flat: scored from EEG alone", "EMG flat: scored from EEG alone",
         "EMG flat: scored from EEG alone", "EMG flat: scored from EEG alone", ""]
+
+
+def test_a_window_labelled_a_state_gets_no_artifact_verdict():
+    """At 2-s epochs a window with one flat second took its label (NREM) from the sound one,
+    and its note said "EEG flat: Artifact"; the verdict is now written only where it holds."""
+    import numpy as np
+    from sleepscorer_model.quality import note_column, signal_record
+
+    from sleepscorer.hypnogram import Hypnogram, Source
+    from sleepscorer.stages import Stage
+
+    signal = signal_record([QualitySpan("EEG", "Ch1", "flat", 3, 6)], "both")
+    hyp = Hypnogram.from_arrays(np.array([Stage.NREM, Stage.NREM, Stage.ARTIFACT, Stage.NREM,
+                                          Stage.NREM]), 2.0, sources=np.full(5, Source.MODEL, np.int8))
+    assert note_column(signal, hyp) == ["", "EEG flat", "EEG flat: Artifact", "", ""]
