@@ -37,7 +37,7 @@ from sleepscorer_model.weights import LoadedModel, resolve_model
 from sleepscorer.epoch_windows import mean_probabilities
 from sleepscorer.errors import ModelError
 from sleepscorer.hypnogram import Hypnogram
-from sleepscorer.io.recording import MIN_SIGNAL_RATE, Recording, too_slow_to_score
+from sleepscorer.io.recording import MIN_SIGNAL_RATE, NO_EMG_NOTE, Recording, too_slow_to_score
 from sleepscorer.stages import BASE_EPOCH, Stage
 
 MODALITIES = ("both", "eeg", "emg")
@@ -89,7 +89,7 @@ def choose_modality(recording: Recording, requested: str, model_modalities: tupl
         warnings.append("this model uses EEG only")
     if modality == "both" and not has["emg"]:
         modality = "eeg"
-        warnings.append("no EMG channel: scored from EEG alone")
+        warnings.append(NO_EMG_NOTE)  # the recording's own words, so an output says it once
     if modality == "both" and not has["eeg"]:
         modality = "emg"
         warnings.append("no EEG channel: scored from EMG alone")

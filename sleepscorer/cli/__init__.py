@@ -1,7 +1,9 @@
 """The `sleepscorer` command: a thin shell over the core, one module per subcommand.
 
 `sleepscorer` alone or with a PATH opens the desktop app; named subcommands run headless.
-Every `SleepScorerError` becomes one line `error: PATH: problem` and exit status 2.
+Every `SleepScorerError` becomes one line `error: PATH: problem` and exit status 2. An
+argument no command can use is refused while parsing by its type (cli/arguments), as
+`error: argument X: problem` after the usage, also status 2.
 
 Building the parser imports every command module, so a command module imports nothing
 heavy at its top or in `register`: torch, the model code and the GUI are imported inside
@@ -18,6 +20,7 @@ import errno
 import importlib
 import os
 import sys
+from typing import NoReturn
 
 from sleepscorer.errors import SleepScorerError
 
@@ -36,10 +39,19 @@ COMMAND_MODULES = [
 ]
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, its refusals in the form of every other error: a line that starts
+    with `error:` (after the usage), so a bad argument reads as a bad file does."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from sleepscorer import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="sleepscorer",
         description="Rodent EEG/EMG sleep scoring. Without a command, opens the desktop app.",
     )

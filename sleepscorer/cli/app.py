@@ -7,6 +7,8 @@ import argparse
 import os
 import sys
 
+from sleepscorer.cli.arguments import named_path
+
 
 def check_display(command: str) -> None:
     """A clear error instead of Qt's abort (signal 6) where no display can be opened."""
@@ -41,7 +43,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     gui = subparsers.add_parser("gui", help="open the desktop app (optionally a recording)")
-    gui.add_argument("path", nargs="?", help="recording file or folder to open")
+    gui.add_argument("path", nargs="?", type=named_path, help="recording file or folder to open")
     gui.set_defaults(func=_gui)
     demo = subparsers.add_parser("demo", help="open the bundled 29-min mouse recording and "
                                               "score it")

@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from sleepscorer.cli.arguments import named_path
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -19,13 +21,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "in our CSV; every label of other formats) and the signal around them to "
                     "the corrections folder DIR. Model-only labels are never used; a "
                     "recording exported to DIR before is replaced, not added twice.")
-    p.add_argument("recording", type=Path, metavar="RECORDING",
+    p.add_argument("recording", type=named_path, metavar="RECORDING",
                    help="the recording the labels belong to (EDF/BDF, .mat, Open Ephys folder)")
-    p.add_argument("labels", type=Path, metavar="LABELS",
+    p.add_argument("labels", type=named_path, metavar="LABELS",
                    help="its labels: our CSV (as corrected in the app), AccuSleep CSV or .mat, "
                         "or BIDS events.tsv")
-    p.add_argument("--out", required=True, type=Path, metavar="DIR", help="corrections folder")
-    p.add_argument("--base", type=Path, default=None, metavar="MODEL",
+    p.add_argument("--out", required=True, type=named_path, metavar="DIR",
+                   help="corrections folder")
+    p.add_argument("--base", type=named_path, default=None, metavar="MODEL",
                    help="model the corrections are for (default: the bundled model)")
     p.add_argument("--file-epoch-length", "--epoch-length", dest="epoch_length", type=float,
                    default=None, metavar="S",
@@ -38,12 +41,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Fine-tune a model on corrections folders and write OUT.safetensors with "
                     "its card. The new model is kept only if it beats the base model on a "
                     "held-out part of the corrections; the base file is never changed.")
-    f.add_argument("corrections", nargs="+", type=Path, metavar="CORRECTIONS",
+    f.add_argument("corrections", nargs="+", type=named_path, metavar="CORRECTIONS",
                    help="corrections folders written by export-corrections (or the app's "
                         "Model > Export corrections)")
-    f.add_argument("--base", type=Path, default=None, metavar="MODEL",
+    f.add_argument("--base", type=named_path, default=None, metavar="MODEL",
                    help="model to start from (default: the bundled model)")
-    f.add_argument("--out", required=True, type=Path, metavar="MODEL",
+    f.add_argument("--out", required=True, type=named_path, metavar="MODEL",
                    help="file to write (.safetensors); models in the user models folder "
                         "(<user data dir>/SleepScorer/models) are offered in the app")
     f.add_argument("--epochs", type=int, default=None, help="passes over the corrections at "

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import argparse
 
+from sleepscorer.cli.arguments import named_path, rate_hz
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("info", help="show a recording's channels, rates and warnings, "
                                                 "or a model file's card")
-    parser.add_argument("path", help="EDF/BDF, .mat, Open Ephys folder or .continuous, "
-                                     "CSV/Parquet, or a model (.safetensors)")
-    parser.add_argument("--rate", type=float, default=None,
+    parser.add_argument("path", type=named_path,
+                        help="EDF/BDF, .mat, Open Ephys folder or .continuous, CSV/Parquet, or "
+                             "a model (.safetensors)")
+    parser.add_argument("--rate", type=rate_hz, default=None, metavar="HZ",
                         help="sampling rate in Hz (needed for CSV/Parquet tables)")
     parser.set_defaults(func=run)
 
@@ -23,16 +26,15 @@ def hms(seconds: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from sleepscorer.io import load_recording
 
-    weights = Path(args.path).with_suffix(".safetensors")
-    if str(args.path).lower().endswith(".json") and weights.exists():
-        return show_model(str(weights))  # a model's card: shown from the model it describes
-    if str(args.path).endswith(".safetensors"):
-        return show_model(args.path)
-    recording = load_recording(args.path, rate=args.rate)
+    path = args.path
+    if path.suffix.lower() == ".json" and path.with_suffix(".safetensors").exists():
+        # a model's card: shown from the model it describes (`.`, `/` have no suffix to swap)
+        return show_model(str(path.with_suffix(".safetensors")))
+    if path.name.endswith(".safetensors"):
+        return show_model(str(path))
+    recording = load_recording(path, rate=args.rate)
     print(f"file:       {recording.source}")
     print(f"duration:   {hms(recording.duration_s)} ({recording.duration_s:g} s, "
           f"every channel)")

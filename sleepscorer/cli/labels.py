@@ -12,14 +12,16 @@ import argparse
 import shlex
 import sys
 
+from sleepscorer.cli.arguments import named_path
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "convert-labels",
         help="convert labels (our CSV, AccuSleep CSV, BIDS events.tsv, .mat) to our CSV",
         description="Write OUT as our CSV, or as BIDS events.tsv when OUT ends with events.tsv.")
-    parser.add_argument("input", help="label file to read")
-    parser.add_argument("output", help="file to write (.csv, or *events.tsv)")
+    parser.add_argument("input", type=named_path, help="label file to read")
+    parser.add_argument("output", type=named_path, help="file to write (.csv, or *events.tsv)")
     parser.add_argument("--file-epoch-length", type=float, default=None, metavar="S",
                         help="epoch length in s of an input that does not record it (AccuSleep "
                              "CSV, .mat; default 1); files that record theirs keep it")
@@ -36,8 +38,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from sleepscorer_model.quality import carry_notes
 
     from sleepscorer.cli.score import check_epoch_length
@@ -74,13 +74,13 @@ def run(args: argparse.Namespace) -> int:
     if hyp.covering_epoch_length:
         notes.append(f"if its epochs are {hyp.covering_epoch_length:g} s, run: "
                      f"{retry_command(args, hyp.covering_epoch_length, len(hyp))}")
-    column = read_note_column(Path(args.input))  # bad-signal notes of our CSV: kept
+    column = read_note_column(args.input)  # bad-signal notes of our CSV: kept
     if bids and column and any(column[0]):
         notes.append(f"{args.input}: its note column (bad-signal epochs) is not written: BIDS "
                      "events have no notes; write a .csv to keep it")
     for warning in notes:
         print(f"warning: {warning}", file=sys.stderr)
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
     if bids:
         for note in write_bids_events(hyp, args.output):
             print(f"warning: {note}", file=sys.stderr)
@@ -95,7 +95,8 @@ def retry_command(args: argparse.Namespace, file_epoch_length: float, n_epochs: 
     length in seconds, whatever the epochs) and writes the same output epochs, to a new file
     (this run's output holds a person's labels: it would not be replaced)."""
     duration = args.duration if args.duration is not None else n_epochs * (args.epoch_length or 1.0)
-    words = ["sleepscorer", "convert-labels", args.input, _beside(args.output, file_epoch_length),
+    words = ["sleepscorer", "convert-labels", str(args.input),
+             _beside(str(args.output), file_epoch_length),
              "--file-epoch-length", f"{file_epoch_length:g}", "--duration", f"{duration:g}"]
     if args.epoch_length is not None:
         words += ["--epoch-length", f"{args.epoch_length:g}"]

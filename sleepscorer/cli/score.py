@@ -12,6 +12,7 @@ import math
 import sys
 from pathlib import Path
 
+from sleepscorer.cli.arguments import named_path, rate_hz
 from sleepscorer.cli.batch import (
     SCORED_KINDS,
     Interrupted,
@@ -33,19 +34,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "our label CSV (stage, confidence, source=model, class probabilities). "
                     "With one input, OUT is the CSV file (or an existing folder); with several, "
                     f"OUT is a folder and each result is named NAME{OUTPUT_SUFFIX}.")
-    p.add_argument("paths", nargs="+", metavar="PATH", type=Path,
+    p.add_argument("paths", nargs="+", metavar="PATH", type=named_path,
                    help="recording file(s), Open Ephys folder(s) or folder(s) of recordings")
     p.add_argument("--recursive", "-r", action="store_true",
                    help="also look for recordings in sub-folders of folder arguments")
     p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                    help="score N recordings at once in separate processes (default 1)")
-    p.add_argument("-o", "--out", required=True, type=_named_path, metavar="OUT",
+    p.add_argument("-o", "--out", required=True, type=named_path, metavar="OUT",
                    help="CSV file or folder (made if it does not exist)")
     p.add_argument("--modality", choices=("both", "eeg", "emg"), default="both",
                    help="signals to score from (default both; EEG-only recordings use eeg)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                    help="where to run the model (default auto: GPU if available)")
-    p.add_argument("--model", type=Path, default=None, metavar="FILE",
+    p.add_argument("--model", type=named_path, default=None, metavar="FILE",
                    help="a .safetensors model file (default: the bundled model)")
     p.add_argument("--epoch-length", type=float, default=1.0, metavar="S",
                    help="seconds per output epoch (default 1); 1-s scores are averaged")
@@ -53,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="name of the EEG channel, when names do not tell (e.g. Channel1); "
                         "in a batch, files without a channel of that name keep their own names")
     p.add_argument("--emg", metavar="CHANNEL", default=None, help="name of the EMG channel")
-    p.add_argument("--rate", type=float, default=None, metavar="HZ",
+    p.add_argument("--rate", type=rate_hz, default=None, metavar="HZ",
                    help="sampling rate in Hz of CSV/Parquet/TSV tables (they do not store it)")
     p.add_argument("--allow-rem-from-wake", action="store_true",
                    help="keep REM that no NREM precedes (narcolepsy / cataplexy models); by "
@@ -69,7 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-lab-gate", action="store_true",
                    help="with a fine-tuned --model: use it on every recording, also on those "
                         "that do not look like its lab (by default they go to its parent)")
-    p.add_argument("--calibrate", type=Path, default=None, metavar="LABELS",
+    p.add_argument("--calibrate", type=named_path, default=None, metavar="LABELS",
                    help="a label file of this one recording (any format convert-labels reads): "
                         "its epochs choose the recording's scaling when they cover 2 min and two "
                         "states; for a file that is almost all one state, label a few minutes")
@@ -78,13 +79,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "(AccuSleep, .mat; default 1, and a file that fits the recording only "
                         "at a longer one is refused until this is given)")
     p.set_defaults(func=run)
-
-
-def _named_path(text: str) -> Path:
-    """Refuses an empty name: `-o "$OUT"` with OUT unset wrote into the current folder."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("is empty; name a CSV file or a folder")
-    return Path(text)
 
 
 def roles_from(args: argparse.Namespace) -> dict:
@@ -97,11 +91,25 @@ def roles_from(args: argparse.Namespace) -> dict:
             raise SleepScorerError(None, f"{flag} {name!r} is an empty channel name; give the "
                                          f"channel's name (e.g. {flag} {flag[2:].upper()}2){listed}")
     if args.eeg and args.emg and args.eeg.strip() == args.emg.strip():
+        _check_channel_exists(args)  # a name no channel has is said as `--eeg NAME` says it
         listed = _channels_of(args.paths[0], args.rate) if len(args.paths) == 1 else ""
         raise SleepScorerError(None, f"--eeg and --emg both name channel {args.eeg!r}; EEG and "
                                      f"EMG must be different channels{listed}")
     return {name: kind for name, kind in ((args.eeg, ChannelKind.EEG), (args.emg, ChannelKind.EMG))
             if name}
+
+
+def _check_channel_exists(args: argparse.Namespace) -> None:
+    """The error `--eeg NAME` alone gives when the one recording has no channel NAME. Why:
+    `--eeg EEG --emg EEG` on a file of EEG1 and EMG said both flags named channel 'EEG', as if
+    there were one; a batch is left alone (files without the name keep their own names)."""
+    from sleepscorer.io import load_recording
+    from sleepscorer.io.discover import is_openephys_folder
+    from sleepscorer.io.recording import ChannelKind
+
+    path = args.paths[0]
+    if len(args.paths) == 1 and (path.is_file() or is_openephys_folder(path)):
+        load_recording(path, rate=args.rate, roles={args.eeg: ChannelKind.EEG})
 
 
 def _channels_of(path: Path, rate: float | None) -> str:
@@ -142,18 +150,10 @@ def check_epoch_length(value: float, option: str = "--epoch-length") -> float:
     return value
 
 
-def check_rate(value: float | None) -> float | None:
-    if value is not None and (not math.isfinite(value) or not 1 <= value <= 1e6):
-        raise SleepScorerError(None, f"--rate {value:g} is not a sampling rate; give it in Hz "
-                                     "(e.g. --rate 512)")
-    return value
-
-
 def run(args: argparse.Namespace) -> int:
     from sleepscorer.io.outputs import check_output_file, check_output_folder
 
     check_epoch_length(args.epoch_length)
-    check_rate(args.rate)
     roles_from(args)
     if args.jobs < 1:
         raise SleepScorerError(None, f"--jobs {args.jobs} must be at least 1")

@@ -12,7 +12,8 @@ import argparse
 import os
 import platform
 import sys
-from pathlib import Path
+
+from sleepscorer.cli.arguments import named_path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                         help="where to run the model (default: auto, a GPU when there is one)")
-    parser.add_argument("--keep", metavar="DIR", type=Path,
+    parser.add_argument("--keep", metavar="DIR", type=named_path,
                         help="write the CSV into DIR and keep it (default: a temporary folder)")
     parser.add_argument("--no-qt", action="store_true",
                         help="skip the Qt check (for machines without Qt's system libraries)")

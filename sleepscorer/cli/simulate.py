@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sleepscorer.cli.arguments import named_path
 from sleepscorer.errors import SleepScorerError
 
 
@@ -18,7 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "simulate", help="write simulated labelled EEG/EMG recordings (EDF + labels CSV)",
         description="Simulate rodent EEG/EMG with known 1-s labels; state sequences follow "
                     "real expert hypnograms (MSSV semi-Markov sampler).")
-    p.add_argument("out_dir", metavar="OUT_DIR", help="folder to write into (created if needed)")
+    p.add_argument("out_dir", type=named_path, metavar="OUT_DIR",
+                   help="folder to write into (created if needed)")
     p.add_argument("--hours", type=float, default=1.0, help="length of each recording (default 1)")
     p.add_argument("--rate", type=float, default=512.0, help="sampling rate in Hz (default 512)")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same files)")

@@ -8,6 +8,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from sleepscorer.cli.arguments import named_path
 from sleepscorer.errors import SleepScorerError
 
 
@@ -17,9 +18,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Time in each state (total, per hour, light/dark when a start time is "
                     "known), bout counts and mean durations, transitions, sleep and REM "
                     "latency; with --recording also per-state EEG power spectra.")
-    parser.add_argument("labels", nargs="+", help="label files (our CSV, AccuSleep CSV, BIDS "
-                                                  "events.tsv, .mat sleep_scores)")
-    parser.add_argument("-o", "--out", default=None,
+    parser.add_argument("labels", nargs="+", type=named_path,
+                        help="label files (our CSV, AccuSleep CSV, BIDS events.tsv, .mat "
+                             "sleep_scores)")
+    parser.add_argument("-o", "--out", type=named_path, default=None,
                         help="write the figures to this .csv or .json file (one labels file: "
                              "every table; several: one row per file and state in CSV, a list "
                              "in JSON)")
@@ -34,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="per-hour bins (in --out) from clock hour to clock hour, the first "
                              "and last partial, instead of hours from the recording's start; "
                              "needs a start time (--start-time or --recording)")
-    parser.add_argument("--recording", default=None,
+    parser.add_argument("--recording", type=named_path, default=None,
                         help="the recording the labels are for (one labels file): its start "
                              "time, per-state EEG power spectra, and the states during and after "
                              "each stimulation train when it has a trigger channel (in --out .json)")
@@ -68,11 +70,12 @@ def run(args: argparse.Namespace) -> int:
     start_time = _start_time(args.start_time)
     if args.recording and len(args.labels) > 1:
         raise SleepScorerError(None, "--recording goes with one labels file; give one")
-    out = Path(args.out) if args.out else None
+    out = args.out
     if out is not None and out.suffix.lower() not in (".csv", ".json"):
         raise SleepScorerError(out, "--out must end with .csv or .json")
-    if out is not None:  # before any reading: not an input (the recording included), a device...
-        check_output_file(out, [*args.labels, *([args.recording] if args.recording else [])])
+    inputs = [*args.labels, *([args.recording] if args.recording else [])]
+    if out is not None:  # before any reading: not an input, a device, a label file, a record...
+        check_output_file(out, inputs, replaces="statistics")
     spectrogram = None
     duration = None
     if args.recording:
@@ -106,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
     if note := unused_length_note(read, args.epoch_length, "--file-epoch-length"):
         print(f"  warning: {note}")
     if out is not None:
+        check_output_file(out, inputs, replaces="statistics")  # still safe after the reading
+        replacing = out.is_file() and out.stat().st_size > 0  # an earlier statistics output
         if len(results) == 1 and stimulation is not None and out.suffix.lower() == ".json":
             write_text_atomic(out, json.dumps({**statistics_dict(results[0][1]),
                                                "stimulation": stimulation}, indent=1))
@@ -116,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
                                               for p, s in results], indent=1))
         else:
             _write_many_csv(results, out)
-        print(f"wrote {out}")
+        print(f"wrote {out}{', replacing the earlier output there' if replacing else ''}")
     return 0
 
 

@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from sleepscorer.cli.arguments import named_path, number
 from sleepscorer.cli.scoring import live, whole_line
 from sleepscorer.errors import SleepScorerError
 
@@ -35,22 +36,16 @@ def _arch(name: str) -> str:
     return name
 
 
-def _number(parse, ok, rule: str, what: str):  # noqa: ANN001, ANN202
-    """An argparse type: `parse` the text and check it. Why: --epochs 0 wrote an untrained
-    model, and --batch-size 0 or --val-fraction 1 ended in tracebacks."""
-    def read(text: str):  # noqa: ANN202
-        try:
-            value = parse(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
-        if not ok(value):
-            raise argparse.ArgumentTypeError(f"{text} must be {rule}")
-        return value
-    return read
+def _pair(text: str) -> str:
+    """REC=LABELS or FOLDER, no part of it empty (`named_path`'s rule): an empty part
+    (`"$REC=$LABELS"` with a variable unset) was read as the current folder."""
+    for part in text.split("=", 1):
+        named_path(part)
+    return text
 
 
-_at_least_one = _number(int, lambda v: v >= 1, "at least 1", "a whole number")
-_fraction = _number(float, lambda v: 0.0 <= v < 1.0, "at least 0 and below 1", "a number")
+_at_least_one = number(int, lambda v: v >= 1, "at least 1", "a whole number")
+_fraction = number(float, lambda v: 0.0 <= v < 1.0, "at least 0 and below 1", "a number")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,11 +54,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Train a model on labelled recordings and write OUT.safetensors with its "
                     "model card (OUT.json).\n\n" + PAIRS_HELP)
-    p.add_argument("pairs", nargs="+", metavar="REC=LABELS|FOLDER", help="see above")
+    p.add_argument("pairs", nargs="+", type=_pair, metavar="REC=LABELS|FOLDER", help="see above")
     p.add_argument("--arch", type=_arch, default="sdreamer-seq", metavar="ARCH",
                    help="network to train (default sdreamer-seq; an unknown name lists "
                         "the known ones)")
-    p.add_argument("-o", "--out", required=True, type=Path, metavar="FILE",
+    p.add_argument("-o", "--out", required=True, type=named_path, metavar="FILE",
                    help="weights file to write (.safetensors)")
     p.add_argument("--epochs", type=_at_least_one, default=30,
                    help="passes over the data (default 30)")

@@ -88,12 +88,13 @@ def select_epochs(n_epochs: int, epoch_length: float, start_s: float | None = No
     if np.isfinite(start) and start >= end:
         raise ValueError(f"--from {start:g} s is beyond the {end:g} s both files cover")
     if not (np.isfinite(start) and np.isfinite(stop)) or start < 0 or stop <= start:
-        raise ValueError(f"the range {start:g}-{stop:g} s is empty; --from must be at least 0 "
-                         "and before --to")
+        raise ValueError(f"the range from {start:g} s to {stop:g} s is empty; --from must be "
+                         "at least 0 and before --to")
     first = int(np.ceil(start / epoch_length - 1e-9))
     last = min(int(np.floor(stop / epoch_length + 1e-9)), n_epochs) - 1
     if last < first:
-        raise ValueError(f"no whole {epoch_length:g}-s epoch lies within {start:g}-{stop:g} s")
+        raise ValueError(f"no whole {epoch_length:g}-s epoch lies in the range from {start:g} s "
+                         f"to {stop:g} s; widen it")
     mask = np.zeros(n_epochs, bool)
     mask[first:last + 1] = True
     n_excluded = 0

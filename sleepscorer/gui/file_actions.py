@@ -297,7 +297,7 @@ class FileActions(ExportActions, QObject):
         self.w.model_panel.show_result(result.model_name, str(result.device_used),
                                        str(getattr(result, "modality", "both")))
         low = int(session.review.low_confidence_mask().sum())  # where N stops
-        notes = list(getattr(result, "warnings", []))
+        notes = [n for n in getattr(result, "warnings", []) if n not in self.file_notes]  # once
         flat = getattr(result, "flat_channels", set())  # the gate's flat lines replace the reader's
         self.w.warnings.replace_source(self.path.name, backend.without_flat_notes(
             notes=self.file_notes, names=flat))

@@ -48,9 +48,10 @@ def load_recording(path: str | Path, rate: float | None = None,
     The content's magic bytes win over the suffix: an EDF named .mat is read as EDF, with
     a warning saying so (`io.sniff`); a 0-byte file is refused as empty, whatever its name.
 
-    `rate` is needed (and only used) for CSV/Parquet tables. `roles` overrides channel
-    kinds by channel name, e.g. {"Channel1": ChannelKind.EEG}; a channel named for EEG or
-    EMG there is the one scored in that role (`Recording.chosen`).
+    `rate` is needed (and only used) for CSV/Parquet tables; given for another file, a
+    warning says that the file's own rate is used (it was ignored without a word). `roles`
+    overrides channel kinds by channel name, e.g. {"Channel1": ChannelKind.EEG}; a channel
+    named for EEG or EMG there is the one scored in that role (`Recording.chosen`).
     """
     path = Path(path)
     if not path.exists():
@@ -70,7 +71,7 @@ def load_recording(path: str | Path, rate: float | None = None,
             raw, start, notes, merged = _read(path, suffix, rate, roles)
             if content:
                 notes.insert(0, misnamed_note(path, kind))
-            return assemble(path, raw, start, notes, merged, chosen=roles)
+            recording = assemble(path, raw, start, notes, merged, chosen=roles)
     except RecordingError:
         raise
     except PermissionError as exc:
@@ -87,6 +88,13 @@ def load_recording(path: str | Path, rate: float | None = None,
         detail = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise RecordingError(path, f"cannot read this file ({type(exc).__name__}: {detail}); "
                                    "it is damaged or not in a supported layout") from None
+    if rate is not None and suffix not in TABLE_SUFFIXES:  # said: `score x.edf --rate 100`
+        recording.warnings.append(f"--rate {rate:g} is not used: this file stores its own "
+                                  f"sampling rate, and that is used ({recording.rates_text()})")
+    return recording
+
+
+TABLE_SUFFIXES = (".csv", ".parquet", ".tsv")  # tables of samples: no rate of their own
 
 
 def check_roles(path: Path, names: list[str], roles: dict[str, ChannelKind] | None) -> None:
@@ -123,7 +131,7 @@ def _read(path: Path, suffix: str, rate: float | None,
 
         raw, start, notes = read_mat(path)
         check_roles(path, [c.name for c in raw], roles)
-    elif suffix in (".csv", ".parquet", ".tsv"):
+    elif suffix in TABLE_SUFFIXES:
         from sleepscorer.io.tabular import read_table
 
         raw, start, notes = read_table(path, rate, keep=tuple(roles or ()),

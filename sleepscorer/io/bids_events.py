@@ -1,4 +1,4 @@
-"""BIDS events.tsv (onset, duration, stage) laid onto an epoch grid.
+"""BIDS events.tsv (onset, duration, stage or trial_type) laid onto an epoch grid.
 
 An events table is either a list of epochs (every row one scoring epoch, as MSSV's 4-s rows)
 or a list of bouts of any length (BIDS's usual form). Only the first says how long an epoch
@@ -8,6 +8,9 @@ when none is asked for): their common divisor is no epoch length (boundaries at 
 is left out, as a recording's is (`stages.n_epochs`), so time in state never gains seconds.
 An optional `source` column (model, expert, imported, as our CSV) says who set each row's
 label; without it every label is a person's (imported), as in files of other tools (MSSV).
+The stages are in `stage` (ours, MSSV's) or else in `trial_type`, BIDS's standard column for
+what an event is, read alike (a file calling its stages trial_type was refused as "not a
+label file" while `info` said it held sleep labels).
 Must not know about recordings' signals or Qt.
 """
 
@@ -25,12 +28,39 @@ from sleepscorer.io.label_tables import (
     MSSV_STAGES,
     column,
     floats,
-    format_number,
+    missing_rows_note,
+    read_table,
+    shown,
     sources_from_names,
 )
 from sleepscorer.stages import BASE_EPOCH, LABEL_DTYPE, Stage
 
 _ON_GRID = 1e-6  # a time within this many epochs of a grid line is on it (float rounding)
+_ROW = "event row"  # how errors name a row of an events table
+
+
+def stage_column(header: list[str]) -> str | None:
+    """The column an events table (onset, duration) holds its stages in: `stage`, else
+    `trial_type`; None when it is no events table of stages."""
+    if not {"onset", "duration"} <= set(header):
+        return None
+    return next((name for name in ("stage", "trial_type") if name in header), None)
+
+
+def trial_type_problem(path: Path) -> str | None:
+    """Why a table with a `trial_type` column and no other stage column is not read as sleep
+    labels (e.g. "event row 1: trial_type 'go' is not a sleep stage; ..."), or None when the
+    label reader reads its stages. Why: `info` called a task's events "sleep labels" that
+    every label command then refused."""
+    try:
+        header, rows = read_table(path)
+        if stage_column(header) != "trial_type":
+            return ("it has no onset and duration columns, which BIDS events have (columns "
+                    f"{', '.join(header)})")
+        _stage_codes(path, header, rows)
+    except LabelsError as exc:
+        return exc.problem
+    return None
 
 
 def bids_from_rows(path: Path, header: list[str], rows: list[list[str]],
@@ -57,19 +87,23 @@ def bids_from_rows(path: Path, header: list[str], rows: list[list[str]],
 def _events(path: Path, header: list[str], rows: list[list[str]],
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(onsets, ends, stage codes, sources) in time order, every row checked; overlaps are
-    errors."""
-    onsets = floats(path, column(path, header, rows, "onset"), "onset")
-    durations = floats(path, column(path, header, rows, "duration"), "duration")
-    values = column(path, header, rows, "stage")
+    errors. The stages are checked first: a task's events (trial_type go, stop) are named as
+    no sleep stages, not as overlapping."""
+    codes = _stage_codes(path, header, rows)
+    onset_texts = column(path, header, rows, "onset", _ROW)
+    duration_texts = column(path, header, rows, "duration", _ROW)
+    onsets = floats(path, onset_texts, "onset")
+    durations = floats(path, duration_texts, "duration")
     with np.errstate(invalid="ignore"):  # NaN and inf are bad too
         bad = ~(np.isfinite(onsets) & (onsets >= 0)) | ~(np.isfinite(durations) & (durations > 0))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         if not (np.isfinite(onsets[i]) and onsets[i] >= 0):
-            raise LabelsError(path, f"event row {i + 1}: onset {format_number(onsets[i]) or 'empty'}"
+            raise LabelsError(path, f"{_ROW} {i + 1}: onset {shown(onsets[i], onset_texts[i])}"
                                     " is not a time >= 0 s; fix that row")
-        raise LabelsError(path, f"event row {i + 1}: duration {format_number(durations[i]) or 'empty'}"
-                                " must be a positive number of seconds; fix that row")
+        raise LabelsError(path, f"{_ROW} {i + 1}: duration "
+                                f"{shown(durations[i], duration_texts[i])} must be a positive "
+                                "number of seconds; fix that row")
     ends = onsets + durations
     order = np.argsort(onsets, kind="stable")
     overlap = np.flatnonzero(ends[order[:-1]] > onsets[order[1:]] + 1e-6 * durations[order[:-1]])
@@ -78,11 +112,21 @@ def _events(path: Path, header: list[str], rows: list[list[str]],
         raise LabelsError(path, f"event rows {a + 1} and {b + 1} overlap ({onsets[a]:g}-"
                                 f"{ends[a]:g} s and {onsets[b]:g}-{ends[b]:g} s); each moment "
                                 "needs one stage")
-    stage_of = {v: int(_stage_of(path, v)) for v in set(values)}
-    codes = np.array([stage_of[v] for v in values], dtype=LABEL_DTYPE)
-    sources = (sources_from_names(path, column(path, header, rows, "source"))
+    sources = (sources_from_names(path, column(path, header, rows, "source", _ROW))
                if "source" in header else np.full(len(codes), Source.IMPORTED, np.int8))
     return onsets[order], ends[order], codes[order], sources[order]
+
+
+def _stage_codes(path: Path, header: list[str], rows: list[list[str]]) -> np.ndarray:
+    """The stage of every row, from `stage_column`; the first value (in row order) that is
+    no stage is an error naming it and its row."""
+    name = stage_column(header)
+    values = column(path, header, rows, name, _ROW)
+    stage_of: dict[str, int] = {}
+    for i, value in enumerate(values):
+        if value not in stage_of:
+            stage_of[value] = int(_stage_of(path, value, name, i + 1))
+    return np.array([stage_of[v] for v in values], dtype=LABEL_DTYPE)
 
 
 def _epoch_table_length(onsets: np.ndarray, ends: np.ndarray) -> float | None:
@@ -124,6 +168,12 @@ def _onto_grid(path: Path, onsets: np.ndarray, ends: np.ndarray, codes: np.ndarr
     sources[stages == Stage.UNSCORED] = Source.NONE
     hyp = Hypnogram.from_arrays(stages, el, sources=sources)
     hyp.warnings = []
+    # an epoch no event touches has no row, as in our CSV (a part-covered one is voted on)
+    touch = np.zeros(n + 1, np.int64)
+    np.add.at(touch, np.minimum(np.floor(onsets / el + _ON_GRID).astype(np.int64), n), 1)
+    np.add.at(touch, np.minimum(np.ceil(ends / el - _ON_GRID).astype(np.int64), n), -1)
+    if (note := missing_rows_note(path, np.cumsum(touch)[:n] > 0, el)) is not None:
+        hyp.warnings.append(note)
     if len(off):
         hyp.warnings.append(
             f"{path}: {len(off)} event boundar{'y is' if len(off) == 1 else 'ies are'} not on the "
@@ -156,17 +206,26 @@ def _majority(onsets: np.ndarray, ends: np.ndarray, codes: np.ndarray, who: np.n
     return stage, (Source.MODEL if Source.MODEL in by else max(by))
 
 
-def _stage_of(path: Path, value: str) -> Stage:
+def _stage_of(path: Path, value: str, name: str, row: int) -> Stage:
+    """A stage name (as our CSV's) or MSSV code; else an error naming the row and value, in
+    words that fit the column (a task's trial_type is no unknown stage)."""
     text = value.strip()
     try:
         number = float(text)
     except ValueError:
         try:
             return Stage.from_name(text)
-        except ValueError as exc:
-            raise LabelsError(path, f"unknown stage {text!r}; use Wake, NREM, REM, MA, "
-                                    "Artifact or Unscored") from exc
-    if number in MSSV_STAGES:
+        except ValueError:
+            pass
+        number = None
+    if number is not None and number in MSSV_STAGES:
         return MSSV_STAGES[int(number)]
-    raise LabelsError(path, f"unknown stage code {text!r}; BIDS events use 1 Wake, 2 NREM, "
-                            "3 REM, 4 Artifact")
+    names = "use Wake, NREM, REM, MA, Artifact or Unscored"
+    codes = "BIDS events use 1 Wake, 2 NREM, 3 REM, 4 Artifact"
+    if name == "trial_type":
+        raise LabelsError(path, f"{_ROW} {row}: trial_type {text!r} is not a sleep stage; a "
+                                "trial_type column is read as sleep stages: "
+                                f"{names if number is None else codes}")
+    if number is None:
+        raise LabelsError(path, f"{_ROW} {row}: unknown stage {text!r}; {names}")
+    raise LabelsError(path, f"{_ROW} {row}: unknown stage code {text!r}; {codes}")

@@ -140,7 +140,8 @@ def passed_over(path: Path) -> str:
     otherwise: 'rec.edf.bak', 'rec'; a batch scores those, see `recording_format`), 'labels',
     'signal table' (scored when named on its own, with --rate), 'table' (another table),
     'sidecar' (a BIDS .json beside its .tsv) or 'other'. A .mat holding only `sleep_scores`
-    is 'labels'.
+    is 'labels', and so is a table the label reader reads as such (BIDS events whose
+    trial_type is stages; a task's are another table).
 
     Why: a batch called notes.txt a "table file" and passed over an extensionless file
     without a word."""
@@ -159,11 +160,19 @@ def passed_over(path: Path) -> str:
     if kind is not None:
         return "other"  # a bare HDF5 (.nwb, .h5) is not a format read here
     rows = _first_rows(path) if path.suffix.lower() in (".csv", ".tsv", ".txt") else []
-    if len(rows) < 2 or len(rows[0]) < 2 or len(rows[1]) != len(rows[0]):
+    header = {h.strip().lower() for h in rows[0]} if rows else set()
+    # one column is a table only when it is a label column (AccuSleep's brain_state), as
+    # `info` reads it: an AccuSleep label file was listed among "other files"
+    if len(rows) < 2 or len(rows[1]) != len(rows[0]) or (
+            len(rows[0]) < 2 and not header & LABEL_COLUMNS):
         return "other"  # prose, or not text: not a table
-    header = {h.strip().lower() for h in rows[0]}
-    if header & (LABEL_COLUMNS | {"trial_type"}):
+    if header & LABEL_COLUMNS:
         return "labels"
+    if "trial_type" in header:  # BIDS events: sleep labels when their trial_type is stages
+        from sleepscorer.io.bids_events import trial_type_problem
+
+        if not trial_type_problem(path):
+            return "labels"
     if header & SIGNAL_COLUMNS or any(kind_from_name(h) is not ChannelKind.OTHER for h in header):
         return "signal table"
     return "table"
@@ -174,7 +183,7 @@ def _first_rows(path: Path) -> list[list[str]]:
     import csv
 
     try:
-        with path.open(encoding="utf-8", errors="strict") as fh:
+        with path.open(encoding="utf-8-sig", errors="strict") as fh:
             lines = [ln for ln in (fh.readline(1 << 16) for _ in range(50)) if ln.strip()][:2]
     except (OSError, UnicodeDecodeError):
         return []

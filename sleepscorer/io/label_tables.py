@@ -24,12 +24,21 @@ from sleepscorer.stages import LABEL_DTYPE, Stage
 MSSV_STAGES: dict[int, Stage] = {1: Stage.WAKE, 2: Stage.NREM, 3: Stage.REM, 4: Stage.ARTIFACT}
 MAX_EPOCHS = 20_000_000  # 231 days of 1-s epochs: beyond this an onset is a typo, not a recording
 SUPPORTED = ("our CSV (epoch,onset_s,duration_s,stage,...)", "AccuSleep CSV (brain_state)",
-             "BIDS events.tsv (onset,duration,stage)", ".mat with sleep_scores")
+             "BIDS events.tsv (onset,duration,stage or trial_type)", ".mat with sleep_scores")
 
 
 def format_number(x: float) -> str:
     """A number as written in label files and messages: "" when not finite."""
     return "" if not math.isfinite(x) else f"{x:.10g}"
+
+
+NO_VALUE = ("", "n/a")  # a cell left empty (BIDS writes n/a), not a value such as nan or inf
+
+
+def shown(value: float, text: str) -> str:
+    """A cell as an error names it: the number, else the text as written ('nan', 'inf'),
+    else 'empty'. Why: a duration_s of nan was reported as "duration_s empty"."""
+    return format_number(value) or text or "empty"
 
 
 SIGNAL_COLUMNS = {"eeg", "emg"}  # a table of samples (AccuSleep layout), not of labels
@@ -72,14 +81,18 @@ def _delimiter(header_line: str) -> str:
     return "\t" if "\t" in header_line else ("," if "," in header_line else ";")
 
 
-def column(path: Path, header: list[str], rows: list[list[str]], name: str) -> list[str]:
-    """The stripped values of column `name` (which the header has) in every row."""
+def column(path: Path, header: list[str], rows: list[list[str]], name: str,
+           row_word: str = "row") -> list[str]:
+    """The stripped values of column `name` (which the header has) in every row; a row too
+    short to have it is an error naming that row (`row_word` N, as the caller's other
+    errors name rows)."""
     i = header.index(name)
-    try:
-        return [row[i].strip() for row in rows]
-    except IndexError as exc:
-        raise LabelsError(path, f"a row has no '{name}' value; the file is cut short or "
-                                "malformed") from exc
+    short = next((k for k, row in enumerate(rows) if len(row) <= i), None)
+    if short is not None:
+        raise LabelsError(path, f"{row_word} {short + 1} has no '{name}' value (it has "
+                                f"{len(rows[short])} of {len(header)} columns); the file is cut "
+                                "short or malformed, fix that row")
+    return [row[i].strip() for row in rows]
 
 
 def floats(path: Path, values: list[str], name: str) -> np.ndarray:
@@ -95,6 +108,9 @@ def from_codes(path: Path, codes: list[str] | np.ndarray, mapping: Mapping[int, 
     """One label per epoch from numeric codes (AccuSleep, .mat); unknown codes are Unscored,
     with a warning."""
     values = floats(path, list(codes), "stage") if not isinstance(codes, np.ndarray) else codes
+    if len(values) == 0:  # written out, it is a file every command refuses
+        raise LabelsError(path, "holds no epochs (a header and no labels); export the labels "
+                                "again")
     stages = np.full(len(values), Stage.UNSCORED, dtype=LABEL_DTYPE)
     unknown: Counter[str] = Counter()
     for i, v in enumerate(values):
@@ -122,10 +138,11 @@ def _epoch_length_of(path: Path, header: list[str], rows: list[list[str]]) -> fl
     """The one epoch length of our CSV's rows (1 s without a duration_s column)."""
     if "duration_s" not in header or not rows:
         return 1.0
-    durations = floats(path, column(path, header, rows, "duration_s"), "duration_s")
+    texts = column(path, header, rows, "duration_s")
+    durations = floats(path, texts, "duration_s")
     for i, d in enumerate(durations):
         if not np.isfinite(d) or d <= 0:
-            raise LabelsError(path, f"row {i + 1}: duration_s {format_number(d) or 'empty'} must be a "
+            raise LabelsError(path, f"row {i + 1}: duration_s {shown(d, texts[i])} must be a "
                                     "positive number of seconds; fix that row")
     el = float(durations[0])
     odd = np.flatnonzero(np.abs(durations - el) > 1e-6 * el)
@@ -141,16 +158,19 @@ def _positions(path: Path, header: list[str], rows: list[list[str]], el: float,
                ) -> tuple[np.ndarray, list[str]]:
     """Epoch index of every row, from `onset_s` (else `epoch`); checked, with notes."""
     notes: list[str] = []
-    epochs = floats(path, column(path, header, rows, "epoch"), "epoch")
-    onsets = (floats(path, column(path, header, rows, "onset_s"), "onset_s")
-              if "onset_s" in header else None)
+    epoch_texts = column(path, header, rows, "epoch")
+    epochs = floats(path, epoch_texts, "epoch")
+    onset_texts = column(path, header, rows, "onset_s") if "onset_s" in header else None
+    onsets = floats(path, onset_texts, "onset_s") if onset_texts is not None else None
     index = np.empty(len(rows), dtype=np.int64)
     for i, e in enumerate(epochs):
-        if onsets is not None and np.isfinite(onsets[i]):
+        # an empty onset_s leaves the row to its epoch; nan or inf is a bad onset
+        if onsets is not None and onset_texts[i].lower() not in NO_VALUE:
             at = onsets[i] / el
-            if onsets[i] < 0 or abs(at - round(at)) > 1e-3:
-                raise LabelsError(path, f"row {i + 1}: onset_s {onsets[i]:g} is not the start of "
-                                        f"a {el:g}-s epoch (a time >= 0 on the epoch grid)")
+            if not np.isfinite(at) or onsets[i] < 0 or abs(at - round(at)) > 1e-3:
+                raise LabelsError(path, f"row {i + 1}: onset_s {shown(onsets[i], onset_texts[i])} "
+                                        f"is not the start of a {el:g}-s epoch (a time >= 0 on "
+                                        "the epoch grid)")
             k = int(round(at))
             if np.isfinite(e) and e != k:
                 raise LabelsError(path, f"row {i + 1}: epoch {e:g} but onset_s {onsets[i]:g} "
@@ -158,8 +178,9 @@ def _positions(path: Path, header: list[str], rows: list[list[str]], el: float,
         elif np.isfinite(e) and e >= 0 and e == int(e):
             k = int(e)
         else:
-            raise LabelsError(path, f"row {i + 1}: epoch {format_number(e) or 'empty'} is not an epoch "
-                                    "number (0, 1, 2, ...) and there is no onset_s; fix that row")
+            raise LabelsError(path, f"row {i + 1}: epoch {shown(e, epoch_texts[i])} is not an "
+                                    "epoch number (0, 1, 2, ...) and there is no onset_s; fix "
+                                    "that row")
         if k >= MAX_EPOCHS:
             raise LabelsError(path, f"row {i + 1}: epoch {k} is {k * el / 86400:.0f} days into "
                                     "the recording; fix that row")
@@ -174,14 +195,23 @@ def _positions(path: Path, header: list[str], rows: list[list[str]], el: float,
         notes.append(f"{path}: the rows are not in time order; each was placed by its "
                      f"{'onset_s' if onsets is not None else 'epoch'}")
     n = int(index.max()) + 1 if len(index) else 0
-    missing = n - len(index)
-    if missing:
-        have = np.zeros(n, bool)
-        have[index] = True
-        first = int(np.flatnonzero(~have)[0])
-        notes.append(f"{path}: {missing} epoch(s) have no row (the first is epoch {first}, at "
-                     f"{first * el:g} s); they are Unscored")
+    have = np.zeros(n, bool)
+    have[index] = True
+    if (note := missing_rows_note(path, have, el)) is not None:
+        notes.append(note)
     return index, notes
+
+
+def missing_rows_note(path: Path, have: np.ndarray, el: float) -> str | None:
+    """The warning for epochs no row covers (`have` False), which stay Unscored; None when
+    every epoch has one. One text for our CSV and BIDS events: a gap in either is the same
+    thing to the person reading it."""
+    missing = np.flatnonzero(~have)
+    if not len(missing):
+        return None
+    first = int(missing[0])
+    return (f"{path}: {len(missing)} epoch(s) have no row (the first is epoch {first}, at "
+            f"{first * el:g} s); they are Unscored")
 
 
 def ours_from_rows(path: Path, header: list[str], rows: list[list[str]]) -> Hypnogram:

@@ -24,7 +24,7 @@ import numpy as np
 from sleepscorer.errors import LabelsError, SleepScorerError
 from sleepscorer.hypnogram import Hypnogram, Source
 from sleepscorer.io.atomic import write_text_atomic
-from sleepscorer.io.bids_events import bids_from_rows
+from sleepscorer.io.bids_events import bids_from_rows, stage_column
 from sleepscorer.io.label_tables import (
     MSSV_STAGES,
     SUPPORTED,
@@ -228,7 +228,7 @@ def _read_labels(path: Path, n_epochs: int | None, epoch_length: float | None,
             codes = column(path, header, rows, "brain_state")
             hyp = from_codes(path, codes, mapping, untimed, "AccuSleep")
             own_length = False
-        elif {"onset", "duration", "stage"} <= set(header):
+        elif stage_column(header):  # BIDS events: stages in `stage`, else `trial_type`
             hyp = bids_from_rows(path, header, rows, epoch_length)
         elif {"epoch", "stage"} <= set(header):
             hyp = ours_from_rows(path, header, rows)
@@ -314,18 +314,18 @@ def read_bids_events(path: str | Path) -> Hypnogram:
     """A BIDS events.tsv as a Hypnogram at the file's own epoch length (e.g. 4 s), or at
     1 s when its rows are bouts of any length.
 
-    `stage` may be MSSV codes (1 Wake, 2 NREM, 3 REM, 4 Artifact) or stage names; epochs
-    no row covers stay Unscored, an incomplete last epoch is left out. A `source` column
-    (model, expert, imported) says who set each label; without it all are a person's. Convert with
-    `hyp.to_epoch_length(1.0)`.
+    `stage` (else BIDS's `trial_type`) may be MSSV codes (1 Wake, 2 NREM, 3 REM, 4 Artifact)
+    or stage names; epochs no row covers stay Unscored (a warning says which), an incomplete
+    last epoch is left out. A `source` column (model, expert, imported) says who set each
+    label; without it all are a person's. Convert with `hyp.to_epoch_length(1.0)`.
     """
     path = Path(path)
     if not path.is_file():
         raise LabelsError(path, "events file not found or not a regular file; check the path")
     header, rows = read_table(path)
-    if not {"onset", "duration", "stage"} <= set(header):
-        raise LabelsError(path, "a BIDS events.tsv needs columns onset, duration and stage "
-                                f"(found {', '.join(header) or 'none'})")
+    if not stage_column(header):
+        raise LabelsError(path, "a BIDS events.tsv needs columns onset, duration and stage or "
+                                f"trial_type (found {', '.join(header) or 'none'})")
     return bids_from_rows(path, header, rows)
 
 

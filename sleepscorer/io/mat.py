@@ -217,4 +217,15 @@ def read_sleep_scores(path: Path) -> np.ndarray:
     if arr is None or arr.dtype.kind not in "biuf":
         raise LabelsError(path, f"'sleep_scores' is {_describe(value)}, not numbers; save it "
                                 "as a numeric vector (0 Wake, 1 NREM, 2 REM, 3 MA)")
+    # an empty one was written out as a label file every command refuses, a 3x4 matrix read
+    # as 12 epochs in an order nobody chose
+    if arr.size == 0:
+        raise LabelsError(path, "'sleep_scores' is empty: the file holds no epochs; save the "
+                                "labels as a vector of one code per epoch (0 Wake, 1 NREM, "
+                                "2 REM, 3 MA)")
+    if sum(n > 1 for n in arr.shape) > 1:
+        shape = "x".join(str(n) for n in arr.shape)  # as MATLAB writes it: 3x4
+        raise LabelsError(path, f"'sleep_scores' is a {shape} matrix, not a vector; save "
+                                "the labels as one row or column with one code per epoch "
+                                "(0 Wake, 1 NREM, 2 REM, 3 MA)")
     return arr.astype(np.float64).ravel()

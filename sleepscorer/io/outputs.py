@@ -4,7 +4,8 @@
 FIFO or other non-regular file, an existing folder where a file is meant, or an existing file
 that holds someone's work (`_held_work`: a recording, labels not all set by a model, or any
 file SleepScorer did not write), and
-checks that its folder exists (or can be made) and is writable. `check_output_folder` does the
+checks that its folder exists (or can be made) and is writable; a result (statistics, a
+comparison) replaces only an earlier result of its kind (`replaces`). `check_output_folder` does the
 same for a folder of results; `check_model_output` for a weights file and its card.
 `distinct_names` gives batch outputs names that cannot collide.
 Every refusal is a `SleepScorerError` naming the output path.
@@ -105,12 +106,15 @@ def _unwritable(folder: Path) -> str | None:
 
 
 def check_output_file(out: str | Path, inputs: Sequence[str | Path] = (),
-                      create_parents: bool = True) -> Path:
+                      create_parents: bool = True, replaces: str | None = None) -> Path:
     """`out` if it is safe to (over)write as a file; else a `SleepScorerError`.
 
     Safe means: not an input (also through symlinks or hard links), not a device, FIFO,
     socket or folder, and its folder exists (or can be made when `create_parents`) and can
     be written. An existing regular output file is replaced (atomically) when written.
+    `replaces`: the kind of result written (a key of `RESULT_REPLACES`, e.g. "statistics"):
+    an existing file is then replaced only when it is an earlier result of that kind, or
+    empty (`_other_output`); None: any of SleepScorer's replaceable outputs (`_held_work`).
     """
     out = Path(out)
     if str(out) in ("", ".", "..") or out.name in ("", ".", ".."):
@@ -139,6 +143,11 @@ def check_output_file(out: str | Path, inputs: Sequence[str | Path] = (),
         if mode is not None and not os.access(out, os.W_OK):
             raise SleepScorerError(out, "exists and is read-only; choose another output path "
                                         "or make it writable")
+        other = _other_output(out, replaces) if mode is not None and replaces else None
+        if other:
+            raise SleepScorerError(out, f"exists and holds {other}; {RESULT_REPLACES[replaces]}"
+                                        ", so choose another output path (or move that file "
+                                        "away first)")
         held = _held_work(out) if mode is not None else None
         if held and held.startswith("a model ("):
             raise SleepScorerError(out, f"exists and holds {held}; a model is never replaced: "
@@ -220,22 +229,75 @@ def _our_json(path: Path) -> bool:
     comparison, a model card, a scoring record or a BIDS events sidecar. Anything else is
     someone's (a run of `compare -o notes.json` replaced a person's notes; `train` a card-named
     file)."""
+    return _our_json_kind(path) is not None
+
+
+def _our_json_kind(path: Path) -> str | None:
+    """Which of SleepScorer's JSON outputs `path` is (a key of `OUTPUT_KINDS`), or None."""
     import json
 
     if path.suffix.lower() != ".json":
-        return False
+        return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):
-        return False
+        return None
     rows = data if isinstance(data, list) and data else [data]
     if not all(isinstance(r, dict) for r in rows):
-        return False
-    return (all({"epoch_length_s", "total_s"} <= r.keys() for r in rows)  # statistics
-            or all({"epochs_compared", "kappa"} <= r.keys() for r in rows)  # comparison
-            or str(rows[0].get("format", "")).startswith("sleepscorer-model/")  # model card
-            or rows[0].get("kind") == RECORD_KIND  # io.provenance's record
-            or _our_sidecar(rows[0].get("stage")))
+        return None
+    if all({"epoch_length_s", "total_s"} <= r.keys() for r in rows):
+        return "statistics"
+    if all({"epochs_compared", "kappa"} <= r.keys() for r in rows):
+        return "comparison"
+    if str(rows[0].get("format", "")).startswith("sleepscorer-model/"):
+        return "card"
+    if rows[0].get("kind") == RECORD_KIND:  # io.provenance's record
+        return "record"
+    return "sidecar" if _our_sidecar(rows[0].get("stage")) else None
+
+
+# what each of SleepScorer's own outputs is called in a refusal
+OUTPUT_KINDS = {
+    "statistics": "statistics (an earlier stats --out or the app's export)",
+    "comparison": "a comparison (an earlier compare --out or the app's export)",
+    "labels": "labels scored by a model (a label file that score wrote)",
+    "record": "a scoring record (which model scored a label file)",
+    "card": "a model's card",
+    "sidecar": "a BIDS events sidecar",
+}
+# the results that replace only their own kind (check_output_file's `replaces`)
+RESULT_REPLACES = {"statistics": "statistics replace only earlier statistics",
+                   "comparison": "a comparison replaces only an earlier comparison"}
+
+
+def _other_output(path: Path, kind: str) -> str | None:
+    """What the existing file `path` holds when a result of `kind` must not replace it, or None
+    (an earlier result of that kind, or an empty file).
+
+    Why: `stats --out` and `compare --out` replaced a label file that `score` wrote, or its
+    scoring record, with a table: `_held_work` lets such model output be replaced, for `score`
+    to run again, and a result is no run of `score`."""
+    from sleepscorer.io.label_tables import read_header
+
+    held = _held_work(path)
+    if held:
+        return held
+    try:
+        if path.stat().st_size == 0:
+            return None
+    except OSError:
+        return None
+    found = _our_json_kind(path)
+    if found is None and path.suffix.lower() in (".csv", ".tsv", ".txt"):
+        try:
+            header = read_header(path)
+        except OSError:
+            header = []
+        found = "statistics" if any(header[:len(h)] == list(h) for h in OUR_TABLES) else \
+            "labels" if "stage" in header else None
+    if found == kind:
+        return None
+    return OUTPUT_KINDS.get(found, "a file SleepScorer did not write")
 
 
 def _our_sidecar(stage: object) -> bool:

@@ -84,6 +84,11 @@ class Channel:
         return len(self.data) / self.rate
 
 
+# the one wording of a missing EMG: the recording says it and so does a scoring of it, and
+# an output prints each warning once (a user trial found two sentences saying the same)
+NO_EMG_NOTE = "no EMG channel: EEG-only scoring (REM and wake are harder to tell apart)"
+
+
 @dataclass
 class Recording:
     """Channels of one recording session, each at its own sampling rate (`Channel.rate`).
@@ -170,8 +175,7 @@ class Recording:
         many = [self._many_note(kind, found) for kind in (ChannelKind.EEG, ChannelKind.EMG)
                 for found in [self.of_kind(kind)] if len(found) > 1]
         if self.emg is None:
-            return ["no EMG channel: EEG-only scoring (REM and wake are harder to tell apart)",
-                    *self._renamed_notes(), *many, *slow]
+            return [NO_EMG_NOTE, *self._renamed_notes(), *many, *slow]
         return [*self._renamed_notes(), *many, *slow]
 
     def _many_note(self, kind: ChannelKind, found: list[Channel]) -> str:

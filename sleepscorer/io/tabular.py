@@ -65,6 +65,7 @@ def _refuse_labels(path: Path, keep: tuple[str, ...]) -> None:
 
     Why: `score labels.csv --rate 512` said "no EEG column (found epoch, onset_s, ...); name
     the EEG column 'eeg'", as if the labels were a recording with a misnamed column."""
+    from sleepscorer.io.bids_events import trial_type_problem
     from sleepscorer.io.discover import file_contents
     from sleepscorer.io.label_tables import LABEL_COLUMNS, read_header
     from sleepscorer.io.sniff import labels_not_signals
@@ -80,6 +81,11 @@ def _refuse_labels(path: Path, keep: tuple[str, ...]) -> None:
             or any(kind_from_name(h) is not ChannelKind.OTHER for h in header)):
         return
     shown = ", ".join(header[:4]) + (", ..." if len(header) > 4 else "")
+    # BIDS events' trial_type is sleep labels only when the label reader reads it as such
+    # (a task's go/stop events were called "sleep labels" that `stats` then refused)
+    if not LABEL_COLUMNS & set(header) and (problem := trial_type_problem(path)):
+        raise RecordingError(path, f"this file holds events (columns {shown}), neither signals "
+                                   f"nor sleep labels: {problem}")
     raise RecordingError(path, labels_not_signals(f"columns {shown}"))
 
 

@@ -37,3 +37,41 @@ def test_score_refuses_an_empty_output_name(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["score", str(tmp_path), "-o", ""])
     assert "argument -o/--out: is empty" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [
+    ["info", ""],
+    ["stats", ""],
+    ["stats", "lab.csv", "--out", ""],
+    ["stats", "lab.csv", "--recording", " "],
+    ["compare", "", "b.csv"],
+    ["compare", "a.csv", "b.csv", "--out", ""],
+    ["compare", "a.csv", "b.csv", "--exclude-labelled", ""],
+    ["convert-labels", "", "out.csv"],
+    ["convert-labels", "lab.csv", ""],
+    ["score", "", "-o", "x.csv"],
+    ["score", "rec.edf", "-o", "x.csv", "--model", ""],
+    ["score", "rec.edf", "-o", "x.csv", "--calibrate", ""],
+    ["train", "", "-o", "m.safetensors"],
+    ["train", "rec.edf=", "-o", "m.safetensors"],
+    ["train", "data", "-o", ""],
+    ["export-corrections", "", "lab.csv", "--out", "corr"],
+    ["export-corrections", "rec.edf", "lab.csv", "--out", "corr", "--base", ""],
+    ["finetune", "", "--out", "m.safetensors"],
+    ["simulate", ""],
+    ["selftest", "--keep", ""],
+    ["gui", ""],
+])
+def test_an_empty_path_is_refused_by_every_command(tmp_path, monkeypatch, capsys, argv):
+    """QA: an empty path (`"$VAR"` unset) was read as the current folder: `score '' -o x.csv`
+    scanned it, `stats ''` said ".: is a folder", and `stats lab.mat --out ''` printed its
+    figures, wrote nothing and ended 0 without a word. Every path argument refuses it."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    errors = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith("error: argument ")
+    assert errors[0].endswith(": is empty; name a file (or folder)")
+    assert not list(tmp_path.iterdir())  # nothing written, nothing made

@@ -157,6 +157,18 @@ def test_a_batch_note_says_what_each_skipped_file_is(batch, tmp_path, capsys):
     assert "table file" not in err
 
 
+def test_a_batch_counts_an_accusleep_label_csv_as_a_label_file(batch, tmp_path, capsys):
+    """A QA pass: an AccuSleep label CSV (one `brain_state` column) was listed under "other
+    files" although `info` says it holds sleep labels."""
+    root, model = batch
+    (root / "broken.edf").unlink()
+    (root / "acc.csv").write_text("brain_state\n" + "1\n3\n2\n" * 20)
+    (root / "notes.txt").write_text("hi\n")
+    assert main(["score", str(root), "--out", str(tmp_path / "o"), "--model", str(model)]) == 0
+    err = capsys.readouterr().err
+    assert "note: not scored: 1 label file (acc.csv), 1 other file (notes.txt); " in err
+
+
 def test_links_that_lead_nowhere_are_named_and_the_rest_is_scored(batch, tmp_path, capsys):
     """A user trial: two links pointing at each other in a folder ended the batch in a
     traceback (nothing scored), and such a link named on its own was "file not found"."""

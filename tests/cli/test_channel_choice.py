@@ -67,3 +67,48 @@ def test_a_role_given_takes_the_channel_from_its_other_role(tmp_path, capsys):
     assert err.count("\n") == 1 and "--eeg '' is an empty channel name" in err
     assert "the channels of one.edf are EEG2, EMG" in err
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_name_no_channel_has_is_said_before_eeg_and_emg_are_called_the_same(tmp_path, capsys):
+    """QA: `--eeg EEG --emg EEG` on a file of EEG1 and EMG1 said "--eeg and --emg both name
+    channel 'EEG'", as if one existed; the missing name is said first, as `--eeg EEG` says it."""
+    from tests.flat_electrode import flat_eeg_edf
+
+    edf = flat_eeg_edf(tmp_path / "rec.edf", 200)
+    out = tmp_path / "x.csv"
+    alone = main(["score", str(edf), "--eeg", "EEG", "-o", str(out)])
+    said_alone = capsys.readouterr().err
+    assert alone == 2 and said_alone == (f"error: {edf}: no channel named 'EEG'; the channels "
+                                         "are EEG1, EMG1\n")
+    assert main(["score", str(edf), "--eeg", "EEG", "--emg", "EEG", "-o", str(out)]) == 2
+    assert capsys.readouterr().err == said_alone
+    assert main(["score", str(edf), "--eeg", "EMG1", "--emg", "EMG1", "-o", str(out)]) == 2
+    err = capsys.readouterr().err  # a channel that exists, named twice: the same-channel error
+    assert err.startswith("error: --eeg and --emg both name channel 'EMG1'")
+    assert "the channels of rec.edf are EEG1, EMG1" in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_an_eeg_only_recording_is_said_once_and_an_unused_rate_is_said(tmp_path, capsys):
+    """QA: an EEG-only table printed two warnings that said the same ("no EMG channel:
+    EEG-only scoring (...)" from the recording, "no EMG channel: scored from EEG alone" from
+    the model); and `score rec.edf --rate 100` ignored --rate without a word."""
+    from tests.flat_electrode import flat_eeg_edf
+
+    rate = 128
+    t = np.arange(120 * rate) / rate
+    eeg = 50 * np.sin(2 * np.pi * 2 * t) + 10 * np.random.default_rng(1).normal(size=t.size)
+    table = tmp_path / "eegonly.csv"
+    table.write_text("eeg\n" + "\n".join(f"{x:.3f}" for x in eeg) + "\n")
+    assert main(["score", str(table), "--rate", str(rate), "-o", str(tmp_path / "t_scored.csv"),
+                 "--device", "cpu"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("no EMG channel") == 1 and "scored from EEG alone" not in err
+    assert (f"warning: {table}: no EMG channel: EEG-only scoring (REM and wake are harder to "
+            "tell apart)\n") in err
+    assert "is not used" not in err  # a table's rate is the one given
+    edf = flat_eeg_edf(tmp_path / "rec.edf", 200)
+    assert main(["score", str(edf), "--rate", "100", "-o", str(tmp_path / "e_scored.csv"),
+                 "--device", "cpu"]) == 0
+    assert (f"warning: {edf}: --rate 100 is not used: this file stores its own sampling rate, "
+            "and that is used (256 Hz)\n") in capsys.readouterr().err

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from sleepscorer.cli import main
 from sleepscorer.hypnogram import Hypnogram, Source
@@ -61,11 +62,35 @@ def test_bad_ranges_and_files_are_one_line(tmp_path, capsys):
     assert main(["compare", truth, scored, "--from", "5000"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "beyond the 1800 s" in err and err.count("\n") == 1
-    assert main(["compare", truth, scored, "--from", "100", "--to", "50"]) == 2
-    assert "is empty" in capsys.readouterr().err
     assert main(["compare", truth, scored, "--exclude-labelled", scored]) == 2  # model labels
     err = capsys.readouterr().err
     assert "scored.csv" in err and "holds no epoch a person labelled" in err
+
+
+@pytest.mark.parametrize("extra, said", [
+    (["--from", "-5", "--to", "10"], "argument --from: -5 must be a number of seconds, at least 0"),
+    (["--from", "20", "--to", "10"], "argument --to: 10 must be above --from 20 (the range from "
+                                     "20 s to 10 s is empty)"),
+    (["--to", "0"], "argument --to: 0 must be a number of seconds above 0"),
+    (["--from", "nan"], "argument --from: nan must be"),
+])
+def test_a_range_that_cannot_hold_an_epoch_is_the_arguments_fault(tmp_path, capsys, extra, said):
+    """QA: `--from -5 --to 10` said "error: oe4.csv: the range -5-10 s is empty": the second
+    file blamed for the arguments, and a range that reads badly. Refused before any file is
+    read (while parsing, or for --to against --from, at the start of the command)."""
+    truth, scored = _files(tmp_path)
+    try:
+        code = main(["compare", truth, scored, *extra])
+    except SystemExit as stop:
+        code = stop.code
+    assert code == 2
+    err = capsys.readouterr().err
+    errors = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {said}")
+    assert "scored.csv" not in err and "Traceback" not in err
+    assert main(["compare", truth, scored, "--from", "1.5", "--to", "1.9"]) == 2  # no whole epoch
+    err = capsys.readouterr().err
+    assert err == "error: no whole 1-s epoch lies in the range from 1.5 s to 1.9 s; widen it\n"
 
 
 def test_the_apps_saved_session_names_the_labelled_epochs(tmp_path, capsys, monkeypatch):

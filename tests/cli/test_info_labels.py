@@ -148,3 +148,68 @@ def test_one_epoch_is_singular(tmp_path, capsys):
     two = tmp_path / "o2.csv"
     assert main(["convert-labels", str(src), str(two), "--n-epochs", "2"]) == 0
     assert f"wrote 2 epochs of 1 s to {two}" in capsys.readouterr().out
+
+
+def test_info_score_and_the_label_commands_agree_on_bids_trial_type(tmp_path, capsys):
+    """A QA pass: `info` and `score` called an events file with BIDS's `trial_type` column
+    "sleep labels" while `convert-labels`, `stats` and `compare` refused it as "not a label
+    file". Stages in trial_type are now read; a task's events are named as no sleep labels
+    by all of them."""
+    sleep = tmp_path / "sub-1_events.tsv"
+    sleep.write_text("onset\tduration\ttrial_type\n0\t4\tWake\n4\t4\tNREM\n8\t4\t3\n")
+    for command in (["info", str(sleep)], ["score", str(sleep), "-o", str(tmp_path / "s.csv")]):
+        _one_error_line(capsys, main(command), str(sleep), "holds sleep labels")
+    out = tmp_path / "ours.csv"
+    assert main(["convert-labels", str(sleep), str(out)]) == 0
+    assert [r.split(",")[3] for r in out.read_text().splitlines()[1:]] == ["Wake", "NREM", "REM"]
+    assert main(["stats", str(sleep)]) == 0
+    assert main(["compare", str(sleep), str(out)]) == 0
+    assert "agreement: 100.0%" in capsys.readouterr().out
+    task = tmp_path / "sub-1_task-go_events.tsv"
+    task.write_text("onset\tduration\ttrial_type\n0\t1\tgo\n0.5\t1\tstop\n")
+    said = "event row 1: trial_type 'go' is not a sleep stage"
+    for command in (["info", str(task)], ["score", str(task), "-o", str(tmp_path / "s.csv")]):
+        _one_error_line(capsys, main(command), str(task), "neither signals nor sleep labels: "
+                        + said)
+    _one_error_line(capsys, main(["convert-labels", str(task), str(tmp_path / "t.csv")]),
+                    f"{task}: {said}")
+    _one_error_line(capsys, main(["stats", str(task)]), f"{task}: {said}")
+
+
+@pytest.mark.parametrize("path", [".", "/", ".."])
+def test_info_of_a_path_with_no_file_name_is_one_line(tmp_path, monkeypatch, capsys, path):
+    """QA: `info .` and `info /` ended in a traceback (`Path('.').with_suffix`: "has an empty
+    name"); they are folders without a recording, said as `info ..` says it."""
+    monkeypatch.chdir(tmp_path)
+    _one_error_line(capsys, main(["info", path]), f"error: {path}: ", "no .continuous files")
+
+
+@pytest.mark.parametrize("rate", ["0", "-5", "nan", "inf", "abc"])
+def test_info_refuses_a_rate_that_is_not_one_as_the_argument(tmp_path, capsys, rate):
+    """QA: `info sig.csv --rate 0` blamed the file ("the file header is damaged or the rate
+    must be given") for the user's --rate."""
+    path = tmp_path / "t.csv"
+    path.write_text("eeg,emg\n" + "1,2\n2,1\n" * 100)
+    with pytest.raises(SystemExit) as stop:
+        main(["info", str(path), "--rate", rate])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    errors = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith("error: argument --rate: ")
+    assert "t.csv" not in err and "damaged" not in err
+
+
+def test_a_rate_given_for_a_file_with_its_own_is_said_to_be_unused(tmp_path, capsys):
+    """QA: `--rate` was ignored without a word for an EDF, which stores its own rate."""
+    path = tmp_path / "m.edf"
+    eeg = np.random.default_rng(0).standard_normal(120 * 16).astype(np.float32)
+    write_edf(Recording([Channel("EEG", ChannelKind.EEG, eeg, 16, "uV")], path), path)
+    assert main(["info", str(path), "--rate", "100"]) == 0
+    out = capsys.readouterr().out
+    assert "16 Hz" in out
+    assert ("  - --rate 100 is not used: this file stores its own sampling rate, and that is "
+            "used (16 Hz)\n") in out
+    table = tmp_path / "t.csv"  # a table's rate is the one given: nothing to say
+    table.write_text("eeg,emg\n" + "1,2\n2,1\n" * 100)
+    assert main(["info", str(table), "--rate", "100"]) == 0
+    assert "is not used" not in capsys.readouterr().out

@@ -226,3 +226,72 @@ def test_compare_says_what_it_assumed_and_what_it_did_not_use(tmp_path, capsys):
     assert main(["compare", str(ours), str(accusleep)]) == 0
     err = capsys.readouterr().err
     assert "acc.csv does not record its epoch length: read as one label per 1 s" in err
+
+
+def test_compare_out_names_a_and_b(tmp_path, capsys):
+    """QA: `compare A B --out` wrote a JSON that named neither file, so which one the rows of
+    its confusion matrix are could not be told. Named as the app's export names them; by the
+    paths given when the two file names are the same."""
+    a = labels(tmp_path, "expert.csv", np.repeat([W, N, R, N], 50))
+    b = labels(tmp_path, "model.csv", np.repeat([W, N, N, N], 50))
+    out = tmp_path / "c.json"
+    assert main(["compare", str(a), str(b), "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert (data["a"], data["b"]) == ("expert.csv", "model.csv")
+    assert data["confusion"]["REM"]["NREM"] == 50  # rows: A's states
+    (tmp_path / "d1").mkdir()
+    (tmp_path / "d2").mkdir()
+    same_a = labels(tmp_path, "d1/labels.csv", np.repeat([W, N], 100))
+    same_b = labels(tmp_path, "d2/labels.csv", np.repeat([W, N], 100))
+    assert main(["compare", str(same_a), str(same_b), "--out", str(tmp_path / "s.json")]) == 0
+    data = json.loads((tmp_path / "s.json").read_text())
+    assert (data["a"], data["b"]) == (str(same_a), str(same_b))
+    capsys.readouterr()
+
+
+def test_stats_and_compare_out_replace_only_their_own_earlier_output(tmp_path, capsys):
+    """QA: `stats X --out Y.csv` and `compare X Y --out Z.provenance.json` replaced, without a
+    word, a label file that `score` wrote and its scoring record: output a rerun of `score` may
+    replace, but never a table. A result replaces only an earlier result of its kind, and
+    says so."""
+    from sleepscorer.hypnogram import Source
+    from sleepscorer.io.provenance import record_path, write_record
+
+    a = labels(tmp_path, "a.csv", np.repeat([W, N], 100))
+    b = labels(tmp_path, "b.csv", np.repeat([W, N, R], [100, 90, 10]))
+    scored = tmp_path / "scored.csv"
+    write_labels_csv(Hypnogram.from_arrays(np.repeat([W, N], 100).astype(np.int8),
+                                           source=Source.MODEL), scored)
+    record = write_record(scored, {"model": "test"})
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"mouse": 1}')
+    kept = {p: p.read_bytes() for p in (scored, record, notes)}
+    refusals = [
+        (["stats", str(a), "--out", str(scored)], "labels scored by a model"),
+        (["stats", str(a), "--out", str(record)], "a scoring record"),
+        (["compare", str(a), str(b), "--out", str(record)], "a scoring record"),
+        (["compare", str(a), str(b), "--out", str(notes)], "a file SleepScorer did not write"),
+    ]
+    for argv, held in refusals:
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {argv[-1]}: exists and holds {held}")
+        assert err.count("\n") == 1 and "choose another output path" in err
+    assert {p: p.read_bytes() for p in kept} == kept
+    assert record_path(scored) == record
+
+    stats_out, cmp_out = tmp_path / "s.json", tmp_path / "c.json"
+    for argv, out in ((["stats", str(a), "--out", str(stats_out)], stats_out),
+                      (["compare", str(a), str(b), "--out", str(cmp_out)], cmp_out)):
+        assert main(argv) == 0
+        assert capsys.readouterr().out.endswith(f"wrote {out}\n")
+        assert main(argv) == 0  # its own earlier output: replaced, and said
+        assert capsys.readouterr().out.endswith(f"wrote {out}, replacing the earlier output "
+                                                "there\n")
+    assert main(["stats", str(a), "--out", str(cmp_out)]) == 2  # another kind of result
+    assert "holds a comparison" in capsys.readouterr().err
+    assert main(["compare", str(a), str(b), "--out", str(stats_out)]) == 2
+    assert "holds statistics" in capsys.readouterr().err
+    assert main(["stats", str(a), str(b), "--out", str(tmp_path / "all.csv")]) == 0
+    assert main(["stats", str(a), "--out", str(tmp_path / "all.csv")]) == 0  # statistics both
+    assert "replacing the earlier output there" in capsys.readouterr().out

@@ -85,3 +85,81 @@ def test_every_mssv_file_reads_one_4_s_epoch_per_whole_row(mssv_dir):
         expected = [MSSV_STAGES[int(code)] for code in table[:-1, 2]]
         assert np.array_equal(hyp.stages, np.array(expected, dtype=hyp.stages.dtype)), path
         assert len(hyp) * 4.0 <= table[-1, 0] + table[-1, 1], path
+
+
+def trial_type_events(tmp_path, rows: str, name: str = "sub-1_task-sleep_events.tsv"):
+    path = tmp_path / name
+    path.write_text("onset\tduration\ttrial_type\n" + rows)
+    return path
+
+
+def test_trial_type_holds_stages_as_the_stage_column_does(tmp_path):
+    """A QA pass: an events file with BIDS's own `trial_type` column was "sleep labels" to
+    `info` but "not a label file" to every label command. It is read as `stage` is: names or
+    MSSV codes."""
+    names = trial_type_events(tmp_path, "0\t8\tWake\n8\t4\tNREM\n12\t4\tREM\n")
+    codes = trial_type_events(tmp_path, "0\t4\t1\n4\t4\t1\n8\t4\t2\n12\t4\t3\n", "c_events.tsv")
+    staged = events(tmp_path, "0\t4\t1\n4\t4\t1\n8\t4\t2\n12\t4\t3\n", "s_events.tsv")
+    for path in (names, codes):
+        hyp = read_labels(path, epoch_length=4.0)
+        assert list(hyp.stages) == [W, W, N, R] and hyp.warnings == []
+    assert np.array_equal(read_bids_events(codes).stages, read_bids_events(staged).stages)
+    both = tmp_path / "both_events.tsv"  # `stage` wins over a trial_type saying what else
+    both.write_text("onset\tduration\ttrial_type\tstage\n0\t4\tsleep\t2\n")
+    assert list(read_labels(both, epoch_length=4.0).stages) == [N]
+
+
+@pytest.mark.parametrize("rows, first_bad", [
+    ("0\t4\tgo\n4\t4\tstop\n", "event row 1: trial_type 'go' is not a sleep stage"),
+    ("0\t4\tWake\n4\t4\tlever\n8\t4\tstop\n", "event row 2: trial_type 'lever' is not a sleep"),
+    ("0\t4\t1\n4\t4\t7\n8\t4\t9\n", "event row 2: trial_type '7' is not a sleep stage"),
+    ("0\t4\tgo\n2\t4\tstop\n", "event row 1: trial_type 'go'"),  # a task's: named, not overlap
+])
+def test_a_trial_type_that_is_not_stages_is_named_with_its_first_bad_value(tmp_path, rows,
+                                                                          first_bad):
+    from sleepscorer.errors import LabelsError, RecordingError
+    from sleepscorer.io import load_recording
+    from sleepscorer.io.discover import passed_over
+
+    path = trial_type_events(tmp_path, rows)
+    with pytest.raises(LabelsError, match=f"^{path}: {first_bad}"):
+        read_labels(path)
+    # `info` and `score` say the same, not "holds sleep labels"; a batch calls it a table
+    with pytest.raises(RecordingError, match="neither signals nor sleep labels: " + first_bad):
+        load_recording(path, rate=512)
+    assert passed_over(path) == "table"
+
+
+def test_a_gap_between_events_is_warned_as_our_csv_warns(tmp_path, capsys):
+    """A QA pass: events at 0 s and 12 s (4 s each) left 4-12 s Unscored without a word,
+    where our CSV with the same gap warns. Same warning, same words."""
+    from sleepscorer.io.labels import write_labels_csv
+
+    path = events(tmp_path, "0\t4\t1\n12\t4\t2\n")
+    hyp = read_bids_events(path)
+    assert list(hyp.stages) == [W, U, U, N]
+    assert hyp.warnings == [f"{path}: 2 epoch(s) have no row (the first is epoch 1, at 4 s); "
+                            "they are Unscored"]
+    ours = tmp_path / "ours.csv"
+    write_labels_csv(hyp, ours)
+    ours.write_text("\n".join(line for line in ours.read_text().splitlines()
+                              if ",Unscored," not in line) + "\n")
+    assert read_labels(ours, epoch_length=None).warnings == [
+        w.replace(str(path), str(ours)) for w in hyp.warnings]
+    one = read_labels(path)  # the same gap on 1-s epochs
+    assert one.warnings == [f"{path}: 8 epoch(s) have no row (the first is epoch 4, at 4 s); "
+                            "they are Unscored"]
+    late = events(tmp_path, "8\t4\t1\n", "late_events.tsv")  # nothing before the first event
+    assert "2 epoch(s) have no row (the first is epoch 0, at 0 s)" in read_bids_events(late).warnings[0]
+    assert main(["convert-labels", str(path), str(tmp_path / "out.csv")]) == 0
+    assert "2 epoch(s) have no row (the first is epoch 1, at 4 s)" in capsys.readouterr().err
+
+
+def test_bouts_with_a_gap_warn_only_of_epochs_no_event_touches(tmp_path):
+    """An epoch a bout covers in part is voted on (and said, as a boundary off the grid);
+    only those no event touches have no row."""
+    path = events(tmp_path, "0\t1.5\t1\n4.5\t1.5\t2\n")
+    hyp = read_labels(path)
+    assert list(hyp.stages) == [W, W, U, U, U, N]  # 4-5 s: a tie, the gap comes first
+    assert f"{path}: 2 epoch(s) have no row (the first is epoch 2, at 2 s); they are " \
+           "Unscored" in hyp.warnings

@@ -146,3 +146,19 @@ def test_passed_over_tells_what_a_skipped_file_is(tmp_path):
     assert kinds == {"notes.txt": "other", "README": "other", "x.csv": "labels",
                      "acc.csv": "signal table", "stats.tsv": "table", "empty.txt": "empty",
                      "rec_copy": "recording", "x.nwb": "other"}
+
+
+def test_an_accusleep_label_file_of_one_column_is_labels(tmp_path):
+    """A QA pass: `score DIR` listed an AccuSleep label CSV (one `brain_state` column) among
+    "other files" while `info` said it holds sleep labels. A one-column file that is not a
+    label column is still no table."""
+    (tmp_path / "acc.csv").write_text("brain_state\n1\n3\n2\n")
+    (tmp_path / "bom.csv").write_bytes("\ufeffbrain_state\r\n2\r\n".encode())
+    (tmp_path / "list.txt").write_text("mice\nm1\nm2\n")
+    (tmp_path / "sub-1_events.tsv").write_text("onset\tduration\ttrial_type\n0\t4\tWake\n")
+    kinds = {name: passed_over(tmp_path / name)
+             for name in ("acc.csv", "bom.csv", "list.txt", "sub-1_events.tsv")}
+    assert kinds == {"acc.csv": "labels", "bom.csv": "labels", "list.txt": "other",
+                     "sub-1_events.tsv": "labels"}
+    with pytest.raises(RecordingError, match="holds sleep labels"):
+        load_recording(tmp_path / "acc.csv", rate=512)

@@ -51,6 +51,16 @@ def test_placement_by_epoch_without_onset(tmp_path):
     ("0,0.5,1,Wake,,expert\n", "row 1: onset_s 0.5 is not the start"),
     ("-1,,1,Wake,,expert\n", "row 1: epoch -1 is not an epoch number"),
     ("1000000000000,,1,Wake,,expert\n", "days into the recording"),
+    # a QA pass: inf and nan onsets were placed by their epoch without a word, a nan
+    # duration was "empty", and a cut-off row was not named
+    ("0,0,1,Wake,,expert\n1,inf,1,NREM,,expert\n", "row 2: onset_s inf is not the start"),
+    ("0,0,1,Wake,,expert\n1,nan,1,NREM,,expert\n", "row 2: onset_s nan is not the start"),
+    ("0,0,1,Wake,,expert\n1,-inf,1,NREM,,expert\n", "row 2: onset_s -inf is not the start"),
+    ("0,0,1,Wake,,expert\n1,1,nan,NREM,,expert\n", "row 2: duration_s nan must be a positive"),
+    ("0,0,1,Wake,,expert\n1,1,inf,NREM,,expert\n", "row 2: duration_s inf must be a positive"),
+    ("0,0,1,Wake,,expert\n1,1\n", "row 2 has no 'duration_s' value"),
+    ("0,0,1,Wake,,expert\n1,1,1\n", "row 2 has no 'stage' value"),
+    ("nan,,1,Wake,,expert\n", "row 1: epoch nan is not an epoch number"),
 ])
 def test_bad_rows_are_errors_naming_the_row(tmp_path, body, match):
     with pytest.raises(LabelsError, match=match):
@@ -63,6 +73,25 @@ def test_convert_labels_rejects_bad_durations_instead_of_writing_them(tmp_path, 
     assert not (tmp_path / "out.csv").exists()
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"error: {src}: row 1")
+
+
+def test_an_empty_onset_leaves_the_row_to_its_epoch(tmp_path):
+    """README: a row is placed by onset_s, or by epoch when there is none: an empty onset_s
+    (or BIDS's n/a) is none, unlike nan or inf, which are refused above."""
+    path = write(tmp_path, "0,0,1,Wake,,expert\n1,,1,NREM,,expert\n2,n/a,1,REM,,expert\n")
+    hyp = read_labels(path, epoch_length=None)
+    assert [Stage(s) for s in hyp.stages] == [Stage.WAKE, Stage.NREM, Stage.REM]
+
+
+def test_bad_onsets_and_cut_rows_reach_the_user_as_one_line_naming_the_row(tmp_path, capsys):
+    for name, body, says in [("inf.csv", "0,0,1,Wake,,expert\n1,inf,1,NREM,,expert\n",
+                              "row 2: onset_s inf"),
+                             ("cut.csv", "0,0,1,Wake,,expert\n1,1\n", "row 2 has no")]:
+        src = write(tmp_path, body, name)
+        assert main(["convert-labels", str(src), str(tmp_path / f"out_{name}")]) == 2
+        assert not (tmp_path / f"out_{name}").exists()
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"error: {src}: {says}")
 
 
 def test_bids_events_far_onset_is_an_error_not_an_allocation(tmp_path):
@@ -85,6 +114,45 @@ def test_sleep_scores_as_text_is_a_clear_error(tmp_path):
     path = tmp_path / "l.mat"
     scipy.io.savemat(path, {"sleep_scores": "wake wake"})
     with pytest.raises(LabelsError, match="'sleep_scores' is text"):
+        read_labels(path)
+
+
+@pytest.mark.parametrize("scores, match", [
+    (np.zeros((0, 0)), r"l\.mat: 'sleep_scores' is empty: the file holds no epochs"),
+    (np.zeros((3, 4)), r"l\.mat: 'sleep_scores' is a 3x4 matrix, not a vector"),
+])
+def test_an_empty_or_matrix_sleep_scores_is_refused_naming_the_file(tmp_path, capsys, scores,
+                                                                     match):
+    """A QA pass: an empty `sleep_scores` was converted to an empty CSV (rc 0) that every
+    other command refused, and a 3x4 one was flattened into 12 epochs."""
+    import scipy.io
+
+    path = tmp_path / "l.mat"
+    scipy.io.savemat(path, {"sleep_scores": scores})
+    with pytest.raises(LabelsError, match=match):
+        read_labels(path)
+    out = tmp_path / "out.csv"
+    assert main(["convert-labels", str(path), str(out)]) == 2
+    assert not out.exists()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: {path}: 'sleep_scores' ")
+
+
+@pytest.mark.parametrize("shape", [(5,), (1, 5), (5, 1)])
+def test_a_sleep_scores_row_or_column_is_read(tmp_path, shape):
+    import scipy.io
+
+    path = tmp_path / "l.mat"
+    scipy.io.savemat(path, {"sleep_scores": np.array([0, 1, 2, 3, 1.0]).reshape(shape)})
+    assert [Stage(s) for s in read_labels(path).stages] == [
+        Stage.WAKE, Stage.NREM, Stage.REM, Stage.MA, Stage.NREM]
+
+
+def test_an_accusleep_file_without_labels_is_refused(tmp_path):
+    """The same empty CSV came out of an AccuSleep file with its header alone."""
+    path = tmp_path / "acc.csv"
+    path.write_text("brain_state\n")
+    with pytest.raises(LabelsError, match=r"acc\.csv: holds no epochs"):
         read_labels(path)
 
 
