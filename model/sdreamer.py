@@ -88,10 +88,8 @@ class SelfAttention(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         b, n, d = x.shape
         q, k, v = self.qkv(x).view(b, n, 3, self.n_heads, d // self.n_heads).permute(2, 0, 3, 1, 4)
-        if self.training or x.is_cuda:
-            y = F.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout * self.training)
-        else:  # the same product; with 5-64 tokens of 16 dims it is 15-40 % faster on CPU
-            y = torch.softmax(q @ k.transpose(-1, -2) * q.shape[-1] ** -0.5, -1) @ v
+        p = self.dropout if self.training else 0.0
+        y = F.scaled_dot_product_attention(q, k, v, dropout_p=p)
         return self.proj_drop(self.proj(y.transpose(1, 2).reshape(b, n, d)))
 
 

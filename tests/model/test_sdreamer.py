@@ -55,17 +55,3 @@ def test_config_rejects_bad_sizes():
     with pytest.raises(ValueError):
         SDreamerConfig(patch_size=100)
 
-
-def test_scoring_attention_is_the_training_attention():
-    """Scoring on CPU takes an explicit product (faster for a few tokens); it must be the
-    same attention the network was trained with."""
-    from sleepscorer_model.sdreamer import SelfAttention
-
-    torch.manual_seed(0)
-    attn = SelfAttention(64, 4, dropout=0.1)
-    x = torch.randn(5, 7, 64)
-    scored = attn.eval()(x)
-    q, k, v = attn.qkv(x).view(5, 7, 3, 4, 16).permute(2, 0, 3, 1, 4)
-    trained = attn.proj(torch.nn.functional.scaled_dot_product_attention(q, k, v)
-                        .transpose(1, 2).reshape(5, 7, 64))
-    assert torch.allclose(scored, trained, atol=1e-5)
