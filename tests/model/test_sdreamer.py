@@ -54,4 +54,3 @@ def test_config_rejects_bad_sizes():
         SDreamerConfig(d_model=30, n_heads=4)
     with pytest.raises(ValueError):
         SDreamerConfig(patch_size=100)
-
