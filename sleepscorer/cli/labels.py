@@ -66,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
     # the input's length never follows --epoch-length (the output's): 1 s unless given
     hyp = read_labels(args.input, n_epochs=args.n_epochs, epoch_length=args.epoch_length,
                       file_epoch_length=args.file_epoch_length or 1.0, duration_s=args.duration)
+    if len(hyp) == 0:  # header-only BIDS events: an empty CSV every command then refused
+        raise SleepScorerError(args.input, "holds no labelled epochs: there is nothing to convert")
     notes = list(hyp.warnings)
     known = args.file_epoch_length is not None or args.duration is not None \
         or args.n_epochs is not None

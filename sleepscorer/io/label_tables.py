@@ -42,7 +42,10 @@ def shown(value: float, text: str) -> str:
 
 
 SIGNAL_COLUMNS = {"eeg", "emg"}  # a table of samples (AccuSleep layout), not of labels
-LABEL_COLUMNS = {"stage", "brain_state", "sleep_stage", "label", "score"}
+LABEL_COLUMNS = {"stage", "brain_state"}  # the stage columns the label reader reads
+# columns that look like labels in a layout not read here: never called labels that `stats`
+# or `convert-labels` read (info said so, and both then refused the file)
+LABEL_LIKE_COLUMNS = {"sleep_stage", "label", "score", "state", "hypnogram"}
 
 
 def read_table(path: Path) -> tuple[list[str], list[list[str]]]:

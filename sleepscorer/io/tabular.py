@@ -67,7 +67,12 @@ def _refuse_labels(path: Path, keep: tuple[str, ...]) -> None:
     the EEG column 'eeg'", as if the labels were a recording with a misnamed column."""
     from sleepscorer.io.bids_events import trial_type_problem
     from sleepscorer.io.discover import file_contents
-    from sleepscorer.io.label_tables import LABEL_COLUMNS, read_header
+    from sleepscorer.io.label_tables import (
+        LABEL_COLUMNS,
+        LABEL_LIKE_COLUMNS,
+        SUPPORTED,
+        read_header,
+    )
     from sleepscorer.io.sniff import labels_not_signals
 
     if file_contents(path) != {"labels"}:
@@ -77,10 +82,14 @@ def _refuse_labels(path: Path, keep: tuple[str, ...]) -> None:
     except (OSError, UnicodeDecodeError):
         return  # the reader says what is wrong
     named = {k.strip().lower() for k in keep}
-    if (not (LABEL_COLUMNS | {"trial_type"}) & set(header) or named & set(header)
-            or any(kind_from_name(h) is not ChannelKind.OTHER for h in header)):
+    if (not (LABEL_COLUMNS | LABEL_LIKE_COLUMNS | {"trial_type"}) & set(header)
+            or named & set(header) or any(kind_from_name(h) is not ChannelKind.OTHER for h in header)):
         return
     shown = ", ".join(header[:4]) + (", ..." if len(header) > 4 else "")
+    if not (LABEL_COLUMNS | {"trial_type"}) & set(header):
+        raise RecordingError(path, f"this file looks like sleep labels (columns {shown}), not "
+                                   "signals, in a layout SleepScorer does not read; label files "
+                                   f"it reads: {'; '.join(SUPPORTED)}")
     # BIDS events' trial_type is sleep labels only when the label reader reads it as such
     # (a task's go/stop events were called "sleep labels" that `stats` then refused)
     if not LABEL_COLUMNS & set(header) and (problem := trial_type_problem(path)):

@@ -213,3 +213,23 @@ def test_a_rate_given_for_a_file_with_its_own_is_said_to_be_unused(tmp_path, cap
     table.write_text("eeg,emg\n" + "1,2\n2,1\n" * 100)
     assert main(["info", str(table), "--rate", "100"]) == 0
     assert "is not used" not in capsys.readouterr().out
+
+
+def test_a_label_like_table_in_an_unread_layout_is_not_promised_to_the_label_commands(
+        tmp_path, capsys):
+    """A trial: `info` called a table with a `label` column sleep labels that `stats` and
+    `convert-labels` read, and both then refused it. Now every command says the same."""
+    table = tmp_path / "l.csv"
+    table.write_text("epoch,label\n0,Wake\n1,NREM\n")
+    _one_error_line(capsys, main(["info", str(table)]), "l.csv", "looks like sleep labels",
+                    "does not read", "BIDS events.tsv")
+    _one_error_line(capsys, main(["convert-labels", str(table), str(tmp_path / "o.csv")]),
+                    "not a label file this program knows")
+
+
+def test_events_without_rows_are_refused_not_written_as_an_empty_label_file(tmp_path, capsys):
+    events = tmp_path / "sub-01_events.tsv"
+    events.write_text("onset\tduration\ttrial_type\n")
+    _one_error_line(capsys, main(["convert-labels", str(events), str(tmp_path / "o.csv")]),
+                    "sub-01_events.tsv", "holds no labelled epochs")
+    assert not (tmp_path / "o.csv").exists()
