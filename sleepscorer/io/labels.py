@@ -25,6 +25,7 @@ from sleepscorer.errors import LabelsError, SleepScorerError
 from sleepscorer.hypnogram import Hypnogram, Source
 from sleepscorer.io.atomic import write_text_atomic
 from sleepscorer.io.bids_events import bids_from_rows, stage_column
+from sleepscorer.io.existing import BIDS_SIDECAR_MARK
 from sleepscorer.io.label_tables import (
     MSSV_STAGES,
     SUPPORTED,
@@ -35,7 +36,7 @@ from sleepscorer.io.label_tables import (
     read_mat_scores,
     read_table,
 )
-from sleepscorer.io.outputs import BIDS_SIDECAR_MARK, check_label_output, check_output_file
+from sleepscorer.io.outputs import check_label_output, check_output_file
 from sleepscorer.stages import Stage, epochs_text
 
 HEADER = ("epoch", "onset_s", "duration_s", "stage", "confidence", "source")

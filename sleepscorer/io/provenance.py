@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sleepscorer.errors import SleepScorerError
-from sleepscorer.io.outputs import RECORD_KIND
+from sleepscorer.io.existing import RECORD_KIND
 
 if TYPE_CHECKING:
     from sleepscorer.hypnogram import Hypnogram
