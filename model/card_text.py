@@ -39,8 +39,10 @@ def metrics_text(card: dict) -> str:
 
 
 def gate_text(card: dict) -> str:
-    """What the lab gate does, or "" for a model without one."""
+    """What the lab gate does; "" for a model that never had one to choose (the bundled one)."""
     gate = card.get("lab_gate")
+    if "lab_gate" in card and not (isinstance(gate, dict) and gate.get("lab")):
+        return "lab gate: none: this model scores every recording"  # a fine-tune chose none
     if not isinstance(gate, dict) or not gate.get("lab"):
         return ""
     return (f"lab gate: recordings unlike its {len(gate['lab'])} corrected recording(s) "

@@ -54,6 +54,7 @@ class ScoreResult:
     warnings: list[str] = field(default_factory=list)
     quality: list[QualitySpan] = field(default_factory=list)  # unusable signal, per channel
     per_second: np.ndarray | None = None  # the 1-s probabilities `probabilities` come from
+    weights_sha256: str | None = None  # the card's hash of the network, as `info` prints it
 
     @property
     def stages(self) -> np.ndarray:
@@ -222,7 +223,8 @@ def score(recording: Recording, weights: None | str | Path | LoadedModel = None,
         warnings.append(f"the last {round(left, 2):g} s are shorter than one {epoch_length:g}-s "
                         "epoch and are not in the output")
     return ScoreResult(probs, classes, loaded.name, str(dev), modality, epoch_length,
-                       warnings, spans, per_second=np.asarray(p1, np.float32))
+                       warnings, spans, per_second=np.asarray(p1, np.float32),
+                       weights_sha256=loaded.card.get("weights_sha256"))
 
 
 def _used_channels(recording: Recording, modality: str) -> dict:

@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    commands = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()
+    subparsers = parser._subparsers._group_actions[0].choices if parser._subparsers else {}
+    commands = set(subparsers)
     if argv and argv[0] not in commands and not argv[0].startswith("-") \
             and not os.path.exists(argv[0]):  # a mistyped command is not a recording to open
         close = difflib.get_close_matches(argv[0], sorted(commands), n=1)
@@ -81,7 +82,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
         argv = ["gui", *argv]  # `sleepscorer` or `sleepscorer PATH` opens the app
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # refused with the command's own usage: `simulate -o DIR` showed the top one
+        subparsers.get(getattr(args, "command", None), parser).error(
+            f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return int(args.func(args) or 0)
     except SleepScorerError as exc:

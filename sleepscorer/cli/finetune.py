@@ -34,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    default=None, metavar="S",
                    help="epoch length in s of label files that do not record it (AccuSleep "
                         "CSV or .mat; default 1)")
+    p.add_argument("--renamed-recording", action="store_true",
+                   help="export although the labels' scoring record names another recording "
+                        "file (the recording was renamed or moved since it was scored)")
     p.set_defaults(func=run_export)
 
     f = subparsers.add_parser(
@@ -80,6 +83,7 @@ def run_export(args: argparse.Namespace) -> int:
     if args.epoch_length is not None:
         check_epoch_length(args.epoch_length)
     check_output_folder(args.out, [args.recording, args.labels], "--out is the corrections folder")
+    _check_labels_are_of(args.labels, args.recording, args.renamed_recording)
     base = _base(args.base)
     rec = load_recording(args.recording)
     # --epoch-length is that of a file that records none; one that records its own keeps it
@@ -96,6 +100,30 @@ def run_export(args: argparse.Namespace) -> int:
     if note := left_out_text(entry, base.card["classes"]):
         print(f"note: {note}")
     return 0
+
+
+def _check_labels_are_of(labels: Path, recording: Path, renamed: bool) -> None:
+    """Refuses labels whose scoring record (written beside them by `score` or the app's
+    export) names another recording file. Why: a trial exported one animal's corrected labels
+    against another animal of the same length without a word, and a fine-tune would have
+    learnt the first animal's states from the second one's signal."""
+    from sleepscorer.errors import SleepScorerError
+    from sleepscorer.io.provenance import read_record, record_path
+
+    named = (read_record(record_path(labels)) or {}).get("recording")
+    if not named or renamed:
+        return
+    named_path = Path(named)
+    try:
+        same = named_path.exists() and recording.exists() and named_path.samefile(recording)
+    except OSError:
+        same = False
+    if same or (not named_path.exists() and named_path.name == recording.name):
+        return  # the same file, or the same name after a move
+    raise SleepScorerError(labels, f"its scoring record ({record_path(labels).name}) says these "
+                                   f"labels are of {named}, not of {recording}; give that "
+                                   "recording, or add --renamed-recording if the recording "
+                                   "was renamed or moved since")
 
 
 def _show(info: dict) -> None:

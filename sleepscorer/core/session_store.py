@@ -234,11 +234,14 @@ class PersistentSession:
         self.history.compact()
         self.pending = False
 
-    def record_model(self, name: str, file_hash: str | None, signal: dict | None = None) -> None:
-        """Which model scored the model labels (newest last), and what that scoring found wrong
-        with the signal (`signal`, plain values: model.quality.signal_record)."""
+    def record_model(self, name: str, file_hash: str | None, signal: dict | None = None,
+                     weights_hash: str | None = None) -> None:
+        """Which model scored the model labels (newest last: its file's hash and its card's
+        hash of the network, the one `sleepscorer info` prints), and what that scoring found
+        wrong with the signal (`signal`, plain values: model.quality.signal_record)."""
         models = [*self.meta.get("models", []),
-                  {"name": name, "sha256": file_hash, "time": time.time()}]
+                  {"name": name, "sha256": file_hash, "time": time.time(),
+                   **({"weights_sha256": weights_hash} if weights_hash else {})}]
         self._update_meta(models=models, signal=signal)
 
     def record_export(self, path: str | Path, labels: str | None = None) -> None:

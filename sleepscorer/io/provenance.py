@@ -80,6 +80,7 @@ def app_record(hypnogram: Hypnogram, epoch_length: float, models: list[dict],
     if abs(epoch_length - hypnogram.epoch_length) > 1e-9:
         hypnogram = hypnogram.to_epoch_length(epoch_length)
     scored = [{"name": m.get("name"), "file_sha256": m.get("sha256"),
+               "weights_sha256": m.get("weights_sha256"),  # as `info` and `score` name it
                "scored": datetime.datetime.fromtimestamp(m["time"]).astimezone().isoformat(
                    timespec="seconds") if m.get("time") else None} for m in models]
     return {"written_by": "the SleepScorer app (File > Export labels)",

@@ -75,3 +75,14 @@ def test_an_empty_path_is_refused_by_every_command(tmp_path, monkeypatch, capsys
     assert len(errors) == 1 and errors[0].startswith("error: argument ")
     assert errors[0].endswith(": is empty; name a file (or folder)")
     assert not list(tmp_path.iterdir())  # nothing written, nothing made
+
+
+def test_an_unknown_option_is_refused_with_the_commands_own_usage(capsys):
+    """A trial: `simulate --hours 0.5 -o DIR` showed the top-level usage, which does not say
+    that OUT_DIR is simulate's positional argument."""
+    with pytest.raises(SystemExit) as stop:
+        main(["simulate", "--hours", "0.5", "-o", "somewhere"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: sleepscorer simulate" in err and "OUT_DIR" in err
+    assert err.strip().splitlines()[-1] == "error: unrecognized arguments: -o"

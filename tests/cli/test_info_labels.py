@@ -118,6 +118,12 @@ def test_info_shows_a_model_card_with_its_parent_and_lab_gate(tmp_path, capsys):
     assert "model:        lab" in out and "= base (" in out
     assert "lab gate: recordings unlike its 1 corrected recording(s)" in out
     assert "classes Wake, NREM, REM;" in out  # the names the app and compare use, not WAKE
+    save_model(build_model("sdreamer-seq", **TINY), tmp_path / "open.safetensors", name="open",
+               parent_sha256=parent_hash, extra={"lab_gate": None})
+    assert main(["info", str(tmp_path / "open.safetensors")]) == 0
+    assert "lab gate: none: this model scores every recording" in capsys.readouterr().out
+    assert main(["info", str(base)]) == 0  # a model that never chose a gate says nothing of one
+    assert "lab gate" not in capsys.readouterr().out
 
 
 def test_a_recording_or_a_manifest_given_as_labels_is_named_as_such(tmp_path, capsys):

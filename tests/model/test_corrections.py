@@ -127,6 +127,29 @@ def test_cli_export_corrections(tmp_path, base_card, capsys):
     assert len(err) == 1 and err[0].startswith("error:") and "missing.csv" in err[0]
 
 
+def test_labels_whose_record_names_another_recording_are_refused(tmp_path, base_card, capsys):
+    """A trial exported one animal's corrected labels against another animal of the same
+    length without a word; the labels' scoring record named the first animal."""
+    from sleepscorer.io import write_edf
+    from sleepscorer.io.labels import write_labels_csv
+    from sleepscorer.io.provenance import write_record
+
+    first, second, labels = tmp_path / "m1.edf", tmp_path / "m2.edf", tmp_path / "m1_scored.csv"
+    write_edf(make_recording(60), first)
+    write_edf(make_recording(60), second)
+    write_labels_csv(mixed_hypnogram()[0], labels)
+    write_record(labels, {"recording": str(first)})
+    args = ["export-corrections", str(second), str(labels), "--out", str(tmp_path / "c"),
+            "--base", str(tmp_path / "base.safetensors")]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "m1_scored.csv" in err[0] and "are of " + str(first) in err[0]
+    assert "--renamed-recording" in err[0] and not (tmp_path / "c").exists()
+    assert main([*args, "--renamed-recording"]) == 0  # the person says it is this one
+    args[1] = str(first)
+    assert main(args) == 0  # the recording the record names
+
+
 def test_cli_export_corrections_reads_longer_epochs_of_untimed_labels(tmp_path, base_card, capsys):
     """AccuSleep labels do not record their epoch length: 4-s labels were squeezed onto the
     first quarter of the recording as 1-s training targets, with no way to say otherwise."""
