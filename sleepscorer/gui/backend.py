@@ -135,6 +135,14 @@ def load_recording(*, path: str | Path, rate: float | None = None, roles: dict |
     return load(path, rate=rate, roles=roles)
 
 
+def check_opens(*, path: str | Path) -> None:
+    """The reader's own RecordingError now for a file it would refuse at its first bytes
+    (io.check_opens), before the app asks whether to leave the open recording."""
+    from sleepscorer.io import check_opens as check
+
+    check(path)
+
+
 def recording_suffixes() -> tuple[str, ...]:
     """File suffixes the readers open, from their own list (Open dialog, drops, help)."""
     from sleepscorer.io import SUPPORTED_RECORDINGS

@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
 ELIDE_MIN_WIDTH = 80  # px: a label may shrink this far before it is hidden altogether
 
 
-def elided(widget, text: str, width: int) -> str:
-    return widget.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, max(0, width))
+def elided(widget, text: str, width: int,
+           mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight) -> str:
+    return widget.fontMetrics().elidedText(text, mode, max(0, width))
 
 
 def elided_middle(font: QFont, text: str, width: int) -> str:
@@ -35,10 +36,13 @@ def elided_middle(font: QFont, text: str, width: int) -> str:
 
 
 class ElidedLabel(QLabel):
-    """A one-line label that elides. Its tooltip is the whole text when cut, followed by
+    """A one-line label that elides (at the end, or where `mode` says: in the middle for a
+    name whose end tells it apart). Its tooltip is the whole text when cut, followed by
     whatever tooltip the caller set (notes of the scoring, for the model readout)."""
 
-    def __init__(self, text: str = "", parent=None):
+    def __init__(self, text: str = "", parent=None,
+                 mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight):
+        self.mode = mode
         super().__init__(text, parent)
         self._caller_tip = ""
 
@@ -67,11 +71,14 @@ class ElidedLabel(QLabel):
         super().resizeEvent(event)
         self._show_tip()
 
+    def shown_text(self) -> str:
+        """The text as drawn, cut to the label's width."""
+        return elided(self, self.text(), self.contentsRect().width(), self.mode)
+
     def paintEvent(self, _event) -> None:  # noqa: N802
-        rect = self.contentsRect()
         painter = QPainter(self)
-        self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(),
-                                  self.isEnabled(), elided(self, self.text(), rect.width()),
+        self.style().drawItemText(painter, self.contentsRect(), int(self.alignment()),
+                                  self.palette(), self.isEnabled(), self.shown_text(),
                                   self.foregroundRole())
 
 
@@ -143,22 +150,38 @@ class ElidingStatusBar(QStatusBar):
 class _ComboElider(QObject):
     """Paints a combo box as QComboBox::paintEvent does, with its current text elided."""
 
+    def __init__(self, parent, mode: Qt.TextElideMode):
+        super().__init__(parent)
+        self.mode = mode
+
+    def _option(self, combo) -> QStyleOptionComboBox:
+        option = QStyleOptionComboBox()
+        combo.initStyleOption(option)
+        return option
+
+    def shown_text(self, combo) -> str:
+        """The current item's text as drawn, cut to the combo's text field."""
+        option = self._option(combo)
+        field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                             QStyle.SubControl.SC_ComboBoxEditField, combo)
+        return elided(combo, option.currentText, field.width(), self.mode)
+
     def eventFilter(self, combo, event) -> bool:  # noqa: N802
         if event.type() != QEvent.Type.Paint:
             return False
         painter = QStylePainter(combo)
-        option = QStyleOptionComboBox()
-        combo.initStyleOption(option)
+        option = self._option(combo)
         painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
-        field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
-                                             QStyle.SubControl.SC_ComboBoxEditField, combo)
-        option.currentText = elided(combo, option.currentText, field.width())
+        option.currentText = self.shown_text(combo)
         painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
         return True
 
 
-def elide_combo_text(combo: QComboBox) -> None:
-    """`combo` shows a long item cut with "…", and the whole item as its tooltip."""
-    combo.installEventFilter(_ComboElider(combo))
+def elide_combo_text(combo: QComboBox,
+                     mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight) -> None:
+    """`combo` shows a long item cut with "…" (at the end, or where `mode` says), and the
+    whole item as its tooltip."""
+    combo.elider = _ComboElider(combo, mode)  # its shown_text is what the combo draws
+    combo.installEventFilter(combo.elider)
     combo.currentTextChanged.connect(combo.setToolTip)
     combo.setToolTip(combo.currentText())

@@ -131,6 +131,13 @@ class FileActions(ExportActions, QObject):
     def open_path(self, path: str | Path, roles: dict | None = None,
                   ask_to_save: bool = True, rate: float | None = None) -> None:
         path = Path(path)
+        try:  # a file refused at its header is said before the open one is asked to close
+            backend.check_opens(path=path)
+        except SleepScorerError as exc:
+            dialogs.show_error(self.w, f"Cannot open {path.name}", f"error: {exc}")
+            return
+        except OSError:
+            pass  # the full read says why
         if ask_to_save and not self.may_close():
             return
         roles = roles or self.channels.saved(path)  # the channels chosen last time, if any
@@ -290,7 +297,7 @@ class FileActions(ExportActions, QObject):
         session.signal = getattr(result, "signal", None)  # the export's note column
         if session.store is not None:
             session.store.record_model(result.model_name, getattr(result, "model_sha256", None),
-                                       session.signal)
+                                       session.signal, getattr(result, "weights_sha256", None))
             session.save()
         text = f"model: {result.model_name} on {result.device_used}"
         self.w.model_info.setText(text)
@@ -303,9 +310,10 @@ class FileActions(ExportActions, QObject):
             notes=self.file_notes, names=flat))
         self.w.warnings.replace_source("scoring", notes)
         self.w.model_info.setToolTip("\n".join(notes))
+        runs = session.low_confidence_runs()
         self._status(f"scored {len(result.probabilities)} epochs; {low} below "
-                     f"{session.low_confidence:.0%} confidence in {session.low_confidence_runs()}"
-                     " runs (N jumps to the next run)"
+                     f"{session.low_confidence:.0%} confidence in {runs} "
+                     f"run{'' if runs == 1 else 's'} (N jumps to the next run)"
                      + "".join(f"; note: {n}" for n in notes), 30000 if notes else 8000)
 
     def _score_failed(self, task: Task, session: ScoringSession, exc: BaseException) -> None:

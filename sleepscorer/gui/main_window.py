@@ -75,11 +75,14 @@ class MainWindow(QMainWindow):
         self.statistics = StatisticsPanel()
         self.statistics.set_colours(self.settings.colours)
         self.model_panel = ModelPanel()
-        elide_combo_text(self.model_panel.models)
+        # cut in the middle: the start says bundled or fine-tuned, the end the name's last words
+        elide_combo_text(self.model_panel.models, Qt.TextElideMode.ElideMiddle)
         self.warnings = WarningsPanel()
         self.video = VideoSync(self)  # its dock first: the top of the right column when shown
         docks = [self._dock("Statistics", scrolling(self.statistics), Qt.DockWidgetArea.RightDockWidgetArea),
-                 self._dock("Automatic scoring", scrolling(self.model_panel),  # never overlaps
+                 # not in a scroll area: the card scrolls inside the panel, so the Re-score
+                 # button below it stays in view however short the dock
+                 self._dock("Automatic scoring", self.model_panel,
                             Qt.DockWidgetArea.RightDockWidgetArea)]
         self.warnings_dock = self._dock("Warnings", self.warnings,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -91,7 +94,7 @@ class MainWindow(QMainWindow):
         self.position.setMinimumWidth(340)  # room for "epoch N  h:mm:ss  stage (source, ...)"
         self.position.setStyleSheet("QLabel { border-left: 1px solid palette(mid); "
                                     "padding-left: 6px; }")  # apart from a long message
-        self.model_info = ElidedLabel("")
+        self.model_info = ElidedLabel("", mode=Qt.TextElideMode.ElideMiddle)  # "(fine-tuned)"
         self.model_info.setMaximumWidth(360)
         self.warning_count = QPushButton("")
         self.warning_count.setFlat(True)

@@ -79,15 +79,17 @@ class ModelActions(QObject):
         panel.addRequested.connect(self.add_dialog)
         self.refresh()
 
-    def refresh(self, then_select: Path | None = None) -> Task:
-        """List the models in a worker; select `then_select` or the saved active model."""
+    def refresh(self, then_select: Path | None = None, chosen: bool = False) -> Task:
+        """List the models in a worker; select `then_select` or the saved active model.
+        `chosen`: the user just chose `then_select`, so its listing says which model scores
+        now (or why it cannot)."""
         active = then_select or self.settings.active_model
         task = Task("Listing models", _list_models, extra=str(active) if active else None)
-        task.returned.connect(lambda found: self._listed(*found, active))
+        task.returned.connect(lambda found: self._listed(*found, active, chosen))
         task.errored.connect(lambda exc: self._status(f"cannot list models: {exc}"))
         return self._start(task)
 
-    def _listed(self, entries: list, problem: str, active) -> None:
+    def _listed(self, entries: list, problem: str, active, chosen: bool = False) -> None:
         if problem:  # a file chosen by hand that is not a model: say so, keep the one in use
             self._status(f"cannot use it as a model: {problem}", 15000)
             self.w.warnings.add("models", problem)
@@ -97,9 +99,17 @@ class ModelActions(QObject):
         self.panel.set_models(entries, Path(active) if active else None)
         if active and self.panel.weights is not None:
             self.settings.active_model = self.panel.weights
+        if chosen and self.panel.weights is not None:  # a file chosen by hand that is a model:
+            self._now_scores()  # its news replaces an earlier file's error in both places
 
     def _active_changed(self, path: Path | None) -> None:
         self.settings.active_model = path
+        self._now_scores()
+
+    def _now_scores(self) -> None:
+        """A model was chosen: the status bar says it scores from now on, and an earlier
+        choice's error (a file that is no model) leaves the status bar and Warnings panel."""
+        self.w.warnings.replace_source("models", [])
         entry = self.panel.entry
         if entry is not None:
             self._status(f"{entry.name} scores from now on (Ctrl+R re-scores this recording)")
@@ -109,13 +119,13 @@ class ModelActions(QObject):
                                               self.settings.last_folder,
                                               "Models (*.safetensors);;All files (*)")
         if path:
-            self.use_model(Path(path))
+            self.use_model(Path(path), chosen=True)
 
-    def use_model(self, path: Path, rescore: bool = False) -> Task:
+    def use_model(self, path: Path, rescore: bool = False, chosen: bool = False) -> Task:
         """Make `path` the active model (listing it if new); optionally re-score, keeping
-        every epoch a person labelled."""
+        every epoch a person labelled. `chosen`: by hand, so the status bar answers."""
         self.settings.active_model = path
-        task = self.refresh(then_select=path)
+        task = self.refresh(then_select=path, chosen=chosen)
         if rescore:
             task.returned.connect(lambda _: self.w.session is not None
                                   and self.w.files.start_scoring(overwrite=False))

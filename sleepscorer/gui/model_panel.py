@@ -12,7 +12,7 @@ import json
 import textwrap
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +33,22 @@ from sleepscorer.gui import backend
 MODALITIES = {"EEG + EMG": "both", "EEG only": "eeg"}
 NO_MODELS = "no model yet (the bundled weights are missing)"
 LOADING_MODELS = "looking for models..."  # until the list is read: never "missing" meanwhile
+FINE_TUNED = " (fine-tuned)"  # how a fine-tune names its model after its parent
+
+
+def entry_label(entry) -> str:
+    """A model's line in the list, what tells it apart first: "bundled: NAME", "fine-tuned:
+    NAME (2026-12-08 01:29)" or, for a file added by hand, "FILE: NAME". The list cuts a long
+    line in its middle, so its start and end stay in view (a QA pass read the bundled and
+    the fine-tuned model alike as "sdreamer-seq spectral, weaker contrast...")."""
+    name = str(entry.name)
+    if entry.bundled:
+        return f"bundled: {name}"
+    if entry.card.get("parent_sha256"):
+        when = backend.short_date(text=entry.card.get("created"))
+        name = name.removesuffix(FINE_TUNED) if name.endswith(FINE_TUNED) else name
+        return f"fine-tuned: {name} ({when})"  # the end of a cut line tells two apart
+    return f"{Path(entry.path).name}: {name}"
 
 
 def card_text(card: dict) -> str:
@@ -65,6 +82,7 @@ class ModelPanel(QWidget):
         form = QFormLayout()
         self.models = QComboBox()
         self.models.addItem(LOADING_MODELS, None)
+        self.models.view().setTextElideMode(Qt.TextElideMode.ElideMiddle)  # the open list too
         self.models.activated.connect(self._chosen)
         form.addRow("model", self.models)
         self.modality = QComboBox()
@@ -75,7 +93,16 @@ class ModelPanel(QWidget):
         layout.addLayout(form)
         self.details = QLabel("")
         self.details.setWordWrap(True)
-        layout.addWidget(self.details)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # the card scrolls on its own: a fine-tuned model's longer card pushed the Re-score
+        # button out of a short dock (a user trial saw half of it)
+        self.details_area = QScrollArea()
+        self.details_area.setWidget(self.details)
+        self.details_area.setWidgetResizable(True)
+        self.details_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.details_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.details_area.setMinimumHeight(3 * self.fontMetrics().lineSpacing())
+        layout.addWidget(self.details_area, 1)
         row = QHBoxLayout()
         self.card_button = QPushButton("Show card")
         self.card_button.clicked.connect(self.show_card)
@@ -91,7 +118,6 @@ class ModelPanel(QWidget):
         self.info = QLabel("no scoring yet")
         self.info.setWordWrap(True)
         layout.addWidget(self.info)
-        layout.addStretch(1)
         self._show_details()
 
     # -- the list ---------------------------------------------------------------------
@@ -99,9 +125,10 @@ class ModelPanel(QWidget):
         """Show `entries`; select `active` (a path), else the bundled model, else the first."""
         self.entries = list(entries)
         self.models.clear()
-        for entry in self.entries:
-            self.models.addItem(entry.name + (" (bundled)" if entry.bundled else ""),
-                                str(entry.path))
+        for i, entry in enumerate(self.entries):
+            self.models.addItem(entry_label(entry), str(entry.path))
+            self.models.setItemData(i, f"{entry_label(entry)}\n{entry.path}",
+                                    Qt.ItemDataRole.ToolTipRole)
         if not self.entries:
             self.models.addItem(NO_MODELS, None)
         index = self._index_of(active)

@@ -303,10 +303,17 @@ def _band_title(plot: pg.PlotItem, name: str) -> None:
 
 
 def _thin_ticks(plot: pg.PlotItem, lo: float, hi: float) -> None:
-    """Room for two labels only: the centre +- a round amplitude."""
+    """Room for two labels only: the centre +- a round amplitude, in the unit shown (a
+    trigger held in µV and shown in V reads 1 and 3, not 1e+06 and 3e+06: ticks set by hand
+    are placed in held values but labelled as written). They carry the unit when the
+    title had no room for it."""
+    axis = plot.getAxis("left")
+    scale = axis.scale or 1.0  # held value -> number shown (set_axis_title)
+    lo, hi = sorted((lo * scale, hi * scale))
     step = _round_down((hi - lo) / 2 * 0.8)
     centre = _round_down(abs((lo + hi) / 2), step) * np.sign(lo + hi)
-    plot.getAxis("left").setTicks([[(v, f"{v:g}") for v in (centre - step, centre + step)], []])
+    unit = getattr(plot, "tick_unit", "")
+    axis.setTicks([[(v / scale, f"{v:g}{unit}") for v in (centre - step, centre + step)], []])
 
 
 def set_axis_title(plot: pg.PlotItem, name: str, unit: str | None, thin: bool = False,
@@ -333,9 +340,10 @@ def set_axis_title(plot: pg.PlotItem, name: str, unit: str | None, thin: bool = 
     axis.setScale(factor)
     title = f"{name} ({shown})" if shown else name
     axis.setToolTip(title)
-    if thin:  # the unit goes first when the title is too long (it stays in the tooltip)
+    if thin:  # a title too long for the unit leaves it to the ticks (and the tooltip)
         limit = 9
         text = next((t for t in (title, name) if len(t) <= limit), name[: limit - 1] + "…")
+        plot.tick_unit = f" {shown}" if shown and text != title else ""  # said on its ticks
         colour = axis.textPen().color().name()  # a style of our own loses the axis's grey
         plot.setLabel("left", text, **{"font-size": "7pt", "color": colour})
     else:

@@ -97,6 +97,29 @@ def load_recording(path: str | Path, rate: float | None = None,
 TABLE_SUFFIXES = (".csv", ".parquet", ".tsv")  # tables of samples: no rate of their own
 
 
+def check_opens(path: str | Path) -> None:
+    """Raises the reader's own RecordingError for a file it would refuse at its first bytes
+    (missing, empty, an EDF/BDF whose header is not one), reading only that header. Anything
+    else is left to `load_recording`.
+
+    Why: the app asked a user to export the open recording's labels, then said the file they
+    were leaving it for could not be opened."""
+    from sleepscorer.io.edf import check_header
+    from sleepscorer.io.sniff import SUFFIX_FORMATS
+
+    path = Path(path)
+    if not path.exists():
+        load_recording(path)  # raises at once: nothing is read
+    if not path.is_file():
+        return  # a folder (Open Ephys, BIDS): its reader names what is missing
+    kind = sniff(path)
+    if kind == "empty":
+        load_recording(path)  # raises at once, before any reader
+    content = misnamed(path, kind)
+    if SUFFIX_FORMATS.get(f".{content}" if content else path.suffix.lower()) == "edf":
+        check_header(path)
+
+
 def check_roles(path: Path, names: list[str], roles: dict[str, ChannelKind] | None) -> None:
     """Channel names the user gave (--eeg/--emg, the roles dialog) must exist."""
     if not roles:

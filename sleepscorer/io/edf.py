@@ -101,6 +101,12 @@ def _number(path: Path, raw: bytes, field: str, whole: bool = False) -> float:
     return value
 
 
+def check_header(path: Path) -> None:
+    """The reader's refusal of a file whose EDF/BDF header is not one, reading the header
+    alone (io.check_opens)."""
+    _check_layout(path)
+
+
 def _check_layout(path: Path) -> tuple[_Layout, int]:
     """Header sanity and how many whole data records the file really holds."""
     size = path.stat().st_size

@@ -95,6 +95,11 @@ def test_app_export_writes_a_provenance_record_as_score_does(qtbot, window, isol
     assert record["models"] and record["models"][-1]["name"]
     assert record["epochs_by_source"]["expert"] == 1 and record["epochs_by_source"]["model"] == 119
     assert record["epoch_length_s"] == 1.0 and "file_sha256" in record["models"][-1]
+    from sleepscorer_model.weights import default_weights_path, load_model
+    # the network's hash as `info` prints it and `score`'s record names it (a trial could not
+    # match the two)
+    assert record["models"][-1]["weights_sha256"] == load_model(
+        default_weights_path()).card["weights_sha256"]
     assert record["models"][-1]["scored"][:2] == "20"  # a date, not a Unix float
     window.settings.export_epoch_length = 4.0  # counted as the CSV's rows are (a user trial)
     four = tmp_path / "mouse5_4s.csv"

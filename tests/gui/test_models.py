@@ -34,7 +34,7 @@ def test_model_list_card_and_active_model(qtbot, window, recording_path, isolate
     window.models.refresh()
     wait_listed(qtbot, window, 2)
     panel = window.model_panel
-    assert panel.models.itemText(0) == "sDREAMER (bundled)" and panel.weights == base.path
+    assert panel.models.itemText(0) == "bundled: sDREAMER" and panel.weights == base.path
     panel.models.setCurrentIndex(1)
     panel._chosen(1)
     details = panel.details.text()

@@ -57,3 +57,12 @@ def test_a_trigger_in_volts_is_shown_in_volts(qtbot, window, tmp_path):
     assert "(V)" in axis.toolTip()
     shown = [axis.scale * v for v in (0.07e6, 4.59e6)]  # µV as read -> the axis's numbers
     assert np.allclose(shown, [0.07, 4.59], rtol=1e-3)
+    # what is drawn: two ticks within the trigger's range, labelled in volts with the unit
+    # (the title "Trigger" has no room for it), not 1e+06 and 3e+06
+    ticks = axis._tickLevels[0]
+    assert len(ticks) == 2
+    for position, text in ticks:
+        assert text.endswith(" V"), text
+        number = float(text.removesuffix(" V"))
+        assert -0.5 <= number <= 5 and np.isclose(number, position * axis.scale)
+    window.grab().save(str(tmp_path / "trigger.png"))

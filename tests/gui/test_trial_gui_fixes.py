@@ -216,7 +216,7 @@ def test_long_texts_end_in_an_ellipsis_with_the_whole_in_a_tooltip(qtbot, window
     window.models.refresh()
     wait_listed(qtbot, window, 1)
     combo = window.model_panel.models
-    assert combo.toolTip() == f"{LONG_NAME} (bundled)"
+    assert combo.toolTip() == f"bundled: {LONG_NAME}"
     readout = window.model_info
     readout.setText(f"model: {LONG_NAME} on cpu")
     readout.setToolTip("note: something from scoring")
