@@ -66,7 +66,7 @@ def card_text(card: dict) -> str:
              "", "Trained on:", textwrap.fill(str(learnt), 88), "",
              "Whole card (JSON):", json.dumps(card, indent=2, sort_keys=True, default=str)]
     if gate := backend.gate_text(card=card):
-        lines.insert(6, f"Lab gate:    {gate}")
+        lines.insert(6, f"Lab gate:    {gate.removeprefix('lab gate: ')}")
     return "\n".join(lines)
 
 
