@@ -136,8 +136,8 @@ def load_recording(*, path: str | Path, rate: float | None = None, roles: dict |
 
 
 def check_opens(*, path: str | Path) -> None:
-    """The reader's own RecordingError now for a file it would refuse at its first bytes
-    (io.check_opens), before the app asks whether to leave the open recording."""
+    """io.check_opens: the reader's refusal at a file's first bytes, said before the app asks
+    whether to leave the open recording."""
     from sleepscorer.io import check_opens as check
 
     check(path)
@@ -251,20 +251,13 @@ def prewarm_model() -> None:
 
 
 def model_sha256(*, weights: str | Path | None) -> str | None:
-    """sha256 of the model file that scores (None: the bundled one); plain hashlib."""
-    import hashlib
+    """sha256 of the model file that scores (None: the bundled one)."""
+    from sleepscorer_model.weights import default_weights_path as bundled
+    from sleepscorer_model.weights import file_sha256
 
     try:
-        if weights is None:
-            from sleepscorer_model.weights import default_weights_path as bundled
-
-            weights = bundled()
-        h = hashlib.sha256()
-        with Path(weights).open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        return h.hexdigest()
-    except (OSError, ImportError):
+        return file_sha256(Path(bundled() if weights is None else weights))
+    except OSError:
         return None
 
 

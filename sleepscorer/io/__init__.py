@@ -104,7 +104,7 @@ def check_opens(path: str | Path) -> None:
 
     Why: the app asked a user to export the open recording's labels, then said the file they
     were leaving it for could not be opened."""
-    from sleepscorer.io.edf import check_header
+    from sleepscorer.io.edf import check_layout
     from sleepscorer.io.sniff import SUFFIX_FORMATS
 
     path = Path(path)
@@ -117,7 +117,7 @@ def check_opens(path: str | Path) -> None:
         load_recording(path)  # raises at once, before any reader
     content = misnamed(path, kind)
     if SUFFIX_FORMATS.get(f".{content}" if content else path.suffix.lower()) == "edf":
-        check_header(path)
+        check_layout(path)  # the header alone
 
 
 def check_roles(path: Path, names: list[str], roles: dict[str, ChannelKind] | None) -> None:

@@ -101,13 +101,7 @@ def _number(path: Path, raw: bytes, field: str, whole: bool = False) -> float:
     return value
 
 
-def check_header(path: Path) -> None:
-    """The reader's refusal of a file whose EDF/BDF header is not one, reading the header
-    alone (io.check_opens)."""
-    _check_layout(path)
-
-
-def _check_layout(path: Path) -> tuple[_Layout, int]:
+def check_layout(path: Path) -> tuple[_Layout, int]:
     """Header sanity and how many whole data records the file really holds."""
     size = path.stat().st_size
     with path.open("rb") as f:
@@ -244,7 +238,7 @@ def read_edf(path: Path) -> tuple[list[RawChannel], datetime | None, list[str]]:
     """Channels (all signals but EDF+ annotations), start time and notes of an EDF/BDF.
 
     BDF and EDF are told apart by the header's first bytes, whatever the file is named."""
-    layout, available = _check_layout(path)
+    layout, available = check_layout(path)
     if available == 0:  # said before mne opens it: mne fails on such a file in its own words
         raise RecordingError(path, "the file holds no complete data record (truncated copy?); "
                                    "copy or export it again")
