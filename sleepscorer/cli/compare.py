@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from sleepscorer.cli.arguments import named_path, seconds_from, seconds_to
+from sleepscorer.cli.scoring import wrote_line
 from sleepscorer.errors import SleepScorerError
 
 
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         check_output_file(out, inputs, replaces="comparison")  # still safe after the reading
         replacing = out.is_file() and out.stat().st_size > 0  # an earlier comparison
         write_comparison(result, out, names=(name_a, name_b), inputs=inputs)
-        print(f"wrote {out}{', replacing the earlier output there' if replacing else ''}")
+        print(wrote_line(out, replacing))
     return 0
 
 

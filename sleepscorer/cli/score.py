@@ -23,7 +23,7 @@ from sleepscorer.cli.batch import (
     unscored_note,
     unsearched_note,
 )
-from sleepscorer.cli.scoring import OUTPUT_SUFFIX, end_live, progress_line, score_file
+from sleepscorer.cli.scoring import OUTPUT_SUFFIX, end_live, progress_line, score_file, wrote_line
 from sleepscorer.errors import SleepScorerError
 
 
@@ -272,6 +272,6 @@ def _run_single(args: argparse.Namespace, path: Path) -> int:
         print(f"warning: {path}: {note}", file=sys.stderr)
     from sleepscorer.io.provenance import record_path
 
-    print(f"wrote {out}{', replacing the earlier output there' if replacing else ''} (its model "
-          f"is recorded in {record_path(out).name})", file=sys.stderr)
+    print(f"{wrote_line(out, replacing)} (its model is recorded in {record_path(out).name})",
+          file=sys.stderr)
     return 0

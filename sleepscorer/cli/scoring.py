@@ -106,6 +106,12 @@ def _record_fields(path: Path, model, result, options) -> dict:  # noqa: ANN001
             "device": result.device_used, "options": asdict(options)}
 
 
+def wrote_line(out: Path, replacing: bool) -> str:
+    """'wrote OUT', and that it replaced an earlier output of the same command (score, stats
+    and compare --out say it alike)."""
+    return f"wrote {out}{', replacing the earlier output there' if replacing else ''}"
+
+
 def live(text: str) -> None:
     """Redraw the progress line in place on a terminal. In a log or a pipe (not a terminal)
     print nothing, so the log keeps whole lines instead of carriage-return smears."""

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sleepscorer.cli.arguments import named_path
+from sleepscorer.cli.scoring import wrote_line
 from sleepscorer.errors import SleepScorerError
 
 
@@ -121,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
                                               for p, s in results], indent=1))
         else:
             _write_many_csv(results, out)
-        print(f"wrote {out}{', replacing the earlier output there' if replacing else ''}")
+        print(wrote_line(out, replacing))
     return 0
 
 
