@@ -44,8 +44,9 @@ def shown(value: float, text: str) -> str:
 SIGNAL_COLUMNS = {"eeg", "emg"}  # a table of samples (AccuSleep layout), not of labels
 LABEL_COLUMNS = {"stage", "brain_state"}  # the stage columns the label reader reads
 # columns that look like labels in a layout not read here: never called labels that `stats`
-# or `convert-labels` read (info said so, and both then refused the file)
-LABEL_LIKE_COLUMNS = {"sleep_stage", "label", "score", "state", "hypnogram"}
+# or `convert-labels` read (info said so, and both then refused the file); not `state`, the
+# first column of our own statistics table
+LABEL_LIKE_COLUMNS = {"sleep_stage", "label", "score", "hypnogram"}
 
 
 def read_table(path: Path) -> tuple[list[str], list[list[str]]]:

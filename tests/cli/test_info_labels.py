@@ -231,6 +231,10 @@ def test_a_label_like_table_in_an_unread_layout_is_not_promised_to_the_label_com
                     "does not read", "BIDS events.tsv")
     _one_error_line(capsys, main(["convert-labels", str(table), str(tmp_path / "o.csv")]),
                     "not a label file this program knows")
+    ours = tmp_path / "stats.csv"  # our own statistics table: its `state` column is no label
+    ours.write_text("state,time_s,percent_of_scored\nWake,10,50\n")
+    code = main(["info", str(ours), "--rate", "512"])
+    assert code == 2 and "looks like sleep labels" not in capsys.readouterr().err
 
 
 def test_events_without_rows_are_refused_not_written_as_an_empty_label_file(tmp_path, capsys):
