@@ -46,7 +46,7 @@ def entry_label(entry) -> str:
         return f"bundled: {name}"
     if entry.card.get("parent_sha256"):
         when = backend.short_date(text=entry.card.get("created"))
-        name = name.removesuffix(FINE_TUNED) if name.endswith(FINE_TUNED) else name
+        name = name.removesuffix(FINE_TUNED)
         return f"fine-tuned: {name} ({when})"  # the end of a cut line tells two apart
     return f"{Path(entry.path).name}: {name}"
 
